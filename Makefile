@@ -1,0 +1,30 @@
+# The two front-door commands: `make demo` and `make test`. Both install what is missing
+# (scripts/install-deps.sh, root on Debian 12), configure, build and run.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+HALLMARK_WERROR ?= OFF
+CTEST_ARGS ?=
+
+.PHONY: all deps configure build test demo clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DHALLMARK_WERROR=$(HALLMARK_WERROR) > $(BUILD_DIR).configure.log 2>&1 \
+	  || { cat $(BUILD_DIR).configure.log; exit 1; }
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+demo: build
+	@bash scripts/demo.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log demo-out

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Hallmark builds, tests and demos with.
+# Idempotent: when every package is present it only runs one dpkg query.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config make
+  libssl-dev openssl
+  libp11-kit-dev libp11-dev softhsm2 opensc
+  libprotobuf-dev protobuf-compiler
+  doctest-dev libcli11-dev libfmt-dev
+  libsqlite3-dev libarchive-dev
+  qt6-base-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+  [[ "$status" == ii* ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+  echo "install-deps: run as root, or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
