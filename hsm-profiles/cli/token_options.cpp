@@ -1,0 +1,55 @@
+#include "hsm-profiles/cli/token_options.h"
+
+#include <ostream>
+
+#include "hsm-profiles/profile/profile.h"
+
+namespace hallmark::hsm {
+
+void add_token_options(CLI::App& cmd, TokenOptions& options, const std::string& uri_flag,
+                       const std::string& uri_help) {
+  cmd.add_option(uri_flag, options.uri, uri_help)->required();
+  cmd.add_option("--profile", options.profile,
+                 "HSM profile name or .textproto path (hsm-profiles/profiles)")
+      ->capture_default_str();
+  cmd.add_option("--module", options.module, "PKCS#11 module path (overrides the profile)");
+  cmd.add_option("--pin", options.pin,
+                 "Where the PIN comes from: prompt, file:PATH, fd:N or env:NAME (never the PIN "
+                 "itself)")
+      ->capture_default_str();
+}
+
+Result<OpenedToken> open_token(const TokenOptions& options, bool login, std::ostream& status) {
+  auto profile = load_profile(options.profile);
+  if (!profile) return std::unexpected(profile.error());
+  auto uri = TokenUri::parse(options.uri);
+  if (!uri) return std::unexpected(uri.error());
+  auto module_path = resolve_module_path(*profile, options.module);
+  if (!module_path) return std::unexpected(module_path.error());
+  auto module = Module::load(*module_path);
+  if (!module) return std::unexpected(module.error());
+  auto session = Session::open(*module, *uri);
+  if (!session) return std::unexpected(session.error());
+  if (login) {
+    auto state = session->pin_state();
+    status << "Token '" << session->token_label() << "'";
+    if (state) status << " — PIN state: " << state->text();
+    status << '\n';
+    auto source = parse_pin_source(options.pin);
+    if (!source) return std::unexpected(source.error());
+    auto pin = read_pin(*source, "PIN for token '" + session->token_label() + "': ");
+    if (!pin) return std::unexpected(pin.error());
+    if (auto ok = session->login(*pin); !ok) return std::unexpected(ok.error());
+  }
+  return OpenedToken{std::move(*profile), std::move(*uri), std::move(*session)};
+}
+
+PinCallback pin_callback(const TokenOptions& options, std::string prompt) {
+  return [spec = options.pin, prompt = std::move(prompt)]() -> Result<Pin> {
+    auto source = parse_pin_source(spec);
+    if (!source) return std::unexpected(source.error());
+    return read_pin(*source, prompt);
+  };
+}
+
+}  // namespace hallmark::hsm

@@ -1,0 +1,36 @@
+// Key generation inside a token, with templates that leave the private key sign-only,
+// sensitive and never extractable.
+//
+// The private key gets CKA_TOKEN, CKA_PRIVATE, CKA_SIGN, CKA_SENSITIVE true; CKA_DECRYPT,
+// CKA_UNWRAP, CKA_DERIVE, CKA_EXTRACTABLE false; CKA_ALLOWED_MECHANISMS exactly the one
+// mechanism TokenSigner uses (CKM_ECDSA, CKM_RSA_PKCS_PSS or CKM_EDDSA); optionally
+// CKA_ALWAYS_AUTHENTICATE. The public key is verify-only. A label already used on the
+// token is refused, so a URI by label keeps naming one key. Requires a logged-in user
+// session. Never reads or exports private key material. Thread-safety: as the Session.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <p11-kit/pkcs11.h>
+
+#include "hallmark/keys.pb.h"
+#include "hsm-profiles/src/session.h"
+#include "hsm-profiles/src/token_key.h"
+#include "verifier/core/bytes.h"
+
+namespace hallmark::hsm {
+
+struct KeySpec {
+  v1::KeyAlgorithm algorithm = v1::ECDSA_P256_SHA256;
+  std::string label;
+  Bytes id;  // CKA_ID; empty: 16 random bytes
+  bool always_authenticate = false;
+};
+
+// The one signing mechanism Hallmark uses for `algorithm`; empty for an unknown one.
+std::optional<CK_MECHANISM_TYPE> signing_mechanism(v1::KeyAlgorithm algorithm);
+
+Result<TokenKey> generate_key(Session& session, const KeySpec& spec);
+
+}  // namespace hallmark::hsm

@@ -1,0 +1,171 @@
+#include "hsm-profiles/src/session.h"
+
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace hallmark::hsm {
+namespace {
+
+bool token_gone(CK_RV rv) {
+  return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
+         rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED;
+}
+
+// C_Login takes a non-const pointer; no module writes through it.
+CK_UTF8CHAR_PTR pin_bytes(const Pin& pin) { return const_cast<CK_UTF8CHAR_PTR>(pin.data()); }
+
+}  // namespace
+
+PinState PinState::from_flags(CK_FLAGS flags) noexcept {
+  PinState state;
+  state.count_low = (flags & CKF_USER_PIN_COUNT_LOW) != 0;
+  state.final_try = (flags & CKF_USER_PIN_FINAL_TRY) != 0;
+  state.locked = (flags & CKF_USER_PIN_LOCKED) != 0;
+  state.to_be_changed = (flags & CKF_USER_PIN_TO_BE_CHANGED) != 0;
+  return state;
+}
+
+std::string PinState::text() const {
+  std::vector<std::string_view> parts;
+  if (locked) {
+    parts.push_back("locked");
+  } else if (final_try) {
+    parts.push_back("final try: one more wrong PIN locks it");
+  } else {
+    parts.push_back("tries left unknown");
+    if (count_low) parts.push_back("count low");
+  }
+  if (to_be_changed) parts.push_back("must be changed");
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+Session::Session(std::shared_ptr<Module> module, CK_SLOT_ID slot, CK_SESSION_HANDLE handle,
+                 std::string label)
+    : module_(std::move(module)), slot_(slot), handle_(handle), label_(std::move(label)) {}
+
+Session::~Session() { close(); }
+
+Session::Session(Session&& other) noexcept
+    : module_(std::move(other.module_)),
+      slot_(other.slot_),
+      handle_(std::exchange(other.handle_, CK_INVALID_HANDLE)),
+      label_(std::move(other.label_)),
+      login_type_(std::exchange(other.login_type_, std::nullopt)) {}
+
+Session& Session::operator=(Session&& other) noexcept {
+  if (this != &other) {
+    close();
+    module_ = std::move(other.module_);
+    slot_ = other.slot_;
+    handle_ = std::exchange(other.handle_, CK_INVALID_HANDLE);
+    label_ = std::move(other.label_);
+    login_type_ = std::exchange(other.login_type_, std::nullopt);
+  }
+  return *this;
+}
+
+void Session::close() noexcept {
+  if (handle_ == CK_INVALID_HANDLE || !module_) return;
+  if (login_type_ && module_->drop_login(slot_)) module_->functions()->C_Logout(handle_);
+  login_type_.reset();
+  module_->functions()->C_CloseSession(handle_);
+  handle_ = CK_INVALID_HANDLE;
+}
+
+Result<Session> Session::open(std::shared_ptr<Module> module, const TokenUri& uri) {
+  if (!module) return fail(ErrorCode::kInternal, "Session::open without a module");
+  auto slot = find_token_slot(*module, uri);
+  if (!slot) return std::unexpected(slot.error());
+  auto info = module->token_info(*slot);
+  if (!info) return std::unexpected(info.error());
+  std::string label = padded_field(info->label, sizeof info->label);
+
+  CK_SESSION_HANDLE handle = CK_INVALID_HANDLE;
+  CK_FUNCTION_LIST* f = module->functions();
+  CK_RV rv = f->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr,
+                              &handle);
+  if (rv == CKR_TOKEN_WRITE_PROTECTED) {
+    rv = f->C_OpenSession(*slot, CKF_SERIAL_SESSION, nullptr, nullptr, &handle);
+  }
+  if (rv != CKR_OK) {
+    auto error = token_error(rv, fmt::format("token '{}': C_OpenSession", label));
+    if (token_gone(rv)) error.message += " (the token was removed: insert it and retry)";
+    return std::unexpected(std::move(error));
+  }
+  return Session(std::move(module), *slot, handle, std::move(label));
+}
+
+Error Session::error(CK_RV rv, std::string_view what) const {
+  auto error = token_error(rv, fmt::format("token '{}': {}", label_, what));
+  if (token_gone(rv)) error.message += " (the token was removed: insert it and retry)";
+  return error;
+}
+
+Result<v1::TokenInfo> Session::token_info() const {
+  auto info = module_->token_info(slot_);
+  if (!info) return std::unexpected(info.error());
+  return token_info_proto(*info);
+}
+
+Result<PinState> Session::pin_state() const {
+  auto info = module_->token_info(slot_);
+  if (!info) return std::unexpected(info.error());
+  return PinState::from_flags(info->flags);
+}
+
+Result<void> Session::login(const Pin& pin) { return login_as(CKU_USER, pin); }
+
+Result<void> Session::login_so(const Pin& pin) { return login_as(CKU_SO, pin); }
+
+Result<void> Session::login_as(CK_USER_TYPE user, const Pin& pin) {
+  if (login_type_) return {};
+  const std::string_view who = user == CKU_SO ? "security officer PIN" : "PIN";
+  CK_RV rv = functions()->C_Login(handle_, user, pin_bytes(pin), pin.size());
+  if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
+    module_->add_login(slot_);
+    login_type_ = user;
+    return {};
+  }
+  if (rv == CKR_PIN_INCORRECT) {
+    auto state = pin_state();
+    auto error = this->error(rv, fmt::format("wrong {}", who));
+    error.message += fmt::format(" ({})", state ? state->text() : "tries left unknown");
+    return std::unexpected(std::move(error));
+  }
+  if (rv == CKR_PIN_LOCKED) {
+    return std::unexpected(this->error(
+        rv, fmt::format("the {} is locked: ask the security officer to unblock it", who)));
+  }
+  if (rv == CKR_USER_PIN_NOT_INITIALIZED) {
+    return std::unexpected(
+        this->error(rv, "the user PIN was never set: initialise the token first"));
+  }
+  if (rv == CKR_PIN_LEN_RANGE) {
+    return std::unexpected(this->error(rv, fmt::format("the {} has the wrong length", who)));
+  }
+  if (rv == CKR_USER_ANOTHER_ALREADY_LOGGED_IN) {
+    return std::unexpected(
+        this->error(rv, "another user (the security officer?) is logged in to this token"));
+  }
+  return std::unexpected(this->error(rv, "C_Login"));
+}
+
+Result<void> Session::context_login(const Pin& pin) {
+  CK_RV rv = functions()->C_Login(handle_, CKU_CONTEXT_SPECIFIC, pin_bytes(pin), pin.size());
+  if (rv == CKR_OK) return {};
+  if (rv == CKR_PIN_INCORRECT) {
+    auto state = pin_state();
+    auto error = this->error(rv, "wrong PIN for the key's context login");
+    error.message += fmt::format(" ({})", state ? state->text() : "tries left unknown");
+    return std::unexpected(std::move(error));
+  }
+  if (rv == CKR_PIN_LOCKED) {
+    return std::unexpected(
+        this->error(rv, "the PIN is locked: ask the security officer to unblock it"));
+  }
+  return std::unexpected(this->error(rv, "C_Login(CKU_CONTEXT_SPECIFIC)"));
+}
+
+}  // namespace hallmark::hsm

@@ -1,0 +1,85 @@
+// A PKCS#11 session on one token, and the user login that goes with it.
+//
+// Session is move-only; its noexcept destructor logs out (when this session logged in
+// and no other session of this process still counts on the login — login is per token
+// per process) and closes the session. Tokens are found by URI, never by slot number.
+// Errors name the token and, when the token is gone, say to insert it; a wrong PIN error
+// includes what the token's flags say about the tries left. Never stores a PIN; never
+// reads key material. Thread-safety: one thread at a time per Session; distinct Sessions
+// may be used from distinct threads.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <p11-kit/pkcs11.h>
+
+#include "hallmark/keys.pb.h"
+#include "hsm-profiles/src/module.h"
+#include "hsm-profiles/src/pin.h"
+#include "hsm-profiles/src/uri.h"
+#include "verifier/core/error.h"
+
+namespace hallmark::hsm {
+
+// What CK_TOKEN_INFO.flags say about the user PIN. PKCS#11 never gives a number of tries.
+struct PinState {
+  bool count_low = false;      // CKF_USER_PIN_COUNT_LOW: a wrong PIN was entered
+  bool final_try = false;      // CKF_USER_PIN_FINAL_TRY: one more wrong PIN locks it
+  bool locked = false;         // CKF_USER_PIN_LOCKED
+  bool to_be_changed = false;  // CKF_USER_PIN_TO_BE_CHANGED
+
+  static PinState from_flags(CK_FLAGS flags) noexcept;
+  // "tries left unknown; count low", "final try: one more wrong PIN locks it", "locked".
+  std::string text() const;
+};
+
+class Session {
+ public:
+  // Opens a read-write serial session (read-only when the token is write-protected) on
+  // the single token matching `uri`.
+  static Result<Session> open(std::shared_ptr<Module> module, const TokenUri& uri);
+
+  ~Session();
+  Session(Session&& other) noexcept;
+  Session& operator=(Session&& other) noexcept;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  CK_FUNCTION_LIST* functions() const noexcept { return module_->functions(); }
+  CK_SESSION_HANDLE handle() const noexcept { return handle_; }
+  CK_SLOT_ID slot() const noexcept { return slot_; }
+  const std::shared_ptr<Module>& module() const noexcept { return module_; }
+  // The token's label when the session was opened, for messages.
+  const std::string& token_label() const noexcept { return label_; }
+
+  Result<v1::TokenInfo> token_info() const;
+  Result<PinState> pin_state() const;
+
+  // C_Login(CKU_USER). CKR_USER_ALREADY_LOGGED_IN counts as success.
+  Result<void> login(const Pin& pin);
+  // C_Login(CKU_SO), for token initialisation only.
+  Result<void> login_so(const Pin& pin);
+  // C_Login(CKU_CONTEXT_SPECIFIC): right after C_SignInit on a CKA_ALWAYS_AUTHENTICATE key.
+  Result<void> context_login(const Pin& pin);
+  bool logged_in() const noexcept { return login_type_.has_value(); }
+
+  // "token 'signer-hsm': <what>: CKR_..." (+ "insert it" when the token went away).
+  Error error(CK_RV rv, std::string_view what) const;
+
+ private:
+  Session(std::shared_ptr<Module> module, CK_SLOT_ID slot, CK_SESSION_HANDLE handle,
+          std::string label);
+  Result<void> login_as(CK_USER_TYPE user, const Pin& pin);
+  void close() noexcept;
+
+  std::shared_ptr<Module> module_;
+  CK_SLOT_ID slot_ = 0;
+  CK_SESSION_HANDLE handle_ = CK_INVALID_HANDLE;
+  std::string label_;
+  std::optional<CK_USER_TYPE> login_type_;  // set when this session holds a login
+};
+
+}  // namespace hallmark::hsm

@@ -1,0 +1,15 @@
+// hallmark-verify: checks Hallmark documents offline, with public keys only.
+// main() only declares the commands; tool::CommandLine parses flags, runs the chosen
+// command, prints errors as "hallmark-verify: <message>" and maps them to exit codes.
+#include "verifier/cli/envelope_command.h"
+#include "verifier/tool/command_line.h"
+
+int main(int argc, char** argv) {
+  hallmark::tool::CommandLine command_line(
+      "hallmark-verify",
+      "Verify Hallmark documents offline with public keys only.\n"
+      "Exit codes: 0 ok, 1 verification failed, 2 usage, 4 I/O, 5 internal error.");
+  hallmark::verifier::cli::EnvelopeOptions envelope;
+  hallmark::verifier::cli::add_envelope_command(command_line, envelope);
+  return command_line.run(argc, argv);
+}

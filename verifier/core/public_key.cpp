@@ -1,0 +1,278 @@
+#include "verifier/core/public_key.h"
+
+#include <array>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "verifier/core/openssl_handles.h"
+#include "verifier/core/sha256.h"
+
+namespace hallmark::verifier {
+
+namespace {
+
+constexpr std::size_t kMaxSpkiBytes = 16 * 1024;
+constexpr std::size_t kMaxPemBytes = 64 * 1024;
+constexpr int kRsaBits = 3072;
+constexpr int kPssSaltBytes = 32;
+constexpr std::size_t kEd25519SignatureBytes = 64;
+
+const unsigned char* uchars(ByteView b) noexcept {
+  return reinterpret_cast<const unsigned char*>(b.data());
+}
+
+// Which Hallmark algorithm a decoded key belongs to; refuses everything else.
+Result<v1::KeyAlgorithm> classify(EVP_PKEY* pkey) {
+  if (EVP_PKEY_is_a(pkey, "ED25519") == 1) return v1::ED25519;
+  if (EVP_PKEY_is_a(pkey, "RSA") == 1) {
+    const int bits = EVP_PKEY_get_bits(pkey);
+    if (bits != kRsaBits) {
+      return fail(ErrorCode::kPolicyRefused,
+                  "RSA key of " + std::to_string(bits) +
+                      " bits refused: Hallmark accepts RSA keys of exactly 3072 bits "
+                      "(RSA-PSS-3072-SHA256); use a 3072-bit RSA, P-256, P-384 or Ed25519 key");
+    }
+    return v1::RSA_PSS_3072_SHA256;
+  }
+  if (EVP_PKEY_is_a(pkey, "EC") == 1) {
+    std::array<char, 64> group{};
+    std::size_t len = 0;
+    if (EVP_PKEY_get_group_name(pkey, group.data(), group.size(), &len) != 1) {
+      return ossl::fail(ErrorCode::kPolicyRefused,
+                        "EC key with explicit or unknown curve parameters refused: use a "
+                        "named curve (P-256 or P-384)");
+    }
+    const std::string_view name(group.data(), len);
+    if (name == "prime256v1" || name == "P-256") return v1::ECDSA_P256_SHA256;
+    if (name == "secp384r1" || name == "P-384") return v1::ECDSA_P384_SHA384;
+    return fail(ErrorCode::kPolicyRefused,
+                "EC key on curve " + std::string(name) +
+                    " refused: Hallmark accepts P-256 and P-384 only");
+  }
+  const char* type = EVP_PKEY_get0_type_name(pkey);
+  return fail(ErrorCode::kPolicyRefused,
+              std::string("key type ") + (type != nullptr ? type : "(unknown)") +
+                  " refused: Hallmark accepts ECDSA P-256, ECDSA P-384, RSA-3072 and Ed25519");
+}
+
+Result<void> check_ec_point(EVP_PKEY* pkey) {
+  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx) return ossl::fail(ErrorCode::kInternal, "cannot check the EC public key");
+  if (EVP_PKEY_public_check(ctx.get()) != 1) {
+    return ossl::fail(ErrorCode::kUsage, "EC public key is not a valid point on its curve");
+  }
+  // One key, one key id: always encode the point uncompressed.
+  if (EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                     "uncompressed") != 1) {
+    return ossl::fail(ErrorCode::kInternal, "cannot normalise the EC point encoding");
+  }
+  return {};
+}
+
+Result<Bytes> encode_spki(EVP_PKEY* pkey) {
+  unsigned char* out = nullptr;
+  const int len = i2d_PUBKEY(pkey, &out);
+  if (len <= 0 || out == nullptr) {
+    return ossl::fail(ErrorCode::kInternal, "cannot encode the public key as DER");
+  }
+  ossl::OpensslPtr<unsigned char> owned(out);
+  const auto* first = reinterpret_cast<const std::byte*>(out);
+  return Bytes(first, first + len);
+}
+
+const EVP_MD* digest_for(v1::KeyAlgorithm alg) {
+  switch (alg) {
+    case v1::ECDSA_P256_SHA256:
+    case v1::RSA_PSS_3072_SHA256: return EVP_sha256();
+    case v1::ECDSA_P384_SHA384: return EVP_sha384();
+    default: return nullptr;  // Ed25519 hashes internally
+  }
+}
+
+}  // namespace
+
+struct PublicKey::State {
+  ossl::PkeyPtr pkey;
+  v1::KeyAlgorithm algorithm = v1::KEY_ALGORITHM_UNSPECIFIED;
+  Bytes spki_der;
+  std::string key_id;
+};
+
+PublicKey::PublicKey(std::shared_ptr<const State> state) noexcept : state_(std::move(state)) {}
+
+Result<PublicKey> PublicKey::from_spki_der(ByteView der) {
+  if (der.empty()) return fail(ErrorCode::kUsage, "public key is empty");
+  if (der.size() > kMaxSpkiBytes) {
+    return fail(ErrorCode::kUsage, "public key is too large (" + std::to_string(der.size()) +
+                                       " bytes) to be a SubjectPublicKeyInfo");
+  }
+  const unsigned char* p = uchars(der);
+  ossl::PkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (!pkey) {
+    return ossl::fail(ErrorCode::kUsage, "not a DER SubjectPublicKeyInfo public key");
+  }
+  if (p != uchars(der) + der.size()) {
+    return fail(ErrorCode::kUsage, "public key has trailing bytes after its DER encoding");
+  }
+  auto alg = classify(pkey.get());
+  if (!alg) return std::unexpected(std::move(alg).error());
+  if (*alg == v1::ECDSA_P256_SHA256 || *alg == v1::ECDSA_P384_SHA384) {
+    if (auto ok = check_ec_point(pkey.get()); !ok) return std::unexpected(std::move(ok).error());
+  }
+  auto canonical = encode_spki(pkey.get());
+  if (!canonical) return std::unexpected(std::move(canonical).error());
+  auto digest = sha256(*canonical);
+  if (!digest) return std::unexpected(std::move(digest).error());
+
+  auto state = std::make_shared<State>();
+  state->pkey = std::move(pkey);
+  state->algorithm = *alg;
+  state->spki_der = std::move(*canonical);
+  state->key_id = digest->hex();
+  return PublicKey(std::move(state));
+}
+
+Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
+  if (pem.size() > kMaxPemBytes) {
+    return fail(ErrorCode::kUsage, "PEM input is too large to be a public key");
+  }
+  if (pem.find("PRIVATE KEY-----") != std::string_view::npos) {
+    return fail(ErrorCode::kUsage,
+                "this is a private key; give the public key instead "
+                "(openssl pkey -in KEY -pubout)");
+  }
+  ossl::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return ossl::fail(ErrorCode::kInternal, "cannot allocate a memory BIO");
+  char* name = nullptr;
+  char* header = nullptr;
+  unsigned char* data = nullptr;
+  long len = 0;
+  const int ok = PEM_read_bio(bio.get(), &name, &header, &data, &len);
+  ossl::OpensslPtr<char> owned_name(name);
+  ossl::OpensslPtr<char> owned_header(header);
+  ossl::OpensslPtr<unsigned char> owned_data(data);
+  if (ok != 1) return ossl::fail(ErrorCode::kUsage, "no PEM block found");
+  const std::string_view label(name);
+  if (label == "RSA PUBLIC KEY") {
+    return fail(ErrorCode::kUsage,
+                "PKCS#1 \"RSA PUBLIC KEY\" given; convert it to a \"PUBLIC KEY\" "
+                "(openssl pkey -pubin -in KEY -pubout)");
+  }
+  if (label != "PUBLIC KEY") {
+    return fail(ErrorCode::kUsage,
+                "PEM block is \"" + std::string(label) + "\", expected \"PUBLIC KEY\"");
+  }
+  if (header != nullptr && header[0] != '\0') {
+    return fail(ErrorCode::kUsage, "PEM public key must not carry headers");
+  }
+  const auto* first = reinterpret_cast<const std::byte*>(data);
+  return from_spki_der(ByteView(first, static_cast<std::size_t>(len)));
+}
+
+Result<PublicKey> PublicKey::from_proto(const v1::PublicKey& proto) {
+  auto key = from_spki_der(as_bytes(proto.spki_der()));
+  if (!key) return key;
+  if (!proto.key_id().empty() && proto.key_id() != key->key_id()) {
+    return fail(ErrorCode::kUsage, "public key says key id " + proto.key_id() +
+                                       " but its SubjectPublicKeyInfo hashes to " +
+                                       key->key_id());
+  }
+  if (proto.algorithm() != v1::KEY_ALGORITHM_UNSPECIFIED &&
+      proto.algorithm() != key->algorithm()) {
+    return fail(ErrorCode::kUsage, "public key " + key->key_id() + " claims algorithm " +
+                                       v1::KeyAlgorithm_Name(proto.algorithm()) + " but is " +
+                                       v1::KeyAlgorithm_Name(key->algorithm()));
+  }
+  return key;
+}
+
+v1::KeyAlgorithm PublicKey::algorithm() const noexcept { return state_->algorithm; }
+const Bytes& PublicKey::spki_der() const noexcept { return state_->spki_der; }
+const std::string& PublicKey::key_id() const noexcept { return state_->key_id; }
+
+std::string PublicKey::to_pem() const {
+  const auto& der = state_->spki_der;
+  std::string b64(4 * ((der.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), uchars(der),
+                                static_cast<int>(der.size()));
+  b64.resize(static_cast<std::size_t>(n));
+  std::string out = "-----BEGIN PUBLIC KEY-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) {
+    out += b64.substr(i, 64);
+    out += '\n';
+  }
+  out += "-----END PUBLIC KEY-----\n";
+  return out;
+}
+
+v1::PublicKey PublicKey::to_proto() const {
+  v1::PublicKey p;
+  p.set_key_id(state_->key_id);
+  p.set_algorithm(state_->algorithm);
+  p.set_spki_der(std::string(as_chars(state_->spki_der)));
+  return p;
+}
+
+Result<void> PublicKey::verify(ByteView message, ByteView signature) const {
+  const std::string what = "signature does not verify with key " + state_->key_id;
+  if (signature.empty()) return fail(ErrorCode::kVerificationFailed, what + " (empty)");
+  if (state_->algorithm == v1::ED25519 && signature.size() != kEd25519SignatureBytes) {
+    return fail(ErrorCode::kVerificationFailed,
+                what + " (an Ed25519 signature is 64 bytes, got " +
+                    std::to_string(signature.size()) + ")");
+  }
+  ossl::MdCtxPtr md(EVP_MD_CTX_new());
+  if (!md) return ossl::fail(ErrorCode::kInternal, "cannot allocate a digest context");
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
+  if (EVP_DigestVerifyInit(md.get(), &pctx, digest_for(state_->algorithm), nullptr,
+                           state_->pkey.get()) != 1) {
+    return ossl::fail(ErrorCode::kInternal, "cannot start verification with key " +
+                                                state_->key_id);
+  }
+  if (state_->algorithm == v1::RSA_PSS_3072_SHA256) {
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kPssSaltBytes) != 1) {
+      return ossl::fail(ErrorCode::kInternal, "cannot set RSA-PSS parameters");
+    }
+  }
+  const int rc = EVP_DigestVerify(md.get(), uchars(signature), signature.size(),
+                                  uchars(message), message.size());
+  if (rc != 1) return ossl::fail(ErrorCode::kVerificationFailed, what);
+  ossl::take_error_reason();  // leave the queue clean even on success
+  return {};
+}
+
+Result<Bytes> ecdsa_raw_to_der(ByteView r_concat_s) {
+  if (r_concat_s.empty() || r_concat_s.size() % 2 != 0 || r_concat_s.size() > 2 * 66) {
+    return fail(ErrorCode::kUsage, "raw ECDSA signature must be r||s of equal, non-zero "
+                                   "lengths (got " + std::to_string(r_concat_s.size()) +
+                                       " bytes)");
+  }
+  const int half = static_cast<int>(r_concat_s.size() / 2);
+  const unsigned char* raw = uchars(r_concat_s);
+  ossl::BignumPtr r(BN_bin2bn(raw, half, nullptr));
+  ossl::BignumPtr s(BN_bin2bn(raw + half, half, nullptr));
+  ossl::EcdsaSigPtr sig(ECDSA_SIG_new());
+  if (!r || !s || !sig) return ossl::fail(ErrorCode::kInternal, "out of memory");
+  if (ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
+    return ossl::fail(ErrorCode::kInternal, "cannot build an ECDSA signature");
+  }
+  (void)r.release();  // now owned by sig
+  (void)s.release();
+  unsigned char* out = nullptr;
+  const int len = i2d_ECDSA_SIG(sig.get(), &out);
+  if (len <= 0 || out == nullptr) {
+    return ossl::fail(ErrorCode::kInternal, "cannot DER-encode the ECDSA signature");
+  }
+  ossl::OpensslPtr<unsigned char> owned(out);
+  const auto* first = reinterpret_cast<const std::byte*>(out);
+  return Bytes(first, first + len);
+}
+
+}  // namespace hallmark::verifier

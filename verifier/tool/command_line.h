@@ -1,0 +1,49 @@
+// CommandLine: the one way every Hallmark executable parses flags, runs a command and turns
+// its outcome into an exit code (DESIGN.md §8: 0 ok, 1 refused, 2 usage, 3 token, 4 I/O).
+//
+// main() stays thin: build a CommandLine, add subcommands with actions returning
+// Result<void>, call run(). run() catches everything, prints "<program>: <message>" on
+// stderr and never prints secrets (it only prints Error messages, which never hold PINs).
+// Not thread-safe; one per process.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "verifier/core/error.h"
+
+namespace google::protobuf {
+class Message;
+}
+
+namespace hallmark::tool {
+
+using Action = std::function<Result<void>()>;
+
+class CommandLine {
+ public:
+  CommandLine(std::string program, std::string description);
+
+  CLI::App& app() { return app_; }
+  // True when the global --json flag was given: print protobuf JSON instead of text.
+  bool json() const { return json_; }
+
+  // Adds a subcommand of `parent` that runs `action` once parsing succeeded.
+  CLI::App* add(CLI::App& parent, const std::string& name, const std::string& description,
+                Action action);
+
+  int run(int argc, char** argv);
+
+ private:
+  std::string program_;
+  CLI::App app_;
+  bool json_ = false;
+  Action selected_;
+};
+
+// Protobuf JSON mapping of `message`, indented, field names in lowerCamelCase.
+std::string to_json(const google::protobuf::Message& message);
+
+}  // namespace hallmark::tool
