@@ -34,8 +34,9 @@ std::string PinState::text() const {
   } else if (final_try) {
     parts.push_back("final try: one more wrong PIN locks it");
   } else {
-    parts.push_back("tries left unknown");
-    if (count_low) parts.push_back("count low");
+    // PKCS#11 reports no number of tries, only these flags.
+    parts.push_back(count_low ? "a wrong PIN was entered since the last good one (count low)"
+                              : "no failed attempts recorded");
   }
   if (to_be_changed) parts.push_back("must be changed");
   return fmt::format("{}", fmt::join(parts, "; "));
@@ -131,7 +132,7 @@ Result<void> Session::login_as(CK_USER_TYPE user, const Pin& pin) {
   if (rv == CKR_PIN_INCORRECT) {
     auto state = pin_state();
     auto error = this->error(rv, fmt::format("wrong {}", who));
-    error.message += fmt::format(" ({})", state ? state->text() : "tries left unknown");
+    error.message += fmt::format(" ({})", state ? state->text() : "PIN state unknown");
     return std::unexpected(std::move(error));
   }
   if (rv == CKR_PIN_LOCKED) {
@@ -158,7 +159,7 @@ Result<void> Session::context_login(const Pin& pin) {
   if (rv == CKR_PIN_INCORRECT) {
     auto state = pin_state();
     auto error = this->error(rv, "wrong PIN for the key's context login");
-    error.message += fmt::format(" ({})", state ? state->text() : "tries left unknown");
+    error.message += fmt::format(" ({})", state ? state->text() : "PIN state unknown");
     return std::unexpected(std::move(error));
   }
   if (rv == CKR_PIN_LOCKED) {

@@ -5,7 +5,7 @@
 #include <openssl/core_names.h>
 
 #include "hsm-profiles/src/spki.h"
-#include "tests/hsm/test_keys.h"
+#include "tests/support/test_keys.h"
 #include "verifier/core/sha256.h"
 
 using namespace hallmark;

@@ -8,7 +8,8 @@
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/spki.h"
 #include "hsm-profiles/src/token_key.h"
-#include "tests/hsm/test_keys.h"
+#include "tests/support/test_keys.h"
+#include "tests/support/imported_key.h"
 #include "tests/support/softhsm_fixture.h"
 
 using namespace hallmark;
@@ -24,51 +25,6 @@ hsm::TokenUri uri(const std::string& text) {
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-// Imports an OpenSSL P-256 key with C_CreateObject, the way a key made outside the token
-// arrives: not CKA_LOCAL, and extractable when asked.
-void import_p256(hsm::Session& session, const std::string& label, bool extractable) {
-  auto key = testing::generate_openssl_key("P-256");
-  REQUIRE(key);
-  BIGNUM* d = nullptr;
-  REQUIRE(EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1);
-  ossl::BignumPtr owned(d);
-  Bytes value(32);
-  REQUIRE(BN_bn2binpad(d, reinterpret_cast<unsigned char*>(value.data()), 32) == 32);
-  const Bytes id{std::byte{0x42}, std::byte{0x01}};
-  const ByteView params = hsm::ec_params_for(v1::ECDSA_P256_SHA256);
-
-  hsm::AttributeTemplate priv;
-  priv.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY)
-      .add_ulong(CKA_KEY_TYPE, CKK_EC)
-      .add_bool(CKA_TOKEN, true)
-      .add_bool(CKA_PRIVATE, true)
-      .add_bool(CKA_SIGN, true)
-      .add_bool(CKA_SENSITIVE, !extractable)
-      .add_bool(CKA_EXTRACTABLE, extractable)
-      .add_text(CKA_LABEL, label)
-      .add_bytes(CKA_ID, id)
-      .add_bytes(CKA_EC_PARAMS, params)
-      .add_bytes(CKA_VALUE, value);
-  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
-  REQUIRE(session.functions()->C_CreateObject(session.handle(), priv.data(), priv.size(),
-                                              &handle) == CKR_OK);
-
-  Bytes point{std::byte{0x04}, std::byte{0x41}};
-  const Bytes raw = testing::raw_public_point(key.get());
-  point.insert(point.end(), raw.begin(), raw.end());
-  hsm::AttributeTemplate pub;
-  pub.add_ulong(CKA_CLASS, CKO_PUBLIC_KEY)
-      .add_ulong(CKA_KEY_TYPE, CKK_EC)
-      .add_bool(CKA_TOKEN, true)
-      .add_bool(CKA_VERIFY, true)
-      .add_text(CKA_LABEL, label)
-      .add_bytes(CKA_ID, id)
-      .add_bytes(CKA_EC_PARAMS, params)
-      .add_bytes(CKA_EC_POINT, point);
-  REQUIRE(session.functions()->C_CreateObject(session.handle(), pub.data(), pub.size(),
-                                              &handle) == CKR_OK);
 }
 
 }  // namespace
@@ -141,7 +97,7 @@ TEST_SUITE("softhsm") {
   TEST_CASE("an extractable (imported) key is refused for a production role") {
     SoftHsmFixture hsm({"signer-hsm"});
     auto session = hsm.open("signer-hsm");
-    import_p256(session, "imported", true);
+    testing::import_p256(session, "imported", true);
     auto key = hsm::TokenKey::find(session, uri("pkcs11:token=signer-hsm;object=imported"));
     REQUIRE(key);
     CHECK(key->algorithm() == v1::ECDSA_P256_SHA256);
@@ -159,7 +115,7 @@ TEST_SUITE("softhsm") {
   TEST_CASE("an imported key marked sensitive afterwards is still refused") {
     SoftHsmFixture hsm({"signer-hsm"});
     auto session = hsm.open("signer-hsm");
-    import_p256(session, "imported", false);
+    testing::import_p256(session, "imported", false);
     auto key = hsm::TokenKey::find(session, uri("pkcs11:token=signer-hsm;object=imported"));
     REQUIRE(key);
     CHECK_FALSE(key->provenance().extractable());

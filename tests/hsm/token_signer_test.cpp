@@ -5,7 +5,7 @@
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_signer.h"
-#include "tests/hsm/test_keys.h"
+#include "tests/support/test_keys.h"
 #include "tests/support/softhsm_fixture.h"
 
 using namespace hallmark;

@@ -4,7 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "hallmark/tool_output.pb.h"
-#include "tests/verifier/run_command.h"
+#include "tests/support/run_command.h"
 #include "tests/verifier/test_support.h"
 #include "verifier/core/dsse.h"
 
@@ -37,10 +37,10 @@ struct Fixture {
     dir.write(name, hv::envelope_to_json(env));
   }
   std::string path(const std::string& name) const {
-    return ht::shell_quote((dir.path() / name).string());
+    return hallmark::testing::shell_quote((dir.path() / name).string());
   }
-  ht::CommandResult verify(const std::string& args) const {
-    return ht::run_command(ht::shell_quote(HALLMARK_VERIFY_BIN) + " " + args);
+  hallmark::testing::CommandResult verify(const std::string& args) const {
+    return hallmark::testing::run_command(hallmark::testing::shell_quote(HALLMARK_VERIFY_BIN) + " " + args);
   }
 };
 

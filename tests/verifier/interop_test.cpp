@@ -2,7 +2,7 @@
 // code, must verify with verify_envelope and with the hallmark-verify binary.
 #include <doctest/doctest.h>
 
-#include "tests/verifier/run_command.h"
+#include "tests/support/run_command.h"
 #include "tests/verifier/test_support.h"
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
@@ -19,10 +19,10 @@ struct OpensslEnvelope {
   ht::TempDir dir;
   explicit OpensslEnvelope(const std::string& alg, int pss_salt = 32) {
     dir.write("payload.bin", std::string("interop\0\xff payload", 17));
-    auto r = ht::run_command(
-        "sh " + ht::shell_quote(OPENSSL_ENVELOPE_SCRIPT) + " " + ht::shell_quote(OPENSSL_BIN) +
-        " " + alg + " " + ht::shell_quote(dir.path().string()) + " " + kType + " " +
-        ht::shell_quote((dir.path() / "payload.bin").string()) + " " + std::to_string(pss_salt));
+    auto r = hallmark::testing::run_command(
+        "sh " + hallmark::testing::shell_quote(OPENSSL_ENVELOPE_SCRIPT) + " " + hallmark::testing::shell_quote(OPENSSL_BIN) +
+        " " + alg + " " + hallmark::testing::shell_quote(dir.path().string()) + " " + kType + " " +
+        hallmark::testing::shell_quote((dir.path() / "payload.bin").string()) + " " + std::to_string(pss_salt));
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
   }
@@ -49,9 +49,9 @@ TEST_CASE("envelopes signed by the openssl tool verify, for every algorithm") {
     REQUIRE(verified.has_value());
     CHECK(verified->payload == *fio::read_file(o.file("payload.bin"), 1024));
 
-    auto cli = ht::run_command(ht::shell_quote(HALLMARK_VERIFY_BIN) + " envelope " +
-                               ht::shell_quote(o.file("envelope.json")) + " --key " +
-                               ht::shell_quote(o.file("pub.pem")) + " --payload-type " + kType);
+    auto cli = hallmark::testing::run_command(hallmark::testing::shell_quote(HALLMARK_VERIFY_BIN) + " envelope " +
+                               hallmark::testing::shell_quote(o.file("envelope.json")) + " --key " +
+                               hallmark::testing::shell_quote(o.file("pub.pem")) + " --payload-type " + kType);
     CHECK(cli.exit_code == 0);
     CHECK(cli.out.find(key->key_id()) != std::string::npos);
   }
@@ -64,9 +64,9 @@ TEST_CASE("openssl RSA-PSS with salt length 64 is refused by the library and the
   auto env = hv::parse_envelope_json(ht::read_text(o.file("envelope.json")));
   REQUIRE(env.has_value());
   CHECK_FALSE(hv::verify_envelope(*env, std::span(&*key, 1), 1).has_value());
-  auto cli = ht::run_command(ht::shell_quote(HALLMARK_VERIFY_BIN) + " envelope " +
-                             ht::shell_quote(o.file("envelope.json")) + " --key " +
-                             ht::shell_quote(o.file("pub.pem")));
+  auto cli = hallmark::testing::run_command(hallmark::testing::shell_quote(HALLMARK_VERIFY_BIN) + " envelope " +
+                             hallmark::testing::shell_quote(o.file("envelope.json")) + " --key " +
+                             hallmark::testing::shell_quote(o.file("pub.pem")));
   CHECK(cli.exit_code == 1);
 }
 
@@ -77,8 +77,8 @@ TEST_CASE("openssl envelope with one byte of payload changed fails in the binary
   REQUIRE(env.has_value());
   env->set_payload(env->payload() + "x");
   o.dir.write("tampered.json", hv::envelope_to_json(*env));
-  auto cli = ht::run_command(ht::shell_quote(HALLMARK_VERIFY_BIN) + " envelope " +
-                             ht::shell_quote(o.file("tampered.json")) + " --key " +
-                             ht::shell_quote(o.file("pub.pem")));
+  auto cli = hallmark::testing::run_command(hallmark::testing::shell_quote(HALLMARK_VERIFY_BIN) + " envelope " +
+                             hallmark::testing::shell_quote(o.file("tampered.json")) + " --key " +
+                             hallmark::testing::shell_quote(o.file("pub.pem")));
   CHECK(cli.exit_code == 1);
 }

@@ -1,4 +1,4 @@
-#include "tests/hsm/test_keys.h"
+#include "tests/support/test_keys.h"
 
 #include <openssl/core_names.h>
 #include <openssl/rsa.h>

@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace hallmark::verifier::testing {
+namespace hallmark::testing {
 
 struct CommandResult {
   int exit_code = -1;
@@ -14,4 +14,4 @@ struct CommandResult {
 CommandResult run_command(const std::string& command);
 std::string shell_quote(const std::string& s);
 
-}  // namespace hallmark::verifier::testing
+}  // namespace hallmark::testing

@@ -1,0 +1,10 @@
+// hallmark-signer: the signing host's release and evidence operations.
+#include "signer/cli/sign_command.h"
+#include "verifier/tool/command_line.h"
+
+int main(int argc, char** argv) {
+  hallmark::tool::CommandLine cli("hallmark-signer",
+                                  "Hallmark signing host: sign documents with keys in the HSM");
+  hallmark::signer::add_sign_command(cli);
+  return cli.run(argc, argv);
+}
