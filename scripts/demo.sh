@@ -5,7 +5,7 @@ set -euo pipefail
 
 build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="$root/demo-out"
+out="${HALLMARK_DEMO_OUT:-$root/demo-out}"
 ceremony="$build/ceremony/hallmark-ceremony"
 signer="$build/signer/hallmark-signer"
 verify="$build/verifier/hallmark-verify"
