@@ -216,28 +216,4 @@ v1::TokenKey TokenKey::to_proto() const {
   return out;
 }
 
-Result<void> check_production_use(const v1::KeyProvenance& provenance, bool allow_imported,
-                                  std::string_view key_name) {
-  std::vector<std::string_view> exposed;
-  if (provenance.extractable()) exposed.push_back("CKA_EXTRACTABLE is true");
-  if (!provenance.never_extractable()) exposed.push_back("CKA_NEVER_EXTRACTABLE is false");
-  if (!provenance.always_sensitive()) exposed.push_back("CKA_ALWAYS_SENSITIVE is false");
-  if (!provenance.sensitive()) exposed.push_back("CKA_SENSITIVE is false");
-  if (!exposed.empty()) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("{} is or was extractable ({}): its private key may exist outside "
-                            "the token, so it cannot hold a production role; generate a new "
-                            "key inside the token and use that",
-                            key_name, fmt::join(exposed, ", ")));
-  }
-  if (!provenance.local() && !allow_imported) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("{} was not generated on the token (CKA_LOCAL is false): generate a "
-                            "new key inside the token, or use a profile that allows imported "
-                            "keys",
-                            key_name));
-  }
-  return {};
-}
-
 }  // namespace hallmark::hsm

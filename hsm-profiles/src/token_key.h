@@ -20,6 +20,7 @@
 #include "hsm-profiles/src/session.h"
 #include "hsm-profiles/src/uri.h"
 #include "verifier/core/bytes.h"
+#include "verifier/core/provenance.h"
 #include "verifier/core/public_key.h"
 
 namespace hallmark::hsm {
@@ -59,12 +60,7 @@ class TokenKey {
   v1::TokenInfo token_;
 };
 
-// Ok when a key with this provenance may hold a production role. Refused (kPolicyRefused)
-// when the key is or ever was extractable or not sensitive (CKA_EXTRACTABLE,
-// !CKA_NEVER_EXTRACTABLE, !CKA_ALWAYS_SENSITIVE, !CKA_SENSITIVE), and, unless
-// `allow_imported` (a profile for tokens that do not report CKA_LOCAL truthfully), when
-// it was not generated on the token (!CKA_LOCAL). `key_name` is used in the message.
-Result<void> check_production_use(const v1::KeyProvenance& provenance, bool allow_imported,
-                                  std::string_view key_name);
+// The production-role rule on key provenance lives in the verifier (one place for it).
+using verifier::check_production_use;
 
 }  // namespace hallmark::hsm

@@ -1,0 +1,50 @@
+// Station enrollment requests and registrations, verified with public keys only.
+// Pure: bytes in, verdict out. Thread-safe: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "hallmark/dsse.pb.h"
+#include "hallmark/station.pb.h"
+#include "verifier/core/error.h"
+#include "verifier/core/public_key.h"
+#include "verifier/trust/trusted_root.h"
+
+namespace hallmark::verifier {
+
+inline constexpr std::string_view kEnrollmentType = "station-enrollment";
+inline constexpr std::string_view kRegistrationType = "station-registration";
+
+struct VerifiedEnrollment {
+  v1::StationEnrollment enrollment;
+  Bytes payload;  // the exact bytes both station keys signed
+  PublicKey station_key;
+  PublicKey device_ca_key;
+};
+
+// A request must be signed by its own station key AND its device-CA key (proof of
+// possession), name a station id, and show both keys generated on the token and never
+// extractable (production provenance rule).
+Result<VerifiedEnrollment> verify_enrollment_request(const v1::Envelope& request);
+
+struct VerifiedStation {
+  v1::StationRegistration registration;
+  VerifiedEnrollment enrollment;
+};
+
+// A registration signed by a root quorum of `root`, for a station that is not revoked,
+// whose enrollment payload verifies as a request, whose device-CA certificate verifies
+// under the trust root's manufacturing CA and certifies the enrolled device-CA key, and
+// which is valid at `now_unix`.
+Result<VerifiedStation> verify_station_registration(const v1::Envelope& registration,
+                                                    const TrustedRoot& root, int64_t now_unix);
+
+// The device-CA certificate: signed by `issuer`, subject key == `subject_key`, CN carries
+// `station_id`, basicConstraints CA:TRUE pathlen 0 (critical), keyUsage keyCertSign
+// (critical), valid at `now_unix`.
+Result<void> verify_device_ca_certificate(ByteView certificate_der, const PublicKey& issuer,
+                                          const PublicKey& subject_key,
+                                          std::string_view station_id, int64_t now_unix);
+
+}  // namespace hallmark::verifier
