@@ -2,6 +2,8 @@
 // main() only declares the commands; tool::CommandLine parses flags, runs the chosen
 // command, prints errors as "hallmark-verify: <message>" and maps them to exit codes.
 #include "verifier/cli/envelope_command.h"
+#include "verifier/cli/transcript_command.h"
+#include "verifier/cli/trust_root_command.h"
 #include "verifier/tool/command_line.h"
 
 int main(int argc, char** argv) {
@@ -11,5 +13,9 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 verification failed, 2 usage, 4 I/O, 5 internal error.");
   hallmark::verifier::cli::EnvelopeOptions envelope;
   hallmark::verifier::cli::add_envelope_command(command_line, envelope);
+  hallmark::verifier::cli::TrustRootOptions trust_root;
+  hallmark::verifier::cli::add_trust_root_command(command_line, trust_root);
+  hallmark::verifier::cli::TranscriptOptions transcript;
+  hallmark::verifier::cli::add_transcript_command(command_line, transcript);
   return command_line.run(argc, argv);
 }

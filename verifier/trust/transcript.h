@@ -6,6 +6,7 @@
 // entry 0 has 32 zero bytes. Any edited, removed, inserted or reordered entry breaks it.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -57,5 +58,8 @@ Result<VerifiedTranscript> verify_transcript(const v1::Envelope& envelope,
 // A readable rendering for auditors: one block per entry (time UTC, step, actor, token,
 // keys with ids and provenance, outcome, detail), then the signers.
 std::string render_transcript(const VerifiedTranscript& transcript);
+
+// "2025-06-15 14:13:20 UTC"; the number itself when the system cannot convert it.
+std::string format_utc(int64_t unix_time);
 
 }  // namespace hallmark::verifier

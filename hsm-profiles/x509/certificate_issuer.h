@@ -1,0 +1,92 @@
+// X.509 certificate issuance where the issuer's private key stays in a token: the
+// manufacturing CA certifies station device-CAs, a station's device-CA certifies devices.
+//
+// issue_certificate() builds the TBSCertificate with OpenSSL's X509 API (version 3, random
+// positive 16-byte serial, subject and issuer names, validity, the subject's
+// SubjectPublicKeyInfo, critical basicConstraints and keyUsage, subject and authority key
+// identifiers), hands its exact DER to a signing callback, assembles the Certificate
+// around the returned signature, and returns it only after OpenSSL has parsed it again and
+// verified it with the issuer's public key. So a callback that signs with the wrong key,
+// in the wrong format or not at all yields an Error, never a certificate. The signature
+// algorithm follows the issuer key: ecdsa-with-SHA256 (P-256), ecdsa-with-SHA384 (P-384),
+// RSASSA-PSS with explicit SHA-256 / MGF1-SHA-256 / salt 32 (RSA-3072), Ed25519 — exactly
+// what hsm::TokenSigner::sign() produces, so token_sign_function() plugs a token key in.
+// Key identifiers are RFC 5280 method 1 (SHA-1 of the subjectPublicKey bits), as OpenSSL's
+// "subjectKeyIdentifier=hash", so certificates issued elsewhere for the same key chain.
+// Never reads private key material: it sees public keys and signatures only.
+// Thread-safety: pure functions of their arguments (plus the OpenSSL RNG for serials);
+// the callback is called once, on the calling thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hsm-profiles/src/token_signer.h"
+#include "verifier/core/bytes.h"
+#include "verifier/core/error.h"
+#include "verifier/core/public_key.h"
+
+namespace hallmark::x509 {
+
+// Issuer CN of every device-CA certificate; subject CN of the manufacturing CA.
+inline constexpr std::string_view kManufacturingCaName = "Hallmark manufacturing CA";
+// Subject CN of a station's device-CA is this prefix followed by the station id.
+inline constexpr std::string_view kDeviceCaNamePrefix = "Hallmark device CA ";
+
+enum class CertificateUsage {
+  kCertificateSigning,  // keyUsage keyCertSign | cRLSign (CA certificates only)
+  kDigitalSignature,    // keyUsage digitalSignature (end-entity certificates only)
+};
+
+struct Validity {
+  std::int64_t not_before_unix = 0;
+  std::int64_t not_after_unix = 0;
+};
+
+// What to certify. Subject and issuer share one organisation (O=) — one factory PKI;
+// subject is "CN=subject_cn, O=organisation", issuer "CN=issuer_cn, O=organisation".
+// A self-signed certificate has issuer_cn == subject_cn and subject_key == issuer key.
+struct CertificateSpec {
+  std::string subject_cn;
+  std::string organisation;
+  std::string issuer_cn;
+  bool is_ca = false;
+  std::optional<int> path_len;  // CA only; absent: no limit
+  CertificateUsage usage = CertificateUsage::kDigitalSignature;
+  std::int64_t not_before_unix = 0;
+  std::int64_t not_after_unix = 0;
+  verifier::PublicKey subject_key;
+};
+
+// Signs the DER TBSCertificate with the issuer key; returns the signature as
+// verifier::PublicKey::verify() expects it (DER ECDSA, PSS, pure Ed25519).
+using SignFunction = std::function<Result<Bytes>(ByteView tbs)>;
+
+// DER Certificate. kUsage for an inconsistent spec (empty or over-long names, not_after not
+// after not_before, pathlen on a non-CA, keyCertSign on a non-CA or digitalSignature on a
+// CA); the callback's own Error unchanged; kVerificationFailed when the signature does not
+// verify under `issuer_key`; kInternal for OpenSSL failures.
+[[nodiscard]] Result<Bytes> issue_certificate(const CertificateSpec& spec,
+                                              const verifier::PublicKey& issuer_key,
+                                              const SignFunction& sign);
+
+// Self-signed manufacturing CA: CN "Hallmark manufacturing CA", CA:TRUE pathlen 1,
+// keyCertSign | cRLSign.
+[[nodiscard]] CertificateSpec manufacturing_ca_spec(std::string organisation,
+                                                    const verifier::PublicKey& key,
+                                                    Validity validity);
+
+// A station's device-CA, issued by the manufacturing CA: CN "Hallmark device CA
+// <station_id>", CA:TRUE pathlen 0, keyCertSign | cRLSign.
+[[nodiscard]] CertificateSpec device_ca_spec(std::string_view station_id,
+                                             std::string organisation,
+                                             const verifier::PublicKey& subject_key,
+                                             Validity validity);
+
+// Signs with a key in a token. `signer` (and its Session) must outlive the function.
+[[nodiscard]] SignFunction token_sign_function(hsm::TokenSigner& signer);
+
+}  // namespace hallmark::x509
