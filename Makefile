@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 HALLMARK_WERROR ?= OFF
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build test demo clean
+.PHONY: all deps configure build test demo bench clean
 
 all: build
 
@@ -25,6 +25,10 @@ test: build
 
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
+
+# Not a test: bundle reading vs openssl dgst -sha256, and peak memory (bench/).
+bench: build
+	@bash bench/bundle_read_bench.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log demo-out

@@ -1,4 +1,5 @@
 // hallmark-ceremony: custodians' key ceremonies on the signing host.
+#include "ceremony/cli/ceremony_commands.h"
 #include "ceremony/cli/token_commands.h"
 #include "verifier/tool/command_line.h"
 
@@ -6,5 +7,9 @@ int main(int argc, char** argv) {
   hallmark::tool::CommandLine cli("hallmark-ceremony",
                                   "Hallmark key ceremonies: custodian cards, trust root, quorum");
   hallmark::ceremony::add_token_commands(cli);
+  hallmark::ceremony::add_init_command(cli);
+  hallmark::ceremony::add_enroll_command(cli);
+  hallmark::ceremony::add_rotate_command(cli);
+  hallmark::ceremony::add_revoke_command(cli);
   return cli.run(argc, argv);
 }

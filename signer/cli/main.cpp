@@ -1,4 +1,5 @@
 // hallmark-signer: the signing host's release and evidence operations.
+#include "signer/cli/bundle_commands.h"
 #include "signer/cli/sign_command.h"
 #include "verifier/tool/command_line.h"
 
@@ -6,5 +7,6 @@ int main(int argc, char** argv) {
   hallmark::tool::CommandLine cli("hallmark-signer",
                                   "Hallmark signing host: sign documents with keys in the HSM");
   hallmark::signer::add_sign_command(cli);
+  hallmark::signer::add_bundle_commands(cli);
   return cli.run(argc, argv);
 }

@@ -1,0 +1,37 @@
+// Flags every ceremony command shares (--pin NAME=SOURCE, --signer-pin, --present) and the
+// one way a command ends: write the outcome (transcript always, document only when it
+// verified), print the document's JSON with --json, and turn a refusal into its exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ceremony/src/ceremony.h"
+#include "ceremony/src/plan.h"
+#include "ceremony/src/terminal_ui.h"
+
+namespace hallmark::ceremony {
+
+struct CeremonyOptions {
+  std::vector<std::string> pins;  // NAME=SOURCE
+  std::string signer_pin = "prompt";
+  std::vector<std::string> present;
+};
+
+void add_ceremony_options(CLI::App& cmd, CeremonyOptions& options, bool signer_hsm);
+
+// A terminal UI on stderr; every --pin name must be a custodian of one of `plans`.
+Result<TerminalUi> make_terminal_ui(const CeremonyOptions& options,
+                                    std::initializer_list<const LoadedPlan*> plans);
+
+// Writes the outcome next to `out`, reports on stderr, prints JSON on stdout with `json`.
+Result<void> finish_ceremony(const CeremonyOutcome& outcome, const std::filesystem::path& out,
+                             bool json);
+
+// Refuses to start when `out` exists (a ceremony never replaces a signed document).
+Result<void> check_output_free(const std::filesystem::path& out);
+
+}  // namespace hallmark::ceremony

@@ -1,0 +1,58 @@
+#include <memory>
+
+#include "ceremony/cli/ceremony_commands.h"
+#include "ceremony/cli/ceremony_options.h"
+#include "ceremony/src/outputs.h"
+#include "ceremony/src/revoke_ceremony.h"
+
+namespace hallmark::ceremony {
+namespace {
+
+struct RevokeOptions {
+  std::string plan;
+  std::vector<std::string> trust_roots;
+  std::vector<std::string> revocations;
+  RevokeRequest request;
+  std::string out;
+  CeremonyOptions ceremony;
+};
+
+Result<void> run(const RevokeOptions& o, bool json) {
+  auto plan = load_plan(o.plan);
+  if (!plan) return std::unexpected(plan.error());
+  auto chain = read_envelopes(o.trust_roots);
+  if (!chain) return std::unexpected(chain.error());
+  auto revocations = read_envelopes(o.revocations);
+  if (!revocations) return std::unexpected(revocations.error());
+  if (auto free = check_output_free(o.out); !free) return free;
+  auto ui = make_terminal_ui(o.ceremony, {&*plan});
+  if (!ui) return std::unexpected(ui.error());
+  CeremonyContext context{*ui, system_clock(), o.ceremony.present};
+  RevokeInput input{*chain, *revocations, &*plan, o.request};
+  return finish_ceremony(run_revoke(input, context), o.out, json);
+}
+
+}  // namespace
+
+void add_revoke_command(tool::CommandLine& cli) {
+  auto o = std::make_shared<RevokeOptions>();
+  auto* cmd = cli.add(cli.app(), "revoke",
+                      "Revoke keys, custodians, stations or bundle digests, signed by a root "
+                      "quorum; later verifications honour it",
+                      [o, &cli] { return run(*o, cli.json()); });
+  cmd->add_option("--plan", o->plan, "Ceremony plan (where the custodians' cards are)")
+      ->required();
+  cmd->add_option("--trust-root", o->trust_roots, "Trust root chain v1.json ... vN.json, in order")
+      ->required();
+  cmd->add_option("--revocation", o->revocations, "Earlier revocations to honour (repeatable)");
+  cmd->add_option("--key", o->request.key_ids, "Key id to revoke (repeatable)");
+  cmd->add_option("--custodian", o->request.custodians, "Custodian to revoke (repeatable)");
+  cmd->add_option("--station", o->request.station_ids, "Station id to revoke (repeatable)");
+  cmd->add_option("--bundle", o->request.bundle_digests_hex,
+                  "Bundle SHA-256 (hex) to revoke (repeatable)");
+  cmd->add_option("--reason", o->request.reason, "Why (recorded in the revocation)")->required();
+  cmd->add_option("--out", o->out, "Where to write the signed revocation")->required();
+  add_ceremony_options(*cmd, o->ceremony, false);
+}
+
+}  // namespace hallmark::ceremony

@@ -1,0 +1,126 @@
+#include "ceremony/src/ceremony_run.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "ceremony/src/summary.h"
+#include "verifier/core/sha256.h"
+
+namespace hallmark::ceremony {
+
+std::string join_names(const std::vector<std::string>& names) {
+  return names.empty() ? std::string("nobody") : fmt::format("{}", fmt::join(names, ", "));
+}
+
+Result<verifier::TrustedRoot> verify_chain(std::span<const v1::Envelope> chain,
+                                           std::span<const v1::Envelope> revocations,
+                                           int64_t now, TranscriptRecorder& transcript) {
+  const std::string actor(kCeremonyActor);
+  auto root = verifier::verify_trust_root_chain(chain, now);
+  if (!root) {
+    transcript.failed("trust-root", actor, "the trust root chain does not verify: " +
+                                               root.error().message);
+    return std::unexpected(root.error().context("trust root chain"));
+  }
+  transcript.ok("trust-root", actor,
+                fmt::format("trust root chain v1..v{} verifies; v{} payload SHA-256 {}",
+                            root->version(), root->version(), root->current_digest().hex()));
+  std::size_t index = 0;
+  for (const auto& revocation : revocations) {
+    ++index;
+    if (auto ok = root->add_revocation(revocation); !ok) {
+      transcript.failed("revocation", actor,
+                        fmt::format("revocation #{} does not verify: {}", index,
+                                    ok.error().message));
+      return std::unexpected(ok.error().context(fmt::format("revocation #{}", index)));
+    }
+    auto digest = verifier::sha256(as_bytes(revocation.payload()));
+    transcript.ok("revocation", actor,
+                  fmt::format("revocation #{} applied (payload SHA-256 {})", index,
+                              digest ? digest->hex() : "?"));
+  }
+  return root;
+}
+
+std::vector<std::string> counting_custodians(const verifier::TrustedRoot& root) {
+  std::vector<std::string> names;
+  for (const auto& c : root.current().custodians()) {
+    if (root.custodian_revoked(c.name())) continue;
+    bool has_key = false;
+    for (const auto& id : c.key_ids()) has_key = has_key || !root.key_revoked(id);
+    if (has_key) names.push_back(c.name());
+  }
+  return names;
+}
+
+CeremonyRun::CeremonyRun(std::string ceremony, std::string plan_digest_hex,
+                         CeremonyContext& context)
+    : ui_(&context.ui),
+      requested_present_(context.present),
+      now_(context.clock()),
+      transcript_(ceremony, std::move(plan_digest_hex), context.clock),
+      table_(context.ui, transcript_),
+      ceremony_(std::move(ceremony)) {}
+
+Result<std::vector<std::string>> CeremonyRun::present(const std::vector<std::string>& known) {
+  if (requested_present_.empty()) return known;
+  std::vector<std::string> names;
+  for (const auto& name : requested_present_) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      const std::string detail =
+          fmt::format("'{}' is given as present but is not a custodian of this ceremony "
+                      "(custodians: {}): check --present",
+                      name, join_names(known));
+      transcript_.failed("present", std::string(kCeremonyActor), detail);
+      return fail(ErrorCode::kUsage, detail);
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      const std::string detail =
+          fmt::format("custodian {} is named twice as present: one person counts once", name);
+      transcript_.failed("present", std::string(kCeremonyActor), detail);
+      ui_->warning(detail);
+      continue;
+    }
+    names.push_back(name);
+  }
+  transcript_.ok("present", std::string(kCeremonyActor),
+                 fmt::format("at the table: {}", join_names(names)));
+  return names;
+}
+
+CeremonyOutcome CeremonyRun::refuse(Error error,
+                                    std::span<const v1::PlanCustodian* const> fallback) {
+  transcript_.failed("refused", std::string(kCeremonyActor),
+                     error.message + " — nothing but this transcript is written");
+  ui_->warning(fmt::format("The {} ceremony is REFUSED: {}", ceremony_, error.message));
+  const v1::CeremonyTranscript finished = transcript_.finish({});
+  CeremonyOutcome outcome;
+  outcome.ceremony = ceremony_;
+  // A usage error (a typo on the command line) does not call custodians to their cards.
+  if (error.code == ErrorCode::kUsage) fallback = {};
+  outcome.transcript =
+      table_.close_transcript(finished, transcript_summary(finished, true, error.message),
+                              fallback);
+  outcome.error = std::move(error);
+  return outcome;
+}
+
+CeremonyOutcome CeremonyRun::succeed(v1::Envelope document, std::string document_type,
+                                     uint64_t version, std::string outcome_text) {
+  auto digest = verifier::sha256(as_bytes(document.payload()));
+  if (!digest) return refuse(digest.error(), {});
+  transcript_.ok("result", std::string(kCeremonyActor),
+                 fmt::format("{}; payload SHA-256 {}", outcome_text, digest->hex()));
+  const v1::CeremonyTranscript finished = transcript_.finish(digest->bytes());
+  CeremonyOutcome outcome;
+  outcome.ceremony = ceremony_;
+  outcome.transcript = table_.close_transcript(
+      finished, transcript_summary(finished, false, outcome_text), {});
+  outcome.document = std::move(document);
+  outcome.document_type = std::move(document_type);
+  outcome.version = version;
+  return outcome;
+}
+
+}  // namespace hallmark::ceremony

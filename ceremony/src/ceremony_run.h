@@ -1,0 +1,62 @@
+// CeremonyRun: what every ceremony shares — the fixed time, the transcript, the custodian
+// table, who is present, and the two ways a ceremony ends (refused, or succeeded with a
+// verified document), both of which close the transcript with the custodians' signatures.
+// Internal to the ceremony library. Not thread-safe.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ceremony/src/ceremony.h"
+#include "ceremony/src/custodian_table.h"
+#include "ceremony/src/transcript_recorder.h"
+#include "hallmark/ceremony.pb.h"
+#include "verifier/trust/trusted_root.h"
+
+namespace hallmark::ceremony {
+
+class CeremonyRun {
+ public:
+  CeremonyRun(std::string ceremony, std::string plan_digest_hex, CeremonyContext& context);
+
+  CeremonyUi& ui() noexcept { return *ui_; }
+  TranscriptRecorder& transcript() noexcept { return transcript_; }
+  CustodianTable& table() noexcept { return table_; }
+  // The ceremony's time (document times), read once from the clock at the start.
+  int64_t now() const noexcept { return now_; }
+
+  // The custodians at the table among `known` (context.present, or all of `known` when
+  // it is empty). A name given twice counts once (and is noted); an unknown name is a
+  // usage error naming it.
+  Result<std::vector<std::string>> present(const std::vector<std::string>& known);
+
+  // Records `error`, closes the transcript (signed by the cards open, or else by the
+  // custodians in `fallback`, unless `error` is a usage error) and returns the refused
+  // outcome.
+  CeremonyOutcome refuse(Error error, std::span<const v1::PlanCustodian* const> fallback);
+  // Closes the transcript over `document` (result digest = SHA-256 of its payload).
+  CeremonyOutcome succeed(v1::Envelope document, std::string document_type,
+                          uint64_t version, std::string outcome);
+
+ private:
+  CeremonyUi* ui_;
+  std::vector<std::string> requested_present_;
+  int64_t now_;
+  TranscriptRecorder transcript_;
+  CustodianTable table_;
+  std::string ceremony_;
+};
+
+// Verifies the chain v1..vN at `now` and applies `revocations`; records the outcome.
+Result<verifier::TrustedRoot> verify_chain(std::span<const v1::Envelope> chain,
+                                           std::span<const v1::Envelope> revocations,
+                                           int64_t now, TranscriptRecorder& transcript);
+
+// The custodians of `root` who still count (not revoked, with an unrevoked key).
+std::vector<std::string> counting_custodians(const verifier::TrustedRoot& root);
+
+// Quorum text: "alice, bob".
+std::string join_names(const std::vector<std::string>& names);
+
+}  // namespace hallmark::ceremony

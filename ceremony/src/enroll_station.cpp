@@ -1,0 +1,169 @@
+#include "ceremony/src/enroll_station.h"
+
+#include <fmt/format.h>
+
+#include "ceremony/src/ceremony_run.h"
+#include "ceremony/src/manufacturing_ca.h"
+#include "ceremony/src/signer_hsm.h"
+#include "ceremony/src/summary.h"
+#include "ceremony/src/trust_root_builder.h"
+#include "verifier/core/document.h"
+#include "verifier/trust/station_registration.h"
+
+namespace hallmark::ceremony {
+namespace {
+
+constexpr int64_t kSecondsPerDay = 86400;
+const std::string kActor(kCeremonyActor);
+
+Error refused(std::string message) {
+  return Error{ErrorCode::kPolicyRefused, std::move(message), 0, {}};
+}
+
+v1::TokenKey reported_key(const v1::PublicKey& key, const v1::KeyProvenance& provenance,
+                          const std::string& label) {
+  v1::TokenKey out;
+  out.set_label(label);
+  *out.mutable_public_key() = key;
+  *out.mutable_provenance() = provenance;
+  return out;
+}
+
+}  // namespace
+
+CeremonyOutcome run_enroll_station(const EnrollInput& in, CeremonyContext& context) {
+  const v1::CeremonyPlan& plan = in.plan->plan;
+  auto request_digest = verifier::sha256(as_bytes(in.request->payload()));
+  CeremonyRun run("enroll-station", request_digest ? request_digest->hex() : std::string(),
+                  context);
+  CeremonyUi& ui = run.ui();
+  TranscriptRecorder& transcript = run.transcript();
+  const int64_t now = run.now();
+  if (!request_digest) return run.refuse(request_digest.error(), {});
+
+  ui.step("Trust root chain and enrollment request");
+  transcript.ok("plan", kActor,
+                fmt::format("plan {} (SHA-256 {})", in.plan->origin, in.plan->digest.hex()));
+  auto trusted = verify_chain(in.chain, in.revocations, now, transcript);
+  if (!trusted) return run.refuse(trusted.error(), {});
+  const v1::TrustRoot& current = trusted->current();
+
+  std::vector<std::string> known;
+  for (const auto& name : counting_custodians(*trusted)) {
+    if (find_custodian(plan, name) != nullptr) known.push_back(name);
+  }
+  auto present = run.present(known);
+  if (!present) return run.refuse(present.error(), {});
+  std::vector<const v1::PlanCustodian*> at_table;
+  for (const auto& name : *present) at_table.push_back(find_custodian(plan, name));
+
+  auto request = verifier::verify_enrollment_request(*in.request);
+  if (!request && request.error().code == ErrorCode::kUsage) {
+    // A request whose contents contradict themselves (a key id that is not its key's
+    // hash, ...) is a bad document, not a mistake on the command line: refuse it as such.
+    request.error().code = ErrorCode::kVerificationFailed;
+  }
+  if (!request) {
+    transcript.failed("request", kActor,
+                      fmt::format("enrollment request (payload SHA-256 {}) refused: {}",
+                                  request_digest->hex(), request.error().message));
+    return run.refuse(request.error().context("enrollment request"), at_table);
+  }
+  const v1::StationEnrollment& enrollment = request->enrollment;
+  const std::string& station_id = enrollment.station_id();
+  transcript.ok("request", std::string("station ") + station_id,
+                fmt::format("enrollment request of station '{}' verifies (signed by both of its "
+                            "keys); payload SHA-256 {}",
+                            station_id, request_digest->hex()),
+                nullptr,
+                {reported_key(enrollment.station_key(), enrollment.station_key_provenance(),
+                              "station"),
+                 reported_key(enrollment.device_ca_key(),
+                              enrollment.device_ca_key_provenance(), "device-ca")});
+  if (trusted->station_revoked(station_id)) {
+    return run.refuse(refused(fmt::format(
+                          "station '{}' is revoked: a revoked station id is never enrolled "
+                          "again; enrol the replacement under a new id with new keys",
+                          station_id)),
+                      at_table);
+  }
+  for (const auto* key : {&request->station_key, &request->device_ca_key}) {
+    if (trusted->key_revoked(key->key_id())) {
+      return run.refuse(refused(fmt::format("station '{}' presents revoked key {}: generate "
+                                            "new keys on the station token",
+                                            station_id, key->key_id())),
+                        at_table);
+    }
+  }
+
+  uint32_t threshold = 0;
+  for (const auto& role : current.roles()) {
+    if (role.role() == v1::ROOT) threshold = role.threshold();
+  }
+  if (present->size() < threshold) {
+    return run.refuse(refused(fmt::format("enrolling a station needs {} root custodians of "
+                                          "trust root v{}; present: {} (no card was touched)",
+                                          threshold, current.version(),
+                                          join_names(*present))),
+                      at_table);
+  }
+
+  ui.step("Issue the station's device-CA certificate");
+  auto ca_public = role_key(current, v1::MANUFACTURING_CA);
+  if (!ca_public) return run.refuse(ca_public.error(), at_table);
+  auto organisation = certificate_organisation(as_bytes(current.manufacturing_ca_certificate_der()));
+  if (!organisation) return run.refuse(organisation.error(), at_table);
+  auto hsm = SignerHsm::open(plan.signer(), ui, transcript);
+  if (!hsm) return run.refuse(hsm.error(), at_table);
+  if (auto own = run.table().reserve_signer_hsm((*hsm)->token()); !own) {
+    return run.refuse(own.error(), at_table);
+  }
+  auto ca_key = (*hsm)->find(ca_public->key_id(), "manufacturing CA");
+  if (!ca_key) return run.refuse(ca_key.error(), at_table);
+  const int64_t expires = now + static_cast<int64_t>(plan.validity_days()) * kSecondsPerDay;
+  auto certificate = issue_device_ca(**hsm, *ca_key, station_id, *organisation,
+                                     request->device_ca_key, now, expires, transcript);
+  if (!certificate) return run.refuse(certificate.error(), at_table);
+
+  v1::StationRegistration registration;
+  registration.set_station_id(station_id);
+  registration.set_enrollment_payload(std::string(as_chars(request->payload)));
+  registration.set_trust_root_version(current.version());
+  registration.set_device_ca_certificate_der(std::string(as_chars(*certificate)));
+  registration.set_registered_unix(now);
+  registration.set_expires_unix(expires);
+  const std::string summary = registration_summary(registration, enrollment, *request_digest);
+  transcript.ok("build", kActor, "station registration built:\n" + summary);
+
+  ui.step(fmt::format("Sign the registration of station '{}'", station_id));
+  std::vector<SignerSeat> seats;
+  for (const v1::PlanCustodian* c : at_table) {
+    SignerSeat seat{c, {}};
+    for (const auto& id : custodian_key_ids(current, c->name())) {
+      if (!trusted->key_revoked(id)) seat.key_ids.insert(id);
+    }
+    seats.push_back(std::move(seat));
+  }
+  const Bytes payload = verifier::deterministic_bytes(registration);
+  auto envelope =
+      run.table().sign(seats, verifier::kRegistrationType, payload, summary,
+                       fmt::format("sign the registration of station '{}'", station_id));
+  if (!envelope) return run.refuse(envelope.error(), at_table);
+
+  ui.step("Verify the registration");
+  auto verified = verifier::verify_station_registration(*envelope, *trusted, now);
+  if (!verified) {
+    transcript.failed("verify", kActor, verified.error().message);
+    return run.refuse(verified.error().context("the signed registration"), at_table);
+  }
+  transcript.ok("verify", kActor,
+                fmt::format("registration of station '{}' verifies under trust root v{} (device-CA "
+                            "certificate chains to the manufacturing CA)",
+                            station_id, current.version()));
+  return run.succeed(std::move(*envelope), std::string(verifier::kRegistrationType),
+                     current.version(),
+                     fmt::format("station '{}' registered by {}", station_id,
+                                 join_names(*present)));
+}
+
+}  // namespace hallmark::ceremony

@@ -1,0 +1,35 @@
+// Reading a ceremony's inputs (DSSE JSON envelopes) and writing its outputs.
+//
+// Outputs are written only from a finished CeremonyOutcome: its document was verified
+// before the outcome was returned. The transcript goes next to the document as
+// "<stem>.transcript.json" and is never replaced: when that name is taken (an earlier,
+// perhaps refused, attempt) it becomes "<stem>.transcript.2.json", and so on, created
+// exclusively. The document is written atomically (temporary file, fsync, rename) and only
+// when the ceremony succeeded; a refused ceremony leaves its transcript and nothing else.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "ceremony/src/ceremony.h"
+#include "hallmark/dsse.pb.h"
+#include "verifier/core/error.h"
+
+namespace hallmark::ceremony {
+
+struct WrittenOutputs {
+  std::optional<std::filesystem::path> document;
+  std::filesystem::path transcript;
+};
+
+Result<WrittenOutputs> write_outcome(const CeremonyOutcome& outcome,
+                                     const std::filesystem::path& document_path);
+
+// "<dir>/<stem>.transcript.json" for "<dir>/<stem>.json".
+std::filesystem::path transcript_path_for(const std::filesystem::path& document_path);
+
+Result<v1::Envelope> read_envelope(const std::filesystem::path& path);
+Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& paths);
+
+}  // namespace hallmark::ceremony

@@ -1,0 +1,61 @@
+// SignerHsm: the signer HSM as a ceremony uses it — log in with the signer PIN, generate
+// the release, evidence and manufacturing-CA keys inside it (never exportable; a label
+// already present is refused, so init never adopts a key of unknown origin), find a key by
+// the key id a trust root names, and sign with it.
+//
+// Keys generated in a ceremony that is then refused are destroyed again (discard), so a
+// rerun starts clean and no key of a failed ceremony survives to be trusted by accident.
+// Every step goes into the transcript. Holds key handles only. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ceremony/src/ceremony_ui.h"
+#include "ceremony/src/token_login.h"
+#include "ceremony/src/transcript_recorder.h"
+#include "hallmark/ceremony.pb.h"
+#include "hsm-profiles/src/token_key.h"
+#include "hsm-profiles/src/token_signer.h"
+
+namespace hallmark::ceremony {
+
+inline constexpr std::string_view kSignerActor = "signer HSM";
+
+class SignerHsm {
+ public:
+  static Result<std::unique_ptr<SignerHsm>> open(const v1::PlanHsm& plan, CeremonyUi& ui,
+                                                 TranscriptRecorder& transcript);
+  ~SignerHsm();
+  SignerHsm(const SignerHsm&) = delete;
+  SignerHsm& operator=(const SignerHsm&) = delete;
+
+  // Refuses (kPolicyRefused) when an object labelled any of `labels` is on the HSM already:
+  // a ceremony never adopts a key of unknown origin.
+  Result<void> check_labels_free(const std::vector<std::string>& labels);
+  // Generates `spec` for `role` ("release", ...) and checks its provenance.
+  Result<hsm::TokenKey> generate(const v1::PlanKey& spec, std::string_view role);
+  // The private key whose public key has id `key_id`, provenance checked.
+  Result<hsm::TokenKey> find(std::string_view key_id, std::string_view role);
+  // A signer for `key` (which must come from this HSM).
+  Result<hsm::TokenSigner> signer(const hsm::TokenKey& key);
+
+  // Destroys every key generated through this object (a refused ceremony).
+  void discard_generated() noexcept;
+  // Keeps what was generated (the ceremony's document was written).
+  void keep_generated() noexcept { generated_.clear(); }
+
+  const v1::TokenInfo& token() const noexcept { return token_.info; }
+
+ private:
+  SignerHsm(PlannedToken token, CeremonyUi& ui, TranscriptRecorder& transcript);
+  Result<void> check_provenance(const hsm::TokenKey& key, std::string_view role);
+
+  PlannedToken token_;
+  CeremonyUi* ui_;
+  TranscriptRecorder* transcript_;
+  std::vector<hsm::TokenKey> generated_;
+};
+
+}  // namespace hallmark::ceremony

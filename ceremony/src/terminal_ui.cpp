@@ -1,0 +1,83 @@
+#include "ceremony/src/terminal_ui.h"
+
+#include <fmt/format.h>
+
+namespace hallmark::ceremony {
+
+TerminalUi::TerminalUi(std::ostream& out, std::map<std::string, hsm::PinSource> custodian_pins,
+                       hsm::PinSource signer_pin)
+    : out_(&out), custodian_pins_(std::move(custodian_pins)), signer_pin_(std::move(signer_pin)) {}
+
+Result<TerminalUi> TerminalUi::from_specs(std::ostream& out,
+                                          const std::vector<std::string>& pins,
+                                          const std::string& signer_pin) {
+  std::map<std::string, hsm::PinSource> sources;
+  for (const auto& entry : pins) {
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      // Never echo `entry`: it may be a PIN typed by mistake.
+      return fail(ErrorCode::kUsage,
+                  "--pin takes NAME=SOURCE, e.g. --pin alice=fd:3 or --pin bob=env:BOB_PIN");
+    }
+    const std::string name = entry.substr(0, eq);
+    auto source = hsm::parse_pin_source(std::string_view(entry).substr(eq + 1));
+    if (!source) return std::unexpected(source.error().context("--pin " + name));
+    if (!sources.emplace(name, std::move(*source)).second) {
+      return fail(ErrorCode::kUsage, fmt::format("--pin names custodian '{}' twice", name));
+    }
+  }
+  auto signer = hsm::parse_pin_source(signer_pin);
+  if (!signer) return std::unexpected(signer.error().context("--signer-pin"));
+  return TerminalUi(out, std::move(sources), std::move(*signer));
+}
+
+std::vector<std::string> TerminalUi::pin_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, source] : custodian_pins_) names.push_back(name);
+  return names;
+}
+
+void TerminalUi::step(std::string_view heading) {
+  *out_ << fmt::format("\n== {}\n", heading) << std::flush;
+}
+
+void TerminalUi::progress(std::string_view text) { *out_ << "   " << text << '\n' << std::flush; }
+
+void TerminalUi::show_signing(std::string_view custodian, std::string_view summary,
+                              std::string_view digest_hex) {
+  *out_ << fmt::format(
+               "\n---- {}: you are about to sign ----\n{}\n  payload SHA-256: {}\n"
+               "  Check the summary and the digest (compare it with the one on the other "
+               "custodians' screens) before you enter your PIN.\n----\n",
+               custodian, summary, digest_hex)
+        << std::flush;
+}
+
+Result<hsm::Pin> TerminalUi::ask_pin(const PinRequest& request) {
+  const bool signer = request.holder == PinRequest::Holder::kSignerHsm;
+  *out_ << fmt::format("   PIN for {} on token '{}' to {} (attempt {} of {}; PIN state: {})\n",
+                       signer ? "the signer HSM" : "custodian " + request.name,
+                       request.token_label, request.purpose, request.attempt,
+                       request.max_attempts, request.state.text())
+        << std::flush;
+  hsm::PinSource source;
+  if (signer) {
+    source = signer_pin_;
+  } else if (auto it = custodian_pins_.find(request.name); it != custodian_pins_.end()) {
+    source = it->second;
+  }
+  auto pin = hsm::read_pin(source, fmt::format("PIN for '{}': ", request.token_label));
+  if (!pin) {
+    return std::unexpected(pin.error().context(
+        signer ? std::string("signer HSM PIN") : "PIN of custodian " + request.name));
+  }
+  return pin;
+}
+
+void TerminalUi::info(std::string_view text) { *out_ << text << '\n' << std::flush; }
+
+void TerminalUi::warning(std::string_view text) {
+  *out_ << "WARNING: " << text << '\n' << std::flush;
+}
+
+}  // namespace hallmark::ceremony

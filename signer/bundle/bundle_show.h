@@ -1,0 +1,30 @@
+// What a person reads before approving a bundle: a summary of one Bundle and the changes
+// from another Bundle of the same SKU (normally the last one promoted).
+//
+// Pure functions over parsed Bundles returning text: no I/O, no signatures checked (the
+// caller has read the bundle with read_bundle(), which checked every digest). Full
+// SHA-256 digests are printed, never shortened, because custodians compare them.
+// Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "hallmark/release.pb.h"
+#include "verifier/core/error.h"
+#include "verifier/core/sha256.h"
+
+namespace hallmark::bundle {
+
+// SKU, family, version, security counter, requester, creation time, images table (role,
+// format, address range, size, SHA-256), provisioning plan, eFuse plan, certificate
+// profile, and the bundle digest.
+[[nodiscard]] std::string render_summary(const v1::Bundle& bundle,
+                                         const verifier::Digest& bundle_digest);
+
+// What changed from `before` to `after`: version, security counter, images added, removed
+// or changed (digest, address, size, role, format), plan steps (as a line diff), eFuses,
+// certificate profile. kUsage when the two bundles are for different SKUs.
+[[nodiscard]] Result<std::string> render_diff(const v1::Bundle& before,
+                                              const v1::Bundle& after);
+
+}  // namespace hallmark::bundle
