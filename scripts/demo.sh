@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: what Hallmark does today, on throwaway SoftHSM tokens, checking every outcome.
+# make demo: what Hallmark does so far, on throwaway SoftHSM tokens, checking every outcome.
 # Usage: scripts/demo.sh BUILD_DIR. Exits non-zero if any step does not behave as described.
 set -euo pipefail
 
@@ -8,6 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out="${HALLMARK_DEMO_OUT:-$root/demo-out}"
 ceremony="$build/ceremony/hallmark-ceremony"
 signer="$build/signer/hallmark-signer"
+station="$build/station-agent/hallmark-station"
 verify="$build/verifier/hallmark-verify"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -20,7 +21,7 @@ expect_fail() {  # expect_fail CODE command...: the command must exit with CODE
   echo "   (refused as expected, exit $got)"
 }
 
-rm -rf "$out"; mkdir -p "$out/tokens" "$out/keys"
+rm -rf "$out"; mkdir -p "$out/tokens" "$out/keys" "$out/ceremony" "$out/station" "$out/firmware"
 cat > "$out/softhsm2.conf" <<CONF
 directories.tokendir = $out/tokens
 objectstore.backend = file
@@ -29,56 +30,108 @@ CONF
 export SOFTHSM2_CONF="$out/softhsm2.conf"
 # Throwaway PINs for throwaway tokens, passed by environment variable name, never in argv.
 export DEMO_SO_PIN="demo-so-pin" DEMO_PIN="demo-user-pin"
-pin=(--pin env:DEMO_PIN)
+pins=(--pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --pin carol=env:DEMO_PIN
+      --signer-pin env:DEMO_PIN)
 
-step "1. Throwaway SoftHSM tokens: a signer HSM and two custodian cards"
-for label in signer-hsm custodian-alice custodian-bob; do
+step "1. Throwaway SoftHSM tokens: the signer HSM, three custodian cards, a station token"
+for label in signer-hsm custodian-alice custodian-bob custodian-carol station-1; do
   "$ceremony" token init --label "$label" --so-pin env:DEMO_SO_PIN --pin env:DEMO_PIN
 done
 "$ceremony" token status --token "pkcs11:token=custodian-alice"
 
-step "2. Keys generated inside the tokens (never exportable), all four algorithms"
-"$ceremony" key generate --token "pkcs11:token=signer-hsm" "${pin[@]}" --label release \
-  --algorithm p256 --public-out "$out/keys/release.pem"
-"$ceremony" key generate --token "pkcs11:token=signer-hsm" "${pin[@]}" --label evidence \
-  --algorithm ed25519 --public-out "$out/keys/evidence.pem"
-"$ceremony" key generate --token "pkcs11:token=custodian-alice" "${pin[@]}" --label custodian \
-  --algorithm p384 --always-authenticate --public-out "$out/keys/alice.pem"
-"$ceremony" key generate --token "pkcs11:token=custodian-bob" "${pin[@]}" --label custodian \
-  --algorithm rsa3072 --public-out "$out/keys/bob.pem"
-"$ceremony" --json key show --key "pkcs11:token=custodian-alice;object=custodian" "${pin[@]}" \
-  > "$out/keys/alice-provenance.json"
-echo "provenance of alice's key (from the card): $out/keys/alice-provenance.json"
-grep -q '"neverExtractable": true' "$out/keys/alice-provenance.json"
+step "2. Init ceremony: trust root v1, root and approver thresholds 2 of 3 (carol absent)"
+cp "$root/ceremony/examples/plan.textproto" "$out/ceremony/plan.textproto"
+"$ceremony" init --plan "$out/ceremony/plan.textproto" --out-dir "$out/ceremony" \
+  "${pins[@]}" --present alice,bob
+"$verify" trust-root "$out/ceremony/trust-root-v1.json"
+"$verify" transcript "$out/ceremony/trust-root-v1.transcript.json" \
+  --trust-root "$out/ceremony/trust-root-v1.json" | tail -n 12
 
-step "3. A document signed by two custodians (DSSE envelope)"
-printf 'Hallmark demo statement: release 1.0.0 of sku demo-esp32 may ship.\n' > "$out/statement.txt"
-"$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" "${pin[@]}" \
+step "3. Custodian keys: generated on the cards, never exportable"
+for who in alice bob carol; do
+  "$ceremony" key show --key "pkcs11:token=custodian-$who;object=custodian" --pin env:DEMO_PIN \
+    --public-out "$out/keys/$who.pem" > "$out/keys/$who.txt"
+  grep -q "production use: allowed" "$out/keys/$who.txt"
+  echo "$who: $(grep '^key id' "$out/keys/$who.txt")"
+done
+
+step "4. Station enrollment: station-1 makes its keys and request; a root quorum registers it"
+"$station" enroll --token "pkcs11:token=station-1" --pin env:DEMO_PIN --station-id station-1 \
+  --out "$out/station/station-1.request.json"
+"$ceremony" enroll-station --plan "$out/ceremony/plan.textproto" \
+  --trust-root "$out/ceremony/trust-root-v1.json" --request "$out/station/station-1.request.json" \
+  --out "$out/station/station-1.registration.json" "${pins[@]}" --present bob,carol
+
+step "5. A release bundle from sample firmware"
+head -c 24576 /dev/urandom > "$out/firmware/bootloader.bin"
+head -c 307200 /dev/urandom > "$out/firmware/app.bin"
+cat > "$out/firmware/catalog.textproto" <<'SPEC'
+skus { sku: "sensor-c3" device_family: "esp32-c3" flash_size: 4194304 formats: ESP32_SECURE_BOOT_V2 }
+SPEC
+cat > "$out/firmware/bundle.textproto" <<'SPEC'
+sku: "sensor-c3"
+version: "1.0.0"
+security_counter: 1
+requester: "release-manager-rita"
+images { name: "bootloader" path: "bootloader.bin" role: BOOTLOADER format: ESP32_SECURE_BOOT_V2 flash_address: 0x0 }
+images { name: "app" path: "app.bin" role: APPLICATION flash_address: 0x10000 }
+plan { kind: WRITE_IMAGE image: "bootloader" }
+plan { kind: WRITE_IMAGE image: "app" }
+plan { kind: VERIFY_READBACK image: "app" }
+plan { kind: PROVISION_IDENTITY }
+plan { kind: BURN_EFUSE efuse: "secure-boot-enable" }
+plan { kind: BURN_EFUSE efuse: "debug-disable" }
+efuses { name: "secure-boot-enable" value: "\001" }
+efuses { name: "debug-disable" value: "\001" }
+certificate_profile { subject_template: "CN=${serial},O=Example Devices Ltd" validity_days: 3650 key_algorithm: "ecdsa-p256" }
+SPEC
+"$signer" bundle create --spec "$out/firmware/bundle.textproto" \
+  --catalog "$out/firmware/catalog.textproto" --out "$out/sensor-c3-1.0.0.bundle" > /dev/null
+"$signer" bundle show "$out/sensor-c3-1.0.0.bundle"
+
+step "6. A document signed by two custodians, verified with public keys only"
+printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/statement.txt"
+"$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" --pin env:DEMO_PIN \
   --payload "$out/statement.txt" --payload-type text/plain --out "$out/statement.dsse.json"
-"$signer" sign --key "pkcs11:token=custodian-bob;object=custodian" "${pin[@]}" \
+"$signer" sign --key "pkcs11:token=custodian-bob;object=custodian" --pin env:DEMO_PIN \
   --envelope "$out/statement.dsse.json" --out "$out/statement.dsse.json"
-
-step "4. Verified with public keys only: 2 of 2 custodians"
 "$verify" envelope "$out/statement.dsse.json" --key "$out/keys/alice.pem" \
   --key "$out/keys/bob.pem" --threshold 2
 
-step "5. Refusals"
+step "7. Refusals"
+echo "-- a trust root with one byte of its payload changed:"
+sed -E 's/("payload": *")./\1A/' "$out/ceremony/trust-root-v1.json" > "$out/tampered-trust-root.json"
+! cmp -s "$out/ceremony/trust-root-v1.json" "$out/tampered-trust-root.json"
+expect_fail 1 "$verify" trust-root "$out/tampered-trust-root.json"
 echo "-- the same card signing twice counts once:"
-expect_fail 1 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" "${pin[@]}" \
-  --envelope "$out/statement.dsse.json" --out "$out/twice.dsse.json"
+expect_fail 1 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" \
+  --pin env:DEMO_PIN --envelope "$out/statement.dsse.json" --out "$out/twice.dsse.json"
 test ! -e "$out/twice.dsse.json"
-echo "-- a tampered payload:"
-sed -E 's/("payload": *")./\1A/' "$out/statement.dsse.json" > "$out/tampered.dsse.json"
-! cmp -s "$out/statement.dsse.json" "$out/tampered.dsse.json"
-expect_fail 1 "$verify" envelope "$out/tampered.dsse.json" --key "$out/keys/alice.pem" \
-  --key "$out/keys/bob.pem" --threshold 2
-echo "-- a threshold the signatures do not reach (release key is not a custodian):"
+echo "-- a threshold the signatures do not reach (carol did not sign):"
 expect_fail 1 "$verify" envelope "$out/statement.dsse.json" --key "$out/keys/alice.pem" \
-  --key "$out/keys/release.pem" --threshold 2
+  --key "$out/keys/carol.pem" --threshold 2
+echo "-- a revoked station cannot be enrolled again:"
+"$ceremony" revoke --plan "$out/ceremony/plan.textproto" \
+  --trust-root "$out/ceremony/trust-root-v1.json" --station station-1 \
+  --reason "demo: station-1 decommissioned" --out "$out/station/revoke-station-1.json" \
+  "${pins[@]}" --present alice,carol
+expect_fail 1 "$ceremony" enroll-station --plan "$out/ceremony/plan.textproto" \
+  --trust-root "$out/ceremony/trust-root-v1.json" \
+  --revocation "$out/station/revoke-station-1.json" \
+  --request "$out/station/station-1.request.json" --out "$out/station/again.json" \
+  "${pins[@]}" --present alice,bob
 echo "-- a wrong PIN:"
 DEMO_WRONG_PIN="not-the-pin" expect_fail 3 "$ceremony" key show \
   --key "pkcs11:token=custodian-bob;object=custodian" --pin env:DEMO_WRONG_PIN
 
 step "Done"
-echo "Artifacts in $out: keys/*.pem (public keys), statement.dsse.json (signed), tampered.dsse.json"
-echo "Check it yourself: $verify envelope $out/statement.dsse.json --key $out/keys/alice.pem --key $out/keys/bob.pem --threshold 2"
+cat <<MSG
+Artifacts in $out:
+  ceremony/trust-root-v1{,.transcript}.json        trust root and its ceremony transcript
+  station/station-1.{request,registration}.json   enrollment request and registration
+  sensor-c3-1.0.0.bundle                           release bundle (not yet promoted)
+  statement.dsse.json, keys/*.pem                  a co-signed document and custodian public keys
+Check them yourself:
+  $verify trust-root $out/ceremony/trust-root-v1.json
+  $verify transcript $out/ceremony/trust-root-v1.transcript.json --trust-root $out/ceremony/trust-root-v1.json
+MSG
