@@ -33,15 +33,6 @@ struct KeyOptions {
   std::optional<std::string> pem_out;
 };
 
-Result<v1::KeyAlgorithm> parse_algorithm(const std::string& name) {
-  if (name == "p256") return v1::ECDSA_P256_SHA256;
-  if (name == "p384") return v1::ECDSA_P384_SHA384;
-  if (name == "rsa3072") return v1::RSA_PSS_3072_SHA256;
-  if (name == "ed25519") return v1::ED25519;
-  return fail(ErrorCode::kUsage,
-              "unknown algorithm '" + name + "': choose p256, p384, rsa3072 or ed25519");
-}
-
 Result<hsm::Pin> pin_from(const std::string& spec, const std::string& prompt) {
   auto source = hsm::parse_pin_source(spec);
   if (!source) return std::unexpected(source.error());
@@ -97,7 +88,7 @@ Result<void> run_status(const hsm::TokenOptions& o, bool json) {
 }
 
 Result<void> run_generate(const KeyOptions& o, bool json) {
-  auto algorithm = parse_algorithm(o.algorithm);
+  auto algorithm = hsm::parse_algorithm_flag(o.algorithm);
   if (!algorithm) return std::unexpected(algorithm.error());
   auto token = hsm::open_token(o.token, true, std::cerr);
   if (!token) return std::unexpected(token.error());

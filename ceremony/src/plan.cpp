@@ -1,14 +1,12 @@
 #include "ceremony/src/plan.h"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
-
 #include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "hsm-profiles/src/uri.h"
+#include "verifier/core/textproto.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::ceremony {
@@ -16,20 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxPlanBytes = 1024 * 1024;
 constexpr uint32_t kMaxValidityDays = 20 * 366;
-
-class CollectingErrors : public google::protobuf::io::ErrorCollector {
- public:
-  explicit CollectingErrors(std::string origin) : origin_(std::move(origin)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (!text.empty()) text += "; ";
-    text += fmt::format("{}:{}:{}: {}", origin_, line + 1, column + 1, message);
-  }
-  std::string text;
-
- private:
-  std::string origin_;
-};
 
 void default_key(v1::PlanKey& key, std::string_view label) {
   if (key.label().empty()) key.set_label(std::string(label));
@@ -159,16 +143,11 @@ Result<void> validate_plan(const v1::CeremonyPlan& plan, std::string_view origin
 }
 
 Result<LoadedPlan> parse_plan(ByteView text, std::string_view origin) {
-  google::protobuf::TextFormat::Parser parser;
-  CollectingErrors errors{std::string(origin)};
-  parser.RecordErrorsTo(&errors);
   LoadedPlan loaded;
   loaded.origin = std::string(origin);
-  if (!parser.ParseFromString(std::string(as_chars(text)), &loaded.plan)) {
-    return fail(ErrorCode::kUsage,
-                fmt::format("{} is not a valid ceremony plan (hallmark.v1.CeremonyPlan "
-                            "textproto): {}",
-                            origin, errors.text));
+  if (auto ok = verifier::parse_textproto(as_chars(text), origin, "ceremony plan", loaded.plan);
+      !ok) {
+    return std::unexpected(ok.error());
   }
   apply_defaults(loaded.plan);
   if (auto ok = validate_plan(loaded.plan, origin); !ok) return std::unexpected(ok.error());

@@ -44,6 +44,15 @@ Result<OpenedToken> open_token(const TokenOptions& options, bool login, std::ost
   return OpenedToken{std::move(*profile), std::move(*uri), std::move(*session)};
 }
 
+Result<v1::KeyAlgorithm> parse_algorithm_flag(const std::string& name) {
+  if (name == "p256") return v1::ECDSA_P256_SHA256;
+  if (name == "p384") return v1::ECDSA_P384_SHA384;
+  if (name == "rsa3072") return v1::RSA_PSS_3072_SHA256;
+  if (name == "ed25519") return v1::ED25519;
+  return fail(ErrorCode::kUsage,
+              "unknown algorithm '" + name + "': choose p256, p384, rsa3072 or ed25519");
+}
+
 PinCallback pin_callback(const TokenOptions& options, std::string prompt) {
   return [spec = options.pin, prompt = std::move(prompt)]() -> Result<Pin> {
     auto source = parse_pin_source(spec);

@@ -40,6 +40,9 @@ struct OpenedToken {
 // prints the token and its PIN state on `status`, reads the PIN and logs in.
 Result<OpenedToken> open_token(const TokenOptions& options, bool login, std::ostream& status);
 
+// The --algorithm flag's names: p256, p384, rsa3072, ed25519.
+Result<v1::KeyAlgorithm> parse_algorithm_flag(const std::string& name);
+
 // A PIN callback for context-specific logins (CKA_ALWAYS_AUTHENTICATE keys): reads the PIN
 // again from the same source for every signature.
 PinCallback pin_callback(const TokenOptions& options, std::string prompt);

@@ -1,30 +1,17 @@
 #include "hsm-profiles/profile/profile.h"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <system_error>
 
+#include "verifier/core/textproto.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::hsm {
 namespace {
 
 constexpr std::size_t kMaxProfileBytes = 256 * 1024;
-
-// Collects parse errors with line and column instead of protobuf's default stderr log.
-class CollectingErrors : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (!text.empty()) text += "; ";
-    text += "line " + std::to_string(line + 1) + ", column " + std::to_string(column + 1) +
-            ": " + message;
-  }
-  std::string text;
-};
 
 Result<void> validate(const v1::HsmProfile& p, std::string_view origin) {
   const std::string where(origin);
@@ -51,13 +38,10 @@ Result<void> validate(const v1::HsmProfile& p, std::string_view origin) {
 }  // namespace
 
 Result<v1::HsmProfile> parse_profile(std::string_view textproto, std::string_view origin) {
-  google::protobuf::TextFormat::Parser parser;
-  CollectingErrors errors;
-  parser.RecordErrorsTo(&errors);
   v1::HsmProfile profile;
-  if (!parser.ParseFromString(std::string(textproto), &profile)) {
-    return fail(ErrorCode::kUsage,
-                "profile " + std::string(origin) + " is not a valid HsmProfile: " + errors.text);
+  if (auto ok = verifier::parse_textproto(textproto, origin, "HSM profile", profile);
+      !ok) {
+    return std::unexpected(ok.error());
   }
   if (auto ok = validate(profile, origin); !ok) return std::unexpected(ok.error());
   return profile;

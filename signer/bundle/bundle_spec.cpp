@@ -1,7 +1,5 @@
 #include "signer/bundle/bundle_spec.h"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
@@ -12,6 +10,7 @@
 #include <system_error>
 
 #include "verifier/bundle/bundle_rules.h"
+#include "verifier/core/textproto.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::bundle {
@@ -21,30 +20,12 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxTextprotoBytes = 1024 * 1024;
 
-class CollectingErrors : public google::protobuf::io::ErrorCollector {
- public:
-  explicit CollectingErrors(std::string origin) : origin_(std::move(origin)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (!text.empty()) text += "; ";
-    text += fmt::format("{}:{}:{}: {}", origin_, line + 1, column + 1, message);
-  }
-  std::string text;
-
- private:
-  std::string origin_;
-};
-
 template <class Msg>
 Result<Msg> parse_textproto(std::string_view text, std::string_view origin,
                             std::string_view what) {
-  google::protobuf::TextFormat::Parser parser;
-  CollectingErrors errors{std::string(origin)};
-  parser.RecordErrorsTo(&errors);
   Msg message;
-  if (!parser.ParseFromString(std::string(text), &message)) {
-    return fail(ErrorCode::kUsage, fmt::format("{} is not a valid {} ({} textproto): {}", origin,
-                                               what, message.GetTypeName(), errors.text));
+  if (auto ok = verifier::parse_textproto(text, origin, what, message); !ok) {
+    return std::unexpected(ok.error());
   }
   return message;
 }

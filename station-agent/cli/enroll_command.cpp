@@ -34,15 +34,6 @@ struct EnrollOptions {
   std::optional<std::string> config;
 };
 
-Result<v1::KeyAlgorithm> parse_algorithm(const std::string& name) {
-  if (name == "p256") return v1::ECDSA_P256_SHA256;
-  if (name == "p384") return v1::ECDSA_P384_SHA384;
-  if (name == "rsa3072") return v1::RSA_PSS_3072_SHA256;
-  if (name == "ed25519") return v1::ED25519;
-  return fail(ErrorCode::kUsage,
-              "unknown algorithm '" + name + "': choose p256, p384, rsa3072 or ed25519");
-}
-
 struct StationKey {
   hsm::TokenKey key;
   bool reused = false;
@@ -90,7 +81,7 @@ std::string key_line(const StationKey& k) {
 
 Result<void> run_enroll(const EnrollOptions& o, bool json) {
   if (auto ok = check_station_id(o.station_id); !ok) return ok;
-  auto algorithm = parse_algorithm(o.algorithm.value_or("p256"));
+  auto algorithm = hsm::parse_algorithm_flag(o.algorithm.value_or("p256"));
   if (!algorithm) return std::unexpected(algorithm.error());
 
   // Everything that can fail without the token first, so a PIN is never asked in vain.
