@@ -1,6 +1,7 @@
 // hallmark-verify: checks Hallmark documents offline, with public keys only.
 // main() only declares the commands; tool::CommandLine parses flags, runs the chosen
 // command, prints errors as "hallmark-verify: <message>" and maps them to exit codes.
+#include "verifier/cli/bundle_command.h"
 #include "verifier/cli/envelope_command.h"
 #include "verifier/cli/transcript_command.h"
 #include "verifier/cli/trust_root_command.h"
@@ -17,5 +18,7 @@ int main(int argc, char** argv) {
   hallmark::verifier::cli::add_trust_root_command(command_line, trust_root);
   hallmark::verifier::cli::TranscriptOptions transcript;
   hallmark::verifier::cli::add_transcript_command(command_line, transcript);
+  hallmark::verifier::cli::BundleOptions bundle;
+  hallmark::verifier::cli::add_bundle_command(command_line, bundle);
   return command_line.run(argc, argv);
 }

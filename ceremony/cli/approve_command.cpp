@@ -1,0 +1,74 @@
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "ceremony/cli/ceremony_commands.h"
+#include "ceremony/cli/ceremony_options.h"
+#include "ceremony/src/approve_ceremony.h"
+#include "ceremony/src/outputs.h"
+
+namespace hallmark::ceremony {
+namespace {
+
+struct ApproveOptions {
+  std::string bundle;
+  std::string plan;
+  std::vector<std::string> trust_roots;
+  std::vector<std::string> revocations;
+  std::string custodian;
+  std::string channel;
+  std::string request_id;
+  std::uint32_t valid_days = kDefaultApprovalDays;
+  std::optional<std::string> against;
+  std::string out;
+  CeremonyOptions ceremony;
+};
+
+Result<void> run(const ApproveOptions& o, bool json) {
+  auto plan = load_plan(o.plan);
+  if (!plan) return std::unexpected(plan.error());
+  auto chain = read_envelopes(o.trust_roots);
+  if (!chain) return std::unexpected(chain.error());
+  auto revocations = read_envelopes(o.revocations);
+  if (!revocations) return std::unexpected(revocations.error());
+  if (auto free = check_output_free(o.out); !free) return free;
+  auto ui = make_terminal_ui(o.ceremony, {&*plan});
+  if (!ui) return std::unexpected(ui.error());
+  ApproveInput input{o.bundle, std::nullopt, *chain, *revocations, &*plan, o.custodian,
+                     o.channel, o.request_id, o.valid_days};
+  if (o.against) input.against = *o.against;
+  auto approval = run_approve(input, *ui, system_clock());
+  if (!approval) return std::unexpected(approval.error());
+  if (auto ok = write_approval(o.out, *approval); !ok) return ok;
+  if (json) std::printf("%s\n", tool::to_json(*approval).c_str());
+  std::fprintf(stderr, "Approval written to %s\n", o.out.c_str());
+  return {};
+}
+
+}  // namespace
+
+void add_approve_command(tool::CommandLine& cli) {
+  auto o = std::make_shared<ApproveOptions>();
+  auto* cmd = cli.add(cli.app(), "approve",
+                      "Review a bundle (summary, diff) and sign a promotion statement for it "
+                      "with your custodian card",
+                      [o, &cli] { return run(*o, cli.json()); });
+  cmd->add_option("bundle", o->bundle, "Bundle file to approve")->required();
+  cmd->add_option("--plan", o->plan, "Ceremony plan (where the custodian's card is)")->required();
+  cmd->add_option("--trust-root", o->trust_roots, "Trust root chain v1.json ... vN.json, in order")
+      ->required();
+  cmd->add_option("--revocation", o->revocations, "Revocations to honour (repeatable)");
+  cmd->add_option("--custodian", o->custodian, "Who approves (a custodian of the plan)")
+      ->required();
+  cmd->add_option("--channel", o->channel, "Release channel (e.g. production)")->required();
+  cmd->add_option("--request-id", o->request_id, "Change request this approval answers")
+      ->required();
+  cmd->add_option("--valid-days", o->valid_days, "Days the approval stays valid (default 7)");
+  cmd->add_option("--against", o->against, "Previous promoted bundle of the SKU, for the diff");
+  cmd->add_option("--out", o->out, "Where to write the approval (never replaced)")->required();
+  add_ceremony_options(*cmd, o->ceremony, false);
+}
+
+}  // namespace hallmark::ceremony

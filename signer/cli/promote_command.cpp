@@ -1,0 +1,136 @@
+#include "signer/cli/promote_command.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "hsm-profiles/cli/token_options.h"
+#include "hsm-profiles/src/token_key.h"
+#include "hsm-profiles/src/token_signer.h"
+#include "signer/promote/promote.h"
+#include "verifier/core/dsse.h"
+#include "verifier/io/file_io.h"
+
+namespace hallmark::signer {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct PromoteOptions {
+  fs::path bundle;
+  std::vector<fs::path> approvals;
+  std::vector<fs::path> trust_roots;
+  std::vector<fs::path> revocations;
+  hsm::TokenOptions key;
+  fs::path history;
+  std::string channel;
+  fs::path out;
+};
+
+Result<v1::Envelope> read_envelope(const fs::path& path) {
+  auto json = fileio::read_file(path, verifier::kMaxEnvelopeBytes);
+  if (!json) return std::unexpected(json.error());
+  auto envelope = verifier::parse_envelope_json(as_chars(*json));
+  if (!envelope) return std::unexpected(std::move(envelope).error().context(path.string()));
+  return envelope;
+}
+
+Result<std::vector<v1::Envelope>> read_all(const std::vector<fs::path>& paths) {
+  std::vector<v1::Envelope> out;
+  for (const auto& p : paths) {
+    auto e = read_envelope(p);
+    if (!e) return std::unexpected(e.error());
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<void> run_promote(const PromoteOptions& o, bool json) {
+  promote::PromoteInput input;
+  input.bundle = o.bundle;
+  for (const auto& path : o.approvals) {
+    auto e = read_envelope(path);
+    if (!e) return std::unexpected(e.error());
+    input.approvals.push_back({path.filename().string(), std::move(*e)});
+  }
+  auto chain = read_all(o.trust_roots);
+  if (!chain) return std::unexpected(chain.error());
+  auto revocations = read_all(o.revocations);
+  if (!revocations) return std::unexpected(revocations.error());
+  input.chain = std::move(*chain);
+  input.revocations = std::move(*revocations);
+  input.channel = o.channel;
+  input.history_dir = o.history;
+  input.out = o.out;
+  input.now_unix = unix_now();
+
+  // Everything that needs no key first: a refusal never asks for the PIN.
+  auto prepared = promote::prepare_promotion(std::move(input));
+  if (!prepared) return std::unexpected(prepared.error());
+  std::cerr << fmt::format("Bundle {} {} (digest {}) approved by {}; anti-rollback ok.\n",
+                           prepared->record.sku, prepared->record.version,
+                           prepared->record.bundle_digest.hex(),
+                           fmt::join(prepared->quorum.approvers, ", "));
+
+  auto token = hsm::open_token(o.key, true, std::cerr);
+  if (!token) return std::unexpected(token.error());
+  auto key = hsm::TokenKey::find(token->session, token->uri);
+  if (!key) return std::unexpected(key.error());
+  if (auto ok = hsm::check_production_use(key->provenance(), token->profile.allow_imported_keys(),
+                                          key->name());
+      !ok) {
+    return ok;
+  }
+  const Bytes ckaid = key->id();
+  auto signer = hsm::TokenSigner::create(
+      token->session, std::move(*key),
+      hsm::pin_callback(o.key, "PIN for this signature on '" + token->session.token_label() +
+                                   "': "));
+  if (!signer) return std::unexpected(signer.error());
+  promote::ReleaseKey release{signer->public_key(), ckaid,
+                              [&signer](ByteView m) { return signer->sign(m); }};
+  auto result = promote::finish_promotion(*prepared, release);
+  if (!result) return std::unexpected(result.error());
+  if (json) {
+    std::cout << tool::to_json(result->verified.release) << '\n';
+  } else {
+    std::cout << fmt::format("Wrote {} ({} bytes)\n", o.out.string(), result->archive_bytes)
+              << bundle::render_verified_release(result->verified);
+  }
+  std::cerr << fmt::format("Recorded in {}\n", prepared->history.file().string());
+  return {};
+}
+
+}  // namespace
+
+void add_promote_command(tool::CommandLine& cli) {
+  auto o = std::make_shared<PromoteOptions>();
+  auto* cmd = cli.add(cli.app(), "promote",
+                      "Promote an approved bundle: check the approval quorum and "
+                      "anti-rollback, sign native images and the release with the release "
+                      "key, write the promoted bundle atomically (verified before commit)",
+                      [o, &cli] { return run_promote(*o, cli.json()); });
+  cmd->add_option("bundle", o->bundle, "Bundle file (from bundle create)")->required();
+  cmd->add_option("--approval", o->approvals, "Approval file (repeatable)")->required();
+  cmd->add_option("--trust-root", o->trust_roots, "Trust root chain v1.json ... vN.json, in order")
+      ->required();
+  cmd->add_option("--revocation", o->revocations, "Revocations to honour (repeatable)");
+  hsm::add_token_options(*cmd, o->key, "--key",
+                         "pkcs11: URI of the release key, e.g. "
+                         "'pkcs11:token=signer-hsm;object=release'");
+  cmd->add_option("--history", o->history, "Promotion history directory (anti-rollback)")
+      ->required();
+  cmd->add_option("--channel", o->channel, "Release channel the approvals name")->required();
+  cmd->add_option("--out", o->out, "Promoted bundle to write (never replaced)")->required();
+}
+
+}  // namespace hallmark::signer

@@ -1,0 +1,82 @@
+// Promotion (DESIGN.md flow 3; docs/release.md): an approved bundle becomes a promoted
+// bundle, signed with the release key, carrying its trust-root chain and approvals.
+//
+// Two steps, so that a refusal never asks for a PIN: prepare_promotion() reads the bundle
+// (every image digest), verifies the trust-root chain and revocations at `now_unix`,
+// refuses a revoked or already promoted bundle, applies check_approvals() (the same rule
+// every verifier applies) and anti-rollback against the promotion history, whose lock it
+// then holds. finish_promotion() checks the key is the trust root's RELEASE key, signs the
+// native images (ESP32 Secure Boot V2, MCUboot; raw images are not signed natively) and
+// the PromotedRelease, writes the archive (bundle.pb, images, native/, trust-root chain,
+// approvals, release.json) to a temporary file beside the output, runs
+// verify_promoted_bundle() on it, renames it into place (never replacing a file) and only
+// then appends to the history. Any failure leaves no output, no temporary file and the
+// history unchanged. Holds no key material: it signs through a callback. One thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hallmark/dsse.pb.h"
+#include "hallmark/release.pb.h"
+#include "signer/native/sign_function.h"
+#include "verifier/native/mcuboot.h"
+#include "signer/promote/promotion_history.h"
+#include "verifier/bundle/bundle_reader.h"
+#include "verifier/bundle/promoted_bundle.h"
+#include "verifier/core/public_key.h"
+#include "verifier/trust/trusted_root.h"
+
+namespace hallmark::promote {
+
+struct PromoteInput {
+  std::filesystem::path bundle;
+  std::vector<bundle::NamedEnvelope> approvals;
+  std::vector<v1::Envelope> chain;        // trust root v1 .. vN, in order
+  std::vector<v1::Envelope> revocations;  // applied after the chain
+  std::string channel;
+  std::filesystem::path history_dir;
+  std::filesystem::path out;
+  std::int64_t now_unix = 0;
+};
+
+// The release key as promotion uses it: its public key, its CKA_ID (recorded for the
+// key-id mapping) and a callback that signs with it (hsm::TokenSigner in production).
+struct ReleaseKey {
+  verifier::PublicKey public_key;
+  Bytes ckaid;
+  native::SignFunction sign;
+};
+
+// Everything checked before the release key is touched.
+struct PreparedPromotion {
+  PromoteInput input;
+  bundle::BundleContents contents;
+  verifier::TrustedRoot root;
+  bundle::ApprovalQuorum quorum;
+  PromotionHistory history;
+  HistoryRecord record;  // what the history will say once promoted
+};
+
+struct PromoteResult {
+  bundle::VerifiedRelease verified;
+  std::uint64_t archive_bytes = 0;
+};
+
+// Called with the temporary archive before it is verified (tests inject faults here).
+using BeforeVerifyHook = std::function<void(const std::filesystem::path& temp)>;
+
+[[nodiscard]] Result<PreparedPromotion> prepare_promotion(PromoteInput input);
+
+[[nodiscard]] Result<PromoteResult> finish_promotion(PreparedPromotion& prepared,
+                                                     const ReleaseKey& key,
+                                                     const BeforeVerifyHook& hook = {});
+
+// MCUboot's header version from a bundle version "major.minor.revision[.build]".
+[[nodiscard]] Result<native::McubootVersion> mcuboot_version(std::string_view version);
+
+}  // namespace hallmark::promote

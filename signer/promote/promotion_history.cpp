@@ -1,0 +1,207 @@
+#include "signer/promote/promotion_history.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "verifier/io/file_io.h"
+
+namespace hallmark::promote {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMaxHistoryBytes = 64 * 1024 * 1024;
+
+Error io_error(const std::string& what, const fs::path& path, int err) {
+  return Error{ErrorCode::kIo, fmt::format("{} {}: {}", what, path.string(), std::strerror(err)),
+               0, {}};
+}
+
+template <class T>
+std::optional<T> parse_number(std::string_view text) {
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+Result<std::vector<std::uint64_t>> components(std::string_view version) {
+  std::vector<std::uint64_t> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = version.find('.', start);
+    const std::string_view part = version.substr(start, dot == std::string_view::npos
+                                                            ? std::string_view::npos
+                                                            : dot - start);
+    auto n = parse_number<std::uint64_t>(part);
+    if (!n) {
+      return fail(ErrorCode::kUsage,
+                  fmt::format("version '{}' is not dot-separated numbers (like 1.2.0): the "
+                              "signer compares versions numerically for anti-rollback",
+                              version));
+    }
+    out.push_back(*n);
+    if (dot == std::string_view::npos) return out;
+    start = dot + 1;
+  }
+}
+
+bool safe_sku(std::string_view sku) {
+  if (sku.empty() || sku.front() == '.' || sku.size() > 100) return false;
+  for (const char c : sku) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string format_line(const HistoryRecord& r) {
+  return fmt::format("{}\t{}\t{}\t{}\t{}\t{}\n", r.promoted_unix, r.sku, r.version,
+                     r.security_counter, r.bundle_digest.hex(), r.channel);
+}
+
+Result<HistoryRecord> parse_line(std::string_view line, const fs::path& file, std::size_t n) {
+  std::vector<std::string_view> f;
+  std::size_t start = 0;
+  for (std::size_t tab; (tab = line.find('\t', start)) != std::string_view::npos; start = tab + 1) {
+    f.push_back(line.substr(start, tab - start));
+  }
+  f.push_back(line.substr(start));
+  HistoryRecord r;
+  auto when = f.size() == 6 ? parse_number<std::int64_t>(f[0]) : std::nullopt;
+  auto counter = f.size() == 6 ? parse_number<std::uint64_t>(f[3]) : std::nullopt;
+  auto digest = f.size() == 6 ? verifier::Digest::from_hex(f[4]) : fail(ErrorCode::kUsage, "");
+  if (!when || !counter || !digest) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("promotion history {} line {} is malformed: have it checked; the "
+                            "signer never repairs its history",
+                            file.string(), n));
+  }
+  r.promoted_unix = *when;
+  r.sku = std::string(f[1]);
+  r.version = std::string(f[2]);
+  r.security_counter = *counter;
+  r.bundle_digest = *digest;
+  r.channel = std::string(f[5]);
+  return r;
+}
+
+}  // namespace
+
+Result<std::strong_ordering> compare_versions(std::string_view a, std::string_view b) {
+  auto x = components(a);
+  if (!x) return std::unexpected(x.error());
+  auto y = components(b);
+  if (!y) return std::unexpected(y.error());
+  const std::size_t n = std::max(x->size(), y->size());
+  x->resize(n, 0);
+  y->resize(n, 0);
+  return *x <=> *y;
+}
+
+PromotionHistory::PromotionHistory(fs::path file, fileio::UniqueFd lock,
+                                   std::vector<HistoryRecord> records)
+    : file_(std::move(file)), lock_(std::move(lock)), records_(std::move(records)) {}
+
+Result<PromotionHistory> PromotionHistory::open(const fs::path& dir, std::string_view sku) {
+  if (!safe_sku(sku)) {
+    return fail(ErrorCode::kUsage, fmt::format("SKU '{}' cannot name a history file", sku));
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return std::unexpected(io_error("cannot create history directory", dir, ec.value()));
+  fileio::UniqueFd lock(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lock.valid()) return std::unexpected(io_error("cannot open", dir, errno));
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    return fail(ErrorCode::kIo, fmt::format("promotion history {} is in use by another "
+                                            "promotion: wait for it to finish",
+                                            dir.string()));
+  }
+  const fs::path file = dir / (std::string(sku) + ".history");
+  std::vector<HistoryRecord> records;
+  if (fs::exists(file, ec)) {
+    auto bytes = fileio::read_file(file, kMaxHistoryBytes);
+    if (!bytes) return std::unexpected(bytes.error());
+    const std::string_view text = as_chars(*bytes);
+    if (!text.empty() && !text.ends_with('\n')) {
+      return fail(ErrorCode::kPolicyRefused,
+                  fmt::format("promotion history {} ends in a torn line: have it checked",
+                              file.string()));
+    }
+    std::size_t start = 0;
+    for (std::size_t n = 1; start < text.size(); ++n) {
+      const std::size_t nl = text.find('\n', start);
+      auto record = parse_line(text.substr(start, nl - start), file, n);
+      if (!record) return std::unexpected(record.error());
+      if (record->sku != sku) {
+        return fail(ErrorCode::kPolicyRefused,
+                    fmt::format("promotion history {} line {} is for SKU '{}'", file.string(), n,
+                                record->sku));
+      }
+      records.push_back(std::move(*record));
+      start = nl + 1;
+    }
+  }
+  return PromotionHistory(file, std::move(lock), std::move(records));
+}
+
+Result<void> PromotionHistory::check(const HistoryRecord& c) const {
+  if (auto own = components(c.version); !own) return std::unexpected(own.error());
+  for (const auto& r : records_) {
+    if (r.bundle_digest == c.bundle_digest) {
+      return fail(ErrorCode::kPolicyRefused,
+                  fmt::format("bundle {} was already promoted (version {}, at {}): a bundle is "
+                              "promoted once",
+                              c.bundle_digest.hex(), r.version, r.promoted_unix));
+    }
+  }
+  const HistoryRecord* l = last();
+  if (l == nullptr) return {};
+  if (c.security_counter < l->security_counter) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("downgrade refused: security counter {} is below {} of version {}, "
+                            "the last promoted for SKU {}",
+                            c.security_counter, l->security_counter, l->version, c.sku));
+  }
+  auto order = compare_versions(c.version, l->version);
+  if (!order) return std::unexpected(order.error());
+  if (*order != std::strong_ordering::greater) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("downgrade refused: version {} is not above {}, the last promoted "
+                            "for SKU {}",
+                            c.version, l->version, c.sku));
+  }
+  return {};
+}
+
+Result<void> PromotionHistory::append(const HistoryRecord& record) {
+  const std::string line = format_line(record);
+  const bool is_new = records_.empty() && !fs::exists(file_);
+  fileio::UniqueFd fd(::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd.valid()) return std::unexpected(io_error("cannot open", file_, errno));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return std::unexpected(io_error("cannot stat", file_, errno));
+  const ssize_t n = ::write(fd.get(), line.data(), line.size());
+  if (n != static_cast<ssize_t>(line.size()) || ::fsync(fd.get()) != 0) {
+    const int err = n < 0 ? errno : EIO;
+    (void)::ftruncate(fd.get(), st.st_size);  // cut a partial line off again
+    return std::unexpected(io_error("cannot append to", file_, err));
+  }
+  if (fd.close() != 0) return std::unexpected(io_error("cannot close", file_, errno));
+  if (is_new && ::fsync(lock_.get()) != 0) {
+    return std::unexpected(io_error("cannot fsync directory of", file_, errno));
+  }
+  records_.push_back(record);
+  return {};
+}
+
+}  // namespace hallmark::promote

@@ -1,0 +1,69 @@
+// PromotionHistory: the signer's record of what it promoted, per SKU — the reference for
+// anti-rollback (DESIGN.md flow 3; docs/release.md "Promotion history").
+//
+// Layout: one append-only text file per SKU, `<dir>/<sku>.history`, one line per
+// promotion: `promoted_unix<TAB>sku<TAB>version<TAB>security_counter<TAB>bundle_digest_hex
+// <TAB>channel\n`. A line is appended with one write(2) on an O_APPEND descriptor, then
+// fsynced (and the directory too when the file is new). A history whose last line is
+// torn or any line is malformed is refused, never repaired silently: an operator looks
+// at it. open() takes an exclusive flock on the directory for the object's lifetime, so
+// two promotions of one history never interleave. Rules (check()): the security counter
+// must be >= the last promoted one, the version strictly greater (dot-separated numeric
+// components, "1.10" > "1.9", missing components count as 0), and a bundle digest
+// promoted before is refused whatever its version. Move-only; one thread.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "verifier/core/error.h"
+#include "verifier/core/sha256.h"
+#include "verifier/io/unique_fd.h"
+
+namespace hallmark::promote {
+
+struct HistoryRecord {
+  std::int64_t promoted_unix = 0;
+  std::string sku;
+  std::string version;
+  std::uint64_t security_counter = 0;
+  verifier::Digest bundle_digest;
+  std::string channel;
+};
+
+// Dot-separated numeric versions ("1.2.0"); kUsage for anything else.
+[[nodiscard]] Result<std::strong_ordering> compare_versions(std::string_view a,
+                                                            std::string_view b);
+
+class PromotionHistory {
+ public:
+  // Creates `dir` if needed, locks it, reads `<dir>/<sku>.history` (absent: empty).
+  [[nodiscard]] static Result<PromotionHistory> open(const std::filesystem::path& dir,
+                                                     std::string_view sku);
+
+  const std::vector<HistoryRecord>& records() const noexcept { return records_; }
+  const HistoryRecord* last() const noexcept {
+    return records_.empty() ? nullptr : &records_.back();
+  }
+  const std::filesystem::path& file() const noexcept { return file_; }
+
+  // kPolicyRefused (rollback, replay) or kUsage (a version that is not numeric).
+  [[nodiscard]] Result<void> check(const HistoryRecord& candidate) const;
+  // Appends durably; on error the file is as it was (a partial line is cut off again).
+  [[nodiscard]] Result<void> append(const HistoryRecord& record);
+
+ private:
+  PromotionHistory(std::filesystem::path file, fileio::UniqueFd lock,
+                   std::vector<HistoryRecord> records);
+
+  std::filesystem::path file_;
+  fileio::UniqueFd lock_;  // the directory, flock'ed
+  std::vector<HistoryRecord> records_;
+};
+
+}  // namespace hallmark::promote

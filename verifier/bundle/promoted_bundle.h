@@ -1,0 +1,78 @@
+// Verifying a promoted bundle (docs/release.md): everything a station or an auditor needs
+// to trust it, from the trust root they pinned and nothing else.
+//
+// verify_promoted_bundle() reads the archive once (read_bundle: every image digest, entry
+// names, the Bundle's rules) and then checks, in this order: the trust-root chain carried
+// as promotion/trust-root-vN.json extends the caller's anchor (versions after the
+// anchor's, through TrustedRoot::update; the anchor's own version must be identical) and
+// the newest version is fresh at `now_unix`; the bundle digest is not revoked;
+// promotion/release.json is a PromotedRelease signed by the RELEASE role whose bundle
+// digest, SKU, version, security counter and trust-root version/digest match, promoted no
+// later than `now_unix`; the approvals (promotion/approval-K.json) pass check_approvals()
+// at the promotion time and are exactly the ones the release names; every non-raw image
+// has exactly one native image, present, of the listed size and SHA-256, made from that
+// image's bytes, verifying under the release key in its format (ESP32 Secure Boot V2 with
+// the eFuse key digest the release names, MCUboot with its key hash and the bundle's
+// security counter), and no native entry is unaccounted for. Every refusal names the
+// bundle file, the entry and the rule. Native images are held in memory while checked;
+// images are streamed. Reads the bundle file only; no tokens, no clock. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hallmark/release.pb.h"
+#include "verifier/bundle/promotion_approvals.h"
+#include "verifier/core/error.h"
+#include "verifier/core/sha256.h"
+#include "verifier/trust/trusted_root.h"
+
+namespace hallmark::bundle {
+
+inline constexpr std::string_view kReleaseEntry = "promotion/release.json";
+
+// "promotion/trust-root-v3.json", "promotion/approval-1.json" (K counts from 1).
+[[nodiscard]] std::string trust_root_entry_name(std::uint64_t version);
+[[nodiscard]] std::string approval_entry_name(std::size_t k);
+
+// The same release key under each name the formats give it.
+struct KeyIdMapping {
+  std::string dsse_key_id;                     // SHA-256 of the SPKI, hex
+  std::string ckaid_hex;                       // CKA_ID in the signer HSM (as promoted)
+  std::optional<verifier::Digest> esp32_efuse_digest;  // SHA-256 of the SBv2 key fields
+  std::optional<verifier::Digest> mcuboot_key_hash;    // IMAGE_TLV_KEYHASH (P-256 only)
+};
+
+struct VerifiedNativeImage {
+  v1::NativeImage native;
+  std::string entry;  // native/sha256-<hex>
+};
+
+struct VerifiedRelease {
+  v1::Bundle bundle;
+  verifier::Digest bundle_digest;
+  v1::PromotedRelease release;
+  std::uint64_t trust_root_version = 0;
+  ApprovalQuorum approvals;
+  std::vector<VerifiedNativeImage> native_images;
+  KeyIdMapping release_key;
+};
+
+// kVerificationFailed / kPolicyRefused naming the entry and the rule; kIo when the file
+// cannot be read. `anchor` is the caller's pinned trust root (revocations applied).
+[[nodiscard]] Result<VerifiedRelease> verify_promoted_bundle(const std::filesystem::path& path,
+                                                             verifier::TrustedRoot anchor,
+                                                             std::int64_t now_unix);
+
+// The key-id mapping of a release public key (CKA_ID as given).
+[[nodiscard]] KeyIdMapping key_id_mapping(const verifier::PublicKey& key, std::string ckaid_hex);
+
+// Text for people: what verified, approvals by whom, images and native images with
+// digests, and the key-id mapping.
+[[nodiscard]] std::string render_verified_release(const VerifiedRelease& release);
+[[nodiscard]] std::string render_key_id_mapping(const KeyIdMapping& mapping);
+
+}  // namespace hallmark::bundle

@@ -1,0 +1,54 @@
+// Text renderings of a verified promoted bundle (declared in promoted_bundle.h).
+#include <fmt/format.h>
+
+#include "verifier/bundle/bundle_rules.h"
+#include "verifier/bundle/promoted_bundle.h"
+
+namespace hallmark::bundle {
+
+std::string render_key_id_mapping(const KeyIdMapping& m) {
+  std::string out = "Release key id mapping\n";
+  out += fmt::format("  DSSE key id (SHA-256 of SPKI)     {}\n", m.dsse_key_id);
+  out += fmt::format("  PKCS#11 CKA_ID                    {}\n",
+                     m.ckaid_hex.empty() ? "(not recorded)" : m.ckaid_hex);
+  out += fmt::format("  ESP32 eFuse key digest (SBv2)     {}\n",
+                     m.esp32_efuse_digest ? m.esp32_efuse_digest->hex() : "(not an ESP32 key)");
+  out += fmt::format("  MCUboot key hash (KEYHASH TLV)    {}\n",
+                     m.mcuboot_key_hash ? m.mcuboot_key_hash->hex() : "(not an MCUboot key)");
+  return out;
+}
+
+std::string render_verified_release(const VerifiedRelease& v) {
+  const v1::Bundle& b = v.bundle;
+  std::string out = "OK: promoted bundle verified\n";
+  out += fmt::format("  SKU               {} ({})\n", b.sku(), b.device_family());
+  out += fmt::format("  version           {}\n", b.version());
+  out += fmt::format("  security counter  {}\n", b.security_counter());
+  out += fmt::format("  channel           {}\n", v.release.channel());
+  out += fmt::format("  bundle digest     {}\n", v.bundle_digest.hex());
+  out += fmt::format("  trust root        v{}\n", v.trust_root_version);
+  out += fmt::format("  promoted at       {}\n", v.release.promoted_unix());
+  out += fmt::format("  requester         {}\n", b.requester());
+  out += fmt::format("Approvals ({} of {} required)\n", v.approvals.approvers.size(),
+                     v.approvals.threshold);
+  for (const auto& a : v.approvals.approvals) {
+    out += fmt::format("  {}  by {}  channel {}  request {}  valid {}..{}\n", a.name, a.custodian,
+                       a.statement.channel(), a.statement.request_id(),
+                       a.statement.not_before_unix(), a.statement.not_after_unix());
+  }
+  out += "Images\n";
+  for (const auto& image : b.images()) {
+    out += fmt::format("  {:<12} {:<20} at {:<10} {:>9} bytes  sha256 {}\n", image.name(),
+                       v1::ImageFormat_Name(image.format()), hex_address(image.flash_address()),
+                       image.size(), to_hex(as_bytes(image.sha256())));
+  }
+  out += "Native images (signed with the release key)\n";
+  for (const auto& n : v.native_images) {
+    out += fmt::format("  {:<12} {:<20} {:>9} bytes  sha256 {}\n", n.native.image(),
+                       v1::ImageFormat_Name(n.native.format()), n.native.size(),
+                       to_hex(as_bytes(n.native.sha256())));
+  }
+  return out + render_key_id_mapping(v.release_key);
+}
+
+}  // namespace hallmark::bundle

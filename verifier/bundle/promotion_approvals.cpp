@@ -1,0 +1,157 @@
+#include "verifier/bundle/promotion_approvals.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "verifier/core/document.h"
+#include "verifier/core/dsse.h"
+
+namespace hallmark::bundle {
+namespace {
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "nobody" : out;
+}
+
+uint32_t approver_threshold(const v1::TrustRoot& root) {
+  for (const auto& role : root.roles()) {
+    if (role.role() == v1::APPROVER) return role.threshold();
+  }
+  return 0;
+}
+
+// APPROVER keys that may count: unrevoked keys of unrevoked custodians.
+std::vector<verifier::PublicKey> counting_approver_keys(const verifier::TrustedRoot& root) {
+  std::vector<verifier::PublicKey> keys;
+  for (auto& key : root.role_keys(v1::APPROVER)) {
+    const std::string who = identity_of_key(root.current(), key.key_id());
+    if (who != key.key_id() && root.custodian_revoked(who)) continue;
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+Result<CountedApproval> check_one(const verifier::TrustedRoot& root,
+                                  std::span<const verifier::PublicKey> keys,
+                                  const NamedEnvelope& approval, const ApprovalSubject& subject) {
+  const std::string type = verifier::payload_type_of(kPromotionStatementType);
+  auto verified = verifier::verify_envelope(approval.envelope, keys, 1, type);
+  if (!verified) {
+    // Key ids are hints, never decisions: they only make the refusal easier to act on.
+    for (const auto& sig : approval.envelope.signatures()) {
+      const std::string who = identity_of_key(root.current(), sig.keyid());
+      if (root.key_revoked(sig.keyid()) || (who != sig.keyid() && root.custodian_revoked(who))) {
+        return fail(ErrorCode::kVerificationFailed,
+                    fmt::format("signed by {} (key {}), which is revoked: it does not count",
+                                who, sig.keyid()));
+      }
+    }
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("not signed by an approver of trust root v{} (unknown, revoked or "
+                            "not an approver key): {}",
+                            root.version(), verified.error().message));
+  }
+  auto statement = verifier::parse_verified<v1::PromotionStatement>(*verified);
+  if (!statement) return std::unexpected(statement.error());
+  const v1::PromotionStatement& s = *statement;
+
+  CountedApproval out;
+  out.name = approval.name;
+  out.key_ids = verified->key_ids;
+  std::set<std::string> who;
+  for (const auto& id : verified->key_ids) who.insert(identity_of_key(root.current(), id));
+  if (who.size() != 1) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("signed by {} approvers ({}): an approval is one custodian's",
+                            who.size(), join({who.begin(), who.end()})));
+  }
+  out.custodian = *who.begin();
+  auto digest = verifier::sha256(verified->payload);
+  if (!digest) return std::unexpected(digest.error());
+  out.payload_digest = *digest;
+
+  if (as_bytes(s.bundle_digest()).size() != verifier::Digest::kSize ||
+      !std::equal(subject.bundle_digest.bytes().begin(), subject.bundle_digest.bytes().end(),
+                  as_bytes(s.bundle_digest()).begin())) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("{} approved bundle digest {}, not this bundle ({})", out.custodian,
+                            to_hex(as_bytes(s.bundle_digest())), subject.bundle_digest.hex()));
+  }
+  if (s.sku() != subject.sku || s.version() != subject.version) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("{} approved SKU '{}' version '{}', but the bundle is SKU '{}' "
+                            "version '{}'",
+                            out.custodian, s.sku(), s.version(), subject.sku, subject.version));
+  }
+  if (s.not_before_unix() >= s.not_after_unix()) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("{}'s approval has an empty validity window", out.custodian));
+  }
+  if (subject.at_unix < s.not_before_unix() || subject.at_unix > s.not_after_unix()) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("{}'s approval is valid from {} to {}, not at promotion time {}: "
+                            "ask for a new approval",
+                            out.custodian, s.not_before_unix(), s.not_after_unix(),
+                            subject.at_unix));
+  }
+  if (!subject.requester.empty() && out.custodian == subject.requester) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("{} requested this bundle and cannot approve it (separation of "
+                            "duties)",
+                            out.custodian));
+  }
+  out.statement = s;
+  return out;
+}
+
+}  // namespace
+
+std::string identity_of_key(const v1::TrustRoot& root, std::string_view key_id) {
+  for (const auto& c : root.custodians()) {
+    for (const auto& id : c.key_ids()) {
+      if (id == key_id) return c.name();
+    }
+  }
+  return std::string(key_id);
+}
+
+Result<ApprovalQuorum> check_approvals(const verifier::TrustedRoot& root,
+                                       std::span<const NamedEnvelope> approvals,
+                                       const ApprovalSubject& subject) {
+  ApprovalQuorum quorum;
+  quorum.threshold = approver_threshold(root.current());
+  if (quorum.threshold == 0) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("trust root v{} has no APPROVER role", root.version()));
+  }
+  const auto keys = counting_approver_keys(root);
+  if (keys.empty()) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("trust root v{} has no approver key that still counts (all revoked)",
+                            root.version()));
+  }
+  std::set<std::string> approvers;
+  for (const auto& approval : approvals) {
+    auto counted = check_one(root, keys, approval, subject);
+    if (!counted) {
+      return std::unexpected(std::move(counted).error().context("approval " + approval.name));
+    }
+    approvers.insert(counted->custodian);
+    quorum.approvals.push_back(std::move(*counted));
+  }
+  quorum.approvers.assign(approvers.begin(), approvers.end());
+  if (approvers.size() < quorum.threshold) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("approval quorum not reached: {} of {} distinct approvers of trust "
+                            "root v{} ({} from {} approval file(s))",
+                            approvers.size(), quorum.threshold, root.version(),
+                            join(quorum.approvers), approvals.size()));
+  }
+  return quorum;
+}
+
+}  // namespace hallmark::bundle

@@ -1,0 +1,52 @@
+#include "verifier/cli/bundle_command.h"
+
+#include <iostream>
+
+#include "verifier/bundle/promoted_bundle.h"
+
+namespace hallmark::verifier::cli {
+
+CLI::App* add_bundle_command(tool::CommandLine& command_line, BundleOptions& options) {
+  CLI::App* sub = command_line.add(
+      command_line.app(), "bundle",
+      "Verify a promoted bundle: trust root chain, approval quorum, release signature, "
+      "image digests, native signatures, revocations",
+      [&command_line, &options] {
+        options.json = command_line.json();
+        return run_bundle(options, std::cout);
+      });
+  sub->add_option("bundle", options.bundle, "promoted bundle file")->required();
+  sub->add_option("--trust-root", options.trust_root.chain,
+                  "pinned trust root envelopes, anchor first")
+      ->required()
+      ->type_name("TRUST_ROOT.json");
+  sub->add_option("--pin-digest", options.trust_root.pin_digest,
+                  "hex SHA-256 of the anchor's payload, obtained out of band");
+  sub->add_option("--revocation", options.trust_root.revocations,
+                  "revocation envelope to apply; repeat for more")
+      ->type_name("FILE");
+  sub->add_option_function<int64_t>(
+         "--at", [&options](const int64_t& t) { options.at = t; },
+         "verify at this UNIX time instead of now")
+      ->type_name("UNIX_TIME");
+  return sub;
+}
+
+Result<void> run_bundle(const BundleOptions& options, std::ostream& out) {
+  const int64_t now = options.at.value_or(unix_now());
+  // The pinned chain need not be fresh on its own: the bundle may carry newer versions.
+  TrustRootInputs pinned = options.trust_root;
+  auto root = load_trust_root(pinned, now);
+  if (!root) return std::unexpected(std::move(root).error());
+  auto verified = bundle::verify_promoted_bundle(options.bundle, std::move(*root), now);
+  if (!verified) return std::unexpected(std::move(verified).error());
+  if (options.json) {
+    const std::string json = tool::to_json(verified->release);
+    out << json << (json.ends_with('\n') ? "" : "\n");
+  } else {
+    out << bundle::render_verified_release(*verified);
+  }
+  return {};
+}
+
+}  // namespace hallmark::verifier::cli

@@ -1,0 +1,31 @@
+// `hallmark-verify bundle PROMOTED --trust-root v1.json ... [--revocation F] [--at UNIX]`:
+// verifies a promoted bundle completely (verify_promoted_bundle: trust-root chain, quorum
+// of approvals, release signature, every image digest, native signatures, revocations)
+// against the trust root the user pinned, and prints what verified and the release key's
+// id mapping. Exit 1 with the entry and the rule on any failure. Reads files only.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+
+#include "verifier/cli/trust_root_command.h"
+#include "verifier/core/error.h"
+#include "verifier/tool/command_line.h"
+
+namespace hallmark::verifier::cli {
+
+struct BundleOptions {
+  std::filesystem::path bundle;
+  TrustRootInputs trust_root;
+  std::optional<int64_t> at;  // default: now
+  bool json = false;
+};
+
+CLI::App* add_bundle_command(tool::CommandLine& command_line, BundleOptions& options);
+
+Result<void> run_bundle(const BundleOptions& options, std::ostream& out);
+
+}  // namespace hallmark::verifier::cli
