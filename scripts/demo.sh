@@ -21,7 +21,7 @@ expect_fail() {  # expect_fail CODE command...: the command must exit with CODE
   echo "   (refused as expected, exit $got)"
 }
 
-rm -rf "$out"; mkdir -p "$out/tokens" "$out/keys" "$out/ceremony" "$out/station" "$out/firmware"
+rm -rf "$out"; mkdir -p "$out/tokens" "$out/keys" "$out/ceremony" "$out/station" "$out/firmware" "$out/release"
 cat > "$out/softhsm2.conf" <<CONF
 directories.tokendir = $out/tokens
 objectstore.backend = file
@@ -66,10 +66,10 @@ step "5. A release bundle from sample firmware"
 head -c 24576 /dev/urandom > "$out/firmware/bootloader.bin"
 head -c 307200 /dev/urandom > "$out/firmware/app.bin"
 cat > "$out/firmware/catalog.textproto" <<'SPEC'
-skus { sku: "sensor-c3" device_family: "esp32-c3" flash_size: 4194304 formats: ESP32_SECURE_BOOT_V2 }
+skus { sku: "sensor-c6" device_family: "esp32-c6" flash_size: 4194304 formats: ESP32_SECURE_BOOT_V2 }
 SPEC
 cat > "$out/firmware/bundle.textproto" <<'SPEC'
-sku: "sensor-c3"
+sku: "sensor-c6"
 version: "1.0.0"
 security_counter: 1
 requester: "release-manager-rita"
@@ -86,10 +86,33 @@ efuses { name: "debug-disable" value: "\001" }
 certificate_profile { subject_template: "CN=${serial},O=Example Devices Ltd" validity_days: 3650 key_algorithm: "ecdsa-p256" }
 SPEC
 "$signer" bundle create --spec "$out/firmware/bundle.textproto" \
-  --catalog "$out/firmware/catalog.textproto" --out "$out/sensor-c3-1.0.0.bundle" > /dev/null
-"$signer" bundle show "$out/sensor-c3-1.0.0.bundle"
+  --catalog "$out/firmware/catalog.textproto" --out "$out/sensor-c6-1.0.0.bundle" > /dev/null
+"$signer" bundle show "$out/sensor-c6-1.0.0.bundle"
 
-step "6. A document signed by two custodians, verified with public keys only"
+step "6. Promotion: two custodians approve (carol absent); the release key signs"
+for who in alice bob; do
+  "$ceremony" approve "$out/sensor-c6-1.0.0.bundle" --plan "$out/ceremony/plan.textproto" \
+    --trust-root "$out/ceremony/trust-root-v1.json" --custodian "$who" --channel production \
+    --request-id REL-1 --out "$out/release/approval-$who.json" --pin "$who=env:DEMO_PIN" \
+    2> "$out/release/approve-$who.log"
+  grep -q "about to sign" "$out/release/approve-$who.log"   # the review came before the PIN
+done
+echo "-- one approval is not a quorum:"
+expect_fail 1 "$signer" promote "$out/sensor-c6-1.0.0.bundle" \
+  --approval "$out/release/approval-alice.json" --trust-root "$out/ceremony/trust-root-v1.json" \
+  --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN --history "$out/release/history" \
+  --channel production --out "$out/release/refused.bundle"
+test ! -e "$out/release/refused.bundle"
+echo "-- two approvals:"
+"$signer" promote "$out/sensor-c6-1.0.0.bundle" \
+  --approval "$out/release/approval-alice.json" --approval "$out/release/approval-bob.json" \
+  --trust-root "$out/ceremony/trust-root-v1.json" \
+  --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN --history "$out/release/history" \
+  --channel production --out "$out/release/sensor-c6-1.0.0.promoted.bundle"
+"$verify" bundle "$out/release/sensor-c6-1.0.0.promoted.bundle" \
+  --trust-root "$out/ceremony/trust-root-v1.json"
+
+step "7. A document signed by two custodians, verified with public keys only"
 printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/statement.txt"
 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" --pin env:DEMO_PIN \
   --payload "$out/statement.txt" --payload-type text/plain --out "$out/statement.dsse.json"
@@ -98,11 +121,24 @@ printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/s
 "$verify" envelope "$out/statement.dsse.json" --key "$out/keys/alice.pem" \
   --key "$out/keys/bob.pem" --threshold 2
 
-step "7. Refusals"
-echo "-- a trust root with one byte of its payload changed:"
-sed -E 's/("payload": *")./\1A/' "$out/ceremony/trust-root-v1.json" > "$out/tampered-trust-root.json"
+step "8. Refusals"
+echo "-- a trust root with one custodian's signature damaged (1 of 2 left):"
+sed -E 's/("sig": *")./\1A/' "$out/ceremony/trust-root-v1.json" > "$out/tampered-trust-root.json"
 ! cmp -s "$out/ceremony/trust-root-v1.json" "$out/tampered-trust-root.json"
 expect_fail 1 "$verify" trust-root "$out/tampered-trust-root.json"
+echo "-- a promoted bundle with one byte changed:"
+cp "$out/release/sensor-c6-1.0.0.promoted.bundle" "$out/release/tampered.bundle"
+chmod u+w "$out/release/tampered.bundle"
+size=$(stat -c %s "$out/release/tampered.bundle")
+printf '\x5a' | dd of="$out/release/tampered.bundle" bs=1 seek=$((size / 2)) conv=notrunc status=none
+expect_fail 1 "$verify" bundle "$out/release/tampered.bundle" \
+  --trust-root "$out/ceremony/trust-root-v1.json"
+echo "-- the same version promoted again (anti-rollback):"
+expect_fail 1 "$signer" promote "$out/sensor-c6-1.0.0.bundle" \
+  --approval "$out/release/approval-alice.json" --approval "$out/release/approval-bob.json" \
+  --trust-root "$out/ceremony/trust-root-v1.json" \
+  --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN --history "$out/release/history" \
+  --channel production --out "$out/release/again.bundle"
 echo "-- the same card signing twice counts once:"
 expect_fail 1 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" \
   --pin env:DEMO_PIN --envelope "$out/statement.dsse.json" --out "$out/twice.dsse.json"
@@ -129,9 +165,13 @@ cat <<MSG
 Artifacts in $out:
   ceremony/trust-root-v1{,.transcript}.json        trust root and its ceremony transcript
   station/station-1.{request,registration}.json   enrollment request and registration
-  sensor-c3-1.0.0.bundle                           release bundle (not yet promoted)
+  sensor-c6-1.0.0.bundle                           release bundle as built
+  release/approval-{alice,bob}.json                the two custodians' approvals
+  release/sensor-c6-1.0.0.promoted.bundle          promoted bundle (native ESP32 signature inside)
+  release/history/                                 the signer's promotion history (anti-rollback)
   statement.dsse.json, keys/*.pem                  a co-signed document and custodian public keys
 Check them yourself:
   $verify trust-root $out/ceremony/trust-root-v1.json
   $verify transcript $out/ceremony/trust-root-v1.transcript.json --trust-root $out/ceremony/trust-root-v1.json
+  $verify bundle $out/release/sensor-c6-1.0.0.promoted.bundle --trust-root $out/ceremony/trust-root-v1.json
 MSG
