@@ -26,9 +26,11 @@ test: build
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
 
-# Not a test: bundle reading vs openssl dgst -sha256, and peak memory (bench/).
+# Not a test: bundle reading and promoted-bundle verification vs openssl dgst -sha256, and
+# peak memory (bench/).
 bench: build
 	@bash bench/bundle_read_bench.sh $(BUILD_DIR)
+	@bash bench/promoted_verify_bench.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log demo-out

@@ -22,6 +22,7 @@ struct ApproveOptions {
   std::string request_id;
   std::uint32_t valid_days = kDefaultApprovalDays;
   std::optional<std::string> against;
+  std::optional<std::string> history;
   std::string out;
   CeremonyOptions ceremony;
 };
@@ -36,9 +37,10 @@ Result<void> run(const ApproveOptions& o, bool json) {
   if (auto free = check_output_free(o.out); !free) return free;
   auto ui = make_terminal_ui(o.ceremony, {&*plan});
   if (!ui) return std::unexpected(ui.error());
-  ApproveInput input{o.bundle, std::nullopt, *chain, *revocations, &*plan, o.custodian,
-                     o.channel, o.request_id, o.valid_days};
+  ApproveInput input{o.bundle,    std::nullopt, std::nullopt, *chain,       *revocations,
+                     &*plan,      o.custodian,  o.channel,    o.request_id, o.valid_days};
   if (o.against) input.against = *o.against;
+  if (o.history) input.history = *o.history;
   auto approval = run_approve(input, *ui, system_clock());
   if (!approval) return std::unexpected(approval.error());
   if (auto ok = write_approval(o.out, *approval); !ok) return ok;
@@ -66,7 +68,12 @@ void add_approve_command(tool::CommandLine& cli) {
   cmd->add_option("--request-id", o->request_id, "Change request this approval answers")
       ->required();
   cmd->add_option("--valid-days", o->valid_days, "Days the approval stays valid (default 7)");
-  cmd->add_option("--against", o->against, "Previous promoted bundle of the SKU, for the diff");
+  auto* against =
+      cmd->add_option("--against", o->against, "Previous promoted bundle of the SKU, for the diff");
+  cmd->add_option("--history", o->history,
+                  "Promotion history directory: diff against the last bundle promoted for the "
+                  "SKU")
+      ->excludes(against);
   cmd->add_option("--out", o->out, "Where to write the approval (never replaced)")->required();
   add_ceremony_options(*cmd, o->ceremony, false);
 }

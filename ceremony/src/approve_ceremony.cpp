@@ -7,6 +7,7 @@
 #include "ceremony/src/custodian_card.h"
 #include "ceremony/src/transcript_recorder.h"
 #include "signer/bundle/bundle_show.h"
+#include "signer/promote/promotion_history.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/promotion_approvals.h"
 #include "verifier/core/document.h"
@@ -54,6 +55,27 @@ std::string statement_text(const v1::PromotionStatement& s) {
       s.not_before_unix(), s.not_after_unix(), s.request_id());
 }
 
+// The bundle the custodian's diff is against: --against, or the last promoted for the SKU
+// in --history (none when the SKU was never promoted, or when neither is given).
+Result<std::optional<bundle::Baseline>> baseline_for(const ApproveInput& in,
+                                                     const v1::Bundle& bundle) {
+  if (in.against && in.history) {
+    return fail(ErrorCode::kUsage, "compare against --against or --history, not both");
+  }
+  if (in.against) {
+    auto before = bundle::read_bundle(*in.against);
+    if (!before) return std::unexpected(before.error());
+    return bundle::Baseline{std::move(before->bundle), before->bundle_digest,
+                            in.against->string()};
+  }
+  if (!in.history) return std::optional<bundle::Baseline>();
+  auto last = promote::last_promoted(*in.history, bundle.sku());
+  if (!last) return std::unexpected(last.error());
+  if (!*last) return std::optional<bundle::Baseline>();
+  return bundle::Baseline{std::move((*last)->bundle), (*last)->record.bundle_digest,
+                          promote::describe(**last)};
+}
+
 }  // namespace
 
 Result<v1::Envelope> run_approve(const ApproveInput& in, CeremonyUi& ui, const Clock& clock) {
@@ -88,13 +110,12 @@ Result<v1::Envelope> run_approve(const ApproveInput& in, CeremonyUi& ui, const C
   if (!keys) return std::unexpected(keys.error());
 
   std::string review = bundle::render_summary(b, contents->bundle_digest);
-  if (in.against) {
-    auto before = bundle::read_bundle(*in.against);
-    if (!before) return std::unexpected(before.error());
-    auto diff = bundle::render_diff(before->bundle, b);
-    if (!diff) return std::unexpected(diff.error());
-    review += fmt::format("\nChanges since {} (bundle digest {})\n{}", in.against->string(),
-                          before->bundle_digest.hex(), *diff);
+  auto baseline = baseline_for(in, b);
+  if (!baseline) return std::unexpected(baseline.error());
+  if (in.against || in.history) {
+    auto changes = bundle::render_changes(*baseline, b, contents->bundle_digest);
+    if (!changes) return std::unexpected(changes.error());
+    review += *changes;
   }
   v1::PromotionStatement s;
   s.set_bundle_digest(std::string(as_chars(contents->bundle_digest.bytes())));

@@ -4,12 +4,14 @@
 // run_approve() verifies the trust-root chain and revocations, reads the bundle (every
 // image digest checked), refuses — before any card is touched — a custodian who is not in
 // the plan, holds no unrevoked APPROVER key in the trust root, is revoked, or requested
-// the bundle; then shows the custodian the bundle summary, the diff against --against and
-// the statement with its payload SHA-256 (CeremonyUi::show_signing) BEFORE their PIN is
-// asked for; opens the card, checks its key is one of the custodian's approver keys,
-// signs, and verifies the signature before returning the envelope. The statement is
-// valid from now for `valid_days`. write_approval() writes it atomically, never replacing
-// a file. Holds key handles only. Not thread-safe.
+// the bundle; then shows the custodian the bundle summary, the diff against --against (or
+// against the last bundle promoted for the SKU in the promotion history --history, or that
+// it would be the SKU's first promotion) and the statement with its payload SHA-256
+// (CeremonyUi::show_signing) BEFORE their PIN is asked for; opens the card, checks its key
+// is one of the custodian's approver keys, signs, and verifies the signature before
+// returning the envelope. The statement is valid from now for `valid_days`.
+// write_approval() writes it atomically, never replacing a file. Holds key handles only.
+// Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +32,7 @@ inline constexpr std::uint32_t kDefaultApprovalDays = 7;
 struct ApproveInput {
   std::filesystem::path bundle;
   std::optional<std::filesystem::path> against;  // normally the last promoted bundle
+  std::optional<std::filesystem::path> history;  // or: the last promoted in this history
   std::span<const v1::Envelope> chain;
   std::span<const v1::Envelope> revocations;
   const LoadedPlan* plan = nullptr;  // where the custodian's card is

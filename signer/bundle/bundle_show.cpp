@@ -238,4 +238,21 @@ Result<std::string> render_diff(const v1::Bundle& before, const v1::Bundle& afte
   return out + (changes.empty() ? "  no changes to images, plan, eFuses or profile\n" : changes);
 }
 
+Result<std::string> render_changes(const std::optional<Baseline>& baseline,
+                                   const v1::Bundle& bundle, const verifier::Digest& digest) {
+  if (!baseline) {
+    return fmt::format("\nFirst promotion for SKU {}: nothing was promoted for it before, so "
+                       "there is nothing to compare with\n",
+                       bundle.sku());
+  }
+  std::string out = fmt::format("\nAgainst {} (bundle digest {})\n", baseline->description,
+                                baseline->digest.hex());
+  if (baseline->digest == digest) {
+    return out + "  this is the same bundle (same bundle digest): nothing changed\n";
+  }
+  auto diff = render_diff(baseline->bundle, bundle);
+  if (!diff) return std::unexpected(diff.error());
+  return out + *diff;
+}
+
 }  // namespace hallmark::bundle

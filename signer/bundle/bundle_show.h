@@ -7,6 +7,7 @@
 // Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "hallmark/release.pb.h"
@@ -26,5 +27,19 @@ namespace hallmark::bundle {
 // certificate profile. kUsage when the two bundles are for different SKUs.
 [[nodiscard]] Result<std::string> render_diff(const v1::Bundle& before,
                                               const v1::Bundle& after);
+
+// What a bundle is compared against: an earlier bundle file, or the last one promoted.
+struct Baseline {
+  v1::Bundle bundle;
+  verifier::Digest digest;
+  std::string description;  // "old.bundle", "the last promoted for SKU x (...)"
+};
+
+// A heading naming the baseline and its digest, then render_diff(); with no baseline (the
+// SKU was never promoted), says that this would be the first promotion for the SKU. A
+// baseline with the same digest says the bundle is the baseline itself.
+[[nodiscard]] Result<std::string> render_changes(const std::optional<Baseline>& baseline,
+                                                 const v1::Bundle& bundle,
+                                                 const verifier::Digest& bundle_digest);
 
 }  // namespace hallmark::bundle

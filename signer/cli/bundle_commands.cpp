@@ -14,7 +14,9 @@
 #include "signer/bundle/bundle_show.h"
 #include "signer/bundle/bundle_spec.h"
 #include "signer/bundle/bundle_writer.h"
+#include "signer/promote/promotion_history.h"
 #include "verifier/bundle/bundle_reader.h"
+#include "verifier/bundle/key_mapping.h"
 
 namespace hallmark::signer {
 namespace {
@@ -34,6 +36,7 @@ struct CreateOptions {
 struct ShowOptions {
   fs::path bundle;
   std::optional<fs::path> against;
+  std::optional<fs::path> history;
 };
 
 // SOURCE_DATE_EPOCH (reproducible builds) fixes the creation time; otherwise now.
@@ -106,27 +109,57 @@ std::string other_entries(const bundle::BundleContents& contents) {
   return out.empty() ? out : "\nPromotion entries\n" + out;
 }
 
-Result<void> run_show(const ShowOptions& o, bool json) {
-  auto contents = bundle::read_bundle(o.bundle);
-  if (!contents) return std::unexpected(contents.error());
-  std::optional<bundle::BundleContents> other;
+// The key-id mapping recorded in a promoted bundle; empty for an unpromoted one.
+Result<std::string> recorded_mapping(const bundle::BundleContents& contents) {
+  auto mapping = bundle::recorded_key_id_mapping(contents);
+  if (!mapping) return std::unexpected(std::move(mapping).error().context(contents.path.string()));
+  if (!*mapping) return std::string();
+  return "\n" + bundle::render_key_id_mapping(**mapping) +
+         "  (as recorded in the bundle, signatures not checked: run hallmark-verify bundle to "
+         "check)\n";
+}
+
+// What to diff against: --against FILE, or the last promoted of the SKU in --history DIR
+// (no baseline when the SKU was never promoted).
+struct Comparison {
+  bool asked = false;
+  std::optional<bundle::Baseline> baseline;
+};
+
+Result<Comparison> comparison_for(const ShowOptions& o, const v1::Bundle& bundle) {
   if (o.against) {
     auto read = bundle::read_bundle(*o.against);
     if (!read) return std::unexpected(read.error());
-    other = std::move(*read);
+    return Comparison{true, bundle::Baseline{std::move(read->bundle), read->bundle_digest,
+                                             o.against->string()}};
   }
+  if (!o.history) return Comparison{};
+  auto last = promote::last_promoted(*o.history, bundle.sku());
+  if (!last) return std::unexpected(last.error());
+  if (!*last) return Comparison{true, std::nullopt};
+  return Comparison{true, bundle::Baseline{std::move((*last)->bundle),
+                                           (*last)->record.bundle_digest,
+                                           promote::describe(**last)}};
+}
+
+Result<void> run_show(const ShowOptions& o, bool json) {
+  auto contents = bundle::read_bundle(o.bundle);
+  if (!contents) return std::unexpected(contents.error());
+  auto comparison = comparison_for(o, contents->bundle);
+  if (!comparison) return std::unexpected(comparison.error());
   if (json) {
     std::cout << tool::to_json(contents->bundle) << '\n';
     return {};
   }
+  auto mapping = recorded_mapping(*contents);
+  if (!mapping) return std::unexpected(mapping.error());
   std::cout << bundle::render_summary(contents->bundle, contents->bundle_digest)
-            << other_entries(*contents);
-  if (other) {
-    auto diff = bundle::render_diff(other->bundle, contents->bundle);
-    if (!diff) return std::unexpected(diff.error());
-    std::cout << fmt::format("\nAgainst {} (bundle digest {})\n", o.against->string(),
-                             other->bundle_digest.hex())
-              << *diff;
+            << other_entries(*contents) << *mapping;
+  if (comparison->asked) {
+    auto changes = bundle::render_changes(comparison->baseline, contents->bundle,
+                                          contents->bundle_digest);
+    if (!changes) return std::unexpected(changes.error());
+    std::cout << *changes;
   }
   return {};
 }
@@ -152,12 +185,18 @@ void add_bundle_commands(tool::CommandLine& cli) {
 
   auto show = std::make_shared<ShowOptions>();
   auto* show_cmd = cli.add(*group, "show",
-                           "Check a bundle file and summarise it; with --against, show what "
-                           "changed since another bundle of the same SKU",
+                           "Check a bundle file and summarise it (with the release key-id "
+                           "mapping of a promoted bundle); with --against or --history, show "
+                           "what changed since another bundle of the same SKU",
                            [show, &cli] { return run_show(*show, cli.json()); });
   show_cmd->add_option("bundle", show->bundle, "Bundle file")->required();
-  show_cmd->add_option("--against", show->against,
-                       "Earlier bundle of the same SKU (normally the last one promoted)");
+  auto* against = show_cmd->add_option("--against", show->against,
+                                       "Earlier bundle of the same SKU to compare with");
+  show_cmd
+      ->add_option("--history", show->history,
+                   "Promotion history directory (promote --history): diff against the last "
+                   "bundle promoted for the SKU")
+      ->excludes(against);
 }
 
 }  // namespace hallmark::signer

@@ -316,7 +316,7 @@ Result<PromoteResult> finish_promotion(PreparedPromotion& p, const ReleaseKey& k
   const auto size = fs::file_size(temp, ec);
   if (auto ok = commit_rename(temp, p.input.out); !ok) return std::unexpected(ok.error());
   cleanup.release();
-  if (auto ok = p.history.append(p.record); !ok) {
+  if (auto ok = p.history.append(p.record, p.contents.bundle_bytes); !ok) {
     fs::remove(p.input.out, ec);  // not recorded, so not promoted
     return std::unexpected(std::move(ok).error().context("recording the promotion"));
   }

@@ -10,8 +10,9 @@
 // the PromotedRelease, writes the archive (bundle.pb, images, native/, trust-root chain,
 // approvals, release.json) to a temporary file beside the output, runs
 // verify_promoted_bundle() on it, renames it into place (never replacing a file) and only
-// then appends to the history. Any failure leaves no output, no temporary file and the
-// history unchanged. Holds no key material: it signs through a callback. One thread.
+// then stores the promoted manifest and appends to the history. Any failure leaves no
+// output, no temporary file and the history unchanged. Holds no key material: it signs
+// through a callback. One thread.
 #pragma once
 
 #include <cstdint>

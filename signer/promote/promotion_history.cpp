@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -19,6 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxHistoryBytes = 64 * 1024 * 1024;
+// The bundle reader's limit for hallmark/bundle.pb, so any promoted manifest fits.
+constexpr std::size_t kMaxManifestBytes = 4 * 1024 * 1024;
 
 Error io_error(const std::string& what, const fs::path& path, int err) {
   return Error{ErrorCode::kIo, fmt::format("{} {}: {}", what, path.string(), std::strerror(err)),
@@ -95,7 +98,116 @@ Result<HistoryRecord> parse_line(std::string_view line, const fs::path& file, st
   return r;
 }
 
+// Every line of `file` (absent: none), refusing a torn or malformed history.
+Result<std::vector<HistoryRecord>> read_records(const fs::path& file, std::string_view sku) {
+  std::vector<HistoryRecord> records;
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return records;
+  auto bytes = fileio::read_file(file, kMaxHistoryBytes);
+  if (!bytes) return std::unexpected(bytes.error());
+  const std::string_view text = as_chars(*bytes);
+  if (!text.empty() && !text.ends_with('\n')) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("promotion history {} ends in a torn line: have it checked",
+                            file.string()));
+  }
+  std::size_t start = 0;
+  for (std::size_t n = 1; start < text.size(); ++n) {
+    const std::size_t nl = text.find('\n', start);
+    auto record = parse_line(text.substr(start, nl - start), file, n);
+    if (!record) return std::unexpected(record.error());
+    if (record->sku != sku) {
+      return fail(ErrorCode::kPolicyRefused,
+                  fmt::format("promotion history {} line {} is for SKU '{}'", file.string(), n,
+                              record->sku));
+    }
+    records.push_back(std::move(*record));
+    start = nl + 1;
+  }
+  return records;
+}
+
+Error sku_error(std::string_view sku) {
+  return Error{ErrorCode::kUsage, fmt::format("SKU '{}' cannot name a history file", sku), 0, {}};
+}
+
+// Writes the promoted manifest once, read-only; an identical one (left by a promotion
+// interrupted before its line was appended) is kept, anything else is refused.
+Result<void> store_manifest(const fs::path& path, ByteView bytes, int dir_fd) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    auto existing = fileio::read_file(path, kMaxManifestBytes);
+    if (!existing) return std::unexpected(existing.error());
+    if (std::equal(existing->begin(), existing->end(), bytes.begin(), bytes.end())) return {};
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("stored manifest {} exists with other bytes: have the promotion "
+                            "history checked",
+                            path.string()));
+  }
+  const fs::path sku_dir = path.parent_path();
+  const bool created = fs::create_directory(sku_dir, ec);
+  if (ec) return std::unexpected(io_error("cannot create", sku_dir, ec.value()));
+  if (created && ::fsync(dir_fd) != 0) {
+    return std::unexpected(io_error("cannot fsync directory of", sku_dir, errno));
+  }
+  return fileio::write_file_exclusive(path, bytes, 0444);
+}
+
 }  // namespace
+
+fs::path stored_manifest_path(const fs::path& dir, std::string_view sku,
+                              const verifier::Digest& digest) {
+  return dir / std::string(sku) / (digest.hex() + ".bundle.pb");
+}
+
+std::string describe(const LastPromoted& last) {
+  const HistoryRecord& r = last.record;
+  return fmt::format("the last promoted for SKU {} (version {}, channel {}, promoted at {}, {})",
+                     r.sku, r.version, r.channel, r.promoted_unix, last.manifest_file.string());
+}
+
+Result<std::optional<LastPromoted>> last_promoted(const fs::path& dir, std::string_view sku) {
+  if (!safe_sku(sku)) return std::unexpected(sku_error(sku));
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return fail(ErrorCode::kIo,
+                fmt::format("promotion history directory {} does not exist", dir.string()));
+  }
+  auto records = read_records(dir / (std::string(sku) + ".history"), sku);
+  if (!records) return std::unexpected(records.error());
+  if (records->empty()) return std::optional<LastPromoted>();
+  LastPromoted last;
+  last.record = records->back();
+  last.manifest_file = stored_manifest_path(dir, sku, last.record.bundle_digest);
+  const std::string what = fmt::format("version {} of SKU {} (bundle {})", last.record.version,
+                                       sku, last.record.bundle_digest.hex());
+  if (!fs::exists(last.manifest_file, ec)) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("the promotion history has no stored manifest for {}, the last "
+                            "promoted: {} is missing (promoted before manifests were kept, or "
+                            "removed); compare with --against the promoted bundle instead",
+                            what, last.manifest_file.string()));
+  }
+  auto bytes = fileio::read_file(last.manifest_file, kMaxManifestBytes);
+  if (!bytes) return std::unexpected(bytes.error());
+  auto digest = verifier::sha256(*bytes);
+  if (!digest) return std::unexpected(digest.error());
+  if (*digest != last.record.bundle_digest) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("stored manifest {} hashes to {}, not to the digest the history "
+                            "records for {}: it was changed; have the promotion history checked",
+                            last.manifest_file.string(), digest->hex(), what));
+  }
+  const std::string_view text = as_chars(*bytes);
+  if (!last.bundle.ParseFromArray(text.data(), static_cast<int>(text.size())) ||
+      last.bundle.sku() != sku) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("stored manifest {} is not a Bundle of SKU {}",
+                            last.manifest_file.string(), sku));
+  }
+  last.bundle_bytes = std::move(*bytes);
+  return std::optional<LastPromoted>(std::move(last));
+}
 
 Result<std::strong_ordering> compare_versions(std::string_view a, std::string_view b) {
   auto x = components(a);
@@ -114,7 +226,7 @@ PromotionHistory::PromotionHistory(fs::path file, fileio::UniqueFd lock,
 
 Result<PromotionHistory> PromotionHistory::open(const fs::path& dir, std::string_view sku) {
   if (!safe_sku(sku)) {
-    return fail(ErrorCode::kUsage, fmt::format("SKU '{}' cannot name a history file", sku));
+    return std::unexpected(sku_error(sku));
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -127,31 +239,9 @@ Result<PromotionHistory> PromotionHistory::open(const fs::path& dir, std::string
                                             dir.string()));
   }
   const fs::path file = dir / (std::string(sku) + ".history");
-  std::vector<HistoryRecord> records;
-  if (fs::exists(file, ec)) {
-    auto bytes = fileio::read_file(file, kMaxHistoryBytes);
-    if (!bytes) return std::unexpected(bytes.error());
-    const std::string_view text = as_chars(*bytes);
-    if (!text.empty() && !text.ends_with('\n')) {
-      return fail(ErrorCode::kPolicyRefused,
-                  fmt::format("promotion history {} ends in a torn line: have it checked",
-                              file.string()));
-    }
-    std::size_t start = 0;
-    for (std::size_t n = 1; start < text.size(); ++n) {
-      const std::size_t nl = text.find('\n', start);
-      auto record = parse_line(text.substr(start, nl - start), file, n);
-      if (!record) return std::unexpected(record.error());
-      if (record->sku != sku) {
-        return fail(ErrorCode::kPolicyRefused,
-                    fmt::format("promotion history {} line {} is for SKU '{}'", file.string(), n,
-                                record->sku));
-      }
-      records.push_back(std::move(*record));
-      start = nl + 1;
-    }
-  }
-  return PromotionHistory(file, std::move(lock), std::move(records));
+  auto records = read_records(file, sku);
+  if (!records) return std::unexpected(records.error());
+  return PromotionHistory(file, std::move(lock), std::move(*records));
 }
 
 Result<void> PromotionHistory::check(const HistoryRecord& c) const {
@@ -183,7 +273,16 @@ Result<void> PromotionHistory::check(const HistoryRecord& c) const {
   return {};
 }
 
-Result<void> PromotionHistory::append(const HistoryRecord& record) {
+Result<void> PromotionHistory::append(const HistoryRecord& record, ByteView bundle_bytes) {
+  auto digest = verifier::sha256(bundle_bytes);
+  if (!digest) return std::unexpected(digest.error());
+  if (*digest != record.bundle_digest) {
+    return fail(ErrorCode::kUsage, fmt::format("the manifest to store hashes to {}, not to "
+                                               "the promoted bundle digest {}",
+                                               digest->hex(), record.bundle_digest.hex()));
+  }
+  const fs::path manifest = stored_manifest_path(file_.parent_path(), record.sku, *digest);
+  if (auto ok = store_manifest(manifest, bundle_bytes, lock_.get()); !ok) return ok;
   const std::string line = format_line(record);
   const bool is_new = records_.empty() && !fs::exists(file_);
   fileio::UniqueFd fd(::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));

@@ -3,8 +3,10 @@
 
 #include <filesystem>
 
+#include "signer/promote/promotion_history.h"
 #include "tests/bundle/bundle_test_support.h"
 #include "tests/support/run_command.h"
+#include "verifier/bundle/bundle_reader.h"
 
 using namespace hallmark;
 using namespace hallmark::bundle::testing;
@@ -25,6 +27,20 @@ CommandResult create(const Workspace& w, const std::string& out, const std::stri
                     shell_quote(w.path("catalog.textproto").string()) + " --out " +
                     shell_quote(w.path(out).string()),
                 env);
+}
+
+// Records `bundle` in the promotion history `dir` as promote does: the line and the manifest.
+void record_promotion(const fs::path& dir, const fs::path& bundle) {
+  auto contents = bundle::read_bundle(bundle);
+  REQUIRE(contents);
+  auto history = promote::PromotionHistory::open(dir, contents->bundle.sku());
+  REQUIRE(history);
+  const promote::HistoryRecord record{1700000000, contents->bundle.sku(),
+                                      contents->bundle.version(),
+                                      contents->bundle.security_counter(),
+                                      contents->bundle_digest, "production"};
+  auto ok = history->append(record, contents->bundle_bytes);
+  REQUIRE_MESSAGE(ok, (ok ? "" : ok.error().message));
 }
 
 }  // namespace
@@ -135,4 +151,59 @@ TEST_CASE("bundle show --against prints what changed since the earlier bundle") 
   CHECK(r.exit_code == 0);
   CHECK(mentions(r.out, "version: 1.2.0 -> 1.3.0"));
   CHECK(mentions(r.out, "eFuse 'secure-boot-enable' value: 01 -> 03"));
+}
+
+TEST_CASE("bundle show --history diffs against the last bundle promoted for the SKU") {
+  Workspace w;
+  REQUIRE(create(w, "old.bundle").exit_code == 0);
+  w.spec.set_version("1.3.0");
+  w.spec.set_security_counter(4);
+  REQUIRE(create(w, "new.bundle").exit_code == 0);
+  const fs::path history = w.path("history");
+  fs::create_directories(history);
+
+  const auto first = signer("bundle show " + shell_quote(w.path("old.bundle").string()) +
+                            " --history " + shell_quote(history.string()));
+  INFO(first.err);
+  CHECK(first.exit_code == 0);
+  CHECK(mentions(first.out, "First promotion for SKU sensor-c3"));
+
+  record_promotion(history, w.path("old.bundle"));
+  auto old_contents = bundle::read_bundle(w.path("old.bundle"));
+  REQUIRE(old_contents);
+  const auto r = signer("bundle show " + shell_quote(w.path("new.bundle").string()) +
+                        " --history " + shell_quote(history.string()));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(mentions(r.out, "the last promoted for SKU sensor-c3 (version 1.2.0"));
+  CHECK(mentions(r.out, old_contents->bundle_digest.hex()));
+  CHECK(mentions(r.out, "version: 1.2.0 -> 1.3.0"));
+  CHECK(mentions(r.out, "security counter: 3 -> 4"));
+  CHECK_FALSE(mentions(r.out, "First promotion"));
+}
+
+TEST_CASE("bundle show --history refuses a stored manifest that was changed (exit 1)") {
+  Workspace w;
+  REQUIRE(create(w, "old.bundle").exit_code == 0);
+  const fs::path history = w.path("history");
+  record_promotion(history, w.path("old.bundle"));
+  auto old_contents = bundle::read_bundle(w.path("old.bundle"));
+  REQUIRE(old_contents);
+  const fs::path stored =
+      promote::stored_manifest_path(history, "sensor-c3", old_contents->bundle_digest);
+  fs::permissions(stored, fs::perms::owner_write, fs::perm_options::add);
+  write_bytes(stored, read_bytes(stored) + "x");
+  const auto r = signer("bundle show " + shell_quote(w.path("old.bundle").string()) +
+                        " --history " + shell_quote(history.string()));
+  CHECK(r.exit_code == 1);
+  CHECK(mentions(r.err, "it was changed"));
+}
+
+TEST_CASE("bundle show with both --against and --history is a usage error (exit 2)") {
+  Workspace w;
+  REQUIRE(create(w, "r.bundle").exit_code == 0);
+  const auto r = signer("bundle show " + shell_quote(w.path("r.bundle").string()) + " --against " +
+                        shell_quote(w.path("r.bundle").string()) + " --history " +
+                        shell_quote(w.path("h").string()));
+  CHECK(r.exit_code == 2);
 }

@@ -93,6 +93,37 @@ TEST_CASE("approve twice, promote and hallmark-verify bundle: OK with the key-id
   CHECK(has(c.w.history_text(), "\t2.0.1\t9\t"));
 }
 
+TEST_CASE("bundle show of a promoted bundle prints the release key-id mapping as recorded") {
+  Cli c;
+  c.prepare();
+  REQUIRE(c.promote().exit_code == 0);
+  const auto s = Cli::run(HALLMARK_SIGNER_BIN, "bundle show " + c.q("promoted.bundle") +
+                                                   " --history " + c.q("history"));
+  INFO(s.err);
+  INFO(s.out);
+  REQUIRE(s.exit_code == 0);
+  // Derived independently from the release public key on the token.
+  const auto release = c.w.release();
+  const auto expected = bundle::key_id_mapping(release.key.public_key,
+                                               to_hex(release.key.ckaid));
+  REQUIRE(expected.esp32_efuse_digest);
+  REQUIRE(expected.mcuboot_key_hash);
+  CHECK(has(s.out, "Release key id mapping"));
+  CHECK(has(s.out, "DSSE key id (SHA-256 of SPKI)     " + expected.dsse_key_id));
+  CHECK(has(s.out, "PKCS#11 CKA_ID                    " + expected.ckaid_hex));
+  CHECK(has(s.out, "ESP32 eFuse key digest (SBv2)     " + expected.esp32_efuse_digest->hex()));
+  CHECK(has(s.out, "MCUboot key hash (KEYHASH TLV)    " + expected.mcuboot_key_hash->hex()));
+  CHECK(has(s.out, "run hallmark-verify bundle to check"));
+  // It is itself the last promoted for its SKU.
+  CHECK(has(s.out, "the last promoted for SKU combo-1 (version 2.0.1"));
+  CHECK(has(s.out, "this is the same bundle"));
+
+  // An unpromoted bundle has no mapping to show.
+  const auto plain = Cli::run(HALLMARK_SIGNER_BIN, "bundle show " + c.q("r.bundle"));
+  REQUIRE(plain.exit_code == 0);
+  CHECK_FALSE(has(plain.out, "Release key id mapping"));
+}
+
 TEST_CASE("approve through the CLI never replaces an existing approval file") {
   Cli c;
   REQUIRE(c.create().exit_code == 0);

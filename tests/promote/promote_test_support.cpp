@@ -84,9 +84,10 @@ fs::path World::write_spec(const std::string& version, std::uint64_t counter) co
 }
 
 Result<v1::Envelope> World::approve(const fs::path& bundle, const std::string& custodian,
-                                    RecordingUi& ui, const std::string& channel) const {
+                                    RecordingUi& ui, const std::string& channel,
+                                    const std::optional<fs::path>& history) const {
   const std::vector<v1::Envelope> chain{v1_root};
-  ceremony::ApproveInput in{bundle, std::nullopt, chain, {}, &plan, custodian, channel,
+  ceremony::ApproveInput in{bundle, std::nullopt, history, chain, {}, &plan, custodian, channel,
                             "CR-42", 7};
   return ceremony::run_approve(in, ui, fixed_clock(now - 10));
 }

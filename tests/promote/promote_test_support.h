@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,9 +46,11 @@ struct World {
   // Writes spec (images too) and catalogue textprotos; returns the spec path.
   std::filesystem::path write_spec(const std::string& version, std::uint64_t counter) const;
 
-  // The approve ceremony for `custodian` (PINs from the fixture).
+  // The approve ceremony for `custodian` (PINs from the fixture); with `history`, the diff
+  // is against the last promoted bundle in it.
   Result<v1::Envelope> approve(const std::filesystem::path& bundle, const std::string& custodian,
-                               RecordingUi& ui, const std::string& channel = "production") const;
+                               RecordingUi& ui, const std::string& channel = "production",
+                               const std::optional<std::filesystem::path>& history = {}) const;
   bundle::NamedEnvelope approval(const std::filesystem::path& bundle,
                                  const std::string& custodian) const;
   // A statement signed by hand with the key labelled `label` on `token`.

@@ -262,3 +262,45 @@ TEST_CASE("ecdsa_raw_to_der refuses odd and empty input") {
   CHECK_FALSE(hv::ecdsa_raw_to_der(Bytes(63)).has_value());
   CHECK_FALSE(hv::ecdsa_raw_to_der({}).has_value());
 }
+
+TEST_CASE("verify_digest accepts what verify accepts, for the SHA-256 algorithms") {
+  for (ht::Alg alg : {ht::Alg::kP256, ht::Alg::kRsa3072}) {
+    CAPTURE(ht::name(alg));
+    const auto& k = ht::key(alg);
+    const Bytes sig = ht::sign(k, as_bytes(kMessage));
+    REQUIRE(k.pub.verify(as_bytes(kMessage), sig).has_value());
+    auto digest = hv::sha256(as_bytes(kMessage));
+    REQUIRE(digest);
+    CHECK(k.pub.verify_digest(*digest, sig).has_value());
+  }
+}
+
+TEST_CASE("verify_digest refuses the digest of another message and a flipped signature") {
+  for (ht::Alg alg : {ht::Alg::kP256, ht::Alg::kRsa3072}) {
+    CAPTURE(ht::name(alg));
+    const auto& k = ht::key(alg);
+    const Bytes sig = ht::sign(k, as_bytes(kMessage));
+    auto other = hv::sha256(as_bytes(kMessage + " "));
+    REQUIRE(other);
+    auto r = k.pub.verify_digest(*other, sig);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::kVerificationFailed);
+    CHECK(r.error().message.find(k.pub.key_id()) != std::string::npos);
+    auto digest = hv::sha256(as_bytes(kMessage));
+    REQUIRE(digest);
+    CHECK_FALSE(k.pub.verify_digest(*digest, flipped(sig, sig.size() / 2)).has_value());
+  }
+}
+
+TEST_CASE("verify_digest refuses Ed25519 and P-384 as a usage error (not SHA-256 digests)") {
+  for (ht::Alg alg : {ht::Alg::kEd25519, ht::Alg::kP384}) {
+    CAPTURE(ht::name(alg));
+    const auto& k = ht::key(alg);
+    const Bytes sig = ht::sign(k, as_bytes(kMessage));
+    auto digest = hv::sha256(as_bytes(kMessage));
+    REQUIRE(digest);
+    auto r = k.pub.verify_digest(*digest, sig);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::kUsage);
+  }
+}

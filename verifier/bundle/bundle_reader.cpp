@@ -165,6 +165,8 @@ Result<void> Reader::read_data(BundleEntry& entry, std::uint64_t declared) {
     entry.bytes->reserve(static_cast<std::size_t>(declared));
   }
   verifier::Sha256 hasher;
+  EntryDigester* digester =
+      !keep && options_.digester ? options_.digester(entry, declared, contents_.bundle) : nullptr;
   std::uint64_t done = 0;
   for (;;) {
     const void* block = nullptr;
@@ -178,7 +180,11 @@ Result<void> Reader::read_data(BundleEntry& entry, std::uint64_t declared) {
     }
     if (length > declared - done) return refuse(entry.name, "holds more data than its header says");
     const ByteView data(static_cast<const std::byte*>(block), length);
-    hasher.update(data);
+    if (digester != nullptr) {
+      digester->update(data);
+    } else {
+      hasher.update(data);
+    }
     if (keep) entry.bytes->insert(entry.bytes->end(), data.begin(), data.end());
     done += length;
     if (options_.on_block) options_.on_block(entry, data);
@@ -189,7 +195,7 @@ Result<void> Reader::read_data(BundleEntry& entry, std::uint64_t declared) {
                                           "is truncated",
                                           done, declared));
   }
-  auto digest = hasher.finish();
+  auto digest = digester != nullptr ? digester->finish() : hasher.finish();
   if (!digest) return std::unexpected(std::move(digest).error());
   entry.size = done;
   entry.sha256 = *digest;

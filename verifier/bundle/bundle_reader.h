@@ -51,9 +51,27 @@ using BlockObserver = std::function<void(const BundleEntry& entry, ByteView bloc
 using ReadProgress =
     std::function<void(std::string_view entry, std::uint64_t done, std::uint64_t total)>;
 
+// Lets a consumer that must hash an entry anyway (a streaming native-image verifier) do the
+// reader's hashing too, so the entry is hashed once: every block goes to update(), and
+// finish() must return the SHA-256 of all of them, which the reader then checks against
+// the entry name exactly as it checks its own digest.
+class EntryDigester {
+ public:
+  virtual ~EntryDigester() = default;
+  virtual void update(ByteView block) = 0;
+  [[nodiscard]] virtual Result<verifier::Digest> finish() = 0;
+};
+// Called when an image or native entry starts (the manifest already parsed); returns a
+// digester the caller keeps alive until read_bundle() returns, or nullptr to let the
+// reader hash the entry itself.
+using DigesterFactory = std::function<EntryDigester*(const BundleEntry& entry,
+                                                     std::uint64_t size,
+                                                     const v1::Bundle& bundle)>;
+
 struct ReadOptions {
   std::size_t max_small_entry_bytes = kDefaultMaxSmallEntryBytes;
   BlockObserver on_block;
+  DigesterFactory digester;
   ReadProgress progress;
 };
 

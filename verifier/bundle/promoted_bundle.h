@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "hallmark/release.pb.h"
+#include "verifier/bundle/key_mapping.h"
 #include "verifier/bundle/promotion_approvals.h"
 #include "verifier/core/error.h"
 #include "verifier/core/sha256.h"
@@ -37,14 +38,6 @@ inline constexpr std::string_view kReleaseEntry = "promotion/release.json";
 // "promotion/trust-root-v3.json", "promotion/approval-1.json" (K counts from 1).
 [[nodiscard]] std::string trust_root_entry_name(std::uint64_t version);
 [[nodiscard]] std::string approval_entry_name(std::size_t k);
-
-// The same release key under each name the formats give it.
-struct KeyIdMapping {
-  std::string dsse_key_id;                     // SHA-256 of the SPKI, hex
-  std::string ckaid_hex;                       // CKA_ID in the signer HSM (as promoted)
-  std::optional<verifier::Digest> esp32_efuse_digest;  // SHA-256 of the SBv2 key fields
-  std::optional<verifier::Digest> mcuboot_key_hash;    // IMAGE_TLV_KEYHASH (P-256 only)
-};
 
 struct VerifiedNativeImage {
   v1::NativeImage native;
@@ -71,8 +64,7 @@ struct VerifiedRelease {
 [[nodiscard]] KeyIdMapping key_id_mapping(const verifier::PublicKey& key, std::string ckaid_hex);
 
 // Text for people: what verified, approvals by whom, images and native images with
-// digests, and the key-id mapping.
+// digests, and the key-id mapping (render_key_id_mapping, key_mapping.h).
 [[nodiscard]] std::string render_verified_release(const VerifiedRelease& release);
-[[nodiscard]] std::string render_key_id_mapping(const KeyIdMapping& mapping);
 
 }  // namespace hallmark::bundle

@@ -6,18 +6,6 @@
 
 namespace hallmark::bundle {
 
-std::string render_key_id_mapping(const KeyIdMapping& m) {
-  std::string out = "Release key id mapping\n";
-  out += fmt::format("  DSSE key id (SHA-256 of SPKI)     {}\n", m.dsse_key_id);
-  out += fmt::format("  PKCS#11 CKA_ID                    {}\n",
-                     m.ckaid_hex.empty() ? "(not recorded)" : m.ckaid_hex);
-  out += fmt::format("  ESP32 eFuse key digest (SBv2)     {}\n",
-                     m.esp32_efuse_digest ? m.esp32_efuse_digest->hex() : "(not an ESP32 key)");
-  out += fmt::format("  MCUboot key hash (KEYHASH TLV)    {}\n",
-                     m.mcuboot_key_hash ? m.mcuboot_key_hash->hex() : "(not an MCUboot key)");
-  return out;
-}
-
 std::string render_verified_release(const VerifiedRelease& v) {
   const v1::Bundle& b = v.bundle;
   std::string out = "OK: promoted bundle verified\n";

@@ -248,6 +248,37 @@ Result<void> PublicKey::verify(ByteView message, ByteView signature) const {
   return {};
 }
 
+Result<void> PublicKey::verify_digest(const Digest& sha256_digest, ByteView signature) const {
+  const auto alg = state_->algorithm;
+  if (alg != v1::ECDSA_P256_SHA256 && alg != v1::RSA_PSS_3072_SHA256) {
+    return fail(ErrorCode::kUsage, "key " + state_->key_id + " is " +
+                                       v1::KeyAlgorithm_Name(alg) +
+                                       ", which does not sign a SHA-256 digest; verify the "
+                                       "whole message instead");
+  }
+  const std::string what = "signature does not verify with key " + state_->key_id;
+  if (signature.empty()) return fail(ErrorCode::kVerificationFailed, what + " (empty)");
+  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, state_->pkey.get(), nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1) {
+    return ossl::fail(ErrorCode::kInternal, "cannot start verification with key " +
+                                                state_->key_id);
+  }
+  if (alg == v1::RSA_PSS_3072_SHA256) {
+    if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), kPssSaltBytes) != 1) {
+      return ossl::fail(ErrorCode::kInternal, "cannot set RSA-PSS parameters");
+    }
+  }
+  const ByteView digest = sha256_digest.bytes();
+  const int rc = EVP_PKEY_verify(ctx.get(), uchars(signature), signature.size(), uchars(digest),
+                                 digest.size());
+  if (rc != 1) return ossl::fail(ErrorCode::kVerificationFailed, what);
+  ossl::take_error_reason();
+  return {};
+}
+
 Result<Bytes> ecdsa_raw_to_der(ByteView r_concat_s) {
   if (r_concat_s.empty() || r_concat_s.size() % 2 != 0 || r_concat_s.size() > 2 * 66) {
     return fail(ErrorCode::kUsage, "raw ECDSA signature must be r||s of equal, non-zero "

@@ -18,6 +18,7 @@
 #include "hallmark/keys.pb.h"
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
+#include "verifier/core/sha256.h"
 
 namespace hallmark::verifier {
 
@@ -40,6 +41,14 @@ class PublicKey {
   // key's algorithm (see the paragraph above; ECDSA signatures are DER, Ed25519 is pure).
   // Any failure is kVerificationFailed naming the key id.
   [[nodiscard]] Result<void> verify(ByteView message, ByteView signature) const;
+
+  // verify() for a message the caller has already hashed with SHA-256 (a streamed image):
+  // Ok only if `signature` signs the message whose SHA-256 is `sha256_digest`. Only for
+  // the algorithms that sign a SHA-256 digest (ECDSA P-256, RSA-PSS-3072 with the same
+  // PSS parameters as verify()); kUsage for Ed25519 (pure, hashes internally) and P-384
+  // (SHA-384). Any signature failure is kVerificationFailed naming the key id.
+  [[nodiscard]] Result<void> verify_digest(const Digest& sha256_digest,
+                                           ByteView signature) const;
 
   friend bool operator==(const PublicKey& a, const PublicKey& b) noexcept {
     return a.key_id() == b.key_id();

@@ -67,6 +67,20 @@ Result<Digest> Sha256::finish() {
   return Digest(out);
 }
 
+Result<Digest> Sha256::peek() const {
+  if (error_) return std::unexpected(*error_);
+  if (!ctx_) return fail(ErrorCode::kInternal, "SHA-256: peek after finish");
+  ossl::MdCtxPtr copy(EVP_MD_CTX_new());
+  Digest::Array out{};
+  unsigned int len = 0;
+  if (!copy || EVP_MD_CTX_copy_ex(copy.get(), ctx_.get()) != 1 ||
+      EVP_DigestFinal_ex(copy.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1 ||
+      len != Digest::kSize) {
+    return ossl::fail(ErrorCode::kInternal, "SHA-256: cannot finish a copy of the state");
+  }
+  return Digest(out);
+}
+
 Result<Digest> sha256(ByteView data) {
   Sha256 h;
   h.update(data);

@@ -56,6 +56,9 @@ class Sha256 {
 
   void update(ByteView data);
   [[nodiscard]] Result<Digest> finish();
+  // The digest of the bytes given so far, without ending the stream (a copy of the state
+  // is finished), so one pass yields the digests of several prefixes of a stream.
+  [[nodiscard]] Result<Digest> peek() const;
 
  private:
   ossl::MdCtxPtr ctx_;

@@ -157,8 +157,8 @@ Result<void> check_block(ByteView block, std::size_t index, const verifier::Dige
   return {};
 }
 
-Result<void> check_signature(ByteView image, ByteView block, std::size_t index,
-                             const verifier::PublicKey& key) {
+Result<void> check_signature(const verifier::Digest& image_digest, ByteView block,
+                             std::size_t index, const verifier::PublicKey& key) {
   Bytes signature;
   if (u8(block, kVersionOffset) == kVersionRsa) {
     signature = reversed(block.subspan(kRsaSignatureOffset, kRsaSize));
@@ -170,7 +170,9 @@ Result<void> check_signature(ByteView image, ByteView block, std::size_t index,
     if (!der) return std::unexpected(der.error());
     signature = std::move(*der);
   }
-  if (auto ok = key.verify(image, signature); !ok) {
+  // The image was hashed once, as it streamed; the signature is over that digest.
+  if (auto ok = key.verify_digest(image_digest, signature); !ok) {
+    if (ok.error().code != ErrorCode::kVerificationFailed) return ok;
     return refuse(fmt::format("signature block {} carries key {} but its signature does not "
                               "verify over the image", index, key.key_id()));
   }
@@ -206,32 +208,73 @@ Result<verifier::Digest> esp32_key_digest(const verifier::PublicKey& key) {
   return verifier::sha256(*fields);
 }
 
-Result<Esp32SignatureInfo> verify_esp32_sbv2(ByteView signed_image,
-                                             const verifier::PublicKey& expected_key) {
+Esp32Sbv2Stream::Esp32Sbv2Stream(std::uint64_t signed_size)
+    : signed_size_(signed_size),
+      sized_ok_(signed_size > kSectorSize && signed_size % kSectorSize == 0),
+      sector_at_(sized_ok_ ? signed_size - kSectorSize : signed_size) {
+  hash_.add_checkpoint(sector_at_);
+}
+
+void Esp32Sbv2Stream::update(ByteView block) {
+  if (finished_ || error_) return;
+  const std::uint64_t at = hash_.position();
+  if (block.size() > signed_size_ - at) {
+    error_ = Error{ErrorCode::kVerificationFailed,
+                   fmt::format("the image holds more than the {} bytes announced", signed_size_),
+                   0, {}};
+    return;
+  }
+  hash_.update(block);
+  if (sized_ok_ && at + block.size() > sector_at_) {
+    // Only the signature sector is kept.
+    const std::uint64_t from = std::max(at, sector_at_);
+    const auto skip = static_cast<std::size_t>(from - at);
+    std::copy(block.begin() + static_cast<std::ptrdiff_t>(skip), block.end(),
+              sector_.begin() + static_cast<std::ptrdiff_t>(from - sector_at_));
+  }
+}
+
+Result<verifier::Digest> Esp32Sbv2Stream::finish() {
+  if (finished_) return fail(ErrorCode::kInternal, "ESP32 image stream finished twice");
+  finished_ = true;
+  if (error_) return std::unexpected(*error_);
+  if (hash_.position() != signed_size_) {
+    error_ = Error{ErrorCode::kVerificationFailed,
+                   fmt::format("truncated: {} of the {} bytes announced arrived",
+                               hash_.position(), signed_size_),
+                   0, {}};
+    return std::unexpected(*error_);
+  }
+  auto digest = hash_.finish();
+  if (!digest) error_ = digest.error();
+  return digest;
+}
+
+Result<Esp32SignatureInfo> Esp32Sbv2Stream::verify(const verifier::PublicKey& expected_key) const {
   auto key_fields = esp32_public_key_fields(expected_key);
   if (!key_fields) return std::unexpected(key_fields.error());
   const bool rsa = expected_key.algorithm() == v1::RSA_PSS_3072_SHA256;
+  if (!finished_) return fail(ErrorCode::kInternal, "ESP32 image verified before its end");
+  if (error_) return std::unexpected(*error_);
 
-  if (signed_image.size() <= kSectorSize || signed_image.size() % kSectorSize != 0) {
+  if (!sized_ok_) {
     return fail(ErrorCode::kVerificationFailed,
                 fmt::format("not a Secure Boot V2 signed image: its length {} is not a "
                             "non-empty image padded to 4096 bytes plus a 4096-byte signature "
                             "sector (truncated, or never padded and signed)",
-                            signed_image.size()));
+                            signed_size_));
   }
-  const ByteView image = signed_image.first(signed_image.size() - kSectorSize);
-  const ByteView sector = signed_image.last(kSectorSize);
-  auto digest = verifier::sha256(image);
-  if (!digest) return std::unexpected(digest.error());
+  const ByteView sector(sector_);
+  const auto digest = hash_.at(sector_at_);
+  if (!digest) return fail(ErrorCode::kInternal, "ESP32 image digest was not taken");
 
   Esp32SignatureInfo info;
   info.scheme = rsa ? Esp32Scheme::kRsaPss3072 : Esp32Scheme::kEcdsaP256;
-  info.image_size = image.size();
+  info.image_size = static_cast<std::size_t>(sector_at_);
   info.image_digest = *digest;
   auto key_digest = verifier::sha256(*key_fields);
   if (!key_digest) return std::unexpected(key_digest.error());
   info.key_digest = *key_digest;
-
   std::vector<std::string> other_keys;
   bool verified = false;
   std::size_t count = 0;
@@ -249,7 +292,7 @@ Result<Esp32SignatureInfo> verify_esp32_sbv2(ByteView signed_image,
       if (!verified) other_keys.push_back(other->hex());
       continue;
     }
-    if (auto ok = check_signature(image, block, count, expected_key); !ok) {
+    if (auto ok = check_signature(*digest, block, count, expected_key); !ok) {
       return std::unexpected(ok.error());
     }
     verified = true;
@@ -275,6 +318,14 @@ Result<Esp32SignatureInfo> verify_esp32_sbv2(ByteView signed_image,
                             fmt::join(other_keys, ", ")));
   }
   return info;
+}
+
+Result<Esp32SignatureInfo> verify_esp32_sbv2(ByteView signed_image,
+                                             const verifier::PublicKey& expected_key) {
+  Esp32Sbv2Stream stream(signed_image.size());
+  stream.update(signed_image);
+  if (auto done = stream.finish(); !done) return std::unexpected(done.error());
+  return stream.verify(expected_key);
 }
 
 }  // namespace hallmark::native

@@ -15,13 +15,16 @@
 // Thread-safety: pure functions of their arguments.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <optional>
 #include <cstdint>
 
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
 #include "verifier/core/sha256.h"
+#include "verifier/native/prefix_hasher.h"
 
 namespace hallmark::native {
 
@@ -70,6 +73,36 @@ struct Esp32SignatureInfo {
   verifier::Digest key_digest;       // what the eFuse must hold for expected_key
   std::size_t block_index = 0;       // the block that verified
   std::size_t block_count = 0;       // blocks present in the sector
+};
+
+// The same verification for an image that streams past in blocks of any size (an archive
+// entry whose length is known up front): every byte is hashed once — the image digest is a
+// prefix of the stream's digest and the signature is checked over that digest — and only
+// the last 4096-byte sector is kept, so memory does not depend on the image size.
+// update() in order, then finish() once (the SHA-256 of all the bytes, and a check that
+// exactly `signed_size` arrived), then verify() with the key, as often as wanted.
+// verify_esp32_sbv2() below is this class fed one block.
+class Esp32Sbv2Stream {
+ public:
+  explicit Esp32Sbv2Stream(std::uint64_t signed_size);
+
+  // Also keep the digest of the first `length` bytes (see prefix_digest()); before update().
+  void add_prefix_digest(std::uint64_t length) { hash_.add_checkpoint(length); }
+  void update(ByteView block);
+  [[nodiscard]] Result<verifier::Digest> finish();
+  [[nodiscard]] Result<Esp32SignatureInfo> verify(const verifier::PublicKey& expected_key) const;
+  [[nodiscard]] std::optional<verifier::Digest> prefix_digest(std::uint64_t length) const {
+    return hash_.at(length);
+  }
+
+ private:
+  std::uint64_t signed_size_;
+  bool sized_ok_;            // a non-empty padded image plus one sector
+  std::uint64_t sector_at_;  // offset of the signature sector
+  PrefixHasher hash_;
+  std::array<std::byte, esp32::kSectorSize> sector_{};
+  bool finished_ = false;
+  std::optional<Error> error_;
 };
 
 // Ok only if `signed_image` is a whole Secure Boot V2 image signed by `expected_key`.

@@ -14,6 +14,7 @@
 // Thread-safety: pure functions of their arguments.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
 #include "verifier/core/sha256.h"
+#include "verifier/native/prefix_hasher.h"
 
 namespace hallmark::native {
 
@@ -78,6 +80,38 @@ struct McubootImageInfo {
   std::optional<std::uint32_t> security_counter;  // the protected SEC_CNT TLV, if present
   verifier::Digest image_hash;  // SHA-256 of header + body + protected TLVs
   verifier::Digest key_hash;    // the KEYHASH TLV (equals mcuboot_key_hash(key))
+};
+
+// The same verification for an image that streams past in blocks of any size (an archive
+// entry whose length is known up front). The 32-byte header is parsed as soon as it has
+// arrived; header, body and protected TLVs are hashed once as they stream (the image hash
+// is a prefix of the stream's digest, and the signature is checked over it); only the TLV
+// areas after the body are kept (at most two 64 KiB areas), so memory does not depend on
+// the image size. update() in order, finish() once (SHA-256 of all the bytes; checks that
+// exactly `total_size` arrived), then verify(). verify_mcuboot() is this class fed once.
+class McubootStream {
+ public:
+  explicit McubootStream(std::uint64_t total_size);
+
+  void update(ByteView block);
+  [[nodiscard]] Result<verifier::Digest> finish();
+  [[nodiscard]] Result<McubootImageInfo> verify(const verifier::PublicKey& key) const;
+  // The header fields (not yet checked), once 32 bytes have arrived.
+  [[nodiscard]] const std::optional<McubootImageInfo>& header() const noexcept {
+    return header_;
+  }
+
+ private:
+  void parse_header();
+
+  std::uint64_t total_size_;
+  PrefixHasher hash_;
+  std::array<std::byte, mcuboot::kHeaderSize> header_bytes_{};
+  std::optional<McubootImageInfo> header_;
+  std::uint64_t tail_at_ = 0;  // end of the body: the TLV areas start here
+  Bytes tail_;
+  bool finished_ = false;
+  std::optional<Error> error_;
 };
 
 // Ok only if `signed_image` is exactly one MCUboot image signed by `key` (ECDSA P-256).
