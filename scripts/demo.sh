@@ -21,7 +21,8 @@ expect_fail() {  # expect_fail CODE command...: the command must exit with CODE
   echo "   (refused as expected, exit $got)"
 }
 
-rm -rf "$out"; mkdir -p "$out/tokens" "$out/keys" "$out/ceremony" "$out/station" "$out/firmware" "$out/release"
+rm -rf "$out"; mkdir -p "$out/tokens" "$out/keys" "$out/ceremony" "$out/station" "$out/firmware" \
+  "$out/release/history"
 cat > "$out/softhsm2.conf" <<CONF
 directories.tokendir = $out/tokens
 objectstore.backend = file
@@ -93,7 +94,8 @@ step "6. Promotion: two custodians approve (carol absent); the release key signs
 for who in alice bob; do
   "$ceremony" approve "$out/sensor-c6-1.0.0.bundle" --plan "$out/ceremony/plan.textproto" \
     --trust-root "$out/ceremony/trust-root-v1.json" --custodian "$who" --channel production \
-    --request-id REL-1 --out "$out/release/approval-$who.json" --pin "$who=env:DEMO_PIN" \
+    --request-id REL-1 --history "$out/release/history" \
+    --out "$out/release/approval-$who.json" --pin "$who=env:DEMO_PIN" \
     2> "$out/release/approve-$who.log"
   grep -q "about to sign" "$out/release/approve-$who.log"   # the review came before the PIN
 done
