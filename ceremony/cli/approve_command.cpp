@@ -14,9 +14,7 @@ namespace {
 
 struct ApproveOptions {
   std::string bundle;
-  std::string plan;
-  std::vector<std::string> trust_roots;
-  std::vector<std::string> revocations;
+  TrustFiles files;
   std::string custodian;
   std::string channel;
   std::string request_id;
@@ -28,17 +26,13 @@ struct ApproveOptions {
 };
 
 Result<void> run(const ApproveOptions& o, bool json) {
-  auto plan = load_plan(o.plan);
-  if (!plan) return std::unexpected(plan.error());
-  auto chain = read_envelopes(o.trust_roots);
-  if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_envelopes(o.revocations);
-  if (!revocations) return std::unexpected(revocations.error());
+  auto files = load_trust_files(o.files);
+  if (!files) return std::unexpected(files.error());
   if (auto free = check_output_free(o.out); !free) return free;
-  auto ui = make_terminal_ui(o.ceremony, {&*plan});
+  auto ui = make_terminal_ui(o.ceremony, {&files->plan});
   if (!ui) return std::unexpected(ui.error());
-  ApproveInput input{o.bundle,    std::nullopt, std::nullopt, *chain,       *revocations,
-                     &*plan,      o.custodian,  o.channel,    o.request_id, o.valid_days};
+  ApproveInput input{o.bundle,      std::nullopt, std::nullopt, files->chain, files->revocations,
+                     &files->plan, o.custodian,  o.channel,    o.request_id, o.valid_days};
   if (o.against) input.against = *o.against;
   if (o.history) input.history = *o.history;
   auto approval = run_approve(input, *ui, system_clock());
@@ -58,10 +52,7 @@ void add_approve_command(tool::CommandLine& cli) {
                       "with your custodian card",
                       [o, &cli] { return run(*o, cli.json()); });
   cmd->add_option("bundle", o->bundle, "Bundle file to approve")->required();
-  cmd->add_option("--plan", o->plan, "Ceremony plan (where the custodian's card is)")->required();
-  cmd->add_option("--trust-root", o->trust_roots, "Trust root chain v1.json ... vN.json, in order")
-      ->required();
-  cmd->add_option("--revocation", o->revocations, "Revocations to honour (repeatable)");
+  add_trust_file_options(*cmd, o->files, "Ceremony plan (where the custodian's card is)");
   cmd->add_option("--custodian", o->custodian, "Who approves (a custodian of the plan)")
       ->required();
   cmd->add_option("--channel", o->channel, "Release channel (e.g. production)")->required();

@@ -23,6 +23,24 @@ struct CeremonyOptions {
 
 void add_ceremony_options(CLI::App& cmd, CeremonyOptions& options, bool signer_hsm);
 
+// What every ceremony after init starts from: a plan (where the cards are), the trust-root
+// chain and the revocations to honour.
+struct TrustFiles {
+  std::string plan;
+  std::vector<std::string> trust_roots;
+  std::vector<std::string> revocations;
+};
+
+void add_trust_file_options(CLI::App& cmd, TrustFiles& files, const std::string& plan_help);
+
+struct LoadedTrustFiles {
+  LoadedPlan plan;
+  std::vector<v1::Envelope> chain;
+  std::vector<v1::Envelope> revocations;
+};
+
+Result<LoadedTrustFiles> load_trust_files(const TrustFiles& files);
+
 // A terminal UI on stderr; every --pin name must be a custodian of one of `plans`.
 Result<TerminalUi> make_terminal_ui(const CeremonyOptions& options,
                                     std::initializer_list<const LoadedPlan*> plans);

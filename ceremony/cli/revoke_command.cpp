@@ -9,26 +9,20 @@ namespace hallmark::ceremony {
 namespace {
 
 struct RevokeOptions {
-  std::string plan;
-  std::vector<std::string> trust_roots;
-  std::vector<std::string> revocations;
+  TrustFiles files;
   RevokeRequest request;
   std::string out;
   CeremonyOptions ceremony;
 };
 
 Result<void> run(const RevokeOptions& o, bool json) {
-  auto plan = load_plan(o.plan);
-  if (!plan) return std::unexpected(plan.error());
-  auto chain = read_envelopes(o.trust_roots);
-  if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_envelopes(o.revocations);
-  if (!revocations) return std::unexpected(revocations.error());
+  auto files = load_trust_files(o.files);
+  if (!files) return std::unexpected(files.error());
   if (auto free = check_output_free(o.out); !free) return free;
-  auto ui = make_terminal_ui(o.ceremony, {&*plan});
+  auto ui = make_terminal_ui(o.ceremony, {&files->plan});
   if (!ui) return std::unexpected(ui.error());
   CeremonyContext context{*ui, system_clock(), o.ceremony.present};
-  RevokeInput input{*chain, *revocations, &*plan, o.request};
+  RevokeInput input{files->chain, files->revocations, &files->plan, o.request};
   return finish_ceremony(run_revoke(input, context), o.out, json);
 }
 
@@ -40,11 +34,7 @@ void add_revoke_command(tool::CommandLine& cli) {
                       "Revoke keys, custodians, stations or bundle digests, signed by a root "
                       "quorum; later verifications honour it",
                       [o, &cli] { return run(*o, cli.json()); });
-  cmd->add_option("--plan", o->plan, "Ceremony plan (where the custodians' cards are)")
-      ->required();
-  cmd->add_option("--trust-root", o->trust_roots, "Trust root chain v1.json ... vN.json, in order")
-      ->required();
-  cmd->add_option("--revocation", o->revocations, "Earlier revocations to honour (repeatable)");
+  add_trust_file_options(*cmd, o->files, "Ceremony plan (where the custodians' cards are)");
   cmd->add_option("--key", o->request.key_ids, "Key id to revoke (repeatable)");
   cmd->add_option("--custodian", o->request.custodians, "Custodian to revoke (repeatable)");
   cmd->add_option("--station", o->request.station_ids, "Station id to revoke (repeatable)");
