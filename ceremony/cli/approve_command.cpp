@@ -35,11 +35,10 @@ Result<void> run(const ApproveOptions& o, bool json) {
                      &files->plan, o.custodian,  o.channel,    o.request_id, o.valid_days};
   if (o.against) input.against = *o.against;
   if (o.history) input.history = *o.history;
-  auto approval = run_approve(input, *ui, system_clock());
-  if (!approval) return std::unexpected(approval.error());
-  if (auto ok = write_approval(o.out, *approval); !ok) return ok;
-  if (json) std::printf("%s\n", tool::to_json(*approval).c_str());
-  std::fprintf(stderr, "Approval written to %s\n", o.out.c_str());
+  CeremonyContext context{*ui, system_clock(), {}};
+  const CeremonyOutcome outcome = run_approve(input, context);
+  if (auto ok = finish_ceremony(outcome, o.out, false); !ok) return ok;
+  if (json) std::printf("%s\n", tool::to_json(*outcome.document).c_str());
   return {};
 }
 

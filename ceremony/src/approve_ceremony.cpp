@@ -2,23 +2,26 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <set>
+#include <span>
 
-#include "ceremony/src/custodian_card.h"
-#include "ceremony/src/transcript_recorder.h"
+#include "ceremony/src/ceremony_run.h"
 #include "signer/bundle/bundle_show.h"
 #include "signer/promote/promotion_history.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/promotion_approvals.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
-#include "verifier/io/file_io.h"
+#include "verifier/core/time_format.h"
 #include "verifier/trust/trusted_root.h"
 
 namespace hallmark::ceremony {
 namespace {
 
 constexpr std::int64_t kDay = 24 * 60 * 60;
+const std::string kActor(kCeremonyActor);
+
+Error usage(std::string message) { return Error{ErrorCode::kUsage, std::move(message), 0, {}}; }
 
 // The custodian's keys that may sign an approval: APPROVER keys, not revoked.
 Result<std::vector<std::string>> approver_keys(const verifier::TrustedRoot& root,
@@ -52,7 +55,8 @@ std::string statement_text(const v1::PromotionStatement& s) {
       "Promotion statement\n  bundle digest  {}\n  SKU            {}\n  version        {}\n"
       "  channel        {}\n  valid          {} .. {}\n  request id     {}\n",
       to_hex(as_bytes(s.bundle_digest())), s.sku(), s.version(), s.channel(),
-      s.not_before_unix(), s.not_after_unix(), s.request_id());
+      verifier::format_utc(s.not_before_unix()), verifier::format_utc(s.not_after_unix()),
+      s.request_id());
 }
 
 // The bundle the custodian's diff is against: --against, or the last promoted for the SKU
@@ -78,44 +82,84 @@ Result<std::optional<bundle::Baseline>> baseline_for(const ApproveInput& in,
 
 }  // namespace
 
-Result<v1::Envelope> run_approve(const ApproveInput& in, CeremonyUi& ui, const Clock& clock) {
-  const std::int64_t now = clock();
-  if (in.plan == nullptr) return fail(ErrorCode::kUsage, "approve needs a plan");
+CeremonyOutcome run_approve(const ApproveInput& in, CeremonyContext& context) {
+  if (in.plan == nullptr) {
+    CeremonyOutcome outcome;
+    outcome.ceremony = "approve";
+    outcome.error = Error{ErrorCode::kUsage, "approve needs a plan", 0, {}};
+    return outcome;
+  }
+  CeremonyRun run("approve", in.plan->digest.hex(), context);
+  CeremonyUi& ui = run.ui();
+  TranscriptRecorder& transcript = run.transcript();
+  const std::int64_t now = run.now();
   if (in.channel.empty() || in.request_id.empty()) {
-    return fail(ErrorCode::kUsage, "an approval names a --channel and a --request-id");
+    return run.refuse(usage("an approval names a --channel and a --request-id"), {});
   }
   if (in.valid_days == 0 || in.valid_days > 90) {
-    return fail(ErrorCode::kUsage, "--valid-days must be 1..90");
+    return run.refuse(usage("--valid-days must be 1..90"), {});
   }
+  transcript.ok("plan", kActor,
+                fmt::format("plan {} (SHA-256 {}) for the custodian's card; {} approves on "
+                            "channel {} for request {}, valid {} days",
+                            in.plan->origin, in.plan->digest.hex(), in.custodian, in.channel,
+                            in.request_id, in.valid_days));
   ui.step("Trust root");
-  auto root = verifier::verify_trust_root_chain(in.chain, now);
-  if (!root) return std::unexpected(std::move(root).error().context("trust root chain"));
-  for (const auto& r : in.revocations) {
-    if (auto ok = root->add_revocation(r); !ok) return std::unexpected(ok.error());
-  }
+  auto root = verify_chain(in.chain, in.revocations, now, transcript);
+  if (!root) return run.refuse(root.error(), {});
+
   ui.step("Bundle");
   auto contents = bundle::read_bundle(in.bundle);
-  if (!contents) return std::unexpected(contents.error());
-  const v1::Bundle& b = contents->bundle;
-  if (root->bundle_revoked(contents->bundle_digest.bytes())) {
-    return fail(ErrorCode::kPolicyRefused, "bundle " + contents->bundle_digest.hex() +
-                                               " is revoked");
+  if (!contents) {
+    transcript.failed("bundle", kActor, in.bundle.string() + ": " + contents.error().message);
+    return run.refuse(contents.error(), {});
   }
+  const v1::Bundle& b = contents->bundle;
+  const std::string digest_hex = contents->bundle_digest.hex();
+  if (root->bundle_revoked(contents->bundle_digest.bytes())) {
+    const std::string detail = "bundle " + digest_hex + " is revoked";
+    transcript.failed("bundle", kActor, detail);
+    return run.refuse(Error{ErrorCode::kPolicyRefused, detail, 0, {}}, {});
+  }
+  transcript.ok("bundle", kActor,
+                fmt::format("{}: {} {} requested by {}, SHA-256 {}; {} image digests checked",
+                            in.bundle.string(), b.sku(), b.version(), b.requester(),
+                            digest_hex, b.images_size()));
+
   const v1::PlanCustodian* card = find_custodian(in.plan->plan, in.custodian);
   if (card == nullptr) {
-    return fail(ErrorCode::kUsage,
-                fmt::format("'{}' is not a custodian of plan {}", in.custodian, in.plan->origin));
+    const std::string detail =
+        fmt::format("'{}' is not a custodian of plan {}", in.custodian, in.plan->origin);
+    transcript.failed("custodian", in.custodian, detail);
+    return run.refuse(usage(detail), {});
   }
+  const std::vector<const v1::PlanCustodian*> approver{card};
   auto keys = approver_keys(*root, in.custodian, b);
-  if (!keys) return std::unexpected(keys.error());
+  if (!keys) {
+    transcript.failed("custodian", in.custodian, keys.error().message);
+    return run.refuse(keys.error(), approver);
+  }
+  transcript.ok("custodian", in.custodian,
+                fmt::format("not the requester, not revoked; approver keys in trust root v{}: "
+                            "{}",
+                            root->version(), join_names(*keys)));
 
   std::string review = bundle::render_summary(b, contents->bundle_digest);
   auto baseline = baseline_for(in, b);
-  if (!baseline) return std::unexpected(baseline.error());
+  if (!baseline) {
+    transcript.failed("review", kActor, baseline.error().message);
+    return run.refuse(baseline.error(), approver);
+  }
+  std::string diff = "no diff requested (neither --against nor --history)";
   if (in.against || in.history) {
     auto changes = bundle::render_changes(*baseline, b, contents->bundle_digest);
-    if (!changes) return std::unexpected(changes.error());
+    if (!changes) {
+      transcript.failed("review", kActor, changes.error().message);
+      return run.refuse(changes.error(), approver);
+    }
     review += *changes;
+    diff = *baseline ? "diff against " + (*baseline)->description + ":\n" + *changes
+                     : "first promotion of SKU " + b.sku() + ":\n" + *changes;
   }
   v1::PromotionStatement s;
   s.set_bundle_digest(std::string(as_chars(contents->bundle_digest.bytes())));
@@ -127,45 +171,34 @@ Result<v1::Envelope> run_approve(const ApproveInput& in, CeremonyUi& ui, const C
   s.set_request_id(in.request_id);
   const Bytes payload = verifier::deterministic_bytes(s);
   auto digest = verifier::sha256(payload);
-  if (!digest) return std::unexpected(digest.error());
+  if (!digest) return run.refuse(digest.error(), {});
+  transcript.ok("review", in.custodian,
+                fmt::format("shown bundle SHA-256 {} and statement SHA-256 {}; {}", digest_hex,
+                            digest->hex(), diff));
 
   ui.step("Review and sign");
-  ui.show_signing(in.custodian, review + "\n" + statement_text(s), digest->hex());
-  TranscriptRecorder transcript("approve", in.plan->digest.hex(), clock);
-  auto opened = CustodianCard::open(*card, false, "approve " + b.sku() + " " + b.version(), ui,
-                                    transcript);
-  if (!opened) return std::unexpected(opened.error());
-  CustodianCard& custodian_card = **opened;
-  const std::string key_id = custodian_card.key().key_id();
-  if (std::find(keys->begin(), keys->end(), key_id) == keys->end()) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("the key on {}'s card ({}) is not one of their approver keys in "
-                            "trust root v{}",
-                            in.custodian, key_id, root->version()));
-  }
-  v1::Envelope envelope;
-  envelope.set_payload_type(verifier::payload_type_of(bundle::kPromotionStatementType));
-  envelope.set_payload(std::string(as_chars(payload)));
-  auto sig = custodian_card.sign(verifier::pae(envelope.payload_type(), payload), ui);
-  if (!sig) return std::unexpected(sig.error());
-  auto* added = envelope.add_signatures();
-  added->set_keyid(key_id);
-  added->set_sig(std::string(as_chars(*sig)));
-  const auto key = root->key(key_id);
-  if (!key) return std::unexpected(key.error());
-  if (auto ok = verifier::verify_envelope(envelope, std::span(&*key, 1), 1,
-                                          envelope.payload_type());
-      !ok) {
-    return std::unexpected(std::move(ok).error().context("the signed approval"));
-  }
-  ui.info(fmt::format("{} approved {} {} (bundle digest {})", in.custodian, b.sku(), b.version(),
-                      contents->bundle_digest.hex()));
-  return envelope;
-}
+  const SignerSeat seat{card, std::set<std::string>(keys->begin(), keys->end())};
+  auto envelope = run.table().sign(std::span(&seat, 1), bundle::kPromotionStatementType, payload,
+                                   review + "\n" + statement_text(s),
+                                   "approve " + b.sku() + " " + b.version());
+  if (!envelope) return run.refuse(envelope.error(), approver);
 
-Result<void> write_approval(const std::filesystem::path& out, const v1::Envelope& approval) {
-  const std::string json = verifier::envelope_to_json(approval);
-  return fileio::write_file_exclusive(out, as_bytes(json), 0644);
+  const std::string key_id = envelope->signatures(0).keyid();
+  const auto key = root->key(key_id);
+  if (!key) return run.refuse(key.error(), approver);
+  if (auto ok = verifier::verify_envelope(*envelope, std::span(&*key, 1), 1,
+                                          envelope->payload_type());
+      !ok) {
+    transcript.failed("verify", kActor, ok.error().message);
+    return run.refuse(std::move(ok).error().context("the signed approval"), approver);
+  }
+  transcript.ok("verify", kActor,
+                fmt::format("the approval verifies with {}'s key {}", in.custodian, key_id));
+  const std::string outcome = fmt::format("{} approved {} {} (bundle digest {})", in.custodian,
+                                          b.sku(), b.version(), digest_hex);
+  ui.info(outcome);
+  return run.succeed(std::move(*envelope), std::string(bundle::kPromotionStatementType),
+                     root->version(), outcome);
 }
 
 }  // namespace hallmark::ceremony

@@ -8,10 +8,12 @@
 // against the last bundle promoted for the SKU in the promotion history --history, or that
 // it would be the SKU's first promotion) and the statement with its payload SHA-256
 // (CeremonyUi::show_signing) BEFORE their PIN is asked for; opens the card, checks its key
-// is one of the custodian's approver keys, signs, and verifies the signature before
-// returning the envelope. The statement is valid from now for `valid_days`.
-// write_approval() writes it atomically, never replacing a file. Holds key handles only.
-// Not thread-safe.
+// is one of the custodian's approver keys, signs, and verifies the signature. The
+// statement is valid from now for `valid_days`. Like every ceremony it records each step
+// in a transcript and returns a CeremonyOutcome (document: the approval envelope) whose
+// transcript the approving custodian signs — also when the approval is refused (except
+// for usage errors); outputs.h writes it next to the approval ("<stem>.transcript.json").
+// Holds key handles only. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +44,6 @@ struct ApproveInput {
   std::uint32_t valid_days = kDefaultApprovalDays;
 };
 
-Result<v1::Envelope> run_approve(const ApproveInput& input, CeremonyUi& ui, const Clock& clock);
-
-Result<void> write_approval(const std::filesystem::path& out, const v1::Envelope& approval);
+CeremonyOutcome run_approve(const ApproveInput& input, CeremonyContext& context);
 
 }  // namespace hallmark::ceremony

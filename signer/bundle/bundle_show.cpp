@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <ctime>
 #include <map>
 #include <vector>
 
 #include "verifier/bundle/bundle_rules.h"
 #include "verifier/core/bytes.h"
+#include "verifier/core/time_format.h"
 
 namespace hallmark::bundle {
 namespace {
@@ -31,15 +31,6 @@ std::string format_name(v1::ImageFormat format) {
     case v1::MCUBOOT: return "mcuboot";
     default: return "unknown";
   }
-}
-
-std::string utc_time(std::int64_t unix_seconds) {
-  const auto t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  if (::gmtime_r(&t, &tm) == nullptr) return "invalid time";
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string digest_hex(const std::string& raw) { return to_hex(as_bytes(raw)); }
@@ -180,7 +171,7 @@ std::string render_summary(const v1::Bundle& b, const verifier::Digest& bundle_d
   out += fmt::format("version           {}\n", b.version());
   out += fmt::format("security counter  {}\n", b.security_counter());
   out += fmt::format("requester         {}\n", b.requester());
-  out += fmt::format("created           {} ({})\n", utc_time(b.created_unix()), b.created_unix());
+  out += fmt::format("created           {} ({})\n", verifier::format_utc(b.created_unix()), b.created_unix());
   out += fmt::format("\nImages ({})\n", b.images_size());
   images_table(b, out);
   out += "\nProvisioning plan\n";

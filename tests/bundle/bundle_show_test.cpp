@@ -32,7 +32,7 @@ TEST_CASE("the summary shows SKU, version, counter, images, plan, eFuses, profil
   CHECK(mentions(text, "1.2.0"));
   CHECK(mentions(text, "security counter  3"));
   CHECK(mentions(text, "rm-alice"));
-  CHECK(mentions(text, "2023-11-14T22:13:20Z"));
+  CHECK(mentions(text, "2023-11-14 22:13:20 UTC"));
   CHECK(mentions(text, "[0x10000, 0x5b000)"));
   CHECK(mentions(text, "esp32-secure-boot-v2"));
   CHECK(mentions(text, hex_of(s.bundle.images(1).sha256())));

@@ -139,7 +139,15 @@ TEST_CASE("the requester of a bundle cannot approve it") {
   auto refused = w.approve(bundle, "bob", ui);
   REQUIRE_FALSE(refused);
   CHECK(mentions(refused.error(), "requested"));
-  CHECK(ui.count(UiEvent::Kind::kAskPin) == 0);  // refused before the card was touched
+  // Refused before the card was touched: the only PIN asked is for signing the transcript,
+  // after the refusal was shown.
+  CHECK(ui.count(UiEvent::Kind::kAskPin) == 1);
+  std::size_t refused_at = ui.events.size(), asked_at = ui.events.size();
+  for (std::size_t i = ui.events.size(); i-- > 0;) {
+    if (ui.events[i].kind == UiEvent::Kind::kWarning) refused_at = i;
+    if (ui.events[i].kind == UiEvent::Kind::kAskPin) asked_at = i;
+  }
+  CHECK(refused_at < asked_at);
   auto by_hand = w.hand_signed(w.statement_for(bundle), "custodian-bob");
   auto r = w.promote(bundle, {w.approval(bundle, "alice"), by_hand});
   REQUIRE_FALSE(r);

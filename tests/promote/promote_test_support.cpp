@@ -86,10 +86,24 @@ fs::path World::write_spec(const std::string& version, std::uint64_t counter) co
 Result<v1::Envelope> World::approve(const fs::path& bundle, const std::string& custodian,
                                     RecordingUi& ui, const std::string& channel,
                                     const std::optional<fs::path>& history) const {
+  const ceremony::CeremonyOutcome outcome =
+      approve_ceremony(bundle, custodian, ui, channel, history);
+  if (!outcome.ok()) {
+    return std::unexpected(
+        outcome.error.value_or(Error{ErrorCode::kInternal, "no approval", 0, {}}));
+  }
+  return *outcome.document;
+}
+
+ceremony::CeremonyOutcome World::approve_ceremony(const fs::path& bundle,
+                                                  const std::string& custodian, RecordingUi& ui,
+                                                  const std::string& channel,
+                                                  const std::optional<fs::path>& history) const {
   const std::vector<v1::Envelope> chain{v1_root};
   ceremony::ApproveInput in{bundle, std::nullopt, history, chain, {}, &plan, custodian, channel,
                             "CR-42", 7};
-  return ceremony::run_approve(in, ui, fixed_clock(now - 10));
+  ceremony::CeremonyContext context{ui, fixed_clock(now - 10), {}};
+  return ceremony::run_approve(in, context);
 }
 
 bundle::NamedEnvelope World::approval(const fs::path& bundle, const std::string& custodian) const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ceremony/src/ceremony.h"
 #include "ceremony/src/plan.h"
 #include "hallmark/dsse.pb.h"
 #include "hallmark/release.pb.h"
@@ -51,6 +52,11 @@ struct World {
   Result<v1::Envelope> approve(const std::filesystem::path& bundle, const std::string& custodian,
                                RecordingUi& ui, const std::string& channel = "production",
                                const std::optional<std::filesystem::path>& history = {}) const;
+  // The whole outcome of the approve ceremony (approval and signed transcript).
+  ceremony::CeremonyOutcome approve_ceremony(
+      const std::filesystem::path& bundle, const std::string& custodian, RecordingUi& ui,
+      const std::string& channel = "production",
+      const std::optional<std::filesystem::path>& history = {}) const;
   bundle::NamedEnvelope approval(const std::filesystem::path& bundle,
                                  const std::string& custodian) const;
   // A statement signed by hand with the key labelled `label` on `token`.

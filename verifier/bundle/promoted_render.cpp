@@ -3,6 +3,7 @@
 
 #include "verifier/bundle/bundle_rules.h"
 #include "verifier/bundle/promoted_bundle.h"
+#include "verifier/core/time_format.h"
 
 namespace hallmark::bundle {
 
@@ -15,14 +16,15 @@ std::string render_verified_release(const VerifiedRelease& v) {
   out += fmt::format("  channel           {}\n", v.release.channel());
   out += fmt::format("  bundle digest     {}\n", v.bundle_digest.hex());
   out += fmt::format("  trust root        v{}\n", v.trust_root_version);
-  out += fmt::format("  promoted at       {}\n", v.release.promoted_unix());
+  out += fmt::format("  promoted at       {}\n", verifier::format_utc(v.release.promoted_unix()));
   out += fmt::format("  requester         {}\n", b.requester());
   out += fmt::format("Approvals ({} of {} required)\n", v.approvals.approvers.size(),
                      v.approvals.threshold);
   for (const auto& a : v.approvals.approvals) {
-    out += fmt::format("  {}  by {}  channel {}  request {}  valid {}..{}\n", a.name, a.custodian,
-                       a.statement.channel(), a.statement.request_id(),
-                       a.statement.not_before_unix(), a.statement.not_after_unix());
+    out += fmt::format("  {}  by {}  channel {}  request {}  valid {} .. {}\n", a.name,
+                       a.custodian, a.statement.channel(), a.statement.request_id(),
+                       verifier::format_utc(a.statement.not_before_unix()),
+                       verifier::format_utc(a.statement.not_after_unix()));
   }
   out += "Images\n";
   for (const auto& image : b.images()) {

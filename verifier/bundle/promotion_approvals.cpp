@@ -1,3 +1,4 @@
+#include "verifier/core/time_format.h"
 #include "verifier/bundle/promotion_approvals.h"
 
 #include <fmt/format.h>
@@ -95,8 +96,9 @@ Result<CountedApproval> check_one(const verifier::TrustedRoot& root,
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("{}'s approval is valid from {} to {}, not at promotion time {}: "
                             "ask for a new approval",
-                            out.custodian, s.not_before_unix(), s.not_after_unix(),
-                            subject.at_unix));
+                            out.custodian, verifier::format_utc(s.not_before_unix()),
+                            verifier::format_utc(s.not_after_unix()),
+                            verifier::format_utc(subject.at_unix)));
   }
   if (!subject.requester.empty() && out.custodian == subject.requester) {
     return fail(ErrorCode::kPolicyRefused,

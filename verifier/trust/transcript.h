@@ -16,6 +16,7 @@
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
 #include "verifier/core/sha256.h"
+#include "verifier/core/time_format.h"  // format_utc, for renderings
 #include "verifier/trust/trusted_root.h"
 
 namespace hallmark::verifier {
@@ -58,8 +59,5 @@ Result<VerifiedTranscript> verify_transcript(const v1::Envelope& envelope,
 // A readable rendering for auditors: one block per entry (time UTC, step, actor, token,
 // keys with ids and provenance, outcome, detail), then the signers.
 std::string render_transcript(const VerifiedTranscript& transcript);
-
-// "2025-06-15 14:13:20 UTC"; the number itself when the system cannot convert it.
-std::string format_utc(int64_t unix_time);
 
 }  // namespace hallmark::verifier

@@ -2,7 +2,6 @@
 // document is escaped, so a transcript cannot drive the terminal it is printed on.
 #include <fmt/core.h>
 
-#include <ctime>
 
 #include "verifier/core/public_key.h"
 #include "verifier/trust/transcript.h"
@@ -64,14 +63,6 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 }  // namespace
-
-std::string format_utc(int64_t unix_time) {
-  const auto t = static_cast<std::time_t>(unix_time);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return fmt::format("{} (unix)", unix_time);
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
 
 std::string render_transcript(const VerifiedTranscript& verified) {
   const v1::CeremonyTranscript& t = verified.transcript;

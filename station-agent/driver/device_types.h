@@ -1,0 +1,54 @@
+// Value types a device reports: its hardware id, its eFuse state and what its boot ROM
+// would do with the flash as it stands.
+//
+// Shared by the device drivers and the simulator's wire protocol, so both sides agree on
+// one meaning. Plain values; no I/O; thread-safe.
+#pragma once
+
+#include <compare>
+#include <string>
+#include <vector>
+
+#include "verifier/core/sha256.h"
+
+namespace hallmark::device {
+
+// The identity a chip reports about itself (eFuse MAC / unique id), as printable text.
+struct HardwareId {
+  std::string value;
+  friend bool operator==(const HardwareId&, const HardwareId&) = default;
+};
+
+struct EfuseState {
+  bool key_digest_burned = false;
+  verifier::Digest key_digest;  // all zero unless burned
+  bool secure_boot_enabled = false;
+  bool debug_disabled = false;
+  friend bool operator==(const EfuseState&, const EfuseState&) = default;
+};
+
+// What the boot ROM decides about the bootloader at flash offset 0.
+struct BootVerdict {
+  bool boots = false;
+  std::string reason;  // why it boots or is refused, for a person
+};
+
+struct Region {
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
+};
+
+struct Measurement {
+  BootVerdict boot;
+  EfuseState efuses;
+  bool identity_present = false;
+  bool certificate_present = false;
+  std::vector<verifier::Digest> region_digests;  // one per requested Region, in order
+};
+
+// eFuse names accepted by burn_efuse().
+inline constexpr const char* kEfuseKeyDigest = "key_digest";        // value: 32 bytes
+inline constexpr const char* kEfuseSecureBoot = "secure_boot";      // value: 01
+inline constexpr const char* kEfuseDebugDisable = "debug_disable";  // value: 01
+
+}  // namespace hallmark::device

@@ -1,0 +1,232 @@
+#include "station-agent/journal/journal.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "station-agent/journal/frame_reader.h"
+#include "station-agent/journal/journal_format.h"
+#include "verifier/core/document.h"
+#include "verifier/io/atomic_file.h"
+
+namespace hallmark::station {
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+Result<void> create_journal(const std::filesystem::path& path, std::string_view station_id) {
+  auto header = encode_header(station_id);
+  if (!header) return std::unexpected(std::move(header).error());
+  auto file = fileio::AtomicFile::create(path, 0640);
+  if (!file) return std::unexpected(std::move(file).error());
+  if (auto ok = file->write(*header); !ok) return ok;
+  return file->commit();
+}
+
+}  // namespace
+
+Journal::Journal(std::filesystem::path path, std::string station_id,
+                 fileio::UniqueFd fd) noexcept
+    : path_(std::move(path)), station_id_(std::move(station_id)), fd_(std::move(fd)) {}
+
+Result<Journal> Journal::open(const std::filesystem::path& path, std::string_view station_id) {
+  const std::string name = path.string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (ec) return fail(ErrorCode::kIo, fmt::format("journal {}: {}", name, ec.message()));
+    if (auto ok = create_journal(path, station_id); !ok) {
+      return std::unexpected(std::move(ok).error().context("creating journal " + name));
+    }
+  }
+  fileio::UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+  if (!fd.valid()) {
+    return fail(ErrorCode::kIo, fmt::format("journal {}: open: {}", name, errno_text()));
+  }
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    return fail(ErrorCode::kIo, fmt::format("journal {} is already open in another process "
+                                            "or object ({})", name, errno_text()));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail(ErrorCode::kIo, fmt::format("journal {}: stat: {}", name, errno_text()));
+  }
+  const auto file_size = static_cast<std::uint64_t>(st.st_size);
+  auto head = detail::pread_all(fd.get(), 0, kMaxHeaderBytes);
+  if (!head) return std::unexpected(std::move(head).error().context("journal " + name));
+  auto header = parse_header(*head);
+  if (!header) return std::unexpected(std::move(header).error().context("journal " + name));
+  if (header->station_id != station_id) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("journal {} belongs to station \"{}\", not \"{}\"", name,
+                            header->station_id, station_id));
+  }
+  Journal journal(path, std::string(station_id), std::move(fd));
+  if (auto ok = journal.scan(header->size, file_size); !ok) {
+    return std::unexpected(std::move(ok).error());
+  }
+  return journal;
+}
+
+Result<void> Journal::scan(std::uint64_t header_size, std::uint64_t file_size) {
+  const std::string name = path_.string();
+  header_size_ = header_size;
+  std::uint64_t offset = header_size;
+  while (offset < file_size) {
+    const std::uint64_t sequence = head_.sequence + 1;
+    auto frame = detail::read_frame(fd_.get(), offset, file_size);
+    if (!frame) return std::unexpected(std::move(frame).error().context("journal " + name));
+    if (frame->status == detail::FrameStatus::kTorn) {
+      recovered_ = TornTail{offset, file_size - offset, frame->reason};
+      if (::ftruncate(fd_.get(), static_cast<off_t>(offset)) != 0 || ::fsync(fd_.get()) != 0) {
+        return fail(ErrorCode::kIo,
+                    fmt::format("journal {}: cutting the torn tail at offset {}: {}", name,
+                                offset, errno_text()));
+      }
+      break;
+    }
+    std::string problem = frame->status == detail::FrameStatus::kCorrupt
+                              ? frame->reason
+                              : detail::check_link(*frame, sequence, head_.hash);
+    if (!problem.empty()) {
+      return fail(ErrorCode::kVerificationFailed,
+                  fmt::format("journal {} is damaged before its last record (tampering or "
+                              "corruption; refusing to use or repair it): record {} at "
+                              "offset {}: {}", name, sequence, offset, problem));
+    }
+    offsets_.push_back(offset);
+    head_ = JournalHead{sequence, frame->digest};
+    offset += frame->size;
+  }
+  size_ = offset;
+  return {};
+}
+
+Result<std::uint64_t> Journal::append(ByteView attestation_envelope) {
+  const std::string name = path_.string();
+  if (failed_) {
+    return fail(ErrorCode::kIo,
+                fmt::format("journal {}: an earlier write failed; the line must stop until the "
+                            "journal is reopened (which recovers its tail)", name));
+  }
+  const std::uint64_t sequence = head_.sequence + 1;
+  const Bytes record = encode_record(sequence, head_.hash, attestation_envelope);
+  if (record.size() > kMaxJournalRecordBytes) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("journal {}: record of {} bytes exceeds the {} byte limit", name,
+                            record.size(), kMaxJournalRecordBytes));
+  }
+  auto digest = verifier::sha256(record);
+  if (!digest) return std::unexpected(std::move(digest).error());
+  const Bytes frame = encode_frame(record, *digest);
+
+  ssize_t written = -1;
+  do {
+    written = ::write(fd_.get(), frame.data(), frame.size());
+  } while (written < 0 && errno == EINTR);
+  const int write_errno = errno;
+  if (written != static_cast<ssize_t>(frame.size()) || ::fdatasync(fd_.get()) != 0) {
+    failed_ = true;
+    const std::string why =
+        written < 0 ? fmt::format("write failed: {}", std::strerror(write_errno))
+        : written != static_cast<ssize_t>(frame.size())
+            ? fmt::format("short write: {} of {} bytes", written, frame.size())
+            : fmt::format("fdatasync failed: {}", errno_text());
+    return fail(ErrorCode::kIo,
+                fmt::format("journal {}: {}; record {} is NOT committed and the line must "
+                            "stop (reopening the journal recovers its tail)",
+                            name, why, sequence));
+  }
+  offsets_.push_back(size_);
+  size_ += frame.size();
+  head_ = JournalHead{sequence, *digest};
+  return sequence;
+}
+
+Result<JournalCursor> Journal::records_since(std::uint64_t after) const {
+  const std::string name = path_.string();
+  const std::uint64_t count = head_.sequence;
+  const std::uint64_t first = after < count ? after : count;  // records after the head: none
+  verifier::Digest previous;
+  std::uint64_t offset = first < count ? offsets_[first] : size_;
+  if (first > 0) {
+    auto frame = detail::read_frame(fd_.get(), offsets_[first - 1], size_);
+    if (!frame) return std::unexpected(std::move(frame).error().context("journal " + name));
+    if (frame->status != detail::FrameStatus::kOk) {
+      return fail(ErrorCode::kVerificationFailed,
+                  fmt::format("journal {}: record {} changed on disk: {}", name, first,
+                              frame->reason));
+    }
+    previous = frame->digest;
+  }
+  fileio::UniqueFd fd(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+  if (!fd.valid()) return fail(ErrorCode::kIo, fmt::format("journal {}: dup: {}", name, errno_text()));
+  return JournalCursor(path_, std::move(fd), offset, size_, first + 1, previous);
+}
+
+JournalCursor::JournalCursor(std::filesystem::path path, fileio::UniqueFd fd,
+                             std::uint64_t offset, std::uint64_t end, std::uint64_t sequence,
+                             verifier::Digest previous) noexcept
+    : path_(std::move(path)), fd_(std::move(fd)), offset_(offset), end_(end),
+      sequence_(sequence), previous_(previous) {}
+
+Result<std::optional<JournalEntry>> JournalCursor::next() {
+  if (offset_ >= end_) return std::optional<JournalEntry>{};
+  auto frame = detail::read_frame(fd_.get(), offset_, end_);
+  if (!frame) return std::unexpected(std::move(frame).error().context("journal " + path_.string()));
+  std::string problem = frame->status != detail::FrameStatus::kOk
+                            ? frame->reason
+                            : detail::check_link(*frame, sequence_, previous_);
+  if (!problem.empty()) {
+    const std::uint64_t at = std::exchange(offset_, end_);  // damaged: yield nothing more
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("journal {}: record {} at offset {} changed on disk: {}",
+                            path_.string(), sequence_, at, problem));
+  }
+  JournalEntry entry{sequence_, std::move(frame->record_bytes), {}};
+  const std::string& envelope = frame->record.attestation_envelope();
+  const ByteView envelope_bytes = as_bytes(envelope);
+  entry.attestation_envelope.assign(envelope_bytes.begin(), envelope_bytes.end());
+  offset_ += frame->size;
+  previous_ = frame->digest;
+  ++sequence_;
+  return entry;
+}
+
+Bytes Journal::checkpoint_payload(std::int64_t time_unix) const {
+  v1::JournalCheckpoint checkpoint;
+  checkpoint.set_station_id(station_id_);
+  checkpoint.set_sequence(head_.sequence);
+  checkpoint.set_head_hash(std::string(as_chars(head_.hash.bytes())));
+  checkpoint.set_time_unix(time_unix);
+  return verifier::deterministic_bytes(checkpoint);
+}
+
+Result<v1::Envelope> Journal::make_checkpoint(std::int64_t time_unix, std::string_view key_id,
+                                              const CheckpointSigner& sign) const {
+  if (!sign) return fail(ErrorCode::kUsage, "journal checkpoint: no signer given");
+  const Bytes payload = checkpoint_payload(time_unix);
+  const std::string type = verifier::payload_type_of("journal-checkpoint");
+  auto signature = sign(verifier::pae(type, payload));
+  if (!signature) {
+    return std::unexpected(std::move(signature).error().context(
+        fmt::format("signing checkpoint of journal {} at record {}", path_.string(),
+                    head_.sequence)));
+  }
+  v1::Envelope envelope;
+  envelope.set_payload(std::string(as_chars(payload)));
+  envelope.set_payload_type(type);
+  auto* entry = envelope.add_signatures();
+  entry->set_keyid(std::string(key_id));
+  entry->set_sig(std::string(as_chars(*signature)));
+  return envelope;
+}
+
+}  // namespace hallmark::station

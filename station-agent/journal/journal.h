@@ -1,0 +1,121 @@
+// Journal: the station's append-only, hash-chained, crash-safe record of every attestation.
+//
+// Format: journal_format.h and docs/journal-format.md. Guarantees:
+//  - append() returns a sequence number only after the whole frame went out in one
+//    O_APPEND write and fdatasync() succeeded, so a crash at any byte loses no record whose
+//    append() returned. Any write or sync failure is an error that names the file and says
+//    the line must stop; the in-memory head does not advance and every later append() on
+//    this object is refused (the file may hold a partial frame: reopen to recover it).
+//  - open() verifies the whole file: header, every frame's length and checksum, every
+//    record's sequence and chain link. Only the last frame may be damaged: an incomplete
+//    last frame, a complete last frame whose checksum fails, or a zero-filled tail is a
+//    torn write, reported (offset, bytes) and truncated away. Any damage before the last
+//    frame is refused as tampering or corruption and the file is left as it is.
+//  - One writer: open() takes an exclusive flock() and refuses a journal already open.
+// Never signs: checkpoints are signed by the caller's callback (the station key). Not
+// thread-safe: one Journal per thread; a JournalCursor is independent of its Journal.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hallmark/dsse.pb.h"
+#include "verifier/core/bytes.h"
+#include "verifier/core/error.h"
+#include "verifier/core/sha256.h"
+#include "verifier/io/unique_fd.h"
+
+namespace hallmark::station {
+
+// The last committed record: sequence 0 and an all-zero hash for an empty journal.
+struct JournalHead {
+  std::uint64_t sequence = 0;
+  verifier::Digest hash;  // SHA-256 of the last record's bytes
+};
+
+// What open() cut off the end of the file.
+struct TornTail {
+  std::uint64_t offset = 0;  // where the torn frame started (the new file size)
+  std::uint64_t bytes = 0;   // how many bytes were removed
+  std::string reason;        // "incomplete frame", "checksum mismatch", ...
+};
+
+struct JournalEntry {
+  std::uint64_t sequence = 0;
+  Bytes record_bytes;          // the exact v1::JournalRecord bytes (chained and exported)
+  Bytes attestation_envelope;  // DSSE JSON bytes
+};
+
+// Reads committed records in order, checking checksum, sequence and chain again as it
+// goes (the file is re-read, not trusted from memory). Sees the journal as it was when
+// records_since() was called.
+class JournalCursor {
+ public:
+  // The next record, std::nullopt at the end, or an error naming the record.
+  [[nodiscard]] Result<std::optional<JournalEntry>> next();
+
+ private:
+  friend class Journal;
+  JournalCursor(std::filesystem::path path, fileio::UniqueFd fd, std::uint64_t offset,
+                std::uint64_t end, std::uint64_t sequence, verifier::Digest previous) noexcept;
+  std::filesystem::path path_;
+  fileio::UniqueFd fd_;
+  std::uint64_t offset_;
+  std::uint64_t end_;
+  std::uint64_t sequence_;  // of the next record
+  verifier::Digest previous_;
+};
+
+// Signs the DSSE PAE bytes it is given with the station key; returns the signature.
+using CheckpointSigner = std::function<Result<Bytes>(ByteView pae)>;
+
+class Journal {
+ public:
+  // Creates the journal (header only, atomically) if `path` does not exist, else verifies
+  // and, if needed, recovers it (see above). kVerificationFailed for damage or another
+  // station's journal, kIo for file system errors or a journal open elsewhere.
+  [[nodiscard]] static Result<Journal> open(const std::filesystem::path& path,
+                                            std::string_view station_id);
+
+  [[nodiscard]] JournalHead head() const noexcept { return head_; }
+  [[nodiscard]] const std::optional<TornTail>& recovered_tail() const noexcept {
+    return recovered_;
+  }
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  [[nodiscard]] const std::string& station_id() const noexcept { return station_id_; }
+
+  // Appends one record and returns its sequence number once it is durable.
+  [[nodiscard]] Result<std::uint64_t> append(ByteView attestation_envelope);
+
+  // The records with a sequence greater than `after` (0: all), in order.
+  [[nodiscard]] Result<JournalCursor> records_since(std::uint64_t after) const;
+
+  // The deterministic v1::JournalCheckpoint bytes of the current head at `time_unix`.
+  [[nodiscard]] Bytes checkpoint_payload(std::int64_t time_unix) const;
+  // A DSSE envelope (payload type payload_type_of("journal-checkpoint")) over
+  // checkpoint_payload(time_unix), signed through `sign`; `key_id` is the signature hint.
+  [[nodiscard]] Result<v1::Envelope> make_checkpoint(std::int64_t time_unix,
+                                                     std::string_view key_id,
+                                                     const CheckpointSigner& sign) const;
+
+ private:
+  Journal(std::filesystem::path path, std::string station_id, fileio::UniqueFd fd) noexcept;
+  [[nodiscard]] Result<void> scan(std::uint64_t header_size, std::uint64_t file_size);
+
+  std::filesystem::path path_;
+  std::string station_id_;
+  fileio::UniqueFd fd_;
+  std::uint64_t header_size_ = 0;
+  std::uint64_t size_ = 0;              // committed bytes (header + whole frames)
+  std::vector<std::uint64_t> offsets_;  // offsets_[i]: frame of record i + 1
+  JournalHead head_;
+  std::optional<TornTail> recovered_;
+  bool failed_ = false;                 // a write or sync failed: appends refused
+};
+
+}  // namespace hallmark::station

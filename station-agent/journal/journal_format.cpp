@@ -1,0 +1,80 @@
+#include "station-agent/journal/journal_format.h"
+
+#include <fmt/format.h>
+
+#include "verifier/core/document.h"
+
+namespace hallmark::station {
+
+std::uint32_t frame_check(const verifier::Digest& digest) noexcept {
+  return get_u32_be(digest.bytes());
+}
+
+void put_u32_be(Bytes& out, std::uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<std::byte>((value >> shift) & 0xFFu));
+  }
+}
+
+std::uint32_t get_u32_be(ByteView in) noexcept {
+  std::uint32_t value = 0;
+  for (std::size_t i = 0; i < 4; ++i) value = (value << 8) | std::to_integer<std::uint32_t>(in[i]);
+  return value;
+}
+
+Result<Bytes> encode_header(std::string_view station_id) {
+  if (station_id.empty() || station_id.size() > kMaxStationIdBytes) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("station id must be 1 to {} bytes, got {}", kMaxStationIdBytes,
+                            station_id.size()));
+  }
+  Bytes out = to_bytes(kJournalMagic);
+  out.push_back(static_cast<std::byte>(station_id.size() >> 8));
+  out.push_back(static_cast<std::byte>(station_id.size() & 0xFFu));
+  const ByteView id = as_bytes(station_id);
+  out.insert(out.end(), id.begin(), id.end());
+  auto digest = verifier::sha256(out);
+  if (!digest) return std::unexpected(std::move(digest).error());
+  put_u32_be(out, frame_check(*digest));
+  return out;
+}
+
+Result<ParsedHeader> parse_header(ByteView data) {
+  const std::size_t magic = kJournalMagic.size();
+  if (data.size() < magic + 2 || as_chars(data.first(magic)) != kJournalMagic) {
+    return fail(ErrorCode::kVerificationFailed,
+                "not a Hallmark station journal (bad or missing \"HMJRNL1\" header)");
+  }
+  const std::size_t id_size = (std::to_integer<std::size_t>(data[magic]) << 8) |
+                              std::to_integer<std::size_t>(data[magic + 1]);
+  const std::size_t size = magic + 2 + id_size + 4;
+  if (id_size == 0 || id_size > kMaxStationIdBytes || data.size() < size) {
+    return fail(ErrorCode::kVerificationFailed, "journal header is truncated or malformed");
+  }
+  auto digest = verifier::sha256(data.first(size - 4));
+  if (!digest) return std::unexpected(std::move(digest).error());
+  if (get_u32_be(data.subspan(size - 4)) != frame_check(*digest)) {
+    return fail(ErrorCode::kVerificationFailed, "journal header checksum does not match");
+  }
+  return ParsedHeader{std::string(as_chars(data.subspan(magic + 2, id_size))), size};
+}
+
+Bytes encode_frame(ByteView record_bytes, const verifier::Digest& digest) {
+  Bytes out;
+  out.reserve(record_bytes.size() + kFrameOverhead);
+  put_u32_be(out, static_cast<std::uint32_t>(record_bytes.size()));
+  out.insert(out.end(), record_bytes.begin(), record_bytes.end());
+  put_u32_be(out, frame_check(digest));
+  return out;
+}
+
+Bytes encode_record(std::uint64_t sequence, const verifier::Digest& previous,
+                    ByteView attestation_envelope) {
+  v1::JournalRecord record;
+  record.set_sequence(sequence);
+  record.set_previous_hash(std::string(as_chars(previous.bytes())));
+  record.set_attestation_envelope(std::string(as_chars(attestation_envelope)));
+  return verifier::deterministic_bytes(record);
+}
+
+}  // namespace hallmark::station
