@@ -1,5 +1,7 @@
 #include "signer/promote/promotion_history.h"
 
+#include "verifier/core/version.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -34,27 +36,6 @@ std::optional<T> parse_number(std::string_view text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-Result<std::vector<std::uint64_t>> components(std::string_view version) {
-  std::vector<std::uint64_t> out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dot = version.find('.', start);
-    const std::string_view part = version.substr(start, dot == std::string_view::npos
-                                                            ? std::string_view::npos
-                                                            : dot - start);
-    auto n = parse_number<std::uint64_t>(part);
-    if (!n) {
-      return fail(ErrorCode::kUsage,
-                  fmt::format("version '{}' is not dot-separated numbers (like 1.2.0): the "
-                              "signer compares versions numerically for anti-rollback",
-                              version));
-    }
-    out.push_back(*n);
-    if (dot == std::string_view::npos) return out;
-    start = dot + 1;
-  }
 }
 
 bool safe_sku(std::string_view sku) {
@@ -209,17 +190,6 @@ Result<std::optional<LastPromoted>> last_promoted(const fs::path& dir, std::stri
   return std::optional<LastPromoted>(std::move(last));
 }
 
-Result<std::strong_ordering> compare_versions(std::string_view a, std::string_view b) {
-  auto x = components(a);
-  if (!x) return std::unexpected(x.error());
-  auto y = components(b);
-  if (!y) return std::unexpected(y.error());
-  const std::size_t n = std::max(x->size(), y->size());
-  x->resize(n, 0);
-  y->resize(n, 0);
-  return *x <=> *y;
-}
-
 PromotionHistory::PromotionHistory(fs::path file, fileio::UniqueFd lock,
                                    std::vector<HistoryRecord> records)
     : file_(std::move(file)), lock_(std::move(lock)), records_(std::move(records)) {}
@@ -245,7 +215,7 @@ Result<PromotionHistory> PromotionHistory::open(const fs::path& dir, std::string
 }
 
 Result<void> PromotionHistory::check(const HistoryRecord& c) const {
-  if (auto own = components(c.version); !own) return std::unexpected(own.error());
+  if (auto own = verifier::check_version(c.version); !own) return std::unexpected(own.error());
   for (const auto& r : records_) {
     if (r.bundle_digest == c.bundle_digest) {
       return fail(ErrorCode::kPolicyRefused,
@@ -262,7 +232,7 @@ Result<void> PromotionHistory::check(const HistoryRecord& c) const {
                             "the last promoted for SKU {}",
                             c.security_counter, l->security_counter, l->version, c.sku));
   }
-  auto order = compare_versions(c.version, l->version);
+  auto order = verifier::compare_versions(c.version, l->version);
   if (!order) return std::unexpected(order.error());
   if (*order != std::strong_ordering::greater) {
     return fail(ErrorCode::kPolicyRefused,

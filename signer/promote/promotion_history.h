@@ -69,10 +69,6 @@ struct LastPromoted {
 // "the last promoted for SKU x (version v, channel c, promoted at <unix>, <manifest file>)".
 [[nodiscard]] std::string describe(const LastPromoted& last);
 
-// Dot-separated numeric versions ("1.2.0"); kUsage for anything else.
-[[nodiscard]] Result<std::strong_ordering> compare_versions(std::string_view a,
-                                                            std::string_view b);
-
 class PromotionHistory {
  public:
   // Creates `dir` if needed, locks it, reads `<dir>/<sku>.history` (absent: empty).

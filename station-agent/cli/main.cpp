@@ -1,11 +1,16 @@
 // hallmark-station: the factory station's commands. Links only the verifier, the token
 // layer and the shared tool code — never signer or ceremony code (DESIGN.md §1).
 #include "station-agent/cli/enroll_command.h"
+#include "station-agent/cli/export_command.h"
+#include "station-agent/cli/state_commands.h"
 #include "verifier/tool/command_line.h"
 
 int main(int argc, char** argv) {
   hallmark::tool::CommandLine cli("hallmark-station",
                                   "Hallmark factory station: enrollment and programming");
   hallmark::station::add_enroll_command(cli);
+  hallmark::station::add_install_registration_command(cli);
+  hallmark::station::add_intake_command(cli);
+  hallmark::station::add_export_command(cli);
   return cli.run(argc, argv);
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "station-agent/journal/journal_format.h"
+#include "verifier/journal/record_chain.h"
 
 namespace hallmark::station::detail {
 namespace {
@@ -106,15 +107,7 @@ Result<Frame> read_frame(int fd, std::uint64_t offset, std::uint64_t end) {
 
 std::string check_link(const Frame& frame, std::uint64_t sequence,
                        const verifier::Digest& previous) {
-  if (frame.record.sequence() != sequence) {
-    return fmt::format("has sequence {}, expected {} (a record was removed, reordered or "
-                       "inserted)", frame.record.sequence(), sequence);
-  }
-  if (as_chars(previous.bytes()) != frame.record.previous_hash()) {
-    return fmt::format("previous_hash does not match the SHA-256 of record {} (chain broken)",
-                       sequence - 1);
-  }
-  return {};
+  return verifier::check_record_link(frame.record, verifier::ChainPoint{sequence - 1, previous});
 }
 
 }  // namespace hallmark::station::detail

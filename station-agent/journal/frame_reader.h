@@ -37,7 +37,8 @@ struct Frame {
 // The frame at `offset` of a file whose data ends at `end`.
 [[nodiscard]] Result<Frame> read_frame(int fd, std::uint64_t offset, std::uint64_t end);
 
-// "" if `frame` is record `sequence` and links to `previous`; else what is wrong.
+// "" if `frame` is record `sequence` and links to `previous`; else what is wrong. The
+// rule itself is verifier::check_record_link, shared with export verification.
 [[nodiscard]] std::string check_link(const Frame& frame, std::uint64_t sequence,
                                      const verifier::Digest& previous);
 

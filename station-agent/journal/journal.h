@@ -29,14 +29,13 @@
 #include "verifier/core/error.h"
 #include "verifier/core/sha256.h"
 #include "verifier/io/unique_fd.h"
+#include "verifier/journal/record_chain.h"
 
 namespace hallmark::station {
 
 // The last committed record: sequence 0 and an all-zero hash for an empty journal.
-struct JournalHead {
-  std::uint64_t sequence = 0;
-  verifier::Digest hash;  // SHA-256 of the last record's bytes
-};
+// (The chain rules live in verifier/journal, shared with export verification.)
+using JournalHead = verifier::ChainPoint;
 
 // What open() cut off the end of the file.
 struct TornTail {

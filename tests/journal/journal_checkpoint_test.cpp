@@ -8,6 +8,7 @@
 #include "hallmark/station.pb.h"
 #include "station-agent/journal/journal.h"
 #include "tests/journal/journal_test_util.h"
+#include "tests/journal/station_test_key.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/public_key.h"
@@ -16,41 +17,10 @@ namespace hallmark::station {
 namespace {
 
 using testing::envelope_for;
+using testing::Ed25519Key;
 using testing::TempDir;
 
 constexpr std::string_view kStation = "line-7-station-2";
-
-struct Ed25519Key {
-  ossl::PkeyPtr key{EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")};
-
-  [[nodiscard]] verifier::PublicKey public_key() const {
-    unsigned char* der = nullptr;
-    const int size = i2d_PUBKEY(key.get(), &der);
-    REQUIRE(size > 0);
-    const Bytes bytes(reinterpret_cast<std::byte*>(der),
-                      reinterpret_cast<std::byte*>(der) + size);
-    OPENSSL_free(der);
-    auto pk = verifier::PublicKey::from_spki_der(bytes);
-    REQUIRE(pk.has_value());
-    return *pk;
-  }
-
-  [[nodiscard]] CheckpointSigner signer() const {
-    return [this](ByteView message) -> Result<Bytes> {
-      ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-      std::size_t size = 64;
-      Bytes sig(size);
-      if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
-          EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &size,
-                         reinterpret_cast<const unsigned char*>(message.data()),
-                         message.size()) != 1) {
-        return fail(ErrorCode::kInternal, "Ed25519 signing failed");
-      }
-      sig.resize(size);
-      return sig;
-    };
-  }
-};
 
 TEST_CASE("journal: a checkpoint is signed over the head and verifies with the station key") {
   TempDir dir;

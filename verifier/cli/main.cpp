@@ -3,6 +3,7 @@
 // command, prints errors as "hallmark-verify: <message>" and maps them to exit codes.
 #include "verifier/cli/bundle_command.h"
 #include "verifier/cli/envelope_command.h"
+#include "verifier/cli/journal_command.h"
 #include "verifier/cli/transcript_command.h"
 #include "verifier/cli/trust_root_command.h"
 #include "verifier/tool/command_line.h"
@@ -20,5 +21,7 @@ int main(int argc, char** argv) {
   hallmark::verifier::cli::add_transcript_command(command_line, transcript);
   hallmark::verifier::cli::BundleOptions bundle;
   hallmark::verifier::cli::add_bundle_command(command_line, bundle);
+  hallmark::verifier::cli::JournalOptions journal;
+  hallmark::verifier::cli::add_journal_command(command_line, journal);
   return command_line.run(argc, argv);
 }

@@ -1,0 +1,88 @@
+#include "station-agent/cli/export_command.h"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "hsm-profiles/cli/token_options.h"
+#include "hsm-profiles/src/objects.h"
+#include "hsm-profiles/src/token_key.h"
+#include "hsm-profiles/src/token_signer.h"
+#include "station-agent/journal/journal.h"
+#include "station-agent/journal/journal_export.h"
+
+namespace hallmark::station {
+namespace {
+
+constexpr const char* kStationKeyLabel = "station";
+
+struct ExportOptions {
+  hsm::TokenOptions token;
+  std::string journal;
+  std::string station_id;
+  std::string out;
+};
+
+Result<hsm::TokenKey> station_key(hsm::Session& session) {
+  hsm::AttributeTemplate match;
+  match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_text(CKA_LABEL, kStationKeyLabel);
+  auto found = hsm::find_objects(session, match, 2);
+  if (!found) return std::unexpected(found.error());
+  if (found->size() != 1) {
+    return fail(ErrorCode::kToken,
+                fmt::format("token '{}' holds {} private keys labelled '{}', expected exactly "
+                            "one (enroll the station first)",
+                            session.token_label(), found->size(), kStationKeyLabel));
+  }
+  return hsm::TokenKey::from_handle(session, found->front());
+}
+
+Result<void> run_export(const ExportOptions& o) {
+  // The journal first: a damaged journal is reported before a PIN is asked.
+  auto journal = Journal::open(o.journal, o.station_id);
+  if (!journal) return std::unexpected(std::move(journal).error());
+  if (const auto& torn = journal->recovered_tail()) {
+    std::cerr << fmt::format("journal {}: recovered a torn tail of {} bytes at offset {} ({})\n",
+                             o.journal, torn->bytes, torn->offset, torn->reason);
+  }
+  auto token = hsm::open_token(o.token, true, std::cerr);
+  if (!token) return std::unexpected(token.error());
+  auto key = station_key(token->session);
+  if (!key) return std::unexpected(key.error());
+  const std::string prompt = "PIN for this signature on '" + token->session.token_label() + "': ";
+  auto signer = hsm::TokenSigner::create(token->session, std::move(*key),
+                                         hsm::pin_callback(o.token, prompt));
+  if (!signer) return std::unexpected(signer.error());
+  const std::string key_id = signer->key_id();
+  const CheckpointSigner sign = [&signer](ByteView pae) { return signer->sign(pae); };
+
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  auto exported = export_journal(*journal, o.out, now.count(), key_id, sign);
+  if (!exported) return std::unexpected(exported.error());
+  std::cout << fmt::format("station id   {}\n", exported->station_id());
+  std::cout << fmt::format("records      {}..{} ({} records)\n", exported->first_sequence(),
+                           exported->last_sequence(), exported->records_size());
+  std::cout << fmt::format("head hash    {}\n", journal->head().hash.hex());
+  std::cout << fmt::format("export       {}\n", o.out);
+  return {};
+}
+
+}  // namespace
+
+void add_export_command(tool::CommandLine& cli) {
+  auto o = std::make_shared<ExportOptions>();
+  auto* cmd = cli.add(cli.app(), "export",
+                      "Export the journal since the last export, with a checkpoint signed "
+                      "by the station key, for the signer",
+                      [o] { return run_export(*o); });
+  hsm::add_token_options(*cmd, o->token, "--token", "pkcs11: URI of the station's token");
+  cmd->add_option("--journal", o->journal, "The station journal")->required();
+  cmd->add_option("--station-id", o->station_id, "This station's id")->required();
+  cmd->add_option("--out", o->out, "Where to write the export (atomically)")->required();
+}
+
+}  // namespace hallmark::station

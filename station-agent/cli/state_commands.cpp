@@ -1,0 +1,144 @@
+#include "station-agent/cli/state_commands.h"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "hsm-profiles/cli/token_options.h"
+#include "hsm-profiles/src/objects.h"
+#include "hsm-profiles/src/token_key.h"
+#include "station-agent/station/intake.h"
+#include "station-agent/station/station_state.h"
+
+namespace hallmark::station {
+namespace {
+
+std::int64_t now_unix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& files) {
+  std::vector<v1::Envelope> out;
+  for (const auto& file : files) {
+    auto envelope = read_envelope(file);
+    if (!envelope) return std::unexpected(envelope.error());
+    out.push_back(std::move(*envelope));
+  }
+  return out;
+}
+
+// The key id of the one private key labelled `label` on the token.
+Result<std::string> token_key_id(hsm::Session& session, const std::string& label) {
+  hsm::AttributeTemplate match;
+  match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_text(CKA_LABEL, label);
+  auto found = hsm::find_objects(session, match, 2);
+  if (!found) return std::unexpected(found.error());
+  if (found->size() != 1) {
+    return fail(ErrorCode::kToken,
+                fmt::format("token '{}' holds {} private keys labelled '{}', not one: is this "
+                            "the station's enrolled token?",
+                            session.token_label(), found->size(), label));
+  }
+  auto key = hsm::TokenKey::from_handle(session, found->front());
+  if (!key) return std::unexpected(key.error());
+  return key->key_id();
+}
+
+struct InstallOptions {
+  hsm::TokenOptions token;
+  std::string registration;
+  std::vector<std::string> trust_root;
+  std::string station_id;
+  std::string state = kDefaultStateDir;
+};
+
+Result<void> run_install(const InstallOptions& o) {
+  auto registration = read_envelope(o.registration);
+  if (!registration) return std::unexpected(registration.error());
+  auto chain = read_envelopes(o.trust_root);
+  if (!chain) return std::unexpected(chain.error());
+  InstallInput input{&*registration, *chain, o.station_id, {}, now_unix()};
+  if (!o.token.uri.empty()) {
+    auto token = hsm::open_token(o.token, true, std::cerr);
+    if (!token) return std::unexpected(token.error());
+    auto station_key = token_key_id(token->session, "station");
+    if (!station_key) return std::unexpected(station_key.error());
+    auto device_ca_key = token_key_id(token->session, "device-ca");
+    if (!device_ca_key) return std::unexpected(device_ca_key.error());
+    input.token_keys = StationKeyIds{*station_key, *device_ca_key};
+  }
+  auto station = install_registration(o.state, input);
+  if (!station) return std::unexpected(station.error());
+  auto root = load_pinned_root(o.state, input.now_unix);
+  if (!root) return std::unexpected(root.error());
+  std::cout << fmt::format("station id          {}\n", station->registration.station_id());
+  std::cout << fmt::format("station key         {}\n", station->enrollment.station_key.key_id());
+  std::cout << fmt::format("device-CA key       {}\n",
+                           station->enrollment.device_ca_key.key_id());
+  std::cout << fmt::format("token keys checked  {}\n", input.token_keys ? "yes" : "no (no --token)");
+  std::cout << fmt::format("trust root          version {} (pinned anchor in {}/trust-root)\n",
+                           root->version(), o.state);
+  std::cout << fmt::format("registration        {}/registration.json\n", o.state);
+  return {};
+}
+
+struct IntakeOptions {
+  std::string bundle;
+  std::string state = kDefaultStateDir;
+  std::vector<std::string> revocations;
+};
+
+Result<void> run_intake(const IntakeOptions& o) {
+  auto revocations = read_envelopes(o.revocations);
+  if (!revocations) return std::unexpected(revocations.error());
+  auto result = intake_bundle(o.state, o.bundle, *revocations, now_unix());
+  if (!result) return std::unexpected(result.error());
+  const auto& r = result->release.release;
+  std::cout << fmt::format("{}           SKU {} version {} security counter {}\n",
+                           result->already_accepted ? "already accepted" : "accepted",
+                           r.sku(), r.version(), r.security_counter());
+  std::cout << fmt::format("bundle digest      {}\n", result->release.bundle_digest.hex());
+  std::cout << fmt::format("file SHA-256       {}\n", result->file_sha256.hex());
+  std::cout << fmt::format("cached (read-only) {}\n", result->cached.string());
+  return {};
+}
+
+}  // namespace
+
+void add_install_registration_command(tool::CommandLine& cli) {
+  auto o = std::make_shared<InstallOptions>();
+  auto* cmd = cli.add(cli.app(), "install-registration",
+                      "Verify the signed station registration, pin the trust root it was made "
+                      "under (once) and store both in the station's state directory",
+                      [o] { return run_install(*o); });
+  cmd->add_option("--registration", o->registration, "The signed station registration (JSON)")
+      ->required();
+  cmd->add_option("--trust-root", o->trust_root,
+                  "Trust root versions, anchor (v1.json) first; pinned on first install")
+      ->required();
+  cmd->add_option("--station-id", o->station_id, "This station's id, as enrolled")->required();
+  cmd->add_option("--state", o->state, "State directory")->capture_default_str();
+  hsm::add_token_options(*cmd, o->token, "--token",
+                         "pkcs11: URI of the station's token: its keys must be the registered "
+                         "ones (optional)");
+  cmd->get_option("--token")->required(false);
+}
+
+void add_intake_command(tool::CommandLine& cli) {
+  auto o = std::make_shared<IntakeOptions>();
+  auto* cmd = cli.add(cli.app(), "intake",
+                      "Verify a promoted bundle under the pinned trust root and station policy "
+                      "and stage it read-only in the cache",
+                      [o] { return run_intake(*o); });
+  cmd->add_option("bundle", o->bundle, "The promoted bundle file")->required();
+  cmd->add_option("--state", o->state, "State directory")->capture_default_str();
+  cmd->add_option("--revocation", o->revocations, "Signed revocations to apply");
+}
+
+}  // namespace hallmark::station

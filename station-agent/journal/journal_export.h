@@ -1,0 +1,49 @@
+// Exporting the station journal for the signer: the records since the last export, with a
+// fresh signed checkpoint, as one v1::StationExport file.
+//
+// The last exported sequence is kept in a small state file next to the journal
+// (export_state_path()), replaced atomically only AFTER the export file is committed. A
+// crash in between leaves the old state, so the next export repeats the same range plus
+// anything newer: exporting is idempotent and resumable, never lossy. The receiver chains
+// exports with verifier::verify_station_export(previous = the earlier export's head).
+// Never signs itself: the checkpoint is signed by the caller's callback (the station key).
+// Not thread-safe (as Journal).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+
+#include "hallmark/station.pb.h"
+#include "station-agent/journal/journal.h"
+#include "verifier/core/error.h"
+
+namespace hallmark::station {
+
+// "<journal>.export-state"
+[[nodiscard]] std::filesystem::path export_state_path(const std::filesystem::path& journal);
+
+// The last exported sequence recorded for `journal` (0 if it was never exported).
+[[nodiscard]] Result<std::uint64_t> read_last_exported(const std::filesystem::path& journal);
+
+// Records, atomically, that everything up to `sequence` was exported.
+[[nodiscard]] Result<void> record_exported(const std::filesystem::path& journal,
+                                           std::uint64_t sequence);
+
+// The records after `after` up to the current head, with a checkpoint of the head at
+// `time_unix` signed through `sign` (`key_id` is the signature hint).
+[[nodiscard]] Result<v1::StationExport> build_export(const Journal& journal,
+                                                     std::uint64_t after,
+                                                     std::int64_t time_unix,
+                                                     std::string_view key_id,
+                                                     const CheckpointSigner& sign);
+
+// build_export() after the recorded last export, written atomically to `out`, then the
+// state advanced. Refuses (kVerificationFailed) a state beyond the journal's head.
+[[nodiscard]] Result<v1::StationExport> export_journal(const Journal& journal,
+                                                       const std::filesystem::path& out,
+                                                       std::int64_t time_unix,
+                                                       std::string_view key_id,
+                                                       const CheckpointSigner& sign);
+
+}  // namespace hallmark::station

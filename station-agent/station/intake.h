@@ -1,0 +1,52 @@
+// Bundle intake: what a station accepts before it may program a device with a bundle.
+//
+// intake_bundle() verifies the promoted bundle exactly as `hallmark-verify bundle` does
+// (verify_promoted_bundle) but from the trust root PINNED in the state directory — newer
+// versions carried in the bundle extend it for this check, the pin never changes — with
+// the given revocations applied and this station's registration re-verified. Then station
+// policy: the SKU is listed in policy.textproto, and the version is above and the security
+// counter not below every bundle already accepted for that SKU. Accepted bundles are staged
+// as cache/<bundle-digest>.bundle (temp file, fsync, rename, mode 0444) and recorded in
+// accepted.textproto. Taking in an accepted bundle again changes nothing.
+//
+// recheck_cached() re-hashes a cached file against the digest recorded at intake; call it
+// before every write to a device. Never reads key material; one process per state
+// directory at a time; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "hallmark/dsse.pb.h"
+#include "hallmark/station.pb.h"
+#include "verifier/bundle/promoted_bundle.h"
+#include "verifier/core/error.h"
+#include "verifier/core/sha256.h"
+
+namespace hallmark::station {
+
+struct IntakeResult {
+  bundle::VerifiedRelease release;
+  std::filesystem::path cached;  // cache/<bundle-digest>.bundle
+  verifier::Digest file_sha256;  // of the cached file
+  bool already_accepted = false;  // the same bundle was taken in before; nothing changed
+};
+
+[[nodiscard]] Result<IntakeResult> intake_bundle(const std::filesystem::path& dir,
+                                                 const std::filesystem::path& bundle_file,
+                                                 std::span<const v1::Envelope> revocations,
+                                                 std::int64_t now_unix);
+
+// The accepted entry for `bundle_digest` after its cached file hashed to the recorded
+// SHA-256 and is still read-only. kVerificationFailed when it changed; kUsage when the
+// bundle was never accepted here.
+[[nodiscard]] Result<v1::AcceptedBundle> recheck_cached(const std::filesystem::path& dir,
+                                                        const verifier::Digest& bundle_digest);
+
+// Path of the cached copy of `bundle_digest` (whether or not it exists).
+[[nodiscard]] std::filesystem::path cached_path(const std::filesystem::path& dir,
+                                                const verifier::Digest& bundle_digest);
+
+}  // namespace hallmark::station

@@ -1,0 +1,207 @@
+#include "station-agent/station/station_state.h"
+
+#include <algorithm>
+#include <charconv>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "verifier/core/dsse.h"
+#include "verifier/io/file_io.h"
+
+namespace hallmark::station {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMaxDocumentBytes = 4 * 1024 * 1024;
+
+fs::path root_dir(const fs::path& dir) { return dir / "trust-root"; }
+fs::path anchor_file(const fs::path& dir) { return root_dir(dir) / "anchor.sha256"; }
+fs::path version_file(const fs::path& dir, std::uint64_t version) {
+  return root_dir(dir) / fmt::format("v{}.json", version);
+}
+fs::path registration_file(const fs::path& dir) { return dir / "registration.json"; }
+
+std::string_view text_of(const Bytes& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+Result<void> make_dir(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) {
+    return fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", path.string(), ec.message()));
+  }
+  return {};
+}
+
+// The pinned anchor digest, or nullopt when this station was never pinned.
+Result<std::optional<verifier::Digest>> read_pin(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(anchor_file(dir), ec)) return std::optional<verifier::Digest>{};
+  auto bytes = fileio::read_file(anchor_file(dir), 256);
+  if (!bytes) return std::unexpected(bytes.error());
+  std::string text(text_of(*bytes));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  auto digest = verifier::Digest::from_hex(text);
+  if (!digest) {
+    return std::unexpected(digest.error().context(
+        fmt::format("{} is damaged: restore it from the station's backup", anchor_file(dir).string())));
+  }
+  return std::optional<verifier::Digest>{*digest};
+}
+
+// Writes each version's file once; an existing file must hold the same envelope bytes.
+Result<void> store_chain(const fs::path& dir, std::span<const v1::Envelope> chain,
+                         const verifier::TrustedRoot& anchor, bool pin_now) {
+  if (auto ok = make_dir(root_dir(dir)); !ok) return ok;
+  std::uint64_t version = anchor.version();
+  for (const auto& envelope : chain) {
+    const fs::path file = version_file(dir, version++);
+    const std::string json = verifier::envelope_to_json(envelope);
+    std::error_code ec;
+    if (fs::exists(file, ec)) {
+      auto existing = read_envelope(file);
+      if (!existing) return std::unexpected(existing.error());
+      if (existing->payload() != envelope.payload()) {
+        return fail(ErrorCode::kPolicyRefused,
+                    fmt::format("{} already holds a different trust root version: the pinned "
+                                "chain is never rewritten",
+                                file.string()));
+      }
+      continue;
+    }
+    if (auto ok = fileio::write_file_exclusive(file, as_bytes(json), 0444); !ok) return ok;
+  }
+  if (pin_now) {
+    const std::string hex = anchor.current_digest().hex() + "\n";
+    if (auto ok = fileio::write_file_exclusive(anchor_file(dir), as_bytes(hex), 0444); !ok) {
+      return ok;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<v1::Envelope> read_envelope(const fs::path& path) {
+  auto bytes = fileio::read_file(path, kMaxDocumentBytes);
+  if (!bytes) return std::unexpected(bytes.error());
+  auto envelope = verifier::parse_envelope_json(text_of(*bytes));
+  if (!envelope) return std::unexpected(envelope.error().context(path.string()));
+  return envelope;
+}
+
+Result<verifier::VerifiedStation> install_registration(const fs::path& dir,
+                                                       const InstallInput& in) {
+  if (in.registration == nullptr || in.chain.empty()) {
+    return fail(ErrorCode::kUsage, "install-registration needs the registration and the trust "
+                                   "root chain (--trust-root v1.json first)");
+  }
+  auto anchor = verifier::TrustedRoot::from_anchor(in.chain.front());
+  if (!anchor) return std::unexpected(anchor.error().context("the trust root anchor"));
+  auto pin = read_pin(dir);
+  if (!pin) return std::unexpected(pin.error());
+  if (*pin && **pin != anchor->current_digest()) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("this station is pinned to trust root anchor {} and the given chain "
+                            "starts at {}: the pin is never replaced. A station moves to "
+                            "another trust root only by being decommissioned (wipe {}) and "
+                            "enrolled again",
+                            (*pin)->hex(), anchor->current_digest().hex(), dir.string()));
+  }
+  auto root = verifier::verify_trust_root_chain(in.chain, in.now_unix, anchor->current_digest());
+  if (!root) return std::unexpected(root.error().context("the trust root chain"));
+  auto station = verifier::verify_station_registration(*in.registration, *root, in.now_unix);
+  if (!station) return std::unexpected(station.error().context("the station registration"));
+  const std::string& id = station->registration.station_id();
+  if (id != in.station_id) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("the registration is for station '{}', not for this station '{}'",
+                            id, in.station_id));
+  }
+  if (in.token_keys) {
+    const auto& e = station->enrollment;
+    if (e.station_key.key_id() != in.token_keys->station_key ||
+        e.device_ca_key.key_id() != in.token_keys->device_ca_key) {
+      return fail(ErrorCode::kPolicyRefused,
+                  fmt::format("the registration names station key {} and device-CA key {}, but "
+                              "this station's token holds {} and {}: it was made for another "
+                              "token",
+                              e.station_key.key_id(), e.device_ca_key.key_id(),
+                              in.token_keys->station_key, in.token_keys->device_ca_key));
+    }
+  }
+  if (auto ok = make_dir(dir); !ok) return std::unexpected(ok.error());
+  if (auto ok = store_chain(dir, in.chain, *anchor, !pin->has_value()); !ok) {
+    return std::unexpected(ok.error());
+  }
+  const std::string json = verifier::envelope_to_json(*in.registration);
+  if (auto ok = fileio::write_file_atomic(registration_file(dir), as_bytes(json), 0644); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return station;
+}
+
+Result<verifier::TrustedRoot> load_pinned_root(const fs::path& dir, std::int64_t now_unix) {
+  auto pin = read_pin(dir);
+  if (!pin) return std::unexpected(pin.error());
+  if (!*pin) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{} holds no pinned trust root: run hallmark-station "
+                            "install-registration first",
+                            dir.string()));
+  }
+  std::vector<std::pair<std::uint64_t, fs::path>> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root_dir(dir), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() < 7 || name.front() != 'v' || !name.ends_with(".json")) continue;
+    std::uint64_t version = 0;
+    const char* first = name.data() + 1;
+    const char* last = name.data() + name.size() - 5;
+    auto [end, err] = std::from_chars(first, last, version);
+    if (err != std::errc{} || end != last) continue;
+    files.emplace_back(version, entry.path());
+  }
+  if (ec) {
+    return fail(ErrorCode::kIo, fmt::format("cannot list {}: {}", root_dir(dir).string(),
+                                            ec.message()));
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<v1::Envelope> chain;
+  for (const auto& [version, path] : files) {
+    auto envelope = read_envelope(path);
+    if (!envelope) return std::unexpected(envelope.error());
+    chain.push_back(std::move(*envelope));
+  }
+  if (chain.empty()) {
+    return fail(ErrorCode::kIo, fmt::format("{} holds no trust root versions: restore them",
+                                            root_dir(dir).string()));
+  }
+  auto root = verifier::verify_trust_root_chain(chain, now_unix, **pin);
+  if (!root) return std::unexpected(root.error().context("the pinned trust root"));
+  return root;
+}
+
+Result<verifier::VerifiedStation> load_registration(const fs::path& dir,
+                                                    const verifier::TrustedRoot& root,
+                                                    std::int64_t now_unix) {
+  std::error_code ec;
+  if (!fs::exists(registration_file(dir), ec)) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{} holds no registration: run hallmark-station "
+                            "install-registration first",
+                            dir.string()));
+  }
+  auto envelope = read_envelope(registration_file(dir));
+  if (!envelope) return std::unexpected(envelope.error());
+  auto station = verifier::verify_station_registration(*envelope, root, now_unix);
+  if (!station) return std::unexpected(station.error().context("this station's registration"));
+  return station;
+}
+
+}  // namespace hallmark::station
