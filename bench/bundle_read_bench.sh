@@ -7,6 +7,8 @@
 #
 # Usage: bench/bundle_read_bench.sh BUILD_DIR     (random images are generated in a temp dir)
 set -euo pipefail
+# shellcheck source=bench/timing.sh
+source "$(dirname "$0")/timing.sh"
 
 build=${1:?usage: $0 BUILD_DIR}
 signer=$build/signer/hallmark-signer
@@ -48,9 +50,6 @@ SPEC
     --catalog "$dir/catalog.textproto" --out "$work/$name.bundle" >/dev/null 2>&1
 }
 
-now() { echo "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
-min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
 
 make_bundle b64 64
 make_bundle b16 16

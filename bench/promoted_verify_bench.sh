@@ -8,6 +8,8 @@
 #
 # Usage: bench/promoted_verify_bench.sh BUILD_DIR
 set -euo pipefail
+# shellcheck source=bench/timing.sh
+source "$(dirname "$0")/timing.sh"
 
 build=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,10 +77,6 @@ SPEC
     --history "$work/history" --channel bench --out "$work/$name.promoted" >/dev/null 2>&1
 }
 
-now() { echo "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
-min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
-peak_kib() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1; }
 
 echo "preparing: init ceremony, two bundles (16 and 64 MiB of images), approvals, promotions..."
 promoted p16 16 1
