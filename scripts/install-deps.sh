@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config make
+  build-essential cmake pkg-config make time
   libssl-dev openssl
   libp11-kit-dev libp11-dev softhsm2 opensc
   libprotobuf-dev protobuf-compiler
