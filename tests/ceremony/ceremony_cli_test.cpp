@@ -15,16 +15,15 @@
 #include "tests/support/imported_key.h"
 #include "tests/support/run_command.h"
 #include "verifier/core/dsse.h"
+#include "tests/support/text.h"
 
 using namespace hallmark;
 using namespace hallmark::testing;
 namespace fs = std::filesystem;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 // The tokens, the PIN in $CEREMONY_PIN, and helpers to run the three binaries.
 struct Cli {

@@ -11,17 +11,16 @@
 #include "tests/support/imported_key.h"
 #include "tests/support/run_command.h"
 #include "tests/support/softhsm_fixture.h"
+#include "tests/support/text.h"
 
 using hallmark::testing::CommandResult;
 using hallmark::testing::run_command;
 using hallmark::testing::shell_quote;
 using hallmark::testing::SoftHsmFixture;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 // Tokens "signer-hsm" and "custodian-alice", the user PIN in $HALLMARK_TEST_PIN.
 struct Tokens {

@@ -5,9 +5,12 @@
 #include "hsm-profiles/src/session.h"
 #include "hsm-profiles/src/uri.h"
 #include "tests/support/softhsm_fixture.h"
+#include "tests/support/text.h"
 
 using namespace hallmark;
 using testing::SoftHsmFixture;
+
+using hallmark::testing::contains;
 
 namespace {
 
@@ -15,10 +18,6 @@ hsm::TokenUri uri(const std::string& text) {
   auto parsed = hsm::TokenUri::parse(text);
   REQUIRE(parsed);
   return *parsed;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 }  // namespace

@@ -11,9 +11,12 @@
 #include "tests/support/test_keys.h"
 #include "tests/support/imported_key.h"
 #include "tests/support/softhsm_fixture.h"
+#include "tests/support/text.h"
 
 using namespace hallmark;
 using testing::SoftHsmFixture;
+
+using hallmark::testing::contains;
 
 namespace {
 
@@ -21,10 +24,6 @@ hsm::TokenUri uri(const std::string& text) {
   auto parsed = hsm::TokenUri::parse(text);
   REQUIRE(parsed);
   return *parsed;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 }  // namespace

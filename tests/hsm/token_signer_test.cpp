@@ -7,15 +7,14 @@
 #include "hsm-profiles/src/token_signer.h"
 #include "tests/support/test_keys.h"
 #include "tests/support/softhsm_fixture.h"
+#include "tests/support/text.h"
 
 using namespace hallmark;
 using testing::SoftHsmFixture;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 hsm::TokenSigner make_signer(hsm::Session& session, const hsm::KeySpec& spec,
                              hsm::PinCallback pin = {}) {

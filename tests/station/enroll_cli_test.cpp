@@ -16,6 +16,7 @@
 #include "verifier/core/public_key.h"
 #include "verifier/core/sha256.h"
 #include "verifier/io/file_io.h"
+#include "tests/support/text.h"
 
 using namespace hallmark;
 using hallmark::testing::CommandResult;
@@ -23,11 +24,9 @@ using hallmark::testing::run_command;
 using hallmark::testing::shell_quote;
 using hallmark::testing::SoftHsmFixture;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;

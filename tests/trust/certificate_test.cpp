@@ -6,16 +6,15 @@
 
 #include "tests/trust/trust_fixture.h"
 #include "verifier/trust/station_registration.h"
+#include "tests/support/text.h"
 
 namespace hv = hallmark::verifier;
 using namespace hallmark::trust_testing;
 using hallmark::Bytes;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 // Empty when the certificate is accepted, else the reason.
 std::string verdict(const Bytes& der, const Key& issuer = mfg_ca(),

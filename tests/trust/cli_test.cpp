@@ -8,6 +8,7 @@
 #include "tests/trust/trust_fixture.h"
 #include "verifier/core/dsse.h"
 #include "verifier/trust/transcript.h"
+#include "tests/support/text.h"
 
 namespace hv = hallmark::verifier;
 namespace v1 = hallmark::v1;
@@ -16,11 +17,9 @@ using hallmark::testing::CommandResult;
 using hallmark::testing::run_command;
 using hallmark::testing::shell_quote;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 // v1 (alice, bob, carol) → v2 (carol replaced by dave), a revocation, transcripts and keys.
 struct Fixture {

@@ -5,17 +5,16 @@
 #include "tests/trust/trust_fixture.h"
 #include "verifier/core/document.h"
 #include "verifier/trust/trusted_root.h"
+#include "tests/support/text.h"
 
 namespace hv = hallmark::verifier;
 using namespace hallmark::trust_testing;
 using hallmark::ErrorCode;
 namespace v1 = hallmark::v1;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 v1::Envelope approver_doc(const Signers& signers) {
   v1::Revocation any;  // any message will do as an approver-signed payload

@@ -4,17 +4,16 @@
 
 #include "tests/trust/trust_fixture.h"
 #include "verifier/trust/trusted_root.h"
+#include "tests/support/text.h"
 
 namespace hv = hallmark::verifier;
 using namespace hallmark::trust_testing;
 using hallmark::ErrorCode;
 namespace v1 = hallmark::v1;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 hv::TrustedRoot anchored() {
   auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));

@@ -4,17 +4,16 @@
 
 #include "tests/trust/trust_fixture.h"
 #include "verifier/trust/trusted_root.h"
+#include "tests/support/text.h"
 
 namespace hv = hallmark::verifier;
 using namespace hallmark::trust_testing;
 using hallmark::ErrorCode;
 namespace v1 = hallmark::v1;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 // v2 replaces carol by dave; v3 raises the root threshold to 3 of 3.
 std::vector<RootSpec> specs_v1_to_v3() {

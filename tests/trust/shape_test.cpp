@@ -4,20 +4,19 @@
 
 #include "tests/trust/trust_fixture.h"
 #include "verifier/trust/trusted_root.h"
+#include "tests/support/text.h"
 
 namespace hv = hallmark::verifier;
 using namespace hallmark::trust_testing;
 namespace v1 = hallmark::v1;
+
+using hallmark::testing::contains;
 
 namespace {
 
 std::string shape_error(const v1::TrustRoot& root) {
   auto r = hv::check_trust_root_shape(root);
   return r ? std::string() : r.error().message;
-}
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 }  // namespace

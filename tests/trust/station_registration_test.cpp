@@ -5,17 +5,16 @@
 #include <doctest/doctest.h>
 
 #include "tests/trust/trust_fixture.h"
+#include "tests/support/text.h"
 
 namespace hv = hallmark::verifier;
 using namespace hallmark::trust_testing;
 using hallmark::ErrorCode;
 namespace v1 = hallmark::v1;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 v1::Envelope request(const v1::StationEnrollment& e, const Signers& signers) {
   return sign("station-enrollment", e, signers);

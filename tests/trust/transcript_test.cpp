@@ -6,17 +6,16 @@
 
 #include "tests/trust/trust_fixture.h"
 #include "verifier/core/document.h"
+#include "tests/support/text.h"
 
 namespace hv = hallmark::verifier;
 using namespace hallmark::trust_testing;
 using hallmark::ErrorCode;
 namespace v1 = hallmark::v1;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 v1::TranscriptEntry entry(const std::string& step, const std::string& actor, bool ok = true) {
   v1::TranscriptEntry e;

@@ -7,9 +7,12 @@
 #include "tests/support/run_command.h"
 #include "tests/verifier/test_support.h"
 #include "verifier/core/dsse.h"
+#include "tests/support/text.h"
 
 namespace hv = hallmark::verifier;
 namespace ht = hallmark::verifier::testing;
+
+using hallmark::testing::contains;
 
 namespace {
 
@@ -43,10 +46,6 @@ struct Fixture {
     return hallmark::testing::run_command(hallmark::testing::shell_quote(HALLMARK_VERIFY_BIN) + " " + args);
   }
 };
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 }  // namespace
 

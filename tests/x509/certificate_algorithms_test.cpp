@@ -8,16 +8,15 @@
 #include "hsm-profiles/x509/certificate_issuer.h"
 #include "tests/support/run_command.h"
 #include "tests/x509/x509_test_support.h"
+#include "tests/support/text.h"
 
 using namespace hallmark;
 using hallmark::testing::run_command;
 using hallmark::testing::shell_quote;
 
-namespace {
+using hallmark::testing::contains;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 struct Issued {
   testing::SoftHsmFixture hsm{{"signer-hsm", "station-token"}};
