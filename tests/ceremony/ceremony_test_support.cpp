@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include "ceremony/src/init_ceremony.h"
+#include "hsm-profiles/src/keygen.h"
+#include "station-agent/enrollment/enrollment_request.h"
+#include "verifier/core/sha256.h"
 #include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/uri.h"
 #include "verifier/core/dsse.h"
@@ -159,6 +162,32 @@ bool has_entry(const std::vector<v1::TranscriptEntry>& entries, const std::strin
     }
   }
   return false;
+}
+
+TestEnrollment make_enrollment_request(const CeremonyTokens& tokens,
+                                       const std::string& station_id, std::int64_t now_unix,
+                                       const std::string& label_prefix) {
+  auto session = tokens.hsm.open("station-1");
+  auto station = hsm::generate_key(
+      session, {v1::ECDSA_P256_SHA256, label_prefix + "station", {}, false});
+  auto device_ca = hsm::generate_key(
+      session, {v1::ECDSA_P256_SHA256, label_prefix + "device-ca", {}, false});
+  REQUIRE(station);
+  REQUIRE(device_ca);
+  auto station_signer = hsm::TokenSigner::create(session, *station);
+  auto device_ca_signer = hsm::TokenSigner::create(session, *device_ca);
+  REQUIRE(station_signer);
+  REQUIRE(device_ca_signer);
+  hallmark::station::EnrollmentInfo info;
+  info.station_id = station_id;
+  info.software_sha256 = *verifier::sha256(as_bytes(std::string_view("station binary")));
+  info.config_sha256 = *verifier::sha256(as_bytes(std::string_view("station config")));
+  info.now_unix = now_unix;
+  auto request =
+      hallmark::station::make_enrollment_request(*station_signer, *device_ca_signer, info);
+  REQUIRE_MESSAGE(request, (request ? "" : request.error().message));
+  return {*request, station_signer->public_key().key_id(),
+          device_ca_signer->public_key().key_id()};
 }
 
 }  // namespace hallmark::testing

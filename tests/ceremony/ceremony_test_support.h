@@ -111,4 +111,16 @@ std::vector<v1::TranscriptEntry> entries_of(const v1::Envelope& transcript);
 bool has_entry(const std::vector<v1::TranscriptEntry>& entries, const std::string& step,
                bool ok, const std::string& detail_part = "");
 
+// An enrollment request made on the "station-1" token the way `hallmark-station enroll` makes
+// it: station and device-CA keys generated there (labels `<prefix>station`,
+// `<prefix>device-ca`), fixed software and config digests, created at `now_unix`.
+struct TestEnrollment {
+  v1::Envelope request;
+  std::string station_key_id;
+  std::string device_ca_key_id;
+};
+TestEnrollment make_enrollment_request(const CeremonyTokens& tokens,
+                                       const std::string& station_id, std::int64_t now_unix,
+                                       const std::string& label_prefix = "");
+
 }  // namespace hallmark::testing

@@ -5,8 +5,6 @@
 #include "ceremony/src/enroll_station.h"
 #include "ceremony/src/revoke_ceremony.h"
 #include "ceremony/src/trust_root_builder.h"
-#include "hsm-profiles/src/keygen.h"
-#include "station-agent/enrollment/enrollment_request.h"
 #include "tests/ceremony/ceremony_test_support.h"
 #include "verifier/trust/station_registration.h"
 
@@ -16,23 +14,7 @@ using namespace hallmark::testing;
 namespace {
 
 v1::Envelope make_request(CeremonyTokens& tokens, const std::string& station_id) {
-  auto session = tokens.hsm.open("station-1");
-  auto station = hsm::generate_key(session, {v1::ECDSA_P256_SHA256, "station", {}, false});
-  auto device_ca = hsm::generate_key(session, {v1::ECDSA_P256_SHA256, "device-ca", {}, false});
-  REQUIRE(station);
-  REQUIRE(device_ca);
-  auto station_signer = hsm::TokenSigner::create(session, *station);
-  auto device_ca_signer = hsm::TokenSigner::create(session, *device_ca);
-  REQUIRE(station_signer);
-  REQUIRE(device_ca_signer);
-  station::EnrollmentInfo info;
-  info.station_id = station_id;
-  info.software_sha256 = *verifier::sha256(as_bytes(std::string_view("station binary")));
-  info.config_sha256 = *verifier::sha256(as_bytes(std::string_view("station config")));
-  info.now_unix = kNow + 20;
-  auto request = station::make_enrollment_request(*station_signer, *device_ca_signer, info);
-  REQUIRE_MESSAGE(request, (request ? "" : request.error().message));
-  return *request;
+  return make_enrollment_request(tokens, station_id, kNow + 20).request;
 }
 
 ceremony::CeremonyOutcome enroll(RecordingUi& ui, const v1::Envelope& v1,

@@ -5,41 +5,22 @@
 #include <doctest/doctest.h>
 
 #include "ceremony/src/enroll_station.h"
-#include "hsm-profiles/src/keygen.h"
-#include "station-agent/enrollment/enrollment_request.h"
 
 namespace hallmark::intake::testing {
 
 EnrolledStation enroll(const World& w, const std::string& station_id,
                        const std::string& label_prefix) {
-  auto session = w.tokens.hsm.open("station-1");
-  auto key = hsm::generate_key(session, {v1::ECDSA_P256_SHA256, label_prefix + "station", {},
-                                         false});
-  auto ca = hsm::generate_key(session, {v1::ECDSA_P256_SHA256, label_prefix + "device-ca", {},
-                                        false});
-  REQUIRE(key);
-  REQUIRE(ca);
-  auto key_signer = hsm::TokenSigner::create(session, *key);
-  auto ca_signer = hsm::TokenSigner::create(session, *ca);
-  REQUIRE(key_signer);
-  REQUIRE(ca_signer);
-  station::EnrollmentInfo info;
-  info.station_id = station_id;
-  info.software_sha256 = *verifier::sha256(as_bytes(std::string_view("station binary")));
-  info.config_sha256 = *verifier::sha256(as_bytes(std::string_view("station config")));
-  info.now_unix = w.now - 50;
-  auto request = station::make_enrollment_request(*key_signer, *ca_signer, info);
-  REQUIRE_MESSAGE(request, (request ? "" : request.error().message));
+  const auto made =
+      hallmark::testing::make_enrollment_request(w.tokens, station_id, w.now - 50, label_prefix);
 
   hallmark::testing::RecordingUi ui;
   ceremony::CeremonyContext context{ui, hallmark::testing::fixed_clock(w.now - 40),
                                     {"alice", "carol"}};
   const std::vector<v1::Envelope> chain{w.v1_root};
-  ceremony::EnrollInput input{chain, {}, &w.plan, &*request};
+  ceremony::EnrollInput input{chain, {}, &w.plan, &made.request};
   auto outcome = ceremony::run_enroll_station(input, context);
   REQUIRE_MESSAGE(outcome.ok(), (outcome.error ? outcome.error->message : ""));
-  return {*outcome.document,
-          {key_signer->public_key().key_id(), ca_signer->public_key().key_id()}};
+  return {*outcome.document, {made.station_key_id, made.device_ca_key_id}};
 }
 
 station::InstallInput install_input(const World& w, const EnrolledStation& station,
