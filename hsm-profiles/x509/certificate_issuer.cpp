@@ -118,6 +118,10 @@ Result<NamePtr> make_name(std::string_view cn, std::string_view organisation) {
   return name;
 }
 
+const std::string& issuer_organisation(const CertificateSpec& spec) noexcept {
+  return spec.issuer_organisation ? *spec.issuer_organisation : spec.organisation;
+}
+
 Result<void> check_spec(const CertificateSpec& spec, const verifier::PublicKey& issuer_key) {
   const auto bad = [](std::string what) { return fail(ErrorCode::kUsage, std::move(what)); };
   for (const auto* name : {&spec.subject_cn, &spec.issuer_cn}) {
@@ -126,8 +130,11 @@ Result<void> check_spec(const CertificateSpec& spec, const verifier::PublicKey& 
                              kMaxNameChars));
     }
   }
-  if (spec.organisation.size() > kMaxNameChars) {
-    return bad(fmt::format("organisation name is longer than {} characters", kMaxNameChars));
+  for (const auto* name : {&spec.organisation, &issuer_organisation(spec)}) {
+    if (name->size() > kMaxNameChars) {
+      return bad(fmt::format("organisation name '{}' is longer than {} characters", *name,
+                             kMaxNameChars));
+    }
   }
   if (spec.not_after_unix <= spec.not_before_unix) {
     return bad(fmt::format("certificate for '{}' would expire ({}) before it is valid ({})",
@@ -141,7 +148,8 @@ Result<void> check_spec(const CertificateSpec& spec, const verifier::PublicKey& 
                            "only a CA certificate may",
                            spec.subject_cn));
   }
-  if (spec.issuer_cn == spec.subject_cn && !(spec.subject_key == issuer_key)) {
+  if (spec.issuer_cn == spec.subject_cn && issuer_organisation(spec) == spec.organisation &&
+      !(spec.subject_key == issuer_key)) {
     return bad(fmt::format("issuer and subject are both '{}' but their keys differ ({} and {})",
                            spec.subject_cn, issuer_key.key_id(), spec.subject_key.key_id()));
   }
@@ -288,7 +296,7 @@ Result<Bytes> issue_certificate(const CertificateSpec& spec,
   if (!issuer_pkey) return std::unexpected(issuer_pkey.error());
   auto subject = make_name(spec.subject_cn, spec.organisation);
   if (!subject) return std::unexpected(subject.error());
-  auto issuer = make_name(spec.issuer_cn, spec.organisation);
+  auto issuer = make_name(spec.issuer_cn, issuer_organisation(spec));
   if (!issuer) return std::unexpected(issuer.error());
 
   X509Ptr cert(X509_new());

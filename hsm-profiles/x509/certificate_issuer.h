@@ -46,13 +46,17 @@ struct Validity {
   std::int64_t not_after_unix = 0;
 };
 
-// What to certify. Subject and issuer share one organisation (O=) — one factory PKI;
-// subject is "CN=subject_cn, O=organisation", issuer "CN=issuer_cn, O=organisation".
+// What to certify. Subject is "CN=subject_cn, O=organisation", issuer "CN=issuer_cn,
+// O=issuer_organisation" (O= left out when empty). By default subject and issuer share one
+// organisation — one factory PKI; a device certificate whose subject organisation comes
+// from the bundle's profile sets issuer_organisation to the device-CA's own, so the issuer
+// name equals the device-CA certificate's subject and the chain builds.
 // A self-signed certificate has issuer_cn == subject_cn and subject_key == issuer key.
 struct CertificateSpec {
   std::string subject_cn;
   std::string organisation;
   std::string issuer_cn;
+  std::optional<std::string> issuer_organisation = std::nullopt;  // absent: `organisation`
   bool is_ca = false;
   std::optional<int> path_len;  // CA only; absent: no limit
   CertificateUsage usage = CertificateUsage::kDigitalSignature;

@@ -34,7 +34,6 @@ namespace fs = std::filesystem;
 constexpr std::size_t kMaxTextBytes = 4 * 1024 * 1024;
 constexpr std::size_t kCopyBlock = 1024 * 1024;
 
-fs::path policy_file(const fs::path& dir) { return dir / "policy.textproto"; }
 fs::path ledger_file(const fs::path& dir) { return dir / "accepted.textproto"; }
 
 std::string_view text_of(const Bytes& bytes) {
@@ -52,11 +51,15 @@ Result<Message> read_textproto(const fs::path& path, std::string_view what) {
   return message;
 }
 
+}  // namespace
+
 Result<v1::StationIntakeLedger> read_ledger(const fs::path& dir) {
   std::error_code ec;
   if (!fs::exists(ledger_file(dir), ec)) return v1::StationIntakeLedger{};
   return read_textproto<v1::StationIntakeLedger>(ledger_file(dir), "intake ledger");
 }
+
+namespace {
 
 Result<void> write_ledger(const fs::path& dir, const v1::StationIntakeLedger& ledger) {
   std::string text;
@@ -90,16 +93,15 @@ Result<void> copy_into(const fs::path& from, fileio::AtomicFile& to) {
 }
 
 Result<void> check_policy(const fs::path& dir, const v1::PromotedRelease& release) {
-  std::error_code ec;
-  if (!fs::exists(policy_file(dir), ec)) {
+  auto policy = load_policy(dir);
+  if (!policy) return std::unexpected(policy.error());
+  if (!policy->has_value()) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("{} does not exist, so no SKU is allowed at this station: list the "
                             "allowed SKUs there (allowed_skus: \"{}\")",
                             policy_file(dir).string(), release.sku()));
   }
-  auto policy = read_textproto<v1::StationPolicy>(policy_file(dir), "station policy");
-  if (!policy) return std::unexpected(policy.error());
-  const auto& allowed = policy->allowed_skus();
+  const auto& allowed = (*policy)->allowed_skus();
   if (std::find(allowed.begin(), allowed.end(), release.sku()) == allowed.end()) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("SKU {} is not allowed at this station ({}): refused",

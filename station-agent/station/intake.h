@@ -45,6 +45,10 @@ struct IntakeResult {
 [[nodiscard]] Result<v1::AcceptedBundle> recheck_cached(const std::filesystem::path& dir,
                                                         const verifier::Digest& bundle_digest);
 
+// The bundles accepted here (DIR/accepted.textproto), in the order they were accepted;
+// empty when none was.
+[[nodiscard]] Result<v1::StationIntakeLedger> read_ledger(const std::filesystem::path& dir);
+
 // Path of the cached copy of `bundle_digest` (whether or not it exists).
 [[nodiscard]] std::filesystem::path cached_path(const std::filesystem::path& dir,
                                                 const verifier::Digest& bundle_digest);

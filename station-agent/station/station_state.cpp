@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "verifier/core/dsse.h"
+#include "verifier/core/textproto.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::station {
@@ -86,6 +87,23 @@ Result<void> store_chain(const fs::path& dir, std::span<const v1::Envelope> chai
 }
 
 }  // namespace
+
+fs::path policy_file(const fs::path& dir) { return dir / "policy.textproto"; }
+
+Result<std::optional<v1::StationPolicy>> load_policy(const fs::path& dir) {
+  constexpr std::size_t kMaxPolicyBytes = 1024 * 1024;
+  std::error_code ec;
+  if (!fs::exists(policy_file(dir), ec)) return std::optional<v1::StationPolicy>{};
+  auto bytes = fileio::read_file(policy_file(dir), kMaxPolicyBytes);
+  if (!bytes) return std::unexpected(bytes.error());
+  v1::StationPolicy policy;
+  const std::string_view text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  if (auto ok = verifier::parse_textproto(text, policy_file(dir).string(), "station policy", policy);
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  return std::optional<v1::StationPolicy>{std::move(policy)};
+}
 
 Result<v1::Envelope> read_envelope(const fs::path& path) {
   auto bytes = fileio::read_file(path, kMaxDocumentBytes);

@@ -59,6 +59,12 @@ struct InstallInput {
 [[nodiscard]] Result<verifier::VerifiedStation> load_registration(
     const std::filesystem::path& dir, const verifier::TrustedRoot& root, std::int64_t now_unix);
 
+// DIR/policy.textproto, the station's configuration: its SHA-256 is the config hash the
+// station enrolled with and reports in every attestation.
+[[nodiscard]] std::filesystem::path policy_file(const std::filesystem::path& dir);
+// The station policy, or std::nullopt when the file does not exist.
+[[nodiscard]] Result<std::optional<v1::StationPolicy>> load_policy(const std::filesystem::path& dir);
+
 // Reads DSSE JSON envelope files (bounded), naming the file on error.
 [[nodiscard]] Result<v1::Envelope> read_envelope(const std::filesystem::path& path);
 

@@ -3,6 +3,7 @@
 
 #include "signer/bundle/bundle_spec.h"
 #include "tests/bundle/bundle_test_support.h"
+#include "verifier/bundle/bundle_rules.h"
 
 using namespace hallmark;
 using namespace hallmark::bundle;
@@ -122,6 +123,34 @@ TEST_CASE("an eFuse burn before another step is refused: burns come last") {
   CHECK(e.code == ErrorCode::kPolicyRefused);
   CHECK(mentions(e.message, "plan step 5 (provision-identity) comes after the eFuse burn in "
                             "step 4"));
+}
+
+TEST_CASE("measuring after the eFuse burns is accepted: eFuses last, then measure") {
+  Workspace w;
+  auto* plan = w.spec.mutable_plan();
+  plan->Add()->set_kind(v1::ProvisioningStep::MEASURE);
+  plan->SwapElements(5, 6);  // a measure between the two burns changes nothing either
+  plan->Add()->set_kind(v1::ProvisioningStep::MEASURE);  // and one after both
+  REQUIRE(plan->Get(5).kind() == v1::ProvisioningStep::MEASURE);
+  REQUIRE(plan->Get(7).kind() == v1::ProvisioningStep::MEASURE);
+  auto planned = plan_bundle(w.spec, w.dir.path(), w.catalog, kCreated);
+  CHECK_MESSAGE(planned.has_value(), planned.error().message);
+}
+
+TEST_CASE("writing or reading back flash after an eFuse burn is refused, even after a measure") {
+  for (const auto kind : {v1::ProvisioningStep::WRITE_IMAGE,
+                          v1::ProvisioningStep::VERIFY_READBACK}) {
+    Workspace w;
+    w.spec.add_plan()->set_kind(v1::ProvisioningStep::MEASURE);
+    auto* late = w.spec.add_plan();
+    late->set_kind(kind);
+    late->set_image("app");
+    const Error e = plan_error(w);
+    CHECK(e.code == ErrorCode::kPolicyRefused);
+    CHECK(mentions(e.message, "plan step 8 (" + describe_step(*late) +
+                                  ") comes after the eFuse burn in step 5"));
+    CHECK(mentions(e.message, "only eFuse burns and measurements may follow"));
+  }
 }
 
 TEST_CASE("plan steps naming absent images or eFuses are refused") {

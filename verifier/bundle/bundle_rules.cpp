@@ -96,10 +96,13 @@ Result<void> check_plan(const v1::Bundle& b) {
     const Step& step = b.plan(i);
     const int number = i + 1;
     const std::string where = fmt::format("plan step {} ({})", number, describe_step(step));
-    if (first_burn != 0 && step.kind() != Step::BURN_EFUSE) {
-      return refuse(fmt::format("{} comes after the eFuse burn in step {}: eFuse burns must "
-                                "come last in the plan (they are irreversible)",
-                                where, first_burn));
+    // Burns are irreversible, so nothing that changes the device may follow one; measuring
+    // it afterwards (what was burnt is part of the record) changes nothing.
+    if (first_burn != 0 && step.kind() != Step::BURN_EFUSE && step.kind() != Step::MEASURE) {
+      return refuse(fmt::format("{} comes after the eFuse burn in step {}: only eFuse burns "
+                                "and measurements may follow the first burn (burns are "
+                                "irreversible); move this step before step {}",
+                                where, first_burn, first_burn));
     }
     switch (step.kind()) {
       case Step::WRITE_IMAGE:

@@ -6,8 +6,9 @@
 // `require_digests` is false, none yet), each image inside the declared flash, no two
 // images overlapping (the message names both and the overlapping range in hex), a plan
 // whose steps name existing images and eFuses, read-back only after a write, every image
-// written, every eFuse burnt exactly once, eFuse burns last, and a certificate profile when
-// the plan provisions an identity. Failures are kPolicyRefused. Pure; thread-safe.
+// written, every eFuse burnt exactly once, eFuse burns last (only MEASURE steps may follow
+// them), and a certificate profile when the plan provisions an identity. Failures are
+// kPolicyRefused. Pure; thread-safe.
 #pragma once
 
 #include <string>

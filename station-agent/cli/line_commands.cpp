@@ -1,0 +1,370 @@
+#include "station-agent/cli/line_commands.h"
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "station-agent/cli/station_token.h"
+#include "station-agent/driver/device_driver.h"
+#include "station-agent/station/card_signer.h"
+#include "station-agent/station/person_events.h"
+#include "station-agent/station/unit_programmer.h"
+
+namespace hallmark::station {
+namespace {
+
+using Verdict = UnitVerdict;
+
+void add_card_options(CLI::App& cmd, hsm::TokenOptions& card, const std::string& who) {
+  card.pin = "prompt";
+  cmd.add_option("--card", card.uri, "pkcs11: URI of the " + who + "'s own card")->required();
+  cmd.add_option("--card-pin", card.pin,
+                 "Where the card's PIN comes from: prompt, file:PATH, fd:N or env:NAME")
+      ->capture_default_str();
+  cmd.add_option("--card-profile", card.profile, "HSM profile of the card")->capture_default_str();
+}
+
+std::string result_name(const v1::Attestation& a) {
+  switch (a.result()) {
+    case v1::Attestation::PASS: return "PASS";
+    case v1::Attestation::FAIL: return "FAIL";
+    case v1::Attestation::SCRAPPED: return "SCRAPPED";
+    default: return "-";
+  }
+}
+
+// Progress on stderr: one line per step, a percentage for long writes.
+StepObserver progress_printer() {
+  return [last = std::string()](const StepProgress& p) mutable {
+    const std::string head = fmt::format("  [{}/{}] {}", p.step, p.steps, p.what);
+    if (p.total == 0) {
+      std::cerr << head << "\n";
+      last.clear();
+      return;
+    }
+    const std::string pct = fmt::format("{} {}%", head, p.done * 100 / p.total);
+    if (pct != last) {
+      std::cerr << "\r" << pct << (p.done == p.total ? "\n" : "") << std::flush;
+      last = pct;
+    }
+  };
+}
+
+Result<void> report_outcome(const tool::CommandLine& cli, const UnitOutcome& outcome,
+                            std::string_view serial) {
+  if (cli.json()) {
+    std::cout << tool::to_json(outcome.attestation) << "\n";
+  } else {
+    std::cout << fmt::format("serial       {}\nhardware id  {}\nrecord       {}\nresult       {}\n",
+                             serial, outcome.hardware_id, outcome.sequence,
+                             outcome.verdict == Verdict::kLineStopped
+                                 ? "LINE STOPPED"
+                                 : result_name(outcome.attestation));
+    if (!outcome.detail.empty()) std::cout << fmt::format("detail       {}\n", outcome.detail);
+  }
+  switch (outcome.verdict) {
+    case Verdict::kPass: return {};
+    case Verdict::kFail:
+      return fail(ErrorCode::kPolicyRefused,
+                  fmt::format("unit {} FAILED and is recorded as failed (record {}): {}. Set it "
+                              "aside for rework (hallmark-station rework)",
+                              serial, outcome.sequence, outcome.detail));
+    case Verdict::kLineStopped:
+      return fail(ErrorCode::kPolicyRefused,
+                  fmt::format("THE LINE IS STOPPED (record {}): {}. Call a supervisor: no unit "
+                              "may be programmed until they release the line with their card "
+                              "(hallmark-station break-glass)",
+                              outcome.sequence, outcome.detail));
+  }
+  return {};
+}
+
+struct UnitOptions {
+  LineCliOptions line;
+  std::string serial;
+  std::string device;
+  std::string bundle;
+  std::string reason;
+};
+
+Result<void> run_unit(const tool::CommandLine& cli, const UnitOptions& o, UnitMode mode) {
+  auto opened = open_line(o.line, std::cerr);
+  if (!opened) return std::unexpected(opened.error());
+  auto& line = (*opened)->line();
+  auto release = load_release(line, o.bundle);
+  if (!release) return std::unexpected(release.error());
+  auto device = device::open_driver(o.device);
+  if (!device) return std::unexpected(device.error());
+  std::cerr << fmt::format("{} {} with {} {} (bundle {})\n",
+                           mode == UnitMode::kRework ? "reworking" : "programming", o.serial,
+                           release->release.release.sku(), release->release.release.version(),
+                           release->release.bundle_digest.hex());
+  auto outcome = program_unit(line, *release, **device, UnitRequest{o.serial, mode, o.reason},
+                              progress_printer());
+  if (!outcome) return std::unexpected(outcome.error());
+  return report_outcome(cli, *outcome, o.serial);
+}
+
+void add_unit_command(tool::CommandLine& cli, const std::string& name, UnitMode mode,
+                      const std::string& description) {
+  auto o = std::make_shared<UnitOptions>();
+  auto* cmd = cli.add(cli.app(), name, description,
+                      [&cli, o, mode] { return run_unit(cli, *o, mode); });
+  add_line_options(*cmd, o->line);
+  cmd->add_option("--serial", o->serial, "The serial printed on the unit's label (scanned)")
+      ->required();
+  cmd->add_option("--device", o->device, "The device: sim:SOCKET or cmd:CONFIG")->required();
+  cmd->add_option("--bundle", o->bundle,
+                  "The accepted bundle: its SKU (newest accepted) or bundle digest")
+      ->required();
+  auto* reason = cmd->add_option("--reason", o->reason, "Why the unit is reworked");
+  if (mode == UnitMode::kRework) reason->required();
+}
+
+struct ScrapOptions {
+  LineCliOptions line;
+  std::string device;
+  std::string hardware_id;
+  std::string reason;
+};
+
+struct TakeOverOptions {
+  LineCliOptions line;
+  std::string serial;
+  std::string device;
+  std::string from;
+  std::string reason;
+};
+
+struct PersonOptions {
+  LineCliOptions line;
+  hsm::TokenOptions card;
+  hsm::TokenOptions supervisor;
+  std::string name;
+  std::string role = "operator";
+  std::string reason;
+};
+
+Result<v1::OperatorEntry::Role> parse_role(const std::string& role) {
+  if (role == "operator") return v1::OperatorEntry::OPERATOR;
+  if (role == "supervisor") return v1::OperatorEntry::SUPERVISOR;
+  return fail(ErrorCode::kUsage, fmt::format("--role is 'operator' or 'supervisor', not '{}'", role));
+}
+
+Result<void> run_operator_add(const PersonOptions& o) {
+  auto role = parse_role(o.role);
+  if (!role) return std::unexpected(role.error());
+  auto opened = open_line(o.line, std::cerr);
+  if (!opened) return std::unexpected(opened.error());
+  auto& line = (*opened)->line();
+  std::cerr << fmt::format("enrolling {} as {}: their card first\n", o.name, o.role);
+  auto person = open_card(o.card, std::cerr);
+  if (!person) return std::unexpected(person.error());
+  std::optional<OpenedCard> supervisor;
+  if (!o.supervisor.uri.empty()) {
+    std::cerr << "now the approving supervisor's card\n";
+    auto card = open_card(o.supervisor, std::cerr);
+    if (!card) return std::unexpected(card.error());
+    supervisor.emplace(std::move(*card));
+  }
+  OpenedCard& approver = supervisor ? *supervisor : *person;
+  auto sequence = enrol_person(line, approver.signer(), person->public_key(), o.name, *role);
+  if (!sequence) return std::unexpected(sequence.error());
+  std::cout << fmt::format("enrolled     {} ({}, card key {})\nrecord       {}\n", o.name, o.role,
+                           person->key_id(), *sequence);
+  return {};
+}
+
+Result<void> run_login(const PersonOptions& o) {
+  auto opened = open_line(o.line, std::cerr);
+  if (!opened) return std::unexpected(opened.error());
+  auto& line = (*opened)->line();
+  auto card = open_card(o.card, std::cerr);
+  if (!card) return std::unexpected(card.error());
+  auto sequence = start_session(line, card->signer());
+  if (!sequence) return std::unexpected(sequence.error());
+  const auto& session = *line.history().session();
+  std::cout << fmt::format("logged in    {}\nsession      {}\nrecord       {}\n",
+                           session.operator_name, session.id, *sequence);
+  return {};
+}
+
+Result<void> run_logout(const LineCliOptions& o) {
+  auto opened = open_line(o, std::cerr);
+  if (!opened) return std::unexpected(opened.error());
+  auto& line = (*opened)->line();
+  const std::string who = line.history().session() ? line.history().session()->operator_name : "";
+  auto sequence = end_session(line);
+  if (!sequence) return std::unexpected(sequence.error());
+  std::cout << fmt::format("logged out   {}\nrecord       {}\n", who, *sequence);
+  return {};
+}
+
+Result<void> run_break_glass(const PersonOptions& o) {
+  auto opened = open_line(o.line, std::cerr);
+  if (!opened) return std::unexpected(opened.error());
+  auto& line = (*opened)->line();
+  if (const auto& stop = line.history().line_stop()) {
+    std::cerr << fmt::format("line stopped at record {}: {}\n", stop->sequence, stop->cause);
+  }
+  auto card = open_card(o.card, std::cerr);
+  if (!card) return std::unexpected(card.error());
+  auto sequence = break_glass(line, card->signer(), o.reason);
+  if (!sequence) return std::unexpected(sequence.error());
+  std::cout << fmt::format("line released (record {}); reason recorded: {}\n", *sequence, o.reason);
+  return {};
+}
+
+Result<void> run_scrap(const ScrapOptions& o) {
+  if (o.device.empty() == o.hardware_id.empty()) {
+    return fail(ErrorCode::kUsage, "give exactly one of --device and --hardware-id");
+  }
+  auto opened = open_line(o.line, std::cerr);
+  if (!opened) return std::unexpected(opened.error());
+  std::unique_ptr<device::DeviceDriver> device;
+  if (!o.device.empty()) {
+    auto driver = device::open_driver(o.device);
+    if (!driver) return std::unexpected(driver.error());
+    device = std::move(*driver);
+  }
+  auto sequence = scrap_unit((*opened)->line(), o.hardware_id, device.get(), o.reason);
+  if (!sequence) return std::unexpected(sequence.error());
+  std::cout << fmt::format("scrapped     record {}: this hardware id stops the line if it comes "
+                           "back\n",
+                           *sequence);
+  return {};
+}
+
+Result<void> run_take_over(const tool::CommandLine& cli, const TakeOverOptions& o) {
+  auto opened = open_line(o.line, std::cerr);
+  if (!opened) return std::unexpected(opened.error());
+  auto device = device::open_driver(o.device);
+  if (!device) return std::unexpected(device.error());
+  auto outcome = take_over_unit((*opened)->line(), **device, o.serial, o.from, o.reason);
+  if (!outcome) return std::unexpected(outcome.error());
+  return report_outcome(cli, *outcome, o.serial);
+}
+
+Result<void> run_status(const LineCliOptions& o) {
+  auto opened = open_line(o, std::cerr);
+  if (!opened) return std::unexpected(opened.error());
+  const auto& line = (*opened)->line();
+  const auto& h = line.history();
+  const auto& c = h.counts();
+  std::cout << fmt::format("station      {}\n", line.station_id());
+  std::cout << fmt::format("journal      {} records\n", line.journal().head().sequence);
+  if (const auto& stop = h.line_stop()) {
+    std::cout << fmt::format("line         STOPPED at record {}: {}\n", stop->sequence, stop->cause);
+  } else {
+    std::cout << "line         running\n";
+  }
+  if (const auto& session = h.session()) {
+    std::cout << fmt::format("operator     {} (session {})\n", session->operator_name, session->id);
+  } else {
+    std::cout << "operator     nobody logged in\n";
+  }
+  std::cout << fmt::format("people       {} enrolled\n", h.roster().size());
+  std::cout << fmt::format("units        {} passed, {} failed, {} reworked, {} scrapped\n",
+                           c.passed, c.failed, c.reworked, c.scrapped);
+  std::cout << fmt::format("exceptions   {} line stops, {} break-glass\n", c.line_stops,
+                           c.break_glasses);
+  return {};
+}
+
+}  // namespace
+
+void add_line_commands(tool::CommandLine& cli) {
+  add_unit_command(cli, "program", UnitMode::kProgram,
+                   "Program one unit: bind its serial to its hardware id, run the bundle's "
+                   "provisioning plan, attest, journal (fsync) before PASS");
+  add_unit_command(cli, "rework", UnitMode::kRework,
+                   "Program a unit again (same serial and hardware id); linked to its earlier "
+                   "records");
+
+  {
+    auto o = std::make_shared<ScrapOptions>();
+    auto* cmd = cli.add(cli.app(), "scrap",
+                        "Scrap a unit: its hardware id stops the line if it ever comes back",
+                        [o] { return run_scrap(*o); });
+    add_line_options(*cmd, o->line);
+    cmd->add_option("--device", o->device, "The device to scrap (its hardware id is read)");
+    cmd->add_option("--hardware-id", o->hardware_id, "The hardware id to scrap");
+    cmd->add_option("--reason", o->reason, "Why the unit is scrapped")->required();
+  }
+  {
+    auto o = std::make_shared<TakeOverOptions>();
+    auto* cmd = cli.add(cli.app(), "take-over",
+                        "Take over a unit another station started, so it can be reworked here",
+                        [&cli, o] { return run_take_over(cli, *o); });
+    add_line_options(*cmd, o->line);
+    cmd->add_option("--serial", o->serial, "The unit's serial")->required();
+    cmd->add_option("--device", o->device, "The device: sim:SOCKET or cmd:CONFIG")->required();
+    cmd->add_option("--from-station", o->from, "The station that started the unit")->required();
+    cmd->add_option("--reason", o->reason, "Why this station takes it over")->required();
+  }
+  {
+    auto* card = cli.app().add_subcommand("card", "A person's own card");
+    card->require_subcommand(1);
+    auto o = std::make_shared<hsm::TokenOptions>();
+    auto* cmd = cli.add(*card, "init",
+                        "Make the person's signing key on their card (never exportable)",
+                        [o]() -> Result<void> {
+                          auto made = init_card(*o, std::cerr);
+                          if (!made) return std::unexpected(made.error());
+                          std::cout << fmt::format("key          {}\nkey id       {}\n",
+                                                   made->key.uri(), made->public_key.key_id());
+                          return {};
+                        });
+    hsm::add_token_options(*cmd, *o, "--card", "pkcs11: URI of the person's card");
+  }
+  auto* op = cli.app().add_subcommand("operator", "The people who may work at this station");
+  op->require_subcommand(1);
+  {
+    auto o = std::make_shared<PersonOptions>();
+    auto* cmd = cli.add(*op, "add",
+                        "Enrol a person's card (approved by a supervisor's card; the first "
+                        "person is a supervisor enrolling themselves)",
+                        [o] { return run_operator_add(*o); });
+    add_line_options(*cmd, o->line);
+    add_card_options(*cmd, o->card, "new person");
+    cmd->add_option("--name", o->name, "The person's name")->required();
+    cmd->add_option("--role", o->role, "operator or supervisor")->capture_default_str();
+    cmd->add_option("--supervisor-card", o->supervisor.uri,
+                    "pkcs11: URI of the approving supervisor's card");
+    cmd->add_option("--supervisor-pin", o->supervisor.pin,
+                    "Where the supervisor card's PIN comes from");
+  }
+  {
+    auto o = std::make_shared<PersonOptions>();
+    auto* cmd = cli.add(cli.app(), "login", "Start an operator session with your own card",
+                        [o] { return run_login(*o); });
+    add_line_options(*cmd, o->line);
+    add_card_options(*cmd, o->card, "operator");
+  }
+  {
+    auto o = std::make_shared<LineCliOptions>();
+    auto* cmd = cli.add(cli.app(), "logout", "End the operator session",
+                        [o] { return run_logout(*o); });
+    add_line_options(*cmd, *o);
+  }
+  {
+    auto o = std::make_shared<PersonOptions>();
+    auto* cmd = cli.add(cli.app(), "break-glass",
+                        "Release a stopped line: a supervisor's card and a reason, recorded",
+                        [o] { return run_break_glass(*o); });
+    add_line_options(*cmd, o->line);
+    add_card_options(*cmd, o->card, "supervisor");
+    cmd->add_option("--reason", o->reason, "Why the line may go on")->required();
+  }
+  {
+    auto o = std::make_shared<LineCliOptions>();
+    auto* cmd = cli.add(cli.app(), "status",
+                        "The line: stopped or running, who is logged in, unit counters",
+                        [o] { return run_status(*o); });
+    add_line_options(*cmd, *o);
+  }
+}
+
+}  // namespace hallmark::station

@@ -1,0 +1,87 @@
+#include "station-agent/cli/station_token.h"
+
+#include <ostream>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "hsm-profiles/src/objects.h"
+#include "hsm-profiles/src/token_signer.h"
+
+namespace hallmark::station {
+
+Result<hsm::TokenKey> find_labelled_key(hsm::Session& session, const std::string& label) {
+  hsm::AttributeTemplate match;
+  match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_text(CKA_LABEL, label);
+  auto found = hsm::find_objects(session, match, 2);
+  if (!found) return std::unexpected(found.error());
+  if (found->size() != 1) {
+    return fail(ErrorCode::kToken,
+                fmt::format("token '{}' holds {} private keys labelled '{}', expected exactly "
+                            "one: is this the station's enrolled token (hallmark-station enroll)?",
+                            session.token_label(), found->size(), label));
+  }
+  return hsm::TokenKey::from_handle(session, found->front());
+}
+
+void add_line_options(CLI::App& cmd, LineCliOptions& options) {
+  hsm::add_token_options(cmd, options.token, "--token", "pkcs11: URI of the station's token");
+  cmd.add_option("--state", options.state, "The station's state directory")
+      ->capture_default_str();
+}
+
+struct OpenedLine::Keys {
+  hsm::TokenSigner station;
+  hsm::TokenSigner device_ca;
+};
+
+OpenedLine::~OpenedLine() {
+  line_.reset();  // the line's callbacks point at the signers, which point at the session
+  keys_.reset();
+}
+
+Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostream& status) {
+  auto opened = std::unique_ptr<OpenedLine>(new OpenedLine());
+  auto token = hsm::open_token(o.token, true, status);
+  if (!token) return std::unexpected(token.error());
+  opened->token_ = std::make_unique<hsm::OpenedToken>(std::move(*token));
+  auto& session = opened->token_->session;
+
+  auto station_key = find_labelled_key(session, kStationKeyLabel);
+  if (!station_key) return std::unexpected(station_key.error());
+  auto ca_key = find_labelled_key(session, kDeviceCaKeyLabel);
+  if (!ca_key) return std::unexpected(ca_key.error());
+  const std::string station_uri = station_key->uri();
+  const std::string ca_uri = ca_key->uri();
+  const std::string prompt = "PIN for this signature on '" + session.token_label() + "': ";
+  auto station = hsm::TokenSigner::create(session, std::move(*station_key),
+                                          hsm::pin_callback(o.token, prompt));
+  if (!station) return std::unexpected(station.error());
+  auto ca = hsm::TokenSigner::create(session, std::move(*ca_key),
+                                     hsm::pin_callback(o.token, prompt));
+  if (!ca) return std::unexpected(ca.error());
+  opened->keys_ = std::make_unique<OpenedLine::Keys>(
+      OpenedLine::Keys{std::move(*station), std::move(*ca)});
+  auto* keys = opened->keys_.get();
+
+  auto software = running_software_sha256();
+  if (!software) return std::unexpected(software.error());
+  LineOptions options{
+      o.state,
+      StationKeys{keys->station.public_key(), station_uri,
+                  [keys](ByteView pae) { return keys->station.sign(pae); },
+                  keys->device_ca.public_key(), ca_uri,
+                  [keys](ByteView tbs) { return keys->device_ca.sign(tbs); }},
+      *software, {}, {}};
+  auto line = StationLine::open(std::move(options));
+  if (!line) return std::unexpected(line.error());
+  opened->line_.emplace(std::move(*line));
+  if (const auto& torn = opened->line_->recovered_tail()) {
+    status << fmt::format("journal {}: recovered a torn tail of {} bytes at offset {} ({})\n",
+                          journal_file(o.state).string(), torn->bytes, torn->offset,
+                          torn->reason);
+  }
+  return opened;
+}
+
+}  // namespace hallmark::station

@@ -1,0 +1,56 @@
+// The station's own token at the command line: its two keys (labelled "station" and
+// "device-ca" by `hallmark-station enroll`), and the programming line opened with them.
+//
+// open_line() logs in, finds both keys and opens the StationLine with signing callbacks
+// that keep the keys in the token (the line then checks they are the registered ones and
+// replays the journal). Never reads key material. Not thread-safe.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "hsm-profiles/cli/token_options.h"
+#include "hsm-profiles/src/session.h"
+#include "hsm-profiles/src/token_key.h"
+#include "station-agent/station/station_line.h"
+#include "station-agent/station/station_state.h"
+
+namespace hallmark::station {
+
+inline constexpr const char* kStationKeyLabel = "station";
+inline constexpr const char* kDeviceCaKeyLabel = "device-ca";
+
+// The one private key labelled `label` on the token; kToken naming the token otherwise.
+[[nodiscard]] Result<hsm::TokenKey> find_labelled_key(hsm::Session& session,
+                                                      const std::string& label);
+
+struct LineCliOptions {
+  hsm::TokenOptions token;
+  std::string state = kDefaultStateDir;
+};
+
+// --token/--profile/--module/--pin for the station token and --state.
+void add_line_options(CLI::App& cmd, LineCliOptions& options);
+
+class OpenedLine {
+ public:
+  ~OpenedLine();
+  StationLine& line() { return *line_; }
+
+ private:
+  friend Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions&, std::ostream&);
+  struct Keys;
+  OpenedLine() = default;
+  std::unique_ptr<hsm::OpenedToken> token_;
+  std::unique_ptr<Keys> keys_;
+  std::optional<StationLine> line_;
+};
+
+// Opens the line on the station token (PIN asked once, status on `status`).
+[[nodiscard]] Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& options,
+                                                            std::ostream& status);
+
+}  // namespace hallmark::station

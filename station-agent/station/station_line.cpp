@@ -1,0 +1,194 @@
+#include "station-agent/station/station_line.h"
+
+#include <chrono>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "station-agent/station/station_state.h"
+#include "verifier/core/document.h"
+#include "verifier/core/dsse.h"
+#include "verifier/io/file_io.h"
+
+namespace hallmark::station {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::int64_t kDefaultSessionSeconds = 12 * 3600;
+
+std::int64_t system_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string bytes_of(const verifier::Digest& d) {
+  return {reinterpret_cast<const char*>(d.bytes().data()), d.bytes().size()};
+}
+
+Result<void> check_key(const verifier::PublicKey& on_token, const verifier::PublicKey& registered,
+                       std::string_view what, std::string_view station_id,
+                       std::string_view uri) {
+  if (on_token.key_id() == registered.key_id()) return {};
+  return fail(ErrorCode::kPolicyRefused,
+              fmt::format("the {} key on the token ({}, key id {}) is not the one station '{}' "
+                          "was registered with (key id {}): use the station's enrolled token",
+                          what, uri, on_token.key_id(), station_id, registered.key_id()));
+}
+
+}  // namespace
+
+fs::path journal_file(const fs::path& dir) { return dir / "journal"; }
+
+Result<verifier::Digest> running_software_sha256() {
+  return fileio::hash_file("/proc/self/exe");
+}
+
+Result<StationLine> StationLine::open(LineOptions options) {
+  if (!options.now) options.now = system_now;
+  if (!options.read_clock) options.read_clock = read_clock_state;
+  const std::int64_t now = options.now();
+
+  auto root = load_pinned_root(options.dir, now);
+  if (!root) return std::unexpected(root.error());
+  auto registration = load_registration(options.dir, *root, now);
+  if (!registration) return std::unexpected(registration.error());
+  const std::string station_id = registration->registration.station_id();
+  const auto& keys = options.keys;
+  if (auto ok = check_key(keys.station_key, registration->enrollment.station_key, "station",
+                          station_id, keys.station_key_uri);
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (auto ok = check_key(keys.device_ca_key, registration->enrollment.device_ca_key, "device-CA",
+                          station_id, keys.device_ca_key_uri);
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+
+  auto policy = load_policy(options.dir);
+  if (!policy) return std::unexpected(policy.error());
+  if (!policy->has_value()) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("{} does not exist: write the station policy (allowed_skus) before "
+                            "programming",
+                            policy_file(options.dir).string()));
+  }
+  auto config = fileio::hash_file(policy_file(options.dir));
+  if (!config) return std::unexpected(config.error());
+
+  auto journal = Journal::open(journal_file(options.dir), station_id);
+  if (!journal) return std::unexpected(std::move(journal).error());
+  auto history = StationHistory::replay(*journal, keys.station_key);
+  if (!history) return std::unexpected(history.error());
+
+  StationLine line(std::move(options), std::move(*journal));
+  line.history_ = std::move(*history);
+  line.policy_ = std::move(**policy);
+  line.registration_ = std::move(*registration);
+  line.station_id_ = station_id;
+  line.config_sha256_ = *config;
+  return line;
+}
+
+Result<std::uint64_t> StationLine::record(v1::Attestation event) {
+  auto clock = options_.read_clock();
+  if (!clock) return std::unexpected(clock.error());
+  return record(std::move(event), *clock);
+}
+
+Result<std::uint64_t> StationLine::record(v1::Attestation event, const ClockState& clock) {
+  const auto& keys = options_.keys;
+  event.set_station_id(station_id_);
+  event.set_software_sha256(bytes_of(options_.software_sha256));
+  event.set_config_sha256(bytes_of(config_sha256_));
+  event.clear_key_uris();
+  event.add_key_uris(fmt::format("station {} (key id {})", keys.station_key_uri,
+                                 keys.station_key.key_id()));
+  if (!event.device_certificate_der().empty()) {
+    event.add_key_uris(fmt::format("device-ca {} (key id {})", keys.device_ca_key_uri,
+                                   keys.device_ca_key.key_id()));
+  }
+  if (const auto& session = history_.session();
+      session && event.event() != v1::Attestation::SESSION_START) {
+    event.set_operator_session(session->id);
+    event.set_operator_name(session->operator_name);
+    event.set_operator_key_id(session->operator_key_id);
+  }
+  event.set_time_unix(options_.now());
+  event.set_clock_synced(clock.synchronised);
+  const std::uint64_t sequence = journal_.head().sequence + 1;
+  event.set_monotonic_counter(sequence);
+
+  const Bytes payload = verifier::deterministic_bytes(event);
+  const std::string type = verifier::payload_type_of("attestation");
+  auto signature = keys.sign_event(verifier::pae(type, payload));
+  if (!signature) return std::unexpected(signature.error());
+  v1::Envelope envelope;
+  envelope.set_payload_type(type);
+  envelope.set_payload(std::string(reinterpret_cast<const char*>(payload.data()), payload.size()));
+  auto* sig = envelope.add_signatures();
+  sig->set_keyid(keys.station_key.key_id());
+  sig->set_sig(std::string(reinterpret_cast<const char*>(signature->data()), signature->size()));
+  const std::string json = verifier::envelope_to_json(envelope);
+
+  auto appended = journal_.append(
+      ByteView(reinterpret_cast<const std::byte*>(json.data()), json.size()));
+  if (!appended) return std::unexpected(appended.error());
+  if (auto applied = history_.apply(*appended, event); !applied) {
+    return std::unexpected(applied.error());
+  }
+  return *appended;
+}
+
+Result<ActiveSession> StationLine::require_session() const {
+  const auto& session = history_.session();
+  if (!session) {
+    return fail(ErrorCode::kPolicyRefused,
+                "no operator is logged in at this station: log in with your own card "
+                "(hallmark-station login --card ...); shared accounts are not allowed");
+  }
+  const v1::OperatorEntry* person = history_.person(session->operator_key_id);
+  if (person == nullptr) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("the session of '{}' uses a card key that is not enrolled here: log "
+                            "in again",
+                            session->operator_name));
+  }
+  const std::int64_t limit = policy_.session_max_seconds() > 0 ? policy_.session_max_seconds()
+                                                               : kDefaultSessionSeconds;
+  if (options_.now() - session->started_unix > limit) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("the session of '{}' started more than {} hours ago and has "
+                            "expired: log in again with your card",
+                            session->operator_name, limit / 3600));
+  }
+  return *session;
+}
+
+Result<void> StationLine::require_running() const {
+  if (const auto& stop = history_.line_stop()) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("THE LINE IS STOPPED (journal record {}): {}. No unit may be "
+                            "programmed until a supervisor presents their card and gives a "
+                            "reason: hallmark-station break-glass --card ... --reason ...",
+                            stop->sequence, stop->cause));
+  }
+  return {};
+}
+
+Result<ClockState> StationLine::clock_for_unit() const {
+  auto clock = options_.read_clock();
+  if (!clock) return std::unexpected(clock.error());
+  if (!clock->synchronised && policy_.require_synced_clock()) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("the system clock is not synchronised ({}) and the station policy "
+                            "({}) requires it: fix time synchronisation (NTP/PTP) first",
+                            clock->detail, policy_file(options_.dir).string()));
+  }
+  return *clock;
+}
+
+}  // namespace hallmark::station

@@ -1,0 +1,106 @@
+// StationLine: one station's programming line, open — its state directory, pinned trust
+// root and registration, policy, journal and the history replayed from it, and the key
+// handles it signs with. Every station event goes through record(): the common fields
+// (station id, software and config hashes, keys used, operator session, time, clock state,
+// monotonic counter = the journal sequence it will take) are filled in one place, the
+// event is signed by the station key, appended to the journal and fsync'd, and only then
+// applied to the in-memory history.
+//
+// open() refuses a token whose station or device-CA key is not the one registered for this
+// station, so a unit is never attested by keys the trust root does not know. Holds key
+// handles and signing callbacks only, never key material. Not thread-safe: one line per
+// station state directory (the journal's lock enforces one process).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hallmark/station.pb.h"
+#include "hsm-profiles/x509/certificate_issuer.h"
+#include "station-agent/journal/journal.h"
+#include "station-agent/station/clock_state.h"
+#include "station-agent/station/station_history.h"
+#include "verifier/core/error.h"
+#include "verifier/core/public_key.h"
+#include "verifier/core/sha256.h"
+#include "verifier/trust/station_registration.h"
+
+namespace hallmark::station {
+
+// Signs DSSE PAE bytes with a key that stays in its token.
+using PaeSigner = std::function<Result<Bytes>(ByteView pae)>;
+
+struct StationKeys {
+  verifier::PublicKey station_key;
+  std::string station_key_uri;  // pkcs11: URI, recorded in attestations
+  PaeSigner sign_event;
+  verifier::PublicKey device_ca_key;
+  std::string device_ca_key_uri;
+  x509::SignFunction sign_certificate;
+};
+
+struct LineOptions {
+  std::filesystem::path dir;
+  StationKeys keys;
+  verifier::Digest software_sha256;  // of the running station binary
+  std::function<std::int64_t()> now;                 // default: the system clock
+  std::function<Result<ClockState>()> read_clock;    // default: read_clock_state()
+};
+
+// DIR/journal.
+[[nodiscard]] std::filesystem::path journal_file(const std::filesystem::path& dir);
+
+// The station binary's SHA-256 (/proc/self/exe).
+[[nodiscard]] Result<verifier::Digest> running_software_sha256();
+
+class StationLine {
+ public:
+  [[nodiscard]] static Result<StationLine> open(LineOptions options);
+
+  [[nodiscard]] const std::string& station_id() const noexcept { return station_id_; }
+  [[nodiscard]] const std::filesystem::path& dir() const noexcept { return options_.dir; }
+  [[nodiscard]] const StationHistory& history() const noexcept { return history_; }
+  [[nodiscard]] const Journal& journal() const noexcept { return journal_; }
+  [[nodiscard]] const v1::StationPolicy& policy() const noexcept { return policy_; }
+  [[nodiscard]] const StationKeys& keys() const noexcept { return options_.keys; }
+  [[nodiscard]] const verifier::VerifiedStation& registration() const noexcept {
+    return *registration_;
+  }
+  [[nodiscard]] const verifier::Digest& config_sha256() const noexcept { return config_sha256_; }
+  [[nodiscard]] std::int64_t now() const { return options_.now(); }
+  [[nodiscard]] const std::optional<TornTail>& recovered_tail() const noexcept {
+    return journal_.recovered_tail();
+  }
+
+  // Fills the common fields, signs, appends (fsync) and applies; the sequence number.
+  [[nodiscard]] Result<std::uint64_t> record(v1::Attestation event);
+  // As record(), without a clock reading (kept for events that must be written whatever
+  // the clock says: a line stop, a failed unit).
+  [[nodiscard]] Result<std::uint64_t> record(v1::Attestation event, const ClockState& clock);
+
+  // kPolicyRefused unless an enrolled person has an unexpired session.
+  [[nodiscard]] Result<ActiveSession> require_session() const;
+  // kPolicyRefused while the line is stopped, naming the record and the cause.
+  [[nodiscard]] Result<void> require_running() const;
+  // The clock state, refused (kPolicyRefused) when the policy requires a synchronised clock
+  // and it is not.
+  [[nodiscard]] Result<ClockState> clock_for_unit() const;
+
+ private:
+  StationLine(LineOptions options, Journal journal) noexcept
+      : options_(std::move(options)), journal_(std::move(journal)) {}
+
+  LineOptions options_;
+  Journal journal_;
+  StationHistory history_;
+  v1::StationPolicy policy_;
+  std::optional<verifier::VerifiedStation> registration_;
+  std::string station_id_;
+  verifier::Digest config_sha256_;
+};
+
+}  // namespace hallmark::station

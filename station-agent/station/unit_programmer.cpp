@@ -1,0 +1,267 @@
+#include "station-agent/station/unit_programmer.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "station-agent/station/intake.h"
+#include "station-agent/station/provisioning_plan.h"
+#include "station-agent/station/station_state.h"
+
+namespace hallmark::station {
+namespace {
+
+using Event = v1::Attestation;
+
+Result<verifier::Digest> digest_selector(std::string_view selector) {
+  if (selector.size() != 64) return fail(ErrorCode::kUsage, "not a digest");
+  return verifier::Digest::from_hex(selector);
+}
+
+Result<v1::AcceptedBundle> pick_accepted(const std::filesystem::path& dir,
+                                         std::string_view selector) {
+  auto ledger = read_ledger(dir);
+  if (!ledger) return std::unexpected(ledger.error());
+  const v1::AcceptedBundle* best = nullptr;
+  auto digest = digest_selector(selector);
+  for (const auto& accepted : ledger->accepted()) {
+    if (digest) {
+      if (accepted.bundle_digest() == std::string(reinterpret_cast<const char*>(
+                                          digest->bytes().data()), digest->bytes().size())) {
+        best = &accepted;
+      }
+    } else if (accepted.sku() == selector) {
+      best = &accepted;  // intake only accepts increasing versions: the last is the newest
+    }
+  }
+  if (best == nullptr) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("no bundle {} was accepted at this station: take it in first with "
+                            "hallmark-station intake",
+                            selector));
+  }
+  return *best;
+}
+
+// The unit's own fields; the line fills the rest.
+Event unit_event(Event::Event kind, std::string_view serial, std::string_view hardware_id) {
+  Event event;
+  event.set_event(kind);
+  event.set_serial(std::string(serial));
+  event.set_hardware_id(std::string(hardware_id));
+  return event;
+}
+
+Result<UnitOutcome> stop_the_line(StationLine& line, const ClockState& clock,
+                                  std::string_view serial, std::string_view hardware_id,
+                                  std::string cause) {
+  Event event = unit_event(Event::LINE_STOP, serial, hardware_id);
+  event.set_detail(cause);
+  auto sequence = line.record(event, clock);
+  if (!sequence) return std::unexpected(sequence.error());
+  UnitOutcome outcome;
+  outcome.verdict = UnitVerdict::kLineStopped;
+  outcome.sequence = *sequence;
+  outcome.hardware_id = std::string(hardware_id);
+  outcome.detail = std::move(cause);
+  outcome.attestation = std::move(event);
+  return outcome;
+}
+
+Result<void> ready_for_unit(const StationLine& line) {
+  if (auto running = line.require_running(); !running) return running;
+  if (auto session = line.require_session(); !session) return std::unexpected(session.error());
+  return {};
+}
+
+}  // namespace
+
+Result<void> check_serial(std::string_view serial) {
+  const bool printable = std::all_of(serial.begin(), serial.end(),
+                                     [](char c) { return c > 0x20 && c < 0x7f; });
+  if (serial.empty() || serial.size() > 64 || !printable) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("serial '{}' is not a printed label (1 to 64 printable characters, "
+                            "no spaces): scan the label again",
+                            printable ? serial : "<unprintable>"));
+  }
+  return {};
+}
+
+Result<LoadedRelease> load_release(const StationLine& line, std::string_view selector) {
+  auto accepted = pick_accepted(line.dir(), selector);
+  if (!accepted) return std::unexpected(accepted.error());
+  auto digest = verifier::Digest::from_bytes(ByteView(
+      reinterpret_cast<const std::byte*>(accepted->bundle_digest().data()),
+      accepted->bundle_digest().size()));
+  if (!digest) return std::unexpected(digest.error());
+  auto cached = recheck_cached(line.dir(), *digest);
+  if (!cached) return std::unexpected(cached.error());
+  auto root = load_pinned_root(line.dir(), line.now());
+  if (!root) return std::unexpected(root.error());
+  const auto path = cached_path(line.dir(), *digest);
+  auto release = bundle::verify_promoted_bundle(path, std::move(*root), line.now());
+  if (!release) return std::unexpected(release.error());
+  if (release->bundle_digest != *digest) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("cached bundle {} is not bundle {}", path.string(), digest->hex()));
+  }
+  const auto& allowed = line.policy().allowed_skus();
+  if (std::find(allowed.begin(), allowed.end(), release->release.sku()) == allowed.end()) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("SKU {} is no longer allowed at this station ({})",
+                            release->release.sku(), policy_file(line.dir()).string()));
+  }
+  return LoadedRelease{std::move(*release), path};
+}
+
+Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release,
+                                 device::DeviceDriver& device, const UnitRequest& request,
+                                 const StepObserver& observe) {
+  if (auto ok = check_serial(request.serial); !ok) return std::unexpected(ok.error());
+  const bool rework = request.mode == UnitMode::kRework;
+  if (rework && request.reason.empty()) {
+    return fail(ErrorCode::kUsage, "a rework needs a reason (--reason)");
+  }
+  if (auto ok = ready_for_unit(line); !ok) return std::unexpected(ok.error());
+  auto clock = line.clock_for_unit();
+  if (!clock) return std::unexpected(clock.error());
+  // The cached bundle is re-checked before the device is touched: a changed cache refuses
+  // the unit, it does not fail it.
+  auto images = load_plan_images(release);
+  if (!images) return std::unexpected(images.error());
+
+  auto identified = device.identify();
+  if (!identified) {
+    return std::unexpected(identified.error().context(
+        fmt::format("reading the hardware id of the unit labelled {}", request.serial)));
+  }
+  const std::string hardware_id = identified->value;
+  const auto& history = line.history();
+  if (auto conflict = history.binding_conflict(request.serial, hardware_id)) {
+    return stop_the_line(line, *clock, request.serial, hardware_id, std::move(*conflict));
+  }
+  const UnitHistory* known = history.unit(hardware_id);
+  if (!rework && known != nullptr) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("unit {} (device {}) already has {} record(s) here, the last one "
+                            "{}: use `hallmark-station rework` to program it again",
+                            request.serial, hardware_id, known->sequences.size(),
+                            known->sequences.back()));
+  }
+  if (rework && known == nullptr) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("unit {} (device {}) has no record at this station: program it, or "
+                            "take it over from the station that started it",
+                            request.serial, hardware_id));
+  }
+
+  Event event = unit_event(rework ? Event::REWORK : Event::PROGRAM, request.serial, hardware_id);
+  if (rework) {
+    event.set_reason(request.reason);
+    for (auto sequence : known->sequences) event.add_linked_sequences(sequence);
+  }
+  const std::string digest_bytes(reinterpret_cast<const char*>(
+                                     release.release.bundle_digest.bytes().data()),
+                                 verifier::Digest::kSize);
+  event.set_bundle_digest(digest_bytes);
+
+  PlanContext context{line, release, device, request.serial, hardware_id, observe,
+                      std::move(*images)};
+  auto ran = run_provisioning_plan(context, event);
+  if (!ran) {
+    // A device fault: the unit is recorded as failed, naming the step, then reworkable.
+    event.set_result(Event::FAIL);
+    event.set_detail(ran.error().message);
+  } else {
+    // The same device from the first read to the last, or the evidence is void.
+    auto again = device.identify();
+    if (!again || again->value != hardware_id) {
+      const std::string seen = again ? again->value : "no answer (" + again.error().message + ")";
+      event.set_result(Event::FAIL);
+      event.set_detail(fmt::format("hardware id changed during programming: {} then {}",
+                                   hardware_id, seen));
+      auto failed = line.record(event, *clock);
+      if (!failed) return std::unexpected(failed.error());
+      return stop_the_line(line, *clock, request.serial, hardware_id, event.detail());
+    }
+    event.set_result(Event::PASS);
+    event.set_detail(fmt::format("{} plan steps done, measured", release.release.bundle.plan_size()));
+  }
+  auto sequence = line.record(event, *clock);
+  if (!sequence) return std::unexpected(sequence.error());
+  UnitOutcome outcome;
+  outcome.verdict = event.result() == Event::PASS ? UnitVerdict::kPass : UnitVerdict::kFail;
+  outcome.sequence = *sequence;
+  outcome.hardware_id = hardware_id;
+  outcome.detail = event.detail();
+  outcome.attestation = std::move(event);
+  return outcome;
+}
+
+Result<std::uint64_t> scrap_unit(StationLine& line, std::string hardware_id,
+                                 device::DeviceDriver* device, std::string_view reason) {
+  if (reason.empty()) return fail(ErrorCode::kUsage, "scrapping a unit needs a reason (--reason)");
+  if (auto session = line.require_session(); !session) return std::unexpected(session.error());
+  if (hardware_id.empty()) {
+    if (device == nullptr) return fail(ErrorCode::kUsage, "name the device or its hardware id");
+    auto identified = device->identify();
+    if (!identified) return std::unexpected(identified.error());
+    hardware_id = identified->value;
+  }
+  const UnitHistory* known = line.history().unit(hardware_id);
+  if (known != nullptr && known->scrapped) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("device {} is already scrapped (record {})", hardware_id,
+                            known->sequences.back()));
+  }
+  Event event = unit_event(Event::SCRAP, known != nullptr ? known->serial : "", hardware_id);
+  event.set_result(Event::SCRAPPED);
+  event.set_reason(std::string(reason));
+  if (known != nullptr) {
+    for (auto sequence : known->sequences) event.add_linked_sequences(sequence);
+  }
+  return line.record(event);
+}
+
+Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& device,
+                                   std::string_view serial, std::string_view from_station,
+                                   std::string_view reason) {
+  if (auto ok = check_serial(serial); !ok) return std::unexpected(ok.error());
+  if (from_station.empty() || from_station == line.station_id()) {
+    return fail(ErrorCode::kUsage, "name the other station that started the unit (--from-station)");
+  }
+  if (reason.empty()) return fail(ErrorCode::kUsage, "a take-over needs a reason (--reason)");
+  if (auto ok = ready_for_unit(line); !ok) return std::unexpected(ok.error());
+  auto clock = line.clock_for_unit();
+  if (!clock) return std::unexpected(clock.error());
+  auto identified = device.identify();
+  if (!identified) return std::unexpected(identified.error());
+  const std::string hardware_id = identified->value;
+  if (auto conflict = line.history().binding_conflict(serial, hardware_id)) {
+    return stop_the_line(line, *clock, serial, hardware_id, std::move(*conflict));
+  }
+  if (line.history().unit(hardware_id) != nullptr) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("unit {} (device {}) is already on this station's records: rework it "
+                            "instead",
+                            serial, hardware_id));
+  }
+  Event event = unit_event(Event::TAKE_OVER, serial, hardware_id);
+  event.set_previous_station_id(std::string(from_station));
+  event.set_reason(std::string(reason));
+  auto sequence = line.record(event, *clock);
+  if (!sequence) return std::unexpected(sequence.error());
+  UnitOutcome outcome;
+  outcome.verdict = UnitVerdict::kPass;
+  outcome.sequence = *sequence;
+  outcome.hardware_id = hardware_id;
+  outcome.detail = fmt::format("taken over from station {}", from_station);
+  outcome.attestation = std::move(event);
+  return outcome;
+}
+
+}  // namespace hallmark::station

@@ -1,0 +1,94 @@
+// Programming one unit, and the exceptions around units (rework, scrap, take-over).
+//
+// program_unit() is the station's main job (DESIGN.md §4.5): it refuses to start without an
+// operator session, on a stopped line, or on an unsynchronised clock the policy forbids;
+// reads the device's hardware id; binds it to the scanned serial — a label swap, a device
+// bound to another serial or a scrapped device STOPS THE LINE (a LINE_STOP event) — then
+// runs the bundle's provisioning plan in order (images written from the cached bundle,
+// whose digests are re-checked on every unit; read-back hashes compared; identity key
+// made on the device and certified by the device-CA key handle; eFuses last, skipping an
+// eFuse already in the wanted state and refusing one burned otherwise), measures, reads
+// the hardware id again, and appends the signed attestation to the journal (fsync) before
+// it reports PASS. A device fault is recorded as a FAIL event naming the step; the unit
+// can then be reworked. Nothing is reported good unless its record is durable.
+// Never reads key material; not thread-safe (one unit at a time per line).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hallmark/station.pb.h"
+#include "station-agent/driver/device_driver.h"
+#include "station-agent/station/station_line.h"
+#include "verifier/bundle/promoted_bundle.h"
+#include "verifier/core/error.h"
+
+namespace hallmark::station {
+
+// An accepted bundle from the station's cache, verified again from the pinned trust root.
+struct LoadedRelease {
+  bundle::VerifiedRelease release;
+  std::filesystem::path cached;
+};
+
+// `selector`: a bundle digest (64 hex digits) or a SKU (the newest bundle accepted for it).
+[[nodiscard]] Result<LoadedRelease> load_release(const StationLine& line,
+                                                 std::string_view selector);
+
+struct StepProgress {
+  int step = 0;          // 1-based; steps + 1 is the final measurement and attestation
+  int steps = 0;
+  std::string what;      // "write image 'app'", ...
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+};
+using StepObserver = std::function<void(const StepProgress&)>;
+
+enum class UnitVerdict { kPass, kFail, kLineStopped };
+
+struct UnitOutcome {
+  UnitVerdict verdict = UnitVerdict::kFail;
+  std::uint64_t sequence = 0;   // the journal record of the unit (or of the line stop)
+  std::string hardware_id;
+  std::string detail;           // why it failed or stopped, for the operator
+  v1::Attestation attestation;  // as signed
+};
+
+enum class UnitMode { kProgram, kRework };
+
+struct UnitRequest {
+  std::string serial;
+  UnitMode mode = UnitMode::kProgram;
+  std::string reason;  // rework only (required)
+};
+
+// kPolicyRefused (nothing recorded) for a missing session, a stopped line, a refused clock,
+// a malformed serial, a unit already programmed (program) or unknown here (rework); kIo for
+// a device that cannot be identified or a journal that cannot be written. Otherwise the
+// outcome, already durable in the journal.
+[[nodiscard]] Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release,
+                                               device::DeviceDriver& device,
+                                               const UnitRequest& request,
+                                               const StepObserver& observe = {});
+
+// Marks a hardware id scrapped (with its serial when bound): any later appearance stops
+// the line. `device` reads the id when `hardware_id` is empty.
+[[nodiscard]] Result<std::uint64_t> scrap_unit(StationLine& line, std::string hardware_id,
+                                               device::DeviceDriver* device,
+                                               std::string_view reason);
+
+// This station takes over a unit another station started: binds serial ↔ hardware id
+// here (stopping the line on a conflict, like program) so the unit may be reworked.
+[[nodiscard]] Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& device,
+                                                 std::string_view serial,
+                                                 std::string_view from_station,
+                                                 std::string_view reason);
+
+// kUsage unless `serial` is 1..64 printable ASCII characters without spaces.
+[[nodiscard]] Result<void> check_serial(std::string_view serial);
+
+}  // namespace hallmark::station
