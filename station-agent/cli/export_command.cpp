@@ -1,6 +1,7 @@
 #include "station-agent/cli/export_command.h"
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -41,7 +42,16 @@ Result<hsm::TokenKey> station_key(hsm::Session& session) {
 }
 
 Result<void> run_export(const ExportOptions& o) {
-  // The journal first: a damaged journal is reported before a PIN is asked.
+  // The journal first: a damaged journal is reported before a PIN is asked. Journal::open
+  // creates a missing journal, which here would sign a checkpoint of an empty journal in
+  // place of the real one: a mistyped --journal is refused instead.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(o.journal, ec)) {
+    return fail(ErrorCode::kIo,
+                fmt::format("journal {}: {}: give the station's journal with --journal (export "
+                            "never creates one)",
+                            o.journal, ec ? ec.message() : "not a regular file"));
+  }
   auto journal = Journal::open(o.journal, o.station_id);
   if (!journal) return std::unexpected(std::move(journal).error());
   if (const auto& torn = journal->recovered_tail()) {

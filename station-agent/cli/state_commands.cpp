@@ -58,7 +58,7 @@ struct InstallOptions {
   std::string state = kDefaultStateDir;
 };
 
-Result<void> run_install(const InstallOptions& o) {
+Result<void> run_install(const InstallOptions& o, bool json) {
   auto registration = read_envelope(o.registration);
   if (!registration) return std::unexpected(registration.error());
   auto chain = read_envelopes(o.trust_root);
@@ -77,14 +77,16 @@ Result<void> run_install(const InstallOptions& o) {
   if (!station) return std::unexpected(station.error());
   auto root = load_pinned_root(o.state, input.now_unix);
   if (!root) return std::unexpected(root.error());
-  std::cout << fmt::format("station id          {}\n", station->registration.station_id());
-  std::cout << fmt::format("station key         {}\n", station->enrollment.station_key.key_id());
-  std::cout << fmt::format("device-CA key       {}\n",
-                           station->enrollment.device_ca_key.key_id());
-  std::cout << fmt::format("token keys checked  {}\n", input.token_keys ? "yes" : "no (no --token)");
-  std::cout << fmt::format("trust root          version {} (pinned anchor in {}/trust-root)\n",
-                           root->version(), o.state);
-  std::cout << fmt::format("registration        {}/registration.json\n", o.state);
+  // With --json the report goes to stderr and stdout holds only the registration.
+  std::ostream& report = json ? std::cerr : std::cout;
+  report << fmt::format("station id          {}\n", station->registration.station_id());
+  report << fmt::format("station key         {}\n", station->enrollment.station_key.key_id());
+  report << fmt::format("device-CA key       {}\n", station->enrollment.device_ca_key.key_id());
+  report << fmt::format("token keys checked  {}\n", input.token_keys ? "yes" : "no (no --token)");
+  report << fmt::format("trust root          version {} (pinned anchor in {}/trust-root)\n",
+                        root->version(), o.state);
+  report << fmt::format("registration        {}/registration.json\n", o.state);
+  if (json) std::cout << tool::to_json(station->registration) << '\n';
   return {};
 }
 
@@ -94,18 +96,25 @@ struct IntakeOptions {
   std::vector<std::string> revocations;
 };
 
-Result<void> run_intake(const IntakeOptions& o) {
+Result<void> run_intake(const IntakeOptions& o, bool json) {
   auto revocations = read_envelopes(o.revocations);
   if (!revocations) return std::unexpected(revocations.error());
   auto result = intake_bundle(o.state, o.bundle, *revocations, now_unix());
   if (!result) return std::unexpected(result.error());
   const auto& r = result->release.release;
-  std::cout << fmt::format("{}           SKU {} version {} security counter {}\n",
-                           result->already_accepted ? "already accepted" : "accepted",
-                           r.sku(), r.version(), r.security_counter());
-  std::cout << fmt::format("bundle digest      {}\n", result->release.bundle_digest.hex());
-  std::cout << fmt::format("file SHA-256       {}\n", result->file_sha256.hex());
-  std::cout << fmt::format("cached (read-only) {}\n", result->cached.string());
+  std::ostream& report = json ? std::cerr : std::cout;
+  report << fmt::format("{}           SKU {} version {} security counter {}\n",
+                        result->already_accepted ? "already accepted" : "accepted", r.sku(),
+                        r.version(), r.security_counter());
+  report << fmt::format("bundle digest      {}\n", result->release.bundle_digest.hex());
+  report << fmt::format("file SHA-256       {}\n", result->file_sha256.hex());
+  report << fmt::format("cached (read-only) {}\n", result->cached.string());
+  if (json) {
+    // The ledger's own entry (re-hashed against the cached copy), first or repeated intake.
+    auto accepted = recheck_cached(o.state, result->release.bundle_digest);
+    if (!accepted) return std::unexpected(accepted.error());
+    std::cout << tool::to_json(*accepted) << '\n';
+  }
   return {};
 }
 
@@ -116,7 +125,7 @@ void add_install_registration_command(tool::CommandLine& cli) {
   auto* cmd = cli.add(cli.app(), "install-registration",
                       "Verify the signed station registration, pin the trust root it was made "
                       "under (once) and store both in the station's state directory",
-                      [o] { return run_install(*o); });
+                      [o, &cli] { return run_install(*o, cli.json()); });
   cmd->add_option("--registration", o->registration, "The signed station registration (JSON)")
       ->required();
   cmd->add_option("--trust-root", o->trust_root,
@@ -135,7 +144,7 @@ void add_intake_command(tool::CommandLine& cli) {
   auto* cmd = cli.add(cli.app(), "intake",
                       "Verify a promoted bundle under the pinned trust root and station policy "
                       "and stage it read-only in the cache",
-                      [o] { return run_intake(*o); });
+                      [o, &cli] { return run_intake(*o, cli.json()); });
   cmd->add_option("bundle", o->bundle, "The promoted bundle file")->required();
   cmd->add_option("--state", o->state, "State directory")->capture_default_str();
   cmd->add_option("--revocation", o->revocations, "Signed revocations to apply");

@@ -66,7 +66,7 @@ Result<std::uint64_t> enrol_person(StationLine& line, const CardSigner& supervis
   Event event = person_event(Event::OPERATOR_ENROLLED, *statement);
   event.set_detail(fmt::format("{} enrolled as {}", name,
                                role == v1::OperatorEntry::SUPERVISOR ? "supervisor" : "operator"));
-  return line.record(std::move(event));
+  return line.record(event);
 }
 
 Result<std::uint64_t> start_session(StationLine& line, const CardSigner& card) {
@@ -85,14 +85,14 @@ Result<std::uint64_t> start_session(StationLine& line, const CardSigner& card) {
   event.set_operator_session(session_id(*statement));
   event.set_operator_name(person->name());
   event.set_operator_key_id(card.key_id);
-  return line.record(std::move(event));
+  return line.record(event);
 }
 
 Result<std::uint64_t> end_session(StationLine& line) {
   if (!line.history().session()) return fail(ErrorCode::kUsage, "nobody is logged in");
   Event event;
   event.set_event(Event::SESSION_END);
-  return line.record(std::move(event));
+  return line.record(event);
 }
 
 Result<std::uint64_t> break_glass(StationLine& line, const CardSigner& supervisor,
@@ -114,7 +114,7 @@ Result<std::uint64_t> break_glass(StationLine& line, const CardSigner& superviso
   event.set_detail(fmt::format("line stop at record {} released by supervisor {}",
                                stop->sequence, person->name()));
   event.add_linked_sequences(stop->sequence);
-  return line.record(std::move(event));
+  return line.record(event);
 }
 
 }  // namespace hallmark::station

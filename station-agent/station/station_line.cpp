@@ -93,13 +93,13 @@ Result<StationLine> StationLine::open(LineOptions options) {
   return line;
 }
 
-Result<std::uint64_t> StationLine::record(v1::Attestation event) {
+Result<std::uint64_t> StationLine::record(v1::Attestation& event) {
   auto clock = options_.read_clock();
   if (!clock) return std::unexpected(clock.error());
-  return record(std::move(event), *clock);
+  return record(event, *clock);
 }
 
-Result<std::uint64_t> StationLine::record(v1::Attestation event, const ClockState& clock) {
+Result<std::uint64_t> StationLine::record(v1::Attestation& event, const ClockState& clock) {
   const auto& keys = options_.keys;
   event.set_station_id(station_id_);
   event.set_software_sha256(bytes_of(options_.software_sha256));

@@ -76,11 +76,12 @@ class StationLine {
     return journal_.recovered_tail();
   }
 
-  // Fills the common fields, signs, appends (fsync) and applies; the sequence number.
-  [[nodiscard]] Result<std::uint64_t> record(v1::Attestation event);
+  // Fills the common fields into `event` (so the caller holds what was signed), signs,
+  // appends (fsync) and applies; the sequence number.
+  [[nodiscard]] Result<std::uint64_t> record(v1::Attestation& event);
   // As record(), without a clock reading (kept for events that must be written whatever
   // the clock says: a line stop, a failed unit).
-  [[nodiscard]] Result<std::uint64_t> record(v1::Attestation event, const ClockState& clock);
+  [[nodiscard]] Result<std::uint64_t> record(v1::Attestation& event, const ClockState& clock);
 
   // kPolicyRefused unless an enrolled person has an unexpired session.
   [[nodiscard]] Result<ActiveSession> require_session() const;

@@ -61,7 +61,7 @@ class RecordingUi : public ceremony::CeremonyUi {
 // Tokens custodian-alice, -bob, -carol, -dave, signer-hsm and station-1.
 struct CeremonyTokens {
   SoftHsmFixture hsm{{"custodian-alice", "custodian-bob", "custodian-carol", "custodian-dave",
-                      "signer-hsm", "station-1"}};
+                      "signer-hsm", "station-1", "person-sam", "person-olga", "person-otto"}};
   std::filesystem::path path(const std::string& name) const { return hsm.dir() / name; }
   std::string serial(const std::string& token) const;
 };

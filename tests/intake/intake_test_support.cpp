@@ -36,8 +36,9 @@ station::InstallInput install_input(const World& w, const EnrolledStation& stati
 
 std::filesystem::path promoted(const World& w, const std::string& name,
                                const std::string& version, std::uint64_t counter,
-                               std::uint32_t seed) {
-  const auto bundle = w.make_bundle(name + ".src", version, counter, "rm-erin", seed);
+                               std::uint32_t seed,
+                               const std::function<void(v1::BundleSpec&)>& edit) {
+  const auto bundle = w.make_bundle(name + ".src", version, counter, "rm-erin", seed, edit);
   auto in = w.input(bundle, {w.approval(bundle, "alice"), w.approval(bundle, "bob")}, name);
   in.history_dir = w.path("history-" + name);
   auto prepared = promote::prepare_promotion(in);

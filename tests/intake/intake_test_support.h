@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,9 +32,11 @@ station::InstallInput install_input(const World& w, const EnrolledStation& stati
                                     const std::string& station_id, bool with_keys = true);
 
 // A promoted bundle of combo-1 (its own promotion history, so any order can be made).
+// `edit` may change the spec first (a full provisioning plan, say).
 std::filesystem::path promoted(const World& w, const std::string& name,
                                const std::string& version, std::uint64_t counter,
-                               std::uint32_t seed);
+                               std::uint32_t seed,
+                               const std::function<void(v1::BundleSpec&)>& edit = {});
 
 // Writes policy.textproto allowing `skus`.
 void write_policy(const std::filesystem::path& state, const std::vector<std::string>& skus);

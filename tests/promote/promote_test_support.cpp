@@ -66,10 +66,12 @@ v1::BundleSpec World::spec(const std::string& version, std::uint64_t counter,
 
 fs::path World::make_bundle(const std::string& name, const std::string& version,
                             std::uint64_t counter, const std::string& requester,
-                            std::uint32_t seed) const {
+                            std::uint32_t seed,
+                            const std::function<void(v1::BundleSpec&)>& edit) const {
   const fs::path out = path(name);
-  auto made = bundle::create_bundle(spec(version, counter, requester, seed), dir.path(), catalog,
-                                    out, now - 30);
+  v1::BundleSpec s = spec(version, counter, requester, seed);
+  if (edit) edit(s);
+  auto made = bundle::create_bundle(s, dir.path(), catalog, out, now - 30);
   REQUIRE_MESSAGE(made, (made ? "" : made.error().message));
   return out;
 }

@@ -5,6 +5,8 @@
 // ceremony would refuse to make), and byte-level tampering of promoted archives.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -41,7 +43,8 @@ struct World {
   std::filesystem::path make_bundle(const std::string& name, const std::string& version = "1.2.0",
                                     std::uint64_t counter = 3,
                                     const std::string& requester = "rm-erin",
-                                    std::uint32_t seed = 1) const;
+                                    std::uint32_t seed = 1,
+                                    const std::function<void(v1::BundleSpec&)>& edit = {}) const;
   v1::BundleSpec spec(const std::string& version, std::uint64_t counter,
                       const std::string& requester, std::uint32_t seed) const;
   // Writes spec (images too) and catalogue textprotos; returns the spec path.

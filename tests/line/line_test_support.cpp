@@ -1,0 +1,158 @@
+#include "tests/line/line_test_support.h"
+
+#include <cstdlib>
+#include <map>
+#include <utility>
+
+#include <doctest/doctest.h>
+#include <google/protobuf/text_format.h>
+
+#include "hsm-profiles/src/objects.h"
+#include "hsm-profiles/src/token_key.h"
+#include "hsm-profiles/src/token_signer.h"
+#include "station-agent/driver/sim_driver.h"
+#include "station-agent/station/intake.h"
+#include "station-agent/station/person_events.h"
+#include "station-agent/station/station_state.h"
+
+namespace hallmark::line::testing {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kPinEnv = "HALLMARK_LINE_TEST_PIN";
+
+hsm::TokenOptions card_options(const std::string& who) {
+  hsm::TokenOptions o;
+  o.uri = "pkcs11:token=person-" + who;
+  o.pin = std::string("env:") + kPinEnv;
+  return o;
+}
+
+hsm::TokenKey labelled(hsm::Session& session, const std::string& label) {
+  hsm::AttributeTemplate match;
+  match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_text(CKA_LABEL, label);
+  auto found = hsm::find_objects(session, match, 2);
+  REQUIRE(found);
+  REQUIRE(found->size() == 1);
+  auto key = hsm::TokenKey::from_handle(session, found->front());
+  REQUIRE(key);
+  return std::move(*key);
+}
+
+}  // namespace
+
+void full_plan(v1::BundleSpec& spec) {
+  const bool ok = google::protobuf::TextFormat::MergeFromString(R"pb(
+    plan { kind: PROVISION_IDENTITY }
+    plan { kind: BURN_EFUSE efuse: "key-digest" }
+    plan { kind: BURN_EFUSE efuse: "secure-boot-enable" }
+    plan { kind: BURN_EFUSE efuse: "debug-disable" }
+    plan { kind: MEASURE }
+    efuses { name: "key-digest" value: "release-key" }
+    efuses { name: "secure-boot-enable" value: "\001" }
+    efuses { name: "debug-disable" value: "\001" }
+    certificate_profile { subject_template: "CN=${serial},O=Example Devices Ltd"
+                          validity_days: 3650 key_algorithm: "ecdsa-p256" }
+  )pb", &spec);
+  REQUIRE(ok);
+}
+
+struct LineWorld::Tokens {
+  std::unique_ptr<hsm::Session> station_session;
+  std::unique_ptr<hsm::TokenSigner> station;
+  std::unique_ptr<hsm::TokenSigner> device_ca;
+  std::map<std::string, station::OpenedCard> cards;
+};
+
+LineWorld::LineWorld() : station(intake::testing::enroll(w, kStationId)), tokens_(new Tokens) {
+  ::setenv(kPinEnv, hallmark::testing::SoftHsmFixture::kUserPin, 1);
+  state = w.path("state");
+  auto installed = station::install_registration(
+      state, intake::testing::install_input(w, station, kStationId));
+  REQUIRE_MESSAGE(installed, (installed ? "" : installed.error().message));
+  intake::testing::write_policy(state, {kSku});
+  promoted = intake::testing::promoted(w, "full.bundle", "1.2.0", 3, 7, full_plan);
+  auto taken = station::intake_bundle(state, promoted, {}, w.now);
+  REQUIRE_MESSAGE(taken, (taken ? "" : taken.error().message));
+}
+
+LineWorld::~LineWorld() = default;
+
+std::unique_ptr<station::StationLine> LineWorld::open_line(bool synced) {
+  auto& t = *tokens_;
+  if (!t.station_session) {
+    t.station_session = std::make_unique<hsm::Session>(w.tokens.hsm.open(kStationId));
+    auto s = hsm::TokenSigner::create(*t.station_session, labelled(*t.station_session, "station"));
+    REQUIRE(s);
+    t.station = std::make_unique<hsm::TokenSigner>(std::move(*s));
+    auto ca = hsm::TokenSigner::create(*t.station_session,
+                                       labelled(*t.station_session, "device-ca"));
+    REQUIRE(ca);
+    t.device_ca = std::make_unique<hsm::TokenSigner>(std::move(*ca));
+  }
+  auto* station_signer = t.station.get();
+  auto* ca_signer = t.device_ca.get();
+  station::LineOptions options{
+      state,
+      station::StationKeys{station_signer->public_key(), "pkcs11:token=station-1;object=station",
+                           [station_signer](ByteView pae) { return station_signer->sign(pae); },
+                           ca_signer->public_key(), "pkcs11:token=station-1;object=device-ca",
+                           [ca_signer](ByteView tbs) { return ca_signer->sign(tbs); }},
+      *verifier::sha256(ByteView{}),
+      {},
+      [synced]() -> Result<station::ClockState> {
+        return station::ClockState{synced, synced ? "test: synchronised" : "test: STA_UNSYNC"};
+      }};
+  auto line = station::StationLine::open(std::move(options));
+  REQUIRE_MESSAGE(line, (line ? "" : line.error().message));
+  return std::make_unique<station::StationLine>(std::move(*line));
+}
+
+station::LoadedRelease LineWorld::release(const station::StationLine& line) const {
+  auto loaded = station::load_release(line, kSku);
+  REQUIRE_MESSAGE(loaded, (loaded ? "" : loaded.error().message));
+  return std::move(*loaded);
+}
+
+station::CardSigner LineWorld::card(const std::string& who) {
+  auto& cards = tokens_->cards;
+  auto it = cards.find(who);
+  if (it == cards.end()) {
+    std::ostringstream status;
+    auto made = station::init_card(card_options(who), status);
+    REQUIRE_MESSAGE(made, (made ? "" : made.error().message));
+    auto opened = station::open_card(card_options(who), status);
+    REQUIRE_MESSAGE(opened, (opened ? "" : opened.error().message));
+    it = cards.emplace(who, std::move(*opened)).first;
+  }
+  return it->second.signer();
+}
+
+void LineWorld::staff(station::StationLine& line) {
+  const auto sam = card("sam");
+  auto enrolled = station::enrol_person(line, sam, sam.public_key, "sam",
+                                        v1::OperatorEntry::SUPERVISOR);
+  REQUIRE_MESSAGE(enrolled, (enrolled ? "" : enrolled.error().message));
+  for (const char* who : {"olga", "otto"}) {
+    const auto person = card(who);
+    auto added = station::enrol_person(line, sam, person.public_key, who,
+                                       v1::OperatorEntry::OPERATOR);
+    REQUIRE_MESSAGE(added, (added ? "" : added.error().message));
+  }
+  auto session = station::start_session(line, card("olga"));
+  REQUIRE_MESSAGE(session, (session ? "" : session.error().message));
+}
+
+std::unique_ptr<hallmark::testing::DevSim> LineWorld::device(const std::string& hardware_id,
+                                                             std::vector<std::string> flags) const {
+  flags.insert(flags.begin(), {"--hardware-id", hardware_id});
+  return std::make_unique<hallmark::testing::DevSim>(flags);
+}
+
+std::unique_ptr<device::DeviceDriver> connect(const hallmark::testing::DevSim& sim) {
+  auto driver = device::open_driver(sim.uri());
+  REQUIRE_MESSAGE(driver, (driver ? "" : driver.error().message));
+  return std::move(*driver);
+}
+
+}  // namespace hallmark::line::testing

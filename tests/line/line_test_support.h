@@ -1,0 +1,62 @@
+// Test support for the programming line: a World (trust root, release key, promotions on
+// SoftHSM; tests/promote) with station-1 enrolled and installed, a bundle with a full
+// provisioning plan (ESP32 SBv2 bootloader, MCUboot app, raw data, identity, key-digest /
+// secure-boot / debug eFuses, measure) promoted and taken in, person cards for supervisor
+// sam and operators olga and otto, and hallmark-devsim devices (tests/devsim). The devices
+// stand in for real chips, which cannot run here; everything else is real: SoftHSM
+// tokens, PKCS#11 signatures, the journal on disk.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "station-agent/station/card_signer.h"
+#include "station-agent/station/station_line.h"
+#include "station-agent/station/unit_programmer.h"
+#include "tests/devsim/devsim_fixture.h"
+#include "tests/intake/intake_test_support.h"
+
+namespace hallmark::line::testing {
+
+using intake::testing::World;
+
+inline constexpr const char* kStationId = "station-1";
+inline constexpr const char* kSku = "combo-1";
+
+// The spec edit that gives combo-1 the whole provisioning plan.
+void full_plan(v1::BundleSpec& spec);
+
+class LineWorld {
+ public:
+  LineWorld();
+  ~LineWorld();
+
+  World w;
+  intake::testing::EnrolledStation station;
+  std::filesystem::path state;
+  std::filesystem::path promoted;  // the promoted bundle (taken in at construction)
+
+  // The line on station-1's token, clock reported synchronised unless `synced` is false.
+  std::unique_ptr<station::StationLine> open_line(bool synced = true);
+  station::LoadedRelease release(const station::StationLine& line) const;
+
+  // The card on token person-<who> (key made by card init on first use).
+  station::CardSigner card(const std::string& who);
+  // sam (supervisor, self-enrolled), olga and otto (operators); olga logged in.
+  void staff(station::StationLine& line);
+
+  // A devsim device with a fixed hardware id (and extra fault flags).
+  std::unique_ptr<hallmark::testing::DevSim> device(const std::string& hardware_id,
+                                                    std::vector<std::string> flags = {}) const;
+
+ private:
+  struct Tokens;
+  std::unique_ptr<Tokens> tokens_;
+};
+
+// A driver connected to `sim`.
+std::unique_ptr<device::DeviceDriver> connect(const hallmark::testing::DevSim& sim);
+
+}  // namespace hallmark::line::testing
