@@ -1,4 +1,5 @@
 #include "station-agent/cli/enroll_command.h"
+#include "station-agent/cli/station_token.h"
 
 #include <chrono>
 #include <iostream>
@@ -22,8 +23,6 @@
 namespace hallmark::station {
 namespace {
 
-constexpr const char* kStationKeyLabel = "station";
-constexpr const char* kDeviceCaKeyLabel = "device-ca";
 constexpr const char* kSelfExe = "/proc/self/exe";
 
 struct EnrollOptions {

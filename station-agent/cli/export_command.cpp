@@ -1,4 +1,5 @@
 #include "station-agent/cli/export_command.h"
+#include "station-agent/cli/station_token.h"
 
 #include <chrono>
 #include <filesystem>
@@ -18,28 +19,12 @@
 namespace hallmark::station {
 namespace {
 
-constexpr const char* kStationKeyLabel = "station";
-
 struct ExportOptions {
   hsm::TokenOptions token;
   std::string journal;
   std::string station_id;
   std::string out;
 };
-
-Result<hsm::TokenKey> station_key(hsm::Session& session) {
-  hsm::AttributeTemplate match;
-  match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_text(CKA_LABEL, kStationKeyLabel);
-  auto found = hsm::find_objects(session, match, 2);
-  if (!found) return std::unexpected(found.error());
-  if (found->size() != 1) {
-    return fail(ErrorCode::kToken,
-                fmt::format("token '{}' holds {} private keys labelled '{}', expected exactly "
-                            "one (enroll the station first)",
-                            session.token_label(), found->size(), kStationKeyLabel));
-  }
-  return hsm::TokenKey::from_handle(session, found->front());
-}
 
 Result<void> run_export(const ExportOptions& o) {
   // The journal first: a damaged journal is reported before a PIN is asked. Journal::open
@@ -60,7 +45,7 @@ Result<void> run_export(const ExportOptions& o) {
   }
   auto token = hsm::open_token(o.token, true, std::cerr);
   if (!token) return std::unexpected(token.error());
-  auto key = station_key(token->session);
+  auto key = find_labelled_key(token->session, kStationKeyLabel);
   if (!key) return std::unexpected(key.error());
   const std::string prompt = "PIN for this signature on '" + token->session.token_label() + "': ";
   auto signer = hsm::TokenSigner::create(token->session, std::move(*key),

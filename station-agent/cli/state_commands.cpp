@@ -1,4 +1,5 @@
 #include "station-agent/cli/state_commands.h"
+#include "station-agent/cli/station_token.h"
 
 #include <chrono>
 #include <iostream>
@@ -33,23 +34,6 @@ Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>&
   return out;
 }
 
-// The key id of the one private key labelled `label` on the token.
-Result<std::string> token_key_id(hsm::Session& session, const std::string& label) {
-  hsm::AttributeTemplate match;
-  match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_text(CKA_LABEL, label);
-  auto found = hsm::find_objects(session, match, 2);
-  if (!found) return std::unexpected(found.error());
-  if (found->size() != 1) {
-    return fail(ErrorCode::kToken,
-                fmt::format("token '{}' holds {} private keys labelled '{}', not one: is this "
-                            "the station's enrolled token?",
-                            session.token_label(), found->size(), label));
-  }
-  auto key = hsm::TokenKey::from_handle(session, found->front());
-  if (!key) return std::unexpected(key.error());
-  return key->key_id();
-}
-
 struct InstallOptions {
   hsm::TokenOptions token;
   std::string registration;
@@ -67,11 +51,11 @@ Result<void> run_install(const InstallOptions& o, bool json) {
   if (!o.token.uri.empty()) {
     auto token = hsm::open_token(o.token, true, std::cerr);
     if (!token) return std::unexpected(token.error());
-    auto station_key = token_key_id(token->session, "station");
+    auto station_key = find_labelled_key(token->session, kStationKeyLabel);
     if (!station_key) return std::unexpected(station_key.error());
-    auto device_ca_key = token_key_id(token->session, "device-ca");
+    auto device_ca_key = find_labelled_key(token->session, kDeviceCaKeyLabel);
     if (!device_ca_key) return std::unexpected(device_ca_key.error());
-    input.token_keys = StationKeyIds{*station_key, *device_ca_key};
+    input.token_keys = StationKeyIds{station_key->key_id(), device_ca_key->key_id()};
   }
   auto station = install_registration(o.state, input);
   if (!station) return std::unexpected(station.error());
