@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: what Hallmark does so far, on throwaway SoftHSM tokens, checking every outcome.
+# make demo: what Hallmark does so far (ceremony, release, station line), on throwaway SoftHSM tokens, checking every outcome.
 # Usage: scripts/demo.sh BUILD_DIR. Exits non-zero if any step does not behave as described.
 set -euo pipefail
 
@@ -34,8 +34,9 @@ export DEMO_SO_PIN="demo-so-pin" DEMO_PIN="demo-user-pin"
 pins=(--pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --pin carol=env:DEMO_PIN
       --signer-pin env:DEMO_PIN)
 
-step "1. Throwaway SoftHSM tokens: the signer HSM, three custodian cards, a station token"
-for label in signer-hsm custodian-alice custodian-bob custodian-carol station-1; do
+step "1. Throwaway SoftHSM tokens: the signer HSM, three custodian cards, a station token, two staff cards"
+for label in signer-hsm custodian-alice custodian-bob custodian-carol station-1 person-sam \
+    person-olga; do
   "$ceremony" token init --label "$label" --so-pin env:DEMO_SO_PIN --pin env:DEMO_PIN
 done
 "$ceremony" token status --token "pkcs11:token=custodian-alice"
@@ -57,8 +58,11 @@ for who in alice bob carol; do
 done
 
 step "4. Station enrollment: station-1 makes its keys and request; a root quorum registers it"
+state="$out/station/state"
+mkdir -p "$state"
+echo 'allowed_skus: "sensor-c6"' > "$state/policy.textproto"   # the station's configuration
 "$station" enroll --token "pkcs11:token=station-1" --pin env:DEMO_PIN --station-id station-1 \
-  --out "$out/station/station-1.request.json"
+  --config "$state/policy.textproto" --out "$out/station/station-1.request.json"
 "$ceremony" enroll-station --plan "$out/ceremony/plan.textproto" \
   --trust-root "$out/ceremony/trust-root-v1.json" --request "$out/station/station-1.request.json" \
   --out "$out/station/station-1.registration.json" "${pins[@]}" --present bob,carol
@@ -80,8 +84,11 @@ plan { kind: WRITE_IMAGE image: "bootloader" }
 plan { kind: WRITE_IMAGE image: "app" }
 plan { kind: VERIFY_READBACK image: "app" }
 plan { kind: PROVISION_IDENTITY }
+plan { kind: BURN_EFUSE efuse: "key-digest" }
 plan { kind: BURN_EFUSE efuse: "secure-boot-enable" }
 plan { kind: BURN_EFUSE efuse: "debug-disable" }
+plan { kind: MEASURE }
+efuses { name: "key-digest" value: "release-key" }
 efuses { name: "secure-boot-enable" value: "\001" }
 efuses { name: "debug-disable" value: "\001" }
 certificate_profile { subject_template: "CN=${serial},O=Example Devices Ltd" validity_days: 3650 key_algorithm: "ecdsa-p256" }
@@ -114,7 +121,53 @@ echo "-- two approvals:"
 "$verify" bundle "$out/release/sensor-c6-1.0.0.promoted.bundle" \
   --trust-root "$out/ceremony/trust-root-v1.json"
 
-step "7. A document signed by two custodians, verified with public keys only"
+step "7. Station-1 takes the release in and programs units on simulated devices"
+"$station" install-registration --registration "$out/station/station-1.registration.json" \
+  --trust-root "$out/ceremony/trust-root-v1.json" --station-id station-1 --state "$state" \
+  --token "pkcs11:token=station-1" --pin env:DEMO_PIN
+"$station" intake "$out/release/sensor-c6-1.0.0.promoted.bundle" --state "$state"
+line=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$state")
+for who in sam olga; do
+  "$station" card init --card "pkcs11:token=person-$who" --pin env:DEMO_PIN > /dev/null
+done
+"$station" operator add "${line[@]}" --name sam --role supervisor \
+  --card "pkcs11:token=person-sam" --card-pin env:DEMO_PIN
+"$station" operator add "${line[@]}" --name olga --card "pkcs11:token=person-olga" \
+  --card-pin env:DEMO_PIN --supervisor-card "pkcs11:token=person-sam" --supervisor-pin env:DEMO_PIN
+"$station" login "${line[@]}" --card "pkcs11:token=person-olga" --card-pin env:DEMO_PIN
+devsims=()
+start_device() {  # start_device NAME HARDWARE-ID: a simulated chip on $out/devices/NAME.sock
+  mkdir -p "$out/devices"
+  "$build/station-agent/devsim/hallmark-devsim" --socket "$out/devices/$1.sock" \
+    --hardware-id "$2" --state "$out/devices/$1.state" & devsims+=($!)
+  for _ in $(seq 50); do [[ -S "$out/devices/$1.sock" ]] && return 0; sleep 0.1; done
+  echo "demo: device $1 did not start" >&2; exit 1
+}
+trap 'kill "${devsims[@]}" 2>/dev/null || true' EXIT
+for n in 1 2 3; do
+  start_device "unit-$n" "C6-00000$n"
+  "$station" program "${line[@]}" --serial "SN-000$n" --device "sim:$out/devices/unit-$n.sock" \
+    --bundle sensor-c6
+done
+echo "-- a label swap: unit 4 carries unit 1's label; the line stops"
+start_device unit-4 C6-000004
+expect_fail 1 "$station" program "${line[@]}" --serial SN-0001 \
+  --device "sim:$out/devices/unit-4.sock" --bundle sensor-c6
+expect_fail 1 "$station" program "${line[@]}" --serial SN-0004 \
+  --device "sim:$out/devices/unit-4.sock" --bundle sensor-c6
+echo "-- the supervisor releases the line with their card and a reason"
+"$station" break-glass "${line[@]}" --card "pkcs11:token=person-sam" --card-pin env:DEMO_PIN \
+  --reason "unit C6-000004 relabelled SN-0004"
+"$station" program "${line[@]}" --serial SN-0004 --device "sim:$out/devices/unit-4.sock" \
+  --bundle sensor-c6
+"$station" status "${line[@]}"
+"$station" export --journal "$state/journal" --station-id station-1 \
+  --token "pkcs11:token=station-1" --pin env:DEMO_PIN --out "$out/station/station-1.export.pb"
+"$ceremony" key show --key "pkcs11:token=station-1;object=station" --pin env:DEMO_PIN \
+  --public-out "$out/keys/station-1.pem" > /dev/null
+"$verify" journal "$out/station/station-1.export.pb" --station-key "$out/keys/station-1.pem"
+
+step "8. A document signed by two custodians, verified with public keys only"
 printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/statement.txt"
 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" --pin env:DEMO_PIN \
   --payload "$out/statement.txt" --payload-type text/plain --out "$out/statement.dsse.json"
@@ -123,7 +176,7 @@ printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/s
 "$verify" envelope "$out/statement.dsse.json" --key "$out/keys/alice.pem" \
   --key "$out/keys/bob.pem" --threshold 2
 
-step "8. Refusals"
+step "9. Refusals"
 echo "-- a trust root with one custodian's signature damaged (1 of 2 left):"
 sed -E 's/("sig": *")./\1A/' "$out/ceremony/trust-root-v1.json" > "$out/tampered-trust-root.json"
 ! cmp -s "$out/ceremony/trust-root-v1.json" "$out/tampered-trust-root.json"
@@ -171,9 +224,12 @@ Artifacts in $out:
   release/approval-{alice,bob}.json                the two custodians' approvals
   release/sensor-c6-1.0.0.promoted.bundle          promoted bundle (native ESP32 signature inside)
   release/history/                                 the signer's promotion history (anti-rollback)
+  station/state/journal                            station-1's journal: staff, sessions, units, line stop, break-glass
+  station/station-1.export.pb                      its export with a checkpoint signed by the station key
   statement.dsse.json, keys/*.pem                  a co-signed document and custodian public keys
 Check them yourself:
   $verify trust-root $out/ceremony/trust-root-v1.json
   $verify transcript $out/ceremony/trust-root-v1.transcript.json --trust-root $out/ceremony/trust-root-v1.json
   $verify bundle $out/release/sensor-c6-1.0.0.promoted.bundle --trust-root $out/ceremony/trust-root-v1.json
+  $verify journal $out/station/station-1.export.pb --station-key $out/keys/station-1.pem
 MSG

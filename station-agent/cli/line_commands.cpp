@@ -38,7 +38,9 @@ std::string result_name(const v1::Attestation& a) {
 // Progress on stderr: one line per step, a percentage for long writes.
 StepObserver progress_printer() {
   return [last = std::string()](const StepProgress& p) mutable {
-    const std::string head = fmt::format("  [{}/{}] {}", p.step, p.steps, p.what);
+    const std::string head = p.step > p.steps
+                                 ? fmt::format("  [done] {}", p.what)
+                                 : fmt::format("  [{}/{}] {}", p.step, p.steps, p.what);
     if (p.total == 0) {
       std::cerr << head << "\n";
       last.clear();
@@ -317,7 +319,10 @@ void add_line_commands(tool::CommandLine& cli) {
                                                    made->key.uri(), made->public_key.key_id());
                           return {};
                         });
-    hsm::add_token_options(*cmd, *o, "--card", "pkcs11: URI of the person's card");
+    // The same flags as every other command that opens a person's card (--card-pin, not
+    // --pin, which elsewhere is the station token's).
+    add_card_options(*cmd, *o, "person");
+    cmd->add_option("--module", o->module, "PKCS#11 module path (overrides the card profile)");
   }
   auto* op = cli.app().add_subcommand("operator", "The people who may work at this station");
   op->require_subcommand(1);
