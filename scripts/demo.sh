@@ -128,7 +128,7 @@ step "7. Station-1 takes the release in and programs units on simulated devices"
 "$station" intake "$out/release/sensor-c6-1.0.0.promoted.bundle" --state "$state"
 line=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$state")
 for who in sam olga; do
-  "$station" card init --card "pkcs11:token=person-$who" --pin env:DEMO_PIN > /dev/null
+  "$station" card init --card "pkcs11:token=person-$who" --card-pin env:DEMO_PIN > /dev/null
 done
 "$station" operator add "${line[@]}" --name sam --role supervisor \
   --card "pkcs11:token=person-sam" --card-pin env:DEMO_PIN
