@@ -175,7 +175,20 @@ Result<IntakeResult> intake_bundle(const fs::path& dir, const fs::path& bundle_f
   if (!staged) return std::unexpected(staged.error());
   if (auto ok = copy_into(bundle_file, *staged); !ok) return std::unexpected(ok.error());
   auto verified = bundle::verify_promoted_bundle(staged->temp_path(), *root, now_unix);
-  if (!verified) return std::unexpected(verified.error().context(bundle_file.string()));
+  if (!verified) {
+    // Name the operator's file, not the staging copy the verifier actually read.
+    Error error = verified.error();
+    const std::string temp = staged->temp_path().string();
+    for (auto at = error.message.find(temp); at != std::string::npos;
+         at = error.message.find(temp, at)) {
+      error.message.replace(at, temp.size(), bundle_file.string());
+      at += bundle_file.string().size();
+    }
+    if (error.message.find(bundle_file.string()) == std::string::npos) {
+      error = std::move(error).context(bundle_file.string());
+    }
+    return std::unexpected(std::move(error));
+  }
   auto file_sha256 = fileio::hash_file(staged->temp_path());
   if (!file_sha256) return std::unexpected(file_sha256.error());
 

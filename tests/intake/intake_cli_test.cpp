@@ -245,6 +245,7 @@ TEST_CASE("intake of a tampered bundle exits 1 naming the file and caches nothin
   auto r = take_in(state, w.path("tampered.bundle"));
   CHECK(r.exit_code == 1);
   CHECK(contains(r.err, "tampered.bundle"));
+  CHECK_FALSE(contains(r.err, "incoming"));  // the staging copy is never named to the operator
   CHECK(cache_files(state) == 0);
   CHECK_FALSE(fs::exists(state / "accepted.textproto"));
 }
