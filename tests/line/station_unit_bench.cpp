@@ -1,0 +1,192 @@
+// Station per-unit overhead (a benchmark, not a test: it is not registered with CTest and
+// never fails on timing). program_unit() on an InstantDevice — re-reading the cached
+// bundle, the provisioning plan, the device certificate (a device-CA token signature), the
+// attestation (a station-key token signature) and the journal append with fdatasync —
+// against one raw PKCS#11 signature (C_SignInit + C_Sign, CKM_ECDSA over a 32-byte digest,
+// station key) plus one small append + fdatasync in the journal's directory, in the same
+// run. Goal: ratio <= 1.5. N units from HALLMARK_BENCH_UNITS (default 200).
+// Run by bench/station_unit_bench.sh.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "hsm-profiles/src/objects.h"
+#include "hsm-profiles/src/token_key.h"
+#include "hsm-profiles/src/token_signer.h"
+#include "station-agent/station/provisioning_plan.h"
+#include "tests/line/instant_device.h"
+#include "tests/line/line_test_support.h"
+
+namespace hallmark::line::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kWarmUp = 10;
+
+int units_from_env() {
+  const char* env = std::getenv("HALLMARK_BENCH_UNITS");
+  const int n = env != nullptr ? std::atoi(env) : 0;
+  return n > 0 ? n : 200;
+}
+
+double us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+// Per-iteration samples, in microseconds.
+struct Samples {
+  std::vector<double> v;
+  double mean() const {
+    double sum = 0;
+    for (double x : v) sum += x;
+    return v.empty() ? 0 : sum / static_cast<double>(v.size());
+  }
+  double median() const {
+    auto s = v;
+    std::sort(s.begin(), s.end());
+    return s.empty() ? 0 : s[s.size() / 2];
+  }
+};
+
+CK_OBJECT_HANDLE private_key(const hsm::Session& session, const char* label) {
+  hsm::AttributeTemplate match;
+  match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_text(CKA_LABEL, label);
+  auto found = hsm::find_objects(session, match, 2);
+  REQUIRE(found);
+  REQUIRE(found->size() == 1);
+  return found->front();
+}
+
+// One raw signature: exactly what a token costs, no host hashing, encoding or checking.
+void raw_sign(const hsm::Session& session, CK_OBJECT_HANDLE key) {
+  std::array<CK_BYTE, 32> digest{};
+  digest[0] = 0x5a;
+  std::array<CK_BYTE, 128> signature{};
+  CK_ULONG size = signature.size();
+  CK_MECHANISM mechanism{CKM_ECDSA, nullptr, 0};
+  CK_FUNCTION_LIST* f = session.functions();
+  REQUIRE(f->C_SignInit(session.handle(), &mechanism, key) == CKR_OK);
+  REQUIRE(f->C_Sign(session.handle(), digest.data(), digest.size(), signature.data(), &size) ==
+          CKR_OK);
+}
+
+// One small record appended and made durable, like the journal's append.
+void append_and_sync(int fd) {
+  static constexpr char kRecord[] = "{\"bench\":\"a small record, about the size of a frame head\"}\n";
+  REQUIRE(::write(fd, kRecord, sizeof kRecord - 1) == static_cast<ssize_t>(sizeof kRecord - 1));
+  REQUIRE(::fdatasync(fd) == 0);
+}
+
+TEST_CASE("station per-unit overhead against one raw token signature and one fdatasync") {
+  const int n = units_from_env();
+  LineWorld lw;
+  auto line = lw.open_line();
+  lw.staff(*line);
+  const auto release = lw.release(*line);
+
+  // A second session on the station token: the same key objects the line signs with.
+  hsm::Session session = lw.w.tokens.hsm.open(kStationId);
+  const CK_OBJECT_HANDLE station_key = private_key(session, "station");
+  auto token_key = hsm::TokenKey::from_handle(session, station_key);
+  REQUIRE(token_key);
+  auto signer = hsm::TokenSigner::create(session, std::move(*token_key));
+  REQUIRE(signer);
+  const std::string sync_path = (lw.state / "bench-sync").string();
+  const int fd = ::open(sync_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  REQUIRE(fd >= 0);
+
+  InstantDevice device("BENCH-HW-0");
+  int unit = 0;
+  auto program_next = [&] {
+    ++unit;
+    device.next_unit(fmt::format("BENCH-HW-{:06}", unit));
+    const auto outcome = station::program_unit(*line, release, device,
+                                               {fmt::format("BN-{:06}", unit), station::UnitMode::kProgram, ""});
+    REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
+    REQUIRE_MESSAGE(outcome->verdict == station::UnitVerdict::kPass, outcome->detail);
+  };
+  for (int i = 0; i < kWarmUp; ++i) {
+    raw_sign(session, station_key);
+    append_and_sync(fd);
+    program_next();
+  }
+
+  Samples baseline, sign_only, sync_only, token_signer, reread, station;
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    raw_sign(session, station_key);
+    const auto t1 = Clock::now();
+    append_and_sync(fd);
+    const auto t2 = Clock::now();
+    baseline.v.push_back(us(t2 - t0));
+    sign_only.v.push_back(us(t1 - t0));
+    sync_only.v.push_back(us(t2 - t1));
+  }
+  // What the station's signing callbacks do per signature: host SHA-256, C_SignInit +
+  // C_Sign, raw-to-DER, verification of the signature under the public key.
+  const Bytes attestation_sized(1024, std::byte{0x42});
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    auto signature = signer->sign(attestation_sized);
+    token_signer.v.push_back(us(Clock::now() - t0));
+    REQUIRE(signature);
+  }
+  // The first thing program_unit() does: re-read the cached bundle, re-checking digests.
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    auto images = station::load_plan_images(release);
+    reread.v.push_back(us(Clock::now() - t0));
+    REQUIRE(images);
+  }
+  const auto device_before = device.busy();
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    program_next();
+    station.v.push_back(us(Clock::now() - t0));
+  }
+  const double device_us = us(device.busy() - device_before) / n;
+  ::close(fd);
+
+  const double base = baseline.mean();
+  const double two = 2 * sign_only.mean() + sync_only.mean();
+  const double ratio = station.mean() / base;
+  auto line_out = [](const std::string& what, double mean, double median) {
+    std::printf("%-52s %10.0f %10.0f\n", what.c_str(), mean, median);
+  };
+  std::printf("\nStation per-unit overhead (%d units after %d warm-up, instant device, "
+              "SoftHSM, journal in %s)\n",
+              n, kWarmUp, lw.state.string().c_str());
+  std::printf("%-52s %10s %10s\n", "", "mean us", "median us");
+  line_out("baseline: raw C_Sign (ECDSA P-256) + fdatasync", base, baseline.median());
+  line_out("  of which raw C_SignInit + C_Sign", sign_only.mean(), sign_only.median());
+  line_out("  of which append + fdatasync", sync_only.mean(), sync_only.median());
+  line_out("station: program_unit, whole unit", station.mean(), station.median());
+  std::printf("%-52s %10.0f\n", "  of which inside the instant device (not station)",
+              device_us);
+  std::printf("%-52s %10.0f\n", "  station without the instant device", station.mean() - device_us);
+  line_out("  for comparison: load_plan_images (bundle re-read)", reread.mean(), reread.median());
+  line_out("  for comparison: TokenSigner::sign, 1 KiB message", token_signer.mean(),
+           token_signer.median());
+  std::printf("%-52s %10.2f   (goal <= 1.50: %s)\n", "ratio station / baseline", ratio,
+              ratio <= 1.5 ? "met" : "NOT met");
+  std::printf("%-52s %10.2f\n", "ratio (station - device) / baseline",
+              (station.mean() - device_us) / base);
+  if (ratio > 1.5) {
+    std::printf("per-unit token signatures: 2 (device certificate by the device-CA key, "
+                "attestation by the station key)\n");
+    std::printf("%-52s %10.2f\n", "ratio station / (2 raw signs + 1 fdatasync)",
+                station.mean() / two);
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+}  // namespace hallmark::line::testing
