@@ -212,20 +212,13 @@ Bytes Journal::checkpoint_payload(std::int64_t time_unix) const {
 Result<v1::Envelope> Journal::make_checkpoint(std::int64_t time_unix, std::string_view key_id,
                                               const CheckpointSigner& sign) const {
   if (!sign) return fail(ErrorCode::kUsage, "journal checkpoint: no signer given");
-  const Bytes payload = checkpoint_payload(time_unix);
-  const std::string type = verifier::payload_type_of("journal-checkpoint");
-  auto signature = sign(verifier::pae(type, payload));
-  if (!signature) {
-    return std::unexpected(std::move(signature).error().context(
+  auto envelope = verifier::sign_envelope(verifier::payload_type_of("journal-checkpoint"),
+                                          checkpoint_payload(time_unix), key_id, sign);
+  if (!envelope) {
+    return std::unexpected(std::move(envelope).error().context(
         fmt::format("signing checkpoint of journal {} at record {}", path_.string(),
                     head_.sequence)));
   }
-  v1::Envelope envelope;
-  envelope.set_payload(std::string(as_chars(payload)));
-  envelope.set_payload_type(type);
-  auto* entry = envelope.add_signatures();
-  entry->set_keyid(std::string(key_id));
-  entry->set_sig(std::string(as_chars(*signature)));
   return envelope;
 }
 

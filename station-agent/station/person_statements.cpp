@@ -162,19 +162,13 @@ Result<Bytes> random_nonce() {
 Result<v1::Envelope> sign_statement(const CardSigner& card,
                                     const google::protobuf::MessageLite& message,
                                     std::string_view name, std::string_view what) {
-  const Bytes payload = verifier::deterministic_bytes(message);
-  const std::string type = verifier::payload_type_of(name);
-  auto signature = card.sign(verifier::pae(type, payload));
-  if (!signature) {
-    return std::unexpected(std::move(signature).error().context(
+  auto envelope = verifier::sign_envelope(verifier::payload_type_of(name),
+                                          verifier::deterministic_bytes(message), card.key_id,
+                                          card.sign);
+  if (!envelope) {
+    return std::unexpected(std::move(envelope).error().context(
         fmt::format("signing the {} with card key {}", what, card.key_id)));
   }
-  v1::Envelope envelope;
-  envelope.set_payload(std::string(as_chars(payload)));
-  envelope.set_payload_type(type);
-  auto* entry = envelope.add_signatures();
-  entry->set_keyid(card.key_id);
-  entry->set_sig(std::string(as_chars(*signature)));
   return envelope;
 }
 

@@ -17,13 +17,7 @@ namespace {
 
 using Step = v1::ProvisioningStep;
 
-std::string as_string(ByteView bytes) {
-  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-ByteView as_bytes(const std::string& s) {
-  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
-}
+std::string as_string(ByteView bytes) { return std::string(as_chars(bytes)); }
 
 }  // namespace
 
@@ -146,10 +140,13 @@ class PlanRunner {
     auto before = c_.device.measure({});
     if (!before) return std::unexpected(before.error().context("reading the eFuse state"));
     efuses_ = before->efuses;
+    // Resolved once: what each planned eFuse means to the driver, checked against the
+    // device's state before anything is written.
     for (const auto& setting : bundle().efuses()) {
       auto burn = resolve_efuse(c_.release, setting);
       if (!burn) return std::unexpected(burn.error());
       if (auto ok = check_burned_as_planned(efuses_, *burn); !ok) return ok;
+      burns_.emplace(setting.name(), std::move(*burn));
     }
     for (int i = 0; i < steps_; ++i) {
       const Step& step = bundle().plan(i);
@@ -252,19 +249,15 @@ class PlanRunner {
   }
 
   Result<void> burn(const std::string& name) {
-    const v1::EfuseSetting* setting = nullptr;
-    for (const auto& s : bundle().efuses()) {
-      if (s.name() == name) setting = &s;
-    }
-    if (setting == nullptr) return fail(ErrorCode::kInternal, "eFuse not in the plan");
-    auto resolved = resolve_efuse(c_.release, *setting);
-    if (!resolved) return std::unexpected(resolved.error());
-    if (already_burned(efuses_, *resolved)) return {};  // a rework: already as planned
-    if (auto ok = c_.device.burn_efuse(resolved->driver_name, resolved->value); !ok) return ok;
+    auto it = burns_.find(name);
+    if (it == burns_.end()) return fail(ErrorCode::kInternal, "eFuse not in the plan");
+    const EfuseBurn& planned = it->second;
+    if (already_burned(efuses_, planned)) return {};  // a rework: already as planned
+    if (auto ok = c_.device.burn_efuse(planned.driver_name, planned.value); !ok) return ok;
     auto state = c_.device.measure({});
     if (!state) return std::unexpected(state.error());
     efuses_ = state->efuses;
-    if (!already_burned(efuses_, *resolved)) {
+    if (!already_burned(efuses_, planned)) {
       return fail(ErrorCode::kVerificationFailed,
                   fmt::format("eFuse '{}' does not read back as burned", name));
     }
@@ -314,12 +307,10 @@ class PlanRunner {
       m->set_region("efuse key_digest");
       m->set_sha256(as_string(measured->efuses.key_digest.bytes()));
     }
-    for (const auto& setting : bundle().efuses()) {
-      auto burn = resolve_efuse(c_.release, setting);
-      if (!burn) return std::unexpected(burn.error());
-      if (!already_burned(measured->efuses, *burn)) {
+    for (const auto& [name, planned] : burns_) {
+      if (!already_burned(measured->efuses, planned)) {
         return fail(ErrorCode::kVerificationFailed,
-                    fmt::format("eFuse '{}' is not burned after the plan", setting.name()));
+                    fmt::format("eFuse '{}' is not burned after the plan", name));
       }
     }
     if (!measured->boot.boots) {
@@ -335,6 +326,7 @@ class PlanRunner {
   PlanImages& images_;
   int steps_;
   device::EfuseState efuses_;
+  std::map<std::string, EfuseBurn> burns_;  // by the bundle's eFuse name
   std::vector<const ImageToWrite*> written_;
 };
 

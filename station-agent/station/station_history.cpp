@@ -17,9 +17,7 @@ using Event = v1::Attestation;
 }  // namespace
 
 Result<v1::Attestation> verify_event(ByteView envelope_json, const verifier::PublicKey& station_key) {
-  const std::string_view json(reinterpret_cast<const char*>(envelope_json.data()),
-                              envelope_json.size());
-  auto envelope = verifier::parse_envelope_json(json);
+  auto envelope = verifier::parse_envelope_json(as_chars(envelope_json));
   if (!envelope) return std::unexpected(envelope.error());
   const verifier::PublicKey keys[] = {station_key};
   auto verified = verifier::verify_envelope(*envelope, keys, 1,

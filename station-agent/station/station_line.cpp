@@ -24,9 +24,7 @@ std::int64_t system_now() {
       .count();
 }
 
-std::string bytes_of(const verifier::Digest& d) {
-  return {reinterpret_cast<const char*>(d.bytes().data()), d.bytes().size()};
-}
+std::string bytes_of(const verifier::Digest& d) { return std::string(as_chars(d.bytes())); }
 
 Result<void> check_key(const verifier::PublicKey& on_token, const verifier::PublicKey& registered,
                        std::string_view what, std::string_view station_id,
@@ -122,20 +120,11 @@ Result<std::uint64_t> StationLine::record(v1::Attestation& event, const ClockSta
   const std::uint64_t sequence = journal_.head().sequence + 1;
   event.set_monotonic_counter(sequence);
 
-  const Bytes payload = verifier::deterministic_bytes(event);
-  const std::string type = verifier::payload_type_of("attestation");
-  auto signature = keys.sign_event(verifier::pae(type, payload));
-  if (!signature) return std::unexpected(signature.error());
-  v1::Envelope envelope;
-  envelope.set_payload_type(type);
-  envelope.set_payload(std::string(reinterpret_cast<const char*>(payload.data()), payload.size()));
-  auto* sig = envelope.add_signatures();
-  sig->set_keyid(keys.station_key.key_id());
-  sig->set_sig(std::string(reinterpret_cast<const char*>(signature->data()), signature->size()));
-  const std::string json = verifier::envelope_to_json(envelope);
-
-  auto appended = journal_.append(
-      ByteView(reinterpret_cast<const std::byte*>(json.data()), json.size()));
+  auto envelope = verifier::sign_envelope(verifier::payload_type_of("attestation"),
+                                          verifier::deterministic_bytes(event),
+                                          keys.station_key.key_id(), keys.sign_event);
+  if (!envelope) return std::unexpected(envelope.error());
+  auto appended = journal_.append(as_bytes(verifier::envelope_to_json(*envelope)));
   if (!appended) return std::unexpected(appended.error());
   if (auto applied = history_.apply(*appended, event); !applied) {
     return std::unexpected(applied.error());

@@ -24,6 +24,7 @@
 #include "station-agent/journal/journal.h"
 #include "station-agent/station/clock_state.h"
 #include "station-agent/station/station_history.h"
+#include "verifier/core/dsse.h"
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
 #include "verifier/core/sha256.h"
@@ -31,8 +32,7 @@
 
 namespace hallmark::station {
 
-// Signs DSSE PAE bytes with a key that stays in its token.
-using PaeSigner = std::function<Result<Bytes>(ByteView pae)>;
+using verifier::PaeSigner;  // signs DSSE PAE bytes with a key that stays in its token
 
 struct StationKeys {
   verifier::PublicKey station_key;

@@ -29,8 +29,7 @@ Result<v1::AcceptedBundle> pick_accepted(const std::filesystem::path& dir,
   auto digest = digest_selector(selector);
   for (const auto& accepted : ledger->accepted()) {
     if (digest) {
-      if (accepted.bundle_digest() == std::string(reinterpret_cast<const char*>(
-                                          digest->bytes().data()), digest->bytes().size())) {
+      if (accepted.bundle_digest() == as_chars(digest->bytes())) {
         best = &accepted;
       }
     } else if (accepted.sku() == selector) {
@@ -94,9 +93,7 @@ Result<void> check_serial(std::string_view serial) {
 Result<LoadedRelease> load_release(const StationLine& line, std::string_view selector) {
   auto accepted = pick_accepted(line.dir(), selector);
   if (!accepted) return std::unexpected(accepted.error());
-  auto digest = verifier::Digest::from_bytes(ByteView(
-      reinterpret_cast<const std::byte*>(accepted->bundle_digest().data()),
-      accepted->bundle_digest().size()));
+  auto digest = verifier::Digest::from_bytes(as_bytes(accepted->bundle_digest()));
   if (!digest) return std::unexpected(digest.error());
   auto cached = recheck_cached(line.dir(), *digest);
   if (!cached) return std::unexpected(cached.error());
@@ -164,10 +161,7 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
     event.set_reason(request.reason);
     for (auto sequence : known->sequences) event.add_linked_sequences(sequence);
   }
-  const std::string digest_bytes(reinterpret_cast<const char*>(
-                                     release.release.bundle_digest.bytes().data()),
-                                 verifier::Digest::kSize);
-  event.set_bundle_digest(digest_bytes);
+  event.set_bundle_digest(std::string(as_chars(release.release.bundle_digest.bytes())));
 
   PlanContext context{line, release, device, request.serial, hardware_id, observe,
                       std::move(*images)};

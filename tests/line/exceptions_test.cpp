@@ -20,24 +20,6 @@ namespace fs = std::filesystem;
 using station::UnitMode;
 using station::UnitVerdict;
 
-Result<station::UnitOutcome> try_program(station::StationLine& line,
-                                         const station::LoadedRelease& release,
-                                         const hallmark::testing::DevSim& sim,
-                                         const std::string& serial,
-                                         UnitMode mode = UnitMode::kProgram,
-                                         const std::string& reason = "") {
-  auto driver = connect(sim);
-  return station::program_unit(line, release, *driver, {serial, mode, reason});
-}
-
-station::UnitOutcome program(station::StationLine& line, const station::LoadedRelease& release,
-                             const hallmark::testing::DevSim& sim, const std::string& serial,
-                             UnitMode mode = UnitMode::kProgram, const std::string& reason = "") {
-  auto outcome = try_program(line, release, sim, serial, mode, reason);
-  REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
-  return std::move(*outcome);
-}
-
 bool says(const std::string& text, const std::string& part) {
   if (text.find(part) != std::string::npos) return true;
   MESSAGE("text was: " << text);

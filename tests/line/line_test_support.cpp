@@ -155,4 +155,21 @@ std::unique_ptr<device::DeviceDriver> connect(const hallmark::testing::DevSim& s
   return std::move(*driver);
 }
 
+Result<station::UnitOutcome> try_program(station::StationLine& line,
+                                         const station::LoadedRelease& release,
+                                         const hallmark::testing::DevSim& sim,
+                                         const std::string& serial, station::UnitMode mode,
+                                         const std::string& reason) {
+  auto driver = connect(sim);
+  return station::program_unit(line, release, *driver, {serial, mode, reason});
+}
+
+station::UnitOutcome program(station::StationLine& line, const station::LoadedRelease& release,
+                             const hallmark::testing::DevSim& sim, const std::string& serial,
+                             station::UnitMode mode, const std::string& reason) {
+  auto outcome = try_program(line, release, sim, serial, mode, reason);
+  REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
+  return std::move(*outcome);
+}
+
 }  // namespace hallmark::line::testing

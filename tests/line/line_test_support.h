@@ -59,4 +59,17 @@ class LineWorld {
 // A driver connected to `sim`.
 std::unique_ptr<device::DeviceDriver> connect(const hallmark::testing::DevSim& sim);
 
+// program_unit() on `sim` (connected for this call only: the simulator serves one
+// connection at a time); program() REQUIREs that the call itself succeeded.
+Result<station::UnitOutcome> try_program(station::StationLine& line,
+                                         const station::LoadedRelease& release,
+                                         const hallmark::testing::DevSim& sim,
+                                         const std::string& serial,
+                                         station::UnitMode mode = station::UnitMode::kProgram,
+                                         const std::string& reason = "");
+station::UnitOutcome program(station::StationLine& line, const station::LoadedRelease& release,
+                             const hallmark::testing::DevSim& sim, const std::string& serial,
+                             station::UnitMode mode = station::UnitMode::kProgram,
+                             const std::string& reason = "");
+
 }  // namespace hallmark::line::testing

@@ -10,17 +10,7 @@
 namespace hallmark::line::testing {
 namespace {
 
-using station::UnitMode;
 using station::UnitVerdict;
-
-station::UnitOutcome program(station::StationLine& line, const station::LoadedRelease& release,
-                             const hallmark::testing::DevSim& sim, const std::string& serial,
-                             UnitMode mode = UnitMode::kProgram, const std::string& reason = "") {
-  auto driver = connect(sim);
-  auto outcome = station::program_unit(line, release, *driver, {serial, mode, reason});
-  REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
-  return std::move(*outcome);
-}
 
 TEST_CASE("units are programmed bound attested and journalled before PASS") {
   LineWorld lw;

@@ -49,6 +49,20 @@ Bytes pae(std::string_view payload_type, ByteView payload) {
   return out;
 }
 
+Result<v1::Envelope> sign_envelope(std::string_view payload_type, ByteView payload,
+                                   std::string_view key_id, const PaeSigner& sign) {
+  if (!sign) return fail(ErrorCode::kUsage, "no signer given for the envelope");
+  auto signature = sign(pae(payload_type, payload));
+  if (!signature) return std::unexpected(std::move(signature).error());
+  v1::Envelope envelope;
+  envelope.set_payload(std::string(as_chars(payload)));
+  envelope.set_payload_type(std::string(payload_type));
+  auto* entry = envelope.add_signatures();
+  entry->set_keyid(std::string(key_id));
+  entry->set_sig(std::string(as_chars(*signature)));
+  return envelope;
+}
+
 Result<v1::Envelope> parse_envelope_json(std::string_view json) {
   if (json.size() > kMaxEnvelopeBytes) {
     return fail(ErrorCode::kUsage, "envelope is too large (" + std::to_string(json.size()) +

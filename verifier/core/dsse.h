@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +31,16 @@ inline constexpr std::size_t kMaxSignatures = 256;
 
 // "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in ASCII decimal.
 [[nodiscard]] Bytes pae(std::string_view payload_type, ByteView payload);
+
+// Signs DSSE PAE bytes with a key the caller holds (a token key handle, a card); returns
+// the signature in the format PublicKey::verify() checks.
+using PaeSigner = std::function<Result<Bytes>(ByteView pae)>;
+
+// A one-signature envelope: `sign` is given PAE(payload_type, payload); `key_id` is the
+// signature's hint. The signer's Error is returned unchanged; nothing is verified here.
+[[nodiscard]] Result<v1::Envelope> sign_envelope(std::string_view payload_type, ByteView payload,
+                                                 std::string_view key_id,
+                                                 const PaeSigner& sign);
 
 // DSSE JSON → Envelope. Accepts standard and URL-safe base64; ignores unknown fields.
 // Refuses (kUsage) oversized, empty or malformed input, a missing payloadType and an
