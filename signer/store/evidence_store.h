@@ -1,0 +1,168 @@
+// EvidenceStore: the signer's evidence log and traceability store (DESIGN.md §5), one
+// interface with two backends: SQLite (default; one file, WAL) and PostgreSQL (fleet-scale,
+// many factories). Both run the same SQL through a small connection layer
+// (sql_connection.h), so the same question gets the same answer from either.
+//
+// What it holds: the log entries (ProvisioningManifest bytes = the Merkle leaves, with the
+// columns queries need), the complete Merkle nodes (merkle.h), the signed checkpoints, each
+// station's head (last countersigned journal record), the releases the signer promoted,
+// and findings. It never holds key material.
+//
+// Writes happen only inside begin()..commit(); rollback() (or destroying the store without
+// commit) leaves it exactly as it was, so a countersign that fails halfway changes
+// nothing. Every error names the store ("evidence store <location>: ..."). One store object
+// per thread; several processes may share a SQLite file (WAL) or a PostgreSQL database.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "verifier/core/bytes.h"
+#include "verifier/core/error.h"
+#include "verifier/core/sha256.h"
+
+namespace hallmark::evidence {
+
+using verifier::Digest;
+
+// One log entry: the leaf and the columns it is found by.
+struct LogEntry {
+  std::uint64_t index = 0;          // position in the log, from 0
+  Digest leaf_hash;                 // merkle::leaf_hash(manifest)
+  Bytes manifest;                   // ProvisioningManifest bytes (exact)
+  std::string station_id;
+  std::uint64_t station_sequence = 0;
+  Digest record_hash;               // SHA-256 of the station's journal record
+  std::string serial;               // empty for events without a unit (login, ...)
+  std::string hardware_id;          // empty likewise
+  Bytes bundle_digest;              // empty when the event names no bundle
+  int event = 0;                    // v1::Attestation::Event
+  int result = 0;                   // v1::Attestation::Result
+  std::int64_t event_unix = 0;      // the station's time
+  std::int64_t countersigned_unix = 0;
+  bool clock_synced = false;
+  std::vector<Digest> firmware;     // image and measured digests the unit received
+  std::uint32_t finding_count = 0;
+};
+
+// A finding as stored (the v1::Finding bytes and the columns reports group by).
+struct FindingRow {
+  std::int64_t time_unix = 0;       // countersign time
+  std::int64_t event_unix = 0;      // the event's time (0 when no event)
+  std::string station_id;
+  int kind = 0;                     // v1::Finding::Kind
+  std::optional<std::uint64_t> log_index;  // the entry it travels in, if any
+  Bytes finding;                    // v1::Finding bytes
+};
+
+struct CheckpointRow {
+  std::uint64_t tree_size = 0;
+  Digest root_hash;
+  std::int64_t time_unix = 0;
+  Bytes envelope;                   // DSSE JSON of the LogCheckpoint
+};
+
+// The last journal record of a station that is in the log.
+struct StationHead {
+  std::uint64_t sequence = 0;
+  Digest record_hash;
+  std::int64_t last_event_unix = 0;
+};
+
+// A release the signer promoted (from a verified promoted bundle).
+struct ReleaseRow {
+  Digest bundle_digest;
+  std::string sku;
+  std::string version;
+  std::int64_t promoted_unix = 0;
+  std::int64_t not_before_unix = 0;  // the approvals' common validity window
+  std::int64_t not_after_unix = 0;
+};
+
+// Which entries: every set field must match (AND); none set = every entry.
+struct EntryQuery {
+  std::optional<std::string> serial;
+  std::optional<std::string> hardware_id;
+  std::optional<std::string> station_id;
+  std::optional<Digest> firmware;       // the bundle digest or any image/measured digest
+  std::optional<std::int64_t> from_unix;  // event time, inclusive
+  std::optional<std::int64_t> to_unix;    // event time, exclusive
+};
+
+// A row per (value, first log entry that had it), for clone checks.
+struct SeenWith {
+  std::string value;
+  std::uint64_t log_index = 0;
+};
+
+class EvidenceStore {
+ public:
+  virtual ~EvidenceStore() = default;
+
+  // "sqlite:/path/evidence.db" or "postgresql://..." (libpq URI) or "postgres:CONNINFO".
+  [[nodiscard]] virtual std::string location() const = 0;
+
+  // Transactions: writes are refused (kUsage) outside one.
+  [[nodiscard]] virtual Result<void> begin() = 0;
+  [[nodiscard]] virtual Result<void> commit() = 0;
+  virtual void rollback() noexcept = 0;
+
+  // --- the log ---
+  [[nodiscard]] virtual Result<std::uint64_t> tree_size() = 0;
+  [[nodiscard]] virtual Result<void> append_entry(const LogEntry& entry) = 0;  // index == tree_size
+  [[nodiscard]] virtual Result<void> put_node(unsigned level, std::uint64_t index,
+                                              const Digest& hash) = 0;
+  // kInternal naming the node when it is missing (a store that lost data).
+  [[nodiscard]] virtual Result<Digest> node(unsigned level, std::uint64_t index) = 0;
+  [[nodiscard]] virtual Result<void> add_checkpoint(const CheckpointRow& checkpoint) = 0;
+  [[nodiscard]] virtual Result<std::optional<CheckpointRow>> latest_checkpoint() = 0;
+  [[nodiscard]] virtual Result<std::optional<CheckpointRow>> checkpoint_at(std::uint64_t tree_size) = 0;
+  // Checkpoints with from_unix <= time_unix < to_unix, oldest first.
+  [[nodiscard]] virtual Result<std::vector<CheckpointRow>> checkpoints_between(
+      std::int64_t from_unix, std::int64_t to_unix) = 0;
+  // Entries first..last-1 in order, streamed (the callback may stop early by returning an error).
+  [[nodiscard]] virtual Result<void> for_each_entry(
+      std::uint64_t first, std::uint64_t last,
+      const std::function<Result<void>(const LogEntry&)>& visit) = 0;
+
+  // --- stations ---
+  [[nodiscard]] virtual Result<std::optional<StationHead>> station_head(std::string_view station_id) = 0;
+  [[nodiscard]] virtual Result<void> set_station_head(std::string_view station_id,
+                                                      const StationHead& head) = 0;
+  // The record hash and log index of a station's journal record already in the log.
+  [[nodiscard]] virtual Result<std::optional<std::pair<Digest, std::uint64_t>>> station_record(
+      std::string_view station_id, std::uint64_t sequence) = 0;
+
+  // --- clones and scraps (unit events only) ---
+  [[nodiscard]] virtual Result<std::vector<SeenWith>> hardware_ids_of_serial(std::string_view serial) = 0;
+  [[nodiscard]] virtual Result<std::vector<SeenWith>> serials_of_hardware_id(std::string_view hardware_id) = 0;
+  // The log index of the SCRAP event of this hardware id, if it was scrapped.
+  [[nodiscard]] virtual Result<std::optional<std::uint64_t>> scrap_of(std::string_view hardware_id) = 0;
+
+  // --- releases ---
+  [[nodiscard]] virtual Result<void> put_release(const ReleaseRow& release) = 0;  // idempotent
+  [[nodiscard]] virtual Result<std::optional<ReleaseRow>> release(const Digest& bundle_digest) = 0;
+
+  // --- findings ---
+  [[nodiscard]] virtual Result<void> add_finding(const FindingRow& finding) = 0;
+  // Findings with from_unix <= time_unix < to_unix, in insertion order.
+  [[nodiscard]] virtual Result<std::vector<FindingRow>> findings_between(std::int64_t from_unix,
+                                                                         std::int64_t to_unix) = 0;
+
+  // --- traceability ---
+  // Matching entries in log order (manifest bytes included), streamed.
+  [[nodiscard]] virtual Result<void> query(const EntryQuery& query,
+                                           const std::function<Result<void>(const LogEntry&)>& visit) = 0;
+};
+
+// Opens (creating the schema when absent) the store at `location`: a plain path or
+// "sqlite:PATH" for SQLite, "postgresql://..." or "postgres:CONNINFO" for PostgreSQL.
+// kIo naming the location when it cannot be opened; kUsage for an unknown scheme.
+[[nodiscard]] Result<std::unique_ptr<EvidenceStore>> open_store(std::string_view location);
+
+}  // namespace hallmark::evidence
