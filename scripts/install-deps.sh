@@ -10,6 +10,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   doctest-dev libcli11-dev libfmt-dev
   libsqlite3-dev libarchive-dev
+  postgresql libpq-dev
   # Qt 6 (qt6-base-dev) joins with the consoles issue: nothing links it yet.
 )
 

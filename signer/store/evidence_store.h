@@ -104,7 +104,8 @@ class EvidenceStore {
  public:
   virtual ~EvidenceStore() = default;
 
-  // "sqlite:/path/evidence.db" or "postgresql://..." (libpq URI) or "postgres:CONNINFO".
+  // "sqlite:/path/evidence.db" or "postgresql://..." (libpq URI) or "postgres:CONNINFO",
+  // with any password replaced by "***" (so it is safe to print).
   [[nodiscard]] virtual std::string location() const = 0;
 
   // Transactions: writes are refused (kUsage) outside one.

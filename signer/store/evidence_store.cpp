@@ -1,0 +1,596 @@
+// The evidence store, written once over the connection layer: the same SQL runs on SQLite
+// and PostgreSQL. Statements are prepared once and reused; inside a transaction the tree
+// size is read once and then counted, so an append is one entry row plus one row per
+// firmware digest, with no schema work and no allocation beyond the first.
+#include "signer/store/evidence_store.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string>
+#include <utility>
+
+#include "signer/store/sql_connection.h"
+#include "signer/store/store_location.h"
+#include "signer/store/store_schema.h"
+
+namespace hallmark::evidence {
+namespace {
+
+using sql::ResetOnExit;
+using sql::Statement;
+
+enum Op : std::size_t {
+  kTreeSize,
+  kInsertEntry,
+  kInsertFirmware,
+  kPutNode,
+  kNode,
+  kAddCheckpoint,
+  kLatestCheckpoint,
+  kCheckpointAt,
+  kCheckpointsBetween,
+  kStationHead,
+  kSetStationHead,
+  kStationRecord,
+  kHardwareIdsOfSerial,
+  kSerialsOfHardwareId,
+  kScrapOf,
+  kPutRelease,
+  kRelease,
+  kAddFinding,
+  kFindingsBetween,
+  kOpCount,
+};
+
+constexpr std::string_view kEntryColumns =
+    "e.idx, e.leaf_hash, e.manifest, e.station_id, e.station_sequence, e.record_hash, e.serial, "
+    "e.hardware_id, e.bundle_digest, e.event, e.result, e.event_unix, e.countersigned_unix, "
+    "e.clock_synced, e.firmware, e.finding_count";
+
+constexpr int kScrapEvent = 3;  // v1::Attestation::SCRAP
+
+constexpr std::array<std::string_view, kOpCount> kSql{
+    "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries",
+    "INSERT INTO entries (idx, leaf_hash, manifest, station_id, station_sequence, record_hash, "
+    "serial, hardware_id, bundle_digest, event, result, event_unix, countersigned_unix, "
+    "clock_synced, firmware, finding_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    // An entry may list the same digest twice (image and measured): indexed once.
+    "INSERT INTO entry_firmware (digest, idx) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)",
+    "SELECT hash FROM nodes WHERE level = ? AND idx = ?",
+    "INSERT INTO checkpoints (tree_size, root_hash, time_unix, envelope) VALUES (?, ?, ?, ?)",
+    "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints "
+    "ORDER BY tree_size DESC, id DESC LIMIT 1",
+    "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints WHERE tree_size = ? "
+    "ORDER BY id DESC LIMIT 1",
+    "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints "
+    "WHERE time_unix >= ? AND time_unix < ? ORDER BY time_unix, id",
+    "SELECT sequence, record_hash, last_event_unix FROM station_heads WHERE station_id = ?",
+    "INSERT INTO station_heads (station_id, sequence, record_hash, last_event_unix) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET sequence = excluded.sequence, "
+    "record_hash = excluded.record_hash, last_event_unix = excluded.last_event_unix",
+    "SELECT record_hash, idx FROM entries WHERE station_id = ? AND station_sequence = ?",
+    "SELECT hardware_id, MIN(idx) FROM entries WHERE serial = ? AND serial <> '' "
+    "AND hardware_id <> '' GROUP BY hardware_id ORDER BY 2",
+    "SELECT serial, MIN(idx) FROM entries WHERE hardware_id = ? AND hardware_id <> '' "
+    "AND serial <> '' GROUP BY serial ORDER BY 2",
+    "SELECT idx FROM entries WHERE hardware_id = ? AND event = ? ORDER BY idx LIMIT 1",
+    "INSERT INTO releases (bundle_digest, sku, version, promoted_unix, not_before_unix, "
+    "not_after_unix) VALUES (?, ?, ?, ?, ?, ?)",
+    "SELECT bundle_digest, sku, version, promoted_unix, not_before_unix, not_after_unix "
+    "FROM releases WHERE bundle_digest = ?",
+    "INSERT INTO findings (time_unix, event_unix, station_id, kind, log_index, finding) "
+    "VALUES (?, ?, ?, ?, ?, ?)",
+    "SELECT time_unix, event_unix, station_id, kind, log_index, finding FROM findings "
+    "WHERE time_unix >= ? AND time_unix < ? ORDER BY id",
+};
+
+std::int64_t i64(std::uint64_t v) noexcept { return static_cast<std::int64_t>(v); }
+std::uint64_t u64(std::int64_t v) noexcept { return static_cast<std::uint64_t>(v); }
+
+class SqlEvidenceStore final : public EvidenceStore {
+ public:
+  SqlEvidenceStore(std::unique_ptr<sql::Connection> db, std::string location)
+      : db_(std::move(db)), location_(std::move(location)) {}
+  ~SqlEvidenceStore() override { rollback(); }
+  SqlEvidenceStore(const SqlEvidenceStore&) = delete;
+  SqlEvidenceStore& operator=(const SqlEvidenceStore&) = delete;
+
+  std::string location() const override { return location_; }
+
+  Result<void> begin() override {
+    tree_size_.reset();
+    return db_->begin();
+  }
+  Result<void> commit() override {
+    tree_size_.reset();
+    return db_->commit();
+  }
+  void rollback() noexcept override {
+    tree_size_.reset();
+    db_->rollback();
+  }
+
+  Result<std::uint64_t> tree_size() override {
+    if (tree_size_) return *tree_size_;
+    auto s = statement(kTreeSize);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    const auto size = *row ? u64((*s)->column_int64(0)) : 0;
+    if (db_->in_transaction()) tree_size_ = size;  // only this transaction appends now
+    return size;
+  }
+
+  Result<void> append_entry(const LogEntry& entry) override;
+
+  Result<void> put_node(unsigned level, std::uint64_t index, const Digest& hash) override {
+    if (auto ok = writable("put_node"); !ok) return ok;
+    auto s = statement(kPutNode);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_int64(1, level);
+    (*s)->bind_int64(2, i64(index));
+    (*s)->bind_blob(3, hash.bytes());
+    return (*s)->run();
+  }
+
+  Result<Digest> node(unsigned level, std::uint64_t index) override {
+    auto s = statement(kNode);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_int64(1, level);
+    (*s)->bind_int64(2, i64(index));
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) {
+      return fail(ErrorCode::kInternal,
+                  fmt::format("{}: Merkle node (level {}, index {}) is missing: the store lost data",
+                              prefix(), level, index));
+    }
+    return digest(**s, 0, "node hash");
+  }
+
+  Result<void> add_checkpoint(const CheckpointRow& checkpoint) override {
+    if (auto ok = writable("add_checkpoint"); !ok) return ok;
+    auto s = statement(kAddCheckpoint);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_int64(1, i64(checkpoint.tree_size));
+    (*s)->bind_blob(2, checkpoint.root_hash.bytes());
+    (*s)->bind_int64(3, checkpoint.time_unix);
+    (*s)->bind_blob(4, checkpoint.envelope);
+    return (*s)->run();
+  }
+
+  Result<std::optional<CheckpointRow>> latest_checkpoint() override {
+    return one_checkpoint(kLatestCheckpoint, std::nullopt);
+  }
+  Result<std::optional<CheckpointRow>> checkpoint_at(std::uint64_t size) override {
+    return one_checkpoint(kCheckpointAt, size);
+  }
+
+  Result<std::vector<CheckpointRow>> checkpoints_between(std::int64_t from_unix,
+                                                         std::int64_t to_unix) override {
+    auto s = statement(kCheckpointsBetween);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_int64(1, from_unix);
+    (*s)->bind_int64(2, to_unix);
+    std::vector<CheckpointRow> rows;
+    for (;;) {
+      auto row = (*s)->step();
+      if (!row) return std::unexpected(std::move(row.error()));
+      if (!*row) return rows;
+      auto checkpoint = read_checkpoint(**s);
+      if (!checkpoint) return std::unexpected(std::move(checkpoint.error()));
+      rows.push_back(std::move(*checkpoint));
+    }
+  }
+
+  Result<void> for_each_entry(std::uint64_t first, std::uint64_t last,
+                              const std::function<Result<void>(const LogEntry&)>& visit) override {
+    const std::string sql = fmt::format(
+        "SELECT {} FROM entries e WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx", kEntryColumns);
+    auto s = db_->prepare(sql, sql::Rows::kStreamed);
+    if (!s) return std::unexpected(std::move(s.error()));
+    (*s)->bind_int64(1, i64(first));
+    (*s)->bind_int64(2, i64(last));
+    return stream(**s, visit);
+  }
+
+  Result<std::optional<StationHead>> station_head(std::string_view station_id) override {
+    auto s = statement(kStationHead);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_text(1, station_id);
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return std::optional<StationHead>();
+    StationHead head;
+    head.sequence = u64((*s)->column_int64(0));
+    auto hash = digest(**s, 1, "station head record hash");
+    if (!hash) return std::unexpected(std::move(hash.error()));
+    head.record_hash = *hash;
+    head.last_event_unix = (*s)->column_int64(2);
+    return head;
+  }
+
+  Result<void> set_station_head(std::string_view station_id, const StationHead& head) override {
+    if (auto ok = writable("set_station_head"); !ok) return ok;
+    auto s = statement(kSetStationHead);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_text(1, station_id);
+    (*s)->bind_int64(2, i64(head.sequence));
+    (*s)->bind_blob(3, head.record_hash.bytes());
+    (*s)->bind_int64(4, head.last_event_unix);
+    return (*s)->run();
+  }
+
+  Result<std::optional<std::pair<Digest, std::uint64_t>>> station_record(
+      std::string_view station_id, std::uint64_t sequence) override {
+    using Found = std::optional<std::pair<Digest, std::uint64_t>>;
+    auto s = statement(kStationRecord);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_text(1, station_id);
+    (*s)->bind_int64(2, i64(sequence));
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return Found();
+    auto hash = digest(**s, 0, "record hash");
+    if (!hash) return std::unexpected(std::move(hash.error()));
+    return Found(std::pair{*hash, u64((*s)->column_int64(1))});
+  }
+
+  Result<std::vector<SeenWith>> hardware_ids_of_serial(std::string_view serial) override {
+    return seen_with(kHardwareIdsOfSerial, serial);
+  }
+  Result<std::vector<SeenWith>> serials_of_hardware_id(std::string_view hardware_id) override {
+    return seen_with(kSerialsOfHardwareId, hardware_id);
+  }
+
+  Result<std::optional<std::uint64_t>> scrap_of(std::string_view hardware_id) override {
+    auto s = statement(kScrapOf);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_text(1, hardware_id);
+    (*s)->bind_int64(2, kScrapEvent);
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return std::optional<std::uint64_t>();
+    return std::optional<std::uint64_t>(u64((*s)->column_int64(0)));
+  }
+
+  Result<void> put_release(const ReleaseRow& release) override;
+  Result<std::optional<ReleaseRow>> release(const Digest& bundle_digest) override;
+
+  Result<void> add_finding(const FindingRow& finding) override {
+    if (auto ok = writable("add_finding"); !ok) return ok;
+    auto s = statement(kAddFinding);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_int64(1, finding.time_unix);
+    (*s)->bind_int64(2, finding.event_unix);
+    (*s)->bind_text(3, finding.station_id);
+    (*s)->bind_int64(4, finding.kind);
+    if (finding.log_index) {
+      (*s)->bind_int64(5, i64(*finding.log_index));
+    } else {
+      (*s)->bind_null(5);
+    }
+    (*s)->bind_blob(6, finding.finding);
+    return (*s)->run();
+  }
+
+  Result<std::vector<FindingRow>> findings_between(std::int64_t from_unix,
+                                                   std::int64_t to_unix) override;
+
+  Result<void> query(const EntryQuery& query,
+                     const std::function<Result<void>(const LogEntry&)>& visit) override;
+
+ private:
+  std::string prefix() const { return db_->display_name(); }
+
+  Result<void> writable(std::string_view what) const {
+    if (db_->in_transaction()) return {};
+    return fail(ErrorCode::kUsage,
+                fmt::format("{}: {} outside a transaction (call begin() first)", prefix(), what));
+  }
+
+  Result<Statement*> statement(Op op) {
+    auto& slot = statements_[op];
+    if (!slot) {
+      auto prepared = db_->prepare(kSql[op]);
+      if (!prepared) return std::unexpected(std::move(prepared.error()));
+      slot = std::move(*prepared);
+    }
+    return slot.get();
+  }
+
+  Result<Digest> digest(const Statement& s, int column, std::string_view what) const {
+    auto d = Digest::from_bytes(s.column_blob(column));
+    if (!d) {
+      return fail(ErrorCode::kInternal,
+                  fmt::format("{}: a stored {} is not 32 bytes (the store is damaged)", prefix(), what));
+    }
+    return *d;
+  }
+
+  Result<CheckpointRow> read_checkpoint(const Statement& s) const {
+    CheckpointRow row;
+    row.tree_size = u64(s.column_int64(0));
+    auto root = digest(s, 1, "checkpoint root hash");
+    if (!root) return std::unexpected(std::move(root.error()));
+    row.root_hash = *root;
+    row.time_unix = s.column_int64(2);
+    const auto envelope = s.column_blob(3);
+    row.envelope.assign(envelope.begin(), envelope.end());
+    return row;
+  }
+
+  Result<std::optional<CheckpointRow>> one_checkpoint(Op op, std::optional<std::uint64_t> size) {
+    auto s = statement(op);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    if (size) (*s)->bind_int64(1, i64(*size));
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return std::optional<CheckpointRow>();
+    auto checkpoint = read_checkpoint(**s);
+    if (!checkpoint) return std::unexpected(std::move(checkpoint.error()));
+    return std::optional<CheckpointRow>(std::move(*checkpoint));
+  }
+
+  Result<std::vector<SeenWith>> seen_with(Op op, std::string_view value) {
+    auto s = statement(op);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_text(1, value);
+    std::vector<SeenWith> rows;
+    for (;;) {
+      auto row = (*s)->step();
+      if (!row) return std::unexpected(std::move(row.error()));
+      if (!*row) return rows;
+      rows.push_back(SeenWith{std::string((*s)->column_text(0)), u64((*s)->column_int64(1))});
+    }
+  }
+
+  Result<void> read_entry(const Statement& s, LogEntry& e) const;
+  Result<void> stream(Statement& s, const std::function<Result<void>(const LogEntry&)>& visit);
+
+  std::unique_ptr<sql::Connection> db_;  // declared first: statements go before it
+  std::string location_;
+  std::array<std::unique_ptr<Statement>, kOpCount> statements_;
+  std::optional<std::uint64_t> tree_size_;  // inside a transaction, once read
+  Bytes packed_firmware_;                   // reused by every append
+};
+
+Result<void> SqlEvidenceStore::append_entry(const LogEntry& entry) {
+  if (auto ok = writable("append_entry"); !ok) return ok;
+  auto size = tree_size();
+  if (!size) return std::unexpected(std::move(size.error()));
+  if (entry.index != *size) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{}: append_entry of log index {} refused: the next index is {}", prefix(),
+                            entry.index, *size));
+  }
+  auto insert = statement(kInsertEntry);
+  if (!insert) return std::unexpected(std::move(insert.error()));
+  auto insert_firmware = statement(kInsertFirmware);
+  if (!insert_firmware) return std::unexpected(std::move(insert_firmware.error()));
+
+  packed_firmware_.clear();
+  for (const auto& d : entry.firmware) {
+    packed_firmware_.insert(packed_firmware_.end(), d.bytes().begin(), d.bytes().end());
+  }
+  const auto index = i64(entry.index);
+  {
+    Statement& s = **insert;
+    ResetOnExit reset(s);
+    s.bind_int64(1, index);
+    s.bind_blob(2, entry.leaf_hash.bytes());
+    s.bind_blob(3, entry.manifest);
+    s.bind_text(4, entry.station_id);
+    s.bind_int64(5, i64(entry.station_sequence));
+    s.bind_blob(6, entry.record_hash.bytes());
+    s.bind_text(7, entry.serial);
+    s.bind_text(8, entry.hardware_id);
+    s.bind_blob(9, entry.bundle_digest);
+    s.bind_int64(10, entry.event);
+    s.bind_int64(11, entry.result);
+    s.bind_int64(12, entry.event_unix);
+    s.bind_int64(13, entry.countersigned_unix);
+    s.bind_int64(14, entry.clock_synced ? 1 : 0);
+    s.bind_blob(15, packed_firmware_);
+    s.bind_int64(16, entry.finding_count);
+    if (auto ok = s.run(); !ok) {
+      tree_size_.reset();
+      return ok;
+    }
+  }
+  for (const auto& d : entry.firmware) {
+    Statement& s = **insert_firmware;
+    ResetOnExit reset(s);
+    s.bind_blob(1, d.bytes());
+    s.bind_int64(2, index);
+    if (auto ok = s.run(); !ok) {
+      tree_size_.reset();
+      return ok;
+    }
+  }
+  tree_size_ = *size + 1;
+  return {};
+}
+
+Result<void> SqlEvidenceStore::put_release(const ReleaseRow& release_row) {
+  if (auto ok = writable("put_release"); !ok) return ok;
+  auto existing = release(release_row.bundle_digest);
+  if (!existing) return std::unexpected(std::move(existing.error()));
+  if (*existing) {
+    const auto& e = **existing;
+    if (e.sku == release_row.sku && e.version == release_row.version &&
+        e.promoted_unix == release_row.promoted_unix &&
+        e.not_before_unix == release_row.not_before_unix &&
+        e.not_after_unix == release_row.not_after_unix) {
+      return {};
+    }
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("{}: release {} is already stored with different contents ({} {}); "
+                            "a promoted bundle's record never changes",
+                            prefix(), release_row.bundle_digest.hex(), e.sku, e.version));
+  }
+  auto s = statement(kPutRelease);
+  if (!s) return std::unexpected(std::move(s.error()));
+  ResetOnExit reset(**s);
+  (*s)->bind_blob(1, release_row.bundle_digest.bytes());
+  (*s)->bind_text(2, release_row.sku);
+  (*s)->bind_text(3, release_row.version);
+  (*s)->bind_int64(4, release_row.promoted_unix);
+  (*s)->bind_int64(5, release_row.not_before_unix);
+  (*s)->bind_int64(6, release_row.not_after_unix);
+  return (*s)->run();
+}
+
+Result<std::optional<ReleaseRow>> SqlEvidenceStore::release(const Digest& bundle_digest) {
+  auto s = statement(kRelease);
+  if (!s) return std::unexpected(std::move(s.error()));
+  ResetOnExit reset(**s);
+  (*s)->bind_blob(1, bundle_digest.bytes());
+  auto row = (*s)->step();
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<ReleaseRow>();
+  ReleaseRow r;
+  r.bundle_digest = bundle_digest;
+  r.sku = (*s)->column_text(1);
+  r.version = (*s)->column_text(2);
+  r.promoted_unix = (*s)->column_int64(3);
+  r.not_before_unix = (*s)->column_int64(4);
+  r.not_after_unix = (*s)->column_int64(5);
+  return std::optional<ReleaseRow>(std::move(r));
+}
+
+Result<std::vector<FindingRow>> SqlEvidenceStore::findings_between(std::int64_t from_unix,
+                                                                   std::int64_t to_unix) {
+  auto s = statement(kFindingsBetween);
+  if (!s) return std::unexpected(std::move(s.error()));
+  ResetOnExit reset(**s);
+  (*s)->bind_int64(1, from_unix);
+  (*s)->bind_int64(2, to_unix);
+  std::vector<FindingRow> rows;
+  for (;;) {
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return rows;
+    FindingRow f;
+    f.time_unix = (*s)->column_int64(0);
+    f.event_unix = (*s)->column_int64(1);
+    f.station_id = (*s)->column_text(2);
+    f.kind = static_cast<int>((*s)->column_int64(3));
+    if (!(*s)->is_null(4)) f.log_index = u64((*s)->column_int64(4));
+    const auto bytes = (*s)->column_blob(5);
+    f.finding.assign(bytes.begin(), bytes.end());
+    rows.push_back(std::move(f));
+  }
+}
+
+Result<void> SqlEvidenceStore::query(const EntryQuery& q,
+                                     const std::function<Result<void>(const LogEntry&)>& visit) {
+  std::string sql = fmt::format("SELECT {} FROM entries e WHERE 1 = 1", kEntryColumns);
+  if (q.serial) sql += " AND e.serial = ?";
+  if (q.hardware_id) sql += " AND e.hardware_id = ?";
+  if (q.station_id) sql += " AND e.station_id = ?";
+  if (q.firmware) {
+    sql += " AND e.idx IN (SELECT b.idx FROM entries b WHERE b.bundle_digest = ? "
+           "UNION SELECT f.idx FROM entry_firmware f WHERE f.digest = ?)";
+  }
+  if (q.from_unix) sql += " AND e.event_unix >= ?";
+  if (q.to_unix) sql += " AND e.event_unix < ?";
+  sql += " ORDER BY e.idx";
+
+  auto s = db_->prepare(sql, sql::Rows::kStreamed);
+  if (!s) return std::unexpected(std::move(s.error()));
+  Statement& st = **s;
+  int param = 0;
+  if (q.serial) st.bind_text(++param, *q.serial);
+  if (q.hardware_id) st.bind_text(++param, *q.hardware_id);
+  if (q.station_id) st.bind_text(++param, *q.station_id);
+  if (q.firmware) {
+    st.bind_blob(++param, q.firmware->bytes());
+    st.bind_blob(++param, q.firmware->bytes());
+  }
+  if (q.from_unix) st.bind_int64(++param, *q.from_unix);
+  if (q.to_unix) st.bind_int64(++param, *q.to_unix);
+  return stream(st, visit);
+}
+
+Result<void> SqlEvidenceStore::read_entry(const Statement& s, LogEntry& e) const {
+  e.index = u64(s.column_int64(0));
+  auto leaf = digest(s, 1, "leaf hash");
+  if (!leaf) return std::unexpected(std::move(leaf.error()));
+  e.leaf_hash = *leaf;
+  const auto manifest = s.column_blob(2);
+  e.manifest.assign(manifest.begin(), manifest.end());
+  e.station_id = s.column_text(3);
+  e.station_sequence = u64(s.column_int64(4));
+  auto record = digest(s, 5, "record hash");
+  if (!record) return std::unexpected(std::move(record.error()));
+  e.record_hash = *record;
+  e.serial = s.column_text(6);
+  e.hardware_id = s.column_text(7);
+  const auto bundle = s.column_blob(8);
+  e.bundle_digest.assign(bundle.begin(), bundle.end());
+  e.event = static_cast<int>(s.column_int64(9));
+  e.result = static_cast<int>(s.column_int64(10));
+  e.event_unix = s.column_int64(11);
+  e.countersigned_unix = s.column_int64(12);
+  e.clock_synced = s.column_int64(13) != 0;
+  const auto firmware = s.column_blob(14);
+  if (firmware.size() % Digest::kSize != 0) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("{}: entry {} has a damaged firmware list", prefix(), e.index));
+  }
+  e.firmware.clear();
+  for (std::size_t at = 0; at < firmware.size(); at += Digest::kSize) {
+    Digest::Array bytes{};
+    std::copy_n(firmware.begin() + static_cast<std::ptrdiff_t>(at), Digest::kSize, bytes.begin());
+    e.firmware.emplace_back(bytes);
+  }
+  e.finding_count = static_cast<std::uint32_t>(s.column_int64(15));
+  return {};
+}
+
+Result<void> SqlEvidenceStore::stream(Statement& s,
+                                      const std::function<Result<void>(const LogEntry&)>& visit) {
+  ResetOnExit reset(s);
+  LogEntry entry;  // reused: its buffers keep their capacity from row to row
+  for (;;) {
+    auto row = s.step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return {};
+    if (auto ok = read_entry(s, entry); !ok) return ok;
+    if (auto ok = visit(entry); !ok) return ok;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EvidenceStore>> open_store(std::string_view location) {
+  auto target = parse_location(location);
+  if (!target) return std::unexpected(std::move(target.error()));
+  if (target->kind == Target::kSqlite && target->connect.empty()) {
+    return fail(ErrorCode::kUsage, "evidence store sqlite:: empty file path");
+  }
+  const std::string name = "evidence store " + target->display;
+  auto db = target->kind == Target::kSqlite ? sql::open_sqlite(target->connect, name)
+                                            : sql::open_postgres(target->connect, name);
+  if (!db) return std::unexpected(std::move(db.error()));
+  if (auto ok = ensure_schema(**db); !ok) return std::unexpected(std::move(ok.error()));
+  return std::unique_ptr<EvidenceStore>(
+      std::make_unique<SqlEvidenceStore>(std::move(*db), std::move(target->display)));
+}
+
+}  // namespace hallmark::evidence

@@ -1,0 +1,371 @@
+// PostgreSQL side of the connection layer (libpq): server-side prepared statements, text
+// and blobs sent and results received in binary form (bytea without hex escaping),
+// streamed results through a cursor so a large query never sits in client memory and
+// other statements can run between its rows.
+#include <libpq-fe.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "signer/store/sql_connection.h"
+
+namespace hallmark::evidence::sql {
+namespace {
+
+// One writer at a time, like SQLite's BEGIN IMMEDIATE ("HALLMARK" in ASCII, truncated).
+constexpr const char* kBeginSql = "BEGIN; SELECT pg_advisory_xact_lock(5206645744470082891)";
+constexpr int kFetchRows = 256;
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+// libpq's message on one line (it ends in a newline and indents hints on the next).
+std::string trimmed(const char* text) {
+  std::string s;
+  for (const char* p = text != nullptr ? text : ""; *p != '\0'; ++p) {
+    if (*p == '\n' || *p == '\t') {
+      if (!s.empty() && s.back() != ' ') s.push_back(' ');
+    } else {
+      s.push_back(*p);
+    }
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+// `?` -> `$n`, outside quoted literals and identifiers; returns the parameter count.
+int translate_placeholders(std::string_view sql, std::string& out) {
+  out.clear();
+  out.reserve(sql.size() + 16);
+  int count = 0;
+  char quote = 0;
+  for (char c : sql) {
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      out.push_back(c);
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      out.push_back(c);
+    } else if (c == '?') {
+      out += fmt::format("${}", ++count);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return count;
+}
+
+std::int64_t big_endian(const char* p, int size) noexcept {
+  std::uint64_t v = 0;
+  for (int i = 0; i < size; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  if (size < 8 && size > 0 && (static_cast<unsigned char>(p[0]) & 0x80U) != 0) {
+    v |= ~std::uint64_t{0} << (8 * size);  // sign-extend int2/int4
+  }
+  return static_cast<std::int64_t>(v);
+}
+
+class PostgresConnection;
+
+class PostgresStatement final : public Statement {
+ public:
+  PostgresStatement(PostgresConnection& connection, std::string name, std::string sql, int params,
+                    Rows rows)
+      : connection_(connection),
+        name_(std::move(name)),
+        sql_(std::move(sql)),
+        rows_(rows),
+        values_(static_cast<std::size_t>(params), nullptr),
+        lengths_(static_cast<std::size_t>(params), 0),
+        formats_(static_cast<std::size_t>(params), 0),
+        numbers_(static_cast<std::size_t>(params)) {}
+  ~PostgresStatement() override;
+
+  void bind_int64(int param, std::int64_t value) override {
+    if (!slot(param)) return;
+    auto& buffer = numbers_[index(param)];
+    auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size() - 1, value).ptr;
+    *end = '\0';
+    set(param, buffer.data(), 0, 0);  // text format: the server converts to the column's type
+  }
+  void bind_text(int param, std::string_view value) override {
+    if (!slot(param)) return;
+    set(param, value.empty() ? "" : value.data(), static_cast<int>(value.size()), 1);
+  }
+  void bind_blob(int param, ByteView value) override {
+    if (!slot(param)) return;
+    set(param, value.empty() ? "" : reinterpret_cast<const char*>(value.data()),
+        static_cast<int>(value.size()), 1);
+  }
+  void bind_null(int param) override {
+    if (!slot(param)) return;
+    set(param, nullptr, 0, 0);
+  }
+
+  Result<bool> step() override;
+  void reset() noexcept override;
+
+  bool is_null(int column) const override { return PQgetisnull(result_.get(), row_, column) != 0; }
+  std::int64_t column_int64(int column) const override {
+    if (is_null(column)) return 0;
+    const char* p = PQgetvalue(result_.get(), row_, column);
+    const int size = PQgetlength(result_.get(), row_, column);
+    return size <= 8 ? big_endian(p, size) : 0;
+  }
+  std::string_view column_text(int column) const override {
+    return {PQgetvalue(result_.get(), row_, column),
+            static_cast<std::size_t>(PQgetlength(result_.get(), row_, column))};
+  }
+  ByteView column_blob(int column) const override {
+    return {reinterpret_cast<const std::byte*>(PQgetvalue(result_.get(), row_, column)),
+            static_cast<std::size_t>(PQgetlength(result_.get(), row_, column))};
+  }
+
+ private:
+  static std::size_t index(int param) noexcept { return static_cast<std::size_t>(param - 1); }
+  bool slot(int param) noexcept {
+    if (param >= 1 && index(param) < values_.size()) return true;
+    bad_bind_ = true;
+    return false;
+  }
+  void set(int param, const char* value, int length, int format) noexcept {
+    values_[index(param)] = value;
+    lengths_[index(param)] = length;
+    formats_[index(param)] = format;
+  }
+  Result<bool> fetch();
+
+  PostgresConnection& connection_;
+  const std::string name_;  // the prepared statement; empty for a streamed one
+  const std::string sql_;   // translated SQL ($n)
+  const Rows rows_;
+  std::vector<const char*> values_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+  std::vector<std::array<char, 24>> numbers_;
+  bool bad_bind_ = false;
+
+  ResultPtr result_;
+  bool executed_ = false;
+  int row_ = 0;
+  int row_count_ = 0;
+  std::string cursor_;  // open cursor of a streamed statement
+  bool exhausted_ = false;
+};
+
+class PostgresConnection final : public Connection {
+ public:
+  PostgresConnection(PGconn* conn, std::string display_name) noexcept
+      : conn_(conn), display_name_(std::move(display_name)) {}
+  ~PostgresConnection() override {
+    rollback();
+    PQfinish(conn_);
+  }
+
+  Dialect dialect() const noexcept override { return Dialect::kPostgres; }
+  const std::string& display_name() const noexcept override { return display_name_; }
+
+  Result<void> exec(std::string_view sql) override {
+    const std::string text(sql);
+    ResultPtr result(PQexec(conn_, text.c_str()));
+    if (auto ok = check(result.get(), "SQL failed"); !ok) return std::unexpected(std::move(ok.error()));
+    return {};
+  }
+
+  Result<std::unique_ptr<Statement>> prepare(std::string_view sql, Rows rows) override {
+    std::string translated;
+    const int params = translate_placeholders(sql, translated);
+    std::string name;
+    if (rows == Rows::kBuffered) {
+      name = fmt::format("hallmark_{}", ++next_id_);
+      ResultPtr result(PQprepare(conn_, name.c_str(), translated.c_str(), params, nullptr));
+      if (auto ok = check(result.get(), fmt::format("cannot prepare \"{}\"", sql)); !ok) {
+        return std::unexpected(std::move(ok.error()));
+      }
+    }
+    return std::make_unique<PostgresStatement>(*this, std::move(name), std::move(translated), params,
+                                               rows);
+  }
+
+  Result<void> begin() override {
+    if (in_transaction_) return fail(ErrorCode::kUsage, display_name_ + ": a transaction is already open");
+    if (auto ok = exec(kBeginSql); !ok) {
+      PQclear(PQexec(conn_, "ROLLBACK"));
+      return ok;
+    }
+    in_transaction_ = true;
+    failed_ = false;
+    return {};
+  }
+
+  Result<void> commit() override {
+    if (!in_transaction_) return fail(ErrorCode::kUsage, display_name_ + ": commit without a transaction");
+    if (failed_) {
+      rollback();
+      return fail(ErrorCode::kUsage, display_name_ +
+                                         ": a statement of this transaction failed; the transaction "
+                                         "was rolled back and nothing was stored");
+    }
+    ResultPtr result(PQexec(conn_, "COMMIT"));
+    auto ok = check(result.get(), "COMMIT failed");
+    // A transaction the server aborted answers COMMIT with ROLLBACK.
+    if (ok && std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
+      ok = fail(ErrorCode::kIo, display_name_ + ": the server rolled the transaction back");
+    }
+    in_transaction_ = false;
+    failed_ = false;
+    if (!ok) return std::unexpected(std::move(ok.error()));
+    return {};
+  }
+
+  void rollback() noexcept override {
+    if (!in_transaction_) return;
+    PQclear(PQexec(conn_, "ROLLBACK"));
+    in_transaction_ = false;
+    failed_ = false;
+  }
+
+  bool in_transaction() const noexcept override { return in_transaction_; }
+
+  // An error for a failed result (null result = connection trouble), or success.
+  Result<void> check(const PGresult* result, std::string_view what) {
+    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return {};
+    if (in_transaction_) failed_ = true;
+    std::string state;
+    if (result != nullptr) {
+      const char* s = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+      if (s != nullptr) state = s;
+    }
+    ErrorCode code = ErrorCode::kInternal;
+    if (state.starts_with("23")) {
+      code = ErrorCode::kUsage;  // integrity constraint violation
+    } else if (PQstatus(conn_) != CONNECTION_OK || state.starts_with("08") ||
+               state.starts_with("53") || state.starts_with("57") || state.starts_with("58")) {
+      code = ErrorCode::kIo;
+    }
+    std::string why = result != nullptr ? trimmed(PQresultErrorMessage(result)) : "";
+    if (why.empty()) why = trimmed(PQerrorMessage(conn_));
+    return fail(code, fmt::format("{}: {}: {}", display_name_, what, why));
+  }
+
+  PGconn* conn() const noexcept { return conn_; }
+  std::string next_cursor() { return fmt::format("hallmark_cursor_{}", ++next_id_); }
+
+ private:
+  PGconn* conn_;
+  std::string display_name_;
+  bool in_transaction_ = false;
+  bool failed_ = false;
+  unsigned long next_id_ = 0;
+};
+
+PostgresStatement::~PostgresStatement() {
+  reset();
+  if (!name_.empty() && PQstatus(connection_.conn()) == CONNECTION_OK) {
+    PQclear(PQexec(connection_.conn(), fmt::format("DEALLOCATE {}", name_).c_str()));
+  }
+}
+
+Result<bool> PostgresStatement::step() {
+  if (bad_bind_) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("{}: a parameter out of range was bound to \"{}\"",
+                            connection_.display_name(), sql_));
+  }
+  const int params = static_cast<int>(values_.size());
+  if (!executed_) {
+    executed_ = true;
+    row_ = 0;
+    if (rows_ == Rows::kBuffered) {
+      result_.reset(PQexecPrepared(connection_.conn(), name_.c_str(), params, values_.data(),
+                                   lengths_.data(), formats_.data(), 1));
+      if (auto ok = connection_.check(result_.get(), fmt::format("\"{}\" failed", sql_)); !ok) {
+        result_.reset();
+        return std::unexpected(std::move(ok.error()));
+      }
+      row_count_ = PQresultStatus(result_.get()) == PGRES_TUPLES_OK ? PQntuples(result_.get()) : 0;
+      return row_ < row_count_;
+    }
+    // WITH HOLD: the cursor also works outside a transaction (the server keeps the rows).
+    std::string cursor = connection_.next_cursor();
+    const std::string declare =
+        fmt::format("DECLARE {} NO SCROLL CURSOR WITH HOLD FOR {}", cursor, sql_);
+    ResultPtr declared(PQexecParams(connection_.conn(), declare.c_str(), params, nullptr,
+                                    values_.data(), lengths_.data(), formats_.data(), 0));
+    if (auto ok = connection_.check(declared.get(), fmt::format("\"{}\" failed", sql_)); !ok) {
+      return std::unexpected(std::move(ok.error()));
+    }
+    cursor_ = std::move(cursor);
+    return fetch();
+  }
+  ++row_;
+  if (row_ < row_count_) return true;
+  if (rows_ == Rows::kBuffered || exhausted_) return false;
+  return fetch();
+}
+
+Result<bool> PostgresStatement::fetch() {
+  const std::string sql = fmt::format("FETCH FORWARD {} FROM {}", kFetchRows, cursor_);
+  result_.reset(PQexecParams(connection_.conn(), sql.c_str(), 0, nullptr, nullptr, nullptr,
+                             nullptr, 1));
+  if (auto ok = connection_.check(result_.get(), fmt::format("\"{}\" failed", sql_)); !ok) {
+    result_.reset();
+    return std::unexpected(std::move(ok.error()));
+  }
+  row_ = 0;
+  row_count_ = PQntuples(result_.get());
+  exhausted_ = row_count_ < kFetchRows;
+  return row_count_ > 0;
+}
+
+void PostgresStatement::reset() noexcept {
+  result_.reset();
+  if (!cursor_.empty()) {
+    PQclear(PQexec(connection_.conn(), fmt::format("CLOSE {}", cursor_).c_str()));
+    cursor_.clear();
+  }
+  executed_ = false;
+  exhausted_ = false;
+  row_ = 0;
+  row_count_ = 0;
+  bad_bind_ = false;
+  for (std::size_t i = 0; i < values_.size(); ++i) {
+    values_[i] = nullptr;
+    lengths_[i] = 0;
+    formats_[i] = 0;
+  }
+}
+
+void ignore_notice(void*, const char*) {}
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> open_postgres(const std::string& conninfo, std::string display_name) {
+  // connect_timeout first, so a value in the caller's conninfo (expanded after it) wins.
+  const std::array<const char*, 3> keywords{"connect_timeout", "dbname", nullptr};
+  const std::array<const char*, 3> values{"10", conninfo.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 1);
+  if (conn == nullptr) {
+    return fail(ErrorCode::kIo, fmt::format("{}: cannot connect: out of memory", display_name));
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string why = trimmed(PQerrorMessage(conn));
+    PQfinish(conn);
+    return fail(ErrorCode::kIo, fmt::format("{}: cannot connect: {}", display_name, why));
+  }
+  PQsetNoticeProcessor(conn, ignore_notice, nullptr);
+  auto connection = std::make_unique<PostgresConnection>(conn, std::move(display_name));
+  if (auto ok = connection->exec("SET client_min_messages = warning"); !ok) {
+    return std::unexpected(std::move(ok.error()));
+  }
+  return std::unique_ptr<Connection>(std::move(connection));
+}
+
+}  // namespace hallmark::evidence::sql
