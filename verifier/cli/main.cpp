@@ -4,6 +4,8 @@
 #include "verifier/cli/bundle_command.h"
 #include "verifier/cli/envelope_command.h"
 #include "verifier/cli/journal_command.h"
+#include "verifier/cli/log_command.h"
+#include "verifier/cli/manifest_command.h"
 #include "verifier/cli/transcript_command.h"
 #include "verifier/cli/trust_root_command.h"
 #include "verifier/tool/command_line.h"
@@ -23,5 +25,9 @@ int main(int argc, char** argv) {
   hallmark::verifier::cli::add_bundle_command(command_line, bundle);
   hallmark::verifier::cli::JournalOptions journal;
   hallmark::verifier::cli::add_journal_command(command_line, journal);
+  hallmark::verifier::cli::ManifestOptions manifest;
+  hallmark::verifier::cli::add_manifest_command(command_line, manifest);
+  hallmark::verifier::cli::LogOptions log;
+  hallmark::verifier::cli::add_log_command(command_line, log);
   return command_line.run(argc, argv);
 }

@@ -79,9 +79,10 @@ class Frontier {
   std::vector<Digest> hashes_;
 };
 
-// A NodeSource that remembers the last node asked for at each level, so proofs of
+// A NodeSource that remembers the last two nodes asked for at each level (a proof asks at
+// one level for its path's sibling and for a node of the right edge), so proofs of
 // consecutive leaves (which share most of their path) cost about two lookups of `inner`
-// per leaf instead of log2(size). Memory: one node per level.
+// per leaf instead of log2(size). Memory: two nodes per level.
 class NodeCache {
  public:
   explicit NodeCache(NodeSource inner);

@@ -1,0 +1,101 @@
+#include "verifier/cli/manifest_command.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <string>
+
+#include "hallmark/evidence.pb.h"
+#include "verifier/core/time_format.h"
+#include "verifier/io/file_io.h"
+#include "verifier/log/manifest_file.h"
+
+namespace hallmark::verifier::cli {
+namespace {
+
+// A manifest file carries one manifest, its proof and two envelopes: a few hundred KiB at
+// most (the attestation holds a device certificate).
+constexpr std::size_t kMaxManifestFileBytes = 16u * 1024u * 1024u;
+
+Result<v1::ManifestFile> read_manifest_file(const std::filesystem::path& path) {
+  auto bytes = fileio::read_file(path, kMaxManifestFileBytes);
+  if (!bytes) return std::unexpected(std::move(bytes).error());
+  v1::ManifestFile file;
+  const auto status = google::protobuf::util::JsonStringToMessage(std::string(as_chars(*bytes)),
+                                                                  &file);
+  if (!status.ok()) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("{}: not a manifest file (ManifestFile in protobuf JSON): {}",
+                            path.string(), std::string(status.message())));
+  }
+  return file;
+}
+
+void print_text(const ManifestOptions& options, const VerifiedManifest& v, std::ostream& out) {
+  const v1::ProvisioningManifest& m = v.manifest;
+  out << fmt::format("OK: {} verified\n", options.file.string());
+  out << fmt::format("serial        {}\n", m.serial());
+  out << fmt::format("hardware id   {}\n", m.hardware_id());
+  out << fmt::format("station       {}\n", v.station_id);
+  out << fmt::format("event         {} / {}\n", v1::Attestation::Event_Name(m.event()),
+                     v1::Attestation::Result_Name(m.result()));
+  out << fmt::format("event time    {}\n", format_utc(m.event_unix()));
+  out << fmt::format("bundle        {}\n", to_hex(as_bytes(m.bundle_digest())));
+  out << fmt::format("log index     {} of tree size {}\n", v.leaf_index, v.checkpoint.tree_size());
+  out << fmt::format("checkpoint    {} ({})\n", format_utc(v.checkpoint.time_unix()),
+                     to_hex(as_bytes(v.checkpoint.root_hash())));
+  out << fmt::format("findings      {}\n", m.findings_size());
+}
+
+}  // namespace
+
+void add_trust_root_flags(CLI::App& sub, TrustRootInputs& inputs, std::optional<int64_t>& at) {
+  sub.add_option("--trust-root", inputs.chain, "pinned trust root envelopes, anchor first")
+      ->required()
+      ->type_name("TRUST_ROOT.json");
+  sub.add_option("--pin-digest", inputs.pin_digest,
+                 "hex SHA-256 of the anchor's payload, obtained out of band");
+  sub.add_option("--revocation", inputs.revocations,
+                 "revocation envelope to apply; repeat for more")
+      ->type_name("FILE");
+  sub.add_option_function<int64_t>(
+         "--at", [&at](const int64_t& t) { at = t; },
+         "check the trust root's validity at this UNIX time instead of now")
+      ->type_name("UNIX_TIME");
+}
+
+CLI::App* add_manifest_command(tool::CommandLine& command_line, ManifestOptions& options) {
+  CLI::App* sub = command_line.add(
+      command_line.app(), "manifest",
+      "Verify a per-serial provisioning manifest: evidence checkpoint, inclusion in the log, "
+      "station registration and the station's attestation",
+      [&command_line, &options] {
+        options.json = command_line.json();
+        return run_manifest(options, std::cout);
+      });
+  sub->add_option("file", options.file, "manifest file (ManifestFile, protobuf JSON)")
+      ->required()
+      ->type_name("FILE.manifest.json");
+  add_trust_root_flags(*sub, options.trust_root, options.at);
+  return sub;
+}
+
+Result<void> run_manifest(const ManifestOptions& options, std::ostream& out) {
+  auto root = load_trust_root(options.trust_root, options.at.value_or(unix_now()));
+  if (!root) return std::unexpected(std::move(root).error());
+  auto file = read_manifest_file(options.file);
+  if (!file) return std::unexpected(std::move(file).error());
+  auto verified = verify_manifest_file(*file, *root);
+  if (!verified) return std::unexpected(std::move(verified).error().context(options.file.string()));
+  if (options.json) {
+    const std::string json = tool::to_json(verified->manifest);
+    out << json << (json.ends_with('\n') ? "" : "\n");
+  } else {
+    print_text(options, *verified, out);
+  }
+  return {};
+}
+
+}  // namespace hallmark::verifier::cli

@@ -1,0 +1,36 @@
+// Offline verification of one per-serial provisioning manifest as handed to QA, an EMS or
+// an auditor (v1::ManifestFile), with the trust root alone.
+//
+// verify_manifest_file() accepts a manifest only when, in this order: the log checkpoint is
+// signed by the EVIDENCE role; the inclusion proof shows leaf_hash(manifest bytes) at its
+// index in exactly the checkpoint's tree; the station registration verifies under the trust
+// root at the checkpoint's time; the manifest parses; its attestation is signed by that
+// station's key and names the same station, serial, hardware id, bundle, event, result and
+// time as the manifest. Every refusal is kVerificationFailed and says what failed. Pure:
+// no I/O, no clock; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "hallmark/evidence.pb.h"
+#include "hallmark/station.pb.h"
+#include "verifier/core/error.h"
+#include "verifier/core/sha256.h"
+#include "verifier/trust/trusted_root.h"
+
+namespace hallmark::verifier {
+
+struct VerifiedManifest {
+  v1::ProvisioningManifest manifest;
+  v1::Attestation attestation;
+  v1::LogCheckpoint checkpoint;
+  std::string station_id;
+  std::uint64_t leaf_index = 0;
+  Digest leaf_hash;
+};
+
+[[nodiscard]] Result<VerifiedManifest> verify_manifest_file(const v1::ManifestFile& file,
+                                                            const TrustedRoot& root);
+
+}  // namespace hallmark::verifier
