@@ -35,7 +35,6 @@ using BasicConstraintsPtr =
     std::unique_ptr<BASIC_CONSTRAINTS, Deleter<BASIC_CONSTRAINTS_free>>;
 using AuthorityKeyIdPtr = std::unique_ptr<AUTHORITY_KEYID, Deleter<AUTHORITY_KEYID_free>>;
 using AlgorithmPtr = std::unique_ptr<X509_ALGOR, Deleter<X509_ALGOR_free>>;
-using X509PubkeyPtr = std::unique_ptr<X509_PUBKEY, Deleter<X509_PUBKEY_free>>;
 
 constexpr std::size_t kSerialBytes = 16;
 constexpr std::size_t kMaxNameChars = 64;  // RFC 5280 ub-common-name, ub-organization-name
@@ -72,34 +71,103 @@ Result<ByteView> signature_algorithm(v1::KeyAlgorithm algorithm) {
                                      " cannot sign certificates");
 }
 
-Result<ossl::PkeyPtr> to_pkey(const verifier::PublicKey& key) {
+// A DER length at `p` (short or long form, at most 4 length bytes); advances `p`.
+bool read_der_length(const unsigned char*& p, const unsigned char* end, std::size_t& length) {
+  if (p == end) return false;
+  const unsigned char first = *p++;
+  if (first < 0x80) {
+    length = first;
+    return true;
+  }
+  const std::size_t count = first & 0x7f;
+  if (count == 0 || count > 4 || static_cast<std::size_t>(end - p) < count) return false;
+  length = 0;
+  for (std::size_t i = 0; i < count; ++i) length = (length << 8) | *p++;
+  return true;
+}
+
+// The two halves of a SubjectPublicKeyInfo, split without decoding the key: OpenSSL 3's
+// d2i_PUBKEY / d2i_X509_PUBKEY run the provider decoders (~0.1 ms a key), and the key was
+// already decoded and checked when the verifier::PublicKey was made from these bytes.
+struct SpkiParts {
+  AlgorithmPtr algorithm;
+  ByteView key_bits;  // the subjectPublicKey BIT STRING's value, without the unused-bits byte
+};
+
+Result<SpkiParts> split_spki(const verifier::PublicKey& key) {
   const ByteView der = key.spki_der();
   const unsigned char* p = uchars(der);
-  ossl::PkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-  if (!pkey) return ossl::fail(ErrorCode::kInternal, "cannot decode public key " + key.key_id());
-  return pkey;
+  const unsigned char* const end = p + der.size();
+  std::size_t length = 0;
+  const auto bad = [&] {
+    return fail(ErrorCode::kInternal, "cannot split public key " + key.key_id());
+  };
+  if (p == end || *p++ != 0x30 || !read_der_length(p, end, length) ||
+      length != static_cast<std::size_t>(end - p)) {
+    return bad();
+  }
+  AlgorithmPtr algorithm(d2i_X509_ALGOR(nullptr, &p, static_cast<long>(end - p)));
+  if (!algorithm || p == end || *p++ != 0x03 || !read_der_length(p, end, length) ||
+      length < 2 || length != static_cast<std::size_t>(end - p) || *p != 0) {
+    return bad();
+  }
+  ++p;  // no unused bits
+  return SpkiParts{std::move(algorithm),
+                   ByteView(reinterpret_cast<const std::byte*>(p), length - 1)};
 }
 
 // RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value.
-Result<OctetStringPtr> key_identifier(const verifier::PublicKey& key) {
-  const ByteView der = key.spki_der();
-  const unsigned char* p = uchars(der);
-  X509PubkeyPtr spki(d2i_X509_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-  const unsigned char* bits = nullptr;
-  int bits_len = 0;
-  if (!spki || X509_PUBKEY_get0_param(nullptr, &bits, &bits_len, nullptr, spki.get()) != 1) {
-    return ossl::fail(ErrorCode::kInternal, "cannot read public key " + key.key_id());
-  }
+Result<Bytes> key_identifier(ByteView key_bits) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int md_len = 0;
-  OctetStringPtr id(ASN1_OCTET_STRING_new());
-  if (!id ||
-      EVP_Digest(bits, static_cast<std::size_t>(bits_len), md.data(), &md_len, EVP_sha1(),
-                 nullptr) != 1 ||
-      ASN1_OCTET_STRING_set(id.get(), md.data(), static_cast<int>(md_len)) != 1) {
+  if (EVP_Digest(key_bits.data(), key_bits.size(), md.data(), &md_len, EVP_sha1(), nullptr) !=
+      1) {
     return ossl::fail(ErrorCode::kInternal, "cannot compute the key identifier");
   }
-  return id;
+  const auto* first = reinterpret_cast<const std::byte*>(md.data());
+  return Bytes(first, first + md_len);
+}
+
+Result<OctetStringPtr> octet_string(ByteView bytes) {
+  OctetStringPtr out(ASN1_OCTET_STRING_new());
+  if (!out || ASN1_OCTET_STRING_set(out.get(), uchars(bytes), static_cast<int>(bytes.size())) != 1) {
+    return ossl::fail(ErrorCode::kInternal, "cannot encode the key identifier");
+  }
+  return out;
+}
+
+// The certificate's subjectPublicKeyInfo, copied field by field from `parts`.
+Result<void> set_public_key(X509* cert, const SpkiParts& parts) {
+  const ASN1_OBJECT* oid = nullptr;
+  int parameter_type = V_ASN1_UNDEF;
+  const void* parameter = nullptr;
+  X509_ALGOR_get0(&oid, &parameter_type, &parameter, parts.algorithm.get());
+  ASN1_OBJECT* oid_copy = OBJ_dup(oid);
+  void* parameter_copy = nullptr;
+  if (parameter_type == V_ASN1_OBJECT) {
+    parameter_copy = OBJ_dup(static_cast<const ASN1_OBJECT*>(parameter));
+  } else if (parameter_type != V_ASN1_UNDEF && parameter_type != V_ASN1_NULL) {
+    parameter_copy = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(parameter));
+  }
+  auto* bits = static_cast<unsigned char*>(
+      OPENSSL_memdup(parts.key_bits.data(), parts.key_bits.size()));
+  const bool copied = oid_copy != nullptr && bits != nullptr &&
+                      (parameter_copy != nullptr || parameter_type == V_ASN1_UNDEF ||
+                       parameter_type == V_ASN1_NULL);
+  // X509_PUBKEY_set0_param takes ownership of all three only when it succeeds.
+  if (!copied || X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), oid_copy, parameter_type,
+                                        parameter_copy, bits,
+                                        static_cast<int>(parts.key_bits.size())) != 1) {
+    ASN1_OBJECT_free(oid_copy);
+    if (parameter_type == V_ASN1_OBJECT) {
+      ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(parameter_copy));
+    } else {
+      ASN1_STRING_free(static_cast<ASN1_STRING*>(parameter_copy));
+    }
+    OPENSSL_free(bits);
+    return ossl::fail(ErrorCode::kInternal, "cannot set the certificate's public key");
+  }
+  return {};
 }
 
 Result<NamePtr> make_name(std::string_view cn, std::string_view organisation) {
@@ -170,8 +238,8 @@ Result<void> set_serial(X509* cert) {
   return {};
 }
 
-Result<void> add_extensions(X509* cert, const CertificateSpec& spec,
-                            const verifier::PublicKey& issuer_key) {
+Result<void> add_extensions(X509* cert, const CertificateSpec& spec, ByteView subject_key_id,
+                            ByteView authority_key_id) {
   BasicConstraintsPtr constraints(BASIC_CONSTRAINTS_new());
   BitStringPtr usage(ASN1_BIT_STRING_new());
   AuthorityKeyIdPtr authority(AUTHORITY_KEYID_new());
@@ -189,9 +257,9 @@ Result<void> add_extensions(X509* cert, const CertificateSpec& spec,
   const bool bits_ok = spec.is_ca ? ASN1_BIT_STRING_set_bit(usage.get(), 5, 1) == 1 &&  // keyCertSign
                                         ASN1_BIT_STRING_set_bit(usage.get(), 6, 1) == 1   // cRLSign
                                   : ASN1_BIT_STRING_set_bit(usage.get(), 0, 1) == 1;  // digitalSig.
-  auto subject_id = key_identifier(spec.subject_key);
+  auto subject_id = octet_string(subject_key_id);
   if (!subject_id) return std::unexpected(subject_id.error());
-  auto issuer_id = key_identifier(issuer_key);
+  auto issuer_id = octet_string(authority_key_id);
   if (!issuer_id) return std::unexpected(issuer_id.error());
   authority->keyid = issuer_id->release();
 
@@ -261,19 +329,13 @@ Result<Bytes> encode_tbs(X509* cert) {
   return Bytes(first, first + len);
 }
 
-// Parses what we are about to return and checks it as any relying party would.
-Result<void> check_issued(const Bytes& der, EVP_PKEY* issuer, const CertificateSpec& spec,
-                          const verifier::PublicKey& issuer_key) {
+// Parses what we are about to return as any relying party would (the signature was
+// verified before the certificate was assembled around it).
+Result<void> check_parses(const Bytes& der) {
   const unsigned char* p = uchars(der);
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert || p != uchars(der) + der.size()) {
     return ossl::fail(ErrorCode::kInternal, "the assembled certificate does not parse");
-  }
-  if (X509_verify(cert.get(), issuer) != 1) {
-    return ossl::fail(ErrorCode::kVerificationFailed,
-                      fmt::format("certificate for '{}' does not verify under issuer key {}: "
-                                  "the signing callback did not sign with that key",
-                                  spec.subject_cn, issuer_key.key_id()));
   }
   if ((X509_get_extension_flags(cert.get()) & EXFLAG_INVALID) != 0) {
     return ossl::fail(ErrorCode::kInternal, "OpenSSL finds the issued certificate invalid");
@@ -283,17 +345,25 @@ Result<void> check_issued(const Bytes& der, EVP_PKEY* issuer, const CertificateS
 
 }  // namespace
 
-Result<Bytes> issue_certificate(const CertificateSpec& spec,
-                                const verifier::PublicKey& issuer_key,
-                                const SignFunction& sign) {
+Result<CertificateIssuer> CertificateIssuer::create(verifier::PublicKey issuer_key,
+                                                    SignFunction sign) {
   if (!sign) return fail(ErrorCode::kUsage, "no signing function given");
-  if (auto ok = check_spec(spec, issuer_key); !ok) return std::unexpected(ok.error());
   auto algorithm = signature_algorithm(issuer_key.algorithm());
   if (!algorithm) return std::unexpected(algorithm.error());
-  auto subject_pkey = to_pkey(spec.subject_key);
-  if (!subject_pkey) return std::unexpected(subject_pkey.error());
-  auto issuer_pkey = to_pkey(issuer_key);
-  if (!issuer_pkey) return std::unexpected(issuer_pkey.error());
+  auto parts = split_spki(issuer_key);
+  if (!parts) return std::unexpected(parts.error());
+  auto authority = key_identifier(parts->key_bits);
+  if (!authority) return std::unexpected(authority.error());
+  return CertificateIssuer(std::move(issuer_key), std::move(sign), *algorithm,
+                           std::move(*authority));
+}
+
+Result<Bytes> CertificateIssuer::issue(const CertificateSpec& spec) const {
+  if (auto ok = check_spec(spec, key_); !ok) return std::unexpected(ok.error());
+  auto subject_key = split_spki(spec.subject_key);
+  if (!subject_key) return std::unexpected(subject_key.error());
+  auto subject_key_id = key_identifier(subject_key->key_bits);
+  if (!subject_key_id) return std::unexpected(subject_key_id.error());
   auto subject = make_name(spec.subject_cn, spec.organisation);
   if (!subject) return std::unexpected(subject.error());
   auto issuer = make_name(spec.issuer_cn, issuer_organisation(spec));
@@ -302,10 +372,10 @@ Result<Bytes> issue_certificate(const CertificateSpec& spec,
   X509Ptr cert(X509_new());
   if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
       X509_set_subject_name(cert.get(), subject->get()) != 1 ||
-      X509_set_issuer_name(cert.get(), issuer->get()) != 1 ||
-      X509_set_pubkey(cert.get(), subject_pkey->get()) != 1) {
+      X509_set_issuer_name(cert.get(), issuer->get()) != 1) {
     return ossl::fail(ErrorCode::kInternal, "cannot build the certificate");
   }
+  if (auto ok = set_public_key(cert.get(), *subject_key); !ok) return std::unexpected(ok.error());
   if (ASN1_TIME_set(X509_getm_notBefore(cert.get()),
                     static_cast<std::time_t>(spec.not_before_unix)) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()),
@@ -313,25 +383,52 @@ Result<Bytes> issue_certificate(const CertificateSpec& spec,
     return ossl::fail(ErrorCode::kUsage, "validity period cannot be encoded");
   }
   if (auto ok = set_serial(cert.get()); !ok) return std::unexpected(ok.error());
-  if (auto ok = add_extensions(cert.get(), spec, issuer_key); !ok) {
+  if (auto ok = add_extensions(cert.get(), spec, *subject_key_id, authority_key_id_); !ok) {
     return std::unexpected(ok.error());
   }
-  if (auto ok = set_tbs_signature_algorithm(cert.get(), *algorithm); !ok) {
+  if (auto ok = set_tbs_signature_algorithm(cert.get(), algorithm_); !ok) {
     return std::unexpected(ok.error());
   }
   auto tbs = encode_tbs(cert.get());
   if (!tbs) return std::unexpected(tbs.error());
 
-  auto signature = sign(*tbs);
+  auto signature = sign_(*tbs);
   if (!signature) {
     return std::unexpected(signature.error().context("signing certificate for '" +
                                                      spec.subject_cn + "'"));
   }
-  Bytes der = assemble_certificate(*tbs, *algorithm, *signature);
-  if (auto ok = check_issued(der, issuer_pkey->get(), spec, issuer_key); !ok) {
-    return std::unexpected(ok.error());
+  // The one check per certificate: the signature over exactly these TBSCertificate bytes,
+  // under the issuer key decoded once (the Certificate below is these bytes, the same
+  // constant algorithm identifier and this signature, so X509_verify would check the same).
+  if (auto ok = key_.verify(*tbs, *signature); !ok) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("certificate for '{}' does not verify under issuer key {}: the "
+                            "signing callback did not sign with that key",
+                            spec.subject_cn, key_.key_id()));
   }
+  return assemble_certificate(*tbs, algorithm_, *signature);
+}
+
+Result<Bytes> issue_certificate(const CertificateSpec& spec,
+                                const verifier::PublicKey& issuer_key,
+                                const SignFunction& sign) {
+  auto issuer = CertificateIssuer::create(issuer_key, sign);
+  if (!issuer) return std::unexpected(issuer.error());
+  auto der = issuer->issue(spec);
+  if (!der) return der;
+  if (auto ok = check_parses(*der); !ok) return std::unexpected(ok.error());
   return der;
+}
+
+Result<Bytes> name_der(std::string_view cn, std::string_view organisation) {
+  auto name = make_name(cn, organisation);
+  if (!name) return std::unexpected(name.error());
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_NAME(name->get(), &der);
+  if (len <= 0 || der == nullptr) return ossl::fail(ErrorCode::kInternal, "cannot encode a name");
+  ossl::OpensslPtr<unsigned char> owned(der);
+  const auto* first = reinterpret_cast<const std::byte*>(der);
+  return Bytes(first, first + len);
 }
 
 CertificateSpec manufacturing_ca_spec(std::string organisation, const verifier::PublicKey& key,

@@ -5,14 +5,24 @@
 // positive 16-byte serial, subject and issuer names, validity, the subject's
 // SubjectPublicKeyInfo, critical basicConstraints and keyUsage, subject and authority key
 // identifiers), hands its exact DER to a signing callback, assembles the Certificate
-// around the returned signature, and returns it only after OpenSSL has parsed it again and
-// verified it with the issuer's public key. So a callback that signs with the wrong key,
-// in the wrong format or not at all yields an Error, never a certificate. The signature
-// algorithm follows the issuer key: ecdsa-with-SHA256 (P-256), ecdsa-with-SHA384 (P-384),
-// RSASSA-PSS with explicit SHA-256 / MGF1-SHA-256 / salt 32 (RSA-3072), Ed25519 — exactly
-// what hsm::TokenSigner::sign() produces, so token_sign_function() plugs a token key in.
+// around the returned signature, and returns it only after the signature over exactly that
+// TBSCertificate has verified under the issuer's public key. So a callback that signs with
+// the wrong key, in the wrong format or not at all yields an Error, never a certificate.
+// The signature algorithm follows the issuer key: ecdsa-with-SHA256 (P-256),
+// ecdsa-with-SHA384 (P-384), RSASSA-PSS with explicit SHA-256 / MGF1-SHA-256 / salt 32
+// (RSA-3072), Ed25519 — exactly what hsm::TokenSigner::sign() produces, so
+// token_sign_function() plugs a token key in.
 // Key identifiers are RFC 5280 method 1 (SHA-1 of the subjectPublicKey bits), as OpenSSL's
 // "subjectKeyIdentifier=hash", so certificates issued elsewhere for the same key chain.
+//
+// CertificateIssuer is the same for an issuer that signs many certificates (a station's
+// device-CA, one per unit): what depends only on the issuer (signature algorithm,
+// authority key identifier) is prepared once, no public key is decoded again (OpenSSL 3
+// decodes DER keys through its provider decoders, ~0.1 ms each), and the one check per
+// certificate is the signature verification under the issuer's already-decoded key.
+// issue_certificate() — for one-off certificates (CA certificates at a ceremony) — also
+// parses the result with OpenSSL as a relying party would and refuses anything OpenSSL
+// finds invalid.
 // Never reads private key material: it sees public keys and signatures only.
 // Thread-safety: pure functions of their arguments (plus the OpenSSL RNG for serials);
 // the callback is called once, on the calling thread.
@@ -23,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "hsm-profiles/src/token_signer.h"
 #include "verifier/core/bytes.h"
@@ -69,6 +80,36 @@ struct CertificateSpec {
 // verifier::PublicKey::verify() expects it (DER ECDSA, PSS, pure Ed25519).
 using SignFunction = std::function<Result<Bytes>(ByteView tbs)>;
 
+// Signs certificates for one issuer key; prepared once, then issue() per certificate.
+// Holds the callback (and whatever it captures) for its lifetime. Thread-safety: issue() is
+// const and keeps no state, but the callback is called on the calling thread.
+class CertificateIssuer {
+ public:
+  // kUsage when the key's algorithm cannot sign certificates or `sign` is empty.
+  [[nodiscard]] static Result<CertificateIssuer> create(verifier::PublicKey issuer_key,
+                                                        SignFunction sign);
+
+  // As issue_certificate() below, except that the result is not parsed again by OpenSSL:
+  // the certificate is assembled from the exact TBSCertificate bytes whose signature was
+  // verified under the issuer key.
+  [[nodiscard]] Result<Bytes> issue(const CertificateSpec& spec) const;
+
+  [[nodiscard]] const verifier::PublicKey& issuer_key() const noexcept { return key_; }
+
+ private:
+  CertificateIssuer(verifier::PublicKey key, SignFunction sign, ByteView algorithm,
+                    Bytes authority_key_id) noexcept
+      : key_(std::move(key)),
+        sign_(std::move(sign)),
+        algorithm_(algorithm),
+        authority_key_id_(std::move(authority_key_id)) {}
+
+  verifier::PublicKey key_;
+  SignFunction sign_;
+  ByteView algorithm_;      // DER AlgorithmIdentifier (static storage)
+  Bytes authority_key_id_;  // SHA-1 of the issuer key's subjectPublicKey bits
+};
+
 // DER Certificate. kUsage for an inconsistent spec (empty or over-long names, not_after not
 // after not_before, pathlen on a non-CA, keyCertSign on a non-CA or digitalSignature on a
 // CA); the callback's own Error unchanged; kVerificationFailed when the signature does not
@@ -76,6 +117,10 @@ using SignFunction = std::function<Result<Bytes>(ByteView tbs)>;
 [[nodiscard]] Result<Bytes> issue_certificate(const CertificateSpec& spec,
                                               const verifier::PublicKey& issuer_key,
                                               const SignFunction& sign);
+
+// The DER Name issue() writes for CN `cn` and O `organisation` (left out when empty), so an
+// issuer prepared once can check that certificates naming it will chain. kUsage as issue().
+[[nodiscard]] Result<Bytes> name_der(std::string_view cn, std::string_view organisation);
 
 // Self-signed manufacturing CA: CN "Hallmark manufacturing CA", CA:TRUE pathlen 1,
 // keyCertSign | cRLSign.

@@ -57,8 +57,11 @@ Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostr
   auto station = hsm::TokenSigner::create(session, std::move(*station_key),
                                           hsm::pin_callback(o.token, prompt));
   if (!station) return std::unexpected(station.error());
+  // Every device certificate's signature is verified by the certificate issuer
+  // (StationKeys), so the token signer does not verify it a second time.
   auto ca = hsm::TokenSigner::create(session, std::move(*ca_key),
-                                     hsm::pin_callback(o.token, prompt));
+                                     hsm::pin_callback(o.token, prompt),
+                                     hsm::SignatureCheck::kByCaller);
   if (!ca) return std::unexpected(ca.error());
   opened->keys_ = std::make_unique<OpenedLine::Keys>(
       OpenedLine::Keys{std::move(*station), std::move(*ca)});

@@ -1,12 +1,15 @@
 #include "station-agent/station/device_certificate.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <memory>
 #include <optional>
+#include <span>
 #include <utility>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -20,10 +23,16 @@ namespace {
 constexpr std::int64_t kSecondsPerDay = 24 * 60 * 60;
 constexpr std::size_t kMaxFieldChars = 64;  // RFC 5280 ub-common-name
 
-struct X509Deleter {
-  void operator()(X509* p) const noexcept { X509_free(p); }
+template <auto Free>
+struct Deleter {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    Free(p);
+  }
 };
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using X509PubkeyPtr = std::unique_ptr<X509_PUBKEY, Deleter<X509_PUBKEY_free>>;
+using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
 
 std::unexpected<Error> refuse(std::string message) {
   return fail(ErrorCode::kPolicyRefused, std::move(message));
@@ -150,35 +159,86 @@ X509Ptr parse_certificate(ByteView der) {
   return cert;
 }
 
-Result<verifier::PublicKey> certificate_key(X509* cert) {
+Bytes public_key_der(X509* cert) {
   unsigned char* der = nullptr;
   const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-  if (len <= 0 || der == nullptr) {
-    return ossl::fail(ErrorCode::kUsage, "the device-CA certificate's public key is unreadable");
-  }
+  if (len <= 0 || der == nullptr) return {};
   ossl::OpensslPtr<unsigned char> owned(der);
-  return verifier::PublicKey::from_spki_der(
-      ByteView(reinterpret_cast<const std::byte*>(der), static_cast<std::size_t>(len)));
+  const auto* first = reinterpret_cast<const std::byte*>(der);
+  return Bytes(first, first + len);
 }
 
-// The device-CA certificate must be this station's and certify the key that will sign.
-Result<DeviceSubject> check_device_ca(X509* ca, const DeviceCertificateRequest& r) {
-  auto key = certificate_key(ca);
+// SHA-1 of the subjectPublicKey bits of `spki_der` (RFC 5280 key identifier method 1), as
+// the certificate issuer computes the authority key identifier.
+Result<Bytes> key_identifier(ByteView spki_der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(spki_der.data());
+  X509PubkeyPtr spki(d2i_X509_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
+  const unsigned char* bits = nullptr;
+  int bits_len = 0;
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int md_len = 0;
+  if (!spki || X509_PUBKEY_get0_param(nullptr, &bits, &bits_len, nullptr, spki.get()) != 1 ||
+      EVP_Digest(bits, static_cast<std::size_t>(bits_len), md.data(), &md_len, EVP_sha1(),
+                 nullptr) != 1) {
+    return ossl::fail(ErrorCode::kInternal, "cannot compute the device-CA key identifier");
+  }
+  const auto* first = reinterpret_cast<const std::byte*>(md.data());
+  return Bytes(first, first + md_len);
+}
+
+// The device-CA certificate must be this station's, certify the key that will sign, be a
+// CA allowed to sign certificates, and be named so that every certificate issued with its
+// subject as issuer name and its key's identifier as authority key id chains to it: what
+// X509_check_issued() tests for each issued certificate, checked once.
+Result<DeviceSubject> check_device_ca(X509* ca, std::string_view station_id,
+                                      const verifier::PublicKey& device_ca_key) {
+  const Bytes spki = public_key_der(ca);
+  if (spki.empty()) {
+    return ossl::fail(ErrorCode::kUsage, "the device-CA certificate's public key is unreadable");
+  }
+  auto key = verifier::PublicKey::from_spki_der(spki);
   if (!key) return std::unexpected(key.error().context("the station's device-CA certificate"));
-  if (!(*key == r.device_ca_key)) {
+  if (!(*key == device_ca_key)) {
     return refuse(fmt::format("the station's device-CA certificate certifies key {} but the "
                               "device-CA key on the token is {}: the registration does not "
                               "match this token; re-install the right registration",
-                              key->key_id(), r.device_ca_key.key_id()));
+                              key->key_id(), device_ca_key.key_id()));
   }
   auto subject = device_ca_subject(ca);
   if (!subject) return subject;
-  const std::string expected =
-      std::string(x509::kDeviceCaNamePrefix) + std::string(r.station_id);
+  const std::string expected = std::string(x509::kDeviceCaNamePrefix) + std::string(station_id);
   if (subject->common_name != expected) {
     return refuse(fmt::format("the device-CA certificate is for '{}', not for this station "
                               "('{}'); re-install this station's registration",
                               subject->common_name, expected));
+  }
+  const std::uint32_t flags = X509_get_extension_flags(ca);
+  const std::uint32_t usage = X509_get_key_usage(ca);
+  if ((flags & EXFLAG_INVALID) != 0 || X509_check_ca(ca) == 0 ||
+      ((flags & EXFLAG_KUSAGE) != 0 && (usage & KU_KEY_CERT_SIGN) == 0)) {
+    return refuse("the station's device-CA certificate is not a CA certificate allowed to sign "
+                  "certificates; re-enroll the station");
+  }
+  // The issuer name every device certificate will carry, as the issuer encodes it.
+  auto issuer_name = x509::name_der(subject->common_name, subject->organisation);
+  if (!issuer_name) return std::unexpected(issuer_name.error());
+  const auto* p = reinterpret_cast<const unsigned char*>(issuer_name->data());
+  NamePtr name(d2i_X509_NAME(nullptr, &p, static_cast<long>(issuer_name->size())));
+  if (!name || X509_NAME_cmp(name.get(), X509_get_subject_name(ca)) != 0) {
+    return refuse("the station's device-CA certificate subject is not encoded as Hallmark "
+                  "issues it (O then CN, UTF-8); device certificates naming it would not "
+                  "chain; re-enroll the station");
+  }
+  auto authority = key_identifier(device_ca_key.spki_der());
+  if (!authority) return std::unexpected(authority.error());
+  if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(ca);
+      ski != nullptr &&
+      !std::ranges::equal(std::span(ASN1_STRING_get0_data(ski),
+                                    static_cast<std::size_t>(ASN1_STRING_length(ski))),
+                          std::as_bytes(std::span(*authority)),
+                          [](unsigned char a, std::byte b) { return std::byte{a} == b; })) {
+    return refuse("the station's device-CA certificate has a subject key identifier that is "
+                  "not its key's; device certificates would not chain; re-enroll the station");
   }
   return subject;
 }
@@ -237,53 +297,62 @@ Result<v1::KeyAlgorithm> profile_key_algorithm(std::string_view key_algorithm) {
                             key_algorithm));
 }
 
-Result<DeviceCertificate> issue_device_certificate(const DeviceCertificateRequest& request,
-                                                   const x509::SignFunction& sign) {
-  const auto& profile = request.profile;
-  if (profile.validity_days() == 0) {
-    return refuse("the bundle's certificate profile has no validity_days; device "
-                  "certificates cannot be issued from it");
-  }
-  auto subject = expand_subject_template(profile.subject_template(), request.serial,
-                                         request.hardware_id);
-  if (!subject) return std::unexpected(subject.error());
-  auto algorithm = profile_key_algorithm(profile.key_algorithm());
-  if (!algorithm) return std::unexpected(algorithm.error());
-
-  const std::string unit = fmt::format("device '{}'", request.serial);
-  auto device_key = verifier::PublicKey::from_spki_der(request.device_public_key_der);
-  if (!device_key) return std::unexpected(device_key.error().context(unit + " public key"));
-  if (device_key->algorithm() != *algorithm) {
-    return refuse(fmt::format(
-        "{} reported a {} key ({}) but the bundle's certificate profile asks for {} ({}); "
-        "the device firmware generated the wrong kind of key: scrap or reflash the unit",
-        unit, v1::KeyAlgorithm_Name(device_key->algorithm()), device_key->key_id(),
-        profile.key_algorithm().empty() ? "the default" : profile.key_algorithm(),
-        v1::KeyAlgorithm_Name(*algorithm)));
-  }
-  if (*device_key == request.device_ca_key) {
-    return refuse(fmt::format("{} reported the station's own device-CA public key {}; a "
-                              "device must present its own key",
-                              unit, device_key->key_id()));
-  }
-
-  X509Ptr ca = parse_certificate(request.device_ca_certificate_der);
+Result<DeviceCertificateAuthority> DeviceCertificateAuthority::prepare(
+    ByteView device_ca_certificate_der, std::string_view station_id,
+    const verifier::PublicKey& device_ca_key, x509::SignFunction sign) {
+  X509Ptr ca = parse_certificate(device_ca_certificate_der);
   if (!ca) {
     return ossl::fail(ErrorCode::kUsage, "the station's device-CA certificate is not one DER "
                                          "certificate; re-install the station's registration");
   }
-  auto issuer = check_device_ca(ca.get(), request);
+  auto subject = check_device_ca(ca.get(), station_id, device_ca_key);
+  if (!subject) return std::unexpected(subject.error());
+  auto issuer = x509::CertificateIssuer::create(device_ca_key, std::move(sign));
   if (!issuer) return std::unexpected(issuer.error());
+  return DeviceCertificateAuthority(std::move(*issuer), std::move(*subject));
+}
+
+Result<DeviceCertificate> DeviceCertificateAuthority::issue(const DeviceUnit& unit) const {
+  const auto& profile = unit.profile;
+  if (profile.validity_days() == 0) {
+    return refuse("the bundle's certificate profile has no validity_days; device "
+                  "certificates cannot be issued from it");
+  }
+  auto subject = expand_subject_template(profile.subject_template(), unit.serial,
+                                         unit.hardware_id);
+  if (!subject) return std::unexpected(subject.error());
+  auto algorithm = profile_key_algorithm(profile.key_algorithm());
+  if (!algorithm) return std::unexpected(algorithm.error());
+
+  // The device's key is the one thing decoded per unit: it is new, and must be a valid key
+  // of the profile's algorithm before anything certifies it.
+  const std::string name = fmt::format("device '{}'", unit.serial);
+  auto device_key = verifier::PublicKey::from_spki_der(unit.device_public_key_der);
+  if (!device_key) return std::unexpected(device_key.error().context(name + " public key"));
+  if (device_key->algorithm() != *algorithm) {
+    return refuse(fmt::format(
+        "{} reported a {} key ({}) but the bundle's certificate profile asks for {} ({}); "
+        "the device firmware generated the wrong kind of key: scrap or reflash the unit",
+        name, v1::KeyAlgorithm_Name(device_key->algorithm()), device_key->key_id(),
+        profile.key_algorithm().empty() ? "the default" : profile.key_algorithm(),
+        v1::KeyAlgorithm_Name(*algorithm)));
+  }
+  const verifier::PublicKey& ca_key = x509_.issuer_key();
+  if (*device_key == ca_key) {
+    return refuse(fmt::format("{} reported the station's own device-CA public key {}; a "
+                              "device must present its own key",
+                              name, device_key->key_id()));
+  }
 
   DeviceCertificate out;
-  out.not_before_unix = request.now_unix - kDeviceCertificateClockSkewSeconds;
+  out.not_before_unix = unit.now_unix - kDeviceCertificateClockSkewSeconds;
   out.not_after_unix =
-      request.now_unix + static_cast<std::int64_t>(profile.validity_days()) * kSecondsPerDay;
+      unit.now_unix + static_cast<std::int64_t>(profile.validity_days()) * kSecondsPerDay;
   const x509::CertificateSpec spec{
       .subject_cn = subject->common_name,
       .organisation = subject->organisation,
-      .issuer_cn = issuer->common_name,
-      .issuer_organisation = issuer->organisation,
+      .issuer_cn = issuer_.common_name,
+      .issuer_organisation = issuer_.organisation,
       .is_ca = false,
       .path_len = std::nullopt,
       .usage = x509::CertificateUsage::kDigitalSignature,
@@ -291,23 +360,23 @@ Result<DeviceCertificate> issue_device_certificate(const DeviceCertificateReques
       .not_after_unix = out.not_after_unix,
       .subject_key = *device_key,
   };
-  auto der = x509::issue_certificate(spec, request.device_ca_key, sign);
-  if (!der) return std::unexpected(der.error().context("device certificate for " + unit));
-
-  // issue_certificate() checked the signature; check the names chain as a relying party's
-  // path builder will (issuer name == CA subject, authority key id == CA key id).
-  X509Ptr leaf = parse_certificate(*der);
-  const int issued = leaf ? X509_check_issued(ca.get(), leaf.get()) : X509_V_ERR_UNSPECIFIED;
-  if (issued != X509_V_OK) {
-    return ossl::fail(ErrorCode::kInternal,
-                      fmt::format("the certificate issued for {} does not chain to the "
-                                  "station's device-CA certificate: {}",
-                                  unit, X509_verify_cert_error_string(issued)));
-  }
+  // Verified under the device-CA key before it comes back; the issuer name and authority
+  // key id are the device-CA certificate's, checked in prepare().
+  auto der = x509_.issue(spec);
+  if (!der) return std::unexpected(der.error().context("device certificate for " + name));
   out.der = std::move(*der);
   out.subject = std::move(*subject);
   out.device_key_id = device_key->key_id();
   return out;
+}
+
+Result<DeviceCertificate> issue_device_certificate(const DeviceCertificateRequest& request,
+                                                   const x509::SignFunction& sign) {
+  auto authority = DeviceCertificateAuthority::prepare(
+      request.device_ca_certificate_der, request.station_id, request.device_ca_key, sign);
+  if (!authority) return std::unexpected(authority.error());
+  return authority->issue(DeviceUnit{request.profile, request.serial, request.hardware_id,
+                                     request.device_public_key_der, request.now_unix});
 }
 
 }  // namespace hallmark::station

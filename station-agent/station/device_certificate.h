@@ -11,16 +11,26 @@
 // whose algorithm is not the profile's key_algorithm (kPolicyRefused), a serial or
 // hardware id that is not printable ASCII (kUsage), a device-CA certificate that is not for
 // this station or not for the device-CA key (kPolicyRefused). The certificate is checked
-// after signing: it must verify under the device-CA key and name the device-CA
-// certificate's subject as its issuer.
+// after signing: its signature must verify under the device-CA key.
+//
+// DeviceCertificateAuthority is that, prepared once per line: the device-CA certificate is
+// parsed and checked once (this station's, certifying the token's device-CA key, a CA
+// allowed to sign certificates, subject one CN and at most one O, subject key identifier
+// matching the key), and its subject becomes the issuer name of every device certificate
+// — with the authority key identifier computed from the same key, so each certificate
+// chains to it by construction (what X509_check_issued would test per certificate is
+// checked once, on the constant inputs). Per unit only the unit's own inputs are decoded
+// (the device's public key, once) and the one check is the signature verification.
 // Never reads key material: the device keeps its private key, the device-CA key stays in
 // the station token behind `sign`. Thread-safety: pure functions of their arguments (plus
-// the OpenSSL RNG for the serial number); `sign` is called at most once, on this thread.
+// the OpenSSL RNG for the serial number); `sign` is called at most once per certificate,
+// on the calling thread.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "hallmark/keys.pb.h"
 #include "hallmark/release.pb.h"
@@ -74,6 +84,38 @@ struct DeviceCertificate {
   std::string device_key_id;  // SHA-256 of the device's SPKI, hex
   std::int64_t not_before_unix = 0;
   std::int64_t not_after_unix = 0;
+};
+
+// One unit's inputs to its certificate.
+struct DeviceUnit {
+  const v1::DeviceCertificateProfile& profile;  // from the verified bundle
+  std::string_view serial;                      // the unit's label serial
+  const device::HardwareId& hardware_id;        // as the device reported it
+  ByteView device_public_key_der;               // SubjectPublicKeyInfo, from the device
+  std::int64_t now_unix = 0;
+};
+
+// The station's device-CA, ready to certify devices (see the paragraph above).
+class DeviceCertificateAuthority {
+ public:
+  // kUsage for a device-CA certificate that does not parse; kPolicyRefused for one that is
+  // not this station's, not for `device_ca_key`, not a CA or with another subject form;
+  // kUsage when `sign` is empty.
+  [[nodiscard]] static Result<DeviceCertificateAuthority> prepare(
+      ByteView device_ca_certificate_der, std::string_view station_id,
+      const verifier::PublicKey& device_ca_key, x509::SignFunction sign);
+
+  // The unit's certificate; errors as issue_device_certificate() below.
+  [[nodiscard]] Result<DeviceCertificate> issue(const DeviceUnit& unit) const;
+
+  [[nodiscard]] const DeviceSubject& issuer() const noexcept { return issuer_; }
+
+ private:
+  DeviceCertificateAuthority(x509::CertificateIssuer issuer, DeviceSubject subject) noexcept
+      : x509_(std::move(issuer)), issuer_(std::move(subject)) {}
+
+  x509::CertificateIssuer x509_;
+  DeviceSubject issuer_;  // the device-CA certificate's subject
 };
 
 // The device certificate (DER) for `request`, signed through `sign` by the device-CA key.

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,7 +11,6 @@
 
 #include "station-agent/station/device_certificate.h"
 #include "verifier/bundle/bundle_format.h"
-#include "verifier/bundle/bundle_reader.h"
 
 namespace hallmark::station {
 namespace {
@@ -21,12 +21,12 @@ std::string as_string(ByteView bytes) { return std::string(as_chars(bytes)); }
 
 }  // namespace
 
-// read_bundle() checks every entry against its digest and the manifest before we keep any
-// of it.
-Result<PlanImages> load_plan_images(const LoadedRelease& loaded) {
-  const auto& release = loaded.release;
-  std::map<std::string, ImageToWrite> images;
-  std::map<std::string, std::string> by_entry;  // entry → image name
+namespace {
+
+// Each image with the entry whose bytes go to the device (its native form when it has one)
+// and that entry's digest, from the verified bundle; no bytes yet.
+Result<PlanImages> plan_image_list(const bundle::VerifiedRelease& release) {
+  PlanImages images;
   for (const auto& image : release.bundle.images()) {
     ImageToWrite out;
     out.image = &image;
@@ -41,34 +41,64 @@ Result<PlanImages> load_plan_images(const LoadedRelease& loaded) {
       out.sha256 = *native_digest;
       out.entry = native.entry;
     }
-    by_entry[out.entry] = image.name();
     images.emplace(image.name(), std::move(out));
   }
-  bundle::ReadOptions options;
-  options.on_block = [&](const bundle::BundleEntry& entry, ByteView block) {
-    auto it = by_entry.find(entry.name);
-    if (it == by_entry.end()) return;
-    auto& bytes = images[it->second].bytes;
-    bytes.insert(bytes.end(), block.begin(), block.end());
-  };
-  auto contents = bundle::read_bundle(loaded.cached, options);
-  if (!contents) {
-    return std::unexpected(contents.error().context(
-        "re-checking the cached bundle before writing to the device"));
-  }
-  if (contents->bundle_digest != release.bundle_digest) {
+  return images;
+}
+
+const CachedEntry* entry_of(const LoadedRelease& loaded, std::string_view name) {
+  auto it = loaded.entries.find(std::string(name));
+  return it == loaded.entries.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+Result<std::map<std::string, CachedEntry>> plan_entries(const LoadedRelease& loaded) {
+  auto images = plan_image_list(loaded.release);
+  if (!images) return std::unexpected(images.error());
+  std::set<std::string> names{std::string(bundle::kBundleEntry)};
+  for (const auto& [name, image] : *images) names.insert(image.entry);
+  return locate_cached_entries(loaded.cached, names);
+}
+
+// Per unit: the bundle's own bytes and every entry that goes to the device, read from the
+// cached file and hashed as they are read; nothing is written unless every digest matches
+// the verified bundle's.
+Result<PlanImages> load_plan_images(const LoadedRelease& loaded) {
+  const auto& release = loaded.release;
+  auto images = plan_image_list(release);
+  if (!images) return std::unexpected(images.error());
+  auto file = CachedBundleFile::open(loaded.cached);
+  if (!file) return std::unexpected(file.error());
+  const auto changed = [&](std::string_view what) {
     return fail(ErrorCode::kVerificationFailed,
-                fmt::format("cached bundle {} changed since it was verified (bundle digest {} "
-                            "instead of {}): take the bundle in again",
-                            loaded.cached.string(), contents->bundle_digest.hex(),
-                            release.bundle_digest.hex()));
+                fmt::format("cached bundle {} changed since it was verified ({}): take the "
+                            "bundle in again",
+                            loaded.cached.string(), what));
+  };
+  const auto context = [](Error e) {
+    return std::unexpected(
+        std::move(e).context("re-checking the cached bundle before writing to the device"));
+  };
+
+  const CachedEntry* manifest = entry_of(loaded, bundle::kBundleEntry);
+  if (manifest == nullptr) return changed("its entries were not located");
+  Bytes manifest_bytes;
+  auto manifest_digest = file->read(*manifest, manifest_bytes);
+  if (!manifest_digest) return context(manifest_digest.error());
+  if (*manifest_digest != release.bundle_digest) {
+    return changed(fmt::format("bundle digest {} instead of {}", manifest_digest->hex(),
+                               release.bundle_digest.hex()));
   }
-  for (auto& [name, image] : images) {
-    auto digest = verifier::sha256(image.bytes);
-    if (!digest) return std::unexpected(digest.error());
+  for (auto& [name, image] : *images) {
+    const CachedEntry* entry = entry_of(loaded, image.entry);
+    if (entry == nullptr) return changed(fmt::format("no entry for image '{}'", name));
+    auto digest = file->read(*entry, image.bytes);
+    if (!digest) return context(digest.error());
     if (*digest != image.sha256) {
       return fail(ErrorCode::kVerificationFailed,
-                  fmt::format("image '{}' read from {} does not match its digest",
+                  fmt::format("image '{}' read from {} does not match its digest: the cached "
+                              "bundle changed since it was verified; take the bundle in again",
                               name, loaded.cached.string()));
     }
   }
@@ -236,12 +266,10 @@ class PlanRunner {
     auto spki = c_.device.generate_identity();
     if (!spki) return std::unexpected(spki.error());
     const device::HardwareId hardware_id{std::string(c_.hardware_id)};
-    const auto& registration = c_.line.registration().registration;
-    const auto& ca_der = registration.device_ca_certificate_der();
-    const DeviceCertificateRequest request{
-        bundle().certificate_profile(), c_.serial, hardware_id, *spki, c_.line.station_id(),
-        as_bytes(ca_der), c_.line.keys().device_ca_key, c_.line.now()};
-    auto certificate = issue_device_certificate(request, c_.line.keys().sign_certificate);
+    auto authority = c_.line.device_ca();  // prepared once, when the line was opened
+    if (!authority) return std::unexpected(authority.error());
+    auto certificate = (*authority)->issue(DeviceUnit{bundle().certificate_profile(), c_.serial,
+                                                      hardware_id, *spki, c_.line.now()});
     if (!certificate) return std::unexpected(certificate.error());
     if (auto ok = c_.device.install_certificate(certificate->der); !ok) return ok;
     event_.set_device_certificate_der(as_string(certificate->der));

@@ -1,8 +1,9 @@
 // Running a bundle's provisioning plan on one device (used by program_unit()).
 //
-// Images are read from the cached bundle for every unit through the bundle reader, which
-// re-checks every entry digest and the bundle digest before any byte reaches the device;
-// an image with a native (signed) form is written in that form. The plan's steps run in
+// Images are read from the cached bundle for every unit — the entries located once when
+// the release was loaded (cached_entries.h), re-read and hashed as they are read — and
+// their digests and the bundle digest re-checked before any byte reaches the device; an
+// image with a native (signed) form is written in that form. The plan's steps run in
 // the bundle's order (the bundle rules already put eFuse burns last); then a final
 // measurement of every written region, the eFuse state and the boot ROM's verdict, which
 // must all be as planned. Fills the attestation's image and measured digests and device
@@ -31,8 +32,13 @@ struct ImageToWrite {
 };
 using PlanImages = std::map<std::string, ImageToWrite>;  // by image name
 
-// Reads every image from the cached bundle, re-checking every entry digest and the bundle
-// digest (kVerificationFailed when the cached copy changed since intake).
+// Where hallmark/bundle.pb and every entry the plan writes lie in the cached file (for
+// LoadedRelease::entries; load_release() calls it once, after verifying the bundle).
+[[nodiscard]] Result<std::map<std::string, CachedEntry>> plan_entries(
+    const LoadedRelease& release);
+
+// Reads every image to write from the cached bundle, re-checking each one's digest and the
+// bundle digest (kVerificationFailed when the cached copy changed since it was verified).
 [[nodiscard]] Result<PlanImages> load_plan_images(const LoadedRelease& release);
 
 struct PlanContext {

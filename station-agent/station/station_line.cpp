@@ -82,7 +82,16 @@ Result<StationLine> StationLine::open(LineOptions options) {
   auto history = StationHistory::replay(*journal, keys.station_key);
   if (!history) return std::unexpected(history.error());
 
+  auto device_ca = DeviceCertificateAuthority::prepare(
+      as_bytes(registration->registration.device_ca_certificate_der()), station_id,
+      keys.device_ca_key, keys.sign_certificate);
+
   StationLine line(std::move(options), std::move(*journal));
+  if (device_ca) {
+    line.device_ca_.emplace(std::move(*device_ca));
+  } else {
+    line.device_ca_error_ = std::move(device_ca).error();
+  }
   line.history_ = std::move(*history);
   line.policy_ = std::move(**policy);
   line.registration_ = std::move(*registration);
@@ -130,6 +139,12 @@ Result<std::uint64_t> StationLine::record(v1::Attestation& event, const ClockSta
     return std::unexpected(applied.error());
   }
   return *appended;
+}
+
+Result<const DeviceCertificateAuthority*> StationLine::device_ca() const {
+  if (device_ca_) return &*device_ca_;
+  if (device_ca_error_) return std::unexpected(*device_ca_error_);
+  return fail(ErrorCode::kInternal, "the device-CA was not prepared");
 }
 
 Result<ActiveSession> StationLine::require_session() const {

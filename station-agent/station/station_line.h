@@ -7,7 +7,11 @@
 // applied to the in-memory history.
 //
 // open() refuses a token whose station or device-CA key is not the one registered for this
-// station, so a unit is never attested by keys the trust root does not know. Holds key
+// station, so a unit is never attested by keys the trust root does not know. It also
+// prepares the device-CA once for the line's life (DeviceCertificateAuthority: the
+// registration's device-CA certificate parsed and checked once, not per unit); a
+// device-CA certificate that cannot issue does not stop open() — commands that never issue
+// certificates still work — and is reported by device_ca() to every unit that needs it. Holds key
 // handles and signing callbacks only, never key material. Not thread-safe: one line per
 // station state directory (the journal's lock enforces one process).
 #pragma once
@@ -23,6 +27,7 @@
 #include "hsm-profiles/x509/certificate_issuer.h"
 #include "station-agent/journal/journal.h"
 #include "station-agent/station/clock_state.h"
+#include "station-agent/station/device_certificate.h"
 #include "station-agent/station/station_history.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/error.h"
@@ -34,6 +39,9 @@ namespace hallmark::station {
 
 using verifier::PaeSigner;  // signs DSSE PAE bytes with a key that stays in its token
 
+// `sign_certificate` need not verify its signatures (hsm::SignatureCheck::kByCaller): the
+// certificate issuer verifies every certificate signature under `device_ca_key`.
+// `sign_event` must return only verified signatures (hsm::TokenSigner's default).
 struct StationKeys {
   verifier::PublicKey station_key;
   std::string station_key_uri;  // pkcs11: URI, recorded in attestations
@@ -71,6 +79,8 @@ class StationLine {
     return *registration_;
   }
   [[nodiscard]] const verifier::Digest& config_sha256() const noexcept { return config_sha256_; }
+  // The device-CA prepared at open(), or why this station cannot issue device certificates.
+  [[nodiscard]] Result<const DeviceCertificateAuthority*> device_ca() const;
   [[nodiscard]] std::int64_t now() const { return options_.now(); }
   [[nodiscard]] const std::optional<TornTail>& recovered_tail() const noexcept {
     return journal_.recovered_tail();
@@ -102,6 +112,8 @@ class StationLine {
   std::optional<verifier::VerifiedStation> registration_;
   std::string station_id_;
   verifier::Digest config_sha256_;
+  std::optional<DeviceCertificateAuthority> device_ca_;
+  std::optional<Error> device_ca_error_;  // set when device_ca_ is not
 };
 
 }  // namespace hallmark::station

@@ -112,7 +112,14 @@ Result<LoadedRelease> load_release(const StationLine& line, std::string_view sel
                 fmt::format("SKU {} is no longer allowed at this station ({})",
                             release->release.sku(), policy_file(line.dir()).string()));
   }
-  return LoadedRelease{std::move(*release), path};
+  LoadedRelease loaded{std::move(*release), path, {}};
+  auto entries = plan_entries(loaded);
+  if (!entries) return std::unexpected(entries.error());
+  loaded.entries = std::move(*entries);
+  // Read and checked once here, so a location that does not hold what the verified archive
+  // held refuses the release now rather than every unit.
+  if (auto images = load_plan_images(loaded); !images) return std::unexpected(images.error());
+  return loaded;
 }
 
 Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release,

@@ -5,7 +5,8 @@
 // reads the device's hardware id; binds it to the scanned serial — a label swap, a device
 // bound to another serial or a scrapped device STOPS THE LINE (a LINE_STOP event) — then
 // runs the bundle's provisioning plan in order (images written from the cached bundle,
-// whose digests are re-checked on every unit; read-back hashes compared; identity key
+// whose digests are re-checked on every unit — the entries re-read and re-hashed, not the
+// archive parsed again; read-back hashes compared; identity key
 // made on the device and certified by the device-CA key handle; eFuses last, skipping an
 // eFuse already in the wanted state and refusing one burned otherwise), measures, reads
 // the hardware id again, and appends the signed attestation to the journal (fsync) before
@@ -17,12 +18,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "hallmark/station.pb.h"
 #include "station-agent/driver/device_driver.h"
+#include "station-agent/station/cached_entries.h"
 #include "station-agent/station/station_line.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/error.h"
@@ -33,6 +36,9 @@ namespace hallmark::station {
 struct LoadedRelease {
   bundle::VerifiedRelease release;
   std::filesystem::path cached;
+  // Where hallmark/bundle.pb and every entry the plan writes lie in `cached`, found once
+  // after the verification (by entry name): each unit re-reads and re-hashes them there.
+  std::map<std::string, CachedEntry> entries;
 };
 
 // `selector`: a bundle digest (64 hex digits) or a SKU (the newest bundle accepted for it).

@@ -85,8 +85,10 @@ std::unique_ptr<station::StationLine> LineWorld::open_line(bool synced) {
     auto s = hsm::TokenSigner::create(*t.station_session, labelled(*t.station_session, "station"));
     REQUIRE(s);
     t.station = std::make_unique<hsm::TokenSigner>(std::move(*s));
+    // As the station does: the certificate issuer verifies each device certificate.
     auto ca = hsm::TokenSigner::create(*t.station_session,
-                                       labelled(*t.station_session, "device-ca"));
+                                       labelled(*t.station_session, "device-ca"), {},
+                                       hsm::SignatureCheck::kByCaller);
     REQUIRE(ca);
     t.device_ca = std::make_unique<hsm::TokenSigner>(std::move(*ca));
   }

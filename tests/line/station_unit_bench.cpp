@@ -23,6 +23,7 @@
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/token_signer.h"
+#include "station-agent/station/device_certificate.h"
 #include "station-agent/station/provisioning_plan.h"
 #include "tests/line/instant_device.h"
 #include "tests/line/line_test_support.h"
@@ -139,6 +140,41 @@ TEST_CASE("station per-unit overhead against one raw token signature and one fda
     token_signer.v.push_back(us(Clock::now() - t0));
     REQUIRE(signature);
   }
+  // The one signature check each token signature keeps: verify under a decoded key.
+  const auto attestation_signature = signer->sign(attestation_sized);
+  REQUIRE(attestation_signature);
+  Samples verify_only;
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    auto ok = signer->public_key().verify(attestation_sized, *attestation_signature);
+    verify_only.v.push_back(us(Clock::now() - t0));
+    REQUIRE(ok);
+  }
+  // The device's new public key, decoded and checked once per unit (PublicKey).
+  device.next_unit("BENCH-HW-KEY");
+  const auto device_spki = device.generate_identity();
+  REQUIRE(device_spki);
+  Samples key_decode;
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    auto key = verifier::PublicKey::from_spki_der(*device_spki);
+    key_decode.v.push_back(us(Clock::now() - t0));
+    REQUIRE(key);
+  }
+  // A whole device certificate from the prepared device-CA: key decode, TBS, one token
+  // signature (device-CA key), one verification.
+  auto authority = line->device_ca();
+  REQUIRE(authority);
+  Samples certificate;
+  const device::HardwareId bench_hw{"BENCH-HW-KEY"};
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    auto issued = (*authority)->issue(station::DeviceUnit{
+        release.release.bundle.certificate_profile(), "BN-CERT", bench_hw, *device_spki,
+        line->now()});
+    certificate.v.push_back(us(Clock::now() - t0));
+    REQUIRE_MESSAGE(issued, (issued ? "" : issued.error().message));
+  }
   // The first thing program_unit() does: re-read the cached bundle, re-checking digests.
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
@@ -175,6 +211,11 @@ TEST_CASE("station per-unit overhead against one raw token signature and one fda
   line_out("  for comparison: load_plan_images (bundle re-read)", reread.mean(), reread.median());
   line_out("  for comparison: TokenSigner::sign, 1 KiB message", token_signer.mean(),
            token_signer.median());
+  line_out("    of which: verifying the signature", verify_only.mean(), verify_only.median());
+  line_out("  for comparison: device certificate (prepared CA)", certificate.mean(),
+           certificate.median());
+  line_out("    of which: decoding the device's public key", key_decode.mean(),
+           key_decode.median());
   std::printf("%-52s %10.2f   (goal <= 1.50: %s)\n", "ratio station / baseline", ratio,
               ratio <= 1.5 ? "met" : "NOT met");
   std::printf("%-52s %10.2f\n", "ratio (station - device) / baseline",

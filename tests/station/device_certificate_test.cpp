@@ -234,3 +234,46 @@ TEST_CASE("a device that reports the device-CA's own key is refused") {
   check_refused(pki, issue(pki, profile("CN=${serial}"), unit, pki.device_ca.public_key.spki_der()),
                 ErrorCode::kPolicyRefused, "device-CA public key");
 }
+
+TEST_CASE("a device-CA prepared once certifies unit after unit, each chaining to it") {
+  StationPki pki;
+  auto authority = station::DeviceCertificateAuthority::prepare(
+      pki.device_ca_der, kStation, pki.device_ca.public_key, pki.device_ca.sign());
+  REQUIRE_MESSAGE(authority, (authority ? "" : authority.error().message));
+  auto device_ca = parse_certificate(pki.device_ca_der);
+  auto root = parse_certificate(pki.root_der);
+  REQUIRE((device_ca && root));
+  const auto p = profile("CN=${serial},O=Example Devices Ltd");
+  for (int i = 0; i < 3; ++i) {
+    Unit unit;
+    unit.serial = "SN-" + std::to_string(i);
+    auto issued = authority->issue(station::DeviceUnit{p, unit.serial, unit.hardware_id,
+                                                       unit.key.public_key.spki_der(), kNow});
+    REQUIRE_MESSAGE(issued, (issued ? "" : issued.error().message));
+    CHECK(issued->device_key_id == unit.key.public_key.key_id());
+    auto leaf = parse_certificate(issued->der);
+    REQUIRE(leaf);
+    CHECK(X509_check_issued(device_ca.get(), leaf.get()) == X509_V_OK);
+    CHECK(verify_chain(root.get(), {device_ca.get()}, leaf.get()) == X509_V_OK);
+  }
+  CHECK(pki.device_ca.calls == 3);
+}
+
+TEST_CASE("a device-CA certificate that is not a CA is refused when the device-CA is prepared") {
+  StationPki pki;
+  // An end-entity certificate for the device-CA key, named like this station's device-CA.
+  auto spec = x509::device_ca_spec(kStation, kFactory, pki.device_ca.public_key,
+                                   testing::validity_now());
+  spec.is_ca = false;
+  spec.path_len = std::nullopt;
+  spec.usage = x509::CertificateUsage::kDigitalSignature;
+  pki.device_ca_der =
+      x509::issue_certificate(spec, pki.manufacturing.public_key, pki.manufacturing.sign())
+          .value();
+  auto authority = station::DeviceCertificateAuthority::prepare(
+      pki.device_ca_der, kStation, pki.device_ca.public_key, pki.device_ca.sign());
+  REQUIRE_FALSE(authority.has_value());
+  CHECK(authority.error().code == ErrorCode::kPolicyRefused);
+  CHECK(authority.error().message.find("not a CA certificate") != std::string::npos);
+  CHECK(pki.device_ca.calls == 0);
+}

@@ -115,3 +115,42 @@ TEST_CASE("a callback returning a malformed signature yields kVerificationFailed
   REQUIRE_FALSE(der.has_value());
   CHECK(der.error().code == ErrorCode::kVerificationFailed);
 }
+
+TEST_CASE("a prepared issuer certifies many subjects, each exactly and verifiable under its key") {
+  MemoryIssuer issuer;
+  auto prepared = x509::CertificateIssuer::create(issuer.public_key, issuer.sign());
+  REQUIRE(prepared);
+  ossl::PkeyPtr issuer_public = [&] {
+    const Bytes spki = issuer.public_key.spki_der();
+    const auto* p = reinterpret_cast<const unsigned char*>(spki.data());
+    return ossl::PkeyPtr(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
+  }();
+  REQUIRE(issuer_public);
+  for (const char* kind : {"P-256", "P-384", "ED25519", "RSA"}) {
+    INFO(kind);
+    const auto subject = verifier::PublicKey::from_spki_der(
+                             testing::spki_of(testing::generate_openssl_key(kind).get()))
+                             .value();
+    auto der = prepared->issue(leaf_spec(subject));
+    REQUIRE_MESSAGE(der, (der ? "" : der.error().message));
+    auto cert = testing::parse_certificate(*der);
+    REQUIRE(cert);
+    CHECK((X509_get_extension_flags(cert.get()) & EXFLAG_INVALID) == 0);
+    CHECK(testing::spki_of(X509_get0_pubkey(cert.get())) == subject.spki_der());
+    CHECK(X509_verify(cert.get(), issuer_public.get()) == 1);
+  }
+  CHECK(issuer.calls == 4);
+}
+
+TEST_CASE("a prepared issuer refuses a callback that signs with another key, every time") {
+  MemoryIssuer issuer;
+  MemoryIssuer impostor;
+  auto prepared = x509::CertificateIssuer::create(issuer.public_key, impostor.sign());
+  REQUIRE(prepared);
+  for (int i = 0; i < 2; ++i) {
+    auto der = prepared->issue(leaf_spec(fresh_key()));
+    REQUIRE_FALSE(der.has_value());
+    CHECK(der.error().code == ErrorCode::kVerificationFailed);
+  }
+  CHECK(impostor.calls == 2);
+}

@@ -1,0 +1,194 @@
+#include "station-agent/station/cached_entries.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace hallmark::station {
+namespace {
+
+constexpr std::uint64_t kBlock = 512;
+// Hashing a block while it is still in the CPU cache, right after it was read.
+constexpr std::size_t kReadChunk = 256 * 1024;
+constexpr std::size_t kMaxPaxHeader = 64 * 1024;
+
+std::string errno_text() { return std::error_code(errno, std::generic_category()).message(); }
+
+std::uint64_t round_up(std::uint64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
+
+std::string_view field(const std::array<char, kBlock>& header, std::size_t at, std::size_t len) {
+  std::string_view f(header.data() + at, len);
+  return f.substr(0, f.find('\0'));
+}
+
+// A ustar numeric field: octal digits, optionally space- or NUL-terminated.
+std::optional<std::uint64_t> octal(std::string_view f) {
+  while (!f.empty() && f.front() == ' ') f.remove_prefix(1);
+  while (!f.empty() && (f.back() == ' ' || f.back() == '\0')) f.remove_suffix(1);
+  if (f.empty() || f.size() > 21) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : f) {
+    if (c < '0' || c > '7') return std::nullopt;
+    value = value * 8 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
+class Reader {
+ public:
+  Reader(const std::filesystem::path& file, int fd) : file_(file), fd_(fd) {}
+
+  Result<void> exact(std::uint64_t offset, std::span<char> out) const {
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
+                                static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        return fail(ErrorCode::kIo, fmt::format("cannot read {}: {}", file_.string(), errno_text()));
+      }
+      if (n == 0) {
+        return fail(ErrorCode::kIo, fmt::format("{} ends at offset {}, before the entry it "
+                                                "should hold: take the bundle in again",
+                                                file_.string(), offset + done));
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    return {};
+  }
+
+ private:
+  const std::filesystem::path& file_;
+  int fd_;
+};
+
+// "%d key=value\n" records; only path and size matter here.
+// No size from a pax header (std::optional trips g++ 12's maybe-uninitialized here).
+constexpr std::uint64_t kNoSize = ~std::uint64_t{0};
+
+void apply_pax(std::string_view records, std::optional<std::string>& path, std::uint64_t& size) {
+  while (!records.empty()) {
+    const auto space = records.find(' ');
+    if (space == std::string_view::npos) return;
+    std::uint64_t length = 0;
+    for (char c : records.substr(0, space)) {
+      if (c < '0' || c > '9') return;
+      length = length * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (length <= space + 1 || length > records.size()) return;
+    std::string_view record = records.substr(space + 1, length - space - 1);
+    if (record.ends_with('\n')) record.remove_suffix(1);
+    const auto eq = record.find('=');
+    if (eq != std::string_view::npos) {
+      const auto key = record.substr(0, eq);
+      const auto value = record.substr(eq + 1);
+      if (key == "path") path = std::string(value);
+      if (key == "size") {
+        std::uint64_t n = 0;
+        bool digits = !value.empty();
+        for (char c : value) {
+          if (c < '0' || c > '9') digits = false;
+          else n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        if (digits) size = n;
+      }
+    }
+    records.remove_prefix(length);
+  }
+}
+
+}  // namespace
+
+Result<std::map<std::string, CachedEntry>> locate_cached_entries(
+    const std::filesystem::path& file, const std::set<std::string>& names) {
+  fileio::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", file.string(), errno_text()));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail(ErrorCode::kIo, fmt::format("cannot stat {}: {}", file.string(), errno_text()));
+  }
+  const auto file_size = static_cast<std::uint64_t>(st.st_size);
+  const Reader reader(file, fd.get());
+
+  std::map<std::string, CachedEntry> found;
+  std::optional<std::string> pax_path;
+  std::uint64_t pax_size = kNoSize;
+  std::array<char, kBlock> header{};
+  for (std::uint64_t at = 0; found.size() < names.size() && at + kBlock <= file_size;) {
+    if (auto ok = reader.exact(at, header); !ok) return std::unexpected(ok.error());
+    if (std::all_of(header.begin(), header.end(), [](char c) { return c == '\0'; })) break;
+    const auto header_size = octal(field(header, 124, 12));
+    if (!header_size) break;  // not a header we can follow: the entries are "not there"
+    const char type = header[156];
+    const std::uint64_t data = at + kBlock;
+    if (type == 'x' || type == 'g') {
+      if (type == 'x' && *header_size <= kMaxPaxHeader) {
+        std::string records(static_cast<std::size_t>(*header_size), '\0');
+        if (auto ok = reader.exact(data, records); !ok) return std::unexpected(ok.error());
+        apply_pax(records, pax_path, pax_size);
+      }
+      at = data + round_up(*header_size);
+      continue;
+    }
+    std::string name(field(header, 0, 100));
+    if (const auto prefix = field(header, 345, 155); !prefix.empty()) {
+      name = std::string(prefix) + "/" + name;
+    }
+    if (pax_path) name = *pax_path;
+    const std::uint64_t size = pax_size != kNoSize ? pax_size : *header_size;
+    pax_path.reset();
+    pax_size = kNoSize;
+    if ((type == '0' || type == '\0') && names.contains(name) && !found.contains(name)) {
+      found.emplace(name, CachedEntry{name, data, size});
+    }
+    at = data + round_up(size);
+  }
+  for (const auto& name : names) {
+    if (!found.contains(name)) {
+      return fail(ErrorCode::kVerificationFailed,
+                  fmt::format("cached bundle {} has no entry {} where an archive reader finds "
+                              "it: it changed since it was verified; take the bundle in again",
+                              file.string(), name));
+    }
+  }
+  return found;
+}
+
+Result<CachedBundleFile> CachedBundleFile::open(const std::filesystem::path& file) {
+  fileio::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return fail(ErrorCode::kIo, fmt::format("cannot open the cached bundle {}: {}",
+                                            file.string(), errno_text()));
+  }
+  return CachedBundleFile(file, std::move(fd));
+}
+
+Result<verifier::Digest> CachedBundleFile::read(const CachedEntry& entry, Bytes& out) const {
+  out.resize(static_cast<std::size_t>(entry.size));
+  const Reader reader(file_, fd_.get());
+  verifier::Sha256 hash;
+  for (std::size_t done = 0; done < out.size();) {
+    const std::size_t n = std::min(kReadChunk, out.size() - done);
+    const std::span<char> chunk(reinterpret_cast<char*>(out.data()) + done, n);
+    if (auto ok = reader.exact(entry.offset + done, chunk); !ok) return std::unexpected(ok.error());
+    hash.update(ByteView(out.data() + done, n));
+    done += n;
+  }
+  return hash.finish();
+}
+
+}  // namespace hallmark::station
