@@ -167,7 +167,43 @@ echo "-- the supervisor releases the line with their card and a reason"
   --public-out "$out/keys/station-1.pem" > /dev/null
 "$verify" journal "$out/station/station-1.export.pb" --station-key "$out/keys/station-1.pem"
 
-step "8. A document signed by two custodians, verified with public keys only"
+step "8. The signer countersigns the export: one manifest per event, one evidence signature"
+evidence=(--store "$out/evidence/evidence.db")
+mkdir -p "$out/evidence"
+"$signer" countersign "$out/station/station-1.export.pb" "${evidence[@]}" \
+  --trust-root "$out/ceremony/trust-root-v1.json" \
+  --registration "$out/station/station-1.registration.json" \
+  --release "$out/release/sensor-c6-1.0.0.promoted.bundle" \
+  --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN \
+  --manifests "$out/evidence/manifests"
+echo "-- the same export again changes nothing (idempotent):"
+again=$("$signer" countersign "$out/station/station-1.export.pb" "${evidence[@]}" \
+  --trust-root "$out/ceremony/trust-root-v1.json" \
+  --registration "$out/station/station-1.registration.json" \
+  --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN)
+echo "$again"
+[[ $again == *REPLAY* ]] || { echo "demo: a re-import was not reported as a replay" >&2; exit 1; }
+echo "-- every unit's manifest verifies with the trust root alone:"
+for manifest in "$out"/evidence/manifests/*.manifest.json; do
+  "$verify" manifest "$manifest" --trust-root "$out/ceremony/trust-root-v1.json" > /dev/null
+done
+ls "$out/evidence/manifests"
+echo "-- traceability: what SN-0001 went through; which units received this release:"
+"$signer" query "${evidence[@]}" --serial SN-0001
+digest=$("$signer" query "${evidence[@]}" --serial SN-0001 --csv | awk -F, 'NR == 2 {print $9}')
+"$signer" query "${evidence[@]}" --firmware "$digest"
+units=$("$signer" query "${evidence[@]}" --firmware "$digest" --csv | awk -F, '$5 == "PROGRAM" && $6 == "PASS"' | wc -l)
+[[ $units -eq 4 ]] || { echo "demo: expected 4 units with firmware $digest, found $units" >&2; exit 1; }
+echo "-- this week's indicators:"
+"$signer" report "${evidence[@]}" --week "$(date -u +%G-W%V)"
+echo "-- today's retention segment, written once and verified offline:"
+"$signer" retention export "${evidence[@]}" --day "$(date -u +%F)" --out "$out/evidence/retention"
+"$verify" log "$out/evidence/retention/hallmark-log-$(date -u +%F).segment" \
+  --trust-root "$out/ceremony/trust-root-v1.json"
+expect_fail 4 "$signer" retention export "${evidence[@]}" --day "$(date -u +%F)" \
+  --out "$out/evidence/retention"
+
+step "9. A document signed by two custodians, verified with public keys only"
 printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/statement.txt"
 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" --pin env:DEMO_PIN \
   --payload "$out/statement.txt" --payload-type text/plain --out "$out/statement.dsse.json"
@@ -176,7 +212,7 @@ printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/s
 "$verify" envelope "$out/statement.dsse.json" --key "$out/keys/alice.pem" \
   --key "$out/keys/bob.pem" --threshold 2
 
-step "9. Refusals"
+step "10. Refusals"
 echo "-- a trust root with one custodian's signature damaged (1 of 2 left):"
 sed -E 's/("sig": *")./\1A/' "$out/ceremony/trust-root-v1.json" > "$out/tampered-trust-root.json"
 ! cmp -s "$out/ceremony/trust-root-v1.json" "$out/tampered-trust-root.json"
@@ -226,10 +262,15 @@ Artifacts in $out:
   release/history/                                 the signer's promotion history (anti-rollback)
   station/state/journal                            station-1's journal: staff, sessions, units, line stop, break-glass
   station/station-1.export.pb                      its export with a checkpoint signed by the station key
+  evidence/evidence.db                             the signer's evidence log and store (SQLite)
+  evidence/manifests/*.manifest.json               one manifest per unit event, with its inclusion proof
+  evidence/retention/hallmark-log-DAY.segment      today's write-once retention segment
   statement.dsse.json, keys/*.pem                  a co-signed document and custodian public keys
 Check them yourself:
   $verify trust-root $out/ceremony/trust-root-v1.json
   $verify transcript $out/ceremony/trust-root-v1.transcript.json --trust-root $out/ceremony/trust-root-v1.json
   $verify bundle $out/release/sensor-c6-1.0.0.promoted.bundle --trust-root $out/ceremony/trust-root-v1.json
   $verify journal $out/station/station-1.export.pb --station-key $out/keys/station-1.pem
+  $verify manifest $out/evidence/manifests/SN-0001.*.manifest.json --trust-root $out/ceremony/trust-root-v1.json
+  $verify log $out/evidence/retention/hallmark-log-\$(date -u +%F).segment --trust-root $out/ceremony/trust-root-v1.json
 MSG

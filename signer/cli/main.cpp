@@ -1,5 +1,6 @@
 // hallmark-signer: the signing host's release and evidence operations.
 #include "signer/cli/bundle_commands.h"
+#include "signer/cli/evidence_commands.h"
 #include "signer/cli/promote_command.h"
 #include "signer/cli/sign_command.h"
 #include "verifier/tool/command_line.h"
@@ -10,5 +11,6 @@ int main(int argc, char** argv) {
   hallmark::signer::add_sign_command(cli);
   hallmark::signer::add_bundle_commands(cli);
   hallmark::signer::add_promote_command(cli);
+  hallmark::signer::add_evidence_commands(cli);
   return cli.run(argc, argv);
 }

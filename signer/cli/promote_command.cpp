@@ -10,6 +10,7 @@
 #include "hsm-profiles/cli/token_options.h"
 #include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/token_signer.h"
+#include "signer/cli/envelope_files.h"
 #include "signer/promote/promote.h"
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
@@ -30,24 +31,6 @@ struct PromoteOptions {
   fs::path out;
 };
 
-Result<v1::Envelope> read_envelope(const fs::path& path) {
-  auto json = fileio::read_file(path, verifier::kMaxEnvelopeBytes);
-  if (!json) return std::unexpected(json.error());
-  auto envelope = verifier::parse_envelope_json(as_chars(*json));
-  if (!envelope) return std::unexpected(std::move(envelope).error().context(path.string()));
-  return envelope;
-}
-
-Result<std::vector<v1::Envelope>> read_all(const std::vector<fs::path>& paths) {
-  std::vector<v1::Envelope> out;
-  for (const auto& p : paths) {
-    auto e = read_envelope(p);
-    if (!e) return std::unexpected(e.error());
-    out.push_back(std::move(*e));
-  }
-  return out;
-}
-
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -62,9 +45,9 @@ Result<void> run_promote(const PromoteOptions& o, bool json) {
     if (!e) return std::unexpected(e.error());
     input.approvals.push_back({path.filename().string(), std::move(*e)});
   }
-  auto chain = read_all(o.trust_roots);
+  auto chain = read_envelopes(o.trust_roots);
   if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_all(o.revocations);
+  auto revocations = read_envelopes(o.revocations);
   if (!revocations) return std::unexpected(revocations.error());
   input.chain = std::move(*chain);
   input.revocations = std::move(*revocations);

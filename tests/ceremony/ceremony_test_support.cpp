@@ -180,8 +180,10 @@ TestEnrollment make_enrollment_request(const CeremonyTokens& tokens,
   REQUIRE(device_ca_signer);
   hallmark::station::EnrollmentInfo info;
   info.station_id = station_id;
-  info.software_sha256 = *verifier::sha256(as_bytes(std::string_view("station binary")));
-  info.config_sha256 = *verifier::sha256(as_bytes(std::string_view("station config")));
+  // What the test line runs with (tests/line: an empty software digest and the policy that
+  // allows combo-1, as intake::testing::write_policy writes it), so countersign sees no drift.
+  info.software_sha256 = *verifier::sha256(ByteView{});
+  info.config_sha256 = *verifier::sha256(as_bytes(std::string_view("allowed_skus: \"combo-1\"\n")));
   info.now_unix = now_unix;
   auto request =
       hallmark::station::make_enrollment_request(*station_signer, *device_ca_signer, info);

@@ -1,5 +1,6 @@
 #include "verifier/core/time_format.h"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -13,6 +14,81 @@ std::string format_utc(std::int64_t unix_time) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
+}
+
+}  // namespace hallmark::verifier
+
+namespace hallmark::verifier {
+namespace {
+
+using std::chrono::days;
+using std::chrono::sys_days;
+
+std::optional<int> digits(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  int v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::int64_t unix_of(sys_days d) {
+  return std::chrono::duration_cast<std::chrono::seconds>(d.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_utc_day(std::string_view day) {
+  if (day.size() != 10 || day[4] != '-' || day[7] != '-') return std::nullopt;
+  auto y = digits(day.substr(0, 4));
+  auto m = digits(day.substr(5, 2));
+  auto d = digits(day.substr(8, 2));
+  if (!y || !m || !d) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year{*y},
+                                        std::chrono::month{static_cast<unsigned>(*m)},
+                                        std::chrono::day{static_cast<unsigned>(*d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return unix_of(sys_days{ymd});
+}
+
+std::optional<std::int64_t> parse_iso_week(std::string_view week) {
+  if (week.size() != 8 || week[4] != '-' || week[5] != 'W') return std::nullopt;
+  auto y = digits(week.substr(0, 4));
+  auto w = digits(week.substr(6, 2));
+  if (!y || !w || *w < 1 || *w > 53) return std::nullopt;
+  // Week 1 is the week with January 4th; weeks start on Monday.
+  const sys_days jan4{std::chrono::year{*y} / std::chrono::January / 4};
+  const std::chrono::weekday wd{jan4};
+  const sys_days week1 = jan4 - days{(wd.c_encoding() + 6) % 7};
+  const sys_days monday = week1 + days{7 * (*w - 1)};
+  // Week 53 exists only in years whose last week has Thursday in that year.
+  const sys_days thursday = monday + days{3};
+  if (std::chrono::year_month_day{thursday}.year() != std::chrono::year{*y}) return std::nullopt;
+  return unix_of(monday);
+}
+
+std::string iso_week(std::int64_t unix_time) {
+  const sys_days d = std::chrono::floor<days>(std::chrono::sys_seconds{std::chrono::seconds{unix_time}});
+  // The week belongs to the year of its Thursday.
+  const unsigned weekday = (std::chrono::weekday{d}.c_encoding() + 6) % 7;  // Monday = 0
+  const sys_days thursday = d - days{weekday} + days{3};
+  const int year = static_cast<int>(std::chrono::year_month_day{thursday}.year());
+  const sys_days jan1{std::chrono::year{year} / std::chrono::January / 1};
+  const int week = static_cast<int>((thursday - jan1).count() / 7) + 1;
+  char out[32];
+  std::snprintf(out, sizeof out, "%04d-W%02d", year, week);
+  return out;
+}
+
+std::string utc_day(std::int64_t unix_time) {
+  const sys_days d = std::chrono::floor<days>(std::chrono::sys_seconds{std::chrono::seconds{unix_time}});
+  const std::chrono::year_month_day ymd{d};
+  char out[32];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return out;
 }
 
 }  // namespace hallmark::verifier

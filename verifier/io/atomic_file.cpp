@@ -86,20 +86,28 @@ Result<void> AtomicFile::write(ByteView data) {
   return {};
 }
 
-Result<void> AtomicFile::commit() {
+Result<void> AtomicFile::commit() { return finish(false); }
+
+Result<void> AtomicFile::commit_new() { return finish(true); }
+
+Result<void> AtomicFile::finish(bool exclusive) {
   if (!fd_.valid()) return fail(ErrorCode::kInternal, "commit twice of " + path_.string());
   Result<void> result;
   if (::fsync(fd_.get()) != 0) {
     result = io_error("cannot fsync", path_, errno);
   } else if (fd_.close() != 0) {
     result = io_error("cannot close", path_, errno);
-  } else if (::rename(temp_.c_str(), path_.c_str()) != 0) {
-    result = io_error("cannot replace", path_, errno);
+  } else if (exclusive ? ::link(temp_.c_str(), path_.c_str()) != 0
+                       : ::rename(temp_.c_str(), path_.c_str()) != 0) {
+    result = errno == EEXIST && exclusive
+                 ? io_error("will not replace the existing (write-once)", path_, errno)
+                 : io_error(exclusive ? "cannot create" : "cannot replace", path_, errno);
   }
   if (!result) {
     discard();
     return result;
   }
+  if (exclusive) (void)::unlink(temp_.c_str());
   temp_.clear();  // committed: the destructor must not remove the new file
   const fs::path dir = directory_of(path_);
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

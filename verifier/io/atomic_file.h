@@ -32,6 +32,8 @@ class AtomicFile {
   [[nodiscard]] Result<void> write(ByteView data);
   // Durable and visible under path() on success; the object is spent either way.
   [[nodiscard]] Result<void> commit();
+  // commit(), but never replaces: kIo when the target exists (write-once files).
+  [[nodiscard]] Result<void> commit_new();
   // Removes the temporary file now; safe to call more than once.
   void discard() noexcept;
 
@@ -39,6 +41,7 @@ class AtomicFile {
   [[nodiscard]] const std::filesystem::path& temp_path() const noexcept { return temp_; }
 
  private:
+  [[nodiscard]] Result<void> finish(bool exclusive);
   AtomicFile(std::filesystem::path path, std::filesystem::path temp, UniqueFd fd) noexcept;
 
   std::filesystem::path path_;

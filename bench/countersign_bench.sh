@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Countersign throughput (issue: evidence): attestations per second, end to end from a
+# station export file to a committed log and store (SQLite, WAL, synchronous=FULL), as a
+# ratio to the OpenSSL ECDSA P-256 verify rate of the same station signatures on the same
+# number of threads (both cores), measured in the same run. Goal: ratio >= 0.7. Memory must
+# stay flat as the batch grows: the peak RSS of a batch 4x larger is reported beside it.
+# The evidence key is on a throwaway SoftHSM token: exactly one signature per batch.
+# Reports, never fails on timing. Needs the test build (make build does).
+#
+# Usage: bench/countersign_bench.sh BUILD_DIR   (HALLMARK_BENCH_ATTESTATIONS=N, default 20000)
+set -euo pipefail
+
+build=${1:?usage: $0 BUILD_DIR}
+bench=$build/tests/evidence/countersign_bench
+[[ -x $bench ]] || { echo "missing $bench: run make build first" >&2; exit 2; }
+n=${HALLMARK_BENCH_ATTESTATIONS:-20000}
+threads=$(nproc)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$bench" generate --units "$n" --out "$work/small.export" >/dev/null
+"$bench" generate --units $((n * 4)) --out "$work/large.export" >/dev/null
+base=$("$bench" baseline --units "$n" --threads "$threads" | awk '/^baseline/ {print $2}')
+small=$("$bench" run --export "$work/small.export" --threads "$threads")
+large=$("$bench" run --export "$work/large.export" --threads "$threads")
+value() { awk -v k="$1" '$1 == k {print $2}' <<<"$2"; }
+
+rate=$(value countersign_per_second "$small")
+rate_large=$(value countersign_per_second "$large")
+printf 'countersign: %s attestations, %s threads\n' "$n" "$threads"
+printf '  baseline  OpenSSL ECDSA P-256 verify, %s threads: %8s /s\n' "$threads" "$base"
+printf '  countersign %7s attestations:                %8s /s  ratio %.2f (goal >= 0.70)\n' \
+  "$n" "$rate" "$(awk -v a="$rate" -v b="$base" 'BEGIN {print a / b}')"
+printf '  countersign %7s attestations:                %8s /s  ratio %.2f\n' \
+  "$((n * 4))" "$rate_large" "$(awk -v a="$rate_large" -v b="$base" 'BEGIN {print a / b}')"
+printf '  peak RSS: %s KiB at %s, %s KiB at %s (flat: the export is streamed)\n' \
+  "$(value peak_rss_kib "$small")" "$n" "$(value peak_rss_kib "$large")" "$((n * 4))"
+printf '  evidence-key (PKCS#11) signatures per batch: %s and %s\n' \
+  "$(value evidence_signatures "$small")" "$(value evidence_signatures "$large")"

@@ -1,0 +1,26 @@
+#include "signer/cli/envelope_files.h"
+
+#include "verifier/core/dsse.h"
+#include "verifier/io/file_io.h"
+
+namespace hallmark::signer {
+
+Result<v1::Envelope> read_envelope(const std::filesystem::path& path) {
+  auto json = fileio::read_file(path, verifier::kMaxEnvelopeBytes);
+  if (!json) return std::unexpected(json.error());
+  auto envelope = verifier::parse_envelope_json(as_chars(*json));
+  if (!envelope) return std::unexpected(std::move(envelope).error().context(path.string()));
+  return envelope;
+}
+
+Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::filesystem::path>& paths) {
+  std::vector<v1::Envelope> out;
+  for (const auto& p : paths) {
+    auto e = read_envelope(p);
+    if (!e) return std::unexpected(e.error());
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
+}  // namespace hallmark::signer

@@ -1,0 +1,383 @@
+#include "signer/cli/evidence_commands.h"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "hsm-profiles/cli/token_options.h"
+#include "hsm-profiles/src/token_key.h"
+#include "hsm-profiles/src/token_signer.h"
+#include "signer/cli/envelope_files.h"
+#include "signer/cli/query_output.h"
+#include "signer/evidence/countersign.h"
+#include "signer/evidence/retention.h"
+#include "signer/evidence/weekly_report.h"
+#include "verifier/bundle/promoted_bundle.h"
+#include "verifier/core/document.h"
+#include "verifier/core/dsse.h"
+#include "verifier/core/time_format.h"
+#include "verifier/io/atomic_file.h"
+
+namespace hallmark::signer {
+namespace {
+
+namespace fs = std::filesystem;
+using evidence::EvidenceStore;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct TrustFlags {
+  std::vector<fs::path> chain;
+  std::vector<fs::path> revocations;
+};
+
+void add_trust_flags(CLI::App& cmd, TrustFlags& t) {
+  cmd.add_option("--trust-root", t.chain, "Trust root chain v1.json ... vN.json, in order")
+      ->required();
+  cmd.add_option("--revocation", t.revocations, "Revocations to honour (repeatable)");
+}
+
+Result<verifier::TrustedRoot> load_root(const TrustFlags& t, std::int64_t now) {
+  auto chain = read_envelopes(t.chain);
+  if (!chain) return std::unexpected(chain.error());
+  auto root = verifier::verify_trust_root_chain(*chain, now);
+  if (!root) return std::unexpected(std::move(root).error().context("trust root chain"));
+  for (const fs::path& p : t.revocations) {
+    auto revocation = read_envelope(p);
+    if (!revocation) return std::unexpected(revocation.error());
+    if (auto ok = root->add_revocation(*revocation); !ok) {
+      return std::unexpected(std::move(ok).error().context(p.string()));
+    }
+  }
+  return root;
+}
+
+Result<std::unique_ptr<EvidenceStore>> open_store(const std::string& location) {
+  return evidence::open_store(location);
+}
+
+// --- countersign ---
+
+struct CountersignOptions {
+  std::vector<fs::path> exports;
+  std::string store;
+  TrustFlags trust;
+  std::vector<fs::path> registrations;  // files or directories of *.json
+  std::vector<fs::path> releases;       // promoted bundles
+  hsm::TokenOptions key;
+  std::optional<fs::path> manifests;
+  unsigned threads = 0;
+};
+
+Result<std::map<std::string, evidence::KnownStation>> load_stations(
+    const std::vector<fs::path>& inputs, const verifier::TrustedRoot& root, std::int64_t now) {
+  std::vector<fs::path> files;
+  for (const fs::path& p : inputs) {
+    if (fs::is_directory(p)) {
+      for (const auto& e : fs::directory_iterator(p)) {
+        if (e.path().extension() == ".json") files.push_back(e.path());
+      }
+    } else {
+      files.push_back(p);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::map<std::string, evidence::KnownStation> out;
+  for (const fs::path& file : files) {
+    auto envelope = read_envelope(file);
+    if (!envelope) return std::unexpected(envelope.error());
+    auto verified = verifier::verify_station_registration(*envelope, root, now);
+    if (!verified) return std::unexpected(std::move(verified).error().context(file.string()));
+    const std::string id = verified->registration.station_id();
+    out.insert_or_assign(id, evidence::KnownStation{std::move(*verified), verifier::envelope_to_json(*envelope)});
+  }
+  return out;
+}
+
+Result<void> register_releases(EvidenceStore& store, const std::vector<fs::path>& bundles,
+                               const verifier::TrustedRoot& root, std::int64_t now) {
+  if (bundles.empty()) return {};
+  if (auto ok = store.begin(); !ok) return ok;
+  for (const fs::path& file : bundles) {
+    auto verified = bundle::verify_promoted_bundle(file, root, now);
+    if (!verified) {
+      store.rollback();
+      return std::unexpected(std::move(verified).error());
+    }
+    evidence::ReleaseRow row;
+    row.bundle_digest = verified->bundle_digest;
+    row.sku = verified->release.sku();
+    row.version = verified->release.version();
+    row.promoted_unix = verified->release.promoted_unix();
+    for (const auto& approval : verified->approvals.approvals) {
+      row.not_before_unix = std::max(row.not_before_unix, approval.statement.not_before_unix());
+      const std::int64_t until = approval.statement.not_after_unix();
+      if (until != 0 && (row.not_after_unix == 0 || until < row.not_after_unix)) row.not_after_unix = until;
+    }
+    if (auto ok = store.put_release(row); !ok) {
+      store.rollback();
+      return std::unexpected(std::move(ok).error().context(file.string()));
+    }
+  }
+  return store.commit();
+}
+
+// The evidence key on its token, opened once the first export passed its checks.
+struct EvidenceToken {
+  std::optional<hsm::OpenedToken> token;
+  std::optional<hsm::TokenSigner> signer;
+};
+
+evidence::EvidenceKey evidence_key(const hsm::TokenOptions& options,
+                                   const verifier::TrustedRoot& root,
+                                   std::shared_ptr<EvidenceToken> state) {
+  evidence::EvidenceKey key;
+  key.open = [&options, &root, state]() -> Result<void> {
+    auto token = hsm::open_token(options, true, std::cerr);
+    if (!token) return std::unexpected(token.error());
+    state->token.emplace(std::move(*token));
+    auto found = hsm::TokenKey::find(state->token->session, state->token->uri);
+    if (!found) return std::unexpected(found.error());
+    if (auto ok = hsm::check_production_use(found->provenance(),
+                                            state->token->profile.allow_imported_keys(),
+                                            found->name());
+        !ok) {
+      return ok;
+    }
+    auto signer = hsm::TokenSigner::create(
+        state->token->session, std::move(*found),
+        hsm::pin_callback(options, "PIN for the evidence key on '" +
+                                       state->token->session.token_label() + "': "));
+    if (!signer) return std::unexpected(signer.error());
+    const auto evidence_keys = root.role_keys(v1::EVIDENCE);
+    const std::string id = signer->public_key().key_id();
+    if (std::none_of(evidence_keys.begin(), evidence_keys.end(),
+                     [&id](const verifier::PublicKey& k) { return k.key_id() == id; })) {
+      return fail(ErrorCode::kPolicyRefused,
+                  fmt::format("{}: key {} is not the trust root's evidence key; give the "
+                              "evidence key's pkcs11: URI with --key", options.uri, id));
+    }
+    state->signer.emplace(std::move(*signer));
+    return {};
+  };
+  key.sign = [state](ByteView payload) -> Result<v1::Envelope> {
+    auto& signer = *state->signer;
+    return verifier::sign_envelope(verifier::payload_type_of(evidence::kCheckpointType), payload,
+                                   signer.public_key().key_id(),
+                                   [&signer](ByteView pae) { return signer.sign(pae); });
+  };
+  return key;
+}
+
+std::string file_safe(const std::string& name) {
+  std::string out = name;
+  for (char& c : out) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) c = '_';
+  }
+  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
+  return out;
+}
+
+// One ManifestFile per new unit entry: DIR/<serial>.<log index>.manifest.json.
+Result<std::uint64_t> write_manifests(EvidenceStore& store, const evidence::CountersignResult& r,
+                                      const std::map<std::string, evidence::KnownStation>& stations,
+                                      const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail(ErrorCode::kIo, fmt::format("{}: cannot create: {}", dir.string(), ec.message()));
+  verifier::merkle::NodeCache cache(evidence::store_nodes(store));
+  const auto nodes = cache.source();
+  std::uint64_t written = 0;
+  auto visited = store.for_each_entry(r.old_size, r.new_size, [&](const evidence::LogEntry& e) -> Result<void> {
+    if (e.serial.empty()) return {};
+    auto file = evidence::manifest_file(e, *r.checkpoint, stations.at(e.station_id).registration_json, nodes);
+    if (!file) return std::unexpected(file.error());
+    const fs::path path = dir / fmt::format("{}.{}.manifest.json", file_safe(e.serial), e.index);
+    auto out = fileio::AtomicFile::create(path, 0444);
+    if (!out) return std::unexpected(out.error());
+    if (auto ok = out->write(as_bytes(tool::to_json(*file))); !ok) return ok;
+    if (auto ok = out->commit_new(); !ok) return ok;
+    ++written;
+    return {};
+  });
+  if (!visited) return std::unexpected(visited.error());
+  return written;
+}
+
+Result<void> run_countersign(const CountersignOptions& o, bool json) {
+  const std::int64_t now = unix_now();
+  auto root = load_root(o.trust, now);
+  if (!root) return std::unexpected(root.error());
+  auto stations = load_stations(o.registrations, *root, now);
+  if (!stations) return std::unexpected(stations.error());
+  auto store = open_store(o.store);
+  if (!store) return std::unexpected(store.error());
+  if (auto ok = register_releases(**store, o.releases, *root, now); !ok) return ok;
+
+  evidence::CountersignInput input;
+  input.root = &*root;
+  input.stations = std::move(*stations);
+  input.exports = o.exports;
+  input.now_unix = now;
+  input.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  input.progress = [](std::string_view line) { std::cerr << line << '\n'; };
+  auto state = std::make_shared<EvidenceToken>();
+  auto result = evidence::countersign(**store, input, evidence_key(o.key, *root, state));
+  if (!result) return std::unexpected(result.error());
+
+  if (result->checkpoint && o.manifests) {
+    auto written = write_manifests(**store, *result, input.stations, *o.manifests);
+    if (!written) return std::unexpected(written.error());
+    std::cerr << fmt::format("Wrote {} manifest files to {}\n", *written, o.manifests->string());
+  }
+  if (json) {
+    std::cout << countersign_json(*result) << '\n';
+  } else {
+    std::cout << render_countersign(*result);
+  }
+  if (result->any_refused()) {
+    return fail(ErrorCode::kVerificationFailed,
+                "some exports were refused (see above); the others are countersigned");
+  }
+  return {};
+}
+
+// --- query, report, retention ---
+
+struct QueryOptions {
+  std::string store;
+  std::optional<std::string> serial, hardware_id, station, firmware, from, to;
+  bool csv = false;
+};
+
+Result<void> run_query(const QueryOptions& o, bool json) {
+  evidence::EntryQuery q;
+  q.serial = o.serial;
+  q.hardware_id = o.hardware_id;
+  q.station_id = o.station;
+  if (o.firmware) {
+    auto digest = verifier::Digest::from_hex(*o.firmware);
+    if (!digest) return fail(ErrorCode::kUsage, fmt::format("--firmware \"{}\" is not a SHA-256 in hex", *o.firmware));
+    q.firmware = *digest;
+  }
+  for (auto [text, slot, flag] : {std::tuple{&o.from, &q.from_unix, "--from"},
+                                  std::tuple{&o.to, &q.to_unix, "--to"}}) {
+    if (!*text) continue;
+    auto day = verifier::parse_utc_day(**text);
+    if (!day) return fail(ErrorCode::kUsage, fmt::format("{} \"{}\" is not a date like 2026-11-21", flag, **text));
+    *slot = *day + (slot == &q.to_unix ? 24 * 3600 : 0);  // --to is inclusive of that day
+  }
+  auto store = open_store(o.store);
+  if (!store) return std::unexpected(store.error());
+  const QueryFormat format = json ? QueryFormat::kJson : o.csv ? QueryFormat::kCsv : QueryFormat::kText;
+  return print_query(**store, q, format, std::cout);
+}
+
+struct ReportOptions {
+  std::string store;
+  std::string week;
+};
+
+Result<void> run_report(const ReportOptions& o, bool json) {
+  auto store = open_store(o.store);
+  if (!store) return std::unexpected(store.error());
+  auto report = evidence::weekly_report(**store, o.week);
+  if (!report) return std::unexpected(report.error());
+  std::cout << (json ? tool::to_json(*report) + "\n" : evidence::render_weekly_report(*report));
+  return {};
+}
+
+struct RetentionOptions {
+  std::string store;
+  std::string day;
+  fs::path out;
+};
+
+Result<void> run_retention(const RetentionOptions& o) {
+  auto store = open_store(o.store);
+  if (!store) return std::unexpected(store.error());
+  auto written = evidence::export_segment(**store, o.day, o.out);
+  if (!written) return std::unexpected(written.error());
+  std::cout << fmt::format("Wrote {} (read-only): log entries {}..{} of {}, {} entries\n"
+                           "Check it with: hallmark-verify log {} --trust-root ...\n",
+                           written->file.string(), written->first_index,
+                           written->first_index + written->entries - 1, written->tree_size,
+                           written->entries, written->file.string());
+  return {};
+}
+
+void add_store_flag(CLI::App& cmd, std::string& store) {
+  cmd.add_option("--store", store,
+                 "Evidence store: a SQLite file (or sqlite:PATH), or postgresql://... / "
+                 "postgres:CONNINFO")
+      ->required();
+}
+
+}  // namespace
+
+void add_evidence_commands(tool::CommandLine& cli) {
+  auto c = std::make_shared<CountersignOptions>();
+  auto* cs = cli.add(cli.app(), "countersign",
+                     "Verify station exports and countersign their events into the evidence "
+                     "log: one evidence-key signature per batch",
+                     [c, &cli] { return run_countersign(*c, cli.json()); });
+  cs->add_option("exports", c->exports, "Station export files")->required();
+  add_store_flag(*cs, c->store);
+  add_trust_flags(*cs, c->trust);
+  cs->add_option("--registration", c->registrations,
+                 "Station registration file, or a directory of them (repeatable)")
+      ->required();
+  cs->add_option("--release", c->releases,
+                 "Promoted bundle the signer promoted (repeatable; remembered in the store)");
+  hsm::add_token_options(*cs, c->key, "--key",
+                         "pkcs11: URI of the evidence key, e.g. "
+                         "'pkcs11:token=signer-hsm;object=evidence'");
+  cs->add_option("--manifests", c->manifests,
+                 "Write each new unit's manifest with its inclusion proof into this directory");
+  cs->add_option("--threads", c->threads, "Verification threads (default: every core)");
+
+  auto q = std::make_shared<QueryOptions>();
+  auto* qc = cli.add(cli.app(), "query",
+                     "Traceability: which units, stations and firmware, from the evidence store",
+                     [q, &cli] { return run_query(*q, cli.json()); });
+  add_store_flag(*qc, q->store);
+  qc->add_option("--serial", q->serial, "A unit's serial: its whole history");
+  qc->add_option("--hardware-id", q->hardware_id, "A device's hardware id");
+  qc->add_option("--firmware", q->firmware,
+                 "SHA-256 of an image or bundle: every unit that received it");
+  qc->add_option("--station", q->station, "A station's id");
+  qc->add_option("--from", q->from, "First day (YYYY-MM-DD, UTC, event time)");
+  qc->add_option("--to", q->to, "Last day (YYYY-MM-DD, inclusive)");
+  qc->add_flag("--csv", q->csv, "CSV instead of a table");
+
+  auto r = std::make_shared<ReportOptions>();
+  auto* rc = cli.add(cli.app(), "report",
+                     "Weekly indicators per station: exceptions, drift, log gaps, time-sync "
+                     "failures, break-glass",
+                     [r, &cli] { return run_report(*r, cli.json()); });
+  add_store_flag(*rc, r->store);
+  rc->add_option("--week", r->week, "ISO week, e.g. 2026-W47")->required();
+
+  auto t = std::make_shared<RetentionOptions>();
+  auto* retention = cli.app().add_subcommand("retention", "Retention of the evidence log");
+  retention->require_subcommand(1);
+  auto* rx = cli.add(*retention, "export",
+                     "Write one day's log entries as a write-once segment with checkpoints and "
+                     "a consistency proof",
+                     [t] { return run_retention(*t); });
+  add_store_flag(*rx, t->store);
+  rx->add_option("--day", t->day, "UTC day, YYYY-MM-DD")->required();
+  rx->add_option("--out", t->out, "Directory for the segment")->required();
+}
+
+}  // namespace hallmark::signer

@@ -1,0 +1,428 @@
+#include "signer/evidence/countersign.h"
+
+#include <algorithm>
+#include <array>
+#include <future>
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "signer/evidence/attestation_batch.h"
+#include "signer/evidence/event_findings.h"
+#include "signer/evidence/export_reader.h"
+#include "verifier/core/document.h"
+#include "verifier/core/dsse.h"
+#include "verifier/journal/export_chain.h"
+
+namespace hallmark::evidence {
+namespace {
+
+namespace fs = std::filesystem;
+namespace merkle = verifier::merkle;
+using verifier::ChainPoint;
+using verifier::Digest;
+constexpr std::size_t kChunk = 1024;
+
+// An export refused before anything of it was written, and the finding that records it.
+struct Refused {
+  v1::Finding::Kind kind;
+  std::string message;
+};
+struct Replay {};
+// What pass 1 found: where the new records start.
+struct Plan {
+  const KnownStation* station = nullptr;
+  ChainPoint start;                  // the record the export continues from
+  std::uint64_t countersigned = 0;   // the station's records already in the log
+  std::int64_t last_event_unix = 0;
+};
+using Precheck = std::variant<Refused, Replay, Plan>;
+
+std::string station_of(const KnownStation& s) { return s.verified.enrollment.enrollment.station_id(); }
+
+class Countersigner {
+ public:
+  Countersigner(EvidenceStore& store, const CountersignInput& in, const EvidenceKey& key)
+      : store_(store), in_(in), key_(key) {}
+
+  Result<CountersignResult> run() {
+    auto size = store_.tree_size();
+    if (!size) return std::unexpected(std::move(size).error());
+    auto frontier = merkle::Frontier::load(*size, store_nodes(store_));
+    if (!frontier) return std::unexpected(std::move(frontier).error());
+    frontier_ = std::move(*frontier);
+    result_.old_size = *size;
+
+    auto order = sorted_exports();
+    if (!order) return std::unexpected(std::move(order).error());
+    for (const fs::path& file : *order) {
+      ExportOutcome outcome;
+      outcome.file = file;
+      auto checked = precheck(file, outcome);
+      if (!checked) return std::unexpected(std::move(checked).error());
+      if (auto* refused = std::get_if<Refused>(&*checked)) {
+        if (auto ok = record_refusal(*refused, outcome); !ok) return std::unexpected(ok.error());
+      } else if (std::holds_alternative<Replay>(*checked)) {
+        outcome.status = ExportOutcome::Status::kReplay;
+        say(fmt::format("{}: every record is countersigned already; nothing changed", file.string()));
+      } else if (auto ok = write(file, std::get<Plan>(*checked), outcome); !ok) {
+        return std::unexpected(ok.error());
+      }
+      result_.exports.push_back(std::move(outcome));
+    }
+    result_.new_size = frontier_.size();
+    if (frontier_.size() > result_.old_size) {
+      if (auto ok = sign_checkpoint(); !ok) return std::unexpected(ok.error());
+    }
+    return std::move(result_);
+  }
+
+ private:
+  void say(const std::string& line) const {
+    if (in_.progress) in_.progress(line);
+  }
+
+  // Exports by station, then first record, so one station's exports chain in order.
+  Result<std::vector<fs::path>> sorted_exports() const {
+    std::vector<std::pair<std::pair<std::string, std::uint64_t>, fs::path>> keyed;
+    for (const fs::path& file : in_.exports) {
+      auto reader = ExportReader::open(file);
+      if (!reader && reader.error().code == ErrorCode::kIo) return std::unexpected(reader.error());
+      // A file that is not an export sorts first and is refused by precheck.
+      keyed.push_back({reader ? std::pair{reader->header().station_id, reader->header().first_sequence}
+                              : std::pair{std::string(), std::uint64_t{0}}, file});
+    }
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<fs::path> out;
+    for (auto& k : keyed) out.push_back(std::move(k.second));
+    return out;
+  }
+
+  // Pass 1: everything that refuses a whole export, before anything of it is written.
+  Result<Precheck> precheck(const fs::path& file, ExportOutcome& outcome) {
+    auto reader = ExportReader::open(file);
+    if (!reader) {
+      if (reader.error().code == ErrorCode::kIo) return std::unexpected(reader.error());
+      return Precheck{Refused{v1::Finding::EXPORT_REFUSED, reader.error().message}};
+    }
+    const verifier::ExportHeader header = reader->header();
+    outcome.station_id = header.station_id;
+    auto known = in_.stations.find(header.station_id);
+    if (known == in_.stations.end()) {
+      return Precheck{Refused{v1::Finding::UNKNOWN_STATION, fmt::format(
+          "{}: station \"{}\" has no verified registration here; give its registration with "
+          "--registration (a station that was never enrolled cannot be countersigned)",
+          file.string(), header.station_id)}};
+    }
+    if (in_.root->station_revoked(header.station_id)) {
+      return Precheck{Refused{v1::Finding::REVOKED_STATION, fmt::format(
+          "{}: station \"{}\" is revoked; its exports are not countersigned", file.string(),
+          header.station_id)}};
+    }
+    auto head = store_.station_head(header.station_id);
+    if (!head) return std::unexpected(std::move(head).error());
+    Plan plan;
+    plan.station = &known->second;
+    plan.countersigned = *head ? (*head)->sequence : 0;
+    plan.last_event_unix = *head ? (*head)->last_event_unix : 0;
+    if (header.first_sequence > plan.countersigned + 1) {
+      return Precheck{Refused{v1::Finding::LOG_GAP, fmt::format(
+          "{}: starts at record {} of station \"{}\" but the log has its records up to {} "
+          "only: records {}..{} are missing; countersign the station's earlier export first",
+          file.string(), header.first_sequence, header.station_id, plan.countersigned,
+          plan.countersigned + 1, header.first_sequence - 1)}};
+    }
+    if (header.first_sequence > 1) {
+      auto before = store_.station_record(header.station_id, header.first_sequence - 1);
+      if (!before) return std::unexpected(std::move(before).error());
+      if (!*before) return fail(ErrorCode::kInternal, "station head without its record");
+      plan.start = ChainPoint{header.first_sequence - 1, (*before)->first};
+    }
+    auto chain = verifier::ExportChain::begin(header, plan.start, true);
+    if (!chain) return Precheck{Refused{v1::Finding::EXPORT_REFUSED, file.string() + ": " + chain.error().message}};
+    for (;;) {
+      auto bytes = reader->next();
+      if (!bytes) return Precheck{Refused{v1::Finding::EXPORT_REFUSED, bytes.error().message}};
+      if (!*bytes) break;
+      auto record = chain->add(**bytes);
+      if (!record) return Precheck{Refused{v1::Finding::EXPORT_REFUSED, file.string() + ": " + record.error().message}};
+      if (record->sequence > plan.countersigned) continue;
+      auto stored = store_.station_record(header.station_id, record->sequence);
+      if (!stored) return std::unexpected(std::move(stored).error());
+      if (*stored && (*stored)->first != record->hash) {
+        return Precheck{Refused{v1::Finding::FORK, fmt::format(
+            "{}: record {} of station \"{}\" differs from the one countersigned in log entry "
+            "{}: the station's journal forked (restored from a backup? one identity on two "
+            "stations?); nothing of this export is merged", file.string(), record->sequence,
+            header.station_id, (*stored)->second)}};
+      }
+    }
+    auto checkpoint = chain->finish(reader->checkpoint_envelope(), plan.station->verified.enrollment.station_key);
+    if (!checkpoint) return Precheck{Refused{v1::Finding::EXPORT_REFUSED, file.string() + ": " + checkpoint.error().message}};
+    if (header.last_sequence <= plan.countersigned) return Precheck{Replay{}};
+    return Precheck{plan};
+  }
+
+  Result<void> record_refusal(const Refused& refused, ExportOutcome& outcome) {
+    outcome.status = ExportOutcome::Status::kRefused;
+    outcome.refusal = refused.message;
+    say("REFUSED " + refused.message);
+    v1::Finding finding;
+    finding.set_kind(refused.kind);
+    finding.set_detail(refused.message);
+    finding.set_station_id(outcome.station_id);
+    finding.set_time_unix(in_.now_unix);
+    FindingRow row;
+    row.time_unix = in_.now_unix;
+    row.station_id = outcome.station_id;
+    row.kind = refused.kind;
+    row.finding = to_bytes(finding.SerializeAsString());
+    return store_.add_finding(row);
+  }
+
+  // Pass 2: the new records, verified on every core while the previous chunk is written.
+  Result<void> write(const fs::path& file, const Plan& plan, ExportOutcome& outcome) {
+    if (!key_open_) {
+      if (auto ok = key_.open(); !ok) return ok;
+      key_open_ = true;
+    }
+    auto reader = ExportReader::open(file);
+    if (!reader) return std::unexpected(std::move(reader).error());
+    auto chain = verifier::ExportChain::begin(reader->header(), plan.start, true);
+    if (!chain) return std::unexpected(changed(file));
+    const verifier::PublicKey& key = plan.station->verified.enrollment.station_key;
+    outcome.first_index = frontier_.size();
+    station_ = plan;
+    std::array<Chunk, 2> chunks;
+    std::size_t filling = 0;
+    std::future<void> running;
+    std::size_t running_index = 0;
+    auto launch = [&]() -> Result<void> {
+      auto next = verify_chunk_async(chunks[filling], key, std::max(1u, in_.threads));
+      if (running.valid()) {
+        running.get();
+        if (auto ok = append_chunk(chunks[running_index], outcome); !ok) {
+          next.wait();
+          return ok;
+        }
+        chunks[running_index].clear();
+      }
+      running = std::move(next);
+      running_index = filling;
+      filling = 1 - filling;
+      return {};
+    };
+    for (;;) {
+      auto bytes = reader->next();
+      if (!bytes) return std::unexpected(changed(file));
+      if (!*bytes) break;
+      auto record = chain->add(**bytes);
+      if (!record) return std::unexpected(changed(file));
+      if (record->sequence <= plan.countersigned) continue;
+      PendingEvent& event = chunks[filling].emplace_back();
+      event.sequence = record->sequence;
+      event.record_hash = record->hash;
+      event.envelope.assign(record->envelope);
+      if (chunks[filling].size() == kChunk) {
+        if (auto ok = launch(); !ok) return ok;
+      }
+    }
+    if (!chunks[filling].empty()) {
+      if (auto ok = launch(); !ok) return ok;
+    }
+    if (running.valid()) {
+      running.get();
+      if (auto ok = append_chunk(chunks[running_index], outcome); !ok) return ok;
+    }
+    auto checkpoint = chain->finish(reader->checkpoint_envelope(), key);
+    if (!checkpoint) return std::unexpected(changed(file));
+    StationHead head{checkpoint->head.sequence, checkpoint->head.hash, station_.last_event_unix};
+    if (auto ok = store_.set_station_head(station_of(*plan.station), head); !ok) return ok;
+    outcome.first_new = plan.countersigned + 1;
+    outcome.last_new = checkpoint->head.sequence;
+    say(fmt::format("{}: station {} records {}..{} countersigned as log entries {}..{} ({} "
+                    "findings)", file.string(), outcome.station_id, outcome.first_new,
+                    outcome.last_new, outcome.first_index,
+                    outcome.first_index + outcome.entries - 1, outcome.findings));
+    return {};
+  }
+
+  static Error changed(const fs::path& file) {
+    Error e;
+    e.code = ErrorCode::kVerificationFailed;
+    e.message = fmt::format("{}: the export changed while it was being countersigned; "
+                            "nothing was committed", file.string());
+    return e;
+  }
+
+  Result<void> append_chunk(Chunk& chunk, ExportOutcome& outcome) {
+    for (PendingEvent& event : chunk) {
+      if (auto ok = append_event(event, outcome); !ok) return ok;
+    }
+    return {};
+  }
+
+  Result<void> append_event(PendingEvent& event, ExportOutcome& outcome) {
+    const std::string station_id = station_of(*station_.station);
+    if (event.error) {
+      return fail(ErrorCode::kVerificationFailed, fmt::format(
+          "{}: record {} of station \"{}\": the attestation does not verify although the "
+          "station's signed checkpoint covers it ({}); the batch is not countersigned: "
+          "investigate the station", outcome.file.string(), event.sequence, station_id,
+          event.error->message));
+    }
+    const v1::Attestation& a = event.attestation;
+    if (a.station_id() != station_id) {
+      return fail(ErrorCode::kVerificationFailed, fmt::format(
+          "{}: record {} is an attestation of station \"{}\" inside the journal of \"{}\"; "
+          "the batch is not countersigned", outcome.file.string(), event.sequence,
+          a.station_id(), station_id));
+    }
+    EventContext context{in_.root, &station_.station->verified, station_.last_event_unix,
+                         in_.now_unix, event.sequence};
+    auto findings = event_findings(store_, a, context);
+    if (!findings) return std::unexpected(std::move(findings).error());
+
+    v1::ProvisioningManifest manifest;
+    manifest.set_serial(a.serial());
+    manifest.set_hardware_id(a.hardware_id());
+    manifest.set_station_id(station_id);
+    manifest.set_bundle_digest(a.bundle_digest());
+    manifest.set_attestation_envelope(event.envelope);
+    manifest.set_countersigned_unix(in_.now_unix);
+    manifest.set_station_sequence(event.sequence);
+    manifest.set_journal_record_sha256(std::string(as_chars(event.record_hash.bytes())));
+    manifest.set_event(a.event());
+    manifest.set_result(a.result());
+    manifest.set_event_unix(a.time_unix());
+    for (const auto& f : *findings) *manifest.add_findings() = f;
+
+    entry_.index = frontier_.size();
+    entry_.manifest = to_bytes(manifest.SerializeAsString());
+    entry_.leaf_hash = merkle::leaf_hash(entry_.manifest);
+    entry_.station_id = station_id;
+    entry_.station_sequence = event.sequence;
+    entry_.record_hash = event.record_hash;
+    entry_.serial = a.serial();
+    entry_.hardware_id = a.hardware_id();
+    entry_.bundle_digest = to_bytes(a.bundle_digest());
+    entry_.event = a.event();
+    entry_.result = a.result();
+    entry_.event_unix = a.time_unix();
+    entry_.countersigned_unix = in_.now_unix;
+    entry_.clock_synced = a.clock_synced();
+    entry_.finding_count = static_cast<std::uint32_t>(findings->size());
+    entry_.firmware.clear();
+    for (const auto* list : {&a.image_digests(), &a.measured()}) {
+      for (const v1::MeasuredDigest& d : *list) {
+        auto digest = Digest::from_bytes(as_bytes(d.sha256()));
+        if (digest && std::find(entry_.firmware.begin(), entry_.firmware.end(), *digest) ==
+                          entry_.firmware.end()) {
+          entry_.firmware.push_back(*digest);
+        }
+      }
+    }
+    if (auto ok = store_.append_entry(entry_); !ok) return ok;
+    nodes_.clear();
+    frontier_.append(entry_.leaf_hash, [this](unsigned level, std::uint64_t index, const Digest& hash) {
+      nodes_.push_back({level, index, hash});
+    });
+    for (const auto& n : nodes_) {
+      if (auto ok = store_.put_node(n.level, n.index, n.hash); !ok) return ok;
+    }
+    for (const auto& f : *findings) {
+      FindingRow row;
+      row.time_unix = in_.now_unix;
+      row.event_unix = a.time_unix();
+      row.station_id = station_id;
+      row.kind = f.kind();
+      row.log_index = entry_.index;
+      row.finding = to_bytes(f.SerializeAsString());
+      if (auto ok = store_.add_finding(row); !ok) return ok;
+    }
+    station_.last_event_unix = a.time_unix();
+    ++outcome.entries;
+    outcome.findings += findings->size();
+    return {};
+  }
+
+  Result<void> sign_checkpoint() {
+    v1::LogCheckpoint checkpoint;
+    checkpoint.set_origin(std::string(kLogOrigin));
+    checkpoint.set_tree_size(frontier_.size());
+    const Digest root = frontier_.root();
+    checkpoint.set_root_hash(std::string(as_chars(root.bytes())));
+    checkpoint.set_time_unix(in_.now_unix);
+    const std::string payload = checkpoint.SerializeAsString();
+    auto envelope = key_.sign(as_bytes(payload));
+    if (!envelope) return std::unexpected(std::move(envelope).error());
+    ++result_.signatures;
+    CheckpointRow row{frontier_.size(), root, in_.now_unix,
+                      to_bytes(verifier::envelope_to_json(*envelope))};
+    if (auto ok = store_.add_checkpoint(row); !ok) return ok;
+    result_.checkpoint = std::move(row);
+    return {};
+  }
+
+  struct Node {
+    unsigned level;
+    std::uint64_t index;
+    Digest hash;
+  };
+  EvidenceStore& store_;
+  const CountersignInput& in_;
+  const EvidenceKey& key_;
+  merkle::Frontier frontier_;
+  CountersignResult result_;
+  Plan station_;           // the export being written
+  LogEntry entry_;         // reused: no allocation per event once warm
+  std::vector<Node> nodes_;
+  bool key_open_ = false;
+};
+
+}  // namespace
+
+bool CountersignResult::any_refused() const {
+  return std::any_of(exports.begin(), exports.end(), [](const ExportOutcome& e) {
+    return e.status == ExportOutcome::Status::kRefused;
+  });
+}
+
+verifier::merkle::NodeSource store_nodes(EvidenceStore& store) {
+  return [&store](unsigned level, std::uint64_t index) { return store.node(level, index); };
+}
+
+Result<CountersignResult> countersign(EvidenceStore& store, const CountersignInput& input,
+                                      const EvidenceKey& key) {
+  if (input.root == nullptr) return fail(ErrorCode::kUsage, "countersign: no trust root");
+  if (auto ok = store.begin(); !ok) return std::unexpected(ok.error());
+  auto result = Countersigner(store, input, key).run();
+  if (!result) {
+    store.rollback();
+    return result;
+  }
+  if (auto ok = store.commit(); !ok) {
+    store.rollback();
+    return std::unexpected(ok.error());
+  }
+  return result;
+}
+
+Result<v1::ManifestFile> manifest_file(const LogEntry& entry, const CheckpointRow& checkpoint,
+                                       const std::string& registration_json,
+                                       const verifier::merkle::NodeSource& nodes) {
+  auto proof = verifier::merkle::inclusion_proof(entry.index, checkpoint.tree_size, nodes);
+  if (!proof) return std::unexpected(std::move(proof).error());
+  v1::ManifestFile file;
+  file.set_manifest(std::string(as_chars(entry.manifest)));
+  file.mutable_inclusion()->set_leaf_index(entry.index);
+  file.mutable_inclusion()->set_tree_size(checkpoint.tree_size);
+  for (const Digest& d : *proof) file.mutable_inclusion()->add_hashes(std::string(as_chars(d.bytes())));
+  file.set_checkpoint_envelope(std::string(as_chars(checkpoint.envelope)));
+  file.set_station_registration(registration_json);
+  return file;
+}
+
+}  // namespace hallmark::evidence

@@ -1,0 +1,97 @@
+// Countersigning station exports into the evidence log (DESIGN.md flow 7; docs/evidence.md).
+//
+// For each export (sorted by station and first record, so a station's exports may be given
+// in any order): the station must have a verified registration and not be revoked; the
+// export must continue that station's countersigned chain (a gap, a record that differs
+// from the one already countersigned — a fork —, a broken chain or a bad checkpoint refuse
+// the whole export with a finding, nothing of it is merged); records already countersigned
+// are skipped (re-importing changes nothing; an export with nothing new is reported as a
+// replay). Then every new record's attestation is verified (in parallel) and becomes a
+// ProvisioningManifest carrying the event's findings (event_findings.h), appended to the
+// Merkle log with its nodes. At the end ONE evidence-key signature covers the batch: a
+// LogCheckpoint of the new tree size and root, stored with the log, and the whole batch is
+// committed in one transaction. Any error (store, key, an attestation whose signature does
+// not verify under a good checkpoint) rolls the batch back: the log and store are as they
+// were. Memory stays flat as the batch grows: exports are streamed (export_reader.h).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hallmark/dsse.pb.h"
+#include "hallmark/evidence.pb.h"
+#include "signer/store/evidence_store.h"
+#include "verifier/trust/station_registration.h"
+#include "verifier/log/merkle.h"
+#include "verifier/trust/trusted_root.h"
+
+namespace hallmark::evidence {
+
+inline constexpr std::string_view kLogOrigin = "hallmark-evidence-log";
+inline constexpr std::string_view kCheckpointType = "log-checkpoint";
+
+// A station the signer knows: its verified registration and the registration's JSON (it
+// goes into every manifest file, so auditors need nothing else).
+struct KnownStation {
+  verifier::VerifiedStation verified;
+  std::string registration_json;
+};
+
+// The evidence key: open() before the first write (login: a refusal never asks for a PIN),
+// then sign() exactly once per batch, given the LogCheckpoint payload.
+struct EvidenceKey {
+  std::function<Result<void>()> open;
+  std::function<Result<v1::Envelope>(ByteView checkpoint_payload)> sign;
+};
+
+struct CountersignInput {
+  const verifier::TrustedRoot* root = nullptr;  // chain verified, revocations applied
+  std::map<std::string, KnownStation> stations;  // by station id
+  std::vector<std::filesystem::path> exports;
+  std::int64_t now_unix = 0;
+  unsigned threads = 2;
+  std::function<void(std::string_view)> progress;  // optional: one line per step
+};
+
+struct ExportOutcome {
+  enum class Status { kAccepted, kReplay, kRefused };
+  std::filesystem::path file;
+  std::string station_id;
+  Status status = Status::kAccepted;
+  std::uint64_t first_new = 0;   // journal records countersigned now (first..last)
+  std::uint64_t last_new = 0;
+  std::uint64_t first_index = 0; // their log entries
+  std::uint64_t entries = 0;
+  std::uint64_t findings = 0;
+  std::string refusal;           // kRefused: why, naming the file and record
+};
+
+struct CountersignResult {
+  std::vector<ExportOutcome> exports;
+  std::uint64_t old_size = 0;
+  std::uint64_t new_size = 0;
+  std::optional<CheckpointRow> checkpoint;  // set when the log grew
+  std::uint64_t signatures = 0;             // evidence-key signatures made (0 or 1)
+  [[nodiscard]] bool any_refused() const;
+};
+
+[[nodiscard]] Result<CountersignResult> countersign(EvidenceStore& store,
+                                                    const CountersignInput& input,
+                                                    const EvidenceKey& key);
+
+// The store's complete Merkle nodes as a NodeSource (merkle.h).
+[[nodiscard]] verifier::merkle::NodeSource store_nodes(EvidenceStore& store);
+
+// The ManifestFile of `entry` with its inclusion proof against `checkpoint` (nodes: give a
+// merkle::NodeCache over store_nodes() when writing many consecutive entries).
+[[nodiscard]] Result<v1::ManifestFile> manifest_file(const LogEntry& entry,
+                                                     const CheckpointRow& checkpoint,
+                                                     const std::string& registration_json,
+                                                     const verifier::merkle::NodeSource& nodes);
+
+}  // namespace hallmark::evidence

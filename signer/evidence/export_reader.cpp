@@ -1,0 +1,116 @@
+#include "signer/evidence/export_reader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/wire_format_lite.h>
+
+namespace hallmark::evidence {
+namespace {
+
+namespace pbio = google::protobuf::io;
+using WireFormat = google::protobuf::internal::WireFormatLite;
+
+// StationExport's field numbers (proto/hallmark/station.proto).
+constexpr int kStationId = 1;
+constexpr int kFirstSequence = 2;
+constexpr int kLastSequence = 3;
+constexpr int kRecords = 4;
+constexpr int kCheckpoint = 5;
+constexpr std::uint32_t kMaxRecordBytes = 64u * 1024u * 1024u;
+
+std::uint32_t tag_of(int field, WireFormat::WireType type) {
+  return WireFormat::MakeTag(field, type);
+}
+
+}  // namespace
+
+struct ExportReader::Stream {
+  int fd = -1;
+  std::unique_ptr<pbio::FileInputStream> file;
+  std::unique_ptr<pbio::CodedInputStream> coded;
+  ~Stream() {
+    coded.reset();
+    file.reset();
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+ExportReader::ExportReader(std::filesystem::path path, std::unique_ptr<Stream> stream)
+    : path_(std::move(path)), stream_(std::move(stream)) {}
+ExportReader::~ExportReader() = default;
+ExportReader::ExportReader(ExportReader&&) noexcept = default;
+ExportReader& ExportReader::operator=(ExportReader&&) noexcept = default;
+
+Error ExportReader::malformed(std::string_view what) const {
+  Error error;
+  error.code = ErrorCode::kVerificationFailed;
+  error.message = fmt::format("{}: not a station export written by hallmark-station ({})",
+                              path_.string(), what);
+  return error;
+}
+
+Result<ExportReader> ExportReader::open(const std::filesystem::path& path) {
+  auto stream = std::make_unique<Stream>();
+  stream->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (stream->fd < 0) {
+    return fail(ErrorCode::kIo, fmt::format("{}: cannot open the station export: {}",
+                                            path.string(), std::strerror(errno)));
+  }
+  stream->file = std::make_unique<pbio::FileInputStream>(stream->fd, 1 << 16);
+  stream->coded = std::make_unique<pbio::CodedInputStream>(stream->file.get());
+  stream->coded->SetTotalBytesLimit(INT_MAX);
+  ExportReader reader(path, std::move(stream));
+  if (auto ok = reader.read_header(); !ok) return std::unexpected(std::move(ok).error());
+  return reader;
+}
+
+Result<void> ExportReader::read_header() {
+  auto& in = *stream_->coded;
+  for (;;) {
+    const std::uint32_t tag = in.ReadTag();
+    if (tag == tag_of(kStationId, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
+      if (!WireFormat::ReadString(&in, &header_.station_id)) return std::unexpected(malformed("station id"));
+    } else if (tag == tag_of(kFirstSequence, WireFormat::WIRETYPE_VARINT)) {
+      if (!in.ReadVarint64(&header_.first_sequence)) return std::unexpected(malformed("first sequence"));
+    } else if (tag == tag_of(kLastSequence, WireFormat::WIRETYPE_VARINT)) {
+      if (!in.ReadVarint64(&header_.last_sequence)) return std::unexpected(malformed("last sequence"));
+    } else {
+      pending_tag_ = tag;
+      return {};
+    }
+  }
+}
+
+Result<std::optional<ByteView>> ExportReader::next() {
+  if (done_) return std::optional<ByteView>{};
+  auto& in = *stream_->coded;
+  const std::uint32_t tag = pending_tag_ != 0 ? pending_tag_ : in.ReadTag();
+  pending_tag_ = 0;
+  if (tag == tag_of(kRecords, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
+    std::uint32_t size = 0;
+    if (!in.ReadVarint32(&size) || size > kMaxRecordBytes || !in.ReadString(&record_, static_cast<int>(size))) {
+      return std::unexpected(malformed("a record is truncated"));
+    }
+    return std::optional<ByteView>{as_bytes(record_)};
+  }
+  if (tag == tag_of(kCheckpoint, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
+    if (!WireFormat::ReadString(&in, &checkpoint_)) return std::unexpected(malformed("checkpoint truncated"));
+    if (in.ReadTag() != 0 || !in.ConsumedEntireMessage()) {
+      return std::unexpected(malformed("bytes after the checkpoint"));
+    }
+    done_ = true;
+    return std::optional<ByteView>{};
+  }
+  if (tag == 0) return std::unexpected(malformed("no checkpoint: the file ends early"));
+  return std::unexpected(malformed(fmt::format("unexpected field {}", tag >> 3)));
+}
+
+}  // namespace hallmark::evidence

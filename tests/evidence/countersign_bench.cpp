@@ -1,0 +1,264 @@
+// Countersign throughput: a benchmark, not a test (bench/countersign_bench.sh runs it).
+//
+//   countersign_bench generate --units N --out FILE   a station export of N attestations
+//   countersign_bench baseline --units N               OpenSSL ECDSA verify rate, 2 threads
+//   countersign_bench run --export FILE                countersign end to end, fresh store
+//
+// The station side is made in-process (the station key is an OpenSSL key from the trust
+// test fixture: this measures the signer, not the station); the evidence key is a P-256
+// key on a throwaway SoftHSM token, so the one signature per batch is a real PKCS#11 one.
+// `run` prints units/s, peak RSS and the number of evidence-key signatures; the script
+// compares runs of different sizes for flat memory.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include "hsm-profiles/src/keygen.h"
+#include "hsm-profiles/src/token_signer.h"
+#include "signer/evidence/countersign.h"
+#include "tests/support/softhsm_fixture.h"
+#include "tests/trust/trust_fixture.h"
+#include "verifier/core/document.h"
+#include "verifier/core/dsse.h"
+#include "verifier/trust/station_registration.h"
+
+namespace {
+
+using namespace hallmark;
+namespace tt = hallmark::trust_testing;
+namespace ht = hallmark::verifier::testing;
+using WireFormat = google::protobuf::internal::WireFormatLite;
+constexpr const char* kStation = "bench-station";
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+verifier::TrustedRoot root() {
+  const auto spec = tt::default_spec();
+  auto chain = std::vector<v1::Envelope>{tt::sign_root(spec, {&tt::alice(), &tt::bob()})};
+  auto r = verifier::verify_trust_root_chain(chain, tt::kNow);
+  if (!r) throw std::runtime_error(r.error().message);
+  return std::move(*r);
+}
+
+v1::Envelope registration_envelope() {
+  const auto enrollment = tt::enrollment(kStation, tt::station_key(), tt::device_ca());
+  auto cn_spec = tt::CertSpec{};
+  cn_spec.cn = std::string("Hallmark device CA ") + kStation;
+  const Bytes cert = tt::make_certificate(tt::device_ca(), tt::mfg_ca(), cn_spec);
+  return tt::sign("station-registration", tt::registration(enrollment, cert),
+                  {&tt::alice(), &tt::bob()});
+}
+
+std::string digest_bytes(std::uint64_t seed, int k) {
+  std::string s(32, '\0');
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    s[i] = static_cast<char>((seed * 131 + static_cast<std::uint64_t>(k) * 17 + i * 7) & 0xff);
+  }
+  return s;
+}
+
+// An attestation as the station makes it (device certificate included).
+std::string attestation_envelope(std::uint64_t i, const v1::StationEnrollment& enrolled,
+                                 const Bytes& certificate) {
+  v1::Attestation a;
+  a.set_station_id(kStation);
+  a.set_serial(fmt::format("SN-{:08}", i));
+  a.set_hardware_id(fmt::format("HW-{:016x}", i * 2654435761u));
+  a.set_bundle_digest(digest_bytes(0, 0));
+  for (int k = 0; k < 3; ++k) {
+    auto* d = a.add_image_digests();
+    d->set_region(fmt::format("image-{}", k));
+    d->set_sha256(digest_bytes(1, k));
+    auto* m = a.add_measured();
+    m->set_region(fmt::format("flash-{}", k));
+    m->set_sha256(digest_bytes(1, k));
+  }
+  a.add_key_uris("pkcs11:token=station;object=station");
+  a.add_key_uris("pkcs11:token=station;object=device-ca");
+  a.set_software_sha256(enrolled.software_sha256());
+  a.set_config_sha256(enrolled.config_sha256());
+  a.set_operator_session(std::string(64, 'a'));
+  a.set_time_unix(tt::kNow - 100000 + static_cast<std::int64_t>(i % 90000));
+  a.set_clock_synced(true);
+  a.set_monotonic_counter(i);
+  a.set_result(v1::Attestation::PASS);
+  a.set_event(v1::Attestation::PROGRAM);
+  a.set_device_certificate_der(std::string(as_chars(certificate)));
+  a.set_operator_name("olga");
+  const std::string payload = a.SerializeAsString();
+  auto envelope = verifier::sign_envelope(
+      verifier::payload_type_of("attestation"), as_bytes(payload),
+      tt::station_key().pub.key_id(),
+      [](ByteView pae) -> Result<Bytes> { return ht::sign(tt::station_key(), pae); });
+  return verifier::envelope_to_json(*envelope);
+}
+
+void put_bytes(google::protobuf::io::CodedOutputStream& out, int field, const std::string& v) {
+  out.WriteTag(WireFormat::MakeTag(field, WireFormat::WIRETYPE_LENGTH_DELIMITED));
+  out.WriteVarint32(static_cast<std::uint32_t>(v.size()));
+  out.WriteString(v);
+}
+
+int generate(std::uint64_t units, const std::string& path) {
+  const auto enrolled = tt::enrollment(kStation, tt::station_key(), tt::device_ca());
+  const Bytes cert = tt::make_certificate(tt::mfg_ca(), tt::device_ca());
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  google::protobuf::io::OstreamOutputStream stream(&file);
+  {
+    google::protobuf::io::CodedOutputStream out(&stream);
+    put_bytes(out, 1, kStation);
+    out.WriteTag(WireFormat::MakeTag(2, WireFormat::WIRETYPE_VARINT));
+    out.WriteVarint64(1);
+    out.WriteTag(WireFormat::MakeTag(3, WireFormat::WIRETYPE_VARINT));
+    out.WriteVarint64(units);
+    std::string previous(32, '\0');
+    for (std::uint64_t i = 1; i <= units; ++i) {
+      v1::JournalRecord record;
+      record.set_sequence(i);
+      record.set_previous_hash(previous);
+      record.set_attestation_envelope(attestation_envelope(i, enrolled, cert));
+      const std::string bytes = record.SerializeAsString();
+      put_bytes(out, 4, bytes);
+      previous = std::string(as_chars(verifier::sha256(as_bytes(bytes))->bytes()));
+    }
+    v1::JournalCheckpoint checkpoint;
+    checkpoint.set_station_id(kStation);
+    checkpoint.set_sequence(units);
+    checkpoint.set_head_hash(previous);
+    checkpoint.set_time_unix(tt::kNow);
+    put_bytes(out, 5, verifier::envelope_to_json(tt::sign("journal-checkpoint", checkpoint,
+                                                          {&tt::station_key()})));
+  }
+  std::printf("generated %llu attestations into %s\n", static_cast<unsigned long long>(units),
+              path.c_str());
+  return 0;
+}
+
+int baseline(std::uint64_t units, unsigned threads) {
+  const auto enrolled = tt::enrollment(kStation, tt::station_key(), tt::device_ca());
+  const Bytes cert = tt::make_certificate(tt::mfg_ca(), tt::device_ca());
+  struct Signed {
+    Bytes pae;
+    Bytes sig;
+  };
+  std::vector<Signed> sample;
+  for (std::uint64_t i = 0; i < units; ++i) {
+    auto envelope = verifier::parse_envelope_json(attestation_envelope(i, enrolled, cert));
+    sample.push_back({verifier::pae(envelope->payload_type(), as_bytes(envelope->payload())),
+                      to_bytes(envelope->signatures(0).sig())});
+  }
+  const auto& key = tt::station_key().pub;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (std::size_t i = t; i < sample.size(); i += threads) {
+        if (!key.verify(sample[i].pae, sample[i].sig)) std::abort();
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  const double s = seconds_since(start);
+  std::printf("baseline_verifies_per_second %.0f\n", static_cast<double>(units) / s);
+  return 0;
+}
+
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+int run(const std::string& export_file, unsigned threads) {
+  hallmark::testing::SoftHsmFixture hsm({"bench-signer"});
+  auto session = hsm.open("bench-signer");
+  auto key = hsm::generate_key(session, hsm::KeySpec{v1::ECDSA_P256_SHA256, "evidence", {}, false});
+  if (!key) throw std::runtime_error(key.error().message);
+  auto signer = hsm::TokenSigner::create(session, std::move(*key));
+  if (!signer) throw std::runtime_error(signer.error().message);
+
+  const auto trusted = root();
+  const auto registration = registration_envelope();
+  auto station = verifier::verify_station_registration(registration, trusted, tt::kNow);
+  if (!station) throw std::runtime_error(station.error().message);
+  const std::filesystem::path db = hsm.dir() / "evidence.db";
+  auto store = evidence::open_store("sqlite:" + db.string());
+  if (!store) throw std::runtime_error(store.error().message);
+  auto release_digest = verifier::Digest::from_bytes(as_bytes(digest_bytes(0, 0)));
+  evidence::ReleaseRow release{*release_digest, "bench-sku", "1.0.0", tt::kNow - 200000, 0, 0};
+  if (!(*store)->begin() || !(*store)->put_release(release) || !(*store)->commit()) return 1;
+
+  evidence::CountersignInput input;
+  input.root = &trusted;
+  input.stations.insert_or_assign(kStation, evidence::KnownStation{std::move(*station),
+                                                                   verifier::envelope_to_json(registration)});
+  input.exports = {export_file};
+  input.now_unix = tt::kNow;
+  input.threads = threads;
+  int signatures = 0;
+  evidence::EvidenceKey evidence_key;
+  evidence_key.open = [] { return Result<void>{}; };
+  evidence_key.sign = [&](ByteView payload) {
+    ++signatures;
+    return verifier::sign_envelope(verifier::payload_type_of(evidence::kCheckpointType), payload,
+                                   signer->public_key().key_id(),
+                                   [&](ByteView pae) { return signer->sign(pae); });
+  };
+  const long rss_before = peak_rss_kib();
+  const auto start = std::chrono::steady_clock::now();
+  auto result = evidence::countersign(**store, input, evidence_key);
+  const double s = seconds_since(start);
+  if (!result) {
+    std::fprintf(stderr, "countersign failed: %s\n", result.error().message.c_str());
+    return 1;
+  }
+  if (result->any_refused()) {
+    std::fprintf(stderr, "refused: %s\n", result->exports[0].refusal.c_str());
+    return 1;
+  }
+  std::printf("countersigned %llu\n", static_cast<unsigned long long>(result->new_size));
+  std::printf("countersign_per_second %.0f\n", static_cast<double>(result->new_size) / s);
+  std::printf("peak_rss_kib %ld\n", peak_rss_kib());
+  std::printf("rss_before_kib %ld\n", rss_before);
+  std::printf("evidence_signatures %d\n", signatures);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string mode = argc > 1 ? argv[1] : "";
+  std::uint64_t units = 10000;
+  unsigned threads = 2;
+  std::string path;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--units") units = std::stoull(argv[i + 1]);
+    if (flag == "--threads") threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    if (flag == "--out" || flag == "--export") path = argv[i + 1];
+  }
+  try {
+    if (mode == "generate") return generate(units, path);
+    if (mode == "baseline") return baseline(units, threads);
+    if (mode == "run") return run(path, threads);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "countersign_bench: %s\n", e.what());
+    return 1;
+  }
+  std::fprintf(stderr, "usage: countersign_bench generate|baseline|run ...\n");
+  return 2;
+}
