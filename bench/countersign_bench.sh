@@ -15,14 +15,10 @@ bench=$build/tests/evidence/countersign_bench
 [[ -x $bench ]] || { echo "missing $bench: run make build first" >&2; exit 2; }
 n=${HALLMARK_BENCH_ATTESTATIONS:-20000}
 threads=$(nproc)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-"$bench" generate --units "$n" --out "$work/small.export" >/dev/null
-"$bench" generate --units $((n * 4)) --out "$work/large.export" >/dev/null
 base=$("$bench" baseline --units "$n" --threads "$threads" | awk '/^baseline/ {print $2}')
-small=$("$bench" run --export "$work/small.export" --threads "$threads")
-large=$("$bench" run --export "$work/large.export" --threads "$threads")
+small=$("$bench" run --units "$n" --threads "$threads")
+large=$("$bench" run --units $((n * 4)) --threads "$threads")
 value() { awk -v k="$1" '$1 == k {print $2}' <<<"$2"; }
 
 rate=$(value countersign_per_second "$small")

@@ -23,6 +23,7 @@ std::string event_name(int event) {
 }
 
 std::string result_name(int result) {
+  if (result == v1::Attestation::RESULT_UNSPECIFIED) return "-";
   return v1::Attestation::Result_IsValid(result)
              ? v1::Attestation::Result_Name(static_cast<v1::Attestation::Result>(result))
              : std::to_string(result);

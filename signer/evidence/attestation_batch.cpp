@@ -1,6 +1,7 @@
 #include "signer/evidence/attestation_batch.h"
 
 #include <algorithm>
+#include <climits>
 #include <thread>
 
 #include "verifier/core/document.h"
@@ -21,12 +22,12 @@ void verify_one(PendingEvent& event, const verifier::PublicKey& key, const std::
     event.error = std::move(verified).error();
     return;
   }
-  auto attestation = verifier::parse_verified<v1::Attestation>(*verified);
-  if (!attestation) {
-    event.error = std::move(attestation).error();
-    return;
+  const ByteView payload = verified->payload;
+  if (payload.size() > static_cast<std::size_t>(INT32_MAX) ||
+      !event.attestation.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    event.error = Error{ErrorCode::kVerificationFailed,
+                        "the verified payload is not an Attestation message", 0, {}};
   }
-  event.attestation = std::move(*attestation);
 }
 
 void verify_range(Chunk& chunk, std::size_t begin, std::size_t end,
@@ -36,6 +37,20 @@ void verify_range(Chunk& chunk, std::size_t begin, std::size_t end,
 }
 
 }  // namespace
+
+PendingEvent& Chunk::add() {
+  if (size_ == slots_.size()) {
+    slots_.emplace_back();
+  } else {
+    PendingEvent& slot = slots_[size_];
+    slot.sequence = 0;
+    slot.record_hash = {};
+    slot.envelope.clear();
+    slot.attestation.Clear();
+    slot.error.reset();
+  }
+  return slots_[size_++];
+}
 
 void verify_chunk(Chunk& chunk, const verifier::PublicKey& station_key, unsigned threads) {
   threads = std::max(1u, threads);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <future>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,24 @@ struct PendingEvent {
   std::optional<Error> error;      // why it did not verify
 };
 
-using Chunk = std::vector<PendingEvent>;
+// Events read from an export, in order. Slots are reused from one chunk to the next (their
+// strings and messages keep their memory), so a long export allocates almost nothing per
+// record once warm.
+class Chunk {
+ public:
+  // The next slot, emptied.
+  PendingEvent& add();
+  void clear() noexcept { size_ = 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  PendingEvent& operator[](std::size_t i) noexcept { return slots_[i]; }
+  PendingEvent* begin() noexcept { return slots_.data(); }
+  PendingEvent* end() noexcept { return slots_.data() + size_; }
+
+ private:
+  std::vector<PendingEvent> slots_;
+  std::size_t size_ = 0;
+};
 
 // Verifies every event of `chunk` in place, split over `threads` workers (>= 1).
 void verify_chunk(Chunk& chunk, const verifier::PublicKey& station_key, unsigned threads);

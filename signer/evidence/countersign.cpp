@@ -44,7 +44,7 @@ std::string station_of(const KnownStation& s) { return s.verified.enrollment.enr
 class Countersigner {
  public:
   Countersigner(EvidenceStore& store, const CountersignInput& in, const EvidenceKey& key)
-      : store_(store), in_(in), key_(key) {}
+      : store_(store), in_(in), key_(key), releases_(store) {}
 
   Result<CountersignResult> run() {
     auto size = store_.tree_size();
@@ -221,7 +221,7 @@ class Countersigner {
       auto record = chain->add(**bytes);
       if (!record) return std::unexpected(changed(file));
       if (record->sequence <= plan.countersigned) continue;
-      PendingEvent& event = chunks[filling].emplace_back();
+      PendingEvent& event = chunks[filling].add();
       event.sequence = record->sequence;
       event.record_hash = record->hash;
       event.envelope.assign(record->envelope);
@@ -280,8 +280,8 @@ class Countersigner {
           "the batch is not countersigned", outcome.file.string(), event.sequence,
           a.station_id(), station_id));
     }
-    EventContext context{in_.root, &station_.station->verified, station_.last_event_unix,
-                         in_.now_unix, event.sequence};
+    EventContext context{&releases_, in_.root, &station_.station->verified,
+                         station_.last_event_unix, in_.now_unix, event.sequence};
     auto findings = event_findings(store_, a, context);
     if (!findings) return std::unexpected(std::move(findings).error());
 
@@ -374,6 +374,7 @@ class Countersigner {
   EvidenceStore& store_;
   const CountersignInput& in_;
   const EvidenceKey& key_;
+  ReleaseCache releases_;
   merkle::Frontier frontier_;
   CountersignResult result_;
   Plan station_;           // the export being written

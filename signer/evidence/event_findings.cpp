@@ -30,7 +30,7 @@ std::string hex_of(const std::string& bytes) {
   return digest ? digest->hex() : "(malformed)";
 }
 
-Result<void> check_bundle(EvidenceStore& store, const v1::Attestation& event, Collector& out) {
+Result<void> check_bundle(const v1::Attestation& event, Collector& out) {
   if (event.bundle_digest().empty()) return {};
   auto digest = verifier::Digest::from_bytes(as_bytes(event.bundle_digest()));
   if (!digest) {
@@ -40,7 +40,7 @@ Result<void> check_bundle(EvidenceStore& store, const v1::Attestation& event, Co
   if (out.context.root->bundle_revoked(digest->bytes())) {
     out.add(v1::Finding::REVOKED_BUNDLE, fmt::format("bundle {} is revoked", digest->hex()));
   }
-  auto release = store.release(*digest);
+  auto release = out.context.releases->find(*digest);
   if (!release) return std::unexpected(std::move(release).error());
   if (!*release) {
     out.add(v1::Finding::UNPROMOTED_BUNDLE,
@@ -129,6 +129,15 @@ void check_drift(const v1::Attestation& event, Collector& out) {
 
 }  // namespace
 
+Result<std::optional<ReleaseRow>> ReleaseCache::find(const verifier::Digest& bundle_digest) {
+  auto known = known_.find(bundle_digest);
+  if (known != known_.end()) return known->second;
+  auto release = store_.release(bundle_digest);
+  if (!release) return std::unexpected(std::move(release).error());
+  known_.emplace(bundle_digest, *release);
+  return *release;
+}
+
 bool is_unit_event(v1::Attestation::Event event) {
   return event == v1::Attestation::PROGRAM || event == v1::Attestation::REWORK ||
          event == v1::Attestation::SCRAP || event == v1::Attestation::TAKE_OVER;
@@ -137,7 +146,7 @@ bool is_unit_event(v1::Attestation::Event event) {
 Result<std::vector<v1::Finding>> event_findings(EvidenceStore& store, const v1::Attestation& event,
                                                 const EventContext& context) {
   Collector out{context, {}};
-  if (auto ok = check_bundle(store, event, out); !ok) return std::unexpected(std::move(ok).error());
+  if (auto ok = check_bundle(event, out); !ok) return std::unexpected(std::move(ok).error());
   check_time(event, out);
   if (auto ok = check_clones(store, event, out); !ok) return std::unexpected(std::move(ok).error());
   check_drift(event, out);

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +26,20 @@ namespace hallmark::evidence {
 
 inline constexpr std::int64_t kFutureToleranceSeconds = 300;
 
+// The releases a batch names, looked up in the store once each (a batch names few bundles).
+class ReleaseCache {
+ public:
+  explicit ReleaseCache(EvidenceStore& store) : store_(store) {}
+  [[nodiscard]] Result<std::optional<ReleaseRow>> find(const verifier::Digest& bundle_digest);
+
+ private:
+  EvidenceStore& store_;
+  std::map<verifier::Digest, std::optional<ReleaseRow>> known_;
+};
+
 // What the checks compare an event with.
 struct EventContext {
+  ReleaseCache* releases = nullptr;
   const verifier::TrustedRoot* root = nullptr;      // revocations applied
   const verifier::VerifiedStation* station = nullptr;
   std::int64_t previous_event_unix = 0;             // the station's last event (0: none)

@@ -71,10 +71,12 @@ constexpr std::array<std::string_view, kOpCount> kSql{
     "VALUES (?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET sequence = excluded.sequence, "
     "record_hash = excluded.record_hash, last_event_unix = excluded.last_event_unix",
     "SELECT record_hash, idx FROM entries WHERE station_id = ? AND station_sequence = ?",
+    // Unit events only (PROGRAM 1, REWORK 2, SCRAP 3, TAKE_OVER 8): a line stop records
+    // the mismatched label and board that the station refused, which binds nothing.
     "SELECT hardware_id, MIN(idx) FROM entries WHERE serial = ? AND serial <> '' "
-    "AND hardware_id <> '' GROUP BY hardware_id ORDER BY 2",
+    "AND hardware_id <> '' AND event IN (1, 2, 3, 8) GROUP BY hardware_id ORDER BY 2",
     "SELECT serial, MIN(idx) FROM entries WHERE hardware_id = ? AND hardware_id <> '' "
-    "AND serial <> '' GROUP BY serial ORDER BY 2",
+    "AND serial <> '' AND event IN (1, 2, 3, 8) GROUP BY serial ORDER BY 2",
     "SELECT idx FROM entries WHERE hardware_id = ? AND event = ? ORDER BY idx LIMIT 1",
     "INSERT INTO releases (bundle_digest, sku, version, promoted_unix, not_before_unix, "
     "not_after_unix) VALUES (?, ?, ?, ?, ?, ?)",

@@ -139,7 +139,7 @@ class EvidenceStore {
   [[nodiscard]] virtual Result<std::optional<std::pair<Digest, std::uint64_t>>> station_record(
       std::string_view station_id, std::uint64_t sequence) = 0;
 
-  // --- clones and scraps (unit events only) ---
+  // --- clones and scraps (unit events only: program, rework, scrap, take-over) ---
   [[nodiscard]] virtual Result<std::vector<SeenWith>> hardware_ids_of_serial(std::string_view serial) = 0;
   [[nodiscard]] virtual Result<std::vector<SeenWith>> serials_of_hardware_id(std::string_view hardware_id) = 0;
   // The log index of the SCRAP event of this hardware id, if it was scrapped.

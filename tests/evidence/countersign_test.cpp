@@ -350,3 +350,21 @@ TEST_CASE("countersign: two exports in one batch cost one evidence signature and
 }
 
 }  // namespace hallmark::evidence::testing
+
+namespace hallmark::evidence::testing {
+
+TEST_CASE("countersign: a label swap the station caught (line stop) is not taken for a clone") {
+  EvidenceWorld w;
+  w.program("SN-0001", "HW-A1");
+  // Board HW-B2 arrived carrying SN-0001's label: the station stopped the line.
+  w.record(v1::Attestation::LINE_STOP, "SN-0001", "HW-B2");
+  w.record(v1::Attestation::PROGRAM, "SN-0002", "HW-B2");
+  accepted(w.countersign({w.export_now("shift.export")}));
+  auto board = entries(*w.store, by_hardware_id("HW-B2"));
+  REQUIRE(board.size() == 2);
+  CHECK(board[0].event == v1::Attestation::LINE_STOP);
+  CHECK_FALSE(has_finding(board[1], v1::Finding::HARDWARE_CLONE));
+  CHECK_FALSE(has_finding(board[1], v1::Finding::SERIAL_CLONE));
+}
+
+}  // namespace hallmark::evidence::testing
