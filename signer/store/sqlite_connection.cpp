@@ -223,7 +223,7 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path, std::st
     return fail(ErrorCode::kIo, fmt::format("{}: cannot switch to WAL (journal mode is \"{}\")",
                                             connection->display_name(), *mode));
   }
-  if (auto ok = connection->exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536"); !ok) {
+  if (auto ok = connection->exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192"); !ok) {
     return std::unexpected(std::move(ok.error()));
   }
   return std::unique_ptr<Connection>(std::move(connection));

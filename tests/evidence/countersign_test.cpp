@@ -53,7 +53,7 @@ void flip_byte(const fs::path& file, std::size_t from_end) {
 
 }  // namespace
 
-TEST_CASE("countersign: a shift's export becomes one manifest per event under one evidence signature, and every inclusion proof verifies") {
+TEST_CASE("countersign: a shift's export becomes one manifest per event under one evidence signature and every inclusion proof verifies") {
   EvidenceWorld w;
   w.program("SN-0001", "HW-A1");
   w.program("SN-0002", "HW-B2");
@@ -172,7 +172,7 @@ TEST_CASE("countersign: a tampered export (one flipped byte) is refused and noth
   CHECK(size_of(*w.store) == w.line->journal().head().sequence);
 }
 
-TEST_CASE("countersign: a gap between exports is refused, and the exports given together in any order chain") {
+TEST_CASE("countersign: a gap between exports is refused and the exports given together in any order chain") {
   EvidenceWorld w;
   w.program("SN-0001", "HW-A1");
   const auto first = w.export_now("first.export");
@@ -252,7 +252,7 @@ TEST_CASE("countersign: a unit programmed with a bundle the signer never promote
   CHECK(has_finding(unit[0], v1::Finding::UNPROMOTED_BUNDLE));
 }
 
-TEST_CASE("countersign: clones are found: a serial with a second hardware id, a hardware id with a second serial") {
+TEST_CASE("countersign: clones are found: a serial with a second hardware id and a hardware id with a second serial") {
   EvidenceWorld w;
   w.program("SN-0001", "HW-A1");
   w.record(v1::Attestation::PROGRAM, "SN-0001", "HW-ZZ");   // the label moved to another board
@@ -271,7 +271,7 @@ TEST_CASE("countersign: clones are found: a serial with a second hardware id, a 
   CHECK(f[0].log_indexes(0) == first[0].index);
 }
 
-TEST_CASE("countersign: a scrapped hardware id programmed again is found, even in a later batch") {
+TEST_CASE("countersign: a scrapped hardware id programmed again is found and even in a later batch") {
   EvidenceWorld w;
   w.record(v1::Attestation::SCRAP, "SN-0005", "HW-55");
   accepted(w.countersign({w.export_now("first.export")}));

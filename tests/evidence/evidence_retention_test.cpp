@@ -31,7 +31,7 @@ v1::LogSegment read_segment(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("retention: a day's segment holds every entry, rebuilds the checkpoint's root and cannot be overwritten") {
+TEST_CASE("retention: a day's segment holds every entry and rebuilds the checkpoint's root and cannot be overwritten") {
   EvidenceWorld w;
   w.program("SN-0001", "HW-A1");
   auto first = w.countersign({w.export_now("first.export")});
@@ -71,7 +71,7 @@ TEST_CASE("retention: a day's segment holds every entry, rebuilds the checkpoint
   CHECK(empty.error().code == ErrorCode::kPolicyRefused);
 }
 
-TEST_CASE("report: the week's indicators count units, line stops, scraps, clock and log-gap findings per station") {
+TEST_CASE("report: the week's indicators count units and line stops and scraps and clock and log-gap findings per station") {
   EvidenceWorld w;
   w.program("SN-0001", "HW-A1");
   w.program("SN-0002", "HW-B2");

@@ -1,0 +1,123 @@
+// hallmark-signer's evidence commands as an operator runs them: countersign (exit codes,
+// the evidence key on the signer-hsm SoftHSM token), query in its three formats, report
+// and retention export, on exports made by the station code.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "tests/evidence/evidence_test_support.h"
+#include "tests/support/run_command.h"
+#include "tests/support/softhsm_fixture.h"
+#include "verifier/core/dsse.h"
+#include "verifier/core/time_format.h"
+
+namespace hallmark::evidence::testing {
+namespace {
+
+using hallmark::testing::CommandResult;
+using hallmark::testing::run_command;
+using hallmark::testing::shell_quote;
+namespace fs = std::filesystem;
+constexpr const char* kPinEnv = "HALLMARK_EVIDENCE_CLI_PIN";
+
+CommandResult signer(const std::string& args) {
+  ::setenv(kPinEnv, hallmark::testing::SoftHsmFixture::kUserPin, 1);
+  return run_command(shell_quote(HALLMARK_SIGNER_BIN) + " " + args);
+}
+
+fs::path write(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  REQUIRE(out.good());
+  return path;
+}
+
+struct CliWorld {
+  EvidenceWorld w;
+  std::string store = w.path("cli-evidence.db").string();
+  std::string common;
+
+  CliWorld() {
+    const auto root = write(w.path("trust-root-v1.json"), verifier::envelope_to_json(w.lw.w.v1_root));
+    const auto registration = write(w.path("station-1.registration.json"),
+                                    verifier::envelope_to_json(w.lw.station.registration));
+    common = " --store " + shell_quote(store) + " --trust-root " + shell_quote(root.string()) +
+             " --registration " + shell_quote(registration.string()) + " --release " +
+             shell_quote(w.lw.promoted.string()) +
+             " --key 'pkcs11:token=signer-hsm;object=evidence' --pin env:" + kPinEnv;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("signer countersign: exit 0 and one signature for a good export and exit 1 naming a tampered one and a replay reported") {
+  CliWorld c;
+  c.w.program("SN-0001", "HW-A1");
+  const auto good = c.w.export_now("good.export");
+  auto r = signer("countersign " + shell_quote(good.string()) + c.common + " --manifests " +
+                  shell_quote(c.w.path("manifests").string()));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("ACCEPTED") != std::string::npos);
+  CHECK(r.out.find("1 signature for the batch") != std::string::npos);
+  CHECK(fs::exists(c.w.path("manifests")));
+  CHECK_FALSE(fs::is_empty(c.w.path("manifests")));
+
+  auto again = signer("countersign " + shell_quote(good.string()) + c.common + " --json");
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("\"replay\"") != std::string::npos);
+  CHECK(again.out.find("\"evidenceSignatures\"") == std::string::npos);  // 0: not printed
+
+  c.w.program("SN-0002", "HW-B2");
+  const auto next = c.w.export_now("next.export");
+  const auto bad = c.w.path("bad.export");
+  fs::copy_file(next, bad);
+  {
+    std::fstream f(bad, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x7f');
+  }
+  auto refused = signer("countersign " + shell_quote(bad.string()) + c.common);
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.out.find("REFUSED") != std::string::npos);
+  CHECK(refused.out.find(bad.string()) != std::string::npos);
+}
+
+TEST_CASE("signer query and report and retention export answer from the store and bad input is a usage error") {
+  CliWorld c;
+  c.w.program("SN-0001", "HW-A1");
+  c.w.program("SN-0002", "HW-B2");
+  REQUIRE(signer("countersign " + shell_quote(c.w.export_now("shift.export").string()) + c.common)
+              .exit_code == 0);
+  const std::string store = " --store " + shell_quote(c.store);
+
+  auto text = signer("query" + store + " --serial SN-0001");
+  REQUIRE(text.exit_code == 0);
+  CHECK(text.out.find("HW-A1") != std::string::npos);
+  CHECK(text.out.find("1 entries") != std::string::npos);
+  auto csv = signer("query" + store + " --hardware-id HW-B2 --csv");
+  REQUIRE(csv.exit_code == 0);
+  CHECK(csv.out.rfind("log_index,", 0) == 0);
+  CHECK(csv.out.find("SN-0002") != std::string::npos);
+  auto json = signer("--json query" + store + " --serial SN-0002");
+  REQUIRE(json.exit_code == 0);
+  CHECK(json.out.find("\"serial\": \"SN-0002\"") != std::string::npos);
+  CHECK(signer("query" + store + " --firmware not-hex").exit_code == 2);
+  CHECK(signer("query" + store + " --from 2026-13-01").exit_code == 2);
+
+  auto report = signer("report" + store + " --week " + verifier::iso_week(c.w.now()));
+  REQUIRE(report.exit_code == 0);
+  CHECK(report.out.find("station-1") != std::string::npos);
+  CHECK(signer("report" + store + " --week 47").exit_code == 2);
+
+  const std::string day = verifier::utc_day(c.w.now());
+  const std::string out = " --out " + shell_quote(c.w.path("retention").string());
+  auto segment = signer("retention export" + store + " --day " + day + out);
+  INFO(segment.err);
+  REQUIRE(segment.exit_code == 0);
+  auto twice = signer("retention export" + store + " --day " + day + out);
+  CHECK(twice.exit_code == 4);
+  CHECK(twice.err.find("write-once") != std::string::npos);
+}
+
+}  // namespace hallmark::evidence::testing
