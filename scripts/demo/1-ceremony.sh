@@ -1,0 +1,34 @@
+# Act 1: tokens, the init ceremony (three custodians, thresholds 2 of 3), custodian keys.
+step "1. Throwaway SoftHSM tokens: the signer HSM, three custodian cards, two station tokens, four staff cards"
+for label in signer-hsm custodian-alice custodian-bob custodian-carol station-1 station-2 \
+    person-sam person-olga person-tom person-ivy; do
+  "$ceremony" token init --label "$label" --so-pin env:DEMO_SO_PIN --pin env:DEMO_PIN
+done
+"$ceremony" token status --token "pkcs11:token=custodian-alice"
+
+step "2. Init ceremony: trust root v1, root and approver thresholds 2 of 3 (carol absent)"
+cp "$root/ceremony/examples/plan.textproto" "$out/ceremony/plan.textproto"
+"$ceremony" init --plan "$out/ceremony/plan.textproto" --out-dir "$out/ceremony" \
+  "${pins[@]}" --present alice,bob
+"$verify" trust-root "$out/ceremony/trust-root-v1.json"
+"$verify" transcript "$out/ceremony/trust-root-v1.transcript.json" "${trust[@]}" | tail -n 12
+
+step "3. Custodian keys: generated on the cards, never exportable"
+for who in alice bob carol; do
+  "$ceremony" key show --key "pkcs11:token=custodian-$who;object=custodian" --pin env:DEMO_PIN \
+    --public-out "$out/keys/$who.pem" > "$out/keys/$who.txt"
+  grep -q "production use: allowed" "$out/keys/$who.txt"
+  echo "$who: $(grep '^key id' "$out/keys/$who.txt")"
+done
+
+step "4. Station enrollment: station-1 and station-2 make their keys and requests; a root quorum registers them"
+for s in station-1 station-2; do
+  mkdir -p "$out/$s"
+  # The station's configuration: hashed into its enrollment, so drift is caught later.
+  printf 'allowed_skus: "sensor-c6"\nallowed_skus: "gateway-n9"\n' > "$out/$s/policy.textproto"
+  "$station" enroll --token "pkcs11:token=$s" --pin env:DEMO_PIN --station-id "$s" \
+    --config "$out/$s/policy.textproto" --out "$out/station/$s.request.json"
+  "$ceremony" enroll-station --plan "$out/ceremony/plan.textproto" "${trust[@]}" \
+    --request "$out/station/$s.request.json" --out "$out/station/$s.registration.json" \
+    "${pins[@]}" --present bob,carol
+done

@@ -1,0 +1,59 @@
+# Act 5: a co-signed document, and the refusals that matter, each with its exit code.
+step "17. A document signed by two custodians, verified with public keys only"
+printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/statement.txt"
+"$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" --pin env:DEMO_PIN \
+  --payload "$out/statement.txt" --payload-type text/plain --out "$out/statement.dsse.json"
+"$signer" sign --key "pkcs11:token=custodian-bob;object=custodian" --pin env:DEMO_PIN \
+  --envelope "$out/statement.dsse.json" --out "$out/statement.dsse.json"
+"$verify" envelope "$out/statement.dsse.json" --key "$out/keys/alice.pem" \
+  --key "$out/keys/bob.pem" --threshold 2
+
+step "18. Refusals"
+echo "-- a trust root with one custodian's signature damaged (1 of 2 left):"
+sed -E 's/("sig": *")./\1A/' "$out/ceremony/trust-root-v1.json" > "$out/refused/tampered-trust-root.json"
+! cmp -s "$out/ceremony/trust-root-v1.json" "$out/refused/tampered-trust-root.json"
+expect_fail 1 "$verify" trust-root "$out/refused/tampered-trust-root.json"
+echo "-- a promoted bundle with one byte changed:"
+cp "$out/release/sensor-c6-1.0.0.promoted.bundle" "$out/refused/tampered.bundle"
+chmod u+w "$out/refused/tampered.bundle"
+size=$(stat -c %s "$out/refused/tampered.bundle")
+printf '\x5a' | dd of="$out/refused/tampered.bundle" bs=1 seek=$((size / 2)) conv=notrunc status=none
+expect_fail 1 "$verify" bundle "$out/refused/tampered.bundle" "${trust[@]}"
+echo "-- the same version promoted again (anti-rollback):"
+expect_fail 1 "$signer" promote "$out/release/sensor-c6-1.0.0.bundle" \
+  --approval "$out/release/sensor-c6-1.0.0.approval-alice.json" \
+  --approval "$out/release/sensor-c6-1.0.0.approval-bob.json" "${trust[@]}" \
+  --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
+  --history "$out/release/history" --channel production --out "$out/refused/again.bundle"
+echo "-- a station export with one byte changed is refused by countersign, nothing merged:"
+cp "$out/station/station-1.export.pb" "$out/refused/tampered.export.pb"
+size=$(stat -c %s "$out/refused/tampered.export.pb")
+printf '\x5a' | dd of="$out/refused/tampered.export.pb" bs=1 seek=$((size / 2)) conv=notrunc status=none
+expect_fail 1 "$signer" countersign "$out/refused/tampered.export.pb" \
+  --store "$out/refused/evidence.db" "${trust[@]}" \
+  --registration "$out/station/station-1.registration.json" \
+  --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
+echo "-- a manifest with one byte changed:"
+manifest=$(ls "$out"/evidence/manifests/SN-0001.*.manifest.json | head -1)
+# The manifest's first base64 character ("C": its first field tag) becomes "A".
+sed 's/"manifest": "C/"manifest": "A/' "$manifest" > "$out/refused/tampered.manifest.json"
+! cmp -s "$manifest" "$out/refused/tampered.manifest.json"
+expect_fail 1 "$verify" manifest "$out/refused/tampered.manifest.json" "${trust[@]}"
+echo "-- the same card signing twice counts once:"
+expect_fail 1 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" \
+  --pin env:DEMO_PIN --envelope "$out/statement.dsse.json" --out "$out/refused/twice.dsse.json"
+test ! -e "$out/refused/twice.dsse.json"
+echo "-- a threshold the signatures do not reach (carol did not sign):"
+expect_fail 1 "$verify" envelope "$out/statement.dsse.json" --key "$out/keys/alice.pem" \
+  --key "$out/keys/carol.pem" --threshold 2
+echo "-- a revoked station cannot be enrolled again:"
+"$ceremony" revoke --plan "$out/ceremony/plan.textproto" "${trust[@]}" --station station-1 \
+  --reason "demo: station-1 decommissioned" --out "$out/refused/revoke-station-1.json" \
+  "${pins[@]}" --present alice,carol
+expect_fail 1 "$ceremony" enroll-station --plan "$out/ceremony/plan.textproto" "${trust[@]}" \
+  --revocation "$out/refused/revoke-station-1.json" \
+  --request "$out/station/station-1.request.json" --out "$out/refused/again.json" \
+  "${pins[@]}" --present alice,bob
+echo "-- a wrong PIN:"
+DEMO_WRONG_PIN="not-the-pin" expect_fail 3 "$ceremony" key show \
+  --key "pkcs11:token=custodian-bob;object=custodian" --pin env:DEMO_WRONG_PIN

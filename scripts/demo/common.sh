@@ -1,0 +1,44 @@
+# Shared by the demo's acts (sourced by scripts/demo.sh): paths, step headings, expected
+# refusals, simulated devices. Throwaway PINs for throwaway tokens, passed by environment
+# variable name, never in argv.
+ceremony="$build/ceremony/hallmark-ceremony"
+signer="$build/signer/hallmark-signer"
+station="$build/station-agent/hallmark-station"
+verify="$build/verifier/hallmark-verify"
+devsim="$build/station-agent/devsim/hallmark-devsim"
+trust=(--trust-root "$out/ceremony/trust-root-v1.json")
+export DEMO_SO_PIN="demo-so-pin" DEMO_PIN="demo-user-pin"
+pins=(--pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --pin carol=env:DEMO_PIN
+      --signer-pin env:DEMO_PIN)
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+expect_fail() {  # expect_fail CODE command...: the command must exit with CODE
+  local want=$1; shift
+  set +e; "$@"; local got=$?; set -e
+  if [[ $got -ne $want ]]; then
+    echo "demo: expected exit $want, got $got from: $*" >&2; exit 1
+  fi
+  echo "   (refused as expected, exit $got)"
+}
+check() {  # check "what" condition...: the demo stops when the condition is false
+  local what=$1; shift
+  "$@" || { echo "demo: $what" >&2; exit 1; }
+}
+
+# Simulated chips (a mock of an MCU: hallmark-devsim), one at a time per socket.
+device_pid=""
+device_on() {  # device_on NAME HARDWARE-ID [FAULT FLAGS...]: starts $out/devices/NAME.sock
+  local name=$1 hw=$2; shift 2
+  mkdir -p "$out/devices"
+  rm -f "$out/devices/$name.sock"
+  "$devsim" --socket "$out/devices/$name.sock" --hardware-id "$hw" "$@" &
+  device_pid=$!
+  for _ in $(seq 100); do [[ -S "$out/devices/$name.sock" ]] && return 0; sleep 0.05; done
+  echo "demo: device $name did not start" >&2; exit 1
+}
+device_off() {
+  [[ -n $device_pid ]] && { kill "$device_pid" 2>/dev/null || true; wait "$device_pid" 2>/dev/null || true; }
+  device_pid=""
+}
+trap device_off EXIT
+dev() { echo "sim:$out/devices/$1.sock"; }

@@ -1,0 +1,35 @@
+# The last act: demo-out/README.md, what each artifact is and the command that checks it.
+write_demo_readme() {
+  local v="hallmark-verify" t="--trust-root ceremony/trust-root-v1.json"
+  cat > "$out/README.md" <<MD
+# demo-out: one factory day, on throwaway SoftHSM tokens and simulated chips
+
+Made by \`make demo\` ($(date -u '+%Y-%m-%d %H:%M UTC')). Every file below can be checked with
+public keys only; run the commands from this directory (\`$v\` is in \`$build/verifier/\`).
+The tokens and PINs are throwaway: never use them for anything real.
+
+| file | what it is | check it with |
+|---|---|---|
+| ceremony/plan.textproto | the init ceremony's plan: custodians, thresholds, signer HSM keys | (input) |
+| ceremony/trust-root-v1.json | trust root v1, signed by alice and bob (2 of 3) | \`$v trust-root ceremony/trust-root-v1.json\` |
+| ceremony/trust-root-v1.transcript.json | the ceremony transcript, signed | \`$v transcript ceremony/trust-root-v1.transcript.json $t\` |
+| keys/*.pem, keys/*.txt | custodian and station public keys; key provenance | (public keys) |
+| station/station-N.request.json | enrollment requests (station key + device-CA key, proof of possession) | \`$v envelope station/station-1.request.json --key ...\` |
+| station/station-N.registration.json | registrations signed by a root quorum (bob, carol) | (checked by install-registration and countersign) |
+| firmware/ | the sample firmware and the bundle specs and catalogue | (input) |
+| release/*.bundle | release bundles as built, before approval | \`hallmark-signer bundle show release/sensor-c6-1.0.0.bundle\` |
+| release/*.approval-{alice,bob}.json | the custodians' promotion approvals | (carried inside the promoted bundles) |
+| release/*.promoted.bundle | promoted bundles: native signatures, release signature, approvals, trust root | \`$v bundle release/sensor-c6-1.0.0.promoted.bundle $t\` |
+| release/history/ | the signer's promotion history (anti-rollback) | |
+| station-N/ | each station's state: policy, pinned trust root, registration, intake cache, journal | |
+| station/station-N.export.pb | each station's journal export with a checkpoint signed by its station key | \`$v journal station/station-1.export.pb --station-key keys/station-1.pem\` |
+| evidence/evidence.db | the signer's evidence log and traceability store (SQLite) | \`hallmark-signer query --store evidence/evidence.db --serial SN-0035\` |
+| evidence/manifests/*.manifest.json | one manifest per unit event, with its inclusion proof, checkpoint and station registration | \`$v manifest evidence/manifests/SN-0001.*.manifest.json $t\` |
+| evidence/units-*.csv | which units received each release (the CRA question) | \`hallmark-signer query --store evidence/evidence.db --firmware DIGEST --csv\` |
+| evidence/report-*.{txt,json} | the week's indicators per station | \`hallmark-signer report --store evidence/evidence.db --week WEEK\` |
+| evidence/retention/hallmark-log-DAY.segment | today's write-once retention segment | \`$v log evidence/retention/hallmark-log-*.segment $t\` |
+| statement.dsse.json | a document co-signed by alice and bob | \`$v envelope statement.dsse.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |
+| refused/ | the tampered and refused inputs of the last act (each check above refuses them) | |
+| tokens/, softhsm2.conf, devices/ | the throwaway SoftHSM tokens and simulated chips | |
+MD
+}
