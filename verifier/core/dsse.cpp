@@ -63,32 +63,7 @@ Result<v1::Envelope> sign_envelope(std::string_view payload_type, ByteView paylo
   return envelope;
 }
 
-Result<v1::Envelope> parse_envelope_json(std::string_view json) {
-  if (json.size() > kMaxEnvelopeBytes) {
-    return fail(ErrorCode::kUsage, "envelope is too large (" + std::to_string(json.size()) +
-                                       " bytes; the limit is " +
-                                       std::to_string(kMaxEnvelopeBytes) + ")");
-  }
-  if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return fail(ErrorCode::kUsage, "envelope is empty");
-  }
-  v1::Envelope envelope;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), &envelope, options);
-  if (!status.ok()) {
-    return fail(ErrorCode::kUsage,
-                "envelope is not valid DSSE JSON: " + std::string(status.message()));
-  }
-  if (envelope.payload_type().empty()) {
-    return fail(ErrorCode::kUsage, "envelope has no payloadType");
-  }
-  if (envelope.signatures_size() == 0) {
-    return fail(ErrorCode::kUsage, "envelope has no signatures");
-  }
-  return envelope;
-}
+// parse_envelope_json() is in dsse_json.cpp.
 
 std::string envelope_to_json(const v1::Envelope& envelope) {
   google::protobuf::util::JsonPrintOptions options;

@@ -43,8 +43,9 @@ using PaeSigner = std::function<Result<Bytes>(ByteView pae)>;
                                                  const PaeSigner& sign);
 
 // DSSE JSON → Envelope. Accepts standard and URL-safe base64; ignores unknown fields.
-// Refuses (kUsage) oversized, empty or malformed input, a missing payloadType and an
-// envelope without signatures. Parsing checks form only; nothing is verified here.
+// Refuses (kUsage) oversized, empty or malformed input (strict RFC 8259 JSON), a known
+// field given twice, a missing payloadType and an envelope without signatures. Parsing
+// checks form only; nothing is verified here.
 [[nodiscard]] Result<v1::Envelope> parse_envelope_json(std::string_view json);
 
 // Envelope → DSSE JSON (payloadType, payload, signatures[{keyid, sig}], standard base64).
