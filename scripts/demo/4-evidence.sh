@@ -25,6 +25,8 @@ for manifest in "$out"/evidence/manifests/*.manifest.json; do
 done
 echo "$count manifests verified (inclusion proof, evidence checkpoint, station signature)"
 "$verify" manifest "$(ls "$out"/evidence/manifests/SN-1005.*.manifest.json | head -1)" "${trust[@]}"
+echo "-- and its identity certificate, issued by station-2's device-CA key to SN-1005:"
+"$verify" device "$(ls "$out"/evidence/manifests/SN-1005.*.manifest.json | head -1)" "${trust[@]}"
 
 step "14. Traceability: what does SN-0035 run, which units received each release"
 "$signer" query "${store[@]}" --serial SN-0035

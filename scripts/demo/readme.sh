@@ -25,6 +25,7 @@ The tokens and PINs are throwaway: never use them for anything real.
 | station/station-N.export.pb | each station's journal export with a checkpoint signed by its station key | \`$v journal station/station-1.export.pb --station-key keys/station-1.pem\` |
 | evidence/evidence.db | the signer's evidence log and traceability store (SQLite) | \`hallmark-signer query --store evidence/evidence.db --serial SN-0035\` |
 | evidence/manifests/*.manifest.json | one manifest per unit event, with its inclusion proof, checkpoint and station registration | \`$v manifest evidence/manifests/SN-0001.*.manifest.json $t\` |
+| (same) | a unit's identity certificate, issued by its station's device-CA key | \`$v device evidence/manifests/SN-1005.*.manifest.json $t\` |
 | evidence/units-*.csv | which units received each release (the CRA question) | \`hallmark-signer query --store evidence/evidence.db --firmware DIGEST --csv\` |
 | evidence/report-*.{txt,json} | the week's indicators per station | \`hallmark-signer report --store evidence/evidence.db --week WEEK\` |
 | evidence/retention/hallmark-log-DAY.segment | today's write-once retention segment | \`$v log evidence/retention/hallmark-log-*.segment $t\` |

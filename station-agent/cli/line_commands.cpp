@@ -121,8 +121,10 @@ void add_unit_command(tool::CommandLine& cli, const std::string& name, UnitMode 
   cmd->add_option("--bundle", o->bundle,
                   "The accepted bundle: its SKU (newest accepted) or bundle digest")
       ->required();
-  auto* reason = cmd->add_option("--reason", o->reason, "Why the unit is reworked");
-  if (mode == UnitMode::kRework) reason->required();
+  // Only rework takes a reason: programming a new unit needs none.
+  if (mode == UnitMode::kRework) {
+    cmd->add_option("--reason", o->reason, "Why the unit is reworked")->required();
+  }
 }
 
 struct ScrapOptions {

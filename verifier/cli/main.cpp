@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   hallmark::verifier::cli::add_journal_command(command_line, journal);
   hallmark::verifier::cli::ManifestOptions manifest;
   hallmark::verifier::cli::add_manifest_command(command_line, manifest);
+  hallmark::verifier::cli::ManifestOptions device;
+  hallmark::verifier::cli::add_device_command(command_line, device);
   hallmark::verifier::cli::LogOptions log;
   hallmark::verifier::cli::add_log_command(command_line, log);
   return command_line.run(argc, argv);

@@ -29,6 +29,12 @@ CLI::App* add_manifest_command(tool::CommandLine& command_line, ManifestOptions&
 
 Result<void> run_manifest(const ManifestOptions& options, std::ostream& out);
 
+// `hallmark-verify device FILE.manifest.json`: the manifest as above, then the unit's
+// identity certificate inside its attestation (verify_device_certificate) against the
+// station's device-CA certificate and key from the registration the manifest carries.
+CLI::App* add_device_command(tool::CommandLine& command_line, ManifestOptions& options);
+Result<void> run_device(const ManifestOptions& options, std::ostream& out);
+
 // The trust-root flags shared by `manifest` and `log` (--trust-root, --pin-digest,
 // --revocation, --at).
 void add_trust_root_flags(CLI::App& sub, TrustRootInputs& inputs, std::optional<int64_t>& at);

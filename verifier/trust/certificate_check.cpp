@@ -49,20 +49,20 @@ const unsigned char* uchars(ByteView b) noexcept {
   return reinterpret_cast<const unsigned char*>(b.data());
 }
 
-Result<X509Ptr> parse_certificate(ByteView der) {
-  if (der.empty()) return fail(ErrorCode::kVerificationFailed, "device-CA certificate is missing");
+// `what` names the certificate in messages ("device-CA certificate", "device certificate").
+Result<X509Ptr> parse_certificate(ByteView der, const std::string& what = "device-CA certificate") {
+  if (der.empty()) return fail(ErrorCode::kVerificationFailed, what + " is missing");
   if (der.size() > kMaxCertificateBytes) {
-    return fail(ErrorCode::kVerificationFailed, "device-CA certificate is too large");
+    return fail(ErrorCode::kVerificationFailed, what + " is too large");
   }
   const unsigned char* p = uchars(der);
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert) {
-    return ossl::fail(ErrorCode::kVerificationFailed,
-                      "device-CA certificate is not a DER X.509 certificate");
+    return ossl::fail(ErrorCode::kVerificationFailed, what + " is not a DER X.509 certificate");
   }
   if (p != uchars(der) + der.size()) {
     return fail(ErrorCode::kVerificationFailed,
-                "device-CA certificate has trailing bytes after its DER encoding");
+                what + " has trailing bytes after its DER encoding");
   }
   return cert;
 }
@@ -112,7 +112,9 @@ Result<void> check_pss_parameters(const X509_ALGOR* signature_algorithm) {
 }
 
 // The signature algorithm must be the one the issuer key's Hallmark algorithm defines.
-Result<void> check_signature_algorithm(X509* cert, const PublicKey& issuer) {
+Result<void> check_signature_algorithm(X509* cert, const PublicKey& issuer,
+                                       const std::string& what = "device-CA certificate",
+                                       const std::string& issuer_what = "manufacturing-CA key") {
   const X509_ALGOR* alg = nullptr;
   X509_get0_signature(nullptr, &alg, cert);
   const int nid = X509_get_signature_nid(cert);
@@ -126,50 +128,51 @@ Result<void> check_signature_algorithm(X509* cert, const PublicKey& issuer) {
   }
   if (nid != expected) {
     return fail(ErrorCode::kVerificationFailed,
-                std::string("device-CA certificate is signed with ") + OBJ_nid2sn(nid) +
-                    ", but manufacturing-CA key " + issuer.key_id() + " signs with " +
+                what + " is signed with " + OBJ_nid2sn(nid) + ", but " + issuer_what + " " +
+                    issuer.key_id() + " signs with " +
                     (expected == NID_undef ? "(unsupported)" : OBJ_nid2sn(expected)));
   }
   if (nid == NID_rsassaPss) return check_pss_parameters(alg);
   return {};
 }
 
-Result<void> check_signature(X509* cert, const PublicKey& issuer) {
-  if (auto alg = check_signature_algorithm(cert, issuer); !alg) return alg;
+Result<void> check_signature(X509* cert, const PublicKey& issuer,
+                             const std::string& what = "device-CA certificate",
+                             const std::string& issuer_what = "manufacturing-CA key") {
+  if (auto alg = check_signature_algorithm(cert, issuer, what, issuer_what); !alg) return alg;
   const ByteView spki = issuer.spki_der();
   const unsigned char* p = uchars(spki);
   ossl::PkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
-  if (!pkey) return ossl::fail(ErrorCode::kInternal, "cannot load manufacturing-CA key");
+  if (!pkey) return ossl::fail(ErrorCode::kInternal, "cannot load " + issuer_what);
   // X509_verify also refuses a certificate whose inner and outer algorithms differ.
   if (X509_verify(cert, pkey.get()) != 1) {
-    return ossl::fail(ErrorCode::kVerificationFailed,
-                      "device-CA certificate signature does not verify with manufacturing-CA "
-                      "key " +
-                          issuer.key_id());
+    return ossl::fail(ErrorCode::kVerificationFailed, what + " signature does not verify with " +
+                                                          issuer_what + " " + issuer.key_id());
   }
   ossl::take_error_reason();
   return {};
 }
 
-Result<int64_t> unix_time(const ASN1_TIME* t) {
+Result<int64_t> unix_time(const ASN1_TIME* t, const std::string& what = "device-CA certificate") {
   std::unique_ptr<ASN1_TIME, Asn1TimeDeleter> epoch(ASN1_TIME_set(nullptr, 0));
   int days = 0;
   int seconds = 0;
   if (!epoch || t == nullptr || ASN1_TIME_diff(&days, &seconds, epoch.get(), t) != 1) {
     return ossl::fail(ErrorCode::kVerificationFailed,
-                      "device-CA certificate has an unreadable validity time");
+                      what + " has an unreadable validity time");
   }
   return int64_t{days} * 86400 + seconds;
 }
 
-Result<void> check_validity(X509* cert, int64_t now) {
-  auto not_before = unix_time(X509_get0_notBefore(cert));
+Result<void> check_validity(X509* cert, int64_t now,
+                            const std::string& what = "device-CA certificate") {
+  auto not_before = unix_time(X509_get0_notBefore(cert), what);
   if (!not_before) return std::unexpected(std::move(not_before).error());
-  auto not_after = unix_time(X509_get0_notAfter(cert));
+  auto not_after = unix_time(X509_get0_notAfter(cert), what);
   if (!not_after) return std::unexpected(std::move(not_after).error());
   if (now < *not_before || now > *not_after) {
     return fail(ErrorCode::kVerificationFailed,
-                "device-CA certificate is not valid at " + std::to_string(now) + " (valid " +
+                what + " is not valid at " + std::to_string(now) + " (valid " +
                     std::to_string(*not_before) + " to " + std::to_string(*not_after) + ")");
   }
   return {};
@@ -222,40 +225,47 @@ bool names_station(std::string_view cn, std::string_view station_id) {
   return false;
 }
 
-Result<void> check_subject(X509* cert, const PublicKey& subject_key, std::string_view station_id) {
-  if (station_id.empty()) return fail(ErrorCode::kVerificationFailed, "station id is empty");
+// The subject's one common name, as UTF-8.
+Result<std::string> common_name(X509* cert, const std::string& what) {
   const X509_NAME* subject = X509_get_subject_name(cert);
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
   if (index < 0 || X509_NAME_get_index_by_NID(subject, NID_commonName, index) >= 0) {
     return fail(ErrorCode::kVerificationFailed,
-                "device-CA certificate subject must have exactly one common name");
+                what + " subject must have exactly one common name");
   }
   const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
   unsigned char* utf8 = nullptr;
   const int len = ASN1_STRING_to_UTF8(&utf8, data);
   ossl::OpensslPtr<unsigned char> owned(utf8);
-  if (len < 0) {
-    return ossl::fail(ErrorCode::kVerificationFailed,
-                      "device-CA certificate common name is not readable text");
-  }
-  const std::string cn(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
-  if (!names_station(cn, station_id)) {
-    return fail(ErrorCode::kVerificationFailed, "device-CA certificate common name \"" + cn +
-                                                    "\" does not name station " +
-                                                    std::string(station_id));
-  }
+  if (len < 0) return ossl::fail(ErrorCode::kVerificationFailed, what + " common name is not readable text");
+  return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
+}
+
+// The certified public key, held to Hallmark's key rules.
+Result<PublicKey> subject_key_of(X509* cert, const std::string& what) {
   unsigned char* der = nullptr;
   const int der_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
   ossl::OpensslPtr<unsigned char> owned_der(der);
   if (der_len <= 0) {
-    return ossl::fail(ErrorCode::kVerificationFailed,
-                      "device-CA certificate subject key cannot be encoded");
+    return ossl::fail(ErrorCode::kVerificationFailed, what + " subject key cannot be encoded");
   }
   auto key = PublicKey::from_spki_der(
       ByteView(reinterpret_cast<const std::byte*>(der), static_cast<std::size_t>(der_len)));
-  if (!key) {
-    return std::unexpected(std::move(key).error().context("device-CA certificate subject key"));
+  if (!key) return std::unexpected(std::move(key).error().context(what + " subject key"));
+  return key;
+}
+
+Result<void> check_subject(X509* cert, const PublicKey& subject_key, std::string_view station_id) {
+  if (station_id.empty()) return fail(ErrorCode::kVerificationFailed, "station id is empty");
+  auto cn = common_name(cert, "device-CA certificate");
+  if (!cn) return std::unexpected(std::move(cn).error());
+  if (!names_station(*cn, station_id)) {
+    return fail(ErrorCode::kVerificationFailed, "device-CA certificate common name \"" + *cn +
+                                                    "\" does not name station " +
+                                                    std::string(station_id));
   }
+  auto key = subject_key_of(cert, "device-CA certificate");
+  if (!key) return std::unexpected(std::move(key).error());
   if (key->key_id() != subject_key.key_id()) {
     return fail(ErrorCode::kVerificationFailed,
                 "device-CA certificate certifies key " + key->key_id() +
@@ -265,6 +275,49 @@ Result<void> check_subject(X509* cert, const PublicKey& subject_key, std::string
 }
 
 }  // namespace
+
+Result<VerifiedDeviceCertificate> verify_device_certificate(ByteView certificate_der,
+                                                            ByteView device_ca_certificate_der,
+                                                            const PublicKey& device_ca_key,
+                                                            std::string_view serial,
+                                                            int64_t at_unix) {
+  const std::string what = "device certificate";
+  auto cert = parse_certificate(certificate_der, what);
+  if (!cert) return std::unexpected(std::move(cert).error());
+  auto ca = parse_certificate(device_ca_certificate_der);
+  if (!ca) return std::unexpected(std::move(ca).error());
+  if (auto ok = check_signature(cert->get(), device_ca_key, what, "the station's device-CA key"); !ok) {
+    return std::unexpected(std::move(ok).error());
+  }
+  if (X509_get_version(cert->get()) != X509_VERSION_3) {
+    return fail(ErrorCode::kVerificationFailed, what + " is not X.509 v3");
+  }
+  if (X509_NAME_cmp(X509_get_issuer_name(cert->get()), X509_get_subject_name(ca->get())) != 0) {
+    return fail(ErrorCode::kVerificationFailed,
+                what + " names another issuer than the station's device-CA certificate");
+  }
+  const uint32_t flags = X509_get_extension_flags(cert->get());
+  if ((flags & EXFLAG_INVALID) != 0 || (flags & EXFLAG_CRITICAL) != 0) {
+    return fail(ErrorCode::kVerificationFailed,
+                what + " has invalid, duplicated or unknown critical extensions");
+  }
+  if ((flags & EXFLAG_CA) != 0) {
+    return fail(ErrorCode::kVerificationFailed, what + " is a CA certificate: a device may not be one");
+  }
+  auto cn = common_name(cert->get(), what);
+  if (!cn) return std::unexpected(std::move(cn).error());
+  if (*cn != serial) {
+    return fail(ErrorCode::kVerificationFailed, what + " is issued to \"" + *cn +
+                                                    "\", not to serial " + std::string(serial));
+  }
+  if (auto ok = check_validity(cert->get(), at_unix, what); !ok) return std::unexpected(std::move(ok).error());
+  auto key = subject_key_of(cert->get(), what);
+  if (!key) return std::unexpected(std::move(key).error());
+  auto not_before = unix_time(X509_get0_notBefore(cert->get()), what);
+  auto not_after = unix_time(X509_get0_notAfter(cert->get()), what);
+  if (!not_before || !not_after) return fail(ErrorCode::kVerificationFailed, what + " validity unreadable");
+  return VerifiedDeviceCertificate{*cn, std::move(*key), *not_before, *not_after};
+}
 
 namespace detail {
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "hallmark/dsse.pb.h"
@@ -46,5 +47,22 @@ Result<VerifiedStation> verify_station_registration(const v1::Envelope& registra
 Result<void> verify_device_ca_certificate(ByteView certificate_der, const PublicKey& issuer,
                                           const PublicKey& subject_key,
                                           std::string_view station_id, int64_t now_unix);
+
+// A unit's identity certificate (issued by a station's device-CA key when the unit was
+// programmed; DESIGN.md flow 5): signed by `device_ca_key` with its algorithm, naming the
+// station's device-CA certificate as issuer, X.509 v3, not a CA, no unknown critical
+// extension, exactly one common name equal to `serial`, valid at `at_unix` (the event's
+// time). The device's own key is returned; it never left the device.
+struct VerifiedDeviceCertificate {
+  std::string common_name;
+  PublicKey device_key;
+  int64_t not_before_unix = 0;
+  int64_t not_after_unix = 0;
+};
+Result<VerifiedDeviceCertificate> verify_device_certificate(ByteView certificate_der,
+                                                            ByteView device_ca_certificate_der,
+                                                            const PublicKey& device_ca_key,
+                                                            std::string_view serial,
+                                                            int64_t at_unix);
 
 }  // namespace hallmark::verifier
