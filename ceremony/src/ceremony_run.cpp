@@ -94,6 +94,7 @@ CeremonyOutcome CeremonyRun::refuse(Error error,
   transcript_.failed("refused", std::string(kCeremonyActor),
                      error.message + " — nothing but this transcript is written");
   ui_->warning(fmt::format("The {} ceremony is REFUSED: {}", ceremony_, error.message));
+  ui_->refused(error);
   const v1::CeremonyTranscript finished = transcript_.finish({});
   CeremonyOutcome outcome;
   outcome.ceremony = ceremony_;

@@ -11,6 +11,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hsm-profiles/src/pin.h"
 #include "hsm-profiles/src/session.h"
@@ -29,6 +30,15 @@ struct PinRequest {
   std::string purpose;      // "check the card and read its key", "sign trust root v1", ...
 };
 
+// Signatures collected on one document (structured twin of the progress lines, for a
+// quorum display): who the library asked to sign, and who has signed so far. The library
+// chose the signers (thresholds are its rule); a display only counts.
+struct SignatureProgress {
+  std::string what;                    // "sign trust root v1", "sign the ceremony transcript"
+  std::vector<std::string> signers;    // custodians asked to sign, in the order they sign
+  std::vector<std::string> signed_by;  // those of `signers` whose signature is made
+};
+
 class CeremonyUi {
  public:
   virtual ~CeremonyUi() = default;
@@ -43,6 +53,12 @@ class CeremonyUi {
   virtual Result<hsm::Pin> ask_pin(const PinRequest& request) = 0;
   virtual void info(std::string_view text) = 0;
   virtual void warning(std::string_view text) = 0;
+  // Optional structured events (defaults do nothing; the text calls above carry the same).
+  // Before the first signature of a document is made and after each one.
+  virtual void signatures(const SignatureProgress& /*progress*/) {}
+  // The ceremony refused: `error` is what outcome.error will hold; the transcript is
+  // closed (and signed) after this call.
+  virtual void refused(const Error& /*error*/) {}
 };
 
 }  // namespace hallmark::ceremony

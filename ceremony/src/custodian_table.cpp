@@ -83,6 +83,9 @@ Result<v1::Envelope> CustodianTable::sign(std::span<const SignerSeat> seats,
                                           std::string_view summary, std::string_view what) {
   auto digest = verifier::sha256(payload);
   if (!digest) return std::unexpected(digest.error());
+  SignatureProgress progress{std::string(what), {}, {}};
+  for (const auto& seat : seats) progress.signers.push_back(seat.card->name());
+  ui_->signatures(progress);
   std::vector<CustodianCard*> cards;
   for (const auto& seat : seats) {
     const std::string& name = seat.card->name();
@@ -136,6 +139,8 @@ Result<v1::Envelope> CustodianTable::sign(std::span<const SignerSeat> seats,
                                 digest->hex(), card->key().key_id()),
                     &card->token(), {card->key().to_proto()});
     ui_->progress(fmt::format("{} signed with key {}", card->custodian(), card->key().key_id()));
+    progress.signed_by.push_back(card->custodian());
+    ui_->signatures(progress);
   }
   return envelope;
 }
@@ -175,6 +180,14 @@ v1::Envelope CustodianTable::close_transcript(
   }
 
   const Bytes message = verifier::pae(envelope.payload_type(), payload);
+  SignatureProgress progress{"sign the ceremony transcript", {}, {}};
+  {
+    std::set<std::string> asked;
+    for (const auto& card : open_) {
+      if (asked.insert(card->key().key_id()).second) progress.signers.push_back(card->custodian());
+    }
+  }
+  ui_->signatures(progress);
   std::vector<verifier::PublicKey> keys;
   std::set<std::string> signed_by;
   for (const auto& card : open_) {
@@ -189,6 +202,8 @@ v1::Envelope CustodianTable::close_transcript(
     added->set_keyid(card->key().key_id());
     added->set_sig(std::string(as_chars(*signature)));
     keys.push_back(card->key().public_key());
+    progress.signed_by.push_back(card->custodian());
+    ui_->signatures(progress);
   }
   if (keys.empty()) {
     ui_->warning("no custodian card could sign the transcript: it is written unsigned and "
