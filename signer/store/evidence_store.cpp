@@ -58,7 +58,9 @@ constexpr std::array<std::string_view, kOpCount> kSql{
     // An entry may list the same digest twice (image and measured): indexed once.
     "INSERT INTO entry_firmware (digest, idx) VALUES (?, ?) ON CONFLICT DO NOTHING",
     "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)",
-    "SELECT hash FROM nodes WHERE level = ? AND idx = ?",
+    // Level 0 is the entries' own leaf hashes: never stored twice.
+    "SELECT hash FROM nodes WHERE level = ? AND idx = ? UNION ALL "
+    "SELECT leaf_hash FROM entries WHERE 0 = ? AND idx = ?",
     "INSERT INTO checkpoints (tree_size, root_hash, time_unix, envelope) VALUES (?, ?, ?, ?)",
     "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints "
     "ORDER BY tree_size DESC, id DESC LIMIT 1",
@@ -102,15 +104,15 @@ class SqlEvidenceStore final : public EvidenceStore {
   std::string location() const override { return location_; }
 
   Result<void> begin() override {
-    tree_size_.reset();
+    forget();
     return db_->begin();
   }
   Result<void> commit() override {
-    tree_size_.reset();
+    forget();
     return db_->commit();
   }
   void rollback() noexcept override {
-    tree_size_.reset();
+    forget();
     db_->rollback();
   }
 
@@ -130,6 +132,16 @@ class SqlEvidenceStore final : public EvidenceStore {
 
   Result<void> put_node(unsigned level, std::uint64_t index, const Digest& hash) override {
     if (auto ok = writable("put_node"); !ok) return ok;
+    if (level == 0) {  // the entry's leaf hash is the node: check it, store nothing
+      auto leaf = node(0, index);
+      if (!leaf) return std::unexpected(std::move(leaf.error()));
+      if (*leaf != hash) {
+        return fail(ErrorCode::kUsage,
+                    fmt::format("{}: leaf node {} differs from log entry {}'s leaf hash", prefix(),
+                                index, index));
+      }
+      return {};
+    }
     auto s = statement(kPutNode);
     if (!s) return std::unexpected(std::move(s.error()));
     ResetOnExit reset(**s);
@@ -140,11 +152,14 @@ class SqlEvidenceStore final : public EvidenceStore {
   }
 
   Result<Digest> node(unsigned level, std::uint64_t index) override {
+    if (level == 0 && last_leaf_ && last_leaf_->first == index) return last_leaf_->second;
     auto s = statement(kNode);
     if (!s) return std::unexpected(std::move(s.error()));
     ResetOnExit reset(**s);
     (*s)->bind_int64(1, level);
     (*s)->bind_int64(2, i64(index));
+    (*s)->bind_int64(3, level);
+    (*s)->bind_int64(4, i64(index));
     auto row = (*s)->step();
     if (!row) return std::unexpected(std::move(row.error()));
     if (!*row) {
@@ -367,7 +382,12 @@ class SqlEvidenceStore final : public EvidenceStore {
   std::unique_ptr<sql::Connection> db_;  // declared first: statements go before it
   std::string location_;
   std::array<std::unique_ptr<Statement>, kOpCount> statements_;
+  void forget() noexcept {
+    tree_size_.reset();
+    last_leaf_.reset();
+  }
   std::optional<std::uint64_t> tree_size_;  // inside a transaction, once read
+  std::optional<std::pair<std::uint64_t, Digest>> last_leaf_;  // the entry just appended
   Bytes packed_firmware_;                   // reused by every append
 };
 
@@ -425,6 +445,7 @@ Result<void> SqlEvidenceStore::append_entry(const LogEntry& entry) {
     }
   }
   tree_size_ = *size + 1;
+  last_leaf_.emplace(entry.index, entry.leaf_hash);
   return {};
 }
 
