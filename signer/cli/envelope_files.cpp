@@ -1,5 +1,7 @@
 #include "signer/cli/envelope_files.h"
 
+#include <chrono>
+
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
 
@@ -21,6 +23,12 @@ Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::filesyst
     out.push_back(std::move(*e));
   }
   return out;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace hallmark::signer

@@ -1,7 +1,8 @@
-// Reading signed documents (DSSE JSON files) for the signer's commands: one place that
-// bounds the read and names the file at fault.
+// What every signer command reads: signed documents (DSSE JSON files, bounded reads that
+// name the file at fault) and the clock (the libraries never read it themselves).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <vector>
 
@@ -13,5 +14,8 @@ namespace hallmark::signer {
 [[nodiscard]] Result<v1::Envelope> read_envelope(const std::filesystem::path& path);
 [[nodiscard]] Result<std::vector<v1::Envelope>> read_envelopes(
     const std::vector<std::filesystem::path>& paths);
+
+// Now, in unix seconds.
+[[nodiscard]] std::int64_t unix_now();
 
 }  // namespace hallmark::signer

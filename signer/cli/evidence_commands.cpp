@@ -1,7 +1,6 @@
 #include "signer/cli/evidence_commands.h"
 
 #include <algorithm>
-#include <chrono>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -14,6 +13,7 @@
 #include "signer/cli/envelope_files.h"
 #include "signer/cli/query_output.h"
 #include "signer/evidence/countersign.h"
+#include "signer/evidence/event_findings.h"
 #include "signer/evidence/retention.h"
 #include "signer/evidence/weekly_report.h"
 #include "verifier/bundle/promoted_bundle.h"
@@ -27,12 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using evidence::EvidenceStore;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct TrustFlags {
   std::vector<fs::path> chain;
@@ -58,10 +52,6 @@ Result<verifier::TrustedRoot> load_root(const TrustFlags& t, std::int64_t now) {
     }
   }
   return root;
-}
-
-Result<std::unique_ptr<EvidenceStore>> open_store(const std::string& location) {
-  return evidence::open_store(location);
 }
 
 // --- countersign ---
@@ -112,17 +102,7 @@ Result<void> register_releases(EvidenceStore& store, const std::vector<fs::path>
       store.rollback();
       return std::unexpected(std::move(verified).error());
     }
-    evidence::ReleaseRow row;
-    row.bundle_digest = verified->bundle_digest;
-    row.sku = verified->release.sku();
-    row.version = verified->release.version();
-    row.promoted_unix = verified->release.promoted_unix();
-    for (const auto& approval : verified->approvals.approvals) {
-      row.not_before_unix = std::max(row.not_before_unix, approval.statement.not_before_unix());
-      const std::int64_t until = approval.statement.not_after_unix();
-      if (until != 0 && (row.not_after_unix == 0 || until < row.not_after_unix)) row.not_after_unix = until;
-    }
-    if (auto ok = store.put_release(row); !ok) {
+    if (auto ok = store.put_release(evidence::release_row(*verified)); !ok) {
       store.rollback();
       return std::unexpected(std::move(ok).error().context(file.string()));
     }
@@ -220,7 +200,7 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   if (!root) return std::unexpected(root.error());
   auto stations = load_stations(o.registrations, *root, now);
   if (!stations) return std::unexpected(stations.error());
-  auto store = open_store(o.store);
+  auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
   if (auto ok = register_releases(**store, o.releases, *root, now); !ok) return ok;
 
@@ -277,7 +257,7 @@ Result<void> run_query(const QueryOptions& o, bool json) {
     if (!day) return fail(ErrorCode::kUsage, fmt::format("{} \"{}\" is not a date like 2026-11-21", flag, **text));
     *slot = *day + (slot == &q.to_unix ? 24 * 3600 : 0);  // --to is inclusive of that day
   }
-  auto store = open_store(o.store);
+  auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
   const QueryFormat format = json ? QueryFormat::kJson : o.csv ? QueryFormat::kCsv : QueryFormat::kText;
   return print_query(**store, q, format, std::cout);
@@ -289,7 +269,7 @@ struct ReportOptions {
 };
 
 Result<void> run_report(const ReportOptions& o, bool json) {
-  auto store = open_store(o.store);
+  auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
   auto report = evidence::weekly_report(**store, o.week);
   if (!report) return std::unexpected(report.error());
@@ -304,7 +284,7 @@ struct RetentionOptions {
 };
 
 Result<void> run_retention(const RetentionOptions& o) {
-  auto store = open_store(o.store);
+  auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
   auto written = evidence::export_segment(**store, o.day, o.out);
   if (!written) return std::unexpected(written.error());

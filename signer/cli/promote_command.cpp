@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <chrono>
 #include <iostream>
 #include <memory>
 
@@ -30,12 +29,6 @@ struct PromoteOptions {
   std::string channel;
   fs::path out;
 };
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<void> run_promote(const PromoteOptions& o, bool json) {
   promote::PromoteInput input;

@@ -39,7 +39,9 @@ struct Plan {
 };
 using Precheck = std::variant<Refused, Replay, Plan>;
 
-std::string station_of(const KnownStation& s) { return s.verified.enrollment.enrollment.station_id(); }
+const std::string& station_of(const KnownStation& s) {
+  return s.verified.enrollment.enrollment.station_id();
+}
 
 class Countersigner {
  public:
@@ -265,7 +267,7 @@ class Countersigner {
   }
 
   Result<void> append_event(PendingEvent& event, ExportOutcome& outcome) {
-    const std::string station_id = station_of(*station_.station);
+    const std::string& station_id = station_of(*station_.station);
     if (event.error) {
       return fail(ErrorCode::kVerificationFailed, fmt::format(
           "{}: record {} of station \"{}\": the attestation does not verify although the "

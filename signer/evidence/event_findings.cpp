@@ -1,5 +1,7 @@
 #include "signer/evidence/event_findings.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "verifier/core/sha256.h"
@@ -128,6 +130,22 @@ void check_drift(const v1::Attestation& event, Collector& out) {
 }
 
 }  // namespace
+
+ReleaseRow release_row(const bundle::VerifiedRelease& release) {
+  ReleaseRow row;
+  row.bundle_digest = release.bundle_digest;
+  row.sku = release.release.sku();
+  row.version = release.release.version();
+  row.promoted_unix = release.release.promoted_unix();
+  for (const auto& approval : release.approvals.approvals) {
+    row.not_before_unix = std::max(row.not_before_unix, approval.statement.not_before_unix());
+    const std::int64_t until = approval.statement.not_after_unix();
+    if (until != 0 && (row.not_after_unix == 0 || until < row.not_after_unix)) {
+      row.not_after_unix = until;
+    }
+  }
+  return row;
+}
 
 Result<std::optional<ReleaseRow>> ReleaseCache::find(const verifier::Digest& bundle_digest) {
   auto known = known_.find(bundle_digest);

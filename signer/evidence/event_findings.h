@@ -19,12 +19,18 @@
 #include "hallmark/evidence.pb.h"
 #include "hallmark/station.pb.h"
 #include "signer/store/evidence_store.h"
+#include "verifier/bundle/promoted_bundle.h"
 #include "verifier/trust/station_registration.h"
 #include "verifier/trust/trusted_root.h"
 
 namespace hallmark::evidence {
 
 inline constexpr std::int64_t kFutureToleranceSeconds = 300;
+
+// What the store remembers of a promoted bundle: digest, SKU, version, promotion time and
+// the validity window all its approvals share (the latest not-before, the earliest
+// not-after).
+[[nodiscard]] ReleaseRow release_row(const bundle::VerifiedRelease& release);
 
 // The releases a batch names, looked up in the store once each (a batch names few bundles).
 class ReleaseCache {

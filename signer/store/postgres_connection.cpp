@@ -194,7 +194,7 @@ class PostgresConnection final : public Connection {
   }
 
   Result<void> begin() override {
-    if (in_transaction_) return fail(ErrorCode::kUsage, display_name_ + ": a transaction is already open");
+    if (auto ok = may_begin(in_transaction_, display_name_); !ok) return ok;
     if (auto ok = exec(kBeginSql); !ok) {
       PQclear(PQexec(conn_, "ROLLBACK"));
       return ok;
@@ -205,12 +205,9 @@ class PostgresConnection final : public Connection {
   }
 
   Result<void> commit() override {
-    if (!in_transaction_) return fail(ErrorCode::kUsage, display_name_ + ": commit without a transaction");
-    if (failed_) {
-      rollback();
-      return fail(ErrorCode::kUsage, display_name_ +
-                                         ": a statement of this transaction failed; the transaction "
-                                         "was rolled back and nothing was stored");
+    if (auto ok = may_commit(in_transaction_, failed_, display_name_); !ok) {
+      if (in_transaction_) rollback();
+      return ok;
     }
     ResultPtr result(PQexec(conn_, "COMMIT"));
     auto ok = check(result.get(), "COMMIT failed");

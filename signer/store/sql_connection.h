@@ -99,6 +99,13 @@ class Connection {
   [[nodiscard]] virtual bool in_transaction() const noexcept = 0;
 };
 
+// The transaction rules both backends keep, in one place: one transaction at a time; a
+// commit needs an open transaction; a transaction in which a statement failed is never
+// committed (the caller rolls it back when this refuses with `failed` set).
+[[nodiscard]] Result<void> may_begin(bool in_transaction, const std::string& display_name);
+[[nodiscard]] Result<void> may_commit(bool in_transaction, bool failed,
+                                      const std::string& display_name);
+
 // SQLite file at `path` (created when absent): WAL, synchronous=FULL, foreign keys, busy
 // timeout. `display_name` names it in errors.
 [[nodiscard]] Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path,

@@ -126,7 +126,7 @@ class SqliteConnection final : public Connection {
   }
 
   Result<void> begin() override {
-    if (in_transaction_) return fail(ErrorCode::kUsage, display_name_ + ": a transaction is already open");
+    if (auto ok = may_begin(in_transaction_, display_name_); !ok) return ok;
     // IMMEDIATE takes the write lock now: a second writer waits (busy timeout) here
     // rather than failing in the middle of its transaction.
     if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return ok;
@@ -136,12 +136,9 @@ class SqliteConnection final : public Connection {
   }
 
   Result<void> commit() override {
-    if (!in_transaction_) return fail(ErrorCode::kUsage, display_name_ + ": commit without a transaction");
-    if (failed_) {
-      rollback();
-      return fail(ErrorCode::kUsage, display_name_ +
-                                         ": a statement of this transaction failed; the transaction "
-                                         "was rolled back and nothing was stored");
+    if (auto ok = may_commit(in_transaction_, failed_, display_name_); !ok) {
+      if (in_transaction_) rollback();
+      return ok;
     }
     if (auto ok = exec("COMMIT"); !ok) {
       rollback();

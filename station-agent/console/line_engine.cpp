@@ -82,39 +82,47 @@ void LineEngine::open() {
   });
 }
 
+template <typename Use>
+void LineEngine::with_card(const QString& action, const QString& card_uri,
+                           std::shared_ptr<hsm::Pin> pin, Use&& use) {
+  auto pipe = pin ? PinPipe::carry(*pin, kPinCopies) : PinPipe::carry(hsm::Pin(), 0);
+  if (pin) *pin = hsm::Pin();  // wiped: the pipe carries it now
+  if (!line_) {
+    emit actionFailed(action, QStringLiteral("the line is not open: %1").arg(open_error_));
+    return;
+  }
+  if (!pipe) {
+    emit actionFailed(action, q(pipe.error().message));
+    return;
+  }
+  hsm::TokenOptions card = options_.card;
+  card.uri = card_uri.trimmed().toStdString();
+  card.pin = pipe->source();
+  std::ostringstream status;
+  auto opened = open_card(card, status);
+  if (!opened) {
+    emit actionFailed(action, q(opened.error().message));
+    return;
+  }
+  use(opened->signer());
+}
+
 void LineEngine::login(const QString& card_uri, std::shared_ptr<hsm::Pin> pin) {
-  guarded(QStringLiteral("login"), [&] {
-    const QString action = QStringLiteral("login");
-    auto pipe = pin ? PinPipe::carry(*pin, kPinCopies) : PinPipe::carry(hsm::Pin(), 0);
-    if (pin) *pin = hsm::Pin();  // wiped: the pipe carries it now
-    if (!line_) {
-      emit actionFailed(action, QStringLiteral("the line is not open: %1").arg(open_error_));
-      return;
-    }
-    if (!pipe) {
-      emit actionFailed(action, q(pipe.error().message));
-      return;
-    }
-    hsm::TokenOptions card = options_.card;
-    card.uri = card_uri.trimmed().toStdString();
-    card.pin = pipe->source();
-    std::ostringstream status;
-    auto opened = open_card(card, status);
-    if (!opened) {
-      emit actionFailed(action, q(opened.error().message));
-      return;
-    }
-    auto sequence = start_session(*line_, opened->signer());
-    if (!sequence) {
-      emit actionFailed(action, q(sequence.error().message));
-      return;
-    }
-    rebase_shift();
-    publish();
-    const auto& session = line_->history().session();
-    emit actionDone(action, QStringLiteral("%1 logged in (record %2)")
-                                .arg(session ? q(session->operator_name) : QString())
-                                .arg(*sequence));
+  const QString action = QStringLiteral("login");
+  guarded(action, [&] {
+    with_card(action, card_uri, std::move(pin), [&](const CardSigner& signer) {
+      auto sequence = start_session(*line_, signer);
+      if (!sequence) {
+        emit actionFailed(action, q(sequence.error().message));
+        return;
+      }
+      rebase_shift();
+      publish();
+      const auto& session = line_->history().session();
+      emit actionDone(action, QStringLiteral("%1 logged in (record %2)")
+                                  .arg(session ? q(session->operator_name) : QString())
+                                  .arg(*sequence));
+    });
   });
 }
 
@@ -184,36 +192,19 @@ void LineEngine::program(const QString& serial, const QString& device_uri) {
 
 void LineEngine::breakGlass(const QString& card_uri, std::shared_ptr<hsm::Pin> pin,
                             const QString& reason) {
-  guarded(QStringLiteral("break-glass"), [&] {
-    const QString action = QStringLiteral("break-glass");
-    auto pipe = pin ? PinPipe::carry(*pin, kPinCopies) : PinPipe::carry(hsm::Pin(), 0);
-    if (pin) *pin = hsm::Pin();
-    if (!line_) {
-      emit actionFailed(action, QStringLiteral("the line is not open"));
-      return;
-    }
-    if (!pipe) {
-      emit actionFailed(action, q(pipe.error().message));
-      return;
-    }
-    hsm::TokenOptions card = options_.card;
-    card.uri = card_uri.trimmed().toStdString();
-    card.pin = pipe->source();
-    std::ostringstream status;
-    auto opened = open_card(card, status);
-    if (!opened) {
-      emit actionFailed(action, q(opened.error().message));
-      return;
-    }
-    auto sequence = break_glass(*line_, opened->signer(), reason.toStdString());
-    if (!sequence) {
-      emit actionFailed(action, q(sequence.error().message));
-      return;
-    }
-    publish();
-    emit actionDone(action, QStringLiteral("line released (record %1); reason recorded: %2")
-                                .arg(*sequence)
-                                .arg(reason));
+  const QString action = QStringLiteral("break-glass");
+  guarded(action, [&] {
+    with_card(action, card_uri, std::move(pin), [&](const CardSigner& signer) {
+      auto sequence = break_glass(*line_, signer, reason.toStdString());
+      if (!sequence) {
+        emit actionFailed(action, q(sequence.error().message));
+        return;
+      }
+      publish();
+      emit actionDone(action, QStringLiteral("line released (record %1); reason recorded: %2")
+                                  .arg(*sequence)
+                                  .arg(reason));
+    });
   });
 }
 

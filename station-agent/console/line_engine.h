@@ -73,6 +73,11 @@ class LineEngine : public QObject {
   void rebase_shift();
   template <typename Fn>
   void guarded(const QString& action, Fn&& fn);
+  // Opens the card `card_uri` with `pin` (carried on a pipe, then wiped) and calls
+  // use(signer) while it is open; any failure becomes actionFailed(action, ...).
+  template <typename Use>
+  void with_card(const QString& action, const QString& card_uri, std::shared_ptr<hsm::Pin> pin,
+                 Use&& use);
 
   EngineOptions options_;
   LineHandle line_;

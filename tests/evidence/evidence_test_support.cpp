@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "station-agent/journal/journal_export.h"
+#include "signer/evidence/event_findings.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
@@ -38,13 +39,8 @@ std::int64_t EvidenceWorld::now() const { return system_now(); }
 void EvidenceWorld::register_release() {
   auto verified = bundle::verify_promoted_bundle(lw.promoted, root, now());
   REQUIRE_MESSAGE(verified, (verified ? "" : verified.error().message));
-  ReleaseRow row;
-  row.bundle_digest = verified->bundle_digest;
-  row.sku = verified->release.sku();
-  row.version = verified->release.version();
-  row.promoted_unix = verified->release.promoted_unix();
   REQUIRE(store->begin());
-  REQUIRE(store->put_release(row));
+  REQUIRE(store->put_release(release_row(*verified)));
   REQUIRE(store->commit());
 }
 

@@ -10,7 +10,6 @@
 #include "hallmark/evidence.pb.h"
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
-#include "verifier/core/dsse.h"
 #include "verifier/log/manifest_file.h"
 #include "verifier/trust/station_registration.h"
 
@@ -68,15 +67,17 @@ void add_trust_root_flags(CLI::App& sub, TrustRootInputs& inputs, std::optional<
       ->type_name("UNIX_TIME");
 }
 
-CLI::App* add_manifest_command(tool::CommandLine& command_line, ManifestOptions& options) {
-  CLI::App* sub = command_line.add(
-      command_line.app(), "manifest",
-      "Verify a per-serial provisioning manifest: evidence checkpoint, inclusion in the log, "
-      "station registration and the station's attestation",
-      [&command_line, &options] {
-        options.json = command_line.json();
-        return run_manifest(options, std::cout);
-      });
+namespace {
+
+// A subcommand taking one manifest file and the trust-root flags (`manifest`, `device`).
+CLI::App* add_manifest_file_command(tool::CommandLine& command_line, ManifestOptions& options,
+                                    const std::string& name, const std::string& description,
+                                    Result<void> (*run)(const ManifestOptions&, std::ostream&)) {
+  CLI::App* sub = command_line.add(command_line.app(), name, description,
+                                   [&command_line, &options, run] {
+                                     options.json = command_line.json();
+                                     return run(options, std::cout);
+                                   });
   sub->add_option("file", options.file, "manifest file (ManifestFile, protobuf JSON)")
       ->required()
       ->type_name("FILE.manifest.json");
@@ -84,13 +85,30 @@ CLI::App* add_manifest_command(tool::CommandLine& command_line, ManifestOptions&
   return sub;
 }
 
-Result<void> run_manifest(const ManifestOptions& options, std::ostream& out) {
+// The trust root loaded and the manifest file read and verified, errors naming the file.
+Result<VerifiedManifest> load_and_verify(const ManifestOptions& options) {
   auto root = load_trust_root(options.trust_root, options.at.value_or(unix_now()));
   if (!root) return std::unexpected(std::move(root).error());
   auto file = read_manifest_file(options.file);
   if (!file) return std::unexpected(std::move(file).error());
   auto verified = verify_manifest_file(*file, *root);
   if (!verified) return std::unexpected(std::move(verified).error().context(options.file.string()));
+  return verified;
+}
+
+}  // namespace
+
+CLI::App* add_manifest_command(tool::CommandLine& command_line, ManifestOptions& options) {
+  return add_manifest_file_command(
+      command_line, options, "manifest",
+      "Verify a per-serial provisioning manifest: evidence checkpoint, inclusion in the log, "
+      "station registration and the station's attestation",
+      run_manifest);
+}
+
+Result<void> run_manifest(const ManifestOptions& options, std::ostream& out) {
+  auto verified = load_and_verify(options);
+  if (!verified) return std::unexpected(std::move(verified).error());
   if (options.json) {
     const std::string json = tool::to_json(verified->manifest);
     out << json << (json.ends_with('\n') ? "" : "\n");
@@ -100,48 +118,28 @@ Result<void> run_manifest(const ManifestOptions& options, std::ostream& out) {
   return {};
 }
 
-}  // namespace hallmark::verifier::cli
-
-namespace hallmark::verifier::cli {
-
 CLI::App* add_device_command(tool::CommandLine& command_line, ManifestOptions& options) {
-  CLI::App* sub = command_line.add(
-      command_line.app(), "device",
+  return add_manifest_file_command(
+      command_line, options, "device",
       "Verify a unit's identity certificate from its manifest: the manifest as `manifest` "
       "does, then the certificate issued by the station's device-CA key to that serial",
-      [&command_line, &options] {
-        options.json = command_line.json();
-        return run_device(options, std::cout);
-      });
-  sub->add_option("file", options.file, "manifest file of a programmed unit (protobuf JSON)")
-      ->required()
-      ->type_name("FILE.manifest.json");
-  add_trust_root_flags(*sub, options.trust_root, options.at);
-  return sub;
+      run_device);
 }
 
 Result<void> run_device(const ManifestOptions& options, std::ostream& out) {
-  auto root = load_trust_root(options.trust_root, options.at.value_or(unix_now()));
-  if (!root) return std::unexpected(std::move(root).error());
-  auto file = read_manifest_file(options.file);
-  if (!file) return std::unexpected(std::move(file).error());
-  auto verified = verify_manifest_file(*file, *root);
-  if (!verified) return std::unexpected(std::move(verified).error().context(options.file.string()));
+  auto verified = load_and_verify(options);
+  if (!verified) return std::unexpected(std::move(verified).error());
   const v1::Attestation& a = verified->attestation;
   if (a.device_certificate_der().empty()) {
     return fail(ErrorCode::kVerificationFailed,
                 fmt::format("{}: this event ({}) carries no device certificate",
                             options.file.string(), v1::Attestation::Event_Name(a.event())));
   }
-  // The registration verified inside verify_manifest_file; read again for the device CA.
-  auto envelope = parse_envelope_json(file->station_registration());
-  if (!envelope) return std::unexpected(std::move(envelope).error().context(options.file.string()));
-  auto station = verify_station_registration(*envelope, *root, verified->checkpoint.time_unix());
-  if (!station) return std::unexpected(std::move(station).error().context(options.file.string()));
+  const VerifiedStation& station = *verified->station;
   auto device = verify_device_certificate(
       as_bytes(a.device_certificate_der()),
-      as_bytes(station->registration.device_ca_certificate_der()),
-      station->enrollment.device_ca_key, verified->manifest.serial(), a.time_unix());
+      as_bytes(station.registration.device_ca_certificate_der()),
+      station.enrollment.device_ca_key, verified->manifest.serial(), a.time_unix());
   if (!device) return std::unexpected(std::move(device).error().context(options.file.string()));
   if (options.json) {
     const std::string json = tool::to_json(a);
@@ -155,7 +153,7 @@ Result<void> run_device(const ManifestOptions& options, std::ostream& out) {
   out << fmt::format("device key    {} (generated on the device; never left it)\n",
                      device->device_key.key_id());
   out << fmt::format("issued by     the device-CA key of {} ({})\n", verified->station_id,
-                     station->enrollment.device_ca_key.key_id());
+                     station.enrollment.device_ca_key.key_id());
   out << fmt::format("valid         {} to {}\n", format_utc(device->not_before_unix),
                      format_utc(device->not_after_unix));
   return {};

@@ -132,6 +132,7 @@ Result<VerifiedManifest> verify_manifest_file(const v1::ManifestFile& file,
   out.station_id = station->registration.station_id();
   out.leaf_index = file.inclusion().leaf_index();
   out.leaf_hash = leaf;
+  out.station = std::move(*station);
   return out;
 }
 

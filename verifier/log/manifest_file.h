@@ -11,12 +11,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "hallmark/evidence.pb.h"
 #include "hallmark/station.pb.h"
 #include "verifier/core/error.h"
 #include "verifier/core/sha256.h"
+#include "verifier/trust/station_registration.h"
 #include "verifier/trust/trusted_root.h"
 
 namespace hallmark::verifier {
@@ -28,6 +30,7 @@ struct VerifiedManifest {
   std::string station_id;
   std::uint64_t leaf_index = 0;
   Digest leaf_hash;
+  std::optional<VerifiedStation> station;  // the registration, verified (always set)
 };
 
 [[nodiscard]] Result<VerifiedManifest> verify_manifest_file(const v1::ManifestFile& file,
