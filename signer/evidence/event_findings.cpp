@@ -84,33 +84,27 @@ Result<void> check_clones(EvidenceStore& store, const v1::Attestation& event, Co
   if (!is_unit_event(event.event()) || event.serial().empty() || event.hardware_id().empty()) {
     return {};
   }
-  auto ids = store.hardware_ids_of_serial(event.serial());
-  if (!ids) return std::unexpected(std::move(ids).error());
-  for (const SeenWith& seen : *ids) {
-    if (seen.value == event.hardware_id()) continue;
+  auto seen = store.unit_sightings(event.serial(), event.hardware_id());
+  if (!seen) return std::unexpected(std::move(seen).error());
+  for (const SeenWith& other : seen->hardware_ids_of_serial) {
+    if (other.value == event.hardware_id()) continue;
     out.add(v1::Finding::SERIAL_CLONE,
             fmt::format("serial {} was countersigned with hardware id {} (log entry {}), now "
-                        "with {}", event.serial(), seen.value, seen.log_index, event.hardware_id()))
-        .add_log_indexes(seen.log_index);
+                        "with {}", event.serial(), other.value, other.log_index, event.hardware_id()))
+        .add_log_indexes(other.log_index);
   }
-  auto serials = store.serials_of_hardware_id(event.hardware_id());
-  if (!serials) return std::unexpected(std::move(serials).error());
-  for (const SeenWith& seen : *serials) {
-    if (seen.value == event.serial()) continue;
+  for (const SeenWith& other : seen->serials_of_hardware_id) {
+    if (other.value == event.serial()) continue;
     out.add(v1::Finding::HARDWARE_CLONE,
             fmt::format("hardware id {} was countersigned as serial {} (log entry {}), now as "
-                        "{}", event.hardware_id(), seen.value, seen.log_index, event.serial()))
-        .add_log_indexes(seen.log_index);
+                        "{}", event.hardware_id(), other.value, other.log_index, event.serial()))
+        .add_log_indexes(other.log_index);
   }
-  if (event.event() != v1::Attestation::SCRAP) {
-    auto scrap = store.scrap_of(event.hardware_id());
-    if (!scrap) return std::unexpected(std::move(scrap).error());
-    if (*scrap) {
-      out.add(v1::Finding::SCRAPPED_RETURNED,
-              fmt::format("hardware id {} was scrapped (log entry {}) and is back",
-                          event.hardware_id(), **scrap))
-          .add_log_indexes(**scrap);
-    }
+  if (event.event() != v1::Attestation::SCRAP && seen->scrap) {
+    out.add(v1::Finding::SCRAPPED_RETURNED,
+            fmt::format("hardware id {} was scrapped (log entry {}) and is back",
+                        event.hardware_id(), *seen->scrap))
+        .add_log_indexes(*seen->scrap);
   }
   return {};
 }

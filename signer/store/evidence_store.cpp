@@ -1,13 +1,17 @@
 // The evidence store, written once over the connection layer: the same SQL runs on SQLite
 // and PostgreSQL. Statements are prepared once and reused; inside a transaction the tree
-// size is read once and then counted, so an append is one entry row plus one row per
-// firmware digest, with no schema work and no allocation beyond the first.
+// size is read once and then counted. An entry names its firmware set (bundle digest +
+// the image and measured digests, stored and indexed once for every unit that received
+// the same): an append is one entry row, with no schema work and no allocation beyond
+// the first.
 #include "signer/store/evidence_store.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "signer/store/sql_connection.h"
@@ -23,7 +27,9 @@ using sql::Statement;
 enum Op : std::size_t {
   kTreeSize,
   kInsertEntry,
-  kInsertFirmware,
+  kFirmwareSet,
+  kInsertFirmwareSet,
+  kInsertFirmwareDigest,
   kPutNode,
   kNode,
   kAddCheckpoint,
@@ -33,9 +39,7 @@ enum Op : std::size_t {
   kStationHead,
   kSetStationHead,
   kStationRecord,
-  kHardwareIdsOfSerial,
-  kSerialsOfHardwareId,
-  kScrapOf,
+  kUnitSightings,
   kPutRelease,
   kRelease,
   kAddFinding,
@@ -45,18 +49,36 @@ enum Op : std::size_t {
 
 constexpr std::string_view kEntryColumns =
     "e.idx, e.leaf_hash, e.manifest, e.station_id, e.station_sequence, e.record_hash, e.serial, "
-    "e.hardware_id, e.bundle_digest, e.event, e.result, e.event_unix, e.countersigned_unix, "
-    "e.clock_synced, e.firmware, e.finding_count";
+    "e.hardware_id, f.bundle_digest, e.event, e.result, e.event_unix, e.countersigned_unix, "
+    "e.clock_synced, f.firmware, e.finding_count";
+constexpr std::string_view kEntryFrom = "entries e JOIN firmware_sets f ON f.id = e.firmware_set";
 
 constexpr int kScrapEvent = 3;  // v1::Attestation::SCRAP
+
+// `value` first seen at `index`: a new row, or an earlier first sighting.
+void seen(std::vector<SeenWith>& rows, std::string_view value, std::uint64_t index) {
+  for (SeenWith& row : rows) {
+    if (row.value != value) continue;
+    row.log_index = std::min(row.log_index, index);
+    return;
+  }
+  rows.push_back(SeenWith{std::string(value), index});
+}
+
+void by_first_sighting(std::vector<SeenWith>& rows) {
+  std::sort(rows.begin(), rows.end(),
+            [](const SeenWith& a, const SeenWith& b) { return a.log_index < b.log_index; });
+}
 
 constexpr std::array<std::string_view, kOpCount> kSql{
     "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries",
     "INSERT INTO entries (idx, leaf_hash, manifest, station_id, station_sequence, record_hash, "
-    "serial, hardware_id, bundle_digest, event, result, event_unix, countersigned_unix, "
-    "clock_synced, firmware, finding_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    // An entry may list the same digest twice (image and measured): indexed once.
-    "INSERT INTO entry_firmware (digest, idx) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    "serial, hardware_id, firmware_set, event, result, event_unix, countersigned_unix, "
+    "clock_synced, finding_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "SELECT id FROM firmware_sets WHERE bundle_digest = ? AND firmware = ?",
+    "INSERT INTO firmware_sets (bundle_digest, firmware) VALUES (?, ?) RETURNING id",
+    // A set may list the same digest twice (image and measured): indexed once.
+    "INSERT INTO firmware_set_digests (digest, set_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
     "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)",
     // Level 0 is the entries' own leaf hashes: never stored twice.
     "SELECT hash FROM nodes WHERE level = ? AND idx = ? UNION ALL "
@@ -74,12 +96,12 @@ constexpr std::array<std::string_view, kOpCount> kSql{
     "record_hash = excluded.record_hash, last_event_unix = excluded.last_event_unix",
     "SELECT record_hash, idx FROM entries WHERE station_id = ? AND station_sequence = ?",
     // Unit events only (PROGRAM 1, REWORK 2, SCRAP 3, TAKE_OVER 8): a line stop records
-    // the mismatched label and board that the station refused, which binds nothing.
-    "SELECT hardware_id, MIN(idx) FROM entries WHERE serial = ? AND serial <> '' "
-    "AND hardware_id <> '' AND event IN (1, 2, 3, 8) GROUP BY hardware_id ORDER BY 2",
-    "SELECT serial, MIN(idx) FROM entries WHERE hardware_id = ? AND hardware_id <> '' "
-    "AND serial <> '' AND event IN (1, 2, 3, 8) GROUP BY serial ORDER BY 2",
-    "SELECT idx FROM entries WHERE hardware_id = ? AND event = ? ORDER BY idx LIMIT 1",
+    // the mismatched label and board that the station refused, which binds nothing. The
+    // first part is the serial's rows, the second the hardware id's (two index lookups).
+    "SELECT 0, hardware_id, event, idx FROM entries WHERE serial = ? AND serial <> '' "
+    "AND hardware_id <> '' AND event IN (1, 2, 3, 8) UNION ALL "
+    "SELECT 1, serial, event, idx FROM entries WHERE hardware_id = ? AND hardware_id <> '' "
+    "AND event IN (1, 2, 3, 8)",
     "INSERT INTO releases (bundle_digest, sku, version, promoted_unix, not_before_unix, "
     "not_after_unix) VALUES (?, ?, ?, ?, ?, ?)",
     "SELECT bundle_digest, sku, version, promoted_unix, not_before_unix, not_after_unix "
@@ -210,7 +232,8 @@ class SqlEvidenceStore final : public EvidenceStore {
   Result<void> for_each_entry(std::uint64_t first, std::uint64_t last,
                               const std::function<Result<void>(const LogEntry&)>& visit) override {
     const std::string sql = fmt::format(
-        "SELECT {} FROM entries e WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx", kEntryColumns);
+        "SELECT {} FROM {} WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx", kEntryColumns,
+        kEntryFrom);
     auto s = db_->prepare(sql, sql::Rows::kStreamed);
     if (!s) return std::unexpected(std::move(s.error()));
     (*s)->bind_int64(1, i64(first));
@@ -263,23 +286,30 @@ class SqlEvidenceStore final : public EvidenceStore {
     return Found(std::pair{*hash, u64((*s)->column_int64(1))});
   }
 
-  Result<std::vector<SeenWith>> hardware_ids_of_serial(std::string_view serial) override {
-    return seen_with(kHardwareIdsOfSerial, serial);
-  }
-  Result<std::vector<SeenWith>> serials_of_hardware_id(std::string_view hardware_id) override {
-    return seen_with(kSerialsOfHardwareId, hardware_id);
-  }
-
-  Result<std::optional<std::uint64_t>> scrap_of(std::string_view hardware_id) override {
-    auto s = statement(kScrapOf);
+  Result<UnitSightings> unit_sightings(std::string_view serial,
+                                       std::string_view hardware_id) override {
+    auto s = statement(kUnitSightings);
     if (!s) return std::unexpected(std::move(s.error()));
     ResetOnExit reset(**s);
-    (*s)->bind_text(1, hardware_id);
-    (*s)->bind_int64(2, kScrapEvent);
-    auto row = (*s)->step();
-    if (!row) return std::unexpected(std::move(row.error()));
-    if (!*row) return std::optional<std::uint64_t>();
-    return std::optional<std::uint64_t>(u64((*s)->column_int64(0)));
+    (*s)->bind_text(1, serial);
+    (*s)->bind_text(2, hardware_id);
+    UnitSightings out;
+    for (;;) {
+      auto row = (*s)->step();
+      if (!row) return std::unexpected(std::move(row.error()));
+      if (!*row) break;
+      const std::string_view value = (*s)->column_text(1);
+      const std::uint64_t index = u64((*s)->column_int64(3));
+      if ((*s)->column_int64(0) == 0) {
+        seen(out.hardware_ids_of_serial, value, index);
+        continue;
+      }
+      if (!value.empty()) seen(out.serials_of_hardware_id, value, index);
+      if ((*s)->column_int64(2) == kScrapEvent) out.scrap = std::min(out.scrap.value_or(index), index);
+    }
+    by_first_sighting(out.hardware_ids_of_serial);
+    by_first_sighting(out.serials_of_hardware_id);
+    return out;
   }
 
   Result<void> put_release(const ReleaseRow& release) override;
@@ -362,19 +392,8 @@ class SqlEvidenceStore final : public EvidenceStore {
     return std::optional<CheckpointRow>(std::move(*checkpoint));
   }
 
-  Result<std::vector<SeenWith>> seen_with(Op op, std::string_view value) {
-    auto s = statement(op);
-    if (!s) return std::unexpected(std::move(s.error()));
-    ResetOnExit reset(**s);
-    (*s)->bind_text(1, value);
-    std::vector<SeenWith> rows;
-    for (;;) {
-      auto row = (*s)->step();
-      if (!row) return std::unexpected(std::move(row.error()));
-      if (!*row) return rows;
-      rows.push_back(SeenWith{std::string((*s)->column_text(0)), u64((*s)->column_int64(1))});
-    }
-  }
+  // The id of the entry's firmware set, made the first time it is seen.
+  Result<std::int64_t> firmware_set(const LogEntry& entry);
 
   Result<void> read_entry(const Statement& s, LogEntry& e) const;
   Result<void> stream(Statement& s, const std::function<Result<void>(const LogEntry&)>& visit);
@@ -385,11 +404,58 @@ class SqlEvidenceStore final : public EvidenceStore {
   void forget() noexcept {
     tree_size_.reset();
     last_leaf_.reset();
+    firmware_sets_.clear();
   }
   std::optional<std::uint64_t> tree_size_;  // inside a transaction, once read
   std::optional<std::pair<std::uint64_t, Digest>> last_leaf_;  // the entry just appended
   Bytes packed_firmware_;                   // reused by every append
+  std::string set_key_;                     // reused by every append
+  // Firmware set ids known in this transaction, by bundle digest size + bundle + firmware.
+  std::unordered_map<std::string, std::int64_t> firmware_sets_;
 };
+
+Result<std::int64_t> SqlEvidenceStore::firmware_set(const LogEntry& entry) {
+  packed_firmware_.clear();
+  for (const auto& d : entry.firmware) {
+    packed_firmware_.insert(packed_firmware_.end(), d.bytes().begin(), d.bytes().end());
+  }
+  set_key_.assign(1, static_cast<char>(entry.bundle_digest.size()));
+  set_key_.append(as_chars(entry.bundle_digest));
+  set_key_.append(as_chars(packed_firmware_));
+  if (auto known = firmware_sets_.find(set_key_); known != firmware_sets_.end()) return known->second;
+
+  std::optional<std::int64_t> id;
+  for (Op op : {kFirmwareSet, kInsertFirmwareSet}) {
+    auto s = statement(op);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_blob(1, entry.bundle_digest);
+    (*s)->bind_blob(2, packed_firmware_);
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (*row) {
+      id = (*s)->column_int64(0);
+      break;
+    }
+  }
+  if (!id) return fail(ErrorCode::kInternal, fmt::format("{}: a new firmware set has no id", prefix()));
+  auto insert = statement(kInsertFirmwareDigest);
+  if (!insert) return std::unexpected(std::move(insert.error()));
+  auto index_digest = [&](ByteView digest) -> Result<void> {
+    ResetOnExit reset(**insert);
+    (*insert)->bind_blob(1, digest);
+    (*insert)->bind_int64(2, *id);
+    return (*insert)->run();
+  };
+  if (!entry.bundle_digest.empty()) {
+    if (auto ok = index_digest(entry.bundle_digest); !ok) return std::unexpected(ok.error());
+  }
+  for (const auto& d : entry.firmware) {
+    if (auto ok = index_digest(d.bytes()); !ok) return std::unexpected(ok.error());
+  }
+  firmware_sets_.emplace(set_key_, *id);
+  return *id;
+}
 
 Result<void> SqlEvidenceStore::append_entry(const LogEntry& entry) {
   if (auto ok = writable("append_entry"); !ok) return ok;
@@ -400,49 +466,30 @@ Result<void> SqlEvidenceStore::append_entry(const LogEntry& entry) {
                 fmt::format("{}: append_entry of log index {} refused: the next index is {}", prefix(),
                             entry.index, *size));
   }
+  auto set = firmware_set(entry);
+  if (!set) return std::unexpected(std::move(set.error()));
   auto insert = statement(kInsertEntry);
   if (!insert) return std::unexpected(std::move(insert.error()));
-  auto insert_firmware = statement(kInsertFirmware);
-  if (!insert_firmware) return std::unexpected(std::move(insert_firmware.error()));
-
-  packed_firmware_.clear();
-  for (const auto& d : entry.firmware) {
-    packed_firmware_.insert(packed_firmware_.end(), d.bytes().begin(), d.bytes().end());
-  }
-  const auto index = i64(entry.index);
-  {
-    Statement& s = **insert;
-    ResetOnExit reset(s);
-    s.bind_int64(1, index);
-    s.bind_blob(2, entry.leaf_hash.bytes());
-    s.bind_blob(3, entry.manifest);
-    s.bind_text(4, entry.station_id);
-    s.bind_int64(5, i64(entry.station_sequence));
-    s.bind_blob(6, entry.record_hash.bytes());
-    s.bind_text(7, entry.serial);
-    s.bind_text(8, entry.hardware_id);
-    s.bind_blob(9, entry.bundle_digest);
-    s.bind_int64(10, entry.event);
-    s.bind_int64(11, entry.result);
-    s.bind_int64(12, entry.event_unix);
-    s.bind_int64(13, entry.countersigned_unix);
-    s.bind_int64(14, entry.clock_synced ? 1 : 0);
-    s.bind_blob(15, packed_firmware_);
-    s.bind_int64(16, entry.finding_count);
-    if (auto ok = s.run(); !ok) {
-      tree_size_.reset();
-      return ok;
-    }
-  }
-  for (const auto& d : entry.firmware) {
-    Statement& s = **insert_firmware;
-    ResetOnExit reset(s);
-    s.bind_blob(1, d.bytes());
-    s.bind_int64(2, index);
-    if (auto ok = s.run(); !ok) {
-      tree_size_.reset();
-      return ok;
-    }
+  Statement& s = **insert;
+  ResetOnExit reset(s);
+  s.bind_int64(1, i64(entry.index));
+  s.bind_blob(2, entry.leaf_hash.bytes());
+  s.bind_blob(3, entry.manifest);
+  s.bind_text(4, entry.station_id);
+  s.bind_int64(5, i64(entry.station_sequence));
+  s.bind_blob(6, entry.record_hash.bytes());
+  s.bind_text(7, entry.serial);
+  s.bind_text(8, entry.hardware_id);
+  s.bind_int64(9, *set);
+  s.bind_int64(10, entry.event);
+  s.bind_int64(11, entry.result);
+  s.bind_int64(12, entry.event_unix);
+  s.bind_int64(13, entry.countersigned_unix);
+  s.bind_int64(14, entry.clock_synced ? 1 : 0);
+  s.bind_int64(15, entry.finding_count);
+  if (auto ok = s.run(); !ok) {
+    tree_size_.reset();
+    return ok;
   }
   tree_size_ = *size + 1;
   last_leaf_.emplace(entry.index, entry.leaf_hash);
@@ -522,13 +569,12 @@ Result<std::vector<FindingRow>> SqlEvidenceStore::findings_between(std::int64_t 
 
 Result<void> SqlEvidenceStore::query(const EntryQuery& q,
                                      const std::function<Result<void>(const LogEntry&)>& visit) {
-  std::string sql = fmt::format("SELECT {} FROM entries e WHERE 1 = 1", kEntryColumns);
+  std::string sql = fmt::format("SELECT {} FROM {} WHERE 1 = 1", kEntryColumns, kEntryFrom);
   if (q.serial) sql += " AND e.serial = ?";
   if (q.hardware_id) sql += " AND e.hardware_id = ?";
   if (q.station_id) sql += " AND e.station_id = ?";
   if (q.firmware) {
-    sql += " AND e.idx IN (SELECT b.idx FROM entries b WHERE b.bundle_digest = ? "
-           "UNION SELECT f.idx FROM entry_firmware f WHERE f.digest = ?)";
+    sql += " AND e.firmware_set IN (SELECT d.set_id FROM firmware_set_digests d WHERE d.digest = ?)";
   }
   if (q.from_unix) sql += " AND e.event_unix >= ?";
   if (q.to_unix) sql += " AND e.event_unix < ?";
@@ -542,7 +588,6 @@ Result<void> SqlEvidenceStore::query(const EntryQuery& q,
   if (q.hardware_id) st.bind_text(++param, *q.hardware_id);
   if (q.station_id) st.bind_text(++param, *q.station_id);
   if (q.firmware) {
-    st.bind_blob(++param, q.firmware->bytes());
     st.bind_blob(++param, q.firmware->bytes());
   }
   if (q.from_unix) st.bind_int64(++param, *q.from_unix);

@@ -100,6 +100,13 @@ struct SeenWith {
   std::uint64_t log_index = 0;
 };
 
+// Each list in order of first log entry.
+struct UnitSightings {
+  std::vector<SeenWith> hardware_ids_of_serial;
+  std::vector<SeenWith> serials_of_hardware_id;
+  std::optional<std::uint64_t> scrap;  // the log index of the hardware id's SCRAP event
+};
+
 class EvidenceStore {
  public:
   virtual ~EvidenceStore() = default;
@@ -140,10 +147,11 @@ class EvidenceStore {
       std::string_view station_id, std::uint64_t sequence) = 0;
 
   // --- clones and scraps (unit events only: program, rework, scrap, take-over) ---
-  [[nodiscard]] virtual Result<std::vector<SeenWith>> hardware_ids_of_serial(std::string_view serial) = 0;
-  [[nodiscard]] virtual Result<std::vector<SeenWith>> serials_of_hardware_id(std::string_view hardware_id) = 0;
-  // The log index of the SCRAP event of this hardware id, if it was scrapped.
-  [[nodiscard]] virtual Result<std::optional<std::uint64_t>> scrap_of(std::string_view hardware_id) = 0;
+  // What the log holds about a unit, in one lookup: the hardware ids `serial` was
+  // countersigned with, the serials `hardware_id` was countersigned as, and its scrap.
+  // An empty serial or hardware id matches nothing.
+  [[nodiscard]] virtual Result<UnitSightings> unit_sightings(std::string_view serial,
+                                                             std::string_view hardware_id) = 0;
 
   // --- releases ---
   [[nodiscard]] virtual Result<void> put_release(const ReleaseRow& release) = 0;  // idempotent

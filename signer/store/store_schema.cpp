@@ -9,9 +9,17 @@ namespace hallmark::evidence {
 namespace {
 
 // Written once; {INT}, {BLOB}, {ID} and {NOROWID} become each dialect's types.
-// entries.firmware packs the entry's digests (32 bytes each, in order) so an entry reads
-// back in one row; entry_firmware indexes each digest for "which units run firmware X".
+// An entry names its firmware set: the bundle digest and the image and measured digests
+// (firmware packs them, 32 bytes each, in order), stored once for all the units that
+// received the same; firmware_set_digests indexes each digest of a set (the bundle's too)
+// for "which units run firmware X".
 constexpr std::string_view kSchema = R"sql(
+CREATE TABLE firmware_sets (
+  id {ID},
+  bundle_digest {BLOB} NOT NULL,
+  firmware {BLOB} NOT NULL,
+  UNIQUE (bundle_digest, firmware)
+);
 CREATE TABLE entries (
   idx {INT} PRIMARY KEY,
   leaf_hash {BLOB} NOT NULL,
@@ -21,24 +29,23 @@ CREATE TABLE entries (
   record_hash {BLOB} NOT NULL,
   serial TEXT NOT NULL,
   hardware_id TEXT NOT NULL,
-  bundle_digest {BLOB} NOT NULL,
+  firmware_set {INT} NOT NULL REFERENCES firmware_sets (id),
   event {INT} NOT NULL,
   result {INT} NOT NULL,
   event_unix {INT} NOT NULL,
   countersigned_unix {INT} NOT NULL,
   clock_synced {INT} NOT NULL,
-  firmware {BLOB} NOT NULL,
   finding_count {INT} NOT NULL
 );
 CREATE UNIQUE INDEX entries_station_sequence ON entries (station_id, station_sequence);
 CREATE INDEX entries_serial ON entries (serial, idx);
 CREATE INDEX entries_hardware_id ON entries (hardware_id, idx);
 CREATE INDEX entries_event_time ON entries (event_unix, idx);
-CREATE INDEX entries_bundle_digest ON entries (bundle_digest, idx);
-CREATE TABLE entry_firmware (
+CREATE INDEX entries_firmware_set ON entries (firmware_set, idx);
+CREATE TABLE firmware_set_digests (
   digest {BLOB} NOT NULL,
-  idx {INT} NOT NULL REFERENCES entries (idx),
-  PRIMARY KEY (digest, idx)
+  set_id {INT} NOT NULL REFERENCES firmware_sets (id),
+  PRIMARY KEY (digest, set_id)
 ){NOROWID};
 CREATE TABLE nodes (
   level {INT} NOT NULL,
@@ -120,7 +127,10 @@ Result<void> check_or_create(sql::Connection& db) {
                               db.display_name(), version, kSchemaVersion));
     }
     if (version < kSchemaVersion) {
-      return fail(ErrorCode::kIo, fmt::format("{}: unknown schema version {}", db.display_name(), version));
+      return fail(ErrorCode::kIo, fmt::format(
+          "{}: schema version {} was written by a pre-release Hallmark (this program reads "
+          "version {} and does not migrate it); countersign the station exports into a new "
+          "store", db.display_name(), version, kSchemaVersion));
     }
     return {};
   }

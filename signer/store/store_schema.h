@@ -8,7 +8,8 @@
 namespace hallmark::evidence {
 
 // The schema this program writes and reads.
-inline constexpr std::int64_t kSchemaVersion = 1;
+// 2: entries name a firmware set (was: their own digests indexed per entry).
+inline constexpr std::int64_t kSchemaVersion = 2;
 
 // Creates the schema when the database has none; refuses (kIo) a database whose schema
 // version is newer than kSchemaVersion. Runs in its own transaction (the write lock), so

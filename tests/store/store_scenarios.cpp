@@ -153,11 +153,13 @@ std::string answers(EvidenceStore& store) {
     }
   }
   for (const char* serial : {"", "SN-1", "SN-2", "SN-3", "SN-5", "SN-0"}) {
-    out += fmt::format("serial '{}': {}\n", serial, describe(ok(store.hardware_ids_of_serial(serial))));
+    out += fmt::format("serial '{}': {}\n", serial,
+                       describe(ok(store.unit_sightings(serial, "")).hardware_ids_of_serial));
   }
   for (const char* hw : {"", "HW-1", "HW-2", "HW-3", "HW-4", "HW-9"}) {
-    out += fmt::format("hw '{}': {}", hw, describe(ok(store.serials_of_hardware_id(hw))));
-    auto scrap = ok(store.scrap_of(hw));
+    const UnitSightings seen = ok(store.unit_sightings("", hw));
+    out += fmt::format("hw '{}': {}", hw, describe(seen.serials_of_hardware_id));
+    const auto& scrap = seen.scrap;
     out += fmt::format(" scrap {}\n", scrap ? std::to_string(*scrap) : "-");
   }
   for (unsigned b : {0xB1U, 0xB2U, 0xB3U}) {
@@ -257,6 +259,35 @@ void rollback_restores(Backend& backend) {
   ok(store->append_entry(extra_entry()));
   ok(store->commit());
   CHECK(ok(store->tree_size()) == 13);
+}
+
+// Units that received the same bundle and firmware share one firmware set; a set made
+// inside a rolled-back transaction is made again by the next one (no dangling set id).
+void firmware_sets(Backend& backend) {
+  auto store = backend.open();
+  fill(*store);
+  LogEntry fresh = extra_entry();
+  fresh.firmware = {digest_of(0x77), digest_of(0x78)};
+  ok(store->begin());
+  ok(store->append_entry(fresh));
+  store->rollback();
+  CHECK(describe_query(*store, where([](auto& w) { w.firmware = digest_of(0x77); })).empty());
+
+  ok(store->begin());
+  ok(store->append_entry(fresh));
+  LogEntry same = fresh;
+  same.index = 13;
+  same.station_sequence = 2;
+  same.serial = "SN-10";
+  same.hardware_id = "HW-100";
+  ok(store->append_entry(same));
+  ok(store->commit());
+  const std::string both = describe(fresh) + describe(same);
+  CHECK(describe_query(*store, where([](auto& w) { w.firmware = digest_of(0x78); })) == both);
+  CHECK(describe_query(*store, where([](auto& w) { w.serial = "SN-10"; })) == describe(same));
+  const Digest bundle = *Digest::from_bytes(fresh.bundle_digest);
+  CHECK(describe_query(*store, where([&](auto& w) { w.firmware = bundle; })).find(both) !=
+        std::string::npos);
 }
 
 void destroy_discards(Backend& backend) {
@@ -370,21 +401,32 @@ void queries(Backend& backend) {
 void clone_helpers(Backend& backend) {
   auto store = backend.open();
   fill(*store);
-  CHECK(describe(ok(store->hardware_ids_of_serial("SN-1"))) == "HW-1@1 HW-4@5 ");
-  CHECK(describe(ok(store->hardware_ids_of_serial("SN-2"))) == "HW-2@2 ");
-  CHECK(describe(ok(store->serials_of_hardware_id("HW-3"))) == "SN-3@3 SN-5@7 ");
-  CHECK(ok(store->hardware_ids_of_serial("")).empty());  // events without a unit
-  CHECK(ok(store->serials_of_hardware_id("HW-9")).empty());  // seen without a serial
-  CHECK(ok(store->serials_of_hardware_id("")).empty());
-  CHECK(ok(store->hardware_ids_of_serial("SN-0")).empty());
+  auto of_serial = [&](const char* serial) {
+    return describe(ok(store->unit_sightings(serial, "")).hardware_ids_of_serial);
+  };
+  auto of_hardware = [&](const char* hw) {
+    return describe(ok(store->unit_sightings("", hw)).serials_of_hardware_id);
+  };
+  CHECK(of_serial("SN-1") == "HW-1@1 HW-4@5 ");
+  CHECK(of_serial("SN-2") == "HW-2@2 ");
+  CHECK(of_hardware("HW-3") == "SN-3@3 SN-5@7 ");
+  CHECK(of_serial("").empty());  // events without a unit
+  CHECK(of_hardware("HW-9").empty());  // seen without a serial
+  CHECK(of_hardware("").empty());
+  CHECK(of_serial("SN-0").empty());
+  // Both at once: one lookup answers for the serial and for the hardware id.
+  const UnitSightings both = ok(store->unit_sightings("SN-1", "HW-3"));
+  CHECK(describe(both.hardware_ids_of_serial) == "HW-1@1 HW-4@5 ");
+  CHECK(describe(both.serials_of_hardware_id) == "SN-3@3 SN-5@7 ");
+  CHECK(both.scrap == std::optional<std::uint64_t>(6));
 }
 
 void scrap_found(Backend& backend) {
   auto store = backend.open();
   fill(*store);
-  CHECK(ok(store->scrap_of("HW-3")) == std::optional<std::uint64_t>(6));
-  CHECK_FALSE(ok(store->scrap_of("HW-1")).has_value());
-  CHECK_FALSE(ok(store->scrap_of("HW-7")).has_value());
+  CHECK(ok(store->unit_sightings("", "HW-3")).scrap == std::optional<std::uint64_t>(6));
+  CHECK_FALSE(ok(store->unit_sightings("SN-1", "HW-1")).scrap.has_value());
+  CHECK_FALSE(ok(store->unit_sightings("", "HW-7")).scrap.has_value());
 }
 
 void release_conflict(Backend& backend) {
@@ -453,6 +495,16 @@ void newer_schema_refused(Backend& backend) {
   CHECK(e.message.find("schema version 99") != std::string::npos);
   CHECK(e.message.find("newer") != std::string::npos);
   CHECK(e.message.find("evidence store") != std::string::npos);
+}
+
+void older_schema_refused(Backend& backend) {
+  backend.open().reset();
+  backend.raw_exec("UPDATE hallmark_schema SET version = 1");
+  auto store = open_store(backend.location());
+  const auto e = refused(store);
+  CHECK(e.code == ErrorCode::kIo);
+  CHECK(e.message.find("schema version 1 ") != std::string::npos);
+  CHECK(e.message.find("into a new store") != std::string::npos);
 }
 
 }  // namespace hallmark::evidence::test::scenario

@@ -9,6 +9,8 @@
   X(round_trip, "every method reads back exactly what was stored")                               \
   X(rollback_restores, "a countersign rolled back halfway leaves entries, nodes, heads, "        \
                        "checkpoints and findings as they were")                                  \
+  X(firmware_sets, "units with the same firmware share one set and a rolled-back set is "      \
+                    "made again")                                                                \
   X(destroy_discards, "a store destroyed mid-transaction keeps nothing of it")                   \
   X(writes_need_transaction, "writes outside begin()..commit() are refused")                     \
   X(wrong_index_refused, "an append that skips or repeats a log index is refused")               \
@@ -21,7 +23,8 @@
   X(release_conflict, "a release stored again with different contents is refused")              \
   X(stream_stops, "a callback error stops a stream and is returned unchanged")                   \
   X(nested_calls, "the store answers other calls from inside a streaming callback")              \
-  X(newer_schema_refused, "a store written by a newer schema version is refused")
+  X(newer_schema_refused, "a store written by a newer schema version is refused")         \
+  X(older_schema_refused, "a store of a pre-release schema is refused and says what to do")
 
 namespace hallmark::evidence::test::scenario {
 
