@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <climits>
-#include <thread>
 
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
 
 namespace hallmark::evidence {
 namespace {
+
+// Small enough that both cores stay busy to the end of a chunk, large enough that the
+// queue's lock is taken rarely next to the signature checks.
+constexpr std::size_t kSlice = 16;
 
 void verify_one(PendingEvent& event, const verifier::PublicKey& key, const std::string& type) {
   auto envelope = verifier::parse_envelope_json(event.envelope);
@@ -30,10 +33,9 @@ void verify_one(PendingEvent& event, const verifier::PublicKey& key, const std::
   }
 }
 
-void verify_range(Chunk& chunk, std::size_t begin, std::size_t end,
-                  const verifier::PublicKey& key) {
-  const std::string type = verifier::payload_type_of("attestation");
-  for (std::size_t i = begin; i < end; ++i) verify_one(chunk[i], key, type);
+const std::string& attestation_type() {
+  static const std::string type = verifier::payload_type_of("attestation");
+  return type;
 }
 
 }  // namespace
@@ -52,24 +54,63 @@ PendingEvent& Chunk::add() {
   return slots_[size_++];
 }
 
-void verify_chunk(Chunk& chunk, const verifier::PublicKey& station_key, unsigned threads) {
-  threads = std::max(1u, threads);
-  const std::size_t n = chunk.size();
-  const std::size_t per = (n + threads - 1) / threads;
-  std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads && t * per < n; ++t) {
-    workers.emplace_back(verify_range, std::ref(chunk), t * per, std::min(n, (t + 1) * per),
-                         std::cref(station_key));
-  }
-  verify_range(chunk, 0, std::min(n, per), station_key);
-  for (auto& w : workers) w.join();
+VerifyPool::VerifyPool(unsigned threads) {
+  attestation_type();  // made once, before any worker reads it
+  for (unsigned t = 0; t < std::max(1u, threads); ++t) workers_.emplace_back([this] { work(); });
 }
 
-std::future<void> verify_chunk_async(Chunk& chunk, const verifier::PublicKey& station_key,
-                                     unsigned threads) {
-  return std::async(std::launch::async, [&chunk, &station_key, threads] {
-    verify_chunk(chunk, station_key, threads);
-  });
+VerifyPool::~VerifyPool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  queued_.notify_all();
+  for (auto& w : workers_) w.join();
+}
+
+void VerifyPool::submit(Chunk& chunk, const verifier::PublicKey& station_key) {
+  {
+    std::lock_guard lock(mutex_);
+    chunk.unverified_ = chunk.size();
+    for (std::size_t at = 0; at < chunk.size(); at += kSlice) {
+      slices_.push_back(Slice{&chunk, &station_key, at, std::min(chunk.size(), at + kSlice)});
+    }
+  }
+  queued_.notify_all();
+}
+
+void VerifyPool::wait(Chunk& chunk) {
+  std::unique_lock lock(mutex_);
+  while (chunk.unverified_ != 0) {
+    if (slices_.empty()) {
+      done_.wait(lock);
+      continue;
+    }
+    const Slice slice = slices_.front();
+    slices_.pop_front();
+    run(slice, lock);
+  }
+}
+
+void VerifyPool::work() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    queued_.wait(lock, [this] { return stopping_ || !slices_.empty(); });
+    if (stopping_) return;  // what is still queued is dropped: nobody waits for it
+    const Slice slice = slices_.front();
+    slices_.pop_front();
+    run(slice, lock);
+  }
+}
+
+void VerifyPool::run(Slice slice, std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  for (std::size_t i = slice.begin; i < slice.end; ++i) {
+    verify_one((*slice.chunk)[i], *slice.key, attestation_type());
+  }
+  lock.lock();
+  slice.chunk->unverified_ -= slice.end - slice.begin;
+  if (slice.chunk->unverified_ == 0) done_.notify_all();
 }
 
 }  // namespace hallmark::evidence

@@ -1,16 +1,20 @@
-// Verifying the station's attestation signatures of a chunk of journal records on every
-// core: the signature check is the cost that grows with the number of units, so it runs in
-// parallel while the caller writes the previous chunk to the store.
+// Verifying the station's attestation signatures of journal records on every core: the
+// signature check is the cost that grows with the number of units, so it runs on a pool of
+// workers while the caller reads the next records and writes verified ones to the store.
 //
-// verify_chunk() checks each envelope (DSSE JSON, payload type attestation) under the
-// station key and parses the signed Attestation; results keep the records' order. Thread-
-// safe: PublicKey is shareable, each worker has its own state.
+// Each event's envelope (DSSE JSON, payload type attestation) is checked under the station
+// key and its signed Attestation parsed; results keep the records' order. Work is handed
+// out in small slices, so a core never idles while another has a backlog, and a caller
+// waiting for a chunk verifies queued events itself instead of sleeping.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
-#include <future>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hallmark/station.pb.h"
@@ -43,16 +47,45 @@ class Chunk {
   PendingEvent* end() noexcept { return slots_.data() + size_; }
 
  private:
+  friend class VerifyPool;
   std::vector<PendingEvent> slots_;
   std::size_t size_ = 0;
+  std::size_t unverified_ = 0;  // guarded by the pool's mutex while submitted
 };
 
-// Verifies every event of `chunk` in place, split over `threads` workers (>= 1).
-void verify_chunk(Chunk& chunk, const verifier::PublicKey& station_key, unsigned threads);
+class VerifyPool {
+ public:
+  // `threads` workers (at least 1).
+  explicit VerifyPool(unsigned threads);
+  // Drops what is still queued and joins the workers: declare the pool after the chunks
+  // it verifies, so it goes first.
+  ~VerifyPool();
+  VerifyPool(const VerifyPool&) = delete;
+  VerifyPool& operator=(const VerifyPool&) = delete;
 
-// verify_chunk() on another thread; the future is ready when the chunk is verified.
-[[nodiscard]] std::future<void> verify_chunk_async(Chunk& chunk,
-                                                   const verifier::PublicKey& station_key,
-                                                   unsigned threads);
+  // Queues every event of `chunk` for verification under `station_key`. The chunk and the
+  // key must stay put until wait(chunk) returns.
+  void submit(Chunk& chunk, const verifier::PublicKey& station_key);
+  // Returns once every event of `chunk` is verified, verifying queued events meanwhile.
+  void wait(Chunk& chunk);
+
+ private:
+  struct Slice {
+    Chunk* chunk;
+    const verifier::PublicKey* key;
+    std::size_t begin;
+    std::size_t end;
+  };
+  void work();
+  // Verifies `slice` with the lock released; re-locks and counts it done.
+  void run(Slice slice, std::unique_lock<std::mutex>& lock);
+
+  std::mutex mutex_;
+  std::condition_variable queued_;  // a slice was queued, or the pool stops
+  std::condition_variable done_;    // a chunk's last slice was verified
+  std::deque<Slice> slices_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
 
 }  // namespace hallmark::evidence

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <future>
 #include <utility>
 #include <variant>
 
@@ -197,22 +196,20 @@ class Countersigner {
     const verifier::PublicKey& key = plan.station->verified.enrollment.station_key;
     outcome.first_index = frontier_.size();
     station_ = plan;
+    // Two chunks: one being verified by the pool while the other is read, then written.
     std::array<Chunk, 2> chunks;
+    VerifyPool pool(std::max(1u, in_.threads));  // after the chunks: it goes first
     std::size_t filling = 0;
-    std::future<void> running;
-    std::size_t running_index = 0;
-    auto launch = [&]() -> Result<void> {
-      auto next = verify_chunk_async(chunks[filling], key, std::max(1u, in_.threads));
-      if (running.valid()) {
-        running.get();
-        if (auto ok = append_chunk(chunks[running_index], outcome); !ok) {
-          next.wait();
-          return ok;
-        }
-        chunks[running_index].clear();
+    bool previous_submitted = false;
+    auto hand_over = [&]() -> Result<void> {
+      pool.submit(chunks[filling], key);
+      Chunk& previous = chunks[1 - filling];
+      if (previous_submitted) {
+        pool.wait(previous);
+        if (auto ok = append_chunk(previous, outcome); !ok) return ok;
+        previous.clear();
       }
-      running = std::move(next);
-      running_index = filling;
+      previous_submitted = true;
       filling = 1 - filling;
       return {};
     };
@@ -228,15 +225,16 @@ class Countersigner {
       event.record_hash = record->hash;
       event.envelope.assign(record->envelope);
       if (chunks[filling].size() == kChunk) {
-        if (auto ok = launch(); !ok) return ok;
+        if (auto ok = hand_over(); !ok) return ok;
       }
     }
     if (!chunks[filling].empty()) {
-      if (auto ok = launch(); !ok) return ok;
+      if (auto ok = hand_over(); !ok) return ok;
     }
-    if (running.valid()) {
-      running.get();
-      if (auto ok = append_chunk(chunks[running_index], outcome); !ok) return ok;
+    if (previous_submitted) {
+      Chunk& last = chunks[1 - filling];
+      pool.wait(last);
+      if (auto ok = append_chunk(last, outcome); !ok) return ok;
     }
     auto checkpoint = chain->finish(reader->checkpoint_envelope(), key);
     if (!checkpoint) return std::unexpected(changed(file));
@@ -287,12 +285,13 @@ class Countersigner {
     auto findings = event_findings(store_, a, context);
     if (!findings) return std::unexpected(std::move(findings).error());
 
-    v1::ProvisioningManifest manifest;
+    v1::ProvisioningManifest& manifest = manifest_;
+    manifest.Clear();
     manifest.set_serial(a.serial());
     manifest.set_hardware_id(a.hardware_id());
     manifest.set_station_id(station_id);
     manifest.set_bundle_digest(a.bundle_digest());
-    manifest.set_attestation_envelope(event.envelope);
+    manifest.mutable_attestation_envelope()->swap(event.envelope);  // both keep their memory
     manifest.set_countersigned_unix(in_.now_unix);
     manifest.set_station_sequence(event.sequence);
     manifest.set_journal_record_sha256(std::string(as_chars(event.record_hash.bytes())));
@@ -302,7 +301,11 @@ class Countersigner {
     for (const auto& f : *findings) *manifest.add_findings() = f;
 
     entry_.index = frontier_.size();
-    entry_.manifest = to_bytes(manifest.SerializeAsString());
+    entry_.manifest.resize(manifest.ByteSizeLong());  // reused buffer, no copy
+    auto* bytes = reinterpret_cast<std::uint8_t*>(entry_.manifest.data());
+    if (manifest.SerializeWithCachedSizesToArray(bytes) != bytes + entry_.manifest.size()) {
+      return fail(ErrorCode::kInternal, "a provisioning manifest does not serialise");
+    }
     entry_.leaf_hash = merkle::leaf_hash(entry_.manifest);
     entry_.station_id = station_id;
     entry_.station_sequence = event.sequence;
@@ -380,6 +383,7 @@ class Countersigner {
   merkle::Frontier frontier_;
   CountersignResult result_;
   Plan station_;           // the export being written
+  v1::ProvisioningManifest manifest_;  // reused, like entry_
   LogEntry entry_;         // reused: no allocation per event once warm
   std::vector<Node> nodes_;
   bool key_open_ = false;

@@ -2,11 +2,13 @@
 // own journal and export code, hallmark-devsim units): each test names the attack or fault
 // it must catch, and checks the log and store afterwards.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "signer/evidence/countersign.h"
+#include "station-agent/journal/journal.h"
 #include "station-agent/journal/journal_export.h"
 #include "tests/evidence/evidence_test_support.h"
 #include "verifier/core/document.h"
@@ -225,6 +227,43 @@ TEST_CASE("countersign: a forked journal (a record differing from the countersig
   CHECK(r->exports[0].refusal.find("forked") != std::string::npos);
   CHECK(size_of(*w.store) == size);
   CHECK(all_findings(*w.store).back().kind == v1::Finding::FORK);
+}
+
+TEST_CASE("countersign: a journal record whose attestation signature is bad under a good station checkpoint stops the batch and nothing is written") {
+  EvidenceWorld w;
+  w.program("SN-0001", "HW-A1");
+  // A compromised or broken station: its key seals a journal holding an attestation that
+  // its key did not sign (a valid signature, over other bytes).
+  const auto keys = w.line->keys();  // signs through the test's token session
+  const fs::path journal_path = w.line->journal().path();
+  w.line.reset();  // lets go of the journal
+  auto journal = station::Journal::open(journal_path, line::testing::kStationId);
+  REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
+  v1::Attestation forged;
+  forged.set_station_id(line::testing::kStationId);
+  forged.set_event(v1::Attestation::PROGRAM);
+  forged.set_serial("SN-0666");
+  forged.set_hardware_id("HW-66");
+  const std::string payload = forged.SerializeAsString();
+  auto envelope = verifier::sign_envelope(
+      verifier::payload_type_of("attestation"), as_bytes(payload), keys.station_key.key_id(),
+      [&](ByteView) { return keys.sign_event(as_bytes(std::string("other bytes"))); });
+  REQUIRE(envelope);
+  auto appended = journal->append(as_bytes(verifier::envelope_to_json(*envelope)));
+  REQUIRE(appended);
+  const std::uint64_t forged_sequence = *appended;
+  for (int i = 0; i < 3; ++i) REQUIRE(journal->append(as_bytes(verifier::envelope_to_json(*envelope))));
+  const fs::path out = w.path("sealed.export");
+  REQUIRE(station::export_journal(*journal, out, w.now(), keys.station_key.key_id(), keys.sign_event));
+
+  auto r = w.countersign({out});
+  REQUIRE_FALSE(r);
+  INFO(r.error().message);
+  CHECK(r.error().message.find(fmt::format("record {} of station \"station-1\"", forged_sequence)) != std::string::npos);
+  CHECK(r.error().message.find("does not verify although") != std::string::npos);
+  CHECK(size_of(*w.store) == 0);
+  CHECK(all_findings(*w.store).empty());
+  CHECK(w.signatures == 0);
 }
 
 TEST_CASE("countersign: an export of a station without a registration is refused") {
