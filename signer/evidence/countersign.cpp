@@ -23,20 +23,22 @@ using verifier::ChainPoint;
 using verifier::Digest;
 constexpr std::size_t kChunk = 1024;
 
-// An export refused before anything of it was written, and the finding that records it.
+// An export refused, and the finding that records it: nothing of it stays in the log.
 struct Refused {
   v1::Finding::Kind kind;
   std::string message;
 };
 struct Replay {};
-// What pass 1 found: where the new records start.
+struct Written {};
+using Outcome = std::variant<Refused, Replay, Written>;
+
+// Where an export's new records start in the station's chain.
 struct Plan {
   const KnownStation* station = nullptr;
   ChainPoint start;                  // the record the export continues from
   std::uint64_t countersigned = 0;   // the station's records already in the log
   std::int64_t last_event_unix = 0;
 };
-using Precheck = std::variant<Refused, Replay, Plan>;
 
 const std::string& station_of(const KnownStation& s) {
   return s.verified.enrollment.enrollment.station_id();
@@ -60,16 +62,7 @@ class Countersigner {
     for (const fs::path& file : *order) {
       ExportOutcome outcome;
       outcome.file = file;
-      auto checked = precheck(file, outcome);
-      if (!checked) return std::unexpected(std::move(checked).error());
-      if (auto* refused = std::get_if<Refused>(&*checked)) {
-        if (auto ok = record_refusal(*refused, outcome); !ok) return std::unexpected(ok.error());
-      } else if (std::holds_alternative<Replay>(*checked)) {
-        outcome.status = ExportOutcome::Status::kReplay;
-        say(fmt::format("{}: every record is countersigned already; nothing changed", file.string()));
-      } else if (auto ok = write(file, std::get<Plan>(*checked), outcome); !ok) {
-        return std::unexpected(ok.error());
-      }
+      if (auto ok = countersign_export(file, outcome); !ok) return std::unexpected(ok.error());
       result_.exports.push_back(std::move(outcome));
     }
     result_.new_size = frontier_.size();
@@ -101,24 +94,51 @@ class Countersigner {
     return out;
   }
 
-  // Pass 1: everything that refuses a whole export, before anything of it is written.
-  Result<Precheck> precheck(const fs::path& file, ExportOutcome& outcome) {
+  // One export, read once: its new records are appended behind a savepoint, which a
+  // refusal found on the way (a broken chain, a fork, a bad checkpoint at the end) rolls
+  // back, so a refused export leaves nothing but its finding.
+  Result<void> countersign_export(const fs::path& file, ExportOutcome& outcome) {
     auto reader = ExportReader::open(file);
     if (!reader) {
       if (reader.error().code == ErrorCode::kIo) return std::unexpected(reader.error());
-      return Precheck{Refused{v1::Finding::EXPORT_REFUSED, reader.error().message}};
+      return record_refusal({v1::Finding::EXPORT_REFUSED, reader.error().message}, outcome);
     }
-    const verifier::ExportHeader header = reader->header();
-    outcome.station_id = header.station_id;
+    outcome.station_id = reader->header().station_id;
+    auto plan = plan_export(*reader, file);
+    if (!plan) return std::unexpected(std::move(plan).error());
+    if (auto* refused = std::get_if<Refused>(&*plan)) return record_refusal(*refused, outcome);
+
+    if (auto ok = store_.savepoint(); !ok) return ok;
+    const merkle::Frontier before = frontier_;
+    auto written = write(*reader, std::get<Plan>(*plan), outcome);
+    if (!written) return std::unexpected(std::move(written).error());
+    if (auto* refused = std::get_if<Refused>(&*written)) {
+      if (auto ok = store_.rollback_to_savepoint(); !ok) return ok;
+      frontier_ = before;
+      outcome.entries = outcome.findings = outcome.first_index = 0;
+      return record_refusal(*refused, outcome);
+    }
+    if (auto ok = store_.release_savepoint(); !ok) return ok;
+    if (std::holds_alternative<Replay>(*written)) {
+      outcome.status = ExportOutcome::Status::kReplay;
+      say(fmt::format("{}: every record is countersigned already; nothing changed", file.string()));
+    }
+    return {};
+  }
+
+  // What refuses an export from its header alone: an unknown or revoked station, a gap.
+  Result<std::variant<Refused, Plan>> plan_export(const ExportReader& reader, const fs::path& file) {
+    using Planned = std::variant<Refused, Plan>;
+    const verifier::ExportHeader& header = reader.header();
     auto known = in_.stations.find(header.station_id);
     if (known == in_.stations.end()) {
-      return Precheck{Refused{v1::Finding::UNKNOWN_STATION, fmt::format(
+      return Planned{Refused{v1::Finding::UNKNOWN_STATION, fmt::format(
           "{}: station \"{}\" has no verified registration here; give its registration with "
           "--registration (a station that was never enrolled cannot be countersigned)",
           file.string(), header.station_id)}};
     }
     if (in_.root->station_revoked(header.station_id)) {
-      return Precheck{Refused{v1::Finding::REVOKED_STATION, fmt::format(
+      return Planned{Refused{v1::Finding::REVOKED_STATION, fmt::format(
           "{}: station \"{}\" is revoked; its exports are not countersigned", file.string(),
           header.station_id)}};
     }
@@ -129,7 +149,7 @@ class Countersigner {
     plan.countersigned = *head ? (*head)->sequence : 0;
     plan.last_event_unix = *head ? (*head)->last_event_unix : 0;
     if (header.first_sequence > plan.countersigned + 1) {
-      return Precheck{Refused{v1::Finding::LOG_GAP, fmt::format(
+      return Planned{Refused{v1::Finding::LOG_GAP, fmt::format(
           "{}: starts at record {} of station \"{}\" but the log has its records up to {} "
           "only: records {}..{} are missing; countersign the station's earlier export first",
           file.string(), header.first_sequence, header.station_id, plan.countersigned,
@@ -141,29 +161,21 @@ class Countersigner {
       if (!*before) return fail(ErrorCode::kInternal, "station head without its record");
       plan.start = ChainPoint{header.first_sequence - 1, (*before)->first};
     }
-    auto chain = verifier::ExportChain::begin(header, plan.start, true);
-    if (!chain) return Precheck{Refused{v1::Finding::EXPORT_REFUSED, file.string() + ": " + chain.error().message}};
-    for (;;) {
-      auto bytes = reader->next();
-      if (!bytes) return Precheck{Refused{v1::Finding::EXPORT_REFUSED, bytes.error().message}};
-      if (!*bytes) break;
-      auto record = chain->add(**bytes);
-      if (!record) return Precheck{Refused{v1::Finding::EXPORT_REFUSED, file.string() + ": " + record.error().message}};
-      if (record->sequence > plan.countersigned) continue;
-      auto stored = store_.station_record(header.station_id, record->sequence);
-      if (!stored) return std::unexpected(std::move(stored).error());
-      if (*stored && (*stored)->first != record->hash) {
-        return Precheck{Refused{v1::Finding::FORK, fmt::format(
-            "{}: record {} of station \"{}\" differs from the one countersigned in log entry "
-            "{}: the station's journal forked (restored from a backup? one identity on two "
-            "stations?); nothing of this export is merged", file.string(), record->sequence,
-            header.station_id, (*stored)->second)}};
-      }
-    }
-    auto checkpoint = chain->finish(reader->checkpoint_envelope(), plan.station->verified.enrollment.station_key);
-    if (!checkpoint) return Precheck{Refused{v1::Finding::EXPORT_REFUSED, file.string() + ": " + checkpoint.error().message}};
-    if (header.last_sequence <= plan.countersigned) return Precheck{Replay{}};
-    return Precheck{plan};
+    return Planned{plan};
+  }
+
+  // A record already countersigned must be the very record in the log.
+  Result<std::optional<Refused>> check_not_forked(const verifier::LinkedRecord& record,
+                                                  const fs::path& file) {
+    const std::string& station_id = station_of(*station_.station);
+    auto stored = store_.station_record(station_id, record.sequence);
+    if (!stored) return std::unexpected(std::move(stored).error());
+    if (!*stored || (*stored)->first == record.hash) return std::optional<Refused>();
+    return Refused{v1::Finding::FORK, fmt::format(
+        "{}: record {} of station \"{}\" differs from the one countersigned in log entry "
+        "{}: the station's journal forked (restored from a backup? one identity on two "
+        "stations?); nothing of this export is merged", file.string(), record.sequence,
+        station_id, (*stored)->second)};
   }
 
   Result<void> record_refusal(const Refused& refused, ExportOutcome& outcome) {
@@ -183,82 +195,85 @@ class Countersigner {
     return store_.add_finding(row);
   }
 
-  // Pass 2: the new records, verified on every core while the previous chunk is written.
-  Result<void> write(const fs::path& file, const Plan& plan, ExportOutcome& outcome) {
-    if (!key_open_) {
-      if (auto ok = key_.open(); !ok) return ok;
-      key_open_ = true;
-    }
-    auto reader = ExportReader::open(file);
-    if (!reader) return std::unexpected(std::move(reader).error());
-    auto chain = verifier::ExportChain::begin(reader->header(), plan.start, true);
-    if (!chain) return std::unexpected(changed(file));
+  // The export's records in order: the chain checked, the new ones verified on every core
+  // while the previous chunk is appended, the station's checkpoint checked at the end.
+  // An attestation that does not verify stops the appending; it refuses the export when
+  // the checkpoint does not hold either (a damaged file), and is an error otherwise.
+  Result<Outcome> write(ExportReader& reader, const Plan& plan, ExportOutcome& outcome) {
+    const fs::path& file = outcome.file;
+    auto chain = verifier::ExportChain::begin(reader.header(), plan.start, true);
+    if (!chain) return Outcome{Refused{v1::Finding::EXPORT_REFUSED, file.string() + ": " + chain.error().message}};
     const verifier::PublicKey& key = plan.station->verified.enrollment.station_key;
     outcome.first_index = frontier_.size();
     station_ = plan;
+    broken_.reset();
     // Two chunks: one being verified by the pool while the other is read, then written.
     std::array<Chunk, 2> chunks;
     VerifyPool pool(std::max(1u, in_.threads));  // after the chunks: it goes first
     std::size_t filling = 0;
     bool previous_submitted = false;
+    auto append_submitted = [&](Chunk& chunk) -> Result<void> {
+      pool.wait(chunk);
+      auto ok = append_chunk(chunk, outcome);
+      chunk.clear();
+      return ok;
+    };
     auto hand_over = [&]() -> Result<void> {
       pool.submit(chunks[filling], key);
-      Chunk& previous = chunks[1 - filling];
       if (previous_submitted) {
-        pool.wait(previous);
-        if (auto ok = append_chunk(previous, outcome); !ok) return ok;
-        previous.clear();
+        if (auto ok = append_submitted(chunks[1 - filling]); !ok) return ok;
       }
       previous_submitted = true;
       filling = 1 - filling;
       return {};
     };
+    auto refused = [&](const std::string& why) {
+      return Outcome{Refused{v1::Finding::EXPORT_REFUSED, why}};
+    };
     for (;;) {
-      auto bytes = reader->next();
-      if (!bytes) return std::unexpected(changed(file));
+      auto bytes = reader.next();
+      if (!bytes) return refused(bytes.error().message);
       if (!*bytes) break;
       auto record = chain->add(**bytes);
-      if (!record) return std::unexpected(changed(file));
-      if (record->sequence <= plan.countersigned) continue;
+      if (!record) return refused(file.string() + ": " + record.error().message);
+      if (record->sequence <= plan.countersigned) {
+        auto forked = check_not_forked(*record, file);
+        if (!forked) return std::unexpected(std::move(forked).error());
+        if (*forked) return Outcome{std::move(**forked)};
+        continue;
+      }
       PendingEvent& event = chunks[filling].add();
       event.sequence = record->sequence;
       event.record_hash = record->hash;
       event.envelope.assign(record->envelope);
       if (chunks[filling].size() == kChunk) {
-        if (auto ok = hand_over(); !ok) return ok;
+        if (auto ok = hand_over(); !ok) return std::unexpected(ok.error());
       }
     }
     if (!chunks[filling].empty()) {
-      if (auto ok = hand_over(); !ok) return ok;
+      if (auto ok = hand_over(); !ok) return std::unexpected(ok.error());
     }
     if (previous_submitted) {
-      Chunk& last = chunks[1 - filling];
-      pool.wait(last);
-      if (auto ok = append_chunk(last, outcome); !ok) return ok;
+      if (auto ok = append_submitted(chunks[1 - filling]); !ok) return std::unexpected(ok.error());
     }
-    auto checkpoint = chain->finish(reader->checkpoint_envelope(), key);
-    if (!checkpoint) return std::unexpected(changed(file));
+    auto checkpoint = chain->finish(reader.checkpoint_envelope(), key);
+    if (!checkpoint) return refused(file.string() + ": " + checkpoint.error().message);
+    if (broken_) return std::unexpected(std::move(*broken_));
+    if (reader.header().last_sequence <= plan.countersigned) return Outcome{Replay{}};
     StationHead head{checkpoint->head.sequence, checkpoint->head.hash, station_.last_event_unix};
-    if (auto ok = store_.set_station_head(station_of(*plan.station), head); !ok) return ok;
+    if (auto ok = store_.set_station_head(station_of(*plan.station), head); !ok) return std::unexpected(ok.error());
     outcome.first_new = plan.countersigned + 1;
     outcome.last_new = checkpoint->head.sequence;
     say(fmt::format("{}: station {} records {}..{} countersigned as log entries {}..{} ({} "
                     "findings)", file.string(), outcome.station_id, outcome.first_new,
                     outcome.last_new, outcome.first_index,
                     outcome.first_index + outcome.entries - 1, outcome.findings));
-    return {};
-  }
-
-  static Error changed(const fs::path& file) {
-    Error e;
-    e.code = ErrorCode::kVerificationFailed;
-    e.message = fmt::format("{}: the export changed while it was being countersigned; "
-                            "nothing was committed", file.string());
-    return e;
+    return Outcome{Written{}};
   }
 
   Result<void> append_chunk(Chunk& chunk, ExportOutcome& outcome) {
     for (PendingEvent& event : chunk) {
+      if (broken_) return {};  // nothing more is appended; the checkpoint decides
       if (auto ok = append_event(event, outcome); !ok) return ok;
     }
     return {};
@@ -267,18 +282,20 @@ class Countersigner {
   Result<void> append_event(PendingEvent& event, ExportOutcome& outcome) {
     const std::string& station_id = station_of(*station_.station);
     if (event.error) {
-      return fail(ErrorCode::kVerificationFailed, fmt::format(
+      broken_ = Error{ErrorCode::kVerificationFailed, fmt::format(
           "{}: record {} of station \"{}\": the attestation does not verify although the "
           "station's signed checkpoint covers it ({}); the batch is not countersigned: "
           "investigate the station", outcome.file.string(), event.sequence, station_id,
-          event.error->message));
+          event.error->message), 0, {}};
+      return {};
     }
     const v1::Attestation& a = event.attestation;
     if (a.station_id() != station_id) {
-      return fail(ErrorCode::kVerificationFailed, fmt::format(
+      broken_ = Error{ErrorCode::kVerificationFailed, fmt::format(
           "{}: record {} is an attestation of station \"{}\" inside the journal of \"{}\"; "
           "the batch is not countersigned", outcome.file.string(), event.sequence,
-          a.station_id(), station_id));
+          a.station_id(), station_id), 0, {}};
+      return {};
     }
     EventContext context{&releases_, in_.root, &station_.station->verified,
                          station_.last_event_unix, in_.now_unix, event.sequence};
@@ -361,6 +378,7 @@ class Countersigner {
     checkpoint.set_root_hash(std::string(as_chars(root.bytes())));
     checkpoint.set_time_unix(in_.now_unix);
     const std::string payload = checkpoint.SerializeAsString();
+    if (auto ok = key_.open(); !ok) return ok;
     auto envelope = key_.sign(as_bytes(payload));
     if (!envelope) return std::unexpected(std::move(envelope).error());
     ++result_.signatures;
@@ -383,10 +401,10 @@ class Countersigner {
   merkle::Frontier frontier_;
   CountersignResult result_;
   Plan station_;           // the export being written
+  std::optional<Error> broken_;  // its first attestation that did not verify
   v1::ProvisioningManifest manifest_;  // reused, like entry_
   LogEntry entry_;         // reused: no allocation per event once warm
   std::vector<Node> nodes_;
-  bool key_open_ = false;
 };
 
 }  // namespace

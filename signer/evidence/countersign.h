@@ -4,7 +4,8 @@
 // in any order): the station must have a verified registration and not be revoked; the
 // export must continue that station's countersigned chain (a gap, a record that differs
 // from the one already countersigned — a fork —, a broken chain or a bad checkpoint refuse
-// the whole export with a finding, nothing of it is merged); records already countersigned
+// the whole export with a finding, nothing of it is merged: each export is read once, its
+// records appended behind a savepoint that a refusal rolls back); records already countersigned
 // are skipped (re-importing changes nothing; an export with nothing new is reported as a
 // replay). Then every new record's attestation is verified (in parallel) and becomes a
 // ProvisioningManifest carrying the event's findings (event_findings.h), appended to the
@@ -42,8 +43,9 @@ struct KnownStation {
   std::string registration_json;
 };
 
-// The evidence key: open() before the first write (login: a refusal never asks for a PIN),
-// then sign() exactly once per batch, given the LogCheckpoint payload.
+// The evidence key: open() once the batch has verified and grown the log (login: a
+// refusal or a replay never asks for a PIN), then sign() exactly once, given the
+// LogCheckpoint payload.
 struct EvidenceKey {
   std::function<Result<void>()> open;
   std::function<Result<v1::Envelope>(ByteView checkpoint_payload)> sign;

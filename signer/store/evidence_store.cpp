@@ -137,6 +137,20 @@ class SqlEvidenceStore final : public EvidenceStore {
     forget();
     db_->rollback();
   }
+  Result<void> savepoint() override {
+    if (auto ok = writable("savepoint"); !ok) return ok;
+    return db_->exec("SAVEPOINT hallmark_export");
+  }
+  Result<void> rollback_to_savepoint() override {
+    if (auto ok = writable("rollback_to_savepoint"); !ok) return ok;
+    forget();  // sizes and sets counted since the savepoint are gone with it
+    if (auto ok = db_->exec("ROLLBACK TO SAVEPOINT hallmark_export"); !ok) return ok;
+    return db_->exec("RELEASE SAVEPOINT hallmark_export");
+  }
+  Result<void> release_savepoint() override {
+    if (auto ok = writable("release_savepoint"); !ok) return ok;
+    return db_->exec("RELEASE SAVEPOINT hallmark_export");
+  }
 
   Result<std::uint64_t> tree_size() override {
     if (tree_size_) return *tree_size_;

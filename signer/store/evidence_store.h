@@ -119,6 +119,12 @@ class EvidenceStore {
   [[nodiscard]] virtual Result<void> begin() = 0;
   [[nodiscard]] virtual Result<void> commit() = 0;
   virtual void rollback() noexcept = 0;
+  // One savepoint inside the transaction: rollback_to_savepoint() undoes every write made
+  // after it (one export refused halfway through a batch) and ends it, as
+  // release_savepoint() does while keeping the writes.
+  [[nodiscard]] virtual Result<void> savepoint() = 0;
+  [[nodiscard]] virtual Result<void> rollback_to_savepoint() = 0;
+  [[nodiscard]] virtual Result<void> release_savepoint() = 0;
 
   // --- the log ---
   [[nodiscard]] virtual Result<std::uint64_t> tree_size() = 0;

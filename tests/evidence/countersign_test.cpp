@@ -174,6 +174,48 @@ TEST_CASE("countersign: a tampered export (one flipped byte) is refused and noth
   CHECK(size_of(*w.store) == w.line->journal().head().sequence);
 }
 
+// Every entry of the store proves its inclusion under `checkpoint`.
+void every_entry_included(EvidenceStore& store, const CheckpointRow& checkpoint) {
+  for (const LogEntry& e : entries(store)) {
+    auto proof = merkle::inclusion_proof(e.index, checkpoint.tree_size, store_nodes(store));
+    REQUIRE(proof);
+    CHECK(merkle::verify_inclusion(e.leaf_hash, e.index, checkpoint.tree_size, *proof,
+                                   checkpoint.root_hash));
+  }
+}
+
+TEST_CASE("countersign: an export found damaged at its end after its records were appended is rolled back alone and the batch's good export stays") {
+  EvidenceWorld w;
+  w.program("SN-0001", "HW-A1");
+  const auto first = w.export_now("first.export");
+  const auto first_size = w.line->journal().head().sequence;
+  w.program("SN-0002", "HW-B2");
+  w.program("SN-0003", "HW-C3");
+  const auto second = w.export_now("second.export");
+  const auto damaged = w.path("second-damaged.export");
+  fs::copy_file(second, damaged);
+  flip_byte(damaged, 40);  // inside the station's checkpoint: every record reads fine
+
+  auto r = w.countersign({first, damaged});
+  REQUIRE(r);
+  REQUIRE(r->exports.size() == 2);
+  CHECK(r->exports[0].status == Status::kAccepted);
+  CHECK(r->exports[1].status == Status::kRefused);
+  CHECK(r->exports[1].entries == 0);
+  CHECK(size_of(*w.store) == first_size);
+  REQUIRE(r->checkpoint);
+  CHECK(r->checkpoint->tree_size == first_size);
+  CHECK(r->signatures == 1);
+  every_entry_included(*w.store, *r->checkpoint);
+  CHECK(all_findings(*w.store).back().kind == v1::Finding::EXPORT_REFUSED);
+
+  // The genuine second export continues the same log.
+  auto again = accepted(w.countersign({second}));
+  CHECK(size_of(*w.store) == w.line->journal().head().sequence);
+  REQUIRE(again.checkpoint);
+  every_entry_included(*w.store, *again.checkpoint);
+}
+
 TEST_CASE("countersign: a gap between exports is refused and the exports given together in any order chain") {
   EvidenceWorld w;
   w.program("SN-0001", "HW-A1");

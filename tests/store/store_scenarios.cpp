@@ -290,6 +290,35 @@ void firmware_sets(Backend& backend) {
         std::string::npos);
 }
 
+// One export refused halfway through a batch: the writes after the savepoint go, those
+// before it stay and commit; a released savepoint keeps its writes.
+void savepoint_undoes_one_export(Backend& backend) {
+  auto store = backend.open();
+  fill(*store);
+  ok(store->begin());
+  ok(store->append_entry(extra_entry()));
+  ok(store->savepoint());
+  LogEntry refused = extra_entry();
+  refused.index = 13;
+  refused.station_sequence = 2;
+  refused.firmware = {digest_of(0x79)};
+  ok(store->append_entry(refused));
+  ok(store->add_finding(FindingRow{kT + 4000, 0, "st-c", 1, 13, to_bytes("x")}));
+  ok(store->rollback_to_savepoint());
+  CHECK(ok(store->tree_size()) == 13);
+  ok(store->savepoint());
+  LogEntry kept = refused;
+  kept.serial = "SN-11";
+  ok(store->append_entry(kept));
+  ok(store->release_savepoint());
+  ok(store->commit());
+  CHECK(ok(store->tree_size()) == 14);
+  CHECK(describe_query(*store, where([](auto& w) { w.station_id = "st-c"; })) ==
+        describe(extra_entry()) + describe(kept));
+  CHECK(describe_query(*store, where([](auto& w) { w.firmware = digest_of(0x79); })) == describe(kept));
+  CHECK(ok(store->findings_between(kT + 4000, kT + 4001)).empty());
+}
+
 void destroy_discards(Backend& backend) {
   auto store = backend.open();
   fill(*store);

@@ -11,6 +11,7 @@
                        "checkpoints and findings as they were")                                  \
   X(firmware_sets, "units with the same firmware share one set and a rolled-back set is "      \
                     "made again")                                                                \
+  X(savepoint_undoes_one_export, "a savepoint rolled back undoes only the writes after it")     \
   X(destroy_discards, "a store destroyed mid-transaction keeps nothing of it")                   \
   X(writes_need_transaction, "writes outside begin()..commit() are refused")                     \
   X(wrong_index_refused, "an append that skips or repeats a log index is refused")               \
