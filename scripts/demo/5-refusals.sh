@@ -10,14 +10,13 @@ printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/s
 
 step "18. Refusals"
 echo "-- a trust root with one custodian's signature damaged (1 of 2 left):"
-sed -E 's/("sig": *")./\1A/' "$out/ceremony/trust-root-v1.json" > "$out/refused/tampered-trust-root.json"
-! cmp -s "$out/ceremony/trust-root-v1.json" "$out/refused/tampered-trust-root.json"
+sed -E 's/("sig": *")A/\1B/; t; s/("sig": *")./\1A/' "$out/ceremony/trust-root-v1.json" > "$out/refused/tampered-trust-root.json"
+if cmp -s "$out/ceremony/trust-root-v1.json" "$out/refused/tampered-trust-root.json"; then
+  echo "demo: the trust root's signature was not changed" >&2; exit 1
+fi
 expect_fail 1 "$verify" trust-root "$out/refused/tampered-trust-root.json"
 echo "-- a promoted bundle with one byte changed:"
-cp "$out/release/sensor-c6-1.0.0.promoted.bundle" "$out/refused/tampered.bundle"
-chmod u+w "$out/refused/tampered.bundle"
-size=$(stat -c %s "$out/refused/tampered.bundle")
-printf '\x5a' | dd of="$out/refused/tampered.bundle" bs=1 seek=$((size / 2)) conv=notrunc status=none
+tampered_copy "$out/release/sensor-c6-1.0.0.promoted.bundle" "$out/refused/tampered.bundle"
 expect_fail 1 "$verify" bundle "$out/refused/tampered.bundle" "${trust[@]}"
 echo "-- the same version promoted again (anti-rollback):"
 expect_fail 1 "$signer" promote "$out/release/sensor-c6-1.0.0.bundle" \
@@ -26,9 +25,7 @@ expect_fail 1 "$signer" promote "$out/release/sensor-c6-1.0.0.bundle" \
   --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
   --history "$out/release/history" --channel production --out "$out/refused/again.bundle"
 echo "-- a station export with one byte changed is refused by countersign, nothing merged:"
-cp "$out/station/station-1.export.pb" "$out/refused/tampered.export.pb"
-size=$(stat -c %s "$out/refused/tampered.export.pb")
-printf '\x5a' | dd of="$out/refused/tampered.export.pb" bs=1 seek=$((size / 2)) conv=notrunc status=none
+tampered_copy "$out/station/station-1.export.pb" "$out/refused/tampered.export.pb"
 expect_fail 1 "$signer" countersign "$out/refused/tampered.export.pb" \
   --store "$out/refused/evidence.db" "${trust[@]}" \
   --registration "$out/station/station-1.registration.json" \
@@ -37,7 +34,9 @@ echo "-- a manifest with one byte changed:"
 manifest=$(ls "$out"/evidence/manifests/SN-0001.*.manifest.json | head -1)
 # The manifest's first base64 character ("C": its first field tag) becomes "A".
 sed 's/"manifest": "C/"manifest": "A/' "$manifest" > "$out/refused/tampered.manifest.json"
-! cmp -s "$manifest" "$out/refused/tampered.manifest.json"
+if cmp -s "$manifest" "$out/refused/tampered.manifest.json"; then
+  echo "demo: the manifest was not changed" >&2; exit 1
+fi
 expect_fail 1 "$verify" manifest "$out/refused/tampered.manifest.json" "${trust[@]}"
 echo "-- the same card signing twice counts once:"
 expect_fail 1 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" \

@@ -27,6 +27,17 @@ check() {  # check "what" condition...: the demo stops when the condition is fal
 
 # Simulated chips (a mock of an MCU: hallmark-devsim), one at a time per socket.
 device_pid=""
+# tampered_copy ORIGINAL COPY: COPY is ORIGINAL with its middle byte inverted (a constant
+# byte would leave the file unchanged 1 time in 256).
+tampered_copy() {
+  cp "$1" "$2"
+  chmod u+w "$2"
+  local at byte
+  at=$(( $(stat -c %s "$2") / 2 ))
+  byte=$(od -An -tu1 -j "$at" -N 1 "$2" | tr -d ' ')
+  printf "\\x$(printf '%02x' $((byte ^ 0xff)))" | dd of="$2" bs=1 seek="$at" conv=notrunc status=none
+  if cmp -s "$1" "$2"; then echo "demo: $2 is not changed" >&2; exit 1; fi
+}
 device_on() {  # device_on NAME HARDWARE-ID [FAULT FLAGS...]: starts $out/devices/NAME.sock
   local name=$1 hw=$2; shift 2
   mkdir -p "$out/devices"

@@ -1,6 +1,7 @@
 // read_bundle(): every way a bundle file can be altered or malformed is refused, and the
 // message names the bundle file and the entry.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <filesystem>
 
@@ -94,6 +95,23 @@ TEST_CASE("data hidden after the end-of-archive marker is refused") {
   const fs::path path = w.create();
   write_bytes(path, read_bytes(path) + std::string(512, '\0') + "hidden");
   CHECK(mentions(refusal(path), "data follows the end-of-archive marker"));
+}
+
+TEST_CASE("a byte changed in the zero padding after an entry's data is refused although every digest still matches") {
+  Workspace w;
+  const fs::path path = w.create();
+  std::string bytes = read_bytes(path);
+  // The first entry (hallmark/bundle.pb): its size is the octal field at header byte 124.
+  const std::size_t size = std::stoul(bytes.substr(124, 11), nullptr, 8);
+  REQUIRE(size % 512 != 0);  // it has padding
+  const std::size_t at = 512 + size + (512 - size % 512) / 2;
+  REQUIRE(bytes[at] == '\0');
+  bytes[at] = 'x';
+  write_bytes(path, bytes);
+  const auto message = refusal(path);
+  CHECK(mentions(message, "non-zero byte in the padding after its data"));
+  CHECK(mentions(message, fmt::format("byte {} of the file", at)));
+  CHECK(mentions(message, "hallmark/bundle.pb"));
 }
 
 TEST_CASE("zero padding after the end marker (tar's usual blocking) is accepted") {

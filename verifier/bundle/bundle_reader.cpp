@@ -91,6 +91,7 @@ class Reader {
   Result<void> accept_bundle(const BundleEntry& entry);
   Result<void> check_image(const BundleEntry& entry, const EntryName& name);
   Result<void> check_end();
+  Result<void> check_padding(std::string_view entry, std::uint64_t size);
 
   const ReadOptions& options_;
   Source source_;
@@ -200,6 +201,31 @@ Result<void> Reader::read_data(BundleEntry& entry, std::uint64_t declared) {
   entry.size = done;
   entry.sha256 = *digest;
   data_end_ = static_cast<std::uint64_t>(archive_filter_bytes(archive_.get(), 0));
+  return check_padding(entry.name, done);
+}
+
+// libarchive skips the bytes that fill an entry's last block without looking at them:
+// a byte changed there would leave every digest intact, so a bundle file altered in its
+// padding would still verify. They must be zero (the writer writes zeros).
+Result<void> Reader::check_padding(std::string_view entry, std::uint64_t size) {
+  const std::uint64_t pad = (kTarBlock - size % kTarBlock) % kTarBlock;
+  if (pad == 0) return {};
+  // libarchive may or may not have consumed the padding yet: the entry's data starts on a
+  // block boundary, so its last block ends at the next boundary either way.
+  const std::uint64_t block_end = (data_end_ + kTarBlock - 1) / kTarBlock * kTarBlock;
+  const std::uint64_t at = block_end - pad;
+  Bytes bytes(pad);
+  const ssize_t n = ::pread(source_.fd.get(), bytes.data(), bytes.size(), static_cast<off_t>(at));
+  if (n < 0 || static_cast<std::uint64_t>(n) != pad) {
+    return refuse(entry, fmt::format("the archive is truncated: it ends inside the padding "
+                                     "after this entry's data (byte {})", at));
+  }
+  const auto bad = std::find_if(bytes.begin(), bytes.end(), [](std::byte b) { return b != std::byte{0}; });
+  if (bad != bytes.end()) {
+    return refuse(entry, fmt::format("has a non-zero byte in the padding after its data (byte "
+                                     "{} of the file): the bundle file was altered",
+                                     at + static_cast<std::uint64_t>(bad - bytes.begin())));
+  }
   return {};
 }
 
