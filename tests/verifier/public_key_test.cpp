@@ -187,6 +187,28 @@ TEST_CASE("an EC point that is not on the curve is refused") {
   CHECK(ERR_peek_error() == 0);
 }
 
+TEST_CASE("a P-256 key in its usual form decodes to itself; coordinates out of range are refused") {
+  // The usual form (uncompressed point) takes a shorter path than other encodings: both
+  // must give the same key, and the bytes given are the canonical encoding.
+  const Bytes der = ht::spki_der(ht::key(ht::Alg::kP256).priv.get());
+  REQUIRE(der.size() == 91);
+  auto key = hv::PublicKey::from_spki_der(der);
+  REQUIRE(key.has_value());
+  CHECK(key->spki_der() == der);
+  CHECK(key->key_id() == hv::sha256(der)->hex());
+  CHECK(key->algorithm() == hallmark::v1::ECDSA_P256_SHA256);
+  Bytes out_of_range = der;
+  std::fill(out_of_range.end() - 64, out_of_range.end(), std::byte{0xff});  // X, Y >= p
+  auto refused = hv::PublicKey::from_spki_der(out_of_range);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kUsage);
+  CHECK(ERR_peek_error() == 0);
+  Bytes hybrid = der;  // 0x06/0x07 "hybrid" point forms are not the usual form
+  hybrid[26] = std::byte{0x06};
+  CHECK_FALSE(hv::PublicKey::from_spki_der(hybrid).has_value());
+  CHECK(ERR_peek_error() == 0);
+}
+
 TEST_CASE("garbage, empty and trailing bytes are refused with the OpenSSL reason") {
   auto garbage = hv::PublicKey::from_spki_der(as_bytes("not a key"));
   REQUIRE_FALSE(garbage.has_value());

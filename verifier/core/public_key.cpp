@@ -1,9 +1,11 @@
 #include "verifier/core/public_key.h"
 
+#include <algorithm>
 #include <array>
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -60,10 +62,13 @@ Result<v1::KeyAlgorithm> classify(EVP_PKEY* pkey) {
                   " refused: Hallmark accepts ECDSA P-256, ECDSA P-384, RSA-3072 and Ed25519");
 }
 
+// P-256 and P-384 have prime order (cofactor 1): a point on the curve, in range and not at
+// infinity has the group's order, so the quick check is the whole check (the full one adds
+// a scalar multiplication by the order, ten times the cost, to prove the same).
 Result<void> check_ec_point(EVP_PKEY* pkey) {
   ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
   if (!ctx) return ossl::fail(ErrorCode::kInternal, "cannot check the EC public key");
-  if (EVP_PKEY_public_check(ctx.get()) != 1) {
+  if (EVP_PKEY_public_check_quick(ctx.get()) != 1) {
     return ossl::fail(ErrorCode::kUsage, "EC public key is not a valid point on its curve");
   }
   // One key, one key id: always encode the point uncompressed.
@@ -83,6 +88,40 @@ Result<Bytes> encode_spki(EVP_PKEY* pkey) {
   ossl::OpensslPtr<unsigned char> owned(out);
   const auto* first = reinterpret_cast<const std::byte*>(out);
   return Bytes(first, first + len);
+}
+
+// A P-256 SubjectPublicKeyInfo with an uncompressed point (RFC 5480) is these 26 bytes,
+// then 0x04 || X || Y: the form every Hallmark key and device key has.
+constexpr std::array<unsigned char, 26> kP256SpkiPrefix{
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+    0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+constexpr std::size_t kP256SpkiBytes = kP256SpkiPrefix.size() + 65;
+
+// The key of a P-256 SPKI in that exact form, built from the point alone (OpenSSL 3's
+// generic DER decoder costs ten times more); null for any other input, which then takes
+// the generic path. Input in this form is already its own canonical encoding: the import
+// refuses coordinates out of range and points off the curve.
+ossl::PkeyPtr p256_from_spki(ByteView der) {
+  if (der.size() != kP256SpkiBytes ||
+      !std::equal(kP256SpkiPrefix.begin(), kP256SpkiPrefix.end(), uchars(der)) ||
+      uchars(der)[kP256SpkiPrefix.size()] != 0x04) {
+    return ossl::PkeyPtr(nullptr);
+  }
+  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return ossl::PkeyPtr(nullptr);
+  std::array<char, 11> group{"prime256v1"};
+  std::array<unsigned char, 65> point{};
+  std::copy_n(uchars(der) + kP256SpkiPrefix.size(), point.size(), point.begin());
+  std::array<OSSL_PARAM, 3> params{
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
+      OSSL_PARAM_construct_end()};
+  EVP_PKEY* pkey = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.data()) != 1) {
+    ERR_clear_error();  // the generic path reports what is wrong
+    return ossl::PkeyPtr(nullptr);
+  }
+  return ossl::PkeyPtr(pkey);
 }
 
 const EVP_MD* digest_for(v1::KeyAlgorithm alg) {
@@ -111,20 +150,24 @@ Result<PublicKey> PublicKey::from_spki_der(ByteView der) {
     return fail(ErrorCode::kUsage, "public key is too large (" + std::to_string(der.size()) +
                                        " bytes) to be a SubjectPublicKeyInfo");
   }
-  const unsigned char* p = uchars(der);
-  ossl::PkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  ossl::PkeyPtr pkey = p256_from_spki(der);
+  const bool canonical_form = pkey != nullptr;
   if (!pkey) {
-    return ossl::fail(ErrorCode::kUsage, "not a DER SubjectPublicKeyInfo public key");
-  }
-  if (p != uchars(der) + der.size()) {
-    return fail(ErrorCode::kUsage, "public key has trailing bytes after its DER encoding");
+    const unsigned char* p = uchars(der);
+    pkey.reset(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+    if (!pkey) {
+      return ossl::fail(ErrorCode::kUsage, "not a DER SubjectPublicKeyInfo public key");
+    }
+    if (p != uchars(der) + der.size()) {
+      return fail(ErrorCode::kUsage, "public key has trailing bytes after its DER encoding");
+    }
   }
   auto alg = classify(pkey.get());
   if (!alg) return std::unexpected(std::move(alg).error());
   if (*alg == v1::ECDSA_P256_SHA256 || *alg == v1::ECDSA_P384_SHA384) {
     if (auto ok = check_ec_point(pkey.get()); !ok) return std::unexpected(std::move(ok).error());
   }
-  auto canonical = encode_spki(pkey.get());
+  auto canonical = canonical_form ? Result<Bytes>(Bytes(der.begin(), der.end())) : encode_spki(pkey.get());
   if (!canonical) return std::unexpected(std::move(canonical).error());
   auto digest = sha256(*canonical);
   if (!digest) return std::unexpected(std::move(digest).error());
