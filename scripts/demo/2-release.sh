@@ -2,10 +2,12 @@
 # an MCUboot-like SKU), reviewed and approved by two custodians, promoted by the release key.
 step "5. Release bundles from sample firmware: sensor-c6 (ESP32-like) and gateway-n9 (MCUboot-like)"
 fw="$out/firmware"
-head -c 24576 /dev/urandom > "$fw/bootloader.bin"      # ESP32 second-stage bootloader
+# Random contents behind a realistic first word: a boot ROM takes 0xFF at offset 0 for
+# erased flash, so a random bootloader would be "missing" one demo in 256.
+{ printf '\xe9'; head -c 24575 /dev/urandom; } > "$fw/bootloader.bin"   # ESP32 second-stage bootloader (image magic 0xE9)
 head -c 3072 /dev/urandom > "$fw/partitions.bin"       # ESP32 partition table
 head -c 307200 /dev/urandom > "$fw/sensor-app.bin"     # the sensor application
-head -c 32768 /dev/urandom > "$fw/mcuboot.bin"         # MCUboot itself
+{ printf '\x00\x00\x04\x20'; head -c 32764 /dev/urandom; } > "$fw/mcuboot.bin"   # MCUboot itself (initial stack pointer 0x20040000)
 head -c 196608 /dev/urandom > "$fw/gateway-app.bin"    # the gateway application (MCUboot image)
 cat > "$fw/catalog.textproto" <<'SPEC'
 skus { sku: "sensor-c6" device_family: "esp32-c6" flash_size: 4194304 formats: ESP32_SECURE_BOOT_V2 }

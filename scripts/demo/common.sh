@@ -25,8 +25,6 @@ check() {  # check "what" condition...: the demo stops when the condition is fal
   "$@" || { echo "demo: $what" >&2; exit 1; }
 }
 
-# Simulated chips (a mock of an MCU: hallmark-devsim), one at a time per socket.
-device_pid=""
 # tampered_copy ORIGINAL COPY: COPY is ORIGINAL with its middle byte inverted (a constant
 # byte would leave the file unchanged 1 time in 256).
 tampered_copy() {
@@ -38,6 +36,9 @@ tampered_copy() {
   printf "\\x$(printf '%02x' $((byte ^ 0xff)))" | dd of="$2" bs=1 seek="$at" conv=notrunc status=none
   if cmp -s "$1" "$2"; then echo "demo: $2 is not changed" >&2; exit 1; fi
 }
+
+# Simulated chips (a mock of an MCU: hallmark-devsim), one at a time per socket.
+device_pid=""
 device_on() {  # device_on NAME HARDWARE-ID [FAULT FLAGS...]: starts $out/devices/NAME.sock
   local name=$1 hw=$2; shift 2
   mkdir -p "$out/devices"
