@@ -201,8 +201,11 @@ class Countersigner {
   // the checkpoint does not hold either (a damaged file), and is an error otherwise.
   Result<Outcome> write(ExportReader& reader, const Plan& plan, ExportOutcome& outcome) {
     const fs::path& file = outcome.file;
+    // What the reader (its messages name the file) or the chain found wrong refuses the export.
+    auto refused = [](std::string why) { return Outcome{Refused{v1::Finding::EXPORT_REFUSED, std::move(why)}}; };
+    auto in_file = [&](const Error& why) { return file.string() + ": " + why.message; };
     auto chain = verifier::ExportChain::begin(reader.header(), plan.start, true);
-    if (!chain) return Outcome{Refused{v1::Finding::EXPORT_REFUSED, file.string() + ": " + chain.error().message}};
+    if (!chain) return refused(in_file(chain.error()));
     const verifier::PublicKey& key = plan.station->verified.enrollment.station_key;
     outcome.first_index = frontier_.size();
     station_ = plan;
@@ -227,15 +230,12 @@ class Countersigner {
       filling = 1 - filling;
       return {};
     };
-    auto refused = [&](const std::string& why) {
-      return Outcome{Refused{v1::Finding::EXPORT_REFUSED, why}};
-    };
     for (;;) {
       auto bytes = reader.next();
       if (!bytes) return refused(bytes.error().message);
       if (!*bytes) break;
       auto record = chain->add(**bytes);
-      if (!record) return refused(file.string() + ": " + record.error().message);
+      if (!record) return refused(in_file(record.error()));
       if (record->sequence <= plan.countersigned) {
         auto forked = check_not_forked(*record, file);
         if (!forked) return std::unexpected(std::move(forked).error());
@@ -257,7 +257,7 @@ class Countersigner {
       if (auto ok = append_submitted(chunks[1 - filling]); !ok) return std::unexpected(ok.error());
     }
     auto checkpoint = chain->finish(reader.checkpoint_envelope(), key);
-    if (!checkpoint) return refused(file.string() + ": " + checkpoint.error().message);
+    if (!checkpoint) return refused(in_file(checkpoint.error()));
     if (broken_) return std::unexpected(std::move(*broken_));
     if (reader.header().last_sequence <= plan.countersigned) return Outcome{Replay{}};
     StationHead head{checkpoint->head.sequence, checkpoint->head.hash, station_.last_event_unix};

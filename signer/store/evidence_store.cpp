@@ -438,8 +438,8 @@ Result<std::int64_t> SqlEvidenceStore::firmware_set(const LogEntry& entry) {
   set_key_.append(as_chars(packed_firmware_));
   if (auto known = firmware_sets_.find(set_key_); known != firmware_sets_.end()) return known->second;
 
-  std::optional<std::int64_t> id;
-  for (Op op : {kFirmwareSet, kInsertFirmwareSet}) {
+  // The set's id: SELECT finds a set stored earlier; INSERT ... RETURNING makes a new one.
+  auto id_from = [&](Op op) -> Result<std::optional<std::int64_t>> {
     auto s = statement(op);
     if (!s) return std::unexpected(std::move(s.error()));
     ResetOnExit reset(**s);
@@ -447,18 +447,24 @@ Result<std::int64_t> SqlEvidenceStore::firmware_set(const LogEntry& entry) {
     (*s)->bind_blob(2, packed_firmware_);
     auto row = (*s)->step();
     if (!row) return std::unexpected(std::move(row.error()));
-    if (*row) {
-      id = (*s)->column_int64(0);
-      break;
-    }
+    return *row ? std::optional((*s)->column_int64(0)) : std::nullopt;
+  };
+  auto stored = id_from(kFirmwareSet);
+  if (!stored) return std::unexpected(std::move(stored).error());
+  if (*stored) {  // its digests were indexed when it was made
+    firmware_sets_.emplace(set_key_, **stored);
+    return **stored;
   }
-  if (!id) return fail(ErrorCode::kInternal, fmt::format("{}: a new firmware set has no id", prefix()));
+  auto made = id_from(kInsertFirmwareSet);
+  if (!made) return std::unexpected(std::move(made).error());
+  if (!*made) return fail(ErrorCode::kInternal, fmt::format("{}: a new firmware set has no id", prefix()));
+  const std::int64_t id = **made;
   auto insert = statement(kInsertFirmwareDigest);
   if (!insert) return std::unexpected(std::move(insert.error()));
   auto index_digest = [&](ByteView digest) -> Result<void> {
     ResetOnExit reset(**insert);
     (*insert)->bind_blob(1, digest);
-    (*insert)->bind_int64(2, *id);
+    (*insert)->bind_int64(2, id);
     return (*insert)->run();
   };
   if (!entry.bundle_digest.empty()) {
@@ -467,8 +473,8 @@ Result<std::int64_t> SqlEvidenceStore::firmware_set(const LogEntry& entry) {
   for (const auto& d : entry.firmware) {
     if (auto ok = index_digest(d.bytes()); !ok) return std::unexpected(ok.error());
   }
-  firmware_sets_.emplace(set_key_, *id);
-  return *id;
+  firmware_sets_.emplace(set_key_, id);
+  return id;
 }
 
 Result<void> SqlEvidenceStore::append_entry(const LogEntry& entry) {

@@ -203,8 +203,17 @@ TEST_CASE("a P-256 key in its usual form decodes to itself; coordinates out of r
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code == ErrorCode::kUsage);
   CHECK(ERR_peek_error() == 0);
-  Bytes hybrid = der;  // 0x06/0x07 "hybrid" point forms are not the usual form
-  hybrid[26] = std::byte{0x06};
+  // The "hybrid" form (0x06/0x07 with Y's parity, then X and Y) takes the generic path:
+  // with the right parity it is the same key, canonically encoded; with the wrong one it is
+  // refused.
+  const auto y_odd = std::to_integer<unsigned>(der.back()) & 1U;
+  Bytes hybrid = der;
+  hybrid[26] = std::byte{static_cast<unsigned char>(0x06U | y_odd)};
+  auto same = hv::PublicKey::from_spki_der(hybrid);
+  REQUIRE(same.has_value());
+  CHECK(same->spki_der() == der);
+  CHECK(same->key_id() == key->key_id());
+  hybrid[26] = std::byte{static_cast<unsigned char>(0x06U | (y_odd ^ 1U))};
   CHECK_FALSE(hv::PublicKey::from_spki_der(hybrid).has_value());
   CHECK(ERR_peek_error() == 0);
 }

@@ -107,8 +107,12 @@ ossl::PkeyPtr p256_from_spki(ByteView der) {
       uchars(der)[kP256SpkiPrefix.size()] != 0x04) {
     return ossl::PkeyPtr(nullptr);
   }
+  // On any failure the generic path decides, and reports what is wrong.
   ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return ossl::PkeyPtr(nullptr);
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
+    ERR_clear_error();
+    return ossl::PkeyPtr(nullptr);
+  }
   std::array<char, 11> group{"prime256v1"};
   std::array<unsigned char, 65> point{};
   std::copy_n(uchars(der) + kP256SpkiPrefix.size(), point.size(), point.begin());
@@ -118,7 +122,7 @@ ossl::PkeyPtr p256_from_spki(ByteView der) {
       OSSL_PARAM_construct_end()};
   EVP_PKEY* pkey = nullptr;
   if (EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.data()) != 1) {
-    ERR_clear_error();  // the generic path reports what is wrong
+    ERR_clear_error();
     return ossl::PkeyPtr(nullptr);
   }
   return ossl::PkeyPtr(pkey);
