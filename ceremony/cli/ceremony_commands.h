@@ -11,5 +11,6 @@ void add_enroll_command(tool::CommandLine& cli);
 void add_rotate_command(tool::CommandLine& cli);
 void add_revoke_command(tool::CommandLine& cli);
 void add_approve_command(tool::CommandLine& cli);
+void add_roster_command(tool::CommandLine& cli);
 
 }  // namespace hallmark::ceremony

@@ -1,7 +1,7 @@
 # Act 1: tokens, the init ceremony (three custodians, thresholds 2 of 3), custodian keys.
-step "1. Throwaway SoftHSM tokens: the signer HSM, three custodian cards, two station tokens, four staff cards"
+step "1. Throwaway SoftHSM tokens: the signer HSM, three custodian cards, two station tokens, five staff cards"
 for label in signer-hsm custodian-alice custodian-bob custodian-carol station-1 station-2 \
-    person-sam person-olga person-tom person-ivy; do
+    person-sam person-olga person-tom person-ivy person-mallory; do
   "$ceremony" token init --label "$label" --so-pin env:DEMO_SO_PIN --pin env:DEMO_PIN
 done
 "$ceremony" token status --token "pkcs11:token=custodian-alice"

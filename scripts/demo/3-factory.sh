@@ -11,16 +11,10 @@ for s in station-1 station-2; do
   done
 done
 
-staff() {  # staff STATION SUPERVISOR OPERATOR: cards made, the supervisor enrols both, the operator logs in
-  local s=$1 boss=$2 op=$3
+staff() {  # staff STATION OPERATOR: the roster is installed and the operator logs in with their card
+  local s=$1 op=$2
   local line=(--token "pkcs11:token=$s" --pin env:DEMO_PIN --state "$out/$s")
-  for who in "$boss" "$op"; do
-    "$station" card init --card "pkcs11:token=person-$who" --card-pin env:DEMO_PIN > /dev/null
-  done
-  "$station" operator add "${line[@]}" --name "$boss" --role supervisor \
-    --card "pkcs11:token=person-$boss" --card-pin env:DEMO_PIN
-  "$station" operator add "${line[@]}" --name "$op" --card "pkcs11:token=person-$op" \
-    --card-pin env:DEMO_PIN --supervisor-card "pkcs11:token=person-$boss" --supervisor-pin env:DEMO_PIN
+  "$station" install-roster "${line[@]}" "$out/people/roster-v1.json"
   "$station" login "${line[@]}" --card "pkcs11:token=person-$op" --card-pin env:DEMO_PIN
 }
 program() {  # program STATION SKU SERIAL HARDWARE-ID [devsim flags...]: one unit, PASS expected
@@ -31,11 +25,28 @@ program() {  # program STATION SKU SERIAL HARDWARE-ID [devsim flags...]: one uni
   device_off
   printf '%s %s -> %s\n' "$s" "$serial" "$(grep '^result' "$out/$s/last-unit.txt")"
 }
+step "8. The people: each card makes its key, the custodians sign the roster on the signer host"
+# No station enrols anyone: the station admin writes who may work where, each person's
+# card makes its key and hands over its public key, and a root quorum signs the roster.
+mkdir -p "$out/people"
+for who in sam olga tom ivy; do
+  "$station" card init --card "pkcs11:token=person-$who" --card-pin env:DEMO_PIN \
+    --public-key-out "$out/people/$who.pub.pem" > /dev/null
+done
+cat > "$out/people/roster.textproto" <<'ROSTER'
+people { name: "sam"  role: "supervisor" public_key_file: "sam.pub.pem"  stations: "station-1" }
+people { name: "olga" role: "operator"   public_key_file: "olga.pub.pem" stations: "station-1" }
+people { name: "tom"  role: "supervisor" public_key_file: "tom.pub.pem"  stations: "station-2" }
+people { name: "ivy"  role: "operator"   public_key_file: "ivy.pub.pem"  stations: "station-2" }
+ROSTER
+"$ceremony" roster --plan "$out/ceremony/plan.textproto" "${trust[@]}" \
+  --spec "$out/people/roster.textproto" --reason "demo: the day's staff" \
+  --out "$out/people/roster-v1.json" "${pins[@]}" --present alice,bob
 line1=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$out/station-1")
 line2=(--token "pkcs11:token=station-2" --pin env:DEMO_PIN --state "$out/station-2")
 
-step "8. Station-1: sam (supervisor) and olga (operator) log in with their cards; 30 sensor-c6 units"
-staff station-1 sam olga
+step "8b. Station-1 installs the roster; olga (operator) logs in with her card; 30 sensor-c6 units"
+staff station-1 olga
 for n in $(seq -w 1 30); do program station-1 sensor-c6 "SN-00$n" "C6-0000$n"; done
 
 step "9. Exceptions at station-1"
@@ -45,7 +56,7 @@ expect_fail 1 "$station" program "${line1[@]}" --serial SN-0001 --device "$(dev 
 expect_fail 1 "$station" program "${line1[@]}" --serial SN-0031 --device "$(dev unit)" --bundle sensor-c6
 echo "-- sam releases the line with his card and a reason; the board gets its own label"
 "$station" break-glass "${line1[@]}" --card "pkcs11:token=person-sam" --card-pin env:DEMO_PIN \
-  --reason "board C6-000031 relabelled SN-0031"
+  --reason "board C6-000031 relabelled SN-0031" | tee "$out/station/station-1.break-glass.txt"
 device_off
 program station-1 sensor-c6 SN-0031 C6-000031
 
@@ -74,7 +85,7 @@ device_off
 "$station" status "${line1[@]}"
 
 step "10. Station-2: tom (supervisor) and ivy (operator); 20 gateway-n9 units and the unit from station-1"
-staff station-2 tom ivy
+staff station-2 ivy
 for n in $(seq -w 1 20); do
   program station-2 gateway-n9 "SN-10$n" "N9-0000$n" --flash-size 1048576
 done

@@ -7,6 +7,7 @@ exports=("$out/station/station-1.export.pb" "$out/station/station-2.export.pb")
 countersign=("$signer" countersign "${exports[@]}" "${store[@]}" "${trust[@]}"
   --registration "$out/station/station-1.registration.json"
   --registration "$out/station/station-2.registration.json"
+  --roster "$out/people/roster-v1.json"
   --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN)
 for r in "${releases[@]}"; do countersign+=(--release "$out/release/$r.promoted.bundle"); done
 "${countersign[@]}" --manifests "$out/evidence/manifests" | tee "$out/evidence/countersign.txt"

@@ -45,6 +45,28 @@ test ! -e "$out/refused/twice.dsse.json"
 echo "-- a threshold the signatures do not reach (carol did not sign):"
 expect_fail 1 "$verify" envelope "$out/statement.dsse.json" --key "$out/keys/alice.pem" \
   --key "$out/keys/carol.pem" --threshold 2
+echo "-- a person the station invents: mallory's own card is not on the roster signed on the"
+echo "   signer host, so she cannot log in (nothing is journaled):"
+"$station" card init --card "pkcs11:token=person-mallory" --card-pin env:DEMO_PIN \
+  --public-key-out "$out/refused/mallory.pub.pem" > /dev/null
+before=$("$station" status "${line1[@]}" | grep '^journal')
+expect_fail 1 "$station" login "${line1[@]}" --card "pkcs11:token=person-mallory" --card-pin env:DEMO_PIN
+check "a refused log-in was journaled" test "$before" = "$("$station" status "${line1[@]}" | grep '^journal')"
+echo "-- a copied break-glass: someone with write access to station-1's state appends sam's"
+echo "   break-glass again as a new, correctly chained record (on a copy of the state):"
+glass=$(sed -n 's/^line released (record \([0-9]*\)).*/\1/p' "$out/station/station-1.break-glass.txt")
+forged="$out/refused/station-1-forged"
+rm -rf "$forged" && cp -a "$out/station-1" "$forged" && chmod -R u+w "$forged"
+copy=$("$forge" copy-record "$forged/journal" station-1 "$glass")
+echo "   record $glass copied as record $copy"
+expect_fail 1 "$station" status --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$forged"
+"$station" export --journal "$forged/journal" --station-id station-1 --token "pkcs11:token=station-1" \
+  --pin env:DEMO_PIN --out "$out/refused/forged.export.pb"
+rm -rf "$out/refused/forged-evidence" && cp -a "$out/evidence" "$out/refused/forged-evidence"
+expect_fail 1 "$signer" countersign "$out/refused/forged.export.pb" \
+  --store "$out/refused/forged-evidence/evidence.db" "${trust[@]}" \
+  --registration "$out/station/station-1.registration.json" --roster "$out/people/roster-v1.json" \
+  --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
 echo "-- a revoked station cannot be enrolled again:"
 "$ceremony" revoke --plan "$out/ceremony/plan.textproto" "${trust[@]}" --station station-1 \
   --reason "demo: station-1 decommissioned" --out "$out/refused/revoke-station-1.json" \

@@ -6,6 +6,7 @@ signer="$build/signer/hallmark-signer"
 station="$build/station-agent/hallmark-station"
 verify="$build/verifier/hallmark-verify"
 devsim="$build/station-agent/devsim/hallmark-devsim"
+forge="$build/tests/attacks/hallmark-forge"  # the attacker's tool (demo and tests only)
 trust=(--trust-root "$out/ceremony/trust-root-v1.json")
 export DEMO_SO_PIN="demo-so-pin" DEMO_PIN="demo-user-pin"
 pins=(--pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --pin carol=env:DEMO_PIN

@@ -21,6 +21,8 @@ The tokens and PINs are throwaway: never use them for anything real.
 | release/*.approval-{alice,bob}.json | the custodians' promotion approvals | (carried inside the promoted bundles) |
 | release/*.promoted.bundle | promoted bundles: native signatures, release signature, approvals, trust root | \`$v bundle release/sensor-c6-1.0.0.promoted.bundle $t\` |
 | release/history/ | the signer's promotion history (anti-rollback) | |
+| people/*.pub.pem, people/roster.textproto | the staff's card public keys and the roster spec the station admin wrote | (input) |
+| people/roster-v1.json | the person roster: who may work at which station, signed by a root quorum (alice, bob) | \`$v envelope people/roster-v1.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |
 | station-N/ | each station's state: policy, pinned trust root, registration, intake cache, journal | |
 | station/station-N.export.pb | each station's journal export with a checkpoint signed by its station key | \`$v journal station/station-1.export.pb --station-key keys/station-1.pem\` |
 | evidence/evidence.db | the signer's evidence log and traceability store (SQLite) | \`hallmark-signer query --store evidence/evidence.db --serial SN-0035\` |
@@ -30,7 +32,7 @@ The tokens and PINs are throwaway: never use them for anything real.
 | evidence/report-*.{txt,json} | the week's indicators per station | \`hallmark-signer report --store evidence/evidence.db --week WEEK\` |
 | evidence/retention/hallmark-log-DAY.segment | today's write-once retention segment | \`$v log evidence/retention/hallmark-log-*.segment $t\` |
 | statement.dsse.json | a document co-signed by alice and bob | \`$v envelope statement.dsse.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |
-| refused/ | the tampered and refused inputs of the last act (each check above refuses them) | |
+| refused/ | the tampered and refused inputs of the last act (each check above refuses them), among them refused/station-1-forged, a copy of station-1 whose journal holds a copied break-glass (its line no longer opens) | |
 | tokens/, softhsm2.conf, devices/ | the throwaway SoftHSM tokens and simulated chips | |
 MD
 }

@@ -21,6 +21,7 @@
 #include "verifier/core/dsse.h"
 #include "verifier/core/time_format.h"
 #include "verifier/io/atomic_file.h"
+#include "verifier/people/roster.h"
 
 namespace hallmark::signer {
 namespace {
@@ -62,6 +63,7 @@ struct CountersignOptions {
   TrustFlags trust;
   std::vector<fs::path> registrations;  // files or directories of *.json
   std::vector<fs::path> releases;       // promoted bundles
+  std::vector<fs::path> rosters;        // person rosters (hallmark-ceremony roster)
   hsm::TokenOptions key;
   std::optional<fs::path> manifests;
   unsigned threads = 0;
@@ -194,12 +196,30 @@ Result<std::uint64_t> write_manifests(EvidenceStore& store, const evidence::Coun
   return written;
 }
 
+// The person rosters the signer host issued, each verified under `root`.
+Result<people::RosterHistory> load_rosters(const std::vector<fs::path>& files,
+                                           const verifier::TrustedRoot& root) {
+  people::RosterHistory rosters;
+  for (const fs::path& file : files) {
+    auto envelope = read_envelope(file);
+    if (!envelope) return std::unexpected(envelope.error());
+    auto roster = people::verify_roster(*envelope, root);
+    if (!roster) return std::unexpected(roster.error().context(file.string()));
+    if (auto ok = rosters.add(std::move(*roster)); !ok) {
+      return std::unexpected(ok.error().context(file.string()));
+    }
+  }
+  return rosters;
+}
+
 Result<void> run_countersign(const CountersignOptions& o, bool json) {
   const std::int64_t now = unix_now();
   auto root = load_root(o.trust, now);
   if (!root) return std::unexpected(root.error());
   auto stations = load_stations(o.registrations, *root, now);
   if (!stations) return std::unexpected(stations.error());
+  auto rosters = load_rosters(o.rosters, *root);
+  if (!rosters) return std::unexpected(rosters.error());
   auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
   if (auto ok = register_releases(**store, o.releases, *root, now); !ok) return ok;
@@ -207,6 +227,7 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   evidence::CountersignInput input;
   input.root = &*root;
   input.stations = std::move(*stations);
+  input.rosters = std::move(*rosters);
   input.exports = o.exports;
   input.now_unix = now;
   input.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -317,6 +338,9 @@ void add_evidence_commands(tool::CommandLine& cli) {
   cs->add_option("--registration", c->registrations,
                  "Station registration file, or a directory of them (repeatable)")
       ->required();
+  cs->add_option("--roster", c->rosters,
+                 "Person roster issued on this host (repeatable): person statements are "
+                 "checked against the one in force at each event");
   cs->add_option("--release", c->releases,
                  "Promoted bundle the signer promoted (repeatable; remembered in the store)");
   hsm::add_token_options(*cs, c->key, "--key",

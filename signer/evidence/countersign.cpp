@@ -10,6 +10,7 @@
 #include "signer/evidence/attestation_batch.h"
 #include "signer/evidence/event_findings.h"
 #include "signer/evidence/export_reader.h"
+#include "signer/evidence/person_findings.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
 #include "verifier/journal/export_chain.h"
@@ -47,7 +48,7 @@ const std::string& station_of(const KnownStation& s) {
 class Countersigner {
  public:
   Countersigner(EvidenceStore& store, const CountersignInput& in, const EvidenceKey& key)
-      : store_(store), in_(in), key_(key), releases_(store) {}
+      : store_(store), in_(in), key_(key), releases_(store), people_(*in.root, in.rosters) {}
 
   Result<CountersignResult> run() {
     auto size = store_.tree_size();
@@ -210,6 +211,7 @@ class Countersigner {
     outcome.first_index = frontier_.size();
     station_ = plan;
     broken_.reset();
+    copied_.reset();
     // Two chunks: one being verified by the pool while the other is read, then written.
     std::array<Chunk, 2> chunks;
     VerifyPool pool(std::max(1u, in_.threads));  // after the chunks: it goes first
@@ -259,6 +261,7 @@ class Countersigner {
     auto checkpoint = chain->finish(reader.checkpoint_envelope(), key);
     if (!checkpoint) return refused(in_file(checkpoint.error()));
     if (broken_) return std::unexpected(std::move(*broken_));
+    if (copied_) return Outcome{std::move(*copied_)};
     if (reader.header().last_sequence <= plan.countersigned) return Outcome{Replay{}};
     StationHead head{checkpoint->head.sequence, checkpoint->head.hash, station_.last_event_unix};
     if (auto ok = store_.set_station_head(station_of(*plan.station), head); !ok) return std::unexpected(ok.error());
@@ -273,7 +276,7 @@ class Countersigner {
 
   Result<void> append_chunk(Chunk& chunk, ExportOutcome& outcome) {
     for (PendingEvent& event : chunk) {
-      if (broken_) return {};  // nothing more is appended; the checkpoint decides
+      if (broken_ || copied_) return {};  // nothing more is appended; the checkpoint decides
       if (auto ok = append_event(event, outcome); !ok) return ok;
     }
     return {};
@@ -297,10 +300,29 @@ class Countersigner {
           a.station_id(), station_id), 0, {}};
       return {};
     }
+    // The station signs each event for the record it takes: an envelope met in another
+    // record is a copy (a replayed break-glass, session or unit), however it was chained.
+    if (a.monotonic_counter() != event.sequence) {
+      copied_ = Refused{v1::Finding::RECORD_COPY, fmt::format(
+          "{}: record {} of station \"{}\" holds an event the station signed for record {}: a "
+          "copied record; nothing of this export is merged: investigate the station",
+          outcome.file.string(), event.sequence, station_id, a.monotonic_counter())};
+      return {};
+    }
     EventContext context{&releases_, in_.root, &station_.station->verified,
                          station_.last_event_unix, in_.now_unix, event.sequence};
     auto findings = event_findings(store_, a, context);
     if (!findings) return std::unexpected(std::move(findings).error());
+    if (PersonChecker::concerns_people(a.event())) {
+      for (std::string& why : people_.problems(a, station_id, event.sequence)) {
+        v1::Finding& f = findings->emplace_back();
+        f.set_kind(v1::Finding::PERSON_UNVERIFIED);
+        f.set_detail(std::move(why));
+        f.set_station_id(station_id);
+        f.add_station_sequences(event.sequence);
+        f.set_time_unix(in_.now_unix);
+      }
+    }
 
     v1::ProvisioningManifest& manifest = manifest_;
     manifest.Clear();
@@ -402,6 +424,8 @@ class Countersigner {
   CountersignResult result_;
   Plan station_;           // the export being written
   std::optional<Error> broken_;  // its first attestation that did not verify
+  std::optional<Refused> copied_;  // its first record holding a copied event
+  PersonChecker people_;
   v1::ProvisioningManifest manifest_;  // reused, like entry_
   LogEntry entry_;         // reused: no allocation per event once warm
   std::vector<Node> nodes_;

@@ -7,8 +7,11 @@
 // the whole export with a finding, nothing of it is merged: each export is read once, its
 // records appended behind a savepoint that a refusal rolls back); records already countersigned
 // are skipped (re-importing changes nothing; an export with nothing new is reported as a
-// replay). Then every new record's attestation is verified (in parallel) and becomes a
-// ProvisioningManifest carrying the event's findings (event_findings.h), appended to the
+// replay). Then every new record's attestation is verified (in parallel); an attestation
+// signed for another record than the one holding it (a copied record) refuses the export
+// (RECORD_COPY); each becomes a ProvisioningManifest carrying the event's findings
+// (event_findings.h; person statements re-verified against the rosters: person_findings.h),
+// appended to the
 // Merkle log with its nodes. At the end ONE evidence-key signature covers the batch: a
 // LogCheckpoint of the new tree size and root, stored with the log, and the whole batch is
 // committed in one transaction. Any error (store, key, an attestation whose signature does
@@ -27,8 +30,9 @@
 #include "hallmark/dsse.pb.h"
 #include "hallmark/evidence.pb.h"
 #include "signer/store/evidence_store.h"
-#include "verifier/trust/station_registration.h"
 #include "verifier/log/merkle.h"
+#include "verifier/people/roster.h"
+#include "verifier/trust/station_registration.h"
 #include "verifier/trust/trusted_root.h"
 
 namespace hallmark::evidence {
@@ -54,6 +58,7 @@ struct EvidenceKey {
 struct CountersignInput {
   const verifier::TrustedRoot* root = nullptr;  // chain verified, revocations applied
   std::map<std::string, KnownStation> stations;  // by station id
+  people::RosterHistory rosters;                 // the person rosters the signer issued
   std::vector<std::filesystem::path> exports;
   std::int64_t now_unix = 0;
   unsigned threads = 2;

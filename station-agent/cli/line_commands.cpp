@@ -1,6 +1,7 @@
 #include "station-agent/cli/line_commands.h"
 
 #include <iostream>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -10,7 +11,11 @@
 #include "station-agent/driver/device_driver.h"
 #include "station-agent/station/card_signer.h"
 #include "station-agent/station/person_events.h"
+#include "station-agent/station/station_state.h"
 #include "station-agent/station/unit_programmer.h"
+#include "verifier/core/time_format.h"
+#include "verifier/io/file_io.h"
+#include "verifier/people/roster.h"
 
 namespace hallmark::station {
 namespace {
@@ -145,39 +150,28 @@ struct TakeOverOptions {
 struct PersonOptions {
   LineCliOptions line;
   hsm::TokenOptions card;
-  hsm::TokenOptions supervisor;
-  std::string name;
-  std::string role = "operator";
   std::string reason;
 };
 
-Result<v1::OperatorEntry::Role> parse_role(const std::string& role) {
-  if (role == "operator") return v1::OperatorEntry::OPERATOR;
-  if (role == "supervisor") return v1::OperatorEntry::SUPERVISOR;
-  return fail(ErrorCode::kUsage, fmt::format("--role is 'operator' or 'supervisor', not '{}'", role));
-}
-
-Result<void> run_operator_add(const PersonOptions& o) {
-  auto role = parse_role(o.role);
-  if (!role) return std::unexpected(role.error());
-  auto opened = open_line(o.line, std::cerr);
+Result<void> run_install_roster(const LineCliOptions& o, const std::string& file) {
+  auto roster = read_envelope(file);
+  if (!roster) return std::unexpected(roster.error());
+  auto opened = open_line(o, std::cerr);
   if (!opened) return std::unexpected(opened.error());
   auto& line = (*opened)->line();
-  std::cerr << fmt::format("enrolling {} as {}: their card first\n", o.name, o.role);
-  auto person = open_card(o.card, std::cerr);
-  if (!person) return std::unexpected(person.error());
-  std::optional<OpenedCard> supervisor;
-  if (!o.supervisor.uri.empty()) {
-    std::cerr << "now the approving supervisor's card\n";
-    auto card = open_card(o.supervisor, std::cerr);
-    if (!card) return std::unexpected(card.error());
-    supervisor.emplace(std::move(*card));
+  auto sequence = install_roster(line, *roster);
+  if (!sequence) return std::unexpected(sequence.error().context(file));
+  const people::VerifiedRoster& r = *line.history().roster();
+  std::cout << fmt::format("roster       v{} (SHA-256 {}), issued {}\nrecord       {}\n",
+                           r.roster.version(), r.digest.hex(),
+                           verifier::format_utc(r.roster.issued_unix()), *sequence);
+  for (const auto& person : r.roster.people()) {
+    for (const auto& station : person.station_ids()) {
+      if (station != line.station_id()) continue;
+      std::cout << fmt::format("person       {} ({}, card key {})\n", person.name(),
+                               people::role_name(person.role()), person.key().key_id());
+    }
   }
-  OpenedCard& approver = supervisor ? *supervisor : *person;
-  auto sequence = enrol_person(line, approver.signer(), person->public_key(), o.name, *role);
-  if (!sequence) return std::unexpected(sequence.error());
-  std::cout << fmt::format("enrolled     {} ({}, card key {})\nrecord       {}\n", o.name, o.role,
-                           person->key_id(), *sequence);
   return {};
 }
 
@@ -269,7 +263,16 @@ Result<void> run_status(const LineCliOptions& o) {
   } else {
     std::cout << "operator     nobody logged in\n";
   }
-  std::cout << fmt::format("people       {} enrolled\n", h.roster().size());
+  if (const auto* roster = h.roster()) {
+    std::size_t here = 0;
+    for (const auto& person : roster->roster.people()) {
+      for (const auto& station : person.station_ids()) here += station == line.station_id() ? 1U : 0U;
+    }
+    std::cout << fmt::format("roster       v{}: {} people for this station\n",
+                             roster->roster.version(), here);
+  } else {
+    std::cout << "roster       none installed (hallmark-station install-roster FILE)\n";
+  }
   std::cout << fmt::format("units        {} passed, {} failed, {} reworked, {} scrapped\n",
                            c.passed, c.failed, c.reworked, c.scrapped);
   std::cout << fmt::format("exceptions   {} line stops, {} break-glass\n", c.line_stops,
@@ -312,36 +315,45 @@ void add_line_commands(tool::CommandLine& cli) {
     auto* card = cli.app().add_subcommand("card", "A person's own card");
     card->require_subcommand(1);
     auto o = std::make_shared<hsm::TokenOptions>();
+    auto out = std::make_shared<std::string>();
     auto* cmd = cli.add(*card, "init",
-                        "Make the person's signing key on their card (never exportable)",
-                        [o]() -> Result<void> {
+                        "Make the person's signing key on their card (never exportable) and "
+                        "write its public key for the roster on the signer host",
+                        [o, out]() -> Result<void> {
+                          if (std::filesystem::exists(*out)) {
+                            return fail(ErrorCode::kUsage,
+                                        fmt::format("{} exists: choose another --public-key-out "
+                                                    "(a public key file is never overwritten)",
+                                                    *out));
+                          }
                           auto made = init_card(*o, std::cerr);
                           if (!made) return std::unexpected(made.error());
-                          std::cout << fmt::format("key          {}\nkey id       {}\n",
-                                                   made->key.uri(), made->public_key.key_id());
+                          const std::string pem = made->public_key.to_pem();
+                          if (auto ok = fileio::write_file_exclusive(*out, as_bytes(pem), 0644); !ok) {
+                            return ok;
+                          }
+                          std::cout << fmt::format("key          {}\nkey id       {}\npublic key   {}\n",
+                                                   made->key.uri(), made->public_key.key_id(), *out);
                           return {};
                         });
+    cmd->add_option("--public-key-out", *out,
+                    "Where to write the card's public key (PEM), for the person roster")
+        ->required();
     // The same flags as every other command that opens a person's card (--card-pin, not
     // --pin, which elsewhere is the station token's).
     add_card_options(*cmd, *o, "person");
     cmd->add_option("--module", o->module, "PKCS#11 module path (overrides the card profile)");
   }
-  auto* op = cli.app().add_subcommand("operator", "The people who may work at this station");
-  op->require_subcommand(1);
   {
-    auto o = std::make_shared<PersonOptions>();
-    auto* cmd = cli.add(*op, "add",
-                        "Enrol a person's card (approved by a supervisor's card; the first "
-                        "person is a supervisor enrolling themselves)",
-                        [o] { return run_operator_add(*o); });
-    add_line_options(*cmd, o->line);
-    add_card_options(*cmd, o->card, "new person");
-    cmd->add_option("--name", o->name, "The person's name")->required();
-    cmd->add_option("--role", o->role, "operator or supervisor")->capture_default_str();
-    cmd->add_option("--supervisor-card", o->supervisor.uri,
-                    "pkcs11: URI of the approving supervisor's card");
-    cmd->add_option("--supervisor-pin", o->supervisor.pin,
-                    "Where the supervisor card's PIN comes from");
+    auto o = std::make_shared<LineCliOptions>();
+    auto file = std::make_shared<std::string>();
+    auto* cmd = cli.add(cli.app(), "install-roster",
+                        "Install the person roster issued on the signer host (who may work "
+                        "here; newer versions only)",
+                        [o, file] { return run_install_roster(*o, *file); });
+    add_line_options(*cmd, *o);
+    cmd->add_option("roster", *file, "The signed person roster (hallmark-ceremony roster)")
+        ->required();
   }
   {
     auto o = std::make_shared<PersonOptions>();

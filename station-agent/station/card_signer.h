@@ -18,11 +18,13 @@
 #include "hallmark/keys.pb.h"
 #include "hsm-profiles/cli/token_options.h"
 #include "hsm-profiles/src/token_key.h"
-#include "station-agent/station/person_statements.h"
+#include "verifier/people/person_statements.h"
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
 
 namespace hallmark::station {
+
+using people::CardSigner;
 
 // The label `card init` gives a person's key, and the key looked for when the card URI
 // names none.

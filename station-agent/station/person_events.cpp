@@ -5,17 +5,12 @@
 #include <fmt/format.h>
 
 #include "verifier/core/dsse.h"
+#include "verifier/people/roster.h"
 
 namespace hallmark::station {
 namespace {
 
 using Event = v1::Attestation;
-
-const v1::OperatorEntry* enrolled_supervisor(const StationLine& line, const CardSigner& card) {
-  const v1::OperatorEntry* person = line.history().person(card.key_id);
-  if (person == nullptr || person->role() != v1::OperatorEntry::SUPERVISOR) return nullptr;
-  return person;
-}
 
 Event person_event(Event::Event kind, const v1::Envelope& statement) {
   Event event;
@@ -26,64 +21,38 @@ Event person_event(Event::Event kind, const v1::Envelope& statement) {
 
 }  // namespace
 
-Result<std::uint64_t> enrol_person(StationLine& line, const CardSigner& supervisor,
-                                   const verifier::PublicKey& person_key, const std::string& name,
-                                   v1::OperatorEntry::Role role) {
-  const auto& history = line.history();
-  std::string enrolled_by;
-  if (history.roster_empty()) {
-    if (role != v1::OperatorEntry::SUPERVISOR || supervisor.key_id != person_key.key_id()) {
-      return fail(ErrorCode::kPolicyRefused,
-                  "nobody is enrolled at this station yet: the first person must be a "
-                  "supervisor, enrolling with their own card");
-    }
-  } else {
-    const v1::OperatorEntry* approver = enrolled_supervisor(line, supervisor);
-    if (approver == nullptr) {
-      return fail(ErrorCode::kPolicyRefused,
-                  fmt::format("the approving card (key id {}) is not an enrolled supervisor's: "
-                              "only a supervisor enrols people",
-                              supervisor.key_id));
-    }
-    enrolled_by = approver->name();
-  }
-  if (const auto* existing = history.person(person_key.key_id())) {
+Result<std::uint64_t> install_roster(StationLine& line, const v1::Envelope& roster) {
+  auto verified = people::verify_roster(roster, line.root());
+  if (!verified) return std::unexpected(verified.error());
+  const v1::PersonRoster& r = verified->roster;
+  if (const auto* in_force = line.history().roster();
+      in_force != nullptr && r.version() <= in_force->roster.version()) {
     return fail(ErrorCode::kPolicyRefused,
-                fmt::format("the card key {} is already enrolled as '{}': one card, one person "
-                            "(no shared accounts)",
-                            person_key.key_id(), existing->name()));
+                fmt::format("person roster v{} is not newer than v{}, in force here: a roster is "
+                            "never rolled back; install the newest one from the signer host",
+                            r.version(), in_force->roster.version()));
   }
-  if (history.person_named(name) != nullptr) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("'{}' is already enrolled here with another card: a person has "
-                            "one card; retire the old one first",
-                            name));
+  std::size_t here = 0;
+  for (const auto& person : r.people()) {
+    for (const auto& station : person.station_ids()) here += station == line.station_id() ? 1U : 0U;
   }
-  auto entry = make_entry(name, role, person_key, line.now(), enrolled_by);
-  if (!entry) return std::unexpected(entry.error());
-  auto statement = sign_enrolment(supervisor, line.station_id(), std::move(*entry));
-  if (!statement) return std::unexpected(statement.error());
-  Event event = person_event(Event::OPERATOR_ENROLLED, *statement);
-  event.set_detail(fmt::format("{} enrolled as {}", name,
-                               role == v1::OperatorEntry::SUPERVISOR ? "supervisor" : "operator"));
+  Event event = person_event(Event::ROSTER_INSTALLED, roster);
+  event.set_detail(fmt::format("person roster v{} (SHA-256 {}): {} of {} people for this station",
+                               r.version(), verified->digest.hex(), here, r.people_size()));
   return line.record(event);
 }
 
 Result<std::uint64_t> start_session(StationLine& line, const CardSigner& card) {
-  const v1::OperatorEntry* person = line.history().person(card.key_id);
-  if (person == nullptr) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("this card's key ({}) is not enrolled at station {}: ask a "
-                            "supervisor to enrol you (hallmark-station operator add)",
-                            card.key_id, line.station_id()));
-  }
-  auto statement = sign_session(card, line.station_id(), person->name(), line.now());
+  auto person = line.history().person(card.key_id, v1::OperatorEntry::OPERATOR, line.now());
+  if (!person) return std::unexpected(person.error());
+  const std::string name = (*person)->name();
+  auto statement = people::sign_session(card, line.station_id(), name, line.now());
   if (!statement) return std::unexpected(statement.error());
-  auto verified = verify_session(*statement, card.public_key, line.station_id());
+  auto verified = people::verify_session(*statement, card.public_key, line.station_id());
   if (!verified) return std::unexpected(verified.error());
   Event event = person_event(Event::SESSION_START, *statement);
-  event.set_operator_session(session_id(*statement));
-  event.set_operator_name(person->name());
+  event.set_operator_session(people::session_id(*statement));
+  event.set_operator_name(name);
   event.set_operator_key_id(card.key_id);
   return line.record(event);
 }
@@ -99,20 +68,22 @@ Result<std::uint64_t> break_glass(StationLine& line, const CardSigner& superviso
                                   std::string_view reason) {
   const auto& stop = line.history().line_stop();
   if (!stop) return fail(ErrorCode::kPolicyRefused, "the line is not stopped: nothing to release");
-  const v1::OperatorEntry* person = enrolled_supervisor(line, supervisor);
-  if (person == nullptr) {
+  auto person =
+      line.history().person(supervisor.key_id, v1::OperatorEntry::SUPERVISOR, line.now());
+  if (!person) {
     return fail(ErrorCode::kPolicyRefused,
-                fmt::format("this card (key id {}) is not an enrolled supervisor's: only a "
-                            "supervisor's card releases a stopped line",
-                            supervisor.key_id));
+                fmt::format("this card (key id {}) may not release the line: {}. Only a "
+                            "supervisor's card on the roster releases a stopped line",
+                            supervisor.key_id, person.error().message));
   }
-  auto statement = sign_break_glass(supervisor, line.station_id(), person->name(), stop->sequence,
-                                    reason, line.now());
+  const std::string name = (*person)->name();
+  auto statement = people::sign_break_glass(supervisor, line.station_id(), name, stop->sequence,
+                                            reason, line.now());
   if (!statement) return std::unexpected(statement.error());
   Event event = person_event(Event::BREAK_GLASS, *statement);
   event.set_reason(std::string(reason));
-  event.set_detail(fmt::format("line stop at record {} released by supervisor {}",
-                               stop->sequence, person->name()));
+  event.set_detail(
+      fmt::format("line stop at record {} released by supervisor {}", stop->sequence, name));
   event.add_linked_sequences(stop->sequence);
   return line.record(event);
 }

@@ -5,7 +5,8 @@
 #include <string_view>
 #include <utility>
 
-#include "station-agent/station/person_statements.h"
+#include "verifier/people/person_statements.h"
+#include "verifier/people/roster.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
 
@@ -27,8 +28,10 @@ Result<v1::Attestation> verify_event(ByteView envelope_json, const verifier::Pub
 }
 
 Result<StationHistory> StationHistory::replay(const Journal& journal,
-                                              const verifier::PublicKey& station_key) {
+                                              const verifier::PublicKey& station_key,
+                                              const verifier::TrustedRoot& root) {
   StationHistory history;
+  history.station_id_ = journal.station_id();
   auto cursor = journal.records_since(0);
   if (!cursor) return std::unexpected(cursor.error());
   while (true) {
@@ -48,44 +51,103 @@ Result<StationHistory> StationHistory::replay(const Journal& journal,
                               journal.path().string(), record.sequence, event->station_id(),
                               journal.station_id()));
     }
-    if (auto applied = history.apply(record.sequence, *event); !applied) {
+    // The station signs each event for the record it is about to take; an envelope found
+    // in another record is a copy (a replayed break-glass, session or unit), whatever
+    // chain was built around it.
+    if (event->monotonic_counter() != record.sequence) {
+      return fail(ErrorCode::kVerificationFailed,
+                  fmt::format("journal {} record {} holds an event the station signed for "
+                              "record {}: a copied record; the journal was tampered with — "
+                              "stop the station and report it",
+                              journal.path().string(), record.sequence,
+                              event->monotonic_counter()));
+    }
+    if (auto applied = history.apply(record.sequence, *event, root); !applied) {
       return std::unexpected(where(applied.error()));
     }
   }
   return history;
 }
 
-Result<void> StationHistory::enrol(const Event& event) {
+Result<void> StationHistory::install_roster(const Event& event, const verifier::TrustedRoot& root) {
   auto envelope = verifier::parse_envelope_json(event.signed_statement());
-  if (!envelope) return std::unexpected(envelope.error());
-  // The first person is a supervisor who signs their own enrolment (trust on first use,
-  // visible in the evidence); everyone after is signed in by an enrolled supervisor.
-  v1::OperatorEnrolment unverified;
-  if (!unverified.ParseFromString(envelope->payload())) {
-    return fail(ErrorCode::kVerificationFailed, "an operator enrolment statement does not parse");
+  if (!envelope) return std::unexpected(envelope.error().context("the installed person roster"));
+  auto roster = people::verify_roster(*envelope, root);
+  if (!roster) return std::unexpected(roster.error());
+  if (roster_ && roster->roster.version() <= roster_->roster.version()) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("person roster v{} is not newer than v{} in force: a roster is never "
+                            "rolled back",
+                            roster->roster.version(), roster_->roster.version()));
   }
-  const v1::OperatorEntry* supervisor = person(unverified.supervisor_key_id());
-  const v1::PublicKey* signer = &unverified.entry().key();
-  if (!roster_.empty()) {
-    if (supervisor == nullptr || supervisor->role() != v1::OperatorEntry::SUPERVISOR) {
-      return fail(ErrorCode::kVerificationFailed,
-                  fmt::format("enrolment of '{}' is signed by key {}, which is not an enrolled "
-                              "supervisor",
-                              unverified.entry().name(), unverified.supervisor_key_id()));
-    }
-    signer = &supervisor->key();
-  } else if (unverified.entry().role() != v1::OperatorEntry::SUPERVISOR ||
-             unverified.supervisor_key_id() != unverified.entry().key().key_id()) {
+  roster_ = std::move(*roster);
+  return {};
+}
+
+Result<const v1::RosterPerson*> StationHistory::person(std::string_view key_id, people::Role role,
+                                                       std::int64_t time_unix) const {
+  if (!roster_) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("no person roster is installed at station '{}': install the roster "
+                            "issued on the signer host (hallmark-station install-roster)",
+                            station_id_));
+  }
+  return people::authorise(*roster_, key_id, station_id_, role, time_unix);
+}
+
+Result<void> StationHistory::start_session(const Event& event) {
+  auto envelope = verifier::parse_envelope_json(event.signed_statement());
+  if (!envelope) return std::unexpected(envelope.error().context("the operator session"));
+  auto who = person(event.operator_key_id(), v1::OperatorEntry::OPERATOR, event.time_unix());
+  if (!who) return std::unexpected(who.error());
+  auto key = verifier::PublicKey::from_proto((*who)->key());
+  if (!key) return std::unexpected(key.error());
+  auto session = people::verify_session(*envelope, *key, station_id_);
+  if (!session) return std::unexpected(session.error());
+  const std::string id = people::session_id(*envelope);
+  if (id != event.operator_session() || session->operator_name() != (*who)->name() ||
+      event.operator_name() != (*who)->name()) {
     return fail(ErrorCode::kVerificationFailed,
-                fmt::format("the first person enrolled here ('{}') must be a supervisor signing "
-                            "their own enrolment",
-                            unverified.entry().name()));
+                fmt::format("the session start names session {} of '{}', but the card signed "
+                            "session {} of '{}' (roster name '{}')",
+                            event.operator_session(), event.operator_name(), id,
+                            session->operator_name(), (*who)->name()));
   }
-  auto signer_key = verifier::PublicKey::from_proto(*signer);
-  if (!signer_key) return std::unexpected(signer_key.error());
-  auto enrolment = verify_enrolment(*envelope, *signer_key, event.station_id());
-  if (!enrolment) return std::unexpected(enrolment.error());
-  roster_[enrolment->entry().key().key_id()] = enrolment->entry();
+  if (!used_sessions_.insert(id).second) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("session {} of '{}' was started before: a card-signed session is "
+                            "used once (a replayed log-in)",
+                            id, (*who)->name()));
+  }
+  session_ = ActiveSession{id, (*who)->name(), event.operator_key_id(), event.time_unix()};
+  return {};
+}
+
+Result<void> StationHistory::release_line(std::uint64_t sequence, const Event& event) {
+  if (!line_stop_) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("record {} releases a line that is not stopped", sequence));
+  }
+  auto envelope = verifier::parse_envelope_json(event.signed_statement());
+  if (!envelope) return std::unexpected(envelope.error().context("the break-glass"));
+  v1::BreakGlass unverified;
+  if (!unverified.ParseFromString(envelope->payload())) {
+    return fail(ErrorCode::kVerificationFailed, "a break-glass statement does not parse");
+  }
+  auto who = person(unverified.supervisor_key_id(), v1::OperatorEntry::SUPERVISOR,
+                    event.time_unix());
+  if (!who) return std::unexpected(who.error());
+  auto key = verifier::PublicKey::from_proto((*who)->key());
+  if (!key) return std::unexpected(key.error());
+  auto glass = people::verify_break_glass(*envelope, *key, station_id_);
+  if (!glass) return std::unexpected(glass.error());
+  if (glass->line_stop_sequence() != line_stop_->sequence) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("the break-glass signed by '{}' releases the line stop of record {}, "
+                            "but the line stop in force is record {}: a replayed break-glass",
+                            (*who)->name(), glass->line_stop_sequence(), line_stop_->sequence));
+  }
+  line_stop_.reset();
   return {};
 }
 
@@ -100,7 +162,8 @@ void StationHistory::bind(std::uint64_t sequence, const Event& event) {
   if (event.result() != v1::Attestation::RESULT_UNSPECIFIED) unit.last_result = event.result();
 }
 
-Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event) {
+Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event,
+                                   const verifier::TrustedRoot& root) {
   switch (event.event()) {
     case Event::PROGRAM:
     case Event::REWORK:
@@ -122,35 +185,28 @@ Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event) {
       ++counts_.line_stops;
       return {};
     case Event::BREAK_GLASS:
-      line_stop_.reset();
+      if (auto ok = release_line(sequence, event); !ok) return ok;
       ++counts_.break_glasses;
       return {};
     case Event::SESSION_START:
-      session_ = ActiveSession{event.operator_session(), event.operator_name(),
-                               event.operator_key_id(), event.time_unix()};
-      return {};
+      return start_session(event);
     case Event::SESSION_END:
       session_.reset();
       return {};
+    case Event::ROSTER_INSTALLED:
+      return install_roster(event, root);
     case Event::OPERATOR_ENROLLED:
-      return enrol(event);
+      return fail(ErrorCode::kVerificationFailed,
+                  "a person enrolled by the station itself: people come only from the person "
+                  "roster issued on the signer host");
+    case Event::JOURNAL_REPAIRED:
+    case Event::REVOCATION_INSTALLED:
+      return {};
     default:
       return fail(ErrorCode::kVerificationFailed,
                   fmt::format("event kind {} is not one this station knows",
                               static_cast<int>(event.event())));
   }
-}
-
-const v1::OperatorEntry* StationHistory::person(std::string_view key_id) const {
-  auto it = roster_.find(std::string(key_id));
-  return it == roster_.end() ? nullptr : &it->second;
-}
-
-const v1::OperatorEntry* StationHistory::person_named(std::string_view name) const {
-  for (const auto& [id, entry] : roster_) {
-    if (entry.name() == name) return &entry;
-  }
-  return nullptr;
 }
 
 const UnitHistory* StationHistory::unit(std::string_view hardware_id) const {

@@ -3,17 +3,26 @@
 // bound to which hardware id.
 //
 // The journal is the one source of truth: every event (unit programmed, rework, scrap, line
-// stop, break-glass, session start and end, take-over, person enrolled) is a station-signed
+// stop, break-glass, session start and end, take-over, roster installed) is a station-signed
 // Attestation in it, and this state is nothing but a replay of those events. There is no
 // second file that could disagree with the journal after a crash: an event either reached
-// the journal (and counts) or did not. replay() verifies every event's station signature
-// and station id as it goes; apply() keeps an open history in step after an append.
-// Never signs, never touches a device. Not thread-safe: one history per journal.
+// the journal (and counts) or did not.
+//
+// The station's own signature is not enough: whoever holds the station token can sign any
+// event. So replay() checks that each event was signed for the record that holds it
+// (monotonic_counter = the record's sequence: a copied record is refused), and apply()
+// re-verifies what people signed: the roster in force is a signer-issued PersonRoster
+// (root quorum of the pinned trust root, never rolled back), a session start is the
+// card-signed session of a person on it (each session statement used once), and a
+// break-glass is a supervisor's card-signed release of exactly the line stop in force.
+// apply() keeps an open history in step after an append. Never signs, never touches a
+// device. Not thread-safe: one history per journal.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +31,8 @@
 #include "station-agent/journal/journal.h"
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
+#include "verifier/people/roster.h"
+#include "verifier/trust/trusted_root.h"
 
 namespace hallmark::station {
 
@@ -56,20 +67,29 @@ struct EventCounts {
 
 class StationHistory {
  public:
-  // Reads every record of `journal`, checks each event's signature by `station_key` and its
-  // station id, and applies it. kVerificationFailed names the record at fault.
+  // Reads every record of `journal`, checks each event's signature by `station_key`, its
+  // station id and that it was signed for that record, and applies it (person statements
+  // and rosters checked against `root`). kVerificationFailed names the record at fault.
   [[nodiscard]] static Result<StationHistory> replay(const Journal& journal,
-                                                     const verifier::PublicKey& station_key);
+                                                     const verifier::PublicKey& station_key,
+                                                     const verifier::TrustedRoot& root);
 
   // Applies one event (already signed and appended as record `sequence`).
-  [[nodiscard]] Result<void> apply(std::uint64_t sequence, const v1::Attestation& event);
+  [[nodiscard]] Result<void> apply(std::uint64_t sequence, const v1::Attestation& event,
+                                   const verifier::TrustedRoot& root);
 
-  [[nodiscard]] const v1::OperatorEntry* person(std::string_view key_id) const;
-  [[nodiscard]] const v1::OperatorEntry* person_named(std::string_view name) const;
-  [[nodiscard]] bool roster_empty() const noexcept { return roster_.empty(); }
-  [[nodiscard]] const std::map<std::string, v1::OperatorEntry>& roster() const noexcept {
-    return roster_;
+  // The person roster in force here (nullptr before the first one is installed).
+  [[nodiscard]] const people::VerifiedRoster* roster() const noexcept {
+    return roster_ ? &*roster_ : nullptr;
   }
+  [[nodiscard]] std::uint64_t roster_version() const noexcept {
+    return roster_ ? roster_->roster.version() : 0;
+  }
+  // The person with card key `key_id`, allowed to act as `role` at this station at
+  // `time_unix` by the roster in force; kPolicyRefused saying why not.
+  [[nodiscard]] Result<const v1::RosterPerson*> person(std::string_view key_id,
+                                                       people::Role role,
+                                                       std::int64_t time_unix) const;
 
   [[nodiscard]] const std::optional<LineStop>& line_stop() const noexcept { return line_stop_; }
   [[nodiscard]] const std::optional<ActiveSession>& session() const noexcept { return session_; }
@@ -83,10 +103,15 @@ class StationHistory {
                                                             std::string_view hardware_id) const;
 
  private:
-  [[nodiscard]] Result<void> enrol(const v1::Attestation& event);
+  [[nodiscard]] Result<void> install_roster(const v1::Attestation& event,
+                                            const verifier::TrustedRoot& root);
+  [[nodiscard]] Result<void> start_session(const v1::Attestation& event);
+  [[nodiscard]] Result<void> release_line(std::uint64_t sequence, const v1::Attestation& event);
   void bind(std::uint64_t sequence, const v1::Attestation& event);
 
-  std::map<std::string, v1::OperatorEntry> roster_;  // by key id
+  std::string station_id_;
+  std::optional<people::VerifiedRoster> roster_;
+  std::set<std::string, std::less<>> used_sessions_;  // session ids already started
   std::optional<LineStop> line_stop_;
   std::optional<ActiveSession> session_;
   std::map<std::string, UnitHistory, std::less<>> units_;    // by hardware id

@@ -79,7 +79,7 @@ Result<StationLine> StationLine::open(LineOptions options) {
 
   auto journal = Journal::open(journal_file(options.dir), station_id);
   if (!journal) return std::unexpected(std::move(journal).error());
-  auto history = StationHistory::replay(*journal, keys.station_key);
+  auto history = StationHistory::replay(*journal, keys.station_key, *root);
   if (!history) return std::unexpected(history.error());
 
   auto device_ca = DeviceCertificateAuthority::prepare(
@@ -95,6 +95,7 @@ Result<StationLine> StationLine::open(LineOptions options) {
   line.history_ = std::move(*history);
   line.policy_ = std::move(**policy);
   line.registration_ = std::move(*registration);
+  line.root_ = std::move(*root);
   line.station_id_ = station_id;
   line.config_sha256_ = *config;
   return line;
@@ -128,6 +129,7 @@ Result<std::uint64_t> StationLine::record(v1::Attestation& event, const ClockSta
   event.set_clock_synced(clock.synchronised);
   const std::uint64_t sequence = journal_.head().sequence + 1;
   event.set_monotonic_counter(sequence);
+  event.set_roster_version(history_.roster_version());
 
   auto envelope = verifier::sign_envelope(verifier::payload_type_of("attestation"),
                                           verifier::deterministic_bytes(event),
@@ -135,7 +137,7 @@ Result<std::uint64_t> StationLine::record(v1::Attestation& event, const ClockSta
   if (!envelope) return std::unexpected(envelope.error());
   auto appended = journal_.append(as_bytes(verifier::envelope_to_json(*envelope)));
   if (!appended) return std::unexpected(appended.error());
-  if (auto applied = history_.apply(*appended, event); !applied) {
+  if (auto applied = history_.apply(*appended, event, *root_); !applied) {
     return std::unexpected(applied.error());
   }
   return *appended;
@@ -154,12 +156,12 @@ Result<ActiveSession> StationLine::require_session() const {
                 "no operator is logged in at this station: log in with your own card "
                 "(hallmark-station login --card ...); shared accounts are not allowed");
   }
-  const v1::OperatorEntry* person = history_.person(session->operator_key_id);
-  if (person == nullptr) {
+  if (auto person = history_.person(session->operator_key_id, v1::OperatorEntry::OPERATOR,
+                                    options_.now());
+      !person) {
     return fail(ErrorCode::kPolicyRefused,
-                fmt::format("the session of '{}' uses a card key that is not enrolled here: log "
-                            "in again",
-                            session->operator_name));
+                fmt::format("the session of '{}' is no longer allowed: {}", session->operator_name,
+                            person.error().message));
   }
   const std::int64_t limit = policy_.session_max_seconds() > 0 ? policy_.session_max_seconds()
                                                                : kDefaultSessionSeconds;

@@ -78,6 +78,8 @@ class StationLine {
   [[nodiscard]] const verifier::VerifiedStation& registration() const noexcept {
     return *registration_;
   }
+  // The pinned trust root as loaded at open() (chain verified, revocations applied).
+  [[nodiscard]] const verifier::TrustedRoot& root() const noexcept { return *root_; }
   [[nodiscard]] const verifier::Digest& config_sha256() const noexcept { return config_sha256_; }
   // The device-CA prepared at open(), or why this station cannot issue device certificates.
   [[nodiscard]] Result<const DeviceCertificateAuthority*> device_ca() const;
@@ -109,6 +111,7 @@ class StationLine {
   Journal journal_;
   StationHistory history_;
   v1::StationPolicy policy_;
+  std::optional<verifier::TrustedRoot> root_;
   std::optional<verifier::VerifiedStation> registration_;
   std::string station_id_;
   verifier::Digest config_sha256_;

@@ -58,10 +58,12 @@ class RecordingUi : public ceremony::CeremonyUi {
   std::map<std::string, std::deque<std::string>> scripts_;
 };
 
-// Tokens custodian-alice, -bob, -carol, -dave, signer-hsm and station-1.
+// Tokens custodian-alice, -bob, -carol, -dave, signer-hsm, station-1 and the person cards
+// of sam, olga, otto and mallory (a person no roster lists).
 struct CeremonyTokens {
   SoftHsmFixture hsm{{"custodian-alice", "custodian-bob", "custodian-carol", "custodian-dave",
-                      "signer-hsm", "station-1", "person-sam", "person-olga", "person-otto"}};
+                      "signer-hsm", "station-1", "person-sam", "person-olga", "person-otto",
+                      "person-mallory"}};
   std::filesystem::path path(const std::string& name) const { return hsm.dir() / name; }
   std::string serial(const std::string& token) const;
 };

@@ -72,6 +72,14 @@ std::filesystem::path EvidenceWorld::export_now(const std::string& name) {
   return out;
 }
 
+people::RosterHistory EvidenceWorld::rosters() {
+  people::RosterHistory history;
+  auto verified = people::verify_roster(lw.staff_roster(), root);
+  REQUIRE_MESSAGE(verified, (verified ? "" : verified.error().message));
+  REQUIRE(history.add(std::move(*verified)));
+  return history;
+}
+
 std::map<std::string, KnownStation> EvidenceWorld::stations() const {
   auto verified = verifier::verify_station_registration(lw.station.registration, root, now());
   REQUIRE_MESSAGE(verified, (verified ? "" : verified.error().message));
@@ -87,6 +95,7 @@ Result<CountersignResult> EvidenceWorld::countersign(const std::vector<std::file
   CountersignInput input;
   input.root = &root;
   if (know_station) input.stations = stations();
+  input.rosters = rosters();
   input.exports = exports;
   input.now_unix = now();
   input.threads = 2;

@@ -48,6 +48,8 @@ class EvidenceWorld {
   void register_release();
 
   std::map<std::string, KnownStation> stations() const;
+  // The person rosters the signer issued: the staff roster the line installed.
+  people::RosterHistory rosters();
   std::filesystem::path path(const std::string& name) const { return lw.w.path(name); }
   std::int64_t now() const;
 

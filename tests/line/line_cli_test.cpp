@@ -1,5 +1,5 @@
-// The programming line's commands run as the hallmark-station binary: card init, operator
-// add, login, logout, program, rework, scrap, take-over, break-glass and status. LineWorld
+// The programming line's commands run as the hallmark-station binary: card init,
+// install-roster, login, logout, program, rework, scrap, take-over, break-glass and status. LineWorld
 // (line_test_support) makes the trust root, enrols and installs station-1 and takes in the
 // full-plan combo-1 bundle; devices are hallmark-devsim simulators. Everything the shift
 // does after that goes through the binary, which must answer with the documented exit code
@@ -14,8 +14,12 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "hallmark/station.pb.h"
+#include "verifier/core/dsse.h"
+#include "verifier/core/public_key.h"
+#include "verifier/io/file_io.h"
 #include "tests/line/line_test_support.h"
 #include "tests/support/run_command.h"
 #include "tests/support/text.h"
@@ -66,8 +70,29 @@ class CliLine {
     return station(global + command + line_options() + " " + args);
   }
 
-  CommandResult card_init(const std::string& who) const {
-    return station("card init --card " + card_uri(who) + " --card-pin" + pin_of(kPinEnv));
+  fs::path public_key(const std::string& who) const { return lw.w.path(who + ".pub.pem"); }
+
+  CommandResult card_init(const std::string& who, const std::string& out = "") const {
+    return station("card init --card " + card_uri(who) + " --card-pin" + pin_of(kPinEnv) +
+                   " --public-key-out " + q(out.empty() ? public_key(who) : lw.w.path(out)));
+  }
+
+  // The person roster (signed by the custodians on the signer host, in process) of
+  // `people` at station-1, from the public keys their `card init` wrote; its file.
+  fs::path roster_file(const std::vector<std::pair<std::string, v1::OperatorEntry::Role>>& people,
+                       const std::string& name = "roster.json") {
+    std::vector<v1::RosterPerson> listed;
+    for (const auto& [who, role] : people) {
+      auto pem = hallmark::fileio::read_file(public_key(who), 64 * 1024);
+      REQUIRE(pem);
+      auto key = verifier::PublicKey::from_pem(as_chars(*pem));
+      REQUIRE(key);
+      listed.push_back(lw.person_with(who, role, *key));
+    }
+    const fs::path file = lw.w.path(name);
+    const std::string json = verifier::envelope_to_json(lw.roster(std::move(listed)));
+    REQUIRE(hallmark::fileio::write_file_atomic(file, as_bytes(json)));
+    return file;
   }
 
   std::string card(const std::string& who) const {
@@ -102,23 +127,22 @@ class CliLine {
     return 0;
   }
 
-  // sam self-enrolled as supervisor, olga enrolled by sam as operator, olga logged in.
-  void staff() const {
+  // sam (supervisor) and olga (operator) on the roster, installed; olga logged in.
+  void staff() {
     for (const char* who : {"sam", "olga"}) {
       auto r = card_init(who);
       REQUIRE_MESSAGE(r.exit_code == 0, said(r));
     }
-    auto sam = run("operator add", "--name sam --role supervisor " + card("sam"));
-    REQUIRE_MESSAGE(sam.exit_code == 0, said(sam));
-    auto olga = run("operator add", "--name olga " + card("olga") + " --supervisor-card " +
-                                        card_uri("sam") + " --supervisor-pin" + pin_of(kPinEnv));
-    REQUIRE_MESSAGE(olga.exit_code == 0, said(olga));
+    const auto file = roster_file({{"sam", v1::OperatorEntry::SUPERVISOR},
+                                   {"olga", v1::OperatorEntry::OPERATOR}});
+    auto installed = run("install-roster", q(file));
+    REQUIRE_MESSAGE(installed.exit_code == 0, said(installed));
     auto login = run("login", card("olga"));
     REQUIRE_MESSAGE(login.exit_code == 0, said(login));
   }
 };
 
-TEST_CASE("a whole shift through the binary: cards enrolment login programming and status") {
+TEST_CASE("a whole shift through the binary: cards, the roster, login, programming and status") {
   CliLine cli;
   // card init makes one key per card and refuses to make a second.
   auto sam_card = cli.card_init("sam");
@@ -127,17 +151,26 @@ TEST_CASE("a whole shift through the binary: cards enrolment login programming a
   auto olga_card = cli.card_init("olga");
   REQUIRE_MESSAGE(olga_card.exit_code == 0, said(olga_card));
   CHECK(contains(olga_card.out, "key id"));
-  auto again = cli.card_init("sam");
+  auto again = cli.card_init("sam", "sam-again.pub.pem");
   CHECK_MESSAGE(again.exit_code == 1, said(again));
+  // A public key file is never overwritten (checked before the card is touched).
+  auto over = cli.card_init("olga", "sam.pub.pem");
+  CHECK_MESSAGE(over.exit_code == 2, said(over));
 
-  // The first supervisor enrols themselves; sam's card approves olga.
-  auto sam = cli.run("operator add", "--name sam --role supervisor " + cli.card("sam"));
-  REQUIRE_MESSAGE(sam.exit_code == 0, said(sam));
-  CHECK(contains(sam.out, "enrolled     sam (supervisor"));
-  auto olga = cli.run("operator add", "--name olga " + cli.card("olga") + " --supervisor-card " +
-                                          card_uri("sam") + " --supervisor-pin" + pin_of(kPinEnv));
-  REQUIRE_MESSAGE(olga.exit_code == 0, said(olga));
-  CHECK(contains(olga.out, "enrolled     olga (operator"));
+  // Nobody may log in before the roster issued on the signer host is installed.
+  auto early = cli.run("login", cli.card("olga"));
+  CHECK_MESSAGE(early.exit_code == 1, said(early));
+  CHECK_MESSAGE(contains(early.err, "no person roster is installed"), said(early));
+  const auto file = cli.roster_file({{"sam", v1::OperatorEntry::SUPERVISOR},
+                                     {"olga", v1::OperatorEntry::OPERATOR}});
+  auto installed = cli.run("install-roster", q(file));
+  REQUIRE_MESSAGE(installed.exit_code == 0, said(installed));
+  CHECK(contains(installed.out, "roster       v1"));
+  CHECK(contains(installed.out, "person       sam (supervisor"));
+  CHECK(contains(installed.out, "person       olga (operator"));
+  // The same roster again is not newer: refused, nothing journaled.
+  auto again_roster = cli.run("install-roster", q(file));
+  CHECK_MESSAGE(again_roster.exit_code == 1, said(again_roster));
 
   auto login = cli.run("login", cli.card("olga"));
   REQUIRE_MESSAGE(login.exit_code == 0, said(login));
@@ -165,7 +198,7 @@ TEST_CASE("a whole shift through the binary: cards enrolment login programming a
   CHECK(contains(status.out, "running"));
   CHECK(contains(status.out, "olga"));
   CHECK(contains(status.out, "2 passed"));
-  CHECK(contains(status.out, "2 enrolled"));
+  CHECK(contains(status.out, "roster       v1: 2 people for this station"));
 
   auto logout = cli.run("logout");
   REQUIRE_MESSAGE(logout.exit_code == 0, said(logout));
@@ -196,7 +229,7 @@ TEST_CASE("label swap through the binary stops the line until a supervisor break
   CHECK_MESSAGE(contains(refused.err, "THE LINE IS STOPPED"), said(refused));
   auto by_operator = cli.run("break-glass", cli.card("olga") + " --reason 'let me through'");
   CHECK_MESSAGE(by_operator.exit_code == 1, said(by_operator));
-  CHECK_MESSAGE(contains(by_operator.err, "not an enrolled supervisor"), said(by_operator));
+  CHECK_MESSAGE(contains(by_operator.err, "not a supervisor"), said(by_operator));
   CHECK(contains(cli.status().out, "STOPPED"));
 
   auto released = cli.run("break-glass", cli.card("sam") + " --reason 'relabelled HW-B as SN-2'");
@@ -316,7 +349,7 @@ TEST_CASE("wrong station token PIN exits 3 and adds no journal record") {
 TEST_CASE("every programming line command answers --help with exit 0") {
   // Each command with an option its help must name.
   const std::pair<const char*, const char*> commands[] = {
-      {"card init", "--card-pin"}, {"operator add", "--supervisor-card"}, {"login", "--card"},
+      {"card init", "--card-pin"}, {"install-roster", "--state"}, {"login", "--card"},
       {"logout", "--token"},       {"program", "--serial"},              {"rework", "--reason"},
       {"scrap", "--hardware-id"},  {"take-over", "--from-station"},      {"break-glass", "--reason"},
       {"status", "--state"}};

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <google/protobuf/text_format.h>
 
+#include "ceremony/src/roster_ceremony.h"
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/token_signer.h"
@@ -79,6 +80,12 @@ LineWorld::LineWorld() : station(intake::testing::enroll(w, kStationId)), tokens
 LineWorld::~LineWorld() = default;
 
 std::unique_ptr<station::StationLine> LineWorld::open_line(bool synced) {
+  auto line = try_open_line(synced);
+  REQUIRE_MESSAGE(line, (line ? "" : line.error().message));
+  return std::make_unique<station::StationLine>(std::move(*line));
+}
+
+Result<station::StationLine> LineWorld::try_open_line(bool synced) {
   auto& t = *tokens_;
   if (!t.station_session) {
     t.station_session = std::make_unique<hsm::Session>(w.tokens.hsm.open(kStationId));
@@ -105,9 +112,7 @@ std::unique_ptr<station::StationLine> LineWorld::open_line(bool synced) {
       [synced]() -> Result<station::ClockState> {
         return station::ClockState{synced, synced ? "test: synchronised" : "test: STA_UNSYNC"};
       }};
-  auto line = station::StationLine::open(std::move(options));
-  REQUIRE_MESSAGE(line, (line ? "" : line.error().message));
-  return std::make_unique<station::StationLine>(std::move(*line));
+  return station::StationLine::open(std::move(options));
 }
 
 station::LoadedRelease LineWorld::release(const station::StationLine& line) const {
@@ -130,17 +135,46 @@ station::CardSigner LineWorld::card(const std::string& who) {
   return it->second.signer();
 }
 
-void LineWorld::staff(station::StationLine& line) {
-  const auto sam = card("sam");
-  auto enrolled = station::enrol_person(line, sam, sam.public_key, "sam",
-                                        v1::OperatorEntry::SUPERVISOR);
-  REQUIRE_MESSAGE(enrolled, (enrolled ? "" : enrolled.error().message));
-  for (const char* who : {"olga", "otto"}) {
-    const auto person = card(who);
-    auto added = station::enrol_person(line, sam, person.public_key, who,
-                                       v1::OperatorEntry::OPERATOR);
-    REQUIRE_MESSAGE(added, (added ? "" : added.error().message));
+v1::RosterPerson LineWorld::person(const std::string& who, v1::OperatorEntry::Role role,
+                                   std::vector<std::string> stations) {
+  return person_with(who, role, card(who).public_key, std::move(stations));
+}
+
+v1::RosterPerson LineWorld::person_with(const std::string& who, v1::OperatorEntry::Role role,
+                                        const verifier::PublicKey& key,
+                                        std::vector<std::string> stations) const {
+  v1::RosterPerson p;
+  p.set_name(who);
+  p.set_role(role);
+  *p.mutable_key() = key.to_proto();
+  for (auto& s : stations) p.add_station_ids(std::move(s));
+  p.set_valid_from_unix(w.now - 3600);
+  return p;
+}
+
+v1::Envelope LineWorld::roster(std::vector<v1::RosterPerson> people,
+                               const std::optional<v1::Envelope>& previous) {
+  hallmark::testing::RecordingUi ui;
+  ceremony::CeremonyContext context{ui, hallmark::testing::fixed_clock(w.now), {"alice", "bob"}};
+  const std::vector<v1::Envelope> chain{w.v1_root};
+  ceremony::RosterInput in{chain, {}, &w.plan, {std::move(people), previous, "test staff"}};
+  auto outcome = ceremony::run_roster(in, context);
+  REQUIRE_MESSAGE(outcome.ok(), (outcome.error ? outcome.error->message : ""));
+  return *outcome.document;
+}
+
+v1::Envelope LineWorld::staff_roster() {
+  if (!staff_roster_) {
+    staff_roster_ = roster({person("sam", v1::OperatorEntry::SUPERVISOR),
+                            person("olga", v1::OperatorEntry::OPERATOR),
+                            person("otto", v1::OperatorEntry::OPERATOR)});
   }
+  return *staff_roster_;
+}
+
+void LineWorld::staff(station::StationLine& line) {
+  auto installed = station::install_roster(line, staff_roster());
+  REQUIRE_MESSAGE(installed, (installed ? "" : installed.error().message));
   auto session = station::start_session(line, card("olga"));
   REQUIRE_MESSAGE(session, (session ? "" : session.error().message));
 }

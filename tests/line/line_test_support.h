@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,11 +41,27 @@ class LineWorld {
 
   // The line on station-1's token, clock reported synchronised unless `synced` is false.
   std::unique_ptr<station::StationLine> open_line(bool synced = true);
+  // The same without REQUIRE: for journals an attacker changed.
+  Result<station::StationLine> try_open_line(bool synced = true);
   station::LoadedRelease release(const station::StationLine& line) const;
 
   // The card on token person-<who> (key made by card init on first use).
   station::CardSigner card(const std::string& who);
-  // sam (supervisor, self-enrolled), olga and otto (operators); olga logged in.
+  // A roster person: `who`'s card key, at `stations` (default station-1), valid from an
+  // hour before the world's time.
+  v1::RosterPerson person(const std::string& who, v1::OperatorEntry::Role role,
+                          std::vector<std::string> stations = {kStationId});
+  // The same for a card key read elsewhere (a `card init --public-key-out` file).
+  v1::RosterPerson person_with(const std::string& who, v1::OperatorEntry::Role role,
+                               const verifier::PublicKey& key,
+                               std::vector<std::string> stations = {kStationId}) const;
+  // A person roster signed by the root quorum (alice, bob) through the roster ceremony;
+  // REQUIREs that it succeeded.
+  v1::Envelope roster(std::vector<v1::RosterPerson> people,
+                      const std::optional<v1::Envelope>& previous = {});
+  // The roster of staff(): sam (supervisor), olga and otto (operators) at station-1.
+  v1::Envelope staff_roster();
+  // staff_roster() installed; olga logged in.
   void staff(station::StationLine& line);
 
   // A devsim device with a fixed hardware id (and extra fault flags).
@@ -54,6 +71,7 @@ class LineWorld {
  private:
   struct Tokens;
   std::unique_ptr<Tokens> tokens_;
+  std::optional<v1::Envelope> staff_roster_;
 };
 
 // A driver connected to `sim`.

@@ -48,6 +48,7 @@ v1::Attestation attestation_of(const v1::ProvisioningManifest& m) {
   a.set_result(m.result());
   a.set_time_unix(m.event_unix());
   a.set_clock_synced(true);
+  a.set_monotonic_counter(m.station_sequence());
   return a;
 }
 

@@ -127,6 +127,15 @@ TEST_CASE("an attestation that does not match the manifest (serial changed) is r
   CHECK(contains(refusal(logged(other_bundle)), "bundle digest"));
 }
 
+TEST_CASE("a copied record: an attestation the station signed for another journal record is "
+          "refused") {
+  auto m = manifest("SN-83", tt::station_key());
+  auto a = attestation_of(m);
+  a.set_monotonic_counter(m.station_sequence() - 3);  // signed for record 4, logged as 7
+  m.set_attestation_envelope(attestation_json(a, tt::station_key()));
+  CHECK(contains(refusal(logged(m)), "a copied record"));
+}
+
 TEST_CASE("an attestation signed by another station's key is refused") {
   CHECK(contains(refusal(logged(manifest("SN-81", other_station_key()))), "not signed by station"));
 }

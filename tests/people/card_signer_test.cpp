@@ -8,12 +8,17 @@
 #include <utility>
 
 #include "station-agent/station/card_signer.h"
-#include "station-agent/station/person_statements.h"
+#include "verifier/people/person_statements.h"
 #include "tests/support/imported_key.h"
 #include "tests/support/softhsm_fixture.h"
 
 namespace hallmark::station {
 namespace {
+
+using people::sign_session;
+using people::verify_session;
+using people::sign_break_glass;
+using people::verify_break_glass;
 
 using testing::SoftHsmFixture;
 

@@ -4,13 +4,13 @@
 
 #include <string>
 
-#include "station-agent/station/person_statements.h"
+#include "verifier/people/person_statements.h"
 #include "tests/verifier/test_support.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/sha256.h"
 
-namespace hallmark::station {
+namespace hallmark::people {
 namespace {
 
 using verifier::testing::Alg;
@@ -21,7 +21,6 @@ constexpr std::int64_t kNow = 1'760'000'000;
 
 const TestKey& alice_card() { return verifier::testing::key(Alg::kP256, 0); }
 const TestKey& bob_card() { return verifier::testing::key(Alg::kP256, 1); }
-const TestKey& carol_card() { return verifier::testing::key(Alg::kEd25519, 0); }
 
 CardSigner card_of(const TestKey& key) {
   return CardSigner{key.pub, key.pub.key_id(), [&key](ByteView pae) -> Result<Bytes> {
@@ -43,13 +42,6 @@ v1::Envelope sign_as_is(const TestKey& key, const google::protobuf::MessageLite&
   const Bytes sig = verifier::testing::sign(key, verifier::pae(type, payload));
   signature->set_sig(std::string(as_chars(sig)));
   return envelope;
-}
-
-v1::OperatorEntry entry_for(const TestKey& key, const std::string& name,
-                            v1::OperatorEntry::Role role = v1::OperatorEntry::OPERATOR) {
-  auto entry = make_entry(name, role, key.pub, kNow, "Bob Supervisor");
-  REQUIRE(entry);
-  return *entry;
 }
 
 }  // namespace
@@ -283,103 +275,17 @@ TEST_CASE("break-glass with a control character signed by some other tool is ref
   CHECK(verified.error().code == ErrorCode::kPolicyRefused);
 }
 
-TEST_CASE("enrolment signed by a supervisor verifies") {
-  const auto entry = entry_for(carol_card(), "Carol Operator");
-  auto enrolment = sign_enrolment(card_of(bob_card()), kStation, entry);
-  REQUIRE(enrolment);
-  CHECK(enrolment->payload_type() ==
-        "application/vnd.hallmark.operator-enrolment.v1+protobuf");
-  auto verified = verify_enrolment(*enrolment, bob_card().pub, kStation);
-  REQUIRE(verified);
-  CHECK(verified->supervisor_key_id() == bob_card().pub.key_id());
-  CHECK(verified->entry().name() == "Carol Operator");
-  CHECK(verified->entry().role() == v1::OperatorEntry::OPERATOR);
-  CHECK(verified->entry().key().key_id() == carol_card().pub.key_id());
-  CHECK(verified->entry().key().algorithm() == v1::ED25519);
-  CHECK(verified->entry().enrolled_unix() == kNow);
-  CHECK(verified->entry().enrolled_by() == "Bob Supervisor");
-}
-
-TEST_CASE("enrolment signed by another card is refused") {
-  auto enrolment =
-      sign_enrolment(card_of(alice_card()), kStation, entry_for(carol_card(), "Carol"));
-  REQUIRE(enrolment);
-  CHECK(verify_enrolment(*enrolment, bob_card().pub, kStation).error().code ==
-        ErrorCode::kVerificationFailed);
-}
-
-TEST_CASE("enrolment replayed at another station is refused") {
-  auto enrolment =
-      sign_enrolment(card_of(bob_card()), kStation, entry_for(carol_card(), "Carol"));
-  REQUIRE(enrolment);
-  CHECK(verify_enrolment(*enrolment, bob_card().pub, "line-4-station-2").error().code ==
-        ErrorCode::kPolicyRefused);
-}
-
-TEST_CASE("enrolment with a supervisor key id not matching the signing key is refused") {
-  v1::OperatorEnrolment enrolment;
-  enrolment.set_station_id(kStation);
-  *enrolment.mutable_entry() = entry_for(carol_card(), "Carol");
-  enrolment.set_supervisor_key_id(alice_card().pub.key_id());
-  auto verified = verify_enrolment(sign_as_is(bob_card(), enrolment, kOperatorEnrolmentType),
-                                   bob_card().pub, kStation);
-  REQUIRE_FALSE(verified);
-  CHECK(verified.error().code == ErrorCode::kPolicyRefused);
-}
-
-TEST_CASE("enrolment of a key whose key id does not match the key is refused") {
-  auto entry = entry_for(carol_card(), "Carol");
-  entry.mutable_key()->set_key_id(alice_card().pub.key_id());
-
-  auto signed_by_library = sign_enrolment(card_of(bob_card()), kStation, entry);
-  REQUIRE_FALSE(signed_by_library);
-  CHECK(signed_by_library.error().code == ErrorCode::kUsage);
-
-  v1::OperatorEnrolment enrolment;
-  enrolment.set_station_id(kStation);
-  *enrolment.mutable_entry() = entry;
-  enrolment.set_supervisor_key_id(bob_card().pub.key_id());
-  auto verified = verify_enrolment(sign_as_is(bob_card(), enrolment, kOperatorEnrolmentType),
-                                   bob_card().pub, kStation);
-  REQUIRE_FALSE(verified);
-  CHECK(verified.error().code == ErrorCode::kPolicyRefused);
-}
-
-TEST_CASE("enrolment of a person without a role is refused") {
-  auto entry = entry_for(carol_card(), "Carol");
-  entry.set_role(v1::OperatorEntry::ROLE_UNSPECIFIED);
-  CHECK(sign_enrolment(card_of(bob_card()), kStation, entry).error().code ==
+TEST_CASE("person names that are empty, unprintable, too long or padded are refused") {
+  CHECK(check_person_name("").error().code == ErrorCode::kUsage);
+  CHECK(check_person_name("Carol\tOperator").error().code == ErrorCode::kUsage);
+  CHECK(check_person_name("Carol ").error().code == ErrorCode::kUsage);
+  CHECK(check_person_name(" Carol").error().code == ErrorCode::kUsage);
+  CHECK(check_person_name("Carol\xE2\x80\xAE").error().code == ErrorCode::kUsage);
+  CHECK(check_person_name("\xC0\xAF").error().code == ErrorCode::kUsage);
+  CHECK(check_person_name(std::string(kMaxPersonNameChars + 1, 'c')).error().code ==
         ErrorCode::kUsage);
+  CHECK(check_person_name(std::string(kMaxPersonNameChars, 'c')));
+  CHECK(check_person_name("Zo\xC3\xAB M\xC3\xBCller"));
 }
 
-TEST_CASE("roster entry refuses empty unprintable too long or padded names") {
-  const auto& key = carol_card().pub;
-  const auto role = v1::OperatorEntry::OPERATOR;
-  CHECK(make_entry("", role, key, kNow, "").error().code == ErrorCode::kUsage);
-  CHECK(make_entry("Carol\tOperator", role, key, kNow, "").error().code == ErrorCode::kUsage);
-  CHECK(make_entry("Carol ", role, key, kNow, "").error().code == ErrorCode::kUsage);
-  CHECK(make_entry(" Carol", role, key, kNow, "").error().code == ErrorCode::kUsage);
-  CHECK(make_entry("Carol\xE2\x80\xAE", role, key, kNow, "").error().code == ErrorCode::kUsage);
-  CHECK(make_entry("\xC0\xAF", role, key, kNow, "").error().code == ErrorCode::kUsage);
-  CHECK(make_entry(std::string(kMaxPersonNameChars + 1, 'c'), role, key, kNow, "")
-            .error()
-            .code == ErrorCode::kUsage);
-  CHECK(make_entry("Carol", v1::OperatorEntry::ROLE_UNSPECIFIED, key, kNow, "").error().code ==
-        ErrorCode::kUsage);
-  CHECK(make_entry("Carol", role, key, kNow, "Bob\n").error().code == ErrorCode::kUsage);
-}
-
-TEST_CASE("roster entry carries the key as documents hold keys") {
-  auto entry = make_entry(std::string(kMaxPersonNameChars, 'c'), v1::OperatorEntry::SUPERVISOR,
-                          alice_card().pub, kNow, "");
-  REQUIRE(entry);
-  CHECK(entry->key().key_id() == alice_card().pub.key_id());
-  CHECK(entry->key().algorithm() == v1::ECDSA_P256_SHA256);
-  CHECK(entry->key().spki_der() == std::string(as_chars(alice_card().pub.spki_der())));
-  CHECK(entry->enrolled_by().empty());
-  auto name_with_accents = make_entry("Zo\xC3\xAB M\xC3\xBCller", v1::OperatorEntry::OPERATOR,
-                                      alice_card().pub, kNow, "");
-  CHECK(name_with_accents);
-}
-
-}  // namespace hallmark::station
+}  // namespace hallmark::people

@@ -84,6 +84,14 @@ Result<v1::Attestation> check_attestation(const v1::ProvisioningManifest& m,
   if (a->time_unix() != m.event_unix()) {
     return differs("time", std::to_string(a->time_unix()), std::to_string(m.event_unix()));
   }
+  // The station signs each event for the journal record it takes: an attestation placed
+  // under another record is a copy (a replayed break-glass, log-in or unit).
+  if (a->monotonic_counter() != m.station_sequence()) {
+    return refuse(fmt::format(
+        "the station signed this event for its journal record {}, but the manifest places it at "
+        "record {}: a copied record is not evidence",
+        a->monotonic_counter(), m.station_sequence()));
+  }
   return std::move(*a);
 }
 

@@ -1,4 +1,4 @@
-#include "station-agent/station/person_statements.h"
+#include "verifier/people/person_statements.h"
 
 #include <array>
 #include <optional>
@@ -12,7 +12,7 @@
 #include "verifier/core/dsse.h"
 #include "verifier/core/sha256.h"
 
-namespace hallmark::station {
+namespace hallmark::people {
 namespace {
 
 // Strict UTF-8 decoding (no overlongs, no surrogates, nothing above U+10FFFF): protobuf
@@ -221,43 +221,6 @@ Result<void> check_nonce(const std::string& nonce, std::string_view what) {
   return {};
 }
 
-Result<void> check_entry(const v1::OperatorEntry& entry, std::string_view what,
-                         ErrorCode code) {
-  auto with_code = [code](Error error) {
-    error.code = code;
-    return std::unexpected(std::move(error));
-  };
-  if (auto ok = check_person_name(entry.name()); !ok) {
-    return with_code(std::move(ok).error().context(std::string(what)));
-  }
-  if (entry.role() != v1::OperatorEntry::OPERATOR &&
-      entry.role() != v1::OperatorEntry::SUPERVISOR) {
-    return with_code(Error{ErrorCode::kUsage,
-                           fmt::format("{}: person '{}' has no role: choose operator or "
-                                       "supervisor",
-                                       what, display(entry.name())),
-                           0,
-                           {}});
-  }
-  if (!entry.enrolled_by().empty()) {
-    if (auto ok = check_person_name(entry.enrolled_by()); !ok) {
-      return with_code(std::move(ok).error().context(fmt::format("{}: enrolled by", what)));
-    }
-  }
-  if (!entry.has_key()) {
-    return with_code(Error{ErrorCode::kUsage,
-                           fmt::format("{}: person '{}' has no public key", what,
-                                       display(entry.name())),
-                           0,
-                           {}});
-  }
-  if (auto key = verifier::PublicKey::from_proto(entry.key()); !key) {
-    return with_code(std::move(key).error().context(
-        fmt::format("{}: key of person '{}'", what, display(entry.name()))));
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<void> check_person_name(std::string_view name) {
@@ -279,21 +242,6 @@ Result<void> check_reason(std::string_view reason) {
   }
   return fail(ErrorCode::kUsage,
               "break-glass reason is only blanks: say why the line may run again");
-}
-
-Result<v1::OperatorEntry> make_entry(std::string name, v1::OperatorEntry::Role role,
-                                     const verifier::PublicKey& key, std::int64_t now_unix,
-                                     std::string enrolled_by) {
-  v1::OperatorEntry entry;
-  entry.set_name(std::move(name));
-  entry.set_role(role);
-  *entry.mutable_key() = key.to_proto();
-  entry.set_enrolled_unix(now_unix);
-  entry.set_enrolled_by(std::move(enrolled_by));
-  if (auto ok = check_entry(entry, "roster entry", ErrorCode::kUsage); !ok) {
-    return std::unexpected(std::move(ok).error());
-  }
-  return entry;
 }
 
 Result<v1::Envelope> sign_session(const CardSigner& card, std::string_view station_id,
@@ -344,26 +292,6 @@ Result<v1::Envelope> sign_break_glass(const CardSigner& supervisor, std::string_
   if (!envelope) return envelope;
   if (auto ok = verify_break_glass(*envelope, supervisor.public_key, station_id); !ok) {
     return std::unexpected(std::move(ok).error().context("the break-glass just signed"));
-  }
-  return envelope;
-}
-
-Result<v1::Envelope> sign_enrolment(const CardSigner& supervisor, std::string_view station_id,
-                                    v1::OperatorEntry entry) {
-  const std::string what = fmt::format("enrolment of '{}'", display(entry.name()));
-  if (auto ok = check_card(supervisor, what); !ok) return std::unexpected(ok.error());
-  if (auto ok = check_station_id(station_id, what); !ok) return std::unexpected(ok.error());
-  if (auto ok = check_entry(entry, what, ErrorCode::kUsage); !ok) {
-    return std::unexpected(ok.error());
-  }
-  v1::OperatorEnrolment enrolment;
-  enrolment.set_station_id(std::string(station_id));
-  *enrolment.mutable_entry() = std::move(entry);
-  enrolment.set_supervisor_key_id(supervisor.key_id);
-  auto envelope = sign_statement(supervisor, enrolment, kOperatorEnrolmentType, what);
-  if (!envelope) return envelope;
-  if (auto ok = verify_enrolment(*envelope, supervisor.public_key, station_id); !ok) {
-    return std::unexpected(std::move(ok).error().context("the enrolment just signed"));
   }
   return envelope;
 }
@@ -424,33 +352,9 @@ Result<v1::BreakGlass> verify_break_glass(const v1::Envelope& break_glass,
   return parsed;
 }
 
-Result<v1::OperatorEnrolment> verify_enrolment(const v1::Envelope& enrolment,
-                                               const verifier::PublicKey& supervisor_key,
-                                               std::string_view station_id) {
-  if (auto ok = check_station_id(station_id, "verifying an operator enrolment"); !ok) {
-    return std::unexpected(ok.error());
-  }
-  auto parsed = verified_statement<v1::OperatorEnrolment>(
-      enrolment, supervisor_key, kOperatorEnrolmentType, "operator enrolment");
-  if (!parsed) return parsed;
-  const std::string what = fmt::format("enrolment of '{}'", display(parsed->entry().name()));
-  if (auto ok = check_station(parsed->station_id(), station_id, what,
-                              "enrol the person again at this station");
-      !ok) {
-    return std::unexpected(ok.error());
-  }
-  if (auto ok = check_key_id(parsed->supervisor_key_id(), supervisor_key, what); !ok) {
-    return std::unexpected(ok.error());
-  }
-  if (auto ok = check_entry(parsed->entry(), what, ErrorCode::kPolicyRefused); !ok) {
-    return std::unexpected(ok.error());
-  }
-  return parsed;
-}
-
 std::string session_id(const v1::Envelope& session) {
   auto digest = verifier::sha256(as_bytes(session.payload()));
   return digest ? digest->hex() : std::string();
 }
 
-}  // namespace hallmark::station
+}  // namespace hallmark::people

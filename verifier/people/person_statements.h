@@ -1,17 +1,18 @@
 // Person statements: what operators and supervisors sign with their own cards at a
-// station — an operator session (log-in), a break-glass release of a stopped line, and the
-// enrolment of a person into the station's roster — and their verification.
+// station — an operator session (log-in) and a break-glass release of a stopped line — and
+// their verification, shared by the station's replay and the signer's countersign. Who the
+// people are is not decided here: the signer-issued roster (roster.h) says that.
 //
-// Every statement is a DSSE envelope over deterministic protobuf bytes (DESIGN.md §3),
+// Every statement is a DSSE envelope over deterministic protobuf bytes (docs/formats.md),
 // signed over the PAE by the person's card (a CardSigner: the public key and a signing
-// function; see card_signer.h for one backed by a token). Signing checks its inputs first
+// function; station-agent/station/card_signer.h has one backed by a token). Signing checks its inputs first
 // (names, reasons: kUsage), and verifies the new signature before returning it. Verifying
 // checks the payload type and the signature by the one key the caller trusts
 // (kVerificationFailed), then parses exactly the verified bytes, then checks that the
 // statement names this station and that its key id field is that key's id (kPolicyRefused).
 // This file never decides whether a person may do something: whether the key belongs to
 // someone on the roster, with which role, whether a line stop is still open, is decided by
-// the journal replay that calls these functions. Pure apart from the random nonce; no
+// the callers (the journal replay, countersign). Pure apart from the random nonce; no
 // I/O, no clock (callers pass the time), never holds private keys. Thread-safe: functions
 // of their arguments (a CardSigner's sign function is as thread-safe as what it wraps).
 #pragma once
@@ -28,12 +29,11 @@
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
 
-namespace hallmark::station {
+namespace hallmark::people {
 
 // Payload type names (verifier::payload_type_of(name) gives the full type).
 inline constexpr std::string_view kOperatorSessionType = "operator-session";
 inline constexpr std::string_view kBreakGlassType = "break-glass";
-inline constexpr std::string_view kOperatorEnrolmentType = "operator-enrolment";
 
 inline constexpr std::size_t kMaxPersonNameChars = 100;
 inline constexpr std::size_t kMaxReasonChars = 500;
@@ -57,14 +57,6 @@ struct CardSigner {
 // characters (line breaks included) and no bidi overrides. kUsage naming what is wrong.
 [[nodiscard]] Result<void> check_reason(std::string_view reason);
 
-// A roster entry for `key`: name checked, role OPERATOR or SUPERVISOR, enrolled_by empty
-// (the first person) or a valid name. kUsage otherwise.
-[[nodiscard]] Result<v1::OperatorEntry> make_entry(std::string name,
-                                                   v1::OperatorEntry::Role role,
-                                                   const verifier::PublicKey& key,
-                                                   std::int64_t now_unix,
-                                                   std::string enrolled_by);
-
 // An operator session started with the operator's card at `station_id`, with a fresh
 // 16-byte random nonce (so two sessions never share an id).
 [[nodiscard]] Result<v1::Envelope> sign_session(const CardSigner& card,
@@ -81,11 +73,6 @@ struct CardSigner {
                                                     std::string_view reason,
                                                     std::int64_t now_unix);
 
-// A supervisor's enrolment of `entry` (make_entry) into the roster of `station_id`.
-[[nodiscard]] Result<v1::Envelope> sign_enrolment(const CardSigner& supervisor,
-                                                  std::string_view station_id,
-                                                  v1::OperatorEntry entry);
-
 // Verification against the one key the caller trusts for the statement (from the roster).
 [[nodiscard]] Result<v1::OperatorSession> verify_session(const v1::Envelope& session,
                                                          const verifier::PublicKey& card_key,
@@ -93,14 +80,8 @@ struct CardSigner {
 [[nodiscard]] Result<v1::BreakGlass> verify_break_glass(
     const v1::Envelope& break_glass, const verifier::PublicKey& supervisor_key,
     std::string_view station_id);
-// Also checks the enrolled entry: valid name, a role, and a key whose key_id and algorithm
-// agree with its spki_der.
-[[nodiscard]] Result<v1::OperatorEnrolment> verify_enrolment(
-    const v1::Envelope& enrolment, const verifier::PublicKey& supervisor_key,
-    std::string_view station_id);
-
 // A session's id: lowercase hex SHA-256 of its payload bytes (what the card signed).
 // Empty only if OpenSSL cannot hash.
 [[nodiscard]] std::string session_id(const v1::Envelope& session);
 
-}  // namespace hallmark::station
+}  // namespace hallmark::people

@@ -1,0 +1,141 @@
+#include "ceremony/src/roster_ceremony.h"
+
+#include <fmt/format.h>
+
+#include "ceremony/src/ceremony_run.h"
+#include "ceremony/src/trust_root_builder.h"
+#include "verifier/core/document.h"
+#include "verifier/core/time_format.h"
+#include "verifier/people/roster.h"
+
+namespace hallmark::ceremony {
+namespace {
+
+const std::string kActor(kCeremonyActor);
+
+Error usage(std::string message) { return Error{ErrorCode::kUsage, std::move(message), 0, {}}; }
+
+std::string roster_summary(const v1::PersonRoster& r) {
+  std::string out = fmt::format("person roster v{} under trust root v{}, issued {}\nreason: {}\n",
+                                r.version(), r.trust_root_version(),
+                                verifier::format_utc(r.issued_unix()), r.reason());
+  for (const auto& p : r.people()) {
+    std::string stations;
+    for (const auto& s : p.station_ids()) stations += (stations.empty() ? "" : ", ") + s;
+    out += fmt::format("  {:<20} {:<10} card key {}  stations {}  from {}{}\n", p.name(),
+                       people::role_name(p.role()), p.key().key_id(), stations,
+                       verifier::format_utc(p.valid_from_unix()),
+                       p.valid_until_unix() == 0
+                           ? std::string()
+                           : " until " + verifier::format_utc(p.valid_until_unix()));
+  }
+  return out;
+}
+
+Result<v1::PersonRoster> build_roster(const RosterRequest& request,
+                                      const verifier::TrustedRoot& root, int64_t now) {
+  if (request.reason.empty()) {
+    return std::unexpected(usage("a person roster needs a reason (--reason): a hire, a leaver, "
+                                 "a lost card — for the auditors"));
+  }
+  if (request.people.empty()) {
+    return std::unexpected(usage("the roster spec lists nobody: a roster with no people would "
+                                 "stop every station"));
+  }
+  v1::PersonRoster r;
+  r.set_version(1);
+  if (request.previous) {
+    auto previous = people::verify_roster(*request.previous, root);
+    if (!previous) return std::unexpected(previous.error().context("the previous roster (--previous)"));
+    r.set_version(previous->roster.version() + 1);
+  }
+  r.set_trust_root_version(root.version());
+  r.set_issued_unix(now);
+  r.set_reason(request.reason);
+  for (v1::RosterPerson person : request.people) {
+    if (person.valid_from_unix() == 0) person.set_valid_from_unix(now);
+    *r.add_people() = std::move(person);
+  }
+  if (auto ok = people::check_roster(r, root.version()); !ok) {
+    return std::unexpected(usage(ok.error().message));
+  }
+  return r;
+}
+
+}  // namespace
+
+CeremonyOutcome run_roster(const RosterInput& in, CeremonyContext& context) {
+  const v1::CeremonyPlan& plan = in.plan->plan;
+  CeremonyRun run("roster", in.plan->digest.hex(), context);
+  CeremonyUi& ui = run.ui();
+  TranscriptRecorder& transcript = run.transcript();
+
+  ui.step("Trust root chain");
+  transcript.ok("plan", kActor,
+                fmt::format("plan {} (SHA-256 {}) for the custodians' cards", in.plan->origin,
+                            in.plan->digest.hex()));
+  auto trusted = verify_chain(in.chain, in.revocations, run.now(), transcript);
+  if (!trusted) return run.refuse(trusted.error(), {});
+  const v1::TrustRoot& current = trusted->current();
+
+  auto roster = build_roster(in.request, *trusted, run.now());
+  if (!roster) return run.refuse(roster.error(), {});
+  transcript.ok("build", kActor, "person roster built:\n" + roster_summary(*roster));
+
+  std::vector<std::string> known;
+  for (const auto& name : counting_custodians(*trusted)) {
+    if (find_custodian(plan, name) != nullptr) known.push_back(name);
+  }
+  auto present = run.present(known);
+  if (!present) return run.refuse(present.error(), {});
+  std::vector<const v1::PlanCustodian*> at_table;
+  for (const auto& name : *present) at_table.push_back(find_custodian(plan, name));
+
+  ui.step("Quorum");
+  uint32_t threshold = 0;
+  for (const auto& role : current.roles()) {
+    if (role.role() == v1::ROOT) threshold = role.threshold();
+  }
+  if (present->size() < threshold) {
+    return run.refuse(
+        Error{ErrorCode::kPolicyRefused,
+              fmt::format("a person roster needs {} root custodians of trust root v{}; present: "
+                          "{}: bring more custodians (no card was touched)",
+                          threshold, current.version(), join_names(*present)),
+              0,
+              {}},
+        at_table);
+  }
+  transcript.ok("quorum", kActor,
+                fmt::format("{} present, root threshold {}", join_names(*present), threshold));
+
+  ui.step("Sign the person roster");
+  std::vector<SignerSeat> seats;
+  for (const v1::PlanCustodian* c : at_table) {
+    SignerSeat seat{c, {}};
+    for (const auto& id : custodian_key_ids(current, c->name())) {
+      if (!trusted->key_revoked(id)) seat.key_ids.insert(id);
+    }
+    seats.push_back(std::move(seat));
+  }
+  const Bytes payload = verifier::deterministic_bytes(*roster);
+  auto envelope = run.table().sign(seats, people::kPersonRosterType, payload,
+                                   roster_summary(*roster), "sign the person roster");
+  if (!envelope) return run.refuse(envelope.error(), at_table);
+
+  ui.step("Verify the person roster");
+  auto verified = people::verify_roster(*envelope, *trusted);
+  if (!verified) {
+    transcript.failed("verify", kActor, verified.error().message);
+    return run.refuse(verified.error().context("the signed person roster"), at_table);
+  }
+  transcript.ok("verify", kActor,
+                fmt::format("person roster v{} (SHA-256 {}) verifies against trust root v{}",
+                            roster->version(), verified->digest.hex(), current.version()));
+  return run.succeed(std::move(*envelope), std::string(people::kPersonRosterType),
+                     current.version(),
+                     fmt::format("person roster v{} signed by {}", roster->version(),
+                                 join_names(*present)));
+}
+
+}  // namespace hallmark::ceremony
