@@ -37,7 +37,11 @@ void count_finding(v1::StationIndicators& s, int kind) {
     case v1::Finding::EXPORT_REFUSED:
     case v1::Finding::LOG_GAP:
     case v1::Finding::FORK:
+    case v1::Finding::RECORD_COPY:
       s.set_log_gaps(s.log_gaps() + 1);
+      break;
+    case v1::Finding::PERSON_UNVERIFIED:
+      s.set_person_findings(s.person_findings() + 1);
       break;
     case v1::Finding::CLOCK_UNSYNCED:
     case v1::Finding::TIME_NOT_MONOTONIC:
@@ -116,15 +120,15 @@ std::string render_weekly_report(const v1::WeeklyReport& report) {
                                 verifier::format_utc(report.from_unix()),
                                 verifier::format_utc(report.to_unix()));
   if (report.stations().empty()) return out + "No station events or findings this week.\n";
-  out += fmt::format("{:<16} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+  out += fmt::format("{:<16} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
                      "station", "passed", "failed", "rework", "scrap", "stops", "glass", "takeov",
-                     "drift", "gaps", "time", "clones", "bundle");
+                     "drift", "gaps", "time", "clones", "bundle", "people");
   for (const auto& s : report.stations()) {
-    out += fmt::format("{:<16} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+    out += fmt::format("{:<16} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
                        s.station_id(), s.units_passed(), s.failures(), s.reworks(), s.scraps(),
                        s.line_stops(), s.break_glass(), s.take_overs(), s.drift_incidents(),
                        s.log_gaps(), s.time_sync_failures(), s.clone_findings(),
-                       s.bundle_findings());
+                       s.bundle_findings(), s.person_findings());
   }
   out += "gaps: exports refused (gap, fork, broken chain, bad checkpoint); time: clock not "
          "synchronised or going backwards/ahead; glass: break-glass releases.\n";

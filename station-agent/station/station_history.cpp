@@ -162,8 +162,24 @@ void StationHistory::bind(std::uint64_t sequence, const Event& event) {
   if (event.result() != v1::Attestation::RESULT_UNSPECIFIED) unit.last_result = event.result();
 }
 
+Result<void> StationHistory::check_operator(const Event& event) const {
+  // Every event but a session start names the session open when it was made (or none):
+  // an event naming a session that is not the open one puts someone on the line who was
+  // not logged in.
+  if (event.event() == Event::SESSION_START) return {};
+  const std::string open_id = session_ ? session_->id : std::string();
+  const std::string open_key = session_ ? session_->operator_key_id : std::string();
+  if (event.operator_session() == open_id && event.operator_key_id() == open_key) return {};
+  return fail(ErrorCode::kVerificationFailed,
+              fmt::format("the event names operator session '{}' (key {}), but the session open "
+                          "at that point is '{}': an event attributed to someone not logged in",
+                          event.operator_session(), event.operator_key_id(),
+                          open_id.empty() ? std::string("none") : open_id));
+}
+
 Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event,
                                    const verifier::TrustedRoot& root) {
+  if (auto ok = check_operator(event); !ok) return ok;
   switch (event.event()) {
     case Event::PROGRAM:
     case Event::REWORK:

@@ -13,8 +13,9 @@
 // (monotonic_counter = the record's sequence: a copied record is refused), and apply()
 // re-verifies what people signed: the roster in force is a signer-issued PersonRoster
 // (root quorum of the pinned trust root, never rolled back), a session start is the
-// card-signed session of a person on it (each session statement used once), and a
-// break-glass is a supervisor's card-signed release of exactly the line stop in force.
+// card-signed session of a person on it (each session statement used once), every other
+// event names the session open when it was made (or none), and a break-glass is a
+// supervisor's card-signed release of exactly the line stop in force.
 // apply() keeps an open history in step after an append. Never signs, never touches a
 // device. Not thread-safe: one history per journal.
 #pragma once
@@ -105,6 +106,7 @@ class StationHistory {
  private:
   [[nodiscard]] Result<void> install_roster(const v1::Attestation& event,
                                             const verifier::TrustedRoot& root);
+  [[nodiscard]] Result<void> check_operator(const v1::Attestation& event) const;
   [[nodiscard]] Result<void> start_session(const v1::Attestation& event);
   [[nodiscard]] Result<void> release_line(std::uint64_t sequence, const v1::Attestation& event);
   void bind(std::uint64_t sequence, const v1::Attestation& event);

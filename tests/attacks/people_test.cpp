@@ -16,9 +16,11 @@
 #include "station-agent/journal/journal_export.h"
 #include "station-agent/station/person_events.h"
 #include "station-agent/station/station_history.h"
+#include "signer/evidence/weekly_report.h"
 #include "tests/evidence/evidence_test_support.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/time_format.h"
 
 namespace hallmark::attacks {
 namespace {
@@ -77,9 +79,18 @@ class Station {
     return *envelope;
   }
 
-  // Signs `event` with the station token for the next record, as the station would.
+  // Signs `event` with the station token for the next record, as the station would (an
+  // event that names no operator session gets the one open, as the station fills it in).
   std::uint64_t sign_and_append(Event event) const {
     const std::uint64_t next = open().head().sequence + 1;
+    if (event.operator_session().empty() && event.event() != Event::SESSION_START) {
+      const Event last = event_of(next - 1);
+      if (last.event() != Event::SESSION_END) {
+        event.set_operator_session(last.operator_session());
+        event.set_operator_name(last.operator_name());
+        event.set_operator_key_id(last.operator_key_id());
+      }
+    }
     event.set_station_id(line::testing::kStationId);
     event.set_monotonic_counter(next);
     event.set_time_unix(ew_.now());
@@ -223,6 +234,11 @@ TEST_CASE("a supervisor invented by the station (a card not on the roster) canno
   const auto outcome = countersign_one(ew, station.export_now("forged.export"));
   REQUIRE(outcome.status == Status::kAccepted);
   CHECK(flagged(ew, seq, v1::Finding::PERSON_UNVERIFIED));
+  // The week's report shows it for the station.
+  auto report = evidence::weekly_report(*ew.store, verifier::iso_week(ew.now()));
+  REQUIRE(report);
+  REQUIRE(report->stations_size() == 1);
+  CHECK(report->stations(0).person_findings() == 1);
 }
 
 TEST_CASE("an operator promoted to supervisor by the station: an operator's card cannot release "
@@ -293,6 +309,20 @@ TEST_CASE("an operator's card-signed session re-wrapped by the station token as 
   REQUIRE(countersign_one(ew, station.export_now("forged.export")).status == Status::kAccepted);
   CHECK(flagged(ew, seq, v1::Finding::PERSON_UNVERIFIED));
   CHECK_FALSE(flagged(ew, login, v1::Finding::PERSON_UNVERIFIED));
+}
+
+TEST_CASE("a unit attributed to an operator who logged out (the station token signs a PROGRAM "
+          "naming her closed session) is refused by the replay") {
+  EvidenceWorld ew;
+  ew.program("SN-1", "HW-A");
+  const std::uint64_t unit = ew.line->journal().head().sequence;
+  REQUIRE(station::end_session(*ew.line));
+  Station station(ew);
+  Event forged = station.event_of(unit);  // olga's session, closed since
+  forged.set_serial("SN-2");
+  forged.set_hardware_id("HW-B");
+  station.sign_and_append(forged);
+  CHECK(says(station.refusal(), "attributed to someone not logged in"));
 }
 
 }  // namespace hallmark::attacks
