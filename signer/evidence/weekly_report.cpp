@@ -42,6 +42,7 @@ void count_finding(v1::StationIndicators& s, int kind) {
     case v1::Finding::CLOCK_UNSYNCED:
     case v1::Finding::TIME_NOT_MONOTONIC:
     case v1::Finding::TIME_IN_FUTURE:
+    case v1::Finding::CLOCK_OFFSET:
       s.set_time_sync_failures(s.time_sync_failures() + 1);
       break;
     case v1::Finding::SERIAL_CLONE:
@@ -52,6 +53,7 @@ void count_finding(v1::StationIndicators& s, int kind) {
     case v1::Finding::UNPROMOTED_BUNDLE:
     case v1::Finding::REVOKED_BUNDLE:
     case v1::Finding::OUTSIDE_VALIDITY:
+    case v1::Finding::CLAIM_MISMATCH:
       s.set_bundle_findings(s.bundle_findings() + 1);
       break;
     default: break;
@@ -90,7 +92,7 @@ Result<v1::WeeklyReport> weekly_report(EvidenceStore& store, std::string_view we
     count_event(s, manifest);
     bool drift = false;
     for (const v1::Finding& f : manifest.findings()) {
-      if (f.kind() == v1::Finding::STATION_DRIFT) {
+      if (f.kind() == v1::Finding::STATION_DRIFT || f.kind() == v1::Finding::DEVICE_TOOL_DRIFT) {
         drift = true;
       } else {
         count_finding(s, f.kind());
@@ -127,7 +129,10 @@ std::string render_weekly_report(const v1::WeeklyReport& report) {
                        s.bundle_findings());
   }
   out += "gaps: exports refused (gap, fork, broken chain, bad checkpoint); time: clock not "
-         "synchronised or going backwards/ahead; glass: break-glass releases.\n";
+         "synchronised, going backwards/ahead, or a checkpoint off the signer's clock; drift: "
+         "station software, config or device tool changed; bundle: unpromoted, revoked, "
+         "out-of-validity bundles or claims that differ from the bundle; glass: break-glass "
+         "releases.\n";
   return out;
 }
 
