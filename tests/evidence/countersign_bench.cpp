@@ -95,7 +95,7 @@ evidence::ReleaseRow bench_release() {
     step->set_image(image->name());
   }
   auto digest = verifier::Digest::from_bytes(as_bytes(digest_bytes(0, 0)));
-  evidence::ReleaseRow release{*digest, "bench-sku", "1.0.0", tt::kNow - 200000, 0, 0};
+  evidence::ReleaseRow release{*digest, "bench-sku", "1.0.0", tt::kNow - 200000, 0, 0, {}, {}};
   release.bundle = to_bytes(bundle.SerializeAsString());
   release.promoted = to_bytes(v1::PromotedRelease().SerializeAsString());
   return release;
