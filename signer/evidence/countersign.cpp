@@ -39,7 +39,7 @@ struct Plan {
   ChainPoint start;                  // the record the export continues from
   std::uint64_t countersigned = 0;   // the station's records already in the log
   std::int64_t last_event_unix = 0;
-  std::string device_tool;           // of its last unit event that named one
+  std::optional<v1::DeviceTool> device_tool;  // of its last unit event that named one
 };
 
 const std::string& station_of(const KnownStation& s) {
@@ -157,7 +157,15 @@ class Countersigner {
     plan.station = &known->second;
     plan.countersigned = *head ? (*head)->sequence : 0;
     plan.last_event_unix = *head ? (*head)->last_event_unix : 0;
-    if (*head) plan.device_tool = std::string(as_chars((*head)->device_tool));
+    if (*head && !(*head)->device_tool.empty()) {
+      v1::DeviceTool tool;
+      if (!tool.ParseFromArray((*head)->device_tool.data(), static_cast<int>((*head)->device_tool.size()))) {
+        return fail(ErrorCode::kInternal, fmt::format(
+            "{}: the stored device tool of station \"{}\" does not parse (the store is damaged)",
+            store_.location(), header.station_id));
+      }
+      plan.device_tool = std::move(tool);
+    }
     if (header.first_sequence > plan.countersigned + 1) {
       return Planned{Refused{v1::Finding::LOG_GAP, fmt::format(
           "{}: starts at record {} of station \"{}\" but the log has its records up to {} "
@@ -271,7 +279,7 @@ class Countersigner {
     if (broken_) return std::unexpected(std::move(*broken_));
     if (reader.header().last_sequence <= plan.countersigned) return Outcome{Replay{}};
     StationHead head{checkpoint->head.sequence, checkpoint->head.hash, station_.last_event_unix,
-                     to_bytes(station_.device_tool)};
+                     station_.device_tool ? to_bytes(station_.device_tool->SerializeAsString()) : Bytes{}};
     if (auto ok = store_.set_station_head(station_of(*plan.station), head); !ok) return std::unexpected(ok.error());
     if (auto ok = remember_registration(outcome); !ok) return std::unexpected(ok.error());
     if (auto ok = check_clock(checkpoint->time_unix, outcome); !ok) return std::unexpected(ok.error());
@@ -361,7 +369,7 @@ class Countersigner {
     }
     EventContext context{&releases_, in_.root, &station_.station->verified,
                          station_.last_event_unix, in_.now_unix, event.sequence,
-                         &station_.device_tool};
+                         station_.device_tool ? &*station_.device_tool : nullptr};
     auto findings = event_findings(store_, a, context);
     if (!findings) return std::unexpected(std::move(findings).error());
 
@@ -428,7 +436,10 @@ class Countersigner {
       if (auto ok = store_.add_finding(row); !ok) return ok;
     }
     station_.last_event_unix = a.time_unix();
-    if (auto tool = device_tool_of(a)) station_.device_tool = std::move(*tool);
+    if (const v1::DeviceTool* tool = device_tool_of(a);
+        tool != nullptr && !(station_.device_tool && same_device_tool(*station_.device_tool, *tool))) {
+      station_.device_tool = *tool;  // a change: rare
+    }
     ++outcome.entries;
     outcome.findings += findings->size();
     return {};

@@ -135,15 +135,11 @@ void check_device_tool(const v1::Attestation& event, Collector& out) {
     out.add(v1::Finding::DEVICE_TOOL_DRIFT,
             fmt::format("the device tool is not fully identified ({})", describe_tool(tool)));
   }
-  const std::string* previous = out.context.previous_device_tool;
-  if (previous == nullptr || previous->empty()) return;
-  const std::string now = tool.SerializeAsString();
-  if (now == *previous) return;
-  v1::DeviceTool before;
-  (void)before.ParseFromString(*previous);
+  const v1::DeviceTool* previous = out.context.previous_device_tool;
+  if (previous == nullptr || same_device_tool(*previous, tool)) return;
   out.add(v1::Finding::DEVICE_TOOL_DRIFT,
           fmt::format("the device tool changed since the station's previous unit event: was "
-                      "{}; now {}", describe_tool(before), describe_tool(tool)));
+                      "{}; now {}", describe_tool(*previous), describe_tool(tool)));
 }
 
 void check_time(const v1::Attestation& event, Collector& out) {
@@ -253,9 +249,23 @@ Result<const KnownRelease*> ReleaseCache::find(const verifier::Digest& bundle_di
   return known->second ? &*known->second : nullptr;
 }
 
-std::optional<std::string> device_tool_of(const v1::Attestation& event) {
-  if (!is_unit_event(event.event()) || event.device_tool().driver().empty()) return std::nullopt;
-  return event.device_tool().SerializeAsString();
+const v1::DeviceTool* device_tool_of(const v1::Attestation& event) {
+  if (!is_unit_event(event.event()) || event.device_tool().driver().empty()) return nullptr;
+  return &event.device_tool();
+}
+
+bool same_device_tool(const v1::DeviceTool& a, const v1::DeviceTool& b) {
+  if (a.driver() != b.driver() || a.config_sha256() != b.config_sha256() ||
+      a.programs_size() != b.programs_size()) {
+    return false;
+  }
+  for (int i = 0; i < a.programs_size(); ++i) {
+    if (a.programs(i).path() != b.programs(i).path() ||
+        a.programs(i).sha256() != b.programs(i).sha256()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool is_unit_event(v1::Attestation::Event event) {

@@ -67,12 +67,16 @@ struct EventContext {
   std::int64_t previous_event_unix = 0;             // the station's last event (0: none)
   std::int64_t now_unix = 0;
   std::uint64_t sequence = 0;                       // the event's journal record
-  // v1::DeviceTool bytes of the station's previous unit event that named one (empty: none).
-  const std::string* previous_device_tool = nullptr;
+  // The device tool of the station's previous unit event that named one (null: none).
+  const v1::DeviceTool* previous_device_tool = nullptr;
 };
 
-// The serialized device tool of `event` when it names one (for the next event's context).
-[[nodiscard]] std::optional<std::string> device_tool_of(const v1::Attestation& event);
+// The device tool `event` names, if it is a unit event naming one (the next event's
+// previous_device_tool).
+[[nodiscard]] const v1::DeviceTool* device_tool_of(const v1::Attestation& event);
+
+// The same driver, config and programs (field by field: no allocation per event).
+[[nodiscard]] bool same_device_tool(const v1::DeviceTool& a, const v1::DeviceTool& b);
 
 // True for the events that concern one unit (program, rework, scrap, take-over).
 [[nodiscard]] bool is_unit_event(v1::Attestation::Event event);
