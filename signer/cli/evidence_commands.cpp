@@ -14,13 +14,14 @@
 #include "signer/cli/query_output.h"
 #include "signer/evidence/countersign.h"
 #include "signer/evidence/event_findings.h"
+#include "signer/evidence/known_stations.h"
+#include "signer/evidence/manifest_files.h"
 #include "signer/evidence/retention.h"
 #include "signer/evidence/weekly_report.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/time_format.h"
-#include "verifier/io/atomic_file.h"
 #include "verifier/people/roster.h"
 
 namespace hallmark::signer {
@@ -67,31 +68,37 @@ struct CountersignOptions {
   hsm::TokenOptions key;
   std::optional<fs::path> manifests;
   unsigned threads = 0;
+  std::int64_t max_clock_offset = evidence::kDefaultMaxClockOffsetSeconds;
+  std::int64_t max_export_age = evidence::kDefaultMaxExportAgeSeconds;
 };
 
-Result<std::map<std::string, evidence::KnownStation>> load_stations(
-    const std::vector<fs::path>& inputs, const verifier::TrustedRoot& root, std::int64_t now) {
-  std::vector<fs::path> files;
+// Every registration file given (files, or directories of *.json), read and sorted.
+Result<evidence::KnownStations> load_stations(const std::vector<fs::path>& inputs,
+                                              const verifier::TrustedRoot& root, std::int64_t now) {
+  std::vector<fs::path> paths;
   for (const fs::path& p : inputs) {
     if (fs::is_directory(p)) {
       for (const auto& e : fs::directory_iterator(p)) {
-        if (e.path().extension() == ".json") files.push_back(e.path());
+        if (e.path().extension() == ".json") paths.push_back(e.path());
       }
     } else {
-      files.push_back(p);
+      paths.push_back(p);
     }
   }
-  std::sort(files.begin(), files.end());
-  std::map<std::string, evidence::KnownStation> out;
-  for (const fs::path& file : files) {
-    auto envelope = read_envelope(file);
+  std::sort(paths.begin(), paths.end());
+  std::vector<evidence::RegistrationFile> files;
+  for (const fs::path& path : paths) {
+    auto envelope = read_envelope(path);
     if (!envelope) return std::unexpected(envelope.error());
-    auto verified = verifier::verify_station_registration(*envelope, root, now);
-    if (!verified) return std::unexpected(std::move(verified).error().context(file.string()));
-    const std::string id = verified->registration.station_id();
-    out.insert_or_assign(id, evidence::KnownStation{std::move(*verified), verifier::envelope_to_json(*envelope)});
+    files.push_back({path.string(), std::move(*envelope)});
   }
-  return out;
+  auto known = evidence::known_stations(files, root, now);
+  if (!known) return known;
+  for (const auto& [id, why] : known->invalid) {
+    std::cerr << fmt::format("station \"{}\": no valid registration ({}); its exports will be "
+                             "refused\n", id, why);
+  }
+  return known;
 }
 
 Result<void> register_releases(EvidenceStore& store, const std::vector<fs::path>& bundles,
@@ -159,43 +166,6 @@ evidence::EvidenceKey evidence_key(const hsm::TokenOptions& options,
   return key;
 }
 
-std::string file_safe(const std::string& name) {
-  std::string out = name;
-  for (char& c : out) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok) c = '_';
-  }
-  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
-  return out;
-}
-
-// One ManifestFile per new unit entry: DIR/<serial>.<log index>.manifest.json.
-Result<std::uint64_t> write_manifests(EvidenceStore& store, const evidence::CountersignResult& r,
-                                      const std::map<std::string, evidence::KnownStation>& stations,
-                                      const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return fail(ErrorCode::kIo, fmt::format("{}: cannot create: {}", dir.string(), ec.message()));
-  verifier::merkle::NodeCache cache(evidence::store_nodes(store));
-  const auto nodes = cache.source();
-  std::uint64_t written = 0;
-  auto visited = store.for_each_entry(r.old_size, r.new_size, [&](const evidence::LogEntry& e) -> Result<void> {
-    if (e.serial.empty()) return {};
-    auto file = evidence::manifest_file(e, *r.checkpoint, stations.at(e.station_id).registration_json, nodes);
-    if (!file) return std::unexpected(file.error());
-    const fs::path path = dir / fmt::format("{}.{}.manifest.json", file_safe(e.serial), e.index);
-    auto out = fileio::AtomicFile::create(path, 0444);
-    if (!out) return std::unexpected(out.error());
-    if (auto ok = out->write(as_bytes(tool::to_json(*file))); !ok) return ok;
-    if (auto ok = out->commit_new(); !ok) return ok;
-    ++written;
-    return {};
-  });
-  if (!visited) return std::unexpected(visited.error());
-  return written;
-}
-
 // The person rosters the signer host issued, each verified under `root`.
 Result<people::RosterHistory> load_rosters(const std::vector<fs::path>& files,
                                            const verifier::TrustedRoot& root) {
@@ -220,14 +190,20 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   if (!stations) return std::unexpected(stations.error());
   auto rosters = load_rosters(o.rosters, *root);
   if (!rosters) return std::unexpected(rosters.error());
+  if (o.max_clock_offset < 0 || o.max_export_age < 0) {
+    return fail(ErrorCode::kUsage, "--max-clock-offset and --max-export-age are seconds, not negative");
+  }
   auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
   if (auto ok = register_releases(**store, o.releases, *root, now); !ok) return ok;
 
   evidence::CountersignInput input;
   input.root = &*root;
-  input.stations = std::move(*stations);
+  input.stations = std::move(stations->valid);
+  input.invalid_stations = std::move(stations->invalid);
   input.rosters = std::move(*rosters);
+  input.max_clock_offset_seconds = o.max_clock_offset;
+  input.max_export_age_seconds = o.max_export_age;
   input.exports = o.exports;
   input.now_unix = now;
   input.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -237,9 +213,12 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   if (!result) return std::unexpected(result.error());
 
   if (result->checkpoint && o.manifests) {
-    auto written = write_manifests(**store, *result, input.stations, *o.manifests);
+    evidence::ManifestSelection batch;
+    batch.first = result->old_size;
+    batch.last = result->new_size;
+    auto written = evidence::write_manifest_files(**store, *o.manifests, batch);
     if (!written) return std::unexpected(written.error());
-    std::cerr << fmt::format("Wrote {} manifest files to {}\n", *written, o.manifests->string());
+    std::cerr << fmt::format("Wrote {} manifest files to {}\n", written->written, o.manifests->string());
   }
   if (json) {
     std::cout << countersign_json(*result) << '\n';
@@ -250,6 +229,27 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
     return fail(ErrorCode::kVerificationFailed,
                 "some exports were refused (see above); the others are countersigned");
   }
+  return {};
+}
+
+// --- manifests ---
+
+struct ManifestsOptions {
+  std::string store;
+  fs::path out;
+  std::optional<std::string> serial;
+};
+
+Result<void> run_manifests(const ManifestsOptions& o) {
+  auto store = evidence::open_store(o.store);
+  if (!store) return std::unexpected(store.error());
+  evidence::ManifestSelection selection;
+  selection.serial = o.serial;
+  auto written = evidence::write_manifest_files(**store, o.out, selection);
+  if (!written) return std::unexpected(written.error());
+  std::cout << fmt::format("Wrote {} manifest files to {} ({} already there, identical)\n"
+                           "Check one with: hallmark-verify manifest FILE --trust-root ...\n",
+                           written->written, o.out.string(), written->present);
   return {};
 }
 
@@ -349,6 +349,21 @@ void add_evidence_commands(tool::CommandLine& cli) {
   cs->add_option("--manifests", c->manifests,
                  "Write each new unit's manifest with its inclusion proof into this directory");
   cs->add_option("--threads", c->threads, "Verification threads (default: every core)");
+  cs->add_option("--max-clock-offset", c->max_clock_offset,
+                 "Seconds an export's signed checkpoint may be ahead of this host's clock "
+                 "before it is a CLOCK_OFFSET finding (default 300)");
+  cs->add_option("--max-export-age", c->max_export_age,
+                 "Seconds an export's signed checkpoint may be behind this host's clock "
+                 "before it is a CLOCK_OFFSET finding (default 604800, a week)");
+
+  auto m = std::make_shared<ManifestsOptions>();
+  auto* mc = cli.add(cli.app(), "manifests",
+                     "Write manifest files again from the evidence store (lost ones are "
+                     "recreated byte-identical; existing ones are checked)",
+                     [m] { return run_manifests(*m); });
+  add_store_flag(*mc, m->store);
+  mc->add_option("--out", m->out, "Directory for <serial>.<log index>.manifest.json")->required();
+  mc->add_option("--serial", m->serial, "Only this unit's manifests");
 
   auto q = std::make_shared<QueryOptions>();
   auto* qc = cli.add(cli.app(), "query",

@@ -13,6 +13,7 @@
 #include "signer/evidence/person_findings.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/time_format.h"
 #include "verifier/journal/export_chain.h"
 
 namespace hallmark::evidence {
@@ -39,6 +40,7 @@ struct Plan {
   ChainPoint start;                  // the record the export continues from
   std::uint64_t countersigned = 0;   // the station's records already in the log
   std::int64_t last_event_unix = 0;
+  std::optional<v1::DeviceTool> device_tool;  // of its last unit event that named one
 };
 
 const std::string& station_of(const KnownStation& s) {
@@ -131,6 +133,18 @@ class Countersigner {
   Result<std::variant<Refused, Plan>> plan_export(const ExportReader& reader, const fs::path& file) {
     using Planned = std::variant<Refused, Plan>;
     const verifier::ExportHeader& header = reader.header();
+    if (in_.root->station_revoked(header.station_id)) {
+      return Planned{Refused{v1::Finding::REVOKED_STATION, fmt::format(
+          "{}: station \"{}\" is revoked; its exports are not countersigned", file.string(),
+          header.station_id)}};
+    }
+    if (auto invalid = in_.invalid_stations.find(header.station_id);
+        invalid != in_.invalid_stations.end()) {
+      return Planned{Refused{v1::Finding::REGISTRATION_INVALID, fmt::format(
+          "{}: station \"{}\" has no valid registration here ({}); its exports are not "
+          "countersigned until it is enrolled again", file.string(), header.station_id,
+          invalid->second)}};
+    }
     auto known = in_.stations.find(header.station_id);
     if (known == in_.stations.end()) {
       return Planned{Refused{v1::Finding::UNKNOWN_STATION, fmt::format(
@@ -138,17 +152,21 @@ class Countersigner {
           "--registration (a station that was never enrolled cannot be countersigned)",
           file.string(), header.station_id)}};
     }
-    if (in_.root->station_revoked(header.station_id)) {
-      return Planned{Refused{v1::Finding::REVOKED_STATION, fmt::format(
-          "{}: station \"{}\" is revoked; its exports are not countersigned", file.string(),
-          header.station_id)}};
-    }
     auto head = store_.station_head(header.station_id);
     if (!head) return std::unexpected(std::move(head).error());
     Plan plan;
     plan.station = &known->second;
     plan.countersigned = *head ? (*head)->sequence : 0;
     plan.last_event_unix = *head ? (*head)->last_event_unix : 0;
+    if (*head && !(*head)->device_tool.empty()) {
+      v1::DeviceTool tool;
+      if (!tool.ParseFromArray((*head)->device_tool.data(), static_cast<int>((*head)->device_tool.size()))) {
+        return fail(ErrorCode::kInternal, fmt::format(
+            "{}: the stored device tool of station \"{}\" does not parse (the store is damaged)",
+            store_.location(), header.station_id));
+      }
+      plan.device_tool = std::move(tool);
+    }
     if (header.first_sequence > plan.countersigned + 1) {
       return Planned{Refused{v1::Finding::LOG_GAP, fmt::format(
           "{}: starts at record {} of station \"{}\" but the log has its records up to {} "
@@ -263,8 +281,11 @@ class Countersigner {
     if (broken_) return std::unexpected(std::move(*broken_));
     if (copied_) return Outcome{std::move(*copied_)};
     if (reader.header().last_sequence <= plan.countersigned) return Outcome{Replay{}};
-    StationHead head{checkpoint->head.sequence, checkpoint->head.hash, station_.last_event_unix};
+    StationHead head{checkpoint->head.sequence, checkpoint->head.hash, station_.last_event_unix,
+                     station_.device_tool ? to_bytes(station_.device_tool->SerializeAsString()) : Bytes{}};
     if (auto ok = store_.set_station_head(station_of(*plan.station), head); !ok) return std::unexpected(ok.error());
+    if (auto ok = remember_registration(outcome); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_clock(checkpoint->time_unix, outcome); !ok) return std::unexpected(ok.error());
     outcome.first_new = plan.countersigned + 1;
     outcome.last_new = checkpoint->head.sequence;
     say(fmt::format("{}: station {} records {}..{} countersigned as log entries {}..{} ({} "
@@ -272,6 +293,55 @@ class Countersigner {
                     outcome.last_new, outcome.first_index,
                     outcome.first_index + outcome.entries - 1, outcome.findings));
     return Outcome{Written{}};
+  }
+
+  // The registration this export's entries were countersigned under, kept with the log
+  // when it differs from the station's previous one, so every manifest file can be
+  // written again from the store alone (manifest_files.h).
+  Result<void> remember_registration(const ExportOutcome& outcome) {
+    if (outcome.entries == 0) return {};
+    const std::string& station_id = station_of(*station_.station);
+    auto known = store_.station_registrations(station_id);
+    if (!known) return std::unexpected(std::move(known).error());
+    const std::string& json = station_.station->registration_json;
+    if (!known->empty() && known->back().envelope == json) return {};
+    return store_.put_station_registration(station_id, RegistrationRow{outcome.first_index, json});
+  }
+
+  // The station's signed checkpoint time against the signer's clock: ahead by more than
+  // the tolerance, or older than an export may be, is a CLOCK_OFFSET finding for the
+  // export (its events stay countersigned: the finding is the evidence).
+  Result<void> check_clock(std::int64_t checkpoint_unix, ExportOutcome& outcome) {
+    const std::int64_t ahead = checkpoint_unix - in_.now_unix;
+    std::string why;
+    if (ahead > in_.max_clock_offset_seconds) {
+      why = fmt::format("its clock is {} s ahead of the signer's (tolerance {} s)", ahead,
+                        in_.max_clock_offset_seconds);
+    } else if (-ahead > in_.max_export_age_seconds) {
+      why = fmt::format("its checkpoint is {} s older than the signer's clock (at most {} s): "
+                        "its clock is behind, or the export was held back", -ahead,
+                        in_.max_export_age_seconds);
+    } else {
+      return {};
+    }
+    v1::Finding finding;
+    finding.set_kind(v1::Finding::CLOCK_OFFSET);
+    finding.set_detail(fmt::format(
+        "{}: station \"{}\" signed its checkpoint (record {}) at {}, the signer's clock says "
+        "{}: {}", outcome.file.string(), outcome.station_id, outcome.last_new,
+        verifier::format_utc(checkpoint_unix), verifier::format_utc(in_.now_unix), why));
+    finding.set_station_id(outcome.station_id);
+    finding.add_station_sequences(outcome.last_new);
+    finding.set_time_unix(in_.now_unix);
+    say("FINDING " + finding.detail());
+    FindingRow row;
+    row.time_unix = in_.now_unix;
+    row.event_unix = checkpoint_unix;
+    row.station_id = outcome.station_id;
+    row.kind = v1::Finding::CLOCK_OFFSET;
+    row.finding = to_bytes(finding.SerializeAsString());
+    ++outcome.findings;
+    return store_.add_finding(row);
   }
 
   Result<void> append_chunk(Chunk& chunk, ExportOutcome& outcome) {
@@ -310,7 +380,8 @@ class Countersigner {
       return {};
     }
     EventContext context{&releases_, in_.root, &station_.station->verified,
-                         station_.last_event_unix, in_.now_unix, event.sequence};
+                         station_.last_event_unix, in_.now_unix, event.sequence,
+                         station_.device_tool ? &*station_.device_tool : nullptr};
     auto findings = event_findings(store_, a, context);
     if (!findings) return std::unexpected(std::move(findings).error());
     if (PersonChecker::concerns_people(a.event())) {
@@ -387,6 +458,10 @@ class Countersigner {
       if (auto ok = store_.add_finding(row); !ok) return ok;
     }
     station_.last_event_unix = a.time_unix();
+    if (const v1::DeviceTool* tool = device_tool_of(a);
+        tool != nullptr && !(station_.device_tool && same_device_tool(*station_.device_tool, *tool))) {
+      station_.device_tool = *tool;  // a change: rare
+    }
     ++outcome.entries;
     outcome.findings += findings->size();
     return {};

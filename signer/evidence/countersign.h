@@ -1,18 +1,22 @@
 // Countersigning station exports into the evidence log (DESIGN.md flow 7; docs/evidence.md).
 //
 // For each export (sorted by station and first record, so a station's exports may be given
-// in any order): the station must have a verified registration and not be revoked; the
-// export must continue that station's countersigned chain (a gap, a record that differs
-// from the one already countersigned — a fork —, a broken chain or a bad checkpoint refuse
-// the whole export with a finding, nothing of it is merged: each export is read once, its
-// records appended behind a savepoint that a refusal rolls back); records already countersigned
-// are skipped (re-importing changes nothing; an export with nothing new is reported as a
-// replay). Then every new record's attestation is verified (in parallel); an attestation
-// signed for another record than the one holding it (a copied record) refuses the export
-// (RECORD_COPY); each becomes a ProvisioningManifest carrying the event's findings
-// (event_findings.h; person statements re-verified against the rosters: person_findings.h),
-// appended to the
-// Merkle log with its nodes. At the end ONE evidence-key signature covers the batch: a
+// in any order): the station must not be revoked and must have a registration valid now
+// (an expired one refuses that station's exports alone, REGISTRATION_INVALID); the export
+// must continue that station's countersigned chain (a gap, a record that differs from the
+// one already countersigned — a fork —, a broken chain or a bad checkpoint refuse the
+// whole export with a finding, nothing of it is merged: each export is read once, its
+// records appended behind a savepoint that a refusal rolls back); records already
+// countersigned are skipped (re-importing changes nothing; an export with nothing new is
+// reported as a replay). Then every new record's attestation is verified (in parallel); an
+// attestation signed for another record than the one holding it (a copied record) refuses
+// the export (RECORD_COPY); each becomes a ProvisioningManifest carrying the event's
+// findings (event_findings.h; person statements re-verified against the rosters:
+// person_findings.h), appended to the Merkle log with its nodes. The station's signed
+// checkpoint time is compared with the signer's clock (CLOCK_OFFSET), and the registration
+// the entries were countersigned under is kept with them (their manifest files can be
+// written again from the store, manifest_files.h). At the end ONE evidence-key signature
+// covers the batch: a
 // LogCheckpoint of the new tree size and root, stored with the log, and the whole batch is
 // committed in one transaction. Any error (store, key, an attestation whose signature does
 // not verify under a good checkpoint) rolls the batch back: the log and store are as they
@@ -55,10 +59,21 @@ struct EvidenceKey {
   std::function<Result<v1::Envelope>(ByteView checkpoint_payload)> sign;
 };
 
+inline constexpr std::int64_t kDefaultMaxClockOffsetSeconds = 300;
+inline constexpr std::int64_t kDefaultMaxExportAgeSeconds = 7 * 24 * 3600;
+
 struct CountersignInput {
   const verifier::TrustedRoot* root = nullptr;  // chain verified, revocations applied
   std::map<std::string, KnownStation> stations;  // by station id
   people::RosterHistory rosters;                 // the person rosters the signer issued
+  // Stations whose registration is expired or revoked, with why: their exports are
+  // refused (REGISTRATION_INVALID); the other stations' are countersigned.
+  std::map<std::string, std::string> invalid_stations;
+  // An export's signed checkpoint time ahead of now_unix by more than this, or behind it
+  // by more than max_export_age_seconds (a clock behind, or an export held back), is a
+  // CLOCK_OFFSET finding.
+  std::int64_t max_clock_offset_seconds = kDefaultMaxClockOffsetSeconds;
+  std::int64_t max_export_age_seconds = kDefaultMaxExportAgeSeconds;
   std::vector<std::filesystem::path> exports;
   std::int64_t now_unix = 0;
   unsigned threads = 2;

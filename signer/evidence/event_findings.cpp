@@ -32,8 +32,41 @@ std::string hex_of(const std::string& bytes) {
   return digest ? digest->hex() : "(malformed)";
 }
 
+// A program or rework writes a bundle: it must name it.
+bool writes_bundle(v1::Attestation::Event event) {
+  return event == v1::Attestation::PROGRAM || event == v1::Attestation::REWORK;
+}
+
+// What the station says it wrote, read back and burned, against the release it names.
+void check_claims(const v1::Attestation& event, const KnownRelease& release, Collector& out) {
+  if (!release.claims) {
+    out.add(v1::Finding::CLAIM_MISMATCH,
+            fmt::format("the store's record of bundle {} {} cannot be read ({}): its claims "
+                        "are not checked", release.row.sku, release.row.version,
+                        release.claims_error));
+    return;
+  }
+  const auto mismatches = bundle::claim_mismatches(event, *release.claims,
+                                                   event.result() == v1::Attestation::PASS);
+  if (mismatches.empty()) return;
+  std::string detail = fmt::format("differs from bundle {} {}: ", release.row.sku, release.row.version);
+  for (std::size_t i = 0; i < mismatches.size(); ++i) {
+    if (i > 0) detail += "; ";
+    detail += mismatches[i];
+  }
+  out.add(v1::Finding::CLAIM_MISMATCH, std::move(detail));
+}
+
 Result<void> check_bundle(const v1::Attestation& event, Collector& out) {
-  if (event.bundle_digest().empty()) return {};
+  if (event.bundle_digest().empty()) {
+    if (writes_bundle(event.event())) {
+      out.add(v1::Finding::CLAIM_MISMATCH,
+              fmt::format("a {} event ({}) names no bundle: what the unit received cannot be "
+                          "checked", v1::Attestation::Event_Name(event.event()),
+                          v1::Attestation::Result_Name(event.result())));
+    }
+    return {};
+  }
   auto digest = verifier::Digest::from_bytes(as_bytes(event.bundle_digest()));
   if (!digest) {
     out.add(v1::Finding::UNPROMOTED_BUNDLE, "the bundle digest is not 32 bytes");
@@ -44,13 +77,13 @@ Result<void> check_bundle(const v1::Attestation& event, Collector& out) {
   }
   auto release = out.context.releases->find(*digest);
   if (!release) return std::unexpected(std::move(release).error());
-  if (!*release) {
+  if (*release == nullptr) {
     out.add(v1::Finding::UNPROMOTED_BUNDLE,
             fmt::format("bundle {} was not promoted by this signer (or its promoted bundle "
                         "was not given with --release)", digest->hex()));
     return {};
   }
-  const ReleaseRow& r = **release;
+  const ReleaseRow& r = (*release)->row;
   const std::int64_t t = event.time_unix();
   if (t < r.promoted_unix || t < r.not_before_unix || (r.not_after_unix != 0 && t > r.not_after_unix)) {
     out.add(v1::Finding::OUTSIDE_VALIDITY,
@@ -59,7 +92,54 @@ Result<void> check_bundle(const v1::Attestation& event, Collector& out) {
                         verifier::format_utc(r.promoted_unix), verifier::format_utc(r.not_before_unix),
                         verifier::format_utc(r.not_after_unix)));
   }
+  if (writes_bundle(event.event())) check_claims(event, **release, out);
   return {};
+}
+
+// Without a hardware id a unit escapes the label-swap and clone checks.
+void check_hardware_id(const v1::Attestation& event, Collector& out) {
+  if (!is_unit_event(event.event()) || !event.hardware_id().empty()) return;
+  out.add(v1::Finding::CLAIM_MISMATCH,
+          fmt::format("a {} event ({}) names no hardware id: the label-swap and clone checks "
+                      "cannot run for serial '{}'", v1::Attestation::Event_Name(event.event()),
+                      v1::Attestation::Result_Name(event.result()), event.serial()));
+}
+
+std::string describe_tool(const v1::DeviceTool& tool) {
+  if (tool.driver().empty()) return "(none)";
+  std::string out = tool.driver();
+  out += tool.config_sha256().empty() ? ", no config" : ", config " + hex_of(tool.config_sha256());
+  for (const auto& program : tool.programs()) {
+    out += fmt::format(", {} {}", program.path(),
+                       program.sha256().empty() ? "(not hashed)" : hex_of(program.sha256()));
+  }
+  return out;
+}
+
+// The device tool is what reads back and measures: a change of driver, config or program
+// changes what "read back" means, so every change is a finding.
+void check_device_tool(const v1::Attestation& event, Collector& out) {
+  if (!is_unit_event(event.event())) return;
+  const v1::DeviceTool& tool = event.device_tool();
+  if (tool.driver().empty()) {
+    // A scrap may name the hardware id by hand, with no device attached.
+    if (event.event() == v1::Attestation::SCRAP) return;
+    out.add(v1::Finding::DEVICE_TOOL_DRIFT,
+            fmt::format("a {} event names no device tool: what talked to the device is unknown",
+                        v1::Attestation::Event_Name(event.event())));
+    return;
+  }
+  const bool unhashed = std::any_of(tool.programs().begin(), tool.programs().end(),
+                                    [](const auto& p) { return p.sha256().size() != 32; });
+  if ((tool.driver() == "cmd" && tool.config_sha256().size() != 32) || unhashed) {
+    out.add(v1::Finding::DEVICE_TOOL_DRIFT,
+            fmt::format("the device tool is not fully identified ({})", describe_tool(tool)));
+  }
+  const v1::DeviceTool* previous = out.context.previous_device_tool;
+  if (previous == nullptr || same_device_tool(*previous, tool)) return;
+  out.add(v1::Finding::DEVICE_TOOL_DRIFT,
+          fmt::format("the device tool changed since the station's previous unit event: was "
+                      "{}; now {}", describe_tool(*previous), describe_tool(tool)));
 }
 
 void check_time(const v1::Attestation& event, Collector& out) {
@@ -127,6 +207,8 @@ void check_drift(const v1::Attestation& event, Collector& out) {
 
 ReleaseRow release_row(const bundle::VerifiedRelease& release) {
   ReleaseRow row;
+  row.bundle = to_bytes(release.bundle.SerializeAsString());
+  row.promoted = to_bytes(release.release.SerializeAsString());
   row.bundle_digest = release.bundle_digest;
   row.sku = release.release.sku();
   row.version = release.release.version();
@@ -141,13 +223,49 @@ ReleaseRow release_row(const bundle::VerifiedRelease& release) {
   return row;
 }
 
-Result<std::optional<ReleaseRow>> ReleaseCache::find(const verifier::Digest& bundle_digest) {
+Result<const KnownRelease*> ReleaseCache::find(const verifier::Digest& bundle_digest) {
   auto known = known_.find(bundle_digest);
-  if (known != known_.end()) return known->second;
-  auto release = store_.release(bundle_digest);
-  if (!release) return std::unexpected(std::move(release).error());
-  known_.emplace(bundle_digest, *release);
-  return *release;
+  if (known == known_.end()) {
+    auto row = store_.release(bundle_digest);
+    if (!row) return std::unexpected(std::move(row).error());
+    std::optional<KnownRelease> release;
+    if (*row) {
+      release.emplace();
+      release->row = std::move(**row);
+      v1::Bundle bundle;
+      v1::PromotedRelease promoted;
+      const auto& r = release->row;
+      if (!bundle.ParseFromArray(r.bundle.data(), static_cast<int>(r.bundle.size())) ||
+          !promoted.ParseFromArray(r.promoted.data(), static_cast<int>(r.promoted.size()))) {
+        release->claims_error = "its Bundle or PromotedRelease does not parse";
+      } else if (auto claims = bundle::unit_claims(bundle, promoted); !claims) {
+        release->claims_error = claims.error().message;
+      } else {
+        release->claims = std::move(*claims);
+      }
+    }
+    known = known_.emplace(bundle_digest, std::move(release)).first;
+  }
+  return known->second ? &*known->second : nullptr;
+}
+
+const v1::DeviceTool* device_tool_of(const v1::Attestation& event) {
+  if (!is_unit_event(event.event()) || event.device_tool().driver().empty()) return nullptr;
+  return &event.device_tool();
+}
+
+bool same_device_tool(const v1::DeviceTool& a, const v1::DeviceTool& b) {
+  if (a.driver() != b.driver() || a.config_sha256() != b.config_sha256() ||
+      a.programs_size() != b.programs_size()) {
+    return false;
+  }
+  for (int i = 0; i < a.programs_size(); ++i) {
+    if (a.programs(i).path() != b.programs(i).path() ||
+        a.programs(i).sha256() != b.programs(i).sha256()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool is_unit_event(v1::Attestation::Event event) {
@@ -159,9 +277,11 @@ Result<std::vector<v1::Finding>> event_findings(EvidenceStore& store, const v1::
                                                 const EventContext& context) {
   Collector out{context, {}};
   if (auto ok = check_bundle(event, out); !ok) return std::unexpected(std::move(ok).error());
+  check_hardware_id(event, out);
   check_time(event, out);
   if (auto ok = check_clones(store, event, out); !ok) return std::unexpected(std::move(ok).error());
   check_drift(event, out);
+  check_device_tool(event, out);
   return std::move(out.findings);
 }
 

@@ -46,6 +46,7 @@ void count_finding(v1::StationIndicators& s, int kind) {
     case v1::Finding::CLOCK_UNSYNCED:
     case v1::Finding::TIME_NOT_MONOTONIC:
     case v1::Finding::TIME_IN_FUTURE:
+    case v1::Finding::CLOCK_OFFSET:
       s.set_time_sync_failures(s.time_sync_failures() + 1);
       break;
     case v1::Finding::SERIAL_CLONE:
@@ -56,6 +57,7 @@ void count_finding(v1::StationIndicators& s, int kind) {
     case v1::Finding::UNPROMOTED_BUNDLE:
     case v1::Finding::REVOKED_BUNDLE:
     case v1::Finding::OUTSIDE_VALIDITY:
+    case v1::Finding::CLAIM_MISMATCH:
       s.set_bundle_findings(s.bundle_findings() + 1);
       break;
     default: break;
@@ -94,7 +96,7 @@ Result<v1::WeeklyReport> weekly_report(EvidenceStore& store, std::string_view we
     count_event(s, manifest);
     bool drift = false;
     for (const v1::Finding& f : manifest.findings()) {
-      if (f.kind() == v1::Finding::STATION_DRIFT) {
+      if (f.kind() == v1::Finding::STATION_DRIFT || f.kind() == v1::Finding::DEVICE_TOOL_DRIFT) {
         drift = true;
       } else {
         count_finding(s, f.kind());
@@ -130,8 +132,11 @@ std::string render_weekly_report(const v1::WeeklyReport& report) {
                        s.log_gaps(), s.time_sync_failures(), s.clone_findings(),
                        s.bundle_findings(), s.person_findings());
   }
-  out += "gaps: exports refused (gap, fork, broken chain, bad checkpoint); time: clock not "
-         "synchronised or going backwards/ahead; glass: break-glass releases.\n";
+  out += "gaps: exports refused (gap, fork, broken chain, bad checkpoint, copied record); time: clock not "
+         "synchronised, going backwards/ahead, or a checkpoint off the signer's clock; drift: "
+         "station software, config or device tool changed; bundle: unpromoted, revoked, "
+         "out-of-validity bundles or claims that differ from the bundle; glass: break-glass "
+         "releases; people: person statements that are not evidence of the person.\n";
   return out;
 }
 

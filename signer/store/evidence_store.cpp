@@ -36,6 +36,9 @@ enum Op : std::size_t {
   kLatestCheckpoint,
   kCheckpointAt,
   kCheckpointsBetween,
+  kCheckpointCovering,
+  kPutRegistration,
+  kRegistrations,
   kStationHead,
   kSetStationHead,
   kStationRecord,
@@ -90,10 +93,18 @@ constexpr std::array<std::string_view, kOpCount> kSql{
     "ORDER BY id DESC LIMIT 1",
     "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints "
     "WHERE time_unix >= ? AND time_unix < ? ORDER BY time_unix, id",
-    "SELECT sequence, record_hash, last_event_unix FROM station_heads WHERE station_id = ?",
-    "INSERT INTO station_heads (station_id, sequence, record_hash, last_event_unix) "
-    "VALUES (?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET sequence = excluded.sequence, "
-    "record_hash = excluded.record_hash, last_event_unix = excluded.last_event_unix",
+    "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints WHERE tree_size > ? "
+    "ORDER BY tree_size, id LIMIT 1",
+    "INSERT INTO station_registrations (station_id, from_index, envelope) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING",
+    "SELECT from_index, envelope FROM station_registrations WHERE station_id = ? "
+    "ORDER BY from_index",
+    "SELECT sequence, record_hash, last_event_unix, device_tool FROM station_heads "
+    "WHERE station_id = ?",
+    "INSERT INTO station_heads (station_id, sequence, record_hash, last_event_unix, device_tool) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET sequence = excluded.sequence, "
+    "record_hash = excluded.record_hash, last_event_unix = excluded.last_event_unix, "
+    "device_tool = excluded.device_tool",
     "SELECT record_hash, idx FROM entries WHERE station_id = ? AND station_sequence = ?",
     // Unit events only (PROGRAM 1, REWORK 2, SCRAP 3, TAKE_OVER 8): a line stop records
     // the mismatched label and board that the station refused, which binds nothing. The
@@ -103,9 +114,9 @@ constexpr std::array<std::string_view, kOpCount> kSql{
     "SELECT 1, serial, event, idx FROM entries WHERE hardware_id = ? AND hardware_id <> '' "
     "AND event IN (1, 2, 3, 8)",
     "INSERT INTO releases (bundle_digest, sku, version, promoted_unix, not_before_unix, "
-    "not_after_unix) VALUES (?, ?, ?, ?, ?, ?)",
-    "SELECT bundle_digest, sku, version, promoted_unix, not_before_unix, not_after_unix "
-    "FROM releases WHERE bundle_digest = ?",
+    "not_after_unix, bundle, promoted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "SELECT bundle_digest, sku, version, promoted_unix, not_before_unix, not_after_unix, "
+    "bundle, promoted FROM releases WHERE bundle_digest = ?",
     "INSERT INTO findings (time_unix, event_unix, station_id, kind, log_index, finding) "
     "VALUES (?, ?, ?, ?, ?, ?)",
     "SELECT time_unix, event_unix, station_id, kind, log_index, finding FROM findings "
@@ -224,6 +235,9 @@ class SqlEvidenceStore final : public EvidenceStore {
   Result<std::optional<CheckpointRow>> checkpoint_at(std::uint64_t size) override {
     return one_checkpoint(kCheckpointAt, size);
   }
+  Result<std::optional<CheckpointRow>> checkpoint_covering(std::uint64_t index) override {
+    return one_checkpoint(kCheckpointCovering, index);
+  }
 
   Result<std::vector<CheckpointRow>> checkpoints_between(std::int64_t from_unix,
                                                          std::int64_t to_unix) override {
@@ -269,6 +283,8 @@ class SqlEvidenceStore final : public EvidenceStore {
     if (!hash) return std::unexpected(std::move(hash.error()));
     head.record_hash = *hash;
     head.last_event_unix = (*s)->column_int64(2);
+    const auto tool = (*s)->column_blob(3);
+    head.device_tool.assign(tool.begin(), tool.end());
     return head;
   }
 
@@ -281,7 +297,35 @@ class SqlEvidenceStore final : public EvidenceStore {
     (*s)->bind_int64(2, i64(head.sequence));
     (*s)->bind_blob(3, head.record_hash.bytes());
     (*s)->bind_int64(4, head.last_event_unix);
+    (*s)->bind_blob(5, head.device_tool);
     return (*s)->run();
+  }
+
+  Result<void> put_station_registration(std::string_view station_id,
+                                        const RegistrationRow& row) override {
+    if (auto ok = writable("put_station_registration"); !ok) return ok;
+    auto s = statement(kPutRegistration);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_text(1, station_id);
+    (*s)->bind_int64(2, i64(row.from_index));
+    (*s)->bind_blob(3, as_bytes(row.envelope));
+    return (*s)->run();
+  }
+
+  Result<std::vector<RegistrationRow>> station_registrations(std::string_view station_id) override {
+    auto s = statement(kRegistrations);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    (*s)->bind_text(1, station_id);
+    std::vector<RegistrationRow> rows;
+    for (;;) {
+      auto row = (*s)->step();
+      if (!row) return std::unexpected(std::move(row.error()));
+      if (!*row) return rows;
+      const auto envelope = (*s)->column_blob(1);
+      rows.push_back({u64((*s)->column_int64(0)), std::string(as_chars(envelope))});
+    }
   }
 
   Result<std::optional<std::pair<Digest, std::uint64_t>>> station_record(
@@ -525,7 +569,8 @@ Result<void> SqlEvidenceStore::put_release(const ReleaseRow& release_row) {
     if (e.sku == release_row.sku && e.version == release_row.version &&
         e.promoted_unix == release_row.promoted_unix &&
         e.not_before_unix == release_row.not_before_unix &&
-        e.not_after_unix == release_row.not_after_unix) {
+        e.not_after_unix == release_row.not_after_unix && e.bundle == release_row.bundle &&
+        e.promoted == release_row.promoted) {
       return {};
     }
     return fail(ErrorCode::kVerificationFailed,
@@ -542,6 +587,8 @@ Result<void> SqlEvidenceStore::put_release(const ReleaseRow& release_row) {
   (*s)->bind_int64(4, release_row.promoted_unix);
   (*s)->bind_int64(5, release_row.not_before_unix);
   (*s)->bind_int64(6, release_row.not_after_unix);
+  (*s)->bind_blob(7, release_row.bundle);
+  (*s)->bind_blob(8, release_row.promoted);
   return (*s)->run();
 }
 
@@ -560,6 +607,10 @@ Result<std::optional<ReleaseRow>> SqlEvidenceStore::release(const Digest& bundle
   r.promoted_unix = (*s)->column_int64(3);
   r.not_before_unix = (*s)->column_int64(4);
   r.not_after_unix = (*s)->column_int64(5);
+  const auto bundle = (*s)->column_blob(6);
+  r.bundle.assign(bundle.begin(), bundle.end());
+  const auto promoted = (*s)->column_blob(7);
+  r.promoted.assign(promoted.begin(), promoted.end());
   return std::optional<ReleaseRow>(std::move(r));
 }
 

@@ -72,6 +72,7 @@ struct StationHead {
   std::uint64_t sequence = 0;
   Digest record_hash;
   std::int64_t last_event_unix = 0;
+  Bytes device_tool;                // v1::DeviceTool of its last unit event that named one
 };
 
 // A release the signer promoted (from a verified promoted bundle).
@@ -82,6 +83,14 @@ struct ReleaseRow {
   std::int64_t promoted_unix = 0;
   std::int64_t not_before_unix = 0;  // the approvals' common validity window
   std::int64_t not_after_unix = 0;
+  Bytes bundle;                      // v1::Bundle and v1::PromotedRelease as verified: what
+  Bytes promoted;                    // a unit programmed with it must show (unit_claims.h)
+};
+
+// The registration a station's entries from `from_index` on were countersigned under.
+struct RegistrationRow {
+  std::uint64_t from_index = 0;
+  std::string envelope;             // DSSE JSON of the StationRegistration
 };
 
 // Which entries: every set field must match (AND); none set = every entry.
@@ -136,6 +145,9 @@ class EvidenceStore {
   [[nodiscard]] virtual Result<void> add_checkpoint(const CheckpointRow& checkpoint) = 0;
   [[nodiscard]] virtual Result<std::optional<CheckpointRow>> latest_checkpoint() = 0;
   [[nodiscard]] virtual Result<std::optional<CheckpointRow>> checkpoint_at(std::uint64_t tree_size) = 0;
+  // The first checkpoint whose tree holds entry `index`: the one of the batch that
+  // countersigned it (its manifest file's proof is against it).
+  [[nodiscard]] virtual Result<std::optional<CheckpointRow>> checkpoint_covering(std::uint64_t index) = 0;
   // Checkpoints with from_unix <= time_unix < to_unix, oldest first.
   [[nodiscard]] virtual Result<std::vector<CheckpointRow>> checkpoints_between(
       std::int64_t from_unix, std::int64_t to_unix) = 0;
@@ -151,6 +163,13 @@ class EvidenceStore {
   // The record hash and log index of a station's journal record already in the log.
   [[nodiscard]] virtual Result<std::optional<std::pair<Digest, std::uint64_t>>> station_record(
       std::string_view station_id, std::uint64_t sequence) = 0;
+
+  // The registration in force from `from_index` on (recorded when it changes; idempotent).
+  [[nodiscard]] virtual Result<void> put_station_registration(std::string_view station_id,
+                                                              const RegistrationRow& row) = 0;
+  // Every registration recorded for the station, by from_index.
+  [[nodiscard]] virtual Result<std::vector<RegistrationRow>> station_registrations(
+      std::string_view station_id) = 0;
 
   // --- clones and scraps (unit events only: program, rework, scrap, take-over) ---
   // What the log holds about a unit, in one lookup: the hardware ids `serial` was

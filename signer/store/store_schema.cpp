@@ -66,15 +66,24 @@ CREATE TABLE station_heads (
   station_id TEXT PRIMARY KEY,
   sequence {INT} NOT NULL,
   record_hash {BLOB} NOT NULL,
-  last_event_unix {INT} NOT NULL
+  last_event_unix {INT} NOT NULL,
+  device_tool {BLOB} NOT NULL
 );
+CREATE TABLE station_registrations (
+  station_id TEXT NOT NULL,
+  from_index {INT} NOT NULL,
+  envelope {BLOB} NOT NULL,
+  PRIMARY KEY (station_id, from_index)
+){NOROWID};
 CREATE TABLE releases (
   bundle_digest {BLOB} PRIMARY KEY,
   sku TEXT NOT NULL,
   version TEXT NOT NULL,
   promoted_unix {INT} NOT NULL,
   not_before_unix {INT} NOT NULL,
-  not_after_unix {INT} NOT NULL
+  not_after_unix {INT} NOT NULL,
+  bundle {BLOB} NOT NULL,
+  promoted {BLOB} NOT NULL
 );
 CREATE TABLE findings (
   id {ID},

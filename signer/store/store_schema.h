@@ -9,7 +9,10 @@ namespace hallmark::evidence {
 
 // The schema this program writes and reads.
 // 2: entries name a firmware set (was: their own digests indexed per entry).
-inline constexpr std::int64_t kSchemaVersion = 2;
+// 3: releases keep their Bundle and PromotedRelease (the claims a unit event is compared
+//    with), station heads their last device tool, and the registration each station's
+//    entries were countersigned under (manifest files are written again from the store).
+inline constexpr std::int64_t kSchemaVersion = 3;
 
 // Creates the schema when the database has none; refuses (kIo) a database whose schema
 // version is newer than kSchemaVersion. Runs in its own transaction (the write lock), so

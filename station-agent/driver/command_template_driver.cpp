@@ -100,9 +100,12 @@ Result<std::unique_ptr<CommandTemplateDriver>> CommandTemplateDriver::from_confi
     }
     timeout = std::chrono::seconds(s);
   }
+  auto config_sha256 = verifier::sha256(*text);  // the bytes parsed above
+  if (!config_sha256) return std::unexpected(config_sha256.error());
   std::string tmpl = (std::filesystem::temp_directory_path() / "hallmark-driver-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) return fail(ErrorCode::kIo, fmt::format("mkdtemp: {}", std::strerror(errno)));
-  return std::unique_ptr<CommandTemplateDriver>(new CommandTemplateDriver(std::move(values), tmpl, timeout));
+  return std::unique_ptr<CommandTemplateDriver>(
+      new CommandTemplateDriver(std::move(values), tmpl, timeout, *config_sha256));
 }
 
 CommandTemplateDriver::~CommandTemplateDriver() {
@@ -128,6 +131,10 @@ Result<std::string> CommandTemplateDriver::run(const std::string& op, Values val
     }
     argv.push_back(std::move(word));
   }
+  if (argv.empty()) return fail(ErrorCode::kUsage, fmt::format("command driver: the '{}' template is empty", op));
+  auto program = resolve_program(argv[0]);  // run what tool() hashed
+  if (!program) return std::unexpected(program.error());
+  argv[0] = program->string();
   auto out = run_tool(argv, timeout_);
   if (!out) return std::unexpected(out.error());
   if (out->timed_out) {
@@ -224,6 +231,18 @@ Result<Measurement> CommandTemplateDriver::measure(const std::vector<Region>& re
     m.region_digests.push_back(*d);
   }
   return m;
+}
+
+DeviceTool CommandTemplateDriver::tool() {
+  std::vector<std::string> programs;
+  for (const char* op : {"identify", "write", "read", "generate_identity", "install_certificate",
+                         "burn_efuse", "measure", "reset"}) {
+    auto it = config_.find(op);
+    if (it == config_.end()) continue;
+    std::istringstream words(it->second);
+    if (std::string program; words >> program) programs.push_back(program);
+  }
+  return DeviceTool{"cmd", config_sha256_, identify_programs(programs)};
 }
 
 Result<BootVerdict> CommandTemplateDriver::reset() {

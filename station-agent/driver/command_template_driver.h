@@ -11,7 +11,8 @@
 // `debug_disabled=0|1`). Placeholders: {port} {offset} {length} {file} {name} {value};
 // offsets are written 0x-hex. A template is split into arguments at spaces BEFORE
 // placeholders are filled, and run with fork/execvp — never a shell — so a value can never
-// become another argument or a command. A tool that exits non-zero, or runs past the
+// become another argument or a command; the program is run by the absolute path
+// resolve_program() finds (device_tool.h), the one tool() hashes. A tool that exits non-zero, or runs past the
 // timeout (then it is killed), is a kIo Error quoting the end of its output. An operation
 // without a template is kUsage. Temporary files live in a private directory removed with
 // the driver. Not thread-safe.
@@ -41,12 +42,15 @@ class CommandTemplateDriver final : public DeviceDriver {
   Result<void> burn_efuse(std::string_view name, ByteView value) override;
   Result<Measurement> measure(const std::vector<Region>& regions) override;
   Result<BootVerdict> reset() override;
+  // "cmd", the config file's digest as loaded, and every template's program (hashed now).
+  DeviceTool tool() override;
 
  private:
   using Values = std::map<std::string, std::string>;
   CommandTemplateDriver(std::map<std::string, std::string> config, std::filesystem::path tmp,
-                        std::chrono::milliseconds timeout)
-      : config_(std::move(config)), tmp_(std::move(tmp)), timeout_(timeout) {}
+                        std::chrono::milliseconds timeout, verifier::Digest config_sha256)
+      : config_(std::move(config)), tmp_(std::move(tmp)), timeout_(timeout),
+        config_sha256_(config_sha256) {}
   // Runs the template `op` with `values` (plus {port} and {file}); returns its output.
   Result<std::string> run(const std::string& op, Values values);
   [[nodiscard]] std::filesystem::path file() const { return tmp_ / "data.bin"; }
@@ -54,6 +58,7 @@ class CommandTemplateDriver final : public DeviceDriver {
   std::map<std::string, std::string> config_;
   std::filesystem::path tmp_;
   std::chrono::milliseconds timeout_;
+  verifier::Digest config_sha256_;
 };
 
 // Runs argv[0] (PATH lookup) with argv, stdout and stderr captured together, killed after

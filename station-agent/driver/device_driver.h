@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "station-agent/driver/device_tool.h"
 #include "station-agent/driver/device_types.h"
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
@@ -42,6 +43,8 @@ class DeviceDriver {
   virtual Result<Measurement> measure(const std::vector<Region>& regions) = 0;
   // Resets the device; reports what its boot ROM did with the bootloader.
   virtual Result<BootVerdict> reset() = 0;
+  // What talks to the device (device_tool.h), identified now: recorded in every unit event.
+  virtual DeviceTool tool() = 0;
 };
 
 inline constexpr std::chrono::milliseconds kDefaultTimeout{10000};

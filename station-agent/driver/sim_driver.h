@@ -31,6 +31,8 @@ class SimDriver final : public DeviceDriver {
   Result<void> burn_efuse(std::string_view name, ByteView value) override;
   Result<Measurement> measure(const std::vector<Region>& regions) override;
   Result<BootVerdict> reset() override;
+  // "sim": the simulator has no config file and runs no program.
+  DeviceTool tool() override { return DeviceTool{"sim", std::nullopt, {}}; }
 
  private:
   SimDriver(fileio::UniqueFd fd, std::string socket, std::chrono::milliseconds timeout)

@@ -11,6 +11,7 @@
 
 #include "station-agent/station/device_certificate.h"
 #include "verifier/bundle/bundle_format.h"
+#include "verifier/bundle/unit_claims.h"
 
 namespace hallmark::station {
 namespace {
@@ -326,13 +327,13 @@ class PlanRunner {
     }
     for (std::size_t i = 0; i < written_.size(); ++i) {
       auto* m = event_.add_measured();
-      m->set_region(fmt::format("flash 0x{:x}+{}", written_[i]->image->flash_address(),
-                                written_[i]->bytes.size()));
+      m->set_region(bundle::flash_region(written_[i]->image->flash_address(),
+                                         written_[i]->bytes.size()));
       m->set_sha256(as_string(measured->region_digests[i].bytes()));
     }
     if (measured->efuses.key_digest_burned) {
       auto* m = event_.add_measured();
-      m->set_region("efuse key_digest");
+      m->set_region(std::string(bundle::kKeyDigestRegion));
       m->set_sha256(as_string(measured->efuses.key_digest.bytes()));
     }
     for (const auto& [name, planned] : burns_) {

@@ -70,6 +70,31 @@ Result<UnitOutcome> stop_the_line(StationLine& line, const ClockState& clock,
   return outcome;
 }
 
+void set_device_tool(Event& event, device::DeviceDriver& device) {
+  const device::DeviceTool tool = device.tool();
+  v1::DeviceTool& out = *event.mutable_device_tool();
+  out.set_driver(tool.driver);
+  if (tool.config_sha256) out.set_config_sha256(std::string(as_chars(tool.config_sha256->bytes())));
+  for (const auto& program : tool.programs) {
+    auto* p = out.add_programs();
+    p->set_path(program.path);
+    if (program.sha256) p->set_sha256(std::string(as_chars(program.sha256->bytes())));
+  }
+}
+
+// The device's hardware id, checked: an unreadable or empty one is an Error naming why.
+Result<std::string> read_hardware_id(device::DeviceDriver& device, std::string_view serial) {
+  auto identified = device.identify();
+  if (!identified) {
+    return std::unexpected(identified.error().context(
+        fmt::format("reading the hardware id of the unit labelled {}", serial)));
+  }
+  if (auto ok = check_hardware_id(identified->value); !ok) {
+    return std::unexpected(ok.error().context(fmt::format("the unit labelled {}", serial)));
+  }
+  return std::move(identified->value);
+}
+
 Result<void> ready_for_unit(const StationLine& line) {
   if (auto running = line.require_running(); !running) return running;
   if (auto session = line.require_session(); !session) return std::unexpected(session.error());
@@ -86,6 +111,19 @@ Result<void> check_serial(std::string_view serial) {
                 fmt::format("serial '{}' is not a printed label (1 to 64 printable characters, "
                             "no spaces): scan the label again",
                             printable ? serial : "<unprintable>"));
+  }
+  return {};
+}
+
+Result<void> check_hardware_id(std::string_view hardware_id) {
+  const bool printable = std::all_of(hardware_id.begin(), hardware_id.end(),
+                                     [](char c) { return c > 0x20 && c < 0x7f; });
+  if (hardware_id.empty() || hardware_id.size() > 128 || !printable) {
+    return fail(ErrorCode::kIo,
+                fmt::format("the device reported {} as its hardware id (1 to 128 printable "
+                            "characters expected): without it the unit cannot be told from "
+                            "another; check the device and its driver",
+                            hardware_id.empty() ? "nothing" : printable ? hardware_id : "an unprintable value"));
   }
   return {};
 }
@@ -138,12 +176,26 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
   auto images = load_plan_images(release);
   if (!images) return std::unexpected(images.error());
 
-  auto identified = device.identify();
+  Event event = unit_event(rework ? Event::REWORK : Event::PROGRAM, request.serial, "");
+  if (rework) event.set_reason(request.reason);
+  event.set_bundle_digest(std::string(as_chars(release.release.bundle_digest.bytes())));
+  set_device_tool(event, device);
+  auto identified = read_hardware_id(device, request.serial);
   if (!identified) {
-    return std::unexpected(identified.error().context(
-        fmt::format("reading the hardware id of the unit labelled {}", request.serial)));
+    // No hardware id, no evidence of which device this was: a recorded failure, never a pass.
+    event.set_result(Event::FAIL);
+    event.set_detail(identified.error().message);
+    auto sequence = line.record(event, *clock);
+    if (!sequence) return std::unexpected(sequence.error());
+    UnitOutcome outcome;
+    outcome.verdict = UnitVerdict::kFail;
+    outcome.sequence = *sequence;
+    outcome.detail = event.detail();
+    outcome.attestation = std::move(event);
+    return outcome;
   }
-  const std::string hardware_id = identified->value;
+  const std::string hardware_id = std::move(*identified);
+  event.set_hardware_id(hardware_id);
   const auto& history = line.history();
   if (auto conflict = history.binding_conflict(request.serial, hardware_id)) {
     return stop_the_line(line, *clock, request.serial, hardware_id, std::move(*conflict));
@@ -163,12 +215,9 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
                             request.serial, hardware_id));
   }
 
-  Event event = unit_event(rework ? Event::REWORK : Event::PROGRAM, request.serial, hardware_id);
   if (rework) {
-    event.set_reason(request.reason);
     for (auto sequence : known->sequences) event.add_linked_sequences(sequence);
   }
-  event.set_bundle_digest(std::string(as_chars(release.release.bundle_digest.bytes())));
 
   PlanContext context{line, release, device, request.serial, hardware_id, observe,
                       std::move(*images)};
@@ -209,9 +258,11 @@ Result<std::uint64_t> scrap_unit(StationLine& line, std::string hardware_id,
   if (auto session = line.require_session(); !session) return std::unexpected(session.error());
   if (hardware_id.empty()) {
     if (device == nullptr) return fail(ErrorCode::kUsage, "name the device or its hardware id");
-    auto identified = device->identify();
+    auto identified = read_hardware_id(*device, "(scrap)");
     if (!identified) return std::unexpected(identified.error());
-    hardware_id = identified->value;
+    hardware_id = std::move(*identified);
+  } else if (auto ok = check_hardware_id(hardware_id); !ok) {
+    return std::unexpected(Error{ErrorCode::kUsage, ok.error().message, 0, {}});
   }
   const UnitHistory* known = line.history().unit(hardware_id);
   if (known != nullptr && known->scrapped) {
@@ -222,6 +273,7 @@ Result<std::uint64_t> scrap_unit(StationLine& line, std::string hardware_id,
   Event event = unit_event(Event::SCRAP, known != nullptr ? known->serial : "", hardware_id);
   event.set_result(Event::SCRAPPED);
   event.set_reason(std::string(reason));
+  if (device != nullptr) set_device_tool(event, *device);
   if (known != nullptr) {
     for (auto sequence : known->sequences) event.add_linked_sequences(sequence);
   }
@@ -239,9 +291,9 @@ Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& devi
   if (auto ok = ready_for_unit(line); !ok) return std::unexpected(ok.error());
   auto clock = line.clock_for_unit();
   if (!clock) return std::unexpected(clock.error());
-  auto identified = device.identify();
+  auto identified = read_hardware_id(device, serial);
   if (!identified) return std::unexpected(identified.error());
-  const std::string hardware_id = identified->value;
+  const std::string hardware_id = std::move(*identified);
   if (auto conflict = line.history().binding_conflict(serial, hardware_id)) {
     return stop_the_line(line, *clock, serial, hardware_id, std::move(*conflict));
   }
@@ -252,6 +304,7 @@ Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& devi
                             serial, hardware_id));
   }
   Event event = unit_event(Event::TAKE_OVER, serial, hardware_id);
+  set_device_tool(event, device);
   event.set_previous_station_id(std::string(from_station));
   event.set_reason(std::string(reason));
   auto sequence = line.record(event, *clock);

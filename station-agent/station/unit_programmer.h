@@ -2,7 +2,8 @@
 //
 // program_unit() is the station's main job (DESIGN.md §4.5): it refuses to start without an
 // operator session, on a stopped line, or on an unsynchronised clock the policy forbids;
-// reads the device's hardware id; binds it to the scanned serial — a label swap, a device
+// reads the device's hardware id (an unreadable or empty one is a recorded FAIL, never a
+// pass); binds it to the scanned serial — a label swap, a device
 // bound to another serial or a scrapped device STOPS THE LINE (a LINE_STOP event) — then
 // runs the bundle's provisioning plan in order (images written from the cached bundle,
 // whose digests are re-checked on every unit — the entries re-read and re-hashed, not the
@@ -11,7 +12,7 @@
 // eFuse already in the wanted state and refusing one burned otherwise), measures, reads
 // the hardware id again, and appends the signed attestation to the journal (fsync) before
 // it reports PASS. A device fault is recorded as a FAIL event naming the step; the unit
-// can then be reworked. Nothing is reported good unless its record is durable.
+// can then be reworked. Every unit event names its device tool (device_tool.h). Nothing is reported good unless its record is durable.
 // Never reads key material; not thread-safe (one unit at a time per line).
 #pragma once
 
@@ -74,8 +75,8 @@ struct UnitRequest {
 
 // kPolicyRefused (nothing recorded) for a missing session, a stopped line, a refused clock,
 // a malformed serial, a unit already programmed (program) or unknown here (rework); kIo for
-// a device that cannot be identified or a journal that cannot be written. Otherwise the
-// outcome, already durable in the journal.
+// a journal that cannot be written. Otherwise the outcome, already durable in the journal
+// (a device whose hardware id cannot be read, or is empty, is a FAIL outcome).
 [[nodiscard]] Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release,
                                                device::DeviceDriver& device,
                                                const UnitRequest& request,
@@ -96,5 +97,9 @@ struct UnitRequest {
 
 // kUsage unless `serial` is 1..64 printable ASCII characters without spaces.
 [[nodiscard]] Result<void> check_serial(std::string_view serial);
+
+// kIo unless a device's `hardware_id` is 1..128 printable ASCII characters without spaces:
+// an empty or unreadable id would switch off the label-swap and clone checks for the unit.
+[[nodiscard]] Result<void> check_hardware_id(std::string_view hardware_id);
 
 }  // namespace hallmark::station

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "station-agent/driver/command_template_driver.h"
@@ -132,4 +133,42 @@ TEST_CASE("command driver: an operation without a template is a usage error") {
   auto r = bench.driver("p")->generate_identity();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == ErrorCode::kUsage);
+}
+
+TEST_CASE("command driver: the device tool names the config and every program by digest, and an edited config or program changes it") {
+  Bench bench;
+  auto dev = bench.driver("/dev/ttyUSB0");
+  const device::DeviceTool tool = dev->tool();
+  CHECK(tool.driver == "cmd");
+  REQUIRE(tool.config_sha256);
+  CHECK(*tool.config_sha256 == *verifier::sha256(as_bytes(bench.read("driver.conf"))));
+  // The fake tool is a script: it and its interpreter are both hashed, by absolute path.
+  REQUIRE(tool.programs.size() == 2);
+  const std::string script = (bench.dir / "fake-esptool").string();
+  const auto listed = [&](const std::string& path) {
+    return std::any_of(tool.programs.begin(), tool.programs.end(),
+                       [&](const device::ToolProgram& p) { return p.path == path && p.sha256; });
+  };
+  CHECK(listed(script));
+  const bool shell = listed(device::resolve_program("sh")->string()) || listed("/bin/sh") ||
+                     listed("/usr/bin/sh");
+  CHECK(shell);
+  CHECK(dev->tool() == tool);  // nothing changed: the same identity
+
+  // The same config with one more line is another tool.
+  auto edited = bench.driver("/dev/ttyUSB0", "# read now answers from the cache\n");
+  CHECK(edited->tool().config_sha256 != tool.config_sha256);
+  // The program itself edited between units: its digest changes at the next unit.
+  std::ofstream(bench.dir / "fake-esptool", std::ios::app) << "# patched\n";
+  const device::DeviceTool patched = dev->tool();
+  CHECK(patched.config_sha256 == tool.config_sha256);
+  CHECK(patched.programs != tool.programs);
+}
+
+TEST_CASE("command driver: a program found on PATH is run by the absolute path it was hashed at") {
+  auto resolved = device::resolve_program("sh");
+  REQUIRE(resolved);
+  CHECK(resolved->is_absolute());
+  CHECK_FALSE(device::resolve_program("no-such-program-hallmark").has_value());
+  CHECK_FALSE(device::resolve_program("").has_value());
 }

@@ -31,6 +31,7 @@
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/token_signer.h"
 #include "signer/evidence/countersign.h"
+#include "verifier/bundle/unit_claims.h"
 #include "tests/support/softhsm_fixture.h"
 #include "tests/trust/trust_fixture.h"
 #include "verifier/core/document.h"
@@ -74,6 +75,32 @@ std::string digest_bytes(std::uint64_t seed, int k) {
   return s;
 }
 
+constexpr std::uint64_t kImageSize = 4096;
+std::uint64_t image_address(int k) { return 0x10000u * static_cast<std::uint64_t>(k + 1); }
+
+// The release every unit names, with the claims its attestations match (images written,
+// read back and measured), so countersign compares every event and finds nothing.
+evidence::ReleaseRow bench_release() {
+  v1::Bundle bundle;
+  bundle.set_sku("bench-sku");
+  bundle.set_version("1.0.0");
+  for (int k = 0; k < 3; ++k) {
+    auto* image = bundle.add_images();
+    image->set_name(fmt::format("image-{}", k));
+    image->set_flash_address(image_address(k));
+    image->set_size(kImageSize);
+    image->set_sha256(digest_bytes(1, k));
+    auto* step = bundle.add_plan();
+    step->set_kind(v1::ProvisioningStep::WRITE_IMAGE);
+    step->set_image(image->name());
+  }
+  auto digest = verifier::Digest::from_bytes(as_bytes(digest_bytes(0, 0)));
+  evidence::ReleaseRow release{*digest, "bench-sku", "1.0.0", tt::kNow - 200000, 0, 0, {}, {}};
+  release.bundle = to_bytes(bundle.SerializeAsString());
+  release.promoted = to_bytes(v1::PromotedRelease().SerializeAsString());
+  return release;
+}
+
 // An attestation as the station makes it (device certificate included).
 std::string attestation_envelope(std::uint64_t i, const v1::StationEnrollment& enrolled,
                                  const Bytes& certificate) {
@@ -87,9 +114,15 @@ std::string attestation_envelope(std::uint64_t i, const v1::StationEnrollment& e
     d->set_region(fmt::format("image-{}", k));
     d->set_sha256(digest_bytes(1, k));
     auto* m = a.add_measured();
-    m->set_region(fmt::format("flash-{}", k));
+    m->set_region(bundle::flash_region(image_address(k), kImageSize));
     m->set_sha256(digest_bytes(1, k));
   }
+  auto* tool = a.mutable_device_tool();  // the same tool every unit: no drift finding
+  tool->set_driver("cmd");
+  tool->set_config_sha256(digest_bytes(2, 0));
+  auto* program = tool->add_programs();
+  program->set_path("/usr/bin/esptool");
+  program->set_sha256(digest_bytes(2, 1));
   a.add_key_uris("pkcs11:token=station;object=station");
   a.add_key_uris("pkcs11:token=station;object=device-ca");
   a.set_software_sha256(enrolled.software_sha256());
@@ -227,8 +260,7 @@ int run(std::uint64_t units, unsigned threads) {
   const std::filesystem::path db = hsm.dir() / "evidence.db";
   auto store = evidence::open_store("sqlite:" + db.string());
   if (!store) throw std::runtime_error(store.error().message);
-  auto release_digest = verifier::Digest::from_bytes(as_bytes(digest_bytes(0, 0)));
-  evidence::ReleaseRow release{*release_digest, "bench-sku", "1.0.0", tt::kNow - 200000, 0, 0};
+  const evidence::ReleaseRow release = bench_release();
   if (!(*store)->begin() || !(*store)->put_release(release) || !(*store)->commit()) return 1;
 
   evidence::CountersignInput input;
@@ -264,6 +296,7 @@ int run(std::uint64_t units, unsigned threads) {
   std::printf("peak_rss_kib %ld\n", peak_rss_kib());
   std::printf("rss_before_kib %ld\n", rss_before);
   std::printf("evidence_signatures %d\n", signatures);
+  std::printf("findings %llu\n", static_cast<unsigned long long>(result->exports[0].findings));
   return 0;
 }
 

@@ -346,8 +346,11 @@ TEST_CASE("countersign: clones are found: a serial with a second hardware id and
   auto moved = entries(*w.store, by_hardware_id("HW-ZZ"));
   REQUIRE(moved.size() == 1);
   CHECK(has_finding(moved[0], v1::Finding::SERIAL_CLONE));
-  const auto f = findings_of(moved[0]);
-  REQUIRE(!f.empty());
+  std::vector<v1::Finding> f;  // a hand-made event is flagged otherwise too (no images)
+  for (const auto& finding : findings_of(moved[0])) {
+    if (finding.kind() == v1::Finding::SERIAL_CLONE) f.push_back(finding);
+  }
+  REQUIRE(f.size() == 1);
   REQUIRE(f[0].log_indexes_size() == 1);
   CHECK(f[0].log_indexes(0) == first[0].index);
 }

@@ -44,6 +44,7 @@ class InstantDevice final : public device::DeviceDriver {
   Result<void> burn_efuse(std::string_view name, ByteView value) override;
   Result<device::Measurement> measure(const std::vector<device::Region>& regions) override;
   Result<device::BootVerdict> reset() override;
+  device::DeviceTool tool() override { return device::DeviceTool{"instant", std::nullopt, {}}; }
 
  private:
   class Busy;

@@ -33,7 +33,7 @@ TEST_CASE("sqlite: the store is one file in WAL mode, so readers never block the
   SqliteBackend backend;
   auto store = backend.open();
   CHECK(pragma(backend.dir() / "evidence.db", "PRAGMA journal_mode") == "wal");
-  CHECK(pragma(backend.dir() / "evidence.db", "SELECT version FROM hallmark_schema") == "2");
+  CHECK(pragma(backend.dir() / "evidence.db", "SELECT version FROM hallmark_schema") == "3");
 }
 
 TEST_CASE("sqlite: a plain path is a SQLite file, even with a colon after a slash") {

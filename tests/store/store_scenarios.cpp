@@ -35,7 +35,7 @@ LogEntry extra_entry() {
 }
 
 ReleaseRow release_of(unsigned fill_byte, std::string version) {
-  return ReleaseRow{digest_of(fill_byte), "widget", std::move(version), kT - 100, kT - 1000, kT + 100'000};
+  return ReleaseRow{digest_of(fill_byte), "widget", std::move(version), kT - 100, kT - 1000, kT + 100'000, {}, {}};
 }
 
 // EntryQuery with the fields `set` assigns (designated initializers would trip
@@ -121,9 +121,9 @@ void fill(EvidenceStore& store) {
   }
   ok(store.add_checkpoint(CheckpointRow{6, digest_of(0xD6), kT + 2000, to_bytes("{\"cp\":6}")}));
   ok(store.add_checkpoint(CheckpointRow{12, digest_of(0xDC), kT + 3000, to_bytes("{\"cp\":12}")}));
-  ok(store.set_station_head("st-a", StationHead{5, digest_of(0x88), kT + 80}));
-  ok(store.set_station_head("st-a", StationHead{7, digest_of(0x8b), kT + 100}));  // moves on
-  ok(store.set_station_head("st-b", StationHead{5, digest_of(0x8a), kT + 90}));
+  ok(store.set_station_head("st-a", StationHead{5, digest_of(0x88), kT + 80, {}}));
+  ok(store.set_station_head("st-a", StationHead{7, digest_of(0x8b), kT + 100, {}}));  // moves on
+  ok(store.set_station_head("st-b", StationHead{5, digest_of(0x8a), kT + 90, {}}));
   ok(store.put_release(release_of(0xB1, "1.2.0")));
   ok(store.put_release(release_of(0xB2, "1.3.0")));
   ok(store.add_finding(FindingRow{kT + 2000, kT + 50, "st-a", 4, 5, to_bytes("clone")}));
@@ -244,8 +244,8 @@ void rollback_restores(Backend& backend) {
   ok(store->put_node(0, 12, extra_entry().leaf_hash));
   ok(store->put_node(2, 2, digest_of(0xEE)));
   ok(store->add_checkpoint(CheckpointRow{13, digest_of(0xDD), kT + 4000, to_bytes("{}")}));
-  ok(store->set_station_head("st-a", StationHead{99, digest_of(0xEE), kT + 4000}));
-  ok(store->set_station_head("st-c", StationHead{1, digest_of(0xEE), kT + 4000}));
+  ok(store->set_station_head("st-a", StationHead{99, digest_of(0xEE), kT + 4000, {}}));
+  ok(store->set_station_head("st-c", StationHead{1, digest_of(0xEE), kT + 4000, {}}));
   ok(store->put_release(release_of(0xB3, "2.0.0")));
   ok(store->add_finding(FindingRow{kT + 4000, 0, "st-c", 1, 12, to_bytes("x")}));
   CHECK(ok(store->tree_size()) == 13);
@@ -328,7 +328,7 @@ void destroy_discards(Backend& backend) {
     ok(writer->begin());
     ok(writer->append_entry(extra_entry()));
     ok(writer->put_node(0, 12, extra_entry().leaf_hash));
-    ok(writer->set_station_head("st-a", StationHead{99, digest_of(0xEE), kT}));
+    ok(writer->set_station_head("st-a", StationHead{99, digest_of(0xEE), kT, {}}));
   }  // destroyed without commit
   store.reset();
   auto reopened = backend.open();
@@ -385,7 +385,7 @@ void failed_write_poisons(Backend& backend) {
   fill(*store);
   const std::string before = answers(*store);
   ok(store->begin());
-  ok(store->set_station_head("st-c", StationHead{1, digest_of(0xEE), kT}));
+  ok(store->set_station_head("st-c", StationHead{1, digest_of(0xEE), kT, {}}));
   LogEntry duplicate = extra_entry();
   duplicate.station_id = "st-a";
   duplicate.station_sequence = 1;  // journal record st-a/1 is already in the log
