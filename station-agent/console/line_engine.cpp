@@ -75,10 +75,18 @@ void LineEngine::open() {
     }
     rebase_shift();
     publish();
-    emit actionDone(QStringLiteral("open"),
-                    QStringLiteral("line open: station %1, %2 journal records")
-                        .arg(q(line_->station_id()))
-                        .arg(line_->journal().head().sequence));
+    QString opened = QStringLiteral("line open: station %1, %2 journal records")
+                         .arg(q(line_->station_id()))
+                         .arg(line_->journal().head().sequence);
+    if (const auto& torn = line_->recovered_tail()) {
+      opened += QStringLiteral(" — JOURNAL REPAIRED: a torn write of %1 bytes at offset %2 "
+                               "was cut (%3); recorded as journal record %4")
+                    .arg(torn->bytes)
+                    .arg(torn->offset)
+                    .arg(q(torn->reason))
+                    .arg(line_->repair_sequence().value_or(0));
+    }
+    emit actionDone(QStringLiteral("open"), opened);
   });
 }
 
@@ -87,6 +95,11 @@ void LineEngine::with_card(const QString& action, const QString& card_uri,
                            std::shared_ptr<hsm::Pin> pin, Use&& use) {
   auto pipe = pin ? PinPipe::carry(*pin, kPinCopies) : PinPipe::carry(hsm::Pin(), 0);
   if (pin) *pin = hsm::Pin();  // wiped: the pipe carries it now
+  // The token layer keeps a PIN read from the pipe for the card's signatures: wiped once
+  // this action is over, however it ends.
+  struct ForgetPins {
+    ~ForgetPins() { hsm::forget_pins(); }
+  } forget;
   if (!line_) {
     emit actionFailed(action, QStringLiteral("the line is not open: %1").arg(open_error_));
     return;
