@@ -1,6 +1,7 @@
 #include "hsm-profiles/src/pin.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -78,9 +79,9 @@ Pin copy_of(const Pin& pin) {
   return Pin(std::string_view(reinterpret_cast<const char*>(pin.data()), pin.size()));
 }
 
-// PINs taken from a variable or a descriptor that is gone after the first read, for the
-// later reads of the same source in this process (the login, then a signature on a key
-// that asks for its PIN each time). Wiped by forget_pins() and at exit.
+// PINs taken from a variable, which is gone after the first read, for the later reads of
+// the same source in this process (the login, then a signature on a key that asks for its
+// PIN each time). Wiped by forget_pins() and at exit.
 class PinCache {
  public:
   std::optional<Pin> find(const std::string& source) {
@@ -170,15 +171,21 @@ Result<Pin> read_file(const std::string& path) {
   return read_line(fd.get(), origin);
 }
 
-// True if `fd` is the /dev/null that release_descriptor() put in place of a PIN.
-bool is_released(int fd) {
-  struct stat at {}, null {};
-  return ::fstat(fd, &at) == 0 && ::stat("/dev/null", &null) == 0 && S_ISCHR(at.st_mode) &&
-         at.st_rdev == null.st_rdev;
+// True when nothing more can ever be read from `fd` after a line was taken from it: a pipe
+// whose writer is gone and that holds nothing more, or a file read to its end.
+bool exhausted(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  if (S_ISREG(st.st_mode)) {
+    const off_t at = ::lseek(fd, 0, SEEK_CUR);
+    return at >= 0 && at >= st.st_size;
+  }
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) == 0 && (p.revents & POLLHUP) != 0;
 }
 
-// Points `fd` at /dev/null (close-on-exec): whatever else the descriptor carried is gone,
-// and the number stays valid for whoever owns it (and closes it later).
+// Points `fd` at /dev/null (close-on-exec): the PIN's descriptor is closed, and the number
+// stays valid for whoever owns it (and closes it later).
 Result<void> release_descriptor(int fd) {
   Fd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (null.get() < 0 || ::dup3(null.get(), fd, O_CLOEXEC) < 0) {
@@ -201,20 +208,19 @@ Result<Pin> read_fd(const std::string& number) {
                                                "PIN on it, e.g. 3<pin.txt",
                                                fd));
   }
-  const std::string key = "fd:" + number;
-  if (is_released(fd)) {
-    if (auto kept = cache().find(key)) return std::move(*kept);
-  }
-  // Never inherited by a program this process starts, not even while it is read.
+  // Never inherited by a program this process starts, from the first read on.
   if ((flags & FD_CLOEXEC) == 0 && ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) {
     return fail(ErrorCode::kIo, fmt::format("cannot mark PIN file descriptor {} close-on-exec: "
                                             "{}", fd, errno_text(errno)));
   }
   auto pin = read_line(fd, fmt::format("file descriptor {}", fd));
-  if (auto released = release_descriptor(fd); !released) {
-    return std::unexpected(std::move(released).error());
+  // Closed as soon as nothing more can come from it. Until then it stays open (close-on-
+  // exec): a retry after a wrong PIN and a per-signature PIN read the next line.
+  if (exhausted(fd)) {
+    if (auto released = release_descriptor(fd); !released) {
+      return std::unexpected(std::move(released).error());
+    }
   }
-  if (pin) cache().keep(key, *pin);
   return pin;
 }
 

@@ -95,11 +95,6 @@ void LineEngine::with_card(const QString& action, const QString& card_uri,
                            std::shared_ptr<hsm::Pin> pin, Use&& use) {
   auto pipe = pin ? PinPipe::carry(*pin, kPinCopies) : PinPipe::carry(hsm::Pin(), 0);
   if (pin) *pin = hsm::Pin();  // wiped: the pipe carries it now
-  // The token layer keeps a PIN read from the pipe for the card's signatures: wiped once
-  // this action is over, however it ends.
-  struct ForgetPins {
-    ~ForgetPins() { hsm::forget_pins(); }
-  } forget;
   if (!line_) {
     emit actionFailed(action, QStringLiteral("the line is not open: %1").arg(open_error_));
     return;

@@ -150,7 +150,7 @@ TEST_CASE("a tail that is part of another record's frame is refused, not cut") {
 
   // Record 4's frame, but linked to the wrong record.
   Bytes forged = good;
-  const Bytes wrong = next_frame(4, verifier::Digest{});
+  const Bytes wrong = next_frame(4, *verifier::sha256(as_bytes(std::string_view("another journal"))));
   forged.insert(forged.end(), wrong.begin(), wrong.begin() + static_cast<std::ptrdiff_t>(wrong.size() - 10));
   refused(path, forged, 4, sizes[3]);
 }
@@ -216,17 +216,18 @@ TEST_CASE("a torn final write is cut only with a signed JOURNAL_REPAIRED record 
   REQUIRE(w.line->repair_sequence() == head.sequence + 1);
   CHECK(w.line->journal().head().sequence == head.sequence + 1);
 
-  // The record is the station's signed statement of the cut, naming offset, bytes and why.
-  auto cursor = w.line->journal().records_since(head.sequence);
-  REQUIRE(cursor);
-  auto entry = cursor->next();
-  REQUIRE(entry);
-  REQUIRE(entry->has_value());
-  auto event = station::verify_event((*entry)->attestation_envelope, w.line->keys().station_key);
-  REQUIRE_MESSAGE(event, (event ? "" : event.error().message));
-  CHECK(event->event() == v1::Attestation::JOURNAL_REPAIRED);
-  CHECK(event->detail().find(fmt::format("cut {} bytes at offset {}", torn, size)) != std::string::npos);
-  CHECK(event->detail().find("incomplete frame") != std::string::npos);
+  {  // The record is the station's signed statement of the cut, naming offset, bytes and why.
+    auto cursor = w.line->journal().records_since(head.sequence);  // shares the journal's lock
+    REQUIRE(cursor);
+    auto entry = cursor->next();
+    REQUIRE(entry);
+    REQUIRE(entry->has_value());
+    auto event = station::verify_event((*entry)->attestation_envelope, w.line->keys().station_key);
+    REQUIRE_MESSAGE(event, (event ? "" : event.error().message));
+    CHECK(event->event() == v1::Attestation::JOURNAL_REPAIRED);
+    CHECK(event->detail().find(fmt::format("cut {} bytes at offset {}", torn, size)) != std::string::npos);
+    CHECK(event->detail().find("incomplete frame") != std::string::npos);
+  }
 
   // The line reopens over it (the history knows the event) and the signer logs it.
   w.line.reset();

@@ -221,7 +221,7 @@ TEST_CASE("a bundle with a promotion entry over the promotion entry limit is ref
       "promotion/approval-1.json", std::string(bundle::kMaxPromotionEntryBytes + 1, ' ')));
   const fs::path path = w.path("huge-approval.bundle");
   bundle::testing::write_archive(path, entries);
-  CHECK(says(bundle_refusal(path), fmt::format("promotion/approval-1.json' is {} bytes, more than "
+  CHECK(says(bundle_refusal(path), fmt::format("promotion/approval-1.json': is {} bytes, more than "
                                                "the limit of {} bytes for a promotion entry",
                                                bundle::kMaxPromotionEntryBytes + 1,
                                                bundle::kMaxPromotionEntryBytes)));

@@ -95,15 +95,26 @@ TEST_CASE("a device tool does not inherit the PIN descriptor or any other descri
   auto pin = hsm::read_pin({hsm::PinSource::Kind::kFd, std::to_string(fds[0])}, "");
   REQUIRE(pin);
   CHECK(text(*pin) == "735194");
+  // Still holding the signature's copy: open, but close-on-exec.
   CHECK((::fcntl(fds[0], F_GETFD) & FD_CLOEXEC) != 0);
-  CHECK(pipe_name(fds[0]) == "/dev/null");  // the PIN pipe itself is closed
+  CHECK(pipe_name(fds[0]) == pin_pipe);
 
-  CHECK(tool_sees("cd /proc/$$/fd && echo *") == "0 1 2\n");
-  const std::string targets = tool_sees("for f in /proc/$$/fd/*; do readlink $f; done");
-  CHECK(targets.find(pin_pipe) == std::string::npos);
-  CHECK(targets.find("/etc/hostname") == std::string::npos);
-  CHECK(targets.starts_with("/dev/null\n"));  // stdin: not the operator's terminal
+  // The shell's own descriptors, listed by ls from outside it.
+  const std::string fds_seen = tool_sees("ls -l /proc/$$/fd/");
+  CHECK(fds_seen.find(pin_pipe) == std::string::npos);
+  CHECK(fds_seen.find("/etc/hostname") == std::string::npos);
+  CHECK(fds_seen.find(" 0 -> /dev/null") != std::string::npos);  // stdin: not the operator's terminal
+  std::size_t open = 0;
+  for (std::size_t at = fds_seen.find(" -> "); at != std::string::npos; at = fds_seen.find(" -> ", at + 1)) ++open;
+  CHECK_MESSAGE(open == 3, fds_seen);  // 0, 1 and 2 only
   ::close(leaked);
+
+  // The last copy read: nothing more can come, so the PIN pipe is closed.
+  auto second = hsm::read_pin({hsm::PinSource::Kind::kFd, std::to_string(fds[0])}, "");
+  REQUIRE(second);
+  CHECK(text(*second) == "735194");
+  CHECK(pipe_name(fds[0]) == "/dev/null");
+  ::close(fds[0]);
 }
 
 // What a device tool started now prints, or "" if it could not run.

@@ -84,7 +84,6 @@ TEST_CASE("the PIN reaches the token layer on a pipe once per login and signatur
     REQUIRE(read);
     CHECK(bytes(*read) == "246810");
   }
-  hallmark::hsm::forget_pins();  // the pipe was released at the first read
   CHECK_FALSE(hallmark::hsm::read_pin(*parsed, ""));  // nothing more to read
   CHECK_FALSE(PinPipe::carry(hallmark::hsm::Pin(), 1));  // an empty PIN is refused
 }
