@@ -117,7 +117,7 @@ TEST_CASE("a length prefix above the record limit is refused, not cut, in the mi
   refused(path, last, 3, sizes[2]);
 }
 
-TEST_CASE("a zero-filled tail longer than one frame is refused, not cut; one frame of zeros is a torn write") {
+TEST_CASE("a zero-filled tail longer than one frame is refused, not cut, and one frame of zeros is a torn write") {
   TempDir dir;
   const auto path = dir.path() / "journal";
   const auto sizes = fill(path, 2);

@@ -188,7 +188,7 @@ TEST_CASE("an export chain refuses a record or checkpoint over its limit, whoeve
   CHECK(says(finished.error().message, "checkpoint envelope is 65537 bytes"));
 }
 
-TEST_CASE("a device tool that floods its output is killed and refused; output at the limit is kept") {
+TEST_CASE("a device tool that floods its output is killed and refused, and output at the limit is kept") {
   const std::size_t limit = device::kMaxToolOutputBytes;
   auto flood = device::run_tool({"/bin/sh", "-c", "exec head -c 100000000 /dev/zero"},
                                 std::chrono::seconds(20));
