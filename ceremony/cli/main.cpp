@@ -1,9 +1,15 @@
 // hallmark-ceremony: custodians' key ceremonies on the signing host.
 #include "ceremony/cli/ceremony_commands.h"
 #include "ceremony/cli/token_commands.h"
+#include "hsm-profiles/src/secret_process.h"
 #include "verifier/tool/command_line.h"
+#include "verifier/core/error.h"
 
 int main(int argc, char** argv) {
+  // First: nothing that reads a PIN runs before core dumps are off.
+  if (!hallmark::hsm::protect_secret_process_or_report("hallmark-ceremony")) {
+    return hallmark::kExitInternal;
+  }
   hallmark::tool::CommandLine cli("hallmark-ceremony",
                                   "Hallmark key ceremonies: custodian cards, trust root, quorum");
   hallmark::ceremony::add_token_commands(cli);

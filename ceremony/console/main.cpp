@@ -9,9 +9,13 @@
 #include "ceremony/console/custodian_window.h"
 #include "ceremony/console/file_field.h"
 #include "ceremony/console/open_ceremony_page.h"
+#include "hsm-profiles/src/secret_process.h"
 #include "verifier/core/error.h"
 
 int main(int argc, char** argv) {
+  if (!hallmark::hsm::protect_secret_process_or_report("hallmark-custodian-console")) {
+    return hallmark::kExitInternal;
+  }
   try {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("hallmark-custodian-console"));

@@ -1,6 +1,7 @@
 #include "hsm-profiles/src/pin.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -9,6 +10,9 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -70,6 +74,40 @@ class PinWriter {
 namespace {
 
 std::string errno_text(int error) { return std::strerror(error); }
+
+Pin copy_of(const Pin& pin) {
+  return Pin(std::string_view(reinterpret_cast<const char*>(pin.data()), pin.size()));
+}
+
+// PINs taken from a variable, which is gone after the first read, for the later reads of
+// the same source in this process (the login, then a signature on a key that asks for its
+// PIN each time). Wiped by forget_pins() and at exit.
+class PinCache {
+ public:
+  std::optional<Pin> find(const std::string& source) {
+    std::lock_guard lock(mutex_);
+    auto it = pins_.find(source);
+    if (it == pins_.end()) return std::nullopt;
+    return copy_of(it->second);
+  }
+  void keep(const std::string& source, const Pin& pin) {
+    std::lock_guard lock(mutex_);
+    pins_.insert_or_assign(source, copy_of(pin));
+  }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    pins_.clear();  // each Pin wipes itself
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, Pin> pins_;
+};
+
+PinCache& cache() {
+  static PinCache pins;
+  return pins;
+}
 
 // A file descriptor closed on scope exit.
 class Fd {
@@ -133,6 +171,30 @@ Result<Pin> read_file(const std::string& path) {
   return read_line(fd.get(), origin);
 }
 
+// True when nothing more can ever be read from `fd` after a line was taken from it: a pipe
+// whose writer is gone and that holds nothing more, or a file read to its end.
+bool exhausted(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  if (S_ISREG(st.st_mode)) {
+    const off_t at = ::lseek(fd, 0, SEEK_CUR);
+    return at >= 0 && at >= st.st_size;
+  }
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) == 0 && (p.revents & POLLHUP) != 0;
+}
+
+// Points `fd` at /dev/null (close-on-exec): the PIN's descriptor is closed, and the number
+// stays valid for whoever owns it (and closes it later).
+Result<void> release_descriptor(int fd) {
+  Fd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (null.get() < 0 || ::dup3(null.get(), fd, O_CLOEXEC) < 0) {
+    return fail(ErrorCode::kIo, fmt::format("cannot close PIN file descriptor {} after reading "
+                                            "it: {}", fd, errno_text(errno)));
+  }
+  return {};
+}
+
 Result<Pin> read_fd(const std::string& number) {
   int fd = -1;
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), fd);
@@ -140,12 +202,26 @@ Result<Pin> read_fd(const std::string& number) {
     return fail(ErrorCode::kUsage,
                 fmt::format("'fd:{}' is not a file descriptor number (e.g. fd:3)", number));
   }
-  if (::fcntl(fd, F_GETFD) < 0) {
+  const int flags = ::fcntl(fd, F_GETFD);
+  if (flags < 0) {
     return fail(ErrorCode::kUsage, fmt::format("file descriptor {} is not open: pass the "
                                                "PIN on it, e.g. 3<pin.txt",
                                                fd));
   }
-  return read_line(fd, fmt::format("file descriptor {}", fd));
+  // Never inherited by a program this process starts, from the first read on.
+  if ((flags & FD_CLOEXEC) == 0 && ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) {
+    return fail(ErrorCode::kIo, fmt::format("cannot mark PIN file descriptor {} close-on-exec: "
+                                            "{}", fd, errno_text(errno)));
+  }
+  auto pin = read_line(fd, fmt::format("file descriptor {}", fd));
+  // Closed as soon as nothing more can come from it. Until then it stays open (close-on-
+  // exec): a retry after a wrong PIN and a per-signature PIN read the next line.
+  if (exhausted(fd)) {
+    if (auto released = release_descriptor(fd); !released) {
+      return std::unexpected(std::move(released).error());
+    }
+  }
+  return pin;
 }
 
 bool valid_env_name(std::string_view name) {
@@ -165,8 +241,10 @@ Result<Pin> read_env(const std::string& name) {
                             "env:HALLMARK_PIN)",
                             name));
   }
-  const char* value = std::getenv(name.c_str());
+  const std::string key = "env:" + name;
+  char* value = std::getenv(name.c_str());
   if (value == nullptr) {
+    if (auto kept = cache().find(key)) return std::move(*kept);
     return fail(ErrorCode::kUsage,
                 fmt::format("environment variable {} is not set: export it or choose "
                             "another PIN source (prompt, file:PATH, fd:N)",
@@ -180,7 +258,14 @@ Result<Pin> read_env(const std::string& name) {
     return fail(ErrorCode::kUsage,
                 fmt::format("the PIN in {} is longer than {} bytes", name, Pin::kMaxLength));
   }
-  return Pin(secret);
+  Pin pin(secret);
+  // Out of the environment: wiped where it lies (for a variable the process started with,
+  // the block /proc/PID/environ shows) and removed, so no program started later inherits
+  // it.
+  OPENSSL_cleanse(value, secret.size());
+  ::unsetenv(name.c_str());
+  cache().keep(key, pin);
+  return pin;
 }
 
 // Restores the terminal's settings however the prompt ends.
@@ -246,6 +331,8 @@ Result<PinSource> parse_pin_source(std::string_view spec) {
               "a PIN source is 'prompt', 'file:PATH', 'fd:N' or 'env:NAME' (a PIN itself is "
               "never accepted on the command line)");
 }
+
+void forget_pins() { cache().clear(); }
 
 Result<Pin> read_pin(const PinSource& source, std::string_view prompt_text) {
   switch (source.kind) {

@@ -2,10 +2,17 @@
 //
 // A PIN never travels in argv: it comes from a prompt on /dev/tty with echo off, a file
 // (first line; refused when world-readable), an open file descriptor (up to a newline or
-// EOF) or an environment variable whose *name* the caller gives. A Pin cannot be copied,
-// printed or formatted; its bytes are wiped with OPENSSL_cleanse when it is destroyed or
-// moved from. Never logs the PIN, never keeps it beyond the Pin's lifetime.
-// Thread-safety: a Pin is a plain value; read_pin() with kPrompt uses the process's tty.
+// EOF) or an environment variable whose *name* the caller gives. A descriptor is marked
+// close-on-exec at the first read and closed (pointed at /dev/null, so its number stays
+// valid for its owner) as soon as nothing more can be read from it; until then a retry
+// after a wrong PIN or a per-signature PIN reads its next line. A variable is wiped in
+// place and removed from the environment; later reads of the same env:NAME in this
+// process get the PIN read first (kept in a wiped buffer until forget_pins() or exit),
+// unless the variable is set again. Neither reaches a program the process starts.
+// A Pin cannot be copied, printed or formatted; its bytes are wiped with OPENSSL_cleanse
+// when it is destroyed or moved from. Never logs the PIN.
+// Thread-safety: a Pin is a plain value; read_pin() with kPrompt uses the process's tty;
+// the PINs kept from env: sources are guarded by a mutex.
 #pragma once
 
 #include <cstddef>
@@ -52,6 +59,9 @@ struct PinSource {
 // "prompt", "file:/path", "fd:3", "env:NAME". Anything else is a usage error (and a bare
 // string is refused rather than taken as the PIN itself).
 Result<PinSource> parse_pin_source(std::string_view spec);
+
+// Wipes the PINs kept from env: sources (see above).
+void forget_pins();
 
 // Reads a PIN; `prompt_text` ("PIN for token 'signer-hsm': ") is shown for kPrompt only.
 // An empty PIN is refused.

@@ -8,7 +8,7 @@
 namespace hallmark::signer {
 
 Result<v1::Envelope> read_envelope(const std::filesystem::path& path) {
-  auto json = fileio::read_file(path, verifier::kMaxEnvelopeBytes);
+  auto json = fileio::read_file(path, kMaxSignedDocumentBytes);
   if (!json) return std::unexpected(json.error());
   auto envelope = verifier::parse_envelope_json(as_chars(*json));
   if (!envelope) return std::unexpected(std::move(envelope).error().context(path.string()));

@@ -2,14 +2,21 @@
 // name the file at fault) and the clock (the libraries never read it themselves).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <vector>
 
 #include "hallmark/dsse.pb.h"
+#include "verifier/bundle/bundle_reader.h"
 #include "verifier/core/error.h"
 
 namespace hallmark::signer {
+
+// Approvals, trust roots, revocations and registrations are DSSE JSON of a few KiB, carried
+// in promoted bundles as promotion entries: a file larger than such an entry may be is
+// refused before it is parsed.
+inline constexpr std::size_t kMaxSignedDocumentBytes = bundle::kMaxPromotionEntryBytes;
 
 [[nodiscard]] Result<v1::Envelope> read_envelope(const std::filesystem::path& path);
 [[nodiscard]] Result<std::vector<v1::Envelope>> read_envelopes(

@@ -24,7 +24,6 @@ constexpr int kFirstSequence = 2;
 constexpr int kLastSequence = 3;
 constexpr int kRecords = 4;
 constexpr int kCheckpoint = 5;
-constexpr std::uint32_t kMaxRecordBytes = 64u * 1024u * 1024u;
 
 std::uint32_t tag_of(int field, WireFormat::WireType type) {
   return WireFormat::MakeTag(field, type);
@@ -57,6 +56,23 @@ Error ExportReader::malformed(std::string_view what) const {
   return error;
 }
 
+Result<void> ExportReader::read_bounded(std::string& out, std::size_t limit,
+                                       std::string_view what) {
+  // The size is checked before anything is read or reserved: protobuf would reserve what a
+  // hostile length prefix claims.
+  auto& in = *stream_->coded;
+  std::uint32_t size = 0;
+  if (!in.ReadVarint32(&size)) return std::unexpected(malformed(fmt::format("{} is truncated", what)));
+  if (size > limit) {
+    return std::unexpected(malformed(fmt::format("{} of {} bytes is over the {} byte limit", what,
+                                                 size, limit)));
+  }
+  if (!in.ReadString(&out, static_cast<int>(size))) {
+    return std::unexpected(malformed(fmt::format("{} is truncated", what)));
+  }
+  return {};
+}
+
 Result<ExportReader> ExportReader::open(const std::filesystem::path& path) {
   auto stream = std::make_unique<Stream>();
   stream->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -77,7 +93,8 @@ Result<void> ExportReader::read_header() {
   for (;;) {
     const std::uint32_t tag = in.ReadTag();
     if (tag == tag_of(kStationId, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
-      if (!WireFormat::ReadString(&in, &header_.station_id)) return std::unexpected(malformed("station id"));
+      auto read = read_bounded(header_.station_id, verifier::kMaxStationIdBytes, "the station id");
+      if (!read) return std::unexpected(std::move(read).error());
     } else if (tag == tag_of(kFirstSequence, WireFormat::WIRETYPE_VARINT)) {
       if (!in.ReadVarint64(&header_.first_sequence)) return std::unexpected(malformed("first sequence"));
     } else if (tag == tag_of(kLastSequence, WireFormat::WIRETYPE_VARINT)) {
@@ -95,14 +112,13 @@ Result<std::optional<ByteView>> ExportReader::next() {
   const std::uint32_t tag = pending_tag_ != 0 ? pending_tag_ : in.ReadTag();
   pending_tag_ = 0;
   if (tag == tag_of(kRecords, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
-    std::uint32_t size = 0;
-    if (!in.ReadVarint32(&size) || size > kMaxRecordBytes || !in.ReadString(&record_, static_cast<int>(size))) {
-      return std::unexpected(malformed("a record is truncated"));
-    }
+    auto read = read_bounded(record_, verifier::kMaxJournalRecordBytes, "a record");
+    if (!read) return std::unexpected(std::move(read).error());
     return std::optional<ByteView>{as_bytes(record_)};
   }
   if (tag == tag_of(kCheckpoint, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
-    if (!WireFormat::ReadString(&in, &checkpoint_)) return std::unexpected(malformed("checkpoint truncated"));
+    auto read = read_bounded(checkpoint_, verifier::kMaxCheckpointBytes, "the checkpoint");
+    if (!read) return std::unexpected(std::move(read).error());
     if (in.ReadTag() != 0 || !in.ConsumedEntireMessage()) {
       return std::unexpected(malformed("bytes after the checkpoint"));
     }

@@ -5,7 +5,10 @@
 // header fields (station_id, first_sequence, last_sequence), then the records, then the
 // checkpoint envelope; anything else is refused as "not a station export written by
 // hallmark-station", naming the file. next() returns each record's exact bytes; after the
-// last record, checkpoint_envelope() holds the checkpoint. Files over 2 GiB are refused
+// last record, checkpoint_envelope() holds the checkpoint. Every field is bounded while it
+// is read, before a buffer grows: the station id to verifier::kMaxStationIdBytes, a record
+// to kMaxJournalRecordBytes, the checkpoint to kMaxCheckpointBytes (record_chain.h); a
+// larger one is refused naming the field and the limit. Files over 2 GiB are refused
 // (protobuf's stream limit; the station exports per shift). One object per thread.
 #pragma once
 
@@ -41,6 +44,8 @@ class ExportReader {
   struct Stream;
   ExportReader(std::filesystem::path path, std::unique_ptr<Stream> stream);
   [[nodiscard]] Result<void> read_header();
+  // A length-delimited field of at most `limit` bytes into `out`; `what` names it.
+  [[nodiscard]] Result<void> read_bounded(std::string& out, std::size_t limit, std::string_view what);
   [[nodiscard]] Error malformed(std::string_view what) const;
 
   std::filesystem::path path_;

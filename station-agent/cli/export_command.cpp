@@ -40,7 +40,10 @@ Result<void> run_export(const ExportOptions& o) {
   auto journal = Journal::open(o.journal, o.station_id);
   if (!journal) return std::unexpected(std::move(journal).error());
   if (const auto& torn = journal->recovered_tail()) {
-    std::cerr << fmt::format("journal {}: recovered a torn tail of {} bytes at offset {} ({})\n",
+    std::cerr << fmt::format("journal {} ends in a torn write of {} bytes at offset {} ({}): "
+                             "the records before it are exported; the station cuts the tail "
+                             "and journals the repair (JOURNAL_REPAIRED) when its line next "
+                             "opens\n",
                              o.journal, torn->bytes, torn->offset, torn->reason);
   }
   auto token = hsm::open_token(o.token, true, std::cerr);

@@ -4,9 +4,15 @@
 #include "station-agent/cli/export_command.h"
 #include "station-agent/cli/line_commands.h"
 #include "station-agent/cli/state_commands.h"
+#include "hsm-profiles/src/secret_process.h"
 #include "verifier/tool/command_line.h"
+#include "verifier/core/error.h"
 
 int main(int argc, char** argv) {
+  // First: nothing that reads a PIN runs before core dumps are off.
+  if (!hallmark::hsm::protect_secret_process_or_report("hallmark-station")) {
+    return hallmark::kExitInternal;
+  }
   hallmark::tool::CommandLine cli("hallmark-station",
                                   "Hallmark factory station: enrollment and programming");
   hallmark::station::add_enroll_command(cli);

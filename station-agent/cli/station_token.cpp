@@ -80,9 +80,12 @@ Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostr
   if (!line) return std::unexpected(line.error());
   opened->line_.emplace(std::move(*line));
   if (const auto& torn = opened->line_->recovered_tail()) {
-    status << fmt::format("journal {}: recovered a torn tail of {} bytes at offset {} ({})\n",
+    status << fmt::format("JOURNAL REPAIRED: {} ended in a torn write (the station stopped in "
+                          "the middle of a record): cut {} bytes at offset {} ({}); the repair "
+                          "is journal record {} (JOURNAL_REPAIRED) and goes to the signer with "
+                          "the next export\n",
                           journal_file(o.state).string(), torn->bytes, torn->offset,
-                          torn->reason);
+                          torn->reason, opened->line_->repair_sequence().value_or(0));
   }
   return opened;
 }

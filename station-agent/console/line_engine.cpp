@@ -75,10 +75,18 @@ void LineEngine::open() {
     }
     rebase_shift();
     publish();
-    emit actionDone(QStringLiteral("open"),
-                    QStringLiteral("line open: station %1, %2 journal records")
-                        .arg(q(line_->station_id()))
-                        .arg(line_->journal().head().sequence));
+    QString opened = QStringLiteral("line open: station %1, %2 journal records")
+                         .arg(q(line_->station_id()))
+                         .arg(line_->journal().head().sequence);
+    if (const auto& torn = line_->recovered_tail()) {
+      opened += QStringLiteral(" — JOURNAL REPAIRED: a torn write of %1 bytes at offset %2 "
+                               "was cut (%3); recorded as journal record %4")
+                    .arg(torn->bytes)
+                    .arg(torn->offset)
+                    .arg(q(torn->reason))
+                    .arg(line_->repair_sequence().value_or(0));
+    }
+    emit actionDone(QStringLiteral("open"), opened);
   });
 }
 

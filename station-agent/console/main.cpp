@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <QApplication>
 
+#include "hsm-profiles/src/secret_process.h"
 #include "station-agent/cli/station_token.h"
 #include "station-agent/console/card_dialog.h"
 #include "station-agent/console/console_style.h"
@@ -95,6 +96,9 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!hallmark::hsm::protect_secret_process_or_report("hallmark-station-console")) {
+    return hallmark::kExitInternal;
+  }
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

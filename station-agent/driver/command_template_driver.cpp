@@ -48,20 +48,35 @@ Result<ToolOutput> run_tool(const std::vector<std::string>& argv, std::chrono::m
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return fail(ErrorCode::kIo, fmt::format("pipe: {}", std::strerror(errno)));
   fileio::UniqueFd read_end(fds[0]), write_end(fds[1]);
+  fileio::UniqueFd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null_in.valid()) return fail(ErrorCode::kIo, fmt::format("/dev/null: {}", std::strerror(errno)));
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The tool's whole environment, built here: nothing inherited (a PIN variable, a token
+  // module path, a proxy) reaches it.
+  const char* path = std::getenv("PATH");
+  std::string path_entry = std::string("PATH=") + (path != nullptr && *path != '\0' ? path : kToolPath);
+  std::string lang_entry = "LANG=C";
+  char* const env[] = {path_entry.data(), lang_entry.data(), nullptr};
   const pid_t pid = ::fork();
   if (pid < 0) return fail(ErrorCode::kIo, fmt::format("fork: {}", std::strerror(errno)));
   if (pid == 0) {  // child: only async-signal-safe calls until exec
+    ::dup2(null_in.get(), STDIN_FILENO);
     ::dup2(write_end.get(), STDOUT_FILENO);
     ::dup2(write_end.get(), STDERR_FILENO);
-    ::execvp(args[0], args.data());
+    // Only stdio crosses into the tool, whatever was opened without O_CLOEXEC.
+    if (::close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < 65536; ++fd) ::close(fd);
+    }
+    ::execvpe(args[0], args.data(), env);
     ::_exit(127);
   }
   write_end.close();
+  null_in.close();
   ToolOutput result;
   const auto deadline = Clock::now() + timeout;
+  bool flooded = false;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
@@ -77,10 +92,21 @@ Result<ToolOutput> run_tool(const std::vector<std::string>& argv, std::chrono::m
     const ssize_t n = ::read(read_end.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    if (result.output.size() + static_cast<std::size_t>(n) > kMaxToolOutputBytes) {
+      flooded = true;  // refused before the buffer grows past the limit
+      ::kill(pid, SIGKILL);
+      break;
+    }
     result.output.append(buf, static_cast<std::size_t>(n));
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (flooded) {
+    return fail(ErrorCode::kIo,
+                fmt::format("device tool {}: its output passed the {} byte limit; the tool was "
+                            "killed and its output refused (check the tool and its template)",
+                            argv[0], kMaxToolOutputBytes));
   }
   if (!result.timed_out && WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
   return result;

@@ -14,11 +14,13 @@
 // become another argument or a command; the program is run by the absolute path
 // resolve_program() finds (device_tool.h), the one tool() hashes. A tool that exits non-zero, or runs past the
 // timeout (then it is killed), is a kIo Error quoting the end of its output. An operation
-// without a template is kUsage. Temporary files live in a private directory removed with
+// without a template is kUsage. Tools run with a clean environment and stdio only, and
+// their output is bounded (run_tool below). Temporary files live in a private directory removed with
 // the driver. Not thread-safe.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -61,8 +63,17 @@ class CommandTemplateDriver final : public DeviceDriver {
   verifier::Digest config_sha256_;
 };
 
+// A device tool's output (stdout and stderr together) beyond this is refused: the tool is
+// killed and the operation fails (kIo) before the buffer grows further.
+inline constexpr std::size_t kMaxToolOutputBytes = 1024 * 1024;
+// The tool's PATH when the station has none.
+inline constexpr const char* kToolPath = "/usr/local/bin:/usr/bin:/bin";
+
 // Runs argv[0] (PATH lookup) with argv, stdout and stderr captured together, killed after
-// `timeout`. Exposed for tests.
+// `timeout`. The tool gets a clean environment (PATH and LANG=C only), /dev/null as stdin
+// and no descriptor but stdio, so nothing of the station's (a PIN variable or descriptor,
+// the journal, a token session) reaches it. Output past kMaxToolOutputBytes is kIo. Exposed
+// for tests.
 struct ToolOutput {
   int exit_status = -1;  // exit code, or -1 when killed by a signal or the timeout
   bool timed_out = false;

@@ -68,18 +68,29 @@ Result<Frame> read_frame(int fd, std::uint64_t offset, std::uint64_t end) {
   if (prefix->size() < 4) return fault(FrameStatus::kTorn, "file shrank while reading");
   const std::uint32_t length = get_u32_be(*prefix);
   if (length == 0) {
+    // Zeros are what a file extended by an interrupted write holds, and one write is at
+    // most one frame: more zeros than that were not left by a write of ours.
+    if (remaining > kMaxFrameBytes) {
+      return fault(FrameStatus::kCorrupt,
+                   fmt::format("zero record length, with {} bytes after it (more than the {} "
+                               "bytes of the largest frame)", remaining, kMaxFrameBytes));
+    }
     auto zeros = zeros_to_end(fd, offset, end);
     if (!zeros) return std::unexpected(std::move(zeros).error());
-    return *zeros ? fault(FrameStatus::kTorn, "zero-filled tail")
+    return *zeros ? fault(FrameStatus::kTorn, fmt::format("zero-filled tail of {} bytes", remaining))
                   : fault(FrameStatus::kCorrupt, "zero record length");
+  }
+  // Checked before the frame's end: append() never writes such a prefix, so no torn write
+  // leaves one, even at the end of the file.
+  if (length > kMaxJournalRecordBytes) {
+    return fault(FrameStatus::kCorrupt,
+                 fmt::format("record length {} is above the {} byte limit", length,
+                             kMaxJournalRecordBytes));
   }
   const std::uint64_t size = std::uint64_t{length} + kFrameOverhead;
   if (size > remaining) {
     return fault(FrameStatus::kTorn,
                  fmt::format("incomplete frame ({} of {} bytes)", remaining, size));
-  }
-  if (length > kMaxJournalRecordBytes) {
-    return fault(FrameStatus::kCorrupt, fmt::format("implausible record length {}", length));
   }
   auto body = pread_all(fd, offset + 4, std::size_t{length} + 4);
   if (!body) return std::unexpected(std::move(body).error());
@@ -103,6 +114,37 @@ Result<Frame> read_frame(int fd, std::uint64_t offset, std::uint64_t end) {
     return fault(FrameStatus::kCorrupt, "checksum matches but the bytes are not a JournalRecord");
   }
   return frame;
+}
+
+Result<std::string> torn_write_problem(int fd, std::uint64_t offset, std::uint64_t end,
+                                       std::uint64_t sequence, const verifier::Digest& previous) {
+  const std::uint64_t tail = end - offset;
+  if (tail > kMaxFrameBytes) {
+    return fmt::format("{} bytes follow the last whole record, more than the {} bytes one "
+                       "interrupted write can leave", tail, kMaxFrameBytes);
+  }
+  constexpr std::size_t kLongestPrefix = 64;  // length, sequence, hash, envelope tag and size
+  auto bytes = pread_all(fd, offset, static_cast<std::size_t>(std::min<std::uint64_t>(tail, kLongestPrefix)));
+  if (!bytes) return std::unexpected(std::move(bytes).error());
+  if (bytes->size() < 4) return std::string();  // part of a length prefix
+  const std::uint32_t length = get_u32_be(*bytes);
+  if (length == 0) return std::string();  // read_frame(): zeros to the end, within one frame
+  const auto expected = frame_prefix(sequence, previous, length);
+  if (!expected) {
+    return fmt::format("its length prefix ({} bytes) fits no record {}", length, sequence);
+  }
+  // A block the interrupted write never reached reads as zeros; every other byte must be
+  // the one append() wrote for the next record (a frame of another record, or a length
+  // prefix that disagrees with its record, is damage: later records would be cut with it).
+  const std::size_t n = std::min(bytes->size(), expected->size());
+  for (std::size_t i = 4; i < n; ++i) {
+    if ((*bytes)[i] != (*expected)[i] && (*bytes)[i] != std::byte{0}) {
+      return fmt::format("the bytes at offset {} are not the start of record {} (linked to "
+                         "record {}) with the length its prefix gives", offset + i, sequence,
+                         sequence - 1);
+    }
+  }
+  return std::string();
 }
 
 std::string check_link(const Frame& frame, std::uint64_t sequence,

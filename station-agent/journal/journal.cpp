@@ -83,29 +83,46 @@ Result<void> Journal::scan(std::uint64_t header_size, std::uint64_t file_size) {
     const std::uint64_t sequence = head_.sequence + 1;
     auto frame = detail::read_frame(fd_.get(), offset, file_size);
     if (!frame) return std::unexpected(std::move(frame).error().context("journal " + name));
+    std::string problem;
     if (frame->status == detail::FrameStatus::kTorn) {
-      recovered_ = TornTail{offset, file_size - offset, frame->reason};
-      if (::ftruncate(fd_.get(), static_cast<off_t>(offset)) != 0 || ::fsync(fd_.get()) != 0) {
-        return fail(ErrorCode::kIo,
-                    fmt::format("journal {}: cutting the torn tail at offset {}: {}", name,
-                                offset, errno_text()));
+      auto torn = detail::torn_write_problem(fd_.get(), offset, file_size, sequence, head_.hash);
+      if (!torn) return std::unexpected(std::move(torn).error().context("journal " + name));
+      if (torn->empty()) {
+        // Cut by the first append(), so the cut and the record of it go together.
+        recovered_ = TornTail{offset, file_size - offset, frame->reason};
+        break;
       }
-      break;
+      problem = fmt::format("{}: {}", frame->reason, *torn);
+    } else if (frame->status == detail::FrameStatus::kCorrupt) {
+      problem = frame->reason;
+    } else {
+      problem = detail::check_link(*frame, sequence, head_.hash);
     }
-    std::string problem = frame->status == detail::FrameStatus::kCorrupt
-                              ? frame->reason
-                              : detail::check_link(*frame, sequence, head_.hash);
     if (!problem.empty()) {
       return fail(ErrorCode::kVerificationFailed,
-                  fmt::format("journal {} is damaged before its last record (tampering or "
-                              "corruption; refusing to use or repair it): record {} at "
-                              "offset {}: {}", name, sequence, offset, problem));
+                  fmt::format("journal {} is damaged at record {} (offset {}): {}. That is not "
+                              "what an interrupted write leaves but tampering or corruption: "
+                              "the journal is refused and left as it is; keep it for "
+                              "investigation and do not run the line on it",
+                              name, sequence, offset, problem));
     }
     offsets_.push_back(offset);
     head_ = JournalHead{sequence, frame->digest};
     offset += frame->size;
   }
   size_ = offset;
+  return {};
+}
+
+Result<void> Journal::cut_torn_tail() {
+  if (!recovered_ || tail_cut_) return {};
+  if (::ftruncate(fd_.get(), static_cast<off_t>(size_)) != 0 || ::fsync(fd_.get()) != 0) {
+    failed_ = true;
+    return fail(ErrorCode::kIo,
+                fmt::format("journal {}: cutting the torn tail at offset {}: {}; the line must "
+                            "stop", path_.string(), size_, errno_text()));
+  }
+  tail_cut_ = true;
   return {};
 }
 
@@ -126,6 +143,7 @@ Result<std::uint64_t> Journal::append(ByteView attestation_envelope) {
   auto digest = verifier::sha256(record);
   if (!digest) return std::unexpected(std::move(digest).error());
   const Bytes frame = encode_frame(record, *digest);
+  if (auto cut = cut_torn_tail(); !cut) return std::unexpected(std::move(cut).error());
 
   ssize_t written = -1;
   do {

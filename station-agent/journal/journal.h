@@ -7,10 +7,16 @@
 //    the line must stop; the in-memory head does not advance and every later append() on
 //    this object is refused (the file may hold a partial frame: reopen to recover it).
 //  - open() verifies the whole file: header, every frame's length and checksum, every
-//    record's sequence and chain link. Only the last frame may be damaged: an incomplete
-//    last frame, a complete last frame whose checksum fails, or a zero-filled tail is a
-//    torn write, reported (offset, bytes) and truncated away. Any damage before the last
-//    frame is refused as tampering or corruption and the file is left as it is.
+//    record's sequence and chain link. Only what one interrupted append() can leave is a
+//    torn write: at most one frame's worth of bytes after the last whole record, either
+//    zeros or the start of the next record's frame (its length within the record limit, its
+//    sequence and link the next ones; blocks never written may read as zeros), incomplete
+//    or complete with a failing checksum. It is reported (recovered_tail(): offset, bytes,
+//    why) and cut by the first append(), never by open() alone, so the caller records the
+//    repair (the station's JOURNAL_REPAIRED event) as the record that replaces it: a torn
+//    tail is never cut without a record of the cut. Any other damage — anywhere, the last
+//    frame included — is refused (kVerificationFailed naming the record and byte offset)
+//    and the file is left as it is.
 //  - One writer: open() takes an exclusive flock() and refuses a journal already open.
 // Never signs: checkpoints are signed by the caller's callback (the station key). Not
 // thread-safe: one Journal per thread; a JournalCursor is independent of its Journal.
@@ -37,9 +43,9 @@ namespace hallmark::station {
 // (The chain rules live in verifier/journal, shared with export verification.)
 using JournalHead = verifier::ChainPoint;
 
-// What open() cut off the end of the file.
+// The torn final write open() found (and the first append() cuts).
 struct TornTail {
-  std::uint64_t offset = 0;  // where the torn frame started (the new file size)
+  std::uint64_t offset = 0;  // where the torn frame started (the file size after the cut)
   std::uint64_t bytes = 0;   // how many bytes were removed
   std::string reason;        // "incomplete frame", "checksum mismatch", ...
 };
@@ -76,8 +82,9 @@ using CheckpointSigner = std::function<Result<Bytes>(ByteView pae)>;
 class Journal {
  public:
   // Creates the journal (header only, atomically) if `path` does not exist, else verifies
-  // and, if needed, recovers it (see above). kVerificationFailed for damage or another
-  // station's journal, kIo for file system errors or a journal open elsewhere.
+  // it and finds a torn final write (see above); open() itself never changes the file.
+  // kVerificationFailed for damage or another station's journal, kIo for file system
+  // errors or a journal open elsewhere.
   [[nodiscard]] static Result<Journal> open(const std::filesystem::path& path,
                                             std::string_view station_id);
 
@@ -88,7 +95,8 @@ class Journal {
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
   [[nodiscard]] const std::string& station_id() const noexcept { return station_id_; }
 
-  // Appends one record and returns its sequence number once it is durable.
+  // Appends one record and returns its sequence number once it is durable. The first
+  // append() after open() found a torn tail cuts the tail (ftruncate, fsync) first.
   [[nodiscard]] Result<std::uint64_t> append(ByteView attestation_envelope);
 
   // The records with a sequence greater than `after` (0: all), in order.
@@ -105,6 +113,7 @@ class Journal {
  private:
   Journal(std::filesystem::path path, std::string station_id, fileio::UniqueFd fd) noexcept;
   [[nodiscard]] Result<void> scan(std::uint64_t header_size, std::uint64_t file_size);
+  [[nodiscard]] Result<void> cut_torn_tail();
 
   std::filesystem::path path_;
   std::string station_id_;
@@ -114,6 +123,7 @@ class Journal {
   std::vector<std::uint64_t> offsets_;  // offsets_[i]: frame of record i + 1
   JournalHead head_;
   std::optional<TornTail> recovered_;
+  bool tail_cut_ = false;               // recovered_ has been cut off the file
   bool failed_ = false;                 // a write or sync failed: appends refused
 };
 

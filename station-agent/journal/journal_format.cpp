@@ -77,4 +77,48 @@ Bytes encode_record(std::uint64_t sequence, const verifier::Digest& previous,
   return verifier::deterministic_bytes(record);
 }
 
+namespace {
+
+std::size_t varint_size(std::uint64_t value) {
+  std::size_t n = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+void put_varint(Bytes& out, std::uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<std::byte>((value & 0x7Fu) | 0x80u));
+    value >>= 7;
+  }
+  out.push_back(static_cast<std::byte>(value));
+}
+
+// JournalRecord.attestation_envelope: field 3, length-delimited.
+constexpr std::byte kEnvelopeTag{0x1a};
+
+}  // namespace
+
+std::optional<Bytes> frame_prefix(std::uint64_t sequence, const verifier::Digest& previous,
+                                  std::uint32_t record_length) {
+  // Fields 1 and 2 exactly as encode_record() writes them (an empty envelope is omitted).
+  const Bytes head = encode_record(sequence, previous, {});
+  for (std::size_t size_bytes = 1; size_bytes <= 5; ++size_bytes) {
+    const std::size_t fixed = head.size() + 1 + size_bytes;
+    if (record_length <= fixed) break;
+    const std::uint64_t envelope = record_length - fixed;
+    if (varint_size(envelope) != size_bytes) continue;
+    Bytes out;
+    out.reserve(4 + fixed);
+    put_u32_be(out, record_length);
+    out.insert(out.end(), head.begin(), head.end());
+    out.push_back(kEnvelopeTag);
+    put_varint(out, envelope);
+    return out;
+  }
+  return std::nullopt;
+}
+
 }  // namespace hallmark::station

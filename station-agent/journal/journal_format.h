@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,14 +22,17 @@
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
 #include "verifier/core/sha256.h"
+#include "verifier/journal/record_chain.h"
 
 namespace hallmark::station {
 
 inline constexpr std::string_view kJournalMagic = "HMJRNL1\n";
-inline constexpr std::size_t kMaxStationIdBytes = 255;
+inline constexpr std::size_t kMaxStationIdBytes = verifier::kMaxStationIdBytes;
 inline constexpr std::size_t kFrameOverhead = 8;  // length prefix + checksum
 // A record larger than this is refused on append and treated as damage on open.
-inline constexpr std::size_t kMaxJournalRecordBytes = 16u * 1024u * 1024u;
+inline constexpr std::size_t kMaxJournalRecordBytes = verifier::kMaxJournalRecordBytes;
+// The largest frame append() writes: the most one interrupted write can leave behind.
+inline constexpr std::size_t kMaxFrameBytes = kMaxJournalRecordBytes + kFrameOverhead;
 
 // The 4-byte check of bytes whose SHA-256 is `digest`.
 [[nodiscard]] std::uint32_t frame_check(const verifier::Digest& digest) noexcept;
@@ -55,5 +59,16 @@ inline constexpr std::size_t kMaxHeaderBytes = kJournalMagic.size() + 2 + kMaxSt
 // The deterministic bytes of the record with this sequence, link and envelope.
 [[nodiscard]] Bytes encode_record(std::uint64_t sequence, const verifier::Digest& previous,
                                   ByteView attestation_envelope);
+
+// The first bytes of the frame append() writes for record `sequence` linked to `previous`
+// whose length prefix is `record_length`: the prefix itself, then the record's bytes up to
+// where its envelope begins (sequence, previous hash, the envelope's tag and size). Every
+// byte before the envelope is fixed by these three values, which is how open() tells a torn
+// final write from other damage. std::nullopt when no record of that sequence has that
+// length. (encode_record() writes the envelope last; tests/journal/journal_test.cpp checks
+// that every encoded record starts with this prefix.)
+[[nodiscard]] std::optional<Bytes> frame_prefix(std::uint64_t sequence,
+                                                const verifier::Digest& previous,
+                                                std::uint32_t record_length);
 
 }  // namespace hallmark::station

@@ -215,7 +215,7 @@ Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event,
       return fail(ErrorCode::kVerificationFailed,
                   "a person enrolled by the station itself: people come only from the person "
                   "roster issued on the signer host");
-    case Event::JOURNAL_REPAIRED:
+    case Event::JOURNAL_REPAIRED:  // a torn final write was cut (detail): nothing to replay
     case Event::REVOCATION_INSTALLED:
       return {};
     default:

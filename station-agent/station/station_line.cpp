@@ -98,7 +98,30 @@ Result<StationLine> StationLine::open(LineOptions options) {
   line.root_ = std::move(*root);
   line.station_id_ = station_id;
   line.config_sha256_ = *config;
+  // Before anything else: a torn final write is cut only together with the signed record
+  // of the cut (the journal's first append cuts it), so every repair is in the evidence.
+  if (const auto& torn = line.journal_.recovered_tail()) {
+    auto repaired = line.record_repair(*torn);
+    if (!repaired) return std::unexpected(std::move(repaired).error());
+  }
   return line;
+}
+
+Result<void> StationLine::record_repair(const TornTail& torn) {
+  v1::Attestation event;
+  event.set_event(v1::Attestation::JOURNAL_REPAIRED);
+  event.set_detail(fmt::format("cut {} bytes at offset {}: {} (a torn final write)", torn.bytes,
+                               torn.offset, torn.reason));
+  auto clock = options_.read_clock();
+  const ClockState state = clock ? *clock : ClockState{false, clock.error().message};
+  auto sequence = record(event, state);
+  if (!sequence) {
+    return std::unexpected(std::move(sequence).error().context(fmt::format(
+        "recording the repair of journal {} (a torn write of {} bytes at offset {}; nothing "
+        "was cut)", journal_.path().string(), torn.bytes, torn.offset)));
+  }
+  repair_sequence_ = *sequence;
+  return {};
 }
 
 Result<std::uint64_t> StationLine::record(v1::Attestation& event) {

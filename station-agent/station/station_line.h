@@ -6,6 +6,8 @@
 // event is signed by the station key, appended to the journal and fsync'd, and only then
 // applied to the in-memory history.
 //
+// open() records a JOURNAL_REPAIRED event first when the journal ends in a torn write (the
+// journal cuts the tail with that append, never without it).
 // open() refuses a token whose station or device-CA key is not the one registered for this
 // station, so a unit is never attested by keys the trust root does not know. It also
 // prepares the device-CA once for the line's life (DeviceCertificateAuthority: the
@@ -87,6 +89,10 @@ class StationLine {
   [[nodiscard]] const std::optional<TornTail>& recovered_tail() const noexcept {
     return journal_.recovered_tail();
   }
+  // The JOURNAL_REPAIRED record open() wrote when it cut recovered_tail().
+  [[nodiscard]] std::optional<std::uint64_t> repair_sequence() const noexcept {
+    return repair_sequence_;
+  }
 
   // Fills the common fields into `event` (so the caller holds what was signed), signs,
   // appends (fsync) and applies; the sequence number.
@@ -106,6 +112,7 @@ class StationLine {
  private:
   StationLine(LineOptions options, Journal journal) noexcept
       : options_(std::move(options)), journal_(std::move(journal)) {}
+  [[nodiscard]] Result<void> record_repair(const TornTail& torn);
 
   LineOptions options_;
   Journal journal_;
@@ -117,6 +124,7 @@ class StationLine {
   verifier::Digest config_sha256_;
   std::optional<DeviceCertificateAuthority> device_ca_;
   std::optional<Error> device_ca_error_;  // set when device_ca_ is not
+  std::optional<std::uint64_t> repair_sequence_;
 };
 
 }  // namespace hallmark::station

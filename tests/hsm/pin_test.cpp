@@ -113,6 +113,7 @@ TEST_SUITE("unit") {
     std::array<char, 8> rest{};
     CHECK(::read(fds[0], rest.data(), rest.size()) == 4);
     CHECK(std::string_view(rest.data(), 4) == "next");
+    CHECK((::fcntl(fds[0], F_GETFD) & FD_CLOEXEC) != 0);  // never inherited
     ::close(fds[0]);
   }
 

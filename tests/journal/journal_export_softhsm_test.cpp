@@ -236,7 +236,7 @@ TEST_CASE("a damaged journal exits 1 naming it before any PIN is asked and expor
   CHECK(hallmark::testing::read_all(s.path("journal")) == bytes);
 }
 
-TEST_CASE("a torn journal tail is reported and the committed records are exported") {
+TEST_CASE("a torn journal tail is reported, left for the station to cut and journal, and the committed records are exported") {
   Station s;
   s.append(2);
   const Bytes whole = hallmark::testing::read_all(s.path("journal"));
@@ -248,9 +248,12 @@ TEST_CASE("a torn journal tail is reported and the committed records are exporte
 
   auto r = s.export_to("e1");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  CHECK(contains(r.err, "recovered a torn tail"));
+  CHECK(contains(r.err, "ends in a torn write"));
+  CHECK(contains(r.err, "JOURNAL_REPAIRED"));
   CHECK(contains(r.out, "records      1..2 (2 records)"));
   CHECK(s.verify("e1").exit_code == 0);
+  // Export never appends, so it never cuts: the cut waits for the record of it.
+  CHECK(hallmark::testing::read_all(s.path("journal")) == torn);
 }
 
 TEST_CASE("export of a journal that does not exist exits 4 and signs nothing") {

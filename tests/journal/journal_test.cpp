@@ -106,7 +106,7 @@ TEST_CASE("journal: a crash at any byte of the last record loses only that recor
         CHECK(journal->recovered_tail()->offset == start);
         CHECK(journal->recovered_tail()->bytes == cut - start);
       }
-      CHECK(std::filesystem::file_size(path) == start);
+      CHECK(std::filesystem::file_size(path) == cut);  // open() alone never cuts
       CHECK(all_records(*journal).size() == 2);
       auto seq = journal->append(envelope_for(3));
       REQUIRE(seq.has_value());
@@ -125,16 +125,17 @@ TEST_CASE("journal: a last record whose checksum fails, or a zero-filled tail, i
   const auto path = dir.path() / "journal";
   const auto sizes = fill(path, 2);
   Bytes bytes = read_all(path);
-  bytes[sizes[1] + 10] ^= std::byte{0x01};
+  bytes[sizes[2] - 10] ^= std::byte{0x01};  // in the last record's envelope
   write_all(path, bytes);
   {
     auto journal = Journal::open(path, kStation);
-    REQUIRE(journal.has_value());
+    REQUIRE_MESSAGE(journal.has_value(), (journal ? "" : journal.error().message));
     CHECK(journal->head().sequence == 1);
     REQUIRE(journal->recovered_tail().has_value());
     CHECK(journal->recovered_tail()->reason.find("checksum") != std::string::npos);
   }
   Bytes zeros = read_all(path);
+  zeros.resize(sizes[1]);  // what a cut would have left (open() alone cuts nothing)
   zeros.resize(zeros.size() + 4096);
   write_all(path, zeros);
   auto journal = Journal::open(path, kStation);
@@ -142,6 +143,25 @@ TEST_CASE("journal: a last record whose checksum fails, or a zero-filled tail, i
   CHECK(journal->head().sequence == 1);
   REQUIRE(journal->recovered_tail().has_value());
   CHECK(journal->recovered_tail()->bytes == 4096);
+}
+
+TEST_CASE("journal: every encoded record starts with the frame prefix open() expects of a torn write") {
+  const verifier::Digest previous = *verifier::sha256(as_bytes(std::string_view("previous")));
+  for (std::size_t size : {std::size_t{1}, std::size_t{127}, std::size_t{128}, std::size_t{20000},
+                           std::size_t{3'000'000}}) {
+    CAPTURE(size);
+    for (std::uint64_t sequence : {std::uint64_t{1}, std::uint64_t{300}, std::uint64_t{1} << 40}) {
+      const Bytes record = encode_record(sequence, previous, Bytes(size, std::byte{'x'}));
+      auto digest = verifier::sha256(record);
+      REQUIRE(digest);
+      const Bytes frame = encode_frame(record, *digest);
+      const auto prefix = frame_prefix(sequence, previous, static_cast<std::uint32_t>(record.size()));
+      REQUIRE(prefix.has_value());
+      REQUIRE(prefix->size() < frame.size());
+      CHECK(std::equal(prefix->begin(), prefix->end(), frame.begin()));
+    }
+  }
+  CHECK_FALSE(frame_prefix(1, previous, 10).has_value());  // too short for any record
 }
 
 TEST_CASE("journal: a flipped byte in an earlier record is refused, naming the record") {

@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include "station-agent/journal/journal_format.h"
 #include "station-agent/station/person_events.h"
 #include "station-agent/station/station_history.h"
 #include "tests/line/line_test_support.h"
@@ -241,7 +242,7 @@ TEST_CASE("unsynchronised clock is refused when the policy requires it and flagg
 
 TEST_CASE("history survives a reopen and a torn journal tail loses no committed unit") {
   LineWorld lw;
-  std::uint64_t committed = 0;
+  station::JournalHead committed;
   {
     auto line = lw.open_line();
     lw.staff(*line);
@@ -250,16 +251,23 @@ TEST_CASE("history survives a reopen and a torn journal tail loses no committed 
     REQUIRE(program(*line, release, *a, "SN-1").verdict == UnitVerdict::kPass);
     auto swap = lw.device("HW-2");
     REQUIRE(program(*line, release, *swap, "SN-1").verdict == UnitVerdict::kLineStopped);
-    committed = line->journal().head().sequence;
+    committed = line->journal().head();
   }
-  // A crash in the middle of the next append: half a frame at the end of the file.
+  // A crash in the middle of the next append: half of the next record's frame at the end.
   {
+    const Bytes record = station::encode_record(committed.sequence + 1, committed.hash,
+                                                as_bytes(std::string(300, 'e')));
+    auto digest = verifier::sha256(record);
+    REQUIRE(digest);
+    const Bytes frame = station::encode_frame(record, *digest);
     std::ofstream out(station::journal_file(lw.state), std::ios::app | std::ios::binary);
-    out << std::string(37, '\x11');
+    out << as_chars(ByteView(frame).first(frame.size() / 2));
   }
   auto line = lw.open_line();
   REQUIRE(line->recovered_tail());
-  CHECK(line->journal().head().sequence == committed);
+  // The cut is itself journaled, first thing: committed records are all still there.
+  CHECK(line->journal().head().sequence == committed.sequence + 1);
+  CHECK(line->repair_sequence() == committed.sequence + 1);
   CHECK(line->history().line_stop());  // still stopped after the restart
   CHECK(line->history().hardware_id_of("SN-1") != nullptr);
   CHECK(*line->history().hardware_id_of("SN-1") == "HW-1");

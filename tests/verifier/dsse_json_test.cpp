@@ -35,6 +35,7 @@ std::optional<hallmark::v1::Envelope> protobuf_parse(std::string_view json) {
       google::protobuf::StringPiece(json.data(), json.size()), &envelope, options);
   if (!status.ok()) return std::nullopt;
   if (envelope.payload_type().empty() || envelope.signatures_size() == 0) return std::nullopt;
+  if (static_cast<std::size_t>(envelope.signatures_size()) > hv::kMaxSignatures) return std::nullopt;
   return envelope;
 }
 

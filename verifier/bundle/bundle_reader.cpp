@@ -100,6 +100,7 @@ class Reader {
   std::set<std::string> seen_;
   std::map<verifier::Digest, const v1::Image*> listed_;  // digest → first image with it
   std::uint64_t data_end_ = 0;  // archive offset just after the last entry's padded data
+  std::size_t promotion_entries_ = 0;
 };
 
 Result<void> Reader::open() {
@@ -155,6 +156,18 @@ Result<void> Reader::check_header(struct archive_entry* entry, const std::string
     return refuse(name, fmt::format("is {} bytes, more than the limit of {} bytes for a "
                                     "document entry",
                                     size, options_.max_small_entry_bytes));
+  }
+  // Promotion entries are kept in memory and parsed before any signature is checked: both
+  // their size and their number are bounded, from the header, before a byte is read.
+  if (kind.kind == EntryKind::kPromotion) {
+    if (size > kMaxPromotionEntryBytes) {
+      return refuse(name, fmt::format("is {} bytes, more than the limit of {} bytes for a "
+                                      "promotion entry", size, kMaxPromotionEntryBytes));
+    }
+    if (++promotion_entries_ > kMaxPromotionEntries) {
+      return refuse(name, fmt::format("is promotion entry {}: a bundle carries at most {}",
+                                      promotion_entries_, kMaxPromotionEntries));
+    }
   }
   return {};
 }

@@ -34,6 +34,11 @@ namespace hallmark::bundle {
 
 inline constexpr std::size_t kReadBlockBytes = 1024 * 1024;
 inline constexpr std::size_t kDefaultMaxSmallEntryBytes = 4 * 1024 * 1024;
+// promotion/ entries (the release, trust root versions and approvals: DSSE JSON documents
+// of a few KiB) are bounded in size and number, so what a bundle makes the reader keep and
+// parse before any signature check is bounded too (64 MiB at most).
+inline constexpr std::size_t kMaxPromotionEntryBytes = 256 * 1024;
+inline constexpr std::size_t kMaxPromotionEntries = 256;
 
 struct BundleEntry {
   std::string name;

@@ -387,6 +387,10 @@ class Parser {
     if (consume(']')) return true;
     while (true) {
       if (!peek('{')) return fail("a signature is not an object");
+      // Counted before each is stored: 64 MiB of "{}," would otherwise allocate millions.
+      if (static_cast<std::size_t>(envelope.signatures_size()) == kMaxSignatures) {
+        return fail("more than 256 signatures (the limit is kMaxSignatures)");
+      }
       if (!parse_signature(*envelope.add_signatures())) return false;
       skip_ws();
       if (consume(']')) return true;

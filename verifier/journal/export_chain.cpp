@@ -20,6 +20,10 @@ Error export_refused(std::string message) {
 Result<ExportChain> ExportChain::begin(const ExportHeader& header, ChainPoint start,
                                        bool anchored) {
   if (header.station_id.empty()) return std::unexpected(export_refused("no station id"));
+  if (header.station_id.size() > kMaxStationIdBytes) {
+    return std::unexpected(export_refused(fmt::format(
+        "station id of {} bytes (the limit is {})", header.station_id.size(), kMaxStationIdBytes)));
+  }
   const std::uint64_t first = header.first_sequence;
   const std::uint64_t last = header.last_sequence;
   if (first == 0 || last + 1 < first) {
@@ -53,8 +57,12 @@ Result<LinkedRecord> ExportChain::add(ByteView record_bytes) {
         "holds more records than the {}..{} it declares", header_.first_sequence,
         header_.last_sequence)));
   }
-  if (record_bytes.size() > static_cast<std::size_t>(INT32_MAX) ||
-      !scratch_.ParseFromArray(record_bytes.data(), static_cast<int>(record_bytes.size()))) {
+  if (record_bytes.size() > kMaxJournalRecordBytes) {
+    return std::unexpected(export_refused(fmt::format(
+        "record {} is {} bytes (the limit is {})", sequence, record_bytes.size(),
+        kMaxJournalRecordBytes)));
+  }
+  if (!scratch_.ParseFromArray(record_bytes.data(), static_cast<int>(record_bytes.size()))) {
     return std::unexpected(export_refused(fmt::format("record {} does not parse", sequence)));
   }
   if (std::string problem = check_record_link(scratch_, head_); !problem.empty()) {
@@ -79,6 +87,11 @@ Result<ExportCheckpoint> ExportChain::finish(std::string_view checkpoint_json,
     return std::unexpected(export_refused(fmt::format(
         "declares records {}..{} but holds {} records", header_.first_sequence,
         header_.last_sequence, head_.sequence - start_.sequence)));
+  }
+  if (checkpoint_json.size() > kMaxCheckpointBytes) {
+    return std::unexpected(export_refused(fmt::format(
+        "checkpoint envelope is {} bytes (the limit is {})", checkpoint_json.size(),
+        kMaxCheckpointBytes)));
   }
   auto envelope = parse_envelope_json(checkpoint_json);
   if (!envelope) {

@@ -6,6 +6,7 @@
 // rules to its file and verifier/journal to an export. Pure: no I/O; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -15,6 +16,13 @@
 #include "verifier/core/sha256.h"
 
 namespace hallmark::verifier {
+
+// Sizes a station never exceeds, so anything larger is refused while it is read (before a
+// buffer grows to it) by the station's journal, the signer's export reader and
+// `hallmark-verify journal`.
+inline constexpr std::size_t kMaxJournalRecordBytes = 16u * 1024u * 1024u;  // one record
+inline constexpr std::size_t kMaxStationIdBytes = 255;  // the journal header's u8 limit
+inline constexpr std::size_t kMaxCheckpointBytes = 64u * 1024u;  // a checkpoint's DSSE JSON
 
 // A record of a journal: its sequence and the SHA-256 of its bytes.
 struct ChainPoint {
