@@ -134,6 +134,9 @@ Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event) {
       return {};
     case Event::OPERATOR_ENROLLED:
       return enrol(event);
+    case Event::REVOCATION_INSTALLED:
+      revocations_.push_back(event.signed_statement());
+      return {};
     default:
       return fail(ErrorCode::kVerificationFailed,
                   fmt::format("event kind {} is not one this station knows",
