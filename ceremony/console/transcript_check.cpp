@@ -64,14 +64,14 @@ Result<TranscriptReport> check_transcript_files(const TranscriptFiles& files, in
   inputs.anchor = verifier::AnchorPin::signing_host();
   inputs.now_unix = now_unix;
   for (const auto& path : files.trust_roots) {
-    auto envelope = read_envelope(path);
-    if (!envelope) return std::unexpected(envelope.error());
-    inputs.chain.push_back({path, std::move(*envelope)});
+    auto version = read_envelope(path);
+    if (!version) return std::unexpected(version.error());
+    inputs.chain.push_back({path, std::move(*version)});
   }
   for (const auto& path : files.revocations) {
-    auto envelope = read_envelope(path);
-    if (!envelope) return std::unexpected(envelope.error());
-    inputs.revocations.push_back({path, std::move(*envelope)});
+    auto revocation = read_envelope(path);
+    if (!revocation) return std::unexpected(revocation.error());
+    inputs.revocations.push_back({path, std::move(*revocation)});
   }
   auto trust = verifier::load_trust(std::move(inputs));
   if (!trust) return std::unexpected(trust.error().context("trust root chain"));

@@ -79,7 +79,8 @@ TEST_CASE("a revoked bundle is refused by program after intake") {
   const verifier::TrustDocument doc{"revoke.json", revocation};
   auto taken = station::intake_bundle(lw.state, lw.promoted, std::span(&doc, 1), lw.w.now);
   REQUIRE_FALSE(taken);
-  CHECK(mentions(taken.error(), "is revoked by revocation revoke.json"));
+  CHECK(mentions(taken.error(), "is revoked by revocation"));
+  CHECK(mentions(taken.error(), digest_hex(revocation)));  // kept in the state directory
 
   line = lw.open_line();
   const auto before = line->journal().head().sequence;
@@ -186,10 +187,14 @@ TEST_CASE("an unpinned self-signed trust root is refused by hallmark-verify") {
                                shell_quote(v1.string()));
   CHECK_MESSAGE(installed.exit_code == 0, installed.err);
   CHECK(installed.out.find("pinned by " + anchor.string()) != std::string::npos);
-  // Someone else's self-signed root is refused under that pin.
-  World other;
-  const fs::path theirs =
-      w.dir.write("theirs.json", verifier::envelope_to_json(other.v1_root));
+  // Another root (here: ours with a longer validity, signatures carried over) is refused
+  // under that pin before anything else is looked at.
+  v1::TrustRoot changed;
+  REQUIRE(changed.ParseFromString(w.v1_root.payload()));
+  changed.set_expires_unix(changed.expires_unix() + 86400);
+  v1::Envelope other = w.v1_root;
+  other.set_payload(changed.SerializeAsString());
+  const fs::path theirs = w.dir.write("theirs.json", verifier::envelope_to_json(other));
   auto refused = run_command("HALLMARK_ANCHOR=" + shell_quote(anchor.string()) + " " +
                              shell_quote(verify_bin()) + " trust-root " +
                              shell_quote(theirs.string()));

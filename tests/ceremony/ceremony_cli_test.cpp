@@ -89,11 +89,16 @@ TEST_CASE("init via the CLI: 2 of 3 present writes trust root v1 and a transcrip
   CHECK(shown < asked);
   CHECK_FALSE(contains(r.err + r.out, SoftHsmFixture::kUserPin));
 
-  auto root = Cli::verify("trust-root " + t.q("v/trust-root-v1.json"));
+  // The ceremony reads out the anchor digest; an auditor pins it.
+  const auto at = r.err.find("anchor digest: ");
+  REQUIRE(at != std::string::npos);
+  const std::string pin = " --pin-digest " + r.err.substr(at + 15, 64);
+  auto root = Cli::verify("trust-root " + t.q("v/trust-root-v1.json") + pin);
   CHECK_MESSAGE(root.exit_code == 0, root.err);
   CHECK(contains(root.out, "version: 1"));
+  CHECK(contains(root.out, "trust root anchor " + r.err.substr(at + 15, 64)));
   auto transcript = Cli::verify("transcript " + t.q("v/trust-root-v1.transcript.json") +
-                                " --trust-root " + t.q("v/trust-root-v1.json"));
+                                " --trust-root " + t.q("v/trust-root-v1.json") + pin);
   CHECK_MESSAGE(transcript.exit_code == 0, transcript.err);
   CHECK(contains(transcript.out, "generate-key"));
 }
