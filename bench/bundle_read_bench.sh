@@ -38,7 +38,7 @@ CAT
 sku: "bench"
 version: "1.0.0"
 security_counter: 1
-requester: "bench"
+requester: "be4c000000000000000000000000000000000000000000000000000000000001"
 images { name: "boot" path: "boot.bin" role: BOOTLOADER flash_address: 0 }
 images { name: "app" path: "app.bin" role: APPLICATION flash_address: $((1 * mib)) }
 images { name: "data" path: "data.bin" role: DATA flash_address: $(((1 + app) * mib)) }

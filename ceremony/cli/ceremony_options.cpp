@@ -1,5 +1,7 @@
 #include "ceremony/cli/ceremony_options.h"
 
+#include "verifier/core/sha256.h"
+
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -89,6 +91,15 @@ Result<void> finish_ceremony(const CeremonyOutcome& outcome, const std::filesyst
   std::cerr << fmt::format("\nThe {} ceremony succeeded.\n  document:   {}\n  transcript: {}\n",
                            outcome.ceremony, written->document->string(),
                            written->transcript.string());
+  if (auto digest = verifier::sha256(as_bytes(outcome.document->payload()))) {
+    std::cerr << fmt::format("  payload SHA-256: {}\n", digest->hex());
+    if (outcome.document_type == verifier::kTrustRootType && outcome.version == 1) {
+      std::cerr << fmt::format(
+          "  anchor digest: {} — read it out to everyone who will verify; auditors pin it "
+          "(hallmark-verify --pin-digest, or /etc/hallmark/anchor.sha256)\n",
+          digest->hex());
+    }
+  }
   if (json) {
     if (outcome.document_type == verifier::kTrustRootType) {
       print_payload<v1::TrustRoot>(*outcome.document);

@@ -5,7 +5,7 @@
 #include "ceremony/src/outputs.h"
 #include "verifier/core/bytes.h"
 #include "verifier/trust/transcript.h"
-#include "verifier/trust/trusted_root.h"
+#include "verifier/trust/trust.h"
 
 namespace hallmark::ceremony::console {
 namespace {
@@ -60,17 +60,22 @@ Result<TranscriptReport> check_transcript_files(const TranscriptFiles& files, in
     report.verdict = "NOT VERIFIED — " + report.signature_problem;
     return report;
   }
-  auto chain = read_envelopes(files.trust_roots);
-  if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_envelopes(files.revocations);
-  if (!revocations) return std::unexpected(revocations.error());
-  auto root = verifier::verify_trust_root_chain(*chain, now_unix);
-  if (!root) return std::unexpected(root.error().context("trust root chain"));
-  for (const auto& revocation : *revocations) {
-    if (auto ok = root->add_revocation(revocation); !ok) {
-      return std::unexpected(ok.error().context("revocation"));
-    }
+  verifier::TrustInputs inputs;
+  inputs.anchor = verifier::AnchorPin::signing_host();
+  inputs.now_unix = now_unix;
+  for (const auto& path : files.trust_roots) {
+    auto version = read_envelope(path);
+    if (!version) return std::unexpected(version.error());
+    inputs.chain.push_back({path, std::move(*version)});
   }
+  for (const auto& path : files.revocations) {
+    auto revocation = read_envelope(path);
+    if (!revocation) return std::unexpected(revocation.error());
+    inputs.revocations.push_back({path, std::move(*revocation)});
+  }
+  auto trust = verifier::load_trust(std::move(inputs));
+  if (!trust) return std::unexpected(trust.error().context("trust root chain"));
+  const verifier::TrustedRoot* root = &trust->root();
   report.trust_root_version = root->version();
   report.signatures_checked = true;
   auto signed_by = root->verify(*envelope, v1::ROOT, verifier::kTranscriptType);

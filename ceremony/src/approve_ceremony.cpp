@@ -27,11 +27,8 @@ Error usage(std::string message) { return Error{ErrorCode::kUsage, std::move(mes
 Result<std::vector<std::string>> approver_keys(const verifier::TrustedRoot& root,
                                                const std::string& custodian,
                                                const v1::Bundle& bundle) {
-  if (custodian == bundle.requester()) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("{} requested bundle {} {} and cannot approve it: two other "
-                            "custodians must",
-                            custodian, bundle.sku(), bundle.version()));
+  if (auto form = bundle::check_requester_form(bundle.requester()); !form) {
+    return std::unexpected(form.error());
   }
   if (root.custodian_revoked(custodian)) {
     return fail(ErrorCode::kPolicyRefused, custodian + " is revoked and cannot approve");
@@ -46,6 +43,14 @@ Result<std::vector<std::string>> approver_keys(const verifier::TrustedRoot& root
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("{} holds no unrevoked APPROVER key in trust root v{}", custodian,
                             root.version()));
+  }
+  // The requester is a key identity: any key of this custodian is this custodian.
+  for (const auto& id : keys) {
+    if (auto ok = bundle::refuse_requester(root.current(), bundle.requester(), id); !ok) {
+      return std::unexpected(ok.error().context(
+          fmt::format("bundle {} {}: two other custodians must approve", bundle.sku(),
+                      bundle.version())));
+    }
   }
   return keys;
 }
@@ -105,8 +110,9 @@ CeremonyOutcome run_approve(const ApproveInput& in, CeremonyContext& context) {
                             in.plan->origin, in.plan->digest.hex(), in.custodian, in.channel,
                             in.request_id, in.valid_days));
   ui.step("Trust root");
-  auto root = verify_chain(in.chain, in.revocations, now, transcript);
-  if (!root) return run.refuse(root.error(), {});
+  auto trust = verify_chain(in.chain, in.revocations, now, transcript);
+  if (!trust) return run.refuse(trust.error(), {});
+  const verifier::TrustedRoot* root = &trust->root();
 
   ui.step("Bundle");
   auto contents = bundle::read_bundle(in.bundle);
@@ -116,8 +122,8 @@ CeremonyOutcome run_approve(const ApproveInput& in, CeremonyContext& context) {
   }
   const v1::Bundle& b = contents->bundle;
   const std::string digest_hex = contents->bundle_digest.hex();
-  if (root->bundle_revoked(contents->bundle_digest.bytes())) {
-    const std::string detail = "bundle " + digest_hex + " is revoked";
+  if (auto revoked = trust->refuse_revoked_bundle(contents->bundle_digest.bytes()); !revoked) {
+    const std::string detail = revoked.error().message;
     transcript.failed("bundle", kActor, detail);
     return run.refuse(Error{ErrorCode::kPolicyRefused, detail, 0, {}}, {});
   }

@@ -13,34 +13,35 @@ std::string join_names(const std::vector<std::string>& names) {
   return names.empty() ? std::string("nobody") : fmt::format("{}", fmt::join(names, ", "));
 }
 
-Result<verifier::TrustedRoot> verify_chain(std::span<const v1::Envelope> chain,
-                                           std::span<const v1::Envelope> revocations,
-                                           int64_t now, TranscriptRecorder& transcript) {
+Result<verifier::Trust> verify_chain(std::span<const v1::Envelope> chain,
+                                     std::span<const v1::Envelope> revocations, int64_t now,
+                                     TranscriptRecorder& transcript) {
   const std::string actor(kCeremonyActor);
-  auto root = verifier::verify_trust_root_chain(chain, now);
-  if (!root) {
-    transcript.failed("trust-root", actor, "the trust root chain does not verify: " +
-                                               root.error().message);
-    return std::unexpected(root.error().context("trust root chain"));
+  verifier::TrustInputs inputs;
+  inputs.anchor = verifier::AnchorPin::signing_host();
+  inputs.now_unix = now;
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    inputs.chain.push_back({fmt::format("trust root #{}", i + 1), chain[i]});
   }
+  for (std::size_t i = 0; i < revocations.size(); ++i) {
+    inputs.revocations.push_back({fmt::format("revocation #{}", i + 1), revocations[i]});
+  }
+  auto trust = verifier::load_trust(std::move(inputs));
+  if (!trust) {
+    transcript.failed("trust-root", actor, "the trust root chain or a revocation does not "
+                                           "verify: " + trust.error().message);
+    return std::unexpected(trust.error().context("trust root chain"));
+  }
+  const verifier::TrustedRoot& root = trust->root();
   transcript.ok("trust-root", actor,
                 fmt::format("trust root chain v1..v{} verifies; v{} payload SHA-256 {}",
-                            root->version(), root->version(), root->current_digest().hex()));
-  std::size_t index = 0;
-  for (const auto& revocation : revocations) {
-    ++index;
-    if (auto ok = root->add_revocation(revocation); !ok) {
-      transcript.failed("revocation", actor,
-                        fmt::format("revocation #{} does not verify: {}", index,
-                                    ok.error().message));
-      return std::unexpected(ok.error().context(fmt::format("revocation #{}", index)));
-    }
-    auto digest = verifier::sha256(as_bytes(revocation.payload()));
+                            root.version(), root.version(), root.current_digest().hex()));
+  for (const auto& applied : trust->revocations()) {
     transcript.ok("revocation", actor,
-                  fmt::format("revocation #{} applied (payload SHA-256 {})", index,
-                              digest ? digest->hex() : "?"));
+                  fmt::format("{} applied (payload SHA-256 {})", applied.name,
+                              applied.digest.hex()));
   }
-  return root;
+  return trust;
 }
 
 std::vector<std::string> counting_custodians(const verifier::TrustedRoot& root) {

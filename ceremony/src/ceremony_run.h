@@ -12,7 +12,7 @@
 #include "ceremony/src/custodian_table.h"
 #include "ceremony/src/transcript_recorder.h"
 #include "hallmark/ceremony.pb.h"
-#include "verifier/trust/trusted_root.h"
+#include "verifier/trust/trust.h"
 
 namespace hallmark::ceremony {
 
@@ -48,10 +48,11 @@ class CeremonyRun {
   std::string ceremony_;
 };
 
-// Verifies the chain v1..vN at `now` and applies `revocations`; records the outcome.
-Result<verifier::TrustedRoot> verify_chain(std::span<const v1::Envelope> chain,
-                                           std::span<const v1::Envelope> revocations,
-                                           int64_t now, TranscriptRecorder& transcript);
+// load_trust() of the signing host's chain v1..vN at `now` with `revocations` (its own
+// anchor: AnchorPin::signing_host); records the outcome.
+Result<verifier::Trust> verify_chain(std::span<const v1::Envelope> chain,
+                                     std::span<const v1::Envelope> revocations, int64_t now,
+                                     TranscriptRecorder& transcript);
 
 // The custodians of `root` who still count (not revoked, with an unrevoked key).
 std::vector<std::string> counting_custodians(const verifier::TrustedRoot& root);

@@ -44,8 +44,9 @@ CeremonyOutcome run_enroll_station(const EnrollInput& in, CeremonyContext& conte
   ui.step("Trust root chain and enrollment request");
   transcript.ok("plan", kActor,
                 fmt::format("plan {} (SHA-256 {})", in.plan->origin, in.plan->digest.hex()));
-  auto trusted = verify_chain(in.chain, in.revocations, now, transcript);
-  if (!trusted) return run.refuse(trusted.error(), {});
+  auto trust = verify_chain(in.chain, in.revocations, now, transcript);
+  if (!trust) return run.refuse(trust.error(), {});
+  const verifier::TrustedRoot* trusted = &trust->root();
   const v1::TrustRoot& current = trusted->current();
 
   std::vector<std::string> known;

@@ -126,14 +126,18 @@ CeremonyOutcome run_init(const LoadedPlan& loaded, CeremonyContext& context) {
   if (!envelope) return refuse_and_discard(envelope.error());
 
   ui.step("Verify trust root v1");
-  auto verified = verifier::TrustedRoot::from_anchor(*envelope);
+  verifier::TrustInputs anchor;
+  anchor.chain.push_back({"trust root v1", *envelope});
+  anchor.anchor = verifier::AnchorPin::signing_host();
+  anchor.now_unix = run.now();
+  auto verified = verifier::load_trust(std::move(anchor));
   if (!verified) {
     transcript.failed("verify", kActor, verified.error().message);
     return refuse_and_discard(verified.error().context("the signed trust root v1"));
   }
   transcript.ok("verify", kActor,
                 fmt::format("trust root v1 verifies as an anchor (payload SHA-256 {})",
-                            verified->current_digest().hex()));
+                            verified->root().current_digest().hex()));
   (*hsm)->keep_generated();
   return run.succeed(std::move(*envelope), std::string(verifier::kTrustRootType), 1,
                      "trust root v1 signed by " + join_names(*present));

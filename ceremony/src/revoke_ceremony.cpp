@@ -102,8 +102,9 @@ CeremonyOutcome run_revoke(const RevokeInput& in, CeremonyContext& context) {
   transcript.ok("plan", kActor,
                 fmt::format("plan {} (SHA-256 {}) for the custodians' cards", in.plan->origin,
                             in.plan->digest.hex()));
-  auto trusted = verify_chain(in.chain, in.revocations, run.now(), transcript);
-  if (!trusted) return run.refuse(trusted.error(), {});
+  auto trust = verify_chain(in.chain, in.revocations, run.now(), transcript);
+  if (!trust) return run.refuse(trust.error(), {});
+  const verifier::TrustedRoot* trusted = &trust->root();
   const v1::TrustRoot& current = trusted->current();
 
   auto revocation = build_revocation(in.request, *trusted, run.now());
@@ -152,9 +153,11 @@ CeremonyOutcome run_revoke(const RevokeInput& in, CeremonyContext& context) {
   if (!envelope) return run.refuse(envelope.error(), at_table);
 
   ui.step("Verify the revocation");
-  verifier::TrustedRoot check = *trusted;
-  auto ok = check.add_revocation(*envelope);
-  if (ok) ok = check_effect(*revocation, check);
+  verifier::TrustInputs with = trust->inputs();
+  with.revocations.push_back({"the new revocation", *envelope});
+  auto check = verifier::load_trust(std::move(with));
+  Result<void> ok = check ? check_effect(*revocation, check->root())
+                          : Result<void>(std::unexpected(check.error()));
   if (!ok) {
     transcript.failed("verify", kActor, ok.error().message);
     return run.refuse(ok.error().context("the signed revocation"), at_table);

@@ -74,8 +74,9 @@ CeremonyOutcome run_roster(const RosterInput& in, CeremonyContext& context) {
   transcript.ok("plan", kActor,
                 fmt::format("plan {} (SHA-256 {}) for the custodians' cards", in.plan->origin,
                             in.plan->digest.hex()));
-  auto trusted = verify_chain(in.chain, in.revocations, run.now(), transcript);
-  if (!trusted) return run.refuse(trusted.error(), {});
+  auto trust = verify_chain(in.chain, in.revocations, run.now(), transcript);
+  if (!trust) return run.refuse(trust.error(), {});
+  const verifier::TrustedRoot* trusted = &trust->root();
   const v1::TrustRoot& current = trusted->current();
 
   auto roster = build_roster(in.request, *trusted, run.now());

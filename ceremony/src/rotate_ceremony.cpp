@@ -55,8 +55,9 @@ CeremonyOutcome run_rotate(const RotateInput& in, CeremonyContext& context) {
                               "leave",
                               in.previous_plan->origin, in.previous_plan->digest.hex()));
   }
-  auto trusted = verify_chain(in.chain, in.revocations, now, transcript);
-  if (!trusted) return run.refuse(trusted.error(), {});
+  auto trust = verify_chain(in.chain, in.revocations, now, transcript);
+  if (!trust) return run.refuse(trust.error(), {});
+  const verifier::TrustedRoot* trusted = &trust->root();
   const v1::TrustRoot& old = trusted->current();
   const uint64_t next_version = old.version() + 1;
   const std::string next = fmt::format("trust root v{}", next_version);
@@ -223,14 +224,16 @@ CeremonyOutcome run_rotate(const RotateInput& in, CeremonyContext& context) {
   if (!envelope) return refuse_and_discard(envelope.error());
 
   ui.step("Verify " + next);
-  verifier::TrustedRoot check = *trusted;
-  if (auto ok = check.update(*envelope); !ok) {
-    transcript.failed("verify", kActor, ok.error().message);
-    return refuse_and_discard(ok.error().context("the signed " + next));
+  verifier::TrustInputs with = trust->inputs();
+  with.chain.push_back({next, *envelope});
+  auto check = verifier::load_trust(std::move(with));
+  if (!check) {
+    transcript.failed("verify", kActor, check.error().message);
+    return refuse_and_discard(check.error().context("the signed " + next));
   }
   transcript.ok("verify", kActor,
                 fmt::format("{} verifies as the successor of v{} (payload SHA-256 {})", next,
-                            old.version(), check.current_digest().hex()));
+                            old.version(), check->root().current_digest().hex()));
   if (hsm) hsm->keep_generated();
   return run.succeed(std::move(*envelope), std::string(verifier::kTrustRootType), next_version,
                      next + " signed by " + join_names(*present));

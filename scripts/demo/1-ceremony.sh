@@ -9,9 +9,20 @@ done
 step "2. Init ceremony: trust root v1, root and approver thresholds 2 of 3 (carol absent)"
 cp "$root/ceremony/examples/plan.textproto" "$out/ceremony/plan.textproto"
 "$ceremony" init --plan "$out/ceremony/plan.textproto" --out-dir "$out/ceremony" \
-  "${pins[@]}" --present alice,bob
-"$verify" trust-root "$out/ceremony/trust-root-v1.json"
-"$verify" transcript "$out/ceremony/trust-root-v1.transcript.json" "${trust[@]}" | tail -n 12
+  "${pins[@]}" --present alice,bob 2> >(tee "$out/ceremony/init.log" >&2)
+# The anchor digest the ceremony read out: what every auditor pins, compared out of band.
+anchor=$(awk '/anchor digest:/ {print $3}' "$out/ceremony/init.log")
+check "the init ceremony printed no anchor digest" test "${#anchor}" -eq 64
+echo "$anchor" > "$out/ceremony/anchor.sha256"
+vtrust=("${trust[@]}" --pin-digest "$anchor")
+echo "-- an auditor who has not pinned the anchor is refused (and told what to compare):"
+expect_fail 1 env -u HALLMARK_ANCHOR "$verify" trust-root "$out/ceremony/trust-root-v1.json"
+echo "-- and one who pinned another anchor:"
+expect_fail 1 "$verify" trust-root "$out/ceremony/trust-root-v1.json" --pin-digest "$(printf '%064d' 0)"
+"$verify" trust-root "$out/ceremony/trust-root-v1.json" --pin-digest "$anchor"
+echo "-- or with the anchor installed once as a file (/etc/hallmark/anchor.sha256, or \$HALLMARK_ANCHOR):"
+HALLMARK_ANCHOR="$out/ceremony/anchor.sha256" "$verify" trust-root "$out/ceremony/trust-root-v1.json" | sed -n 1p
+"$verify" transcript "$out/ceremony/trust-root-v1.transcript.json" "${vtrust[@]}" | tail -n 12
 
 step "3. Custodian keys: generated on the cards, never exportable"
 for who in alice bob carol; do

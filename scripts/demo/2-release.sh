@@ -17,7 +17,7 @@ cat > "$fw/sensor-c6.textproto" <<'SPEC'
 sku: "sensor-c6"
 version: "1.0.0"
 security_counter: 1
-requester: "release-manager-rita"
+requester: "REQUESTER"
 images { name: "bootloader" path: "bootloader.bin" role: BOOTLOADER format: ESP32_SECURE_BOOT_V2 flash_address: 0x0 }
 images { name: "partitions" path: "partitions.bin" role: PARTITION_TABLE flash_address: 0x8000 }
 images { name: "app" path: "sensor-app.bin" role: APPLICATION flash_address: 0x10000 }
@@ -39,7 +39,7 @@ cat > "$fw/gateway-n9.textproto" <<'SPEC'
 sku: "gateway-n9"
 version: "2.1.0"
 security_counter: 4
-requester: "release-manager-rita"
+requester: "REQUESTER"
 images { name: "mcuboot" path: "mcuboot.bin" role: BOOTLOADER flash_address: 0x0 }
 images { name: "app" path: "gateway-app.bin" role: APPLICATION format: MCUBOOT flash_address: 0xc000 }
 plan { kind: WRITE_IMAGE image: "mcuboot" }
@@ -51,6 +51,11 @@ plan { kind: MEASURE }
 efuses { name: "debug-disable" value: "\001" }
 certificate_profile { subject_template: "CN=${serial},O=Example Devices Ltd" validity_days: 3650 key_algorithm: "ecdsa-p256" }
 SPEC
+# carol asks for both releases (the requester is named by her card's key id, never a typed
+# name); alice and bob approve: carol could not, with any of her cards.
+requester=$(awk '/^key id/ {print $NF}' "$out/keys/carol.txt")
+check "no key id for carol's card" test "${#requester}" -eq 64
+sed -i "s/REQUESTER/$requester/" "$fw/sensor-c6.textproto" "$fw/gateway-n9.textproto"
 releases=(sensor-c6-1.0.0 gateway-n9-2.1.0)
 for r in "${releases[@]}"; do
   "$signer" bundle create --spec "$fw/${r%-*}.textproto" --catalog "$fw/catalog.textproto" \
@@ -80,6 +85,6 @@ for r in "${releases[@]}"; do
     --approval "$out/release/$r.approval-alice.json" --approval "$out/release/$r.approval-bob.json" \
     "${trust[@]}" --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
     --history "$out/release/history" --channel production --out "$out/release/$r.promoted.bundle"
-  "$verify" bundle "$out/release/$r.promoted.bundle" "${trust[@]}" > "$out/release/$r.verified.txt"
+  "$verify" bundle "$out/release/$r.promoted.bundle" "${vtrust[@]}" > "$out/release/$r.verified.txt"
   echo "$r: promoted and verified with the trust root alone"
 done

@@ -21,13 +21,13 @@ check "a re-import signed something" grep -q "no signature made" <<<"$again"
 step "13. Every unit's manifest verifies with the trust root alone"
 count=0
 for manifest in "$out"/evidence/manifests/*.manifest.json; do
-  "$verify" manifest "$manifest" "${trust[@]}" > /dev/null
+  "$verify" manifest "$manifest" "${vtrust[@]}" > /dev/null
   count=$((count + 1))
 done
 echo "$count manifests verified (inclusion proof, evidence checkpoint, station signature)"
-"$verify" manifest "$(ls "$out"/evidence/manifests/SN-1005.*.manifest.json | head -1)" "${trust[@]}"
+"$verify" manifest "$(ls "$out"/evidence/manifests/SN-1005.*.manifest.json | head -1)" "${vtrust[@]}"
 echo "-- and its identity certificate, issued by station-2's device-CA key to SN-1005:"
-"$verify" device "$(ls "$out"/evidence/manifests/SN-1005.*.manifest.json | head -1)" "${trust[@]}"
+"$verify" device "$(ls "$out"/evidence/manifests/SN-1005.*.manifest.json | head -1)" "${vtrust[@]}"
 
 step "14. Traceability: what does SN-0035 run, which units received each release"
 "$signer" query "${store[@]}" --serial SN-0035
@@ -54,5 +54,5 @@ grep -q '"breakGlass": "2"' "$out/evidence/report-$week.json"
 step "16. Today's retention segment: written once, read-only, verified offline"
 day=$(date -u +%F)
 "$signer" retention export "${store[@]}" --day "$day" --out "$out/evidence/retention"
-"$verify" log "$out/evidence/retention/hallmark-log-$day.segment" "${trust[@]}"
+"$verify" log "$out/evidence/retention/hallmark-log-$day.segment" "${vtrust[@]}"
 expect_fail 4 "$signer" retention export "${store[@]}" --day "$day" --out "$out/evidence/retention"

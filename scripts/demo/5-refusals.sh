@@ -14,10 +14,10 @@ sed -E 's/("sig": *")A/\1B/; t; s/("sig": *")./\1A/' "$out/ceremony/trust-root-v
 if cmp -s "$out/ceremony/trust-root-v1.json" "$out/refused/tampered-trust-root.json"; then
   echo "demo: the trust root's signature was not changed" >&2; exit 1
 fi
-expect_fail 1 "$verify" trust-root "$out/refused/tampered-trust-root.json"
+expect_fail 1 "$verify" trust-root "$out/refused/tampered-trust-root.json" --pin-digest "$anchor"
 echo "-- a promoted bundle with one byte changed:"
 tampered_copy "$out/release/sensor-c6-1.0.0.promoted.bundle" "$out/refused/tampered.bundle"
-expect_fail 1 "$verify" bundle "$out/refused/tampered.bundle" "${trust[@]}"
+expect_fail 1 "$verify" bundle "$out/refused/tampered.bundle" "${vtrust[@]}"
 echo "-- the same version promoted again (anti-rollback):"
 expect_fail 1 "$signer" promote "$out/release/sensor-c6-1.0.0.bundle" \
   --approval "$out/release/sensor-c6-1.0.0.approval-alice.json" \
@@ -37,7 +37,7 @@ sed 's/"manifest": "C/"manifest": "A/' "$manifest" > "$out/refused/tampered.mani
 if cmp -s "$manifest" "$out/refused/tampered.manifest.json"; then
   echo "demo: the manifest was not changed" >&2; exit 1
 fi
-expect_fail 1 "$verify" manifest "$out/refused/tampered.manifest.json" "${trust[@]}"
+expect_fail 1 "$verify" manifest "$out/refused/tampered.manifest.json" "${vtrust[@]}"
 echo "-- the same card signing twice counts once:"
 expect_fail 1 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" \
   --pin env:DEMO_PIN --envelope "$out/statement.dsse.json" --out "$out/refused/twice.dsse.json"
@@ -75,6 +75,10 @@ expect_fail 1 "$ceremony" enroll-station --plan "$out/ceremony/plan.textproto" "
   --revocation "$out/refused/revoke-station-1.json" \
   --request "$out/station/station-1.request.json" --out "$out/refused/again.json" \
   "${pins[@]}" --present alice,bob
+echo "-- ...and station-1, given the revocation, keeps it, journals it and programs nothing more:"
+"$station" install-revocation "$out/refused/revoke-station-1.json" "${line1[@]}"
+expect_fail 1 "$station" program "${line1[@]}" --serial SN-0099 --device "$(dev unit)" --bundle sensor-c6
+"$station" status "${line1[@]}" > /dev/null   # it still opens: status and export go on
 echo "-- a wrong PIN:"
 DEMO_WRONG_PIN="not-the-pin" expect_fail 3 "$ceremony" key show \
   --key "pkcs11:token=custodian-bob;object=custodian" --pin env:DEMO_WRONG_PIN

@@ -8,6 +8,9 @@ verify="$build/verifier/hallmark-verify"
 devsim="$build/station-agent/devsim/hallmark-devsim"
 forge="$build/tests/attacks/hallmark-forge"  # the attacker's tool (demo and tests only)
 trust=(--trust-root "$out/ceremony/trust-root-v1.json")
+# hallmark-verify also needs the anchor pinned: vtrust is set once the init ceremony has
+# read out the anchor digest (act 1).
+vtrust=()
 export DEMO_SO_PIN="demo-so-pin" DEMO_PIN="demo-user-pin"
 pins=(--pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --pin carol=env:DEMO_PIN
       --signer-pin env:DEMO_PIN)

@@ -1,17 +1,20 @@
 # The last act: demo-out/README.md, what each artifact is and the command that checks it.
 write_demo_readme() {
-  local v="hallmark-verify" t="--trust-root ceremony/trust-root-v1.json"
+  local v="hallmark-verify" t="--trust-root ceremony/trust-root-v1.json --pin-digest $anchor"
   cat > "$out/README.md" <<MD
 # demo-out: one factory day, on throwaway SoftHSM tokens and simulated chips
 
 Made by \`make demo\` ($(date -u '+%Y-%m-%d %H:%M UTC')). Every file below can be checked with
 public keys only; run the commands from this directory (\`$v\` is in \`$build/verifier/\`).
+\`$v\` refuses a trust root whose anchor is not pinned: the commands below pin it with
+\`--pin-digest\` (or: \`export HALLMARK_ANCHOR=\$PWD/ceremony/anchor.sha256\`).
 The tokens and PINs are throwaway: never use them for anything real.
 
 | file | what it is | check it with |
 |---|---|---|
 | ceremony/plan.textproto | the init ceremony's plan: custodians, thresholds, signer HSM keys | (input) |
-| ceremony/trust-root-v1.json | trust root v1, signed by alice and bob (2 of 3) | \`$v trust-root ceremony/trust-root-v1.json\` |
+| ceremony/trust-root-v1.json | trust root v1, signed by alice and bob (2 of 3) | \`$v trust-root ceremony/trust-root-v1.json --pin-digest $anchor\` |
+| ceremony/anchor.sha256 | the anchor digest the init ceremony read out: what an auditor pins (\`--pin-digest\`, or installed as /etc/hallmark/anchor.sha256 or named by \$HALLMARK_ANCHOR) | compare it out of band |
 | ceremony/trust-root-v1.transcript.json | the ceremony transcript, signed | \`$v transcript ceremony/trust-root-v1.transcript.json $t\` |
 | keys/*.pem, keys/*.txt | custodian and station public keys; key provenance | (public keys) |
 | station/station-N.request.json | enrollment requests (station key + device-CA key, proof of possession) | \`$v envelope station/station-1.request.json --key ...\` |

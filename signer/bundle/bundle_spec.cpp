@@ -1,5 +1,7 @@
 #include "signer/bundle/bundle_spec.h"
 
+#include "verifier/bundle/promotion_approvals.h"
+
 #include <sys/stat.h>
 
 #include <fmt/format.h>
@@ -73,8 +75,11 @@ Result<void> check_spec_fields(const v1::BundleSpec& spec) {
     return fail(ErrorCode::kUsage, "the spec has an empty version: set version: \"x.y.z\"");
   }
   if (spec.requester().empty()) {
-    return fail(ErrorCode::kUsage, "the spec names no requester (the release manager asking "
-                                   "for promotion, who may not approve it)");
+    return fail(ErrorCode::kUsage, "the spec names no requester (the key id of the card of the "
+                                   "person asking for promotion, who may not approve it)");
+  }
+  if (auto ok = bundle::check_requester_form(spec.requester()); !ok) {
+    return fail(ErrorCode::kUsage, ok.error().message);
   }
   if (spec.images_size() == 0) return fail(ErrorCode::kUsage, "the spec lists no images");
   for (const auto& image : spec.images()) {

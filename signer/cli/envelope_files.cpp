@@ -25,6 +25,25 @@ Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::filesyst
   return out;
 }
 
+Result<verifier::Trust> read_trust(const std::vector<std::filesystem::path>& chain,
+                                   const std::vector<std::filesystem::path>& revocations,
+                                   std::int64_t now_unix) {
+  verifier::TrustInputs inputs;
+  inputs.anchor = verifier::AnchorPin::signing_host();
+  inputs.now_unix = now_unix;
+  for (const auto& p : chain) {
+    auto e = read_envelope(p);
+    if (!e) return std::unexpected(e.error());
+    inputs.chain.push_back({p.string(), std::move(*e)});
+  }
+  for (const auto& p : revocations) {
+    auto e = read_envelope(p);
+    if (!e) return std::unexpected(e.error());
+    inputs.revocations.push_back({p.string(), std::move(*e)});
+  }
+  return verifier::load_trust(std::move(inputs));
+}
+
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())

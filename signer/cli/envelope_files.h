@@ -10,6 +10,7 @@
 #include "hallmark/dsse.pb.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/core/error.h"
+#include "verifier/trust/trust.h"
 
 namespace hallmark::signer {
 
@@ -21,6 +22,12 @@ inline constexpr std::size_t kMaxSignedDocumentBytes = bundle::kMaxPromotionEntr
 [[nodiscard]] Result<v1::Envelope> read_envelope(const std::filesystem::path& path);
 [[nodiscard]] Result<std::vector<v1::Envelope>> read_envelopes(
     const std::vector<std::filesystem::path>& paths);
+
+// The signing host's trust root (load_trust, its own anchor: AnchorPin::signing_host), each
+// document named by its file.
+[[nodiscard]] Result<verifier::Trust> read_trust(const std::vector<std::filesystem::path>& chain,
+                                                 const std::vector<std::filesystem::path>& revocations,
+                                                 std::int64_t now_unix);
 
 // Now, in unix seconds.
 [[nodiscard]] std::int64_t unix_now();

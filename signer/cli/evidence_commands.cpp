@@ -41,19 +41,8 @@ void add_trust_flags(CLI::App& cmd, TrustFlags& t) {
   cmd.add_option("--revocation", t.revocations, "Revocations to honour (repeatable)");
 }
 
-Result<verifier::TrustedRoot> load_root(const TrustFlags& t, std::int64_t now) {
-  auto chain = read_envelopes(t.chain);
-  if (!chain) return std::unexpected(chain.error());
-  auto root = verifier::verify_trust_root_chain(*chain, now);
-  if (!root) return std::unexpected(std::move(root).error().context("trust root chain"));
-  for (const fs::path& p : t.revocations) {
-    auto revocation = read_envelope(p);
-    if (!revocation) return std::unexpected(revocation.error());
-    if (auto ok = root->add_revocation(*revocation); !ok) {
-      return std::unexpected(std::move(ok).error().context(p.string()));
-    }
-  }
-  return root;
+Result<verifier::Trust> load_root(const TrustFlags& t, std::int64_t now) {
+  return read_trust(t.chain, t.revocations, now);
 }
 
 // --- countersign ---
@@ -102,11 +91,12 @@ Result<evidence::KnownStations> load_stations(const std::vector<fs::path>& input
 }
 
 Result<void> register_releases(EvidenceStore& store, const std::vector<fs::path>& bundles,
-                               const verifier::TrustedRoot& root, std::int64_t now) {
+                               const verifier::Trust& trust) {
   if (bundles.empty()) return {};
   if (auto ok = store.begin(); !ok) return ok;
   for (const fs::path& file : bundles) {
-    auto verified = bundle::verify_promoted_bundle(file, root, now);
+    // Evidence records what was promoted on any channel; stations choose theirs.
+    auto verified = bundle::verify_promoted_bundle(file, trust, {});
     if (!verified) {
       store.rollback();
       return std::unexpected(std::move(verified).error());
@@ -186,19 +176,19 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   const std::int64_t now = unix_now();
   auto root = load_root(o.trust, now);
   if (!root) return std::unexpected(root.error());
-  auto stations = load_stations(o.registrations, *root, now);
+  auto stations = load_stations(o.registrations, root->root(), now);
   if (!stations) return std::unexpected(stations.error());
-  auto rosters = load_rosters(o.rosters, *root);
+  auto rosters = load_rosters(o.rosters, root->root());
   if (!rosters) return std::unexpected(rosters.error());
   if (o.max_clock_offset < 0 || o.max_export_age < 0) {
     return fail(ErrorCode::kUsage, "--max-clock-offset and --max-export-age are seconds, not negative");
   }
   auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
-  if (auto ok = register_releases(**store, o.releases, *root, now); !ok) return ok;
+  if (auto ok = register_releases(**store, o.releases, *root); !ok) return ok;
 
   evidence::CountersignInput input;
-  input.root = &*root;
+  input.root = &root->root();
   input.stations = std::move(stations->valid);
   input.invalid_stations = std::move(stations->invalid);
   input.rosters = std::move(*rosters);
@@ -209,7 +199,7 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   input.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   input.progress = [](std::string_view line) { std::cerr << line << '\n'; };
   auto state = std::make_shared<EvidenceToken>();
-  auto result = evidence::countersign(**store, input, evidence_key(o.key, *root, state));
+  auto result = evidence::countersign(**store, input, evidence_key(o.key, root->root(), state));
   if (!result) return std::unexpected(result.error());
 
   if (result->checkpoint && o.manifests) {

@@ -209,8 +209,8 @@ Result<void> write_archive(PreparedPromotion& p, const ReleaseKey& key, const fs
   release.set_version(b.version());
   release.set_security_counter(b.security_counter());
   release.set_channel(p.input.channel);
-  release.set_trust_root_version(p.root.version());
-  release.set_trust_root_digest(std::string(as_chars(p.root.current_digest().bytes())));
+  release.set_trust_root_version(p.trust.root().version());
+  release.set_trust_root_digest(std::string(as_chars(p.trust.root().current_digest().bytes())));
   release.set_promoted_unix(p.input.now_unix);
   release.set_release_key_id(key.public_key.key_id());
   release.set_release_key_ckaid(std::string(as_chars(key.ckaid)));
@@ -252,6 +252,19 @@ Result<native::McubootVersion> mcuboot_version(std::string_view version) {
                                 static_cast<std::uint32_t>(parts[3])};
 }
 
+verifier::TrustInputs signing_host_trust(const PromoteInput& input) {
+  verifier::TrustInputs trust;
+  for (std::size_t i = 0; i < input.chain.size(); ++i) {
+    trust.chain.push_back({fmt::format("trust root #{}", i + 1), input.chain[i]});
+  }
+  for (std::size_t i = 0; i < input.revocations.size(); ++i) {
+    trust.revocations.push_back({fmt::format("revocation #{}", i + 1), input.revocations[i]});
+  }
+  trust.anchor = verifier::AnchorPin::signing_host();
+  trust.now_unix = input.now_unix;
+  return trust;
+}
+
 Result<PreparedPromotion> prepare_promotion(PromoteInput input) {
   if (auto free = check_out_free(input.out); !free) return std::unexpected(free.error());
   if (input.channel.empty()) return fail(ErrorCode::kUsage, "a promotion needs a --channel");
@@ -263,51 +276,45 @@ Result<PreparedPromotion> prepare_promotion(PromoteInput input) {
                                          " is already promoted (it has " + e.name + ")");
     }
   }
-  auto root = verifier::verify_trust_root_chain(input.chain, input.now_unix);
-  if (!root) return std::unexpected(std::move(root).error().context("trust root chain"));
-  for (const auto& r : input.revocations) {
-    if (auto ok = root->add_revocation(r); !ok) return std::unexpected(ok.error());
-  }
+  auto trust = verifier::load_trust(signing_host_trust(input));
+  if (!trust) return std::unexpected(std::move(trust).error().context("trust root chain"));
+  const verifier::TrustedRoot& root = trust->root();
   const v1::Bundle& b = contents->bundle;
-  if (root->bundle_revoked(contents->bundle_digest.bytes())) {
-    return fail(ErrorCode::kPolicyRefused,
-                "bundle " + contents->bundle_digest.hex() + " is revoked");
+  if (auto ok = trust->refuse_revoked_bundle(contents->bundle_digest.bytes()); !ok) {
+    return std::unexpected(ok.error());
   }
   const bundle::ApprovalSubject subject{contents->bundle_digest, b.sku(), b.version(),
                                         b.requester(), input.now_unix};
-  auto quorum = bundle::check_approvals(*root, input.approvals, subject);
+  auto quorum = bundle::check_approvals(root, input.approvals, subject);
   if (!quorum) return std::unexpected(quorum.error());
-  for (const auto& a : quorum->approvals) {
-    if (a.statement.channel() != input.channel) {
-      return fail(ErrorCode::kPolicyRefused,
-                  fmt::format("approval {}: {} approved channel '{}', not '{}'", a.name,
-                              a.custodian, a.statement.channel(), input.channel));
-    }
+  if (auto ok = bundle::check_channel(input.channel, *quorum, {}); !ok) {
+    return std::unexpected(ok.error());
   }
   auto history = PromotionHistory::open(input.history_dir, b.sku());
   if (!history) return std::unexpected(history.error());
   HistoryRecord record{input.now_unix, b.sku(), b.version(), b.security_counter(),
                        contents->bundle_digest, input.channel};
   if (auto ok = history->check(record); !ok) return std::unexpected(ok.error());
-  return PreparedPromotion{std::move(input), std::move(*contents), std::move(*root),
+  return PreparedPromotion{std::move(input), std::move(*contents), std::move(*trust),
                            std::move(*quorum), std::move(*history), std::move(record)};
 }
 
 Result<PromoteResult> finish_promotion(PreparedPromotion& p, const ReleaseKey& key,
                                        const BeforeVerifyHook& hook) {
-  const auto release_keys = p.root.role_keys(v1::RELEASE);
+  const auto release_keys = p.trust.root().role_keys(v1::RELEASE);
   if (std::none_of(release_keys.begin(), release_keys.end(),
                    [&](const auto& k) { return k.key_id() == key.public_key.key_id(); })) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("key {} is not the RELEASE key of trust root v{}",
-                            key.public_key.key_id(), p.root.version()));
+                            key.public_key.key_id(), p.trust.root().version()));
   }
   if (auto free = check_out_free(p.input.out); !free) return std::unexpected(free.error());
   const fs::path temp = temp_path_for(p.input.out);
   RemoveOnExit cleanup(temp);
   if (auto ok = write_archive(p, key, temp); !ok) return std::unexpected(ok.error());
   if (hook) hook(temp);
-  auto verified = bundle::verify_promoted_bundle(temp, p.root, p.input.now_unix);
+  const std::string channels[] = {p.input.channel};
+  auto verified = bundle::verify_promoted_bundle(temp, p.trust, channels);
   if (!verified) {
     return std::unexpected(std::move(verified).error().context(
         "the promoted bundle did not verify, nothing was written"));

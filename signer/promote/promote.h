@@ -2,9 +2,9 @@
 // bundle, signed with the release key, carrying its trust-root chain and approvals.
 //
 // Two steps, so that a refusal never asks for a PIN: prepare_promotion() reads the bundle
-// (every image digest), verifies the trust-root chain and revocations at `now_unix`,
-// refuses a revoked or already promoted bundle, applies check_approvals() (the same rule
-// every verifier applies) and anti-rollback against the promotion history, whose lock it
+// (every image digest), loads the trust root (load_trust: chain and revocations at
+// `now_unix`), refuses a revoked or already promoted bundle, applies check_approvals() and
+// check_channel() (the same rules every verifier applies) and anti-rollback against the promotion history, whose lock it
 // then holds. finish_promotion() checks the key is the trust root's RELEASE key, signs the
 // native images (ESP32 Secure Boot V2, MCUboot; raw images are not signed natively) and
 // the PromotedRelease, writes the archive (bundle.pb, images, native/, trust-root chain,
@@ -30,7 +30,7 @@
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/public_key.h"
-#include "verifier/trust/trusted_root.h"
+#include "verifier/trust/trust.h"
 
 namespace hallmark::promote {
 
@@ -57,7 +57,7 @@ struct ReleaseKey {
 struct PreparedPromotion {
   PromoteInput input;
   bundle::BundleContents contents;
-  verifier::TrustedRoot root;
+  verifier::Trust trust;  // the signing host's trust root, revocations applied
   bundle::ApprovalQuorum quorum;
   PromotionHistory history;
   HistoryRecord record;  // what the history will say once promoted
@@ -72,6 +72,9 @@ struct PromoteResult {
 using BeforeVerifyHook = std::function<void(const std::filesystem::path& temp)>;
 
 [[nodiscard]] Result<PreparedPromotion> prepare_promotion(PromoteInput input);
+
+// The trust load_trust() gets on the signing host (its own anchor, unpinned).
+[[nodiscard]] verifier::TrustInputs signing_host_trust(const PromoteInput& input);
 
 [[nodiscard]] Result<PromoteResult> finish_promotion(PreparedPromotion& prepared,
                                                      const ReleaseKey& key,

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   hallmark::station::add_enroll_command(cli);
   hallmark::station::add_install_registration_command(cli);
   hallmark::station::add_intake_command(cli);
+  hallmark::station::add_install_revocation_command(cli);
   hallmark::station::add_export_command(cli);
   hallmark::station::add_line_commands(cli);
   return cli.run(argc, argv);

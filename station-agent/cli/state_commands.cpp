@@ -59,16 +59,16 @@ Result<void> run_install(const InstallOptions& o, bool json) {
   }
   auto station = install_registration(o.state, input);
   if (!station) return std::unexpected(station.error());
-  auto root = load_pinned_root(o.state, input.now_unix);
-  if (!root) return std::unexpected(root.error());
+  auto trust = load_station_trust(o.state, input.now_unix);
+  if (!trust) return std::unexpected(trust.error());
   // With --json the report goes to stderr and stdout holds only the registration.
   std::ostream& report = json ? std::cerr : std::cout;
   report << fmt::format("station id          {}\n", station->registration.station_id());
   report << fmt::format("station key         {}\n", station->enrollment.station_key.key_id());
   report << fmt::format("device-CA key       {}\n", station->enrollment.device_ca_key.key_id());
   report << fmt::format("token keys checked  {}\n", input.token_keys ? "yes" : "no (no --token)");
-  report << fmt::format("trust root          version {} (pinned anchor in {}/trust-root)\n",
-                        root->version(), o.state);
+  report << fmt::format("trust root          version {} (pinned anchor {} in {}/trust-root)\n",
+                        trust->root().version(), trust->anchor_digest().hex(), o.state);
   report << fmt::format("registration        {}/registration.json\n", o.state);
   if (json) std::cout << tool::to_json(station->registration) << '\n';
   return {};
@@ -80,8 +80,19 @@ struct IntakeOptions {
   std::vector<std::string> revocations;
 };
 
+Result<std::vector<verifier::TrustDocument>> read_revocations(
+    const std::vector<std::string>& files) {
+  std::vector<verifier::TrustDocument> out;
+  for (const auto& file : files) {
+    auto envelope = read_envelope(file);
+    if (!envelope) return std::unexpected(envelope.error());
+    out.push_back({file, std::move(*envelope)});
+  }
+  return out;
+}
+
 Result<void> run_intake(const IntakeOptions& o, bool json) {
-  auto revocations = read_envelopes(o.revocations);
+  auto revocations = read_revocations(o.revocations);
   if (!revocations) return std::unexpected(revocations.error());
   auto result = intake_bundle(o.state, o.bundle, *revocations, now_unix());
   if (!result) return std::unexpected(result.error());
@@ -102,7 +113,46 @@ Result<void> run_intake(const IntakeOptions& o, bool json) {
   return {};
 }
 
+struct RevocationOptions {
+  LineCliOptions line;
+  std::string file;
+};
+
+Result<void> run_install_revocation(const RevocationOptions& o) {
+  auto revocation = read_revocations({o.file});
+  if (!revocation) return std::unexpected(revocation.error());
+  auto opened = open_line(o.line, std::cerr);
+  if (!opened) return std::unexpected(opened.error());
+  auto& line = (*opened)->line();
+  auto record = line.install_revocation(revocation->front());
+  if (!record) return std::unexpected(record.error());
+  const auto digest = verifier::sha256(as_bytes(revocation->front().envelope.payload()));
+  std::cout << fmt::format("revocation         {} (payload SHA-256 {})\n", o.file,
+                           digest ? digest->hex() : "?");
+  if (*record) {
+    std::cout << fmt::format("in force           stored in {} and journaled as record {}\n",
+                             revocations_dir(o.line.state).string(), **record);
+  } else {
+    std::cout << "in force           already (stored and journaled before)\n";
+  }
+  if (auto ok = line.refuse_revoked(std::nullopt); !ok) {
+    std::cout << fmt::format("this station       {}: no unit may be programmed here\n",
+                             ok.error().message);
+  }
+  return {};
+}
+
 }  // namespace
+
+void add_install_revocation_command(tool::CommandLine& cli) {
+  auto o = std::make_shared<RevocationOptions>();
+  auto* cmd = cli.add(cli.app(), "install-revocation",
+                      "Verify a root-signed revocation under the pinned trust root, keep it in "
+                      "the state directory for good and record it in the journal",
+                      [o] { return run_install_revocation(*o); });
+  cmd->add_option("file", o->file, "The signed revocation (JSON)")->required();
+  add_line_options(*cmd, o->line);
+}
 
 void add_install_registration_command(tool::CommandLine& cli) {
   auto o = std::make_shared<InstallOptions>();
@@ -131,7 +181,9 @@ void add_intake_command(tool::CommandLine& cli) {
                       [o, &cli] { return run_intake(*o, cli.json()); });
   cmd->add_option("bundle", o->bundle, "The promoted bundle file")->required();
   cmd->add_option("--state", o->state, "State directory")->capture_default_str();
-  cmd->add_option("--revocation", o->revocations, "Signed revocations to apply");
+  cmd->add_option("--revocation", o->revocations,
+                  "Signed revocation to apply and keep (repeatable; stored in the state "
+                  "directory and journaled at the next open of the line)");
 }
 
 }  // namespace hallmark::station

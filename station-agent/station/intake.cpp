@@ -92,22 +92,17 @@ Result<void> copy_into(const fs::path& from, fileio::AtomicFile& to) {
   return {};
 }
 
-Result<void> check_policy(const fs::path& dir, const v1::PromotedRelease& release) {
+// The station policy, which must exist before anything is taken in.
+Result<v1::StationPolicy> require_policy(const fs::path& dir, std::string_view sku) {
   auto policy = load_policy(dir);
   if (!policy) return std::unexpected(policy.error());
   if (!policy->has_value()) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("{} does not exist, so no SKU is allowed at this station: list the "
                             "allowed SKUs there (allowed_skus: \"{}\")",
-                            policy_file(dir).string(), release.sku()));
+                            policy_file(dir).string(), sku));
   }
-  const auto& allowed = (*policy)->allowed_skus();
-  if (std::find(allowed.begin(), allowed.end(), release.sku()) == allowed.end()) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("SKU {} is not allowed at this station ({}): refused",
-                            release.sku(), policy_file(dir).string()));
-  }
-  return {};
+  return std::move(**policy);
 }
 
 Result<void> check_no_downgrade(const v1::StationIntakeLedger& ledger,
@@ -149,23 +144,43 @@ Result<void> move_into_place(const fs::path& from, const fs::path& to) {
 
 }  // namespace
 
+std::vector<std::string> accepted_channels(const v1::StationPolicy& policy) {
+  if (policy.allowed_channels().empty()) return {"production"};
+  return {policy.allowed_channels().begin(), policy.allowed_channels().end()};
+}
+
+Result<void> check_release_policy(const fs::path& dir, const v1::StationPolicy& policy,
+                                  const v1::PromotedRelease& release) {
+  const auto& allowed = policy.allowed_skus();
+  if (std::find(allowed.begin(), allowed.end(), release.sku()) == allowed.end()) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("SKU {} is not allowed at this station ({}): refused",
+                            release.sku(), policy_file(dir).string()));
+  }
+  return {};
+}
+
 fs::path cached_path(const fs::path& dir, const verifier::Digest& bundle_digest) {
   return dir / "cache" / (bundle_digest.hex() + ".bundle");
 }
 
 Result<IntakeResult> intake_bundle(const fs::path& dir, const fs::path& bundle_file,
-                                   std::span<const v1::Envelope> revocations,
+                                   std::span<const verifier::TrustDocument> revocations,
                                    std::int64_t now_unix) {
-  auto root = load_pinned_root(dir, now_unix);
-  if (!root) return std::unexpected(root.error());
-  for (const auto& revocation : revocations) {
-    if (auto ok = root->add_revocation(revocation); !ok) {
-      return std::unexpected(ok.error().context("a revocation"));
-    }
+  // A revocation takes force whatever becomes of the bundle: stored first, for good.
+  if (auto stored = store_revocations(dir, revocations, now_unix); !stored) {
+    return std::unexpected(stored.error());
   }
-  if (auto station = load_registration(dir, *root, now_unix); !station) {
+  auto trust = load_station_trust(dir, now_unix);
+  if (!trust) return std::unexpected(trust.error());
+  if (auto station = load_registration(dir, trust->root(), now_unix); !station) {
     return std::unexpected(station.error());
   }
+  // The policy is read before the bundle: its channels are part of the verification.
+  auto policy = load_policy(dir);
+  if (!policy) return std::unexpected(policy.error());
+  const auto channels =
+      accepted_channels(policy->has_value() ? **policy : v1::StationPolicy{});
   std::error_code ec;
   fs::create_directories(dir / "cache", ec);
   if (ec) return fail(ErrorCode::kIo, fmt::format("cannot create {}/cache", dir.string()));
@@ -174,7 +189,7 @@ Result<IntakeResult> intake_bundle(const fs::path& dir, const fs::path& bundle_f
   auto staged = fileio::AtomicFile::create(dir / "cache" / "incoming.bundle", 0444);
   if (!staged) return std::unexpected(staged.error());
   if (auto ok = copy_into(bundle_file, *staged); !ok) return std::unexpected(ok.error());
-  auto verified = bundle::verify_promoted_bundle(staged->temp_path(), *root, now_unix);
+  auto verified = bundle::verify_promoted_bundle(staged->temp_path(), *trust, channels);
   if (!verified) {
     // Name the operator's file, not the staging copy the verifier actually read.
     Error error = verified.error();
@@ -204,7 +219,11 @@ Result<IntakeResult> intake_bundle(const fs::path& dir, const fs::path& bundle_f
     result.file_sha256 = *verifier::Digest::from_bytes(as_bytes(before->file_sha256()));
     return result;
   }
-  if (auto ok = check_policy(dir, result.release.release); !ok) return std::unexpected(ok.error());
+  auto required = require_policy(dir, result.release.release.sku());
+  if (!required) return std::unexpected(required.error());
+  if (auto ok = check_release_policy(dir, *required, result.release.release); !ok) {
+    return std::unexpected(ok.error());
+  }
   if (auto ok = check_no_downgrade(*ledger, result.release.release); !ok) {
     return std::unexpected(ok.error());
   }

@@ -216,7 +216,9 @@ Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event,
                   "a person enrolled by the station itself: people come only from the person "
                   "roster issued on the signer host");
     case Event::JOURNAL_REPAIRED:  // a torn final write was cut (detail): nothing to replay
+      return {};
     case Event::REVOCATION_INSTALLED:
+      revocations_.push_back(event.signed_statement());
       return {};
     default:
       return fail(ErrorCode::kVerificationFailed,

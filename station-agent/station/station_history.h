@@ -97,6 +97,11 @@ class StationHistory {
   [[nodiscard]] const UnitHistory* unit(std::string_view hardware_id) const;
   [[nodiscard]] const std::string* hardware_id_of(std::string_view serial) const;
   [[nodiscard]] const EventCounts& counts() const noexcept { return counts_; }
+  // The revocations journaled as REVOCATION_INSTALLED (their DSSE JSON), oldest first. Not
+  // verified here: the line hands them to load_station_trust(), which verifies them.
+  [[nodiscard]] const std::vector<std::string>& revocations() const noexcept {
+    return revocations_;
+  }
 
   // Why binding `serial` to `hardware_id` must stop the line (a label swap, a device already
   // bound to another serial, a scrapped device), or std::nullopt when it may go on.
@@ -119,6 +124,7 @@ class StationHistory {
   std::map<std::string, UnitHistory, std::less<>> units_;    // by hardware id
   std::map<std::string, std::string, std::less<>> serials_;  // serial → hardware id
   EventCounts counts_;
+  std::vector<std::string> revocations_;
 };
 
 // Parses the exact payload of a journal record's event envelope after checking its

@@ -1,6 +1,9 @@
 #include "station-agent/station/station_line.h"
 
 #include <chrono>
+#include <map>
+#include <set>
+#include <span>
 #include <system_error>
 #include <utility>
 
@@ -49,9 +52,11 @@ Result<StationLine> StationLine::open(LineOptions options) {
   if (!options.read_clock) options.read_clock = read_clock_state;
   const std::int64_t now = options.now();
 
-  auto root = load_pinned_root(options.dir, now);
-  if (!root) return std::unexpected(root.error());
-  auto registration = load_registration(options.dir, *root, now);
+  // Who this station is: its registration under the pinned chain. Revocations are applied
+  // once the journal is read (they decide what the line may do, not who it is).
+  auto chain = load_station_trust(options.dir, now, {}, StoredRevocations::kLeaveOut);
+  if (!chain) return std::unexpected(chain.error());
+  auto registration = load_registration(options.dir, chain->root(), now);
   if (!registration) return std::unexpected(registration.error());
   const std::string station_id = registration->registration.station_id();
   const auto& keys = options.keys;
@@ -79,7 +84,7 @@ Result<StationLine> StationLine::open(LineOptions options) {
 
   auto journal = Journal::open(journal_file(options.dir), station_id);
   if (!journal) return std::unexpected(std::move(journal).error());
-  auto history = StationHistory::replay(*journal, keys.station_key, *root);
+  auto history = StationHistory::replay(*journal, keys.station_key, chain->root());
   if (!history) return std::unexpected(history.error());
 
   auto device_ca = DeviceCertificateAuthority::prepare(
@@ -95,7 +100,7 @@ Result<StationLine> StationLine::open(LineOptions options) {
   line.history_ = std::move(*history);
   line.policy_ = std::move(**policy);
   line.registration_ = std::move(*registration);
-  line.root_ = std::move(*root);
+  line.chain_ = std::move(*chain);
   line.station_id_ = station_id;
   line.config_sha256_ = *config;
   // Before anything else: a torn final write is cut only together with the signed record
@@ -103,6 +108,9 @@ Result<StationLine> StationLine::open(LineOptions options) {
   if (const auto& torn = line.journal_.recovered_tail()) {
     auto repaired = line.record_repair(*torn);
     if (!repaired) return std::unexpected(std::move(repaired).error());
+  }
+  if (auto journaled = line.journal_revocations(); !journaled) {
+    return std::unexpected(journaled.error());
   }
   return line;
 }
@@ -121,6 +129,94 @@ Result<void> StationLine::record_repair(const TornTail& torn) {
         "was cut)", journal_.path().string(), torn.bytes, torn.offset)));
   }
   repair_sequence_ = *sequence;
+  return {};
+}
+
+namespace {
+
+// The journaled revocations (REVOCATION_INSTALLED) by payload digest.
+Result<std::map<verifier::Digest, verifier::TrustDocument>> journaled_revocations(
+    const StationHistory& history, const fs::path& journal) {
+  std::map<verifier::Digest, verifier::TrustDocument> out;
+  for (const auto& json : history.revocations()) {
+    auto envelope = verifier::parse_envelope_json(json);
+    if (!envelope) {
+      return std::unexpected(envelope.error().context(
+          fmt::format("a REVOCATION_INSTALLED record of {}", journal.string())));
+    }
+    auto digest = verifier::sha256(as_bytes(envelope->payload()));
+    if (!digest) return std::unexpected(digest.error());
+    out.emplace(*digest, verifier::TrustDocument{
+                             fmt::format("{} (journaled)", digest->hex()), std::move(*envelope)});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::uint64_t>> StationLine::journal_revocations() {
+  auto journaled = journaled_revocations(history_, journal_.path());
+  if (!journaled) return std::unexpected(journaled.error());
+  auto stored = stored_revocations(options_.dir);
+  if (!stored) return std::unexpected(stored.error());
+  std::vector<verifier::TrustDocument> to_journal;
+  std::set<std::string> stored_payloads;
+  for (const auto& doc : *stored) {
+    stored_payloads.insert(doc.envelope.payload());
+    auto digest = verifier::sha256(as_bytes(doc.envelope.payload()));
+    if (!digest) return std::unexpected(digest.error());
+    if (!journaled->contains(*digest)) to_journal.push_back(doc);
+  }
+  // Journaled ones whose file is gone still count: the journal is append-only.
+  std::vector<verifier::TrustDocument> only_journaled;
+  for (const auto& [digest, doc] : *journaled) {
+    if (!stored_payloads.contains(doc.envelope.payload())) only_journaled.push_back(doc);
+  }
+  auto trust = load_station_trust(options_.dir, options_.now(), only_journaled);
+  if (!trust) return std::unexpected(trust.error());
+  trust_.emplace(std::move(*trust));
+  std::vector<std::uint64_t> records;
+  for (const auto& doc : to_journal) {
+    const verifier::AppliedRevocation* applied = nullptr;
+    for (const auto& r : trust_->revocations()) {
+      if (r.envelope.payload() == doc.envelope.payload()) applied = &r;
+    }
+    v1::Attestation event;
+    event.set_event(v1::Attestation::REVOCATION_INSTALLED);
+    event.set_signed_statement(verifier::envelope_to_json(doc.envelope));
+    if (applied != nullptr) {
+      event.set_detail(fmt::format("revocation {} in force (trust root v{}): {}",
+                                   applied->digest.hex(), applied->revocation.trust_root_version(),
+                                   applied->revocation.reason()));
+    }
+    auto sequence = record(event);
+    if (!sequence) return std::unexpected(sequence.error());
+    records.push_back(*sequence);
+  }
+  return records;
+}
+
+Result<std::optional<std::uint64_t>> StationLine::install_revocation(
+    const verifier::TrustDocument& revocation) {
+  auto stored = store_revocations(options_.dir, std::span(&revocation, 1), options_.now());
+  if (!stored) return std::unexpected(stored.error());
+  auto records = journal_revocations();
+  if (!records) return std::unexpected(records.error());
+  if (records->empty()) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{records->back()};
+}
+
+Result<void> StationLine::refuse_revoked(
+    const std::optional<verifier::Digest>& bundle_digest) const {
+  if (auto ok = trust_->refuse_revoked_station(station_id_); !ok) return ok;
+  if (auto ok = trust_->refuse_revoked_key(options_.keys.station_key.key_id(), "station"); !ok) {
+    return ok;
+  }
+  if (auto ok = trust_->refuse_revoked_key(options_.keys.device_ca_key.key_id(), "device-CA");
+      !ok) {
+    return ok;
+  }
+  if (bundle_digest) return trust_->refuse_revoked_bundle(bundle_digest->bytes());
   return {};
 }
 
@@ -160,7 +256,7 @@ Result<std::uint64_t> StationLine::record(v1::Attestation& event, const ClockSta
   if (!envelope) return std::unexpected(envelope.error());
   auto appended = journal_.append(as_bytes(verifier::envelope_to_json(*envelope)));
   if (!appended) return std::unexpected(appended.error());
-  if (auto applied = history_.apply(*appended, event, *root_); !applied) {
+  if (auto applied = history_.apply(*appended, event, root()); !applied) {
     return std::unexpected(applied.error());
   }
   return *appended;

@@ -9,7 +9,13 @@
 // open() records a JOURNAL_REPAIRED event first when the journal ends in a torn write (the
 // journal cuts the tail with that append, never without it).
 // open() refuses a token whose station or device-CA key is not the one registered for this
-// station, so a unit is never attested by keys the trust root does not know. It also
+// station, so a unit is never attested by keys the trust root does not know. It loads the
+// line's trust with load_station_trust(): the pinned chain, every revocation stored in the
+// state directory and every revocation the journal holds (so deleting a stored file does
+// not lift a revocation), and journals each stored revocation the journal does not hold
+// yet as a REVOCATION_INSTALLED event (signed_statement: its DSSE JSON), so every
+// revocation in force is in the evidence. A revoked station still opens (status, export,
+// scrap go on); refuse_revoked() is what stops units. It also
 // prepares the device-CA once for the line's life (DeviceCertificateAuthority: the
 // registration's device-CA certificate parsed and checked once, not per unit); a
 // device-CA certificate that cannot issue does not stop open() — commands that never issue
@@ -36,6 +42,7 @@
 #include "verifier/core/public_key.h"
 #include "verifier/core/sha256.h"
 #include "verifier/trust/station_registration.h"
+#include "verifier/trust/trust.h"
 
 namespace hallmark::station {
 
@@ -69,6 +76,10 @@ struct LineOptions {
 
 class StationLine {
  public:
+  // Reloads the trust (stored and journaled revocations) and journals every stored
+  // revocation the journal does not hold yet.
+  [[nodiscard]] Result<std::vector<std::uint64_t>> journal_revocations();
+
   [[nodiscard]] static Result<StationLine> open(LineOptions options);
 
   [[nodiscard]] const std::string& station_id() const noexcept { return station_id_; }
@@ -80,9 +91,23 @@ class StationLine {
   [[nodiscard]] const verifier::VerifiedStation& registration() const noexcept {
     return *registration_;
   }
-  // The pinned trust root as loaded at open() (chain verified, revocations applied).
-  [[nodiscard]] const verifier::TrustedRoot& root() const noexcept { return *root_; }
+  // The trust root person rosters are verified under: with the revocations in force once
+  // they are loaded, the pinned chain alone while the journal is being opened.
+  [[nodiscard]] const verifier::TrustedRoot& root() const noexcept {
+    return trust_ ? trust_->root() : chain_->root();
+  }
   [[nodiscard]] const verifier::Digest& config_sha256() const noexcept { return config_sha256_; }
+  // The trust this line decides with (revocations applied), loaded at open().
+  [[nodiscard]] const verifier::Trust& trust() const noexcept { return *trust_; }
+  // kPolicyRefused naming what is revoked and by which revocation: this station, its
+  // station key, its device-CA key, or the bundle `bundle_digest` (when given). Call
+  // before a device is touched for a unit.
+  [[nodiscard]] Result<void> refuse_revoked(
+      const std::optional<verifier::Digest>& bundle_digest) const;
+  // Stores `revocation` (store_revocations) and journals it; the journal record, or
+  // std::nullopt when it was already in force here.
+  [[nodiscard]] Result<std::optional<std::uint64_t>> install_revocation(
+      const verifier::TrustDocument& revocation);
   // The device-CA prepared at open(), or why this station cannot issue device certificates.
   [[nodiscard]] Result<const DeviceCertificateAuthority*> device_ca() const;
   [[nodiscard]] std::int64_t now() const { return options_.now(); }
@@ -118,8 +143,9 @@ class StationLine {
   Journal journal_;
   StationHistory history_;
   v1::StationPolicy policy_;
-  std::optional<verifier::TrustedRoot> root_;
+  std::optional<verifier::Trust> chain_;  // the pinned chain, no revocations (open())
   std::optional<verifier::VerifiedStation> registration_;
+  std::optional<verifier::Trust> trust_;
   std::string station_id_;
   verifier::Digest config_sha256_;
   std::optional<DeviceCertificateAuthority> device_ca_;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "verifier/core/dsse.h"
+#include "verifier/core/sha256.h"
 #include "verifier/core/textproto.h"
 #include "verifier/io/file_io.h"
 
@@ -25,6 +26,9 @@ fs::path version_file(const fs::path& dir, std::uint64_t version) {
   return root_dir(dir) / fmt::format("v{}.json", version);
 }
 fs::path registration_file(const fs::path& dir) { return dir / "registration.json"; }
+fs::path revocation_file(const fs::path& dir, const verifier::Digest& digest) {
+  return revocations_dir(dir) / (digest.hex() + ".json");
+}
 
 std::string_view text_of(const Bytes& bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
@@ -57,9 +61,9 @@ Result<std::optional<verifier::Digest>> read_pin(const fs::path& dir) {
 
 // Writes each version's file once; an existing file must hold the same envelope bytes.
 Result<void> store_chain(const fs::path& dir, std::span<const v1::Envelope> chain,
-                         const verifier::TrustedRoot& anchor, bool pin_now) {
+                         const verifier::Trust& trust, bool pin_now) {
   if (auto ok = make_dir(root_dir(dir)); !ok) return ok;
-  std::uint64_t version = anchor.version();
+  std::uint64_t version = trust.root().version() + 1 - chain.size();
   for (const auto& envelope : chain) {
     const fs::path file = version_file(dir, version++);
     const std::string json = verifier::envelope_to_json(envelope);
@@ -78,7 +82,7 @@ Result<void> store_chain(const fs::path& dir, std::span<const v1::Envelope> chai
     if (auto ok = fileio::write_file_exclusive(file, as_bytes(json), 0444); !ok) return ok;
   }
   if (pin_now) {
-    const std::string hex = anchor.current_digest().hex() + "\n";
+    const std::string hex = trust.anchor_digest().hex() + "\n";
     if (auto ok = fileio::write_file_exclusive(anchor_file(dir), as_bytes(hex), 0444); !ok) {
       return ok;
     }
@@ -119,21 +123,32 @@ Result<verifier::VerifiedStation> install_registration(const fs::path& dir,
     return fail(ErrorCode::kUsage, "install-registration needs the registration and the trust "
                                    "root chain (--trust-root v1.json first)");
   }
-  auto anchor = verifier::TrustedRoot::from_anchor(in.chain.front());
+  auto anchor = verifier::anchor_digest_of(in.chain.front());
   if (!anchor) return std::unexpected(anchor.error().context("the trust root anchor"));
   auto pin = read_pin(dir);
   if (!pin) return std::unexpected(pin.error());
-  if (*pin && **pin != anchor->current_digest()) {
+  if (*pin && **pin != *anchor) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("this station is pinned to trust root anchor {} and the given chain "
                             "starts at {}: the pin is never replaced. A station moves to "
                             "another trust root only by being decommissioned (wipe {}) and "
                             "enrolled again",
-                            (*pin)->hex(), anchor->current_digest().hex(), dir.string()));
+                            (*pin)->hex(), anchor->hex(), dir.string()));
   }
-  auto root = verifier::verify_trust_root_chain(in.chain, in.now_unix, anchor->current_digest());
-  if (!root) return std::unexpected(root.error().context("the trust root chain"));
-  auto station = verifier::verify_station_registration(*in.registration, *root, in.now_unix);
+  // On first install the station pins the anchor it is given (trust on first use, by the
+  // station admin who carried the registration and chain from the signer host).
+  verifier::TrustInputs inputs;
+  for (std::size_t i = 0; i < in.chain.size(); ++i) {
+    inputs.chain.push_back({fmt::format("--trust-root #{}", i + 1), in.chain[i]});
+  }
+  auto revocations = stored_revocations(dir);
+  if (!revocations) return std::unexpected(revocations.error());
+  inputs.revocations = std::move(*revocations);
+  inputs.anchor = verifier::AnchorPin::digest(pin->value_or(*anchor));
+  inputs.now_unix = in.now_unix;
+  auto trust = verifier::load_trust(std::move(inputs));
+  if (!trust) return std::unexpected(trust.error().context("the trust root chain"));
+  auto station = verifier::verify_station_registration(*in.registration, trust->root(), in.now_unix);
   if (!station) return std::unexpected(station.error().context("the station registration"));
   const std::string& id = station->registration.station_id();
   if (id != in.station_id) {
@@ -154,7 +169,7 @@ Result<verifier::VerifiedStation> install_registration(const fs::path& dir,
     }
   }
   if (auto ok = make_dir(dir); !ok) return std::unexpected(ok.error());
-  if (auto ok = store_chain(dir, in.chain, *anchor, !pin->has_value()); !ok) {
+  if (auto ok = store_chain(dir, in.chain, *trust, !pin->has_value()); !ok) {
     return std::unexpected(ok.error());
   }
   const std::string json = verifier::envelope_to_json(*in.registration);
@@ -164,7 +179,56 @@ Result<verifier::VerifiedStation> install_registration(const fs::path& dir,
   return station;
 }
 
-Result<verifier::TrustedRoot> load_pinned_root(const fs::path& dir, std::int64_t now_unix) {
+fs::path revocations_dir(const fs::path& dir) { return dir / "revocations"; }
+
+Result<std::vector<verifier::TrustDocument>> stored_revocations(const fs::path& dir) {
+  std::vector<verifier::TrustDocument> out;
+  std::error_code ec;
+  if (!fs::exists(revocations_dir(dir), ec)) return out;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(revocations_dir(dir), ec)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  if (ec) {
+    return fail(ErrorCode::kIo, fmt::format("cannot list {}: {}", revocations_dir(dir).string(),
+                                            ec.message()));
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    auto envelope = read_envelope(file);
+    if (!envelope) return std::unexpected(envelope.error());
+    out.push_back({file.string(), std::move(*envelope)});
+  }
+  return out;
+}
+
+Result<std::size_t> store_revocations(const fs::path& dir,
+                                      std::span<const verifier::TrustDocument> revocations,
+                                      std::int64_t now_unix) {
+  if (revocations.empty()) return 0;
+  // All of them verify, with what is stored already, before any is stored.
+  auto trust = load_station_trust(dir, now_unix, revocations);
+  if (!trust) return std::unexpected(trust.error());
+  if (auto ok = make_dir(revocations_dir(dir)); !ok) return std::unexpected(ok.error());
+  std::size_t stored = 0;
+  for (const auto& doc : revocations) {
+    auto digest = verifier::sha256(as_bytes(doc.envelope.payload()));
+    if (!digest) return std::unexpected(digest.error());
+    const fs::path file = revocation_file(dir, *digest);
+    std::error_code ec;
+    if (fs::exists(file, ec)) continue;  // the same payload: already in force
+    const std::string json = verifier::envelope_to_json(doc.envelope);
+    if (auto ok = fileio::write_file_exclusive(file, as_bytes(json), 0444); !ok) {
+      return std::unexpected(ok.error());
+    }
+    ++stored;
+  }
+  return stored;
+}
+
+Result<verifier::Trust> load_station_trust(const fs::path& dir, std::int64_t now_unix,
+                                           std::span<const verifier::TrustDocument> more,
+                                           StoredRevocations stored) {
   auto pin = read_pin(dir);
   if (!pin) return std::unexpected(pin.error());
   if (!*pin) {
@@ -190,19 +254,27 @@ Result<verifier::TrustedRoot> load_pinned_root(const fs::path& dir, std::int64_t
                                             ec.message()));
   }
   std::sort(files.begin(), files.end());
-  std::vector<v1::Envelope> chain;
+  verifier::TrustInputs inputs;
   for (const auto& [version, path] : files) {
     auto envelope = read_envelope(path);
     if (!envelope) return std::unexpected(envelope.error());
-    chain.push_back(std::move(*envelope));
+    inputs.chain.push_back({path.string(), std::move(*envelope)});
   }
-  if (chain.empty()) {
+  if (inputs.chain.empty()) {
     return fail(ErrorCode::kIo, fmt::format("{} holds no trust root versions: restore them",
                                             root_dir(dir).string()));
   }
-  auto root = verifier::verify_trust_root_chain(chain, now_unix, **pin);
-  if (!root) return std::unexpected(root.error().context("the pinned trust root"));
-  return root;
+  if (stored == StoredRevocations::kApply) {
+    auto revocations = stored_revocations(dir);
+    if (!revocations) return std::unexpected(revocations.error());
+    inputs.revocations = std::move(*revocations);
+  }
+  inputs.revocations.insert(inputs.revocations.end(), more.begin(), more.end());
+  inputs.anchor = verifier::AnchorPin::digest(**pin);
+  inputs.now_unix = now_unix;
+  auto trust = verifier::load_trust(std::move(inputs));
+  if (!trust) return std::unexpected(trust.error().context("the pinned trust root"));
+  return trust;
 }
 
 Result<verifier::VerifiedStation> load_registration(const fs::path& dir,

@@ -3,13 +3,18 @@
 // the content-addressed cache they are staged in.
 //
 // Layout: trust-root/anchor.sha256 (the pinned anchor's payload digest, hex, written once),
-// trust-root/v<N>.json (the chain, each file written once and read-only), registration.json,
+// trust-root/v<N>.json (the chain, each file written once and read-only),
+// revocations/<payload-sha256>.json (every revocation this station was given, written once
+// and read-only, never removed), registration.json,
 // policy.textproto (StationPolicy, written by the operator), accepted.textproto
 // (StationIntakeLedger) and cache/<bundle-digest>.bundle (mode 0444).
 //
 // Guarantees: the pin is never replaced — a chain whose anchor differs from the pinned one
 // is refused, whatever it carries; a registration is stored only after it verified under
 // the pinned chain for this station's id (and, when given, this station's token key ids).
+// Trust is only ever loaded through load_station_trust(), which hands the pinned chain,
+// every stored revocation and the reference time to verifier::load_trust(); a revocation
+// is stored only after it verified there.
 // Every write commits by rename after fsync. Never reads key material. One process at a
 // time per directory; not thread-safe.
 #pragma once
@@ -25,7 +30,7 @@
 #include "hallmark/station.pb.h"
 #include "verifier/core/error.h"
 #include "verifier/trust/station_registration.h"
-#include "verifier/trust/trusted_root.h"
+#include "verifier/trust/trust.h"
 
 namespace hallmark::station {
 
@@ -51,11 +56,30 @@ struct InstallInput {
 [[nodiscard]] Result<verifier::VerifiedStation> install_registration(
     const std::filesystem::path& dir, const InstallInput& input);
 
-// The pinned chain, verified against the pinned anchor digest and fresh at `now_unix`.
-[[nodiscard]] Result<verifier::TrustedRoot> load_pinned_root(const std::filesystem::path& dir,
-                                                             std::int64_t now_unix);
+// Which stored revocations load_station_trust() applies.
+enum class StoredRevocations { kApply, kLeaveOut };
 
-// The stored registration, re-verified under `root` (revocations applied by the caller).
+// verifier::load_trust() of the pinned chain (AnchorPin::digest of the pinned anchor),
+// the stored revocations (unless kLeaveOut: only to identify this station's registration,
+// never to decide anything), then `more`, at `now_unix`.
+[[nodiscard]] Result<verifier::Trust> load_station_trust(
+    const std::filesystem::path& dir, std::int64_t now_unix,
+    std::span<const verifier::TrustDocument> more = {},
+    StoredRevocations stored = StoredRevocations::kApply);
+
+// DIR/revocations.
+[[nodiscard]] std::filesystem::path revocations_dir(const std::filesystem::path& dir);
+// The stored revocations, by file name (their payload SHA-256), oldest name first.
+[[nodiscard]] Result<std::vector<verifier::TrustDocument>> stored_revocations(
+    const std::filesystem::path& dir);
+// Checks each of `revocations` with load_station_trust() (signed by a root quorum of the
+// pinned chain) and stores those not yet stored as revocations/<payload-sha256>.json
+// (0444, fsync). Nothing is stored unless all verify. The number newly stored.
+[[nodiscard]] Result<std::size_t> store_revocations(
+    const std::filesystem::path& dir, std::span<const verifier::TrustDocument> revocations,
+    std::int64_t now_unix);
+
+// The stored registration, re-verified under `root` (its revocations applied).
 [[nodiscard]] Result<verifier::VerifiedStation> load_registration(
     const std::filesystem::path& dir, const verifier::TrustedRoot& root, std::int64_t now_unix);
 

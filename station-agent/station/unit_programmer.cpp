@@ -133,22 +133,20 @@ Result<LoadedRelease> load_release(const StationLine& line, std::string_view sel
   if (!accepted) return std::unexpected(accepted.error());
   auto digest = verifier::Digest::from_bytes(as_bytes(accepted->bundle_digest()));
   if (!digest) return std::unexpected(digest.error());
+  // Refused before any device is opened: a revoked station, key or bundle.
+  if (auto ok = line.refuse_revoked(*digest); !ok) return std::unexpected(ok.error());
   auto cached = recheck_cached(line.dir(), *digest);
   if (!cached) return std::unexpected(cached.error());
-  auto root = load_pinned_root(line.dir(), line.now());
-  if (!root) return std::unexpected(root.error());
   const auto path = cached_path(line.dir(), *digest);
-  auto release = bundle::verify_promoted_bundle(path, std::move(*root), line.now());
+  const auto channels = accepted_channels(line.policy());
+  auto release = bundle::verify_promoted_bundle(path, line.trust(), channels);
   if (!release) return std::unexpected(release.error());
   if (release->bundle_digest != *digest) {
     return fail(ErrorCode::kVerificationFailed,
                 fmt::format("cached bundle {} is not bundle {}", path.string(), digest->hex()));
   }
-  const auto& allowed = line.policy().allowed_skus();
-  if (std::find(allowed.begin(), allowed.end(), release->release.sku()) == allowed.end()) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("SKU {} is no longer allowed at this station ({})",
-                            release->release.sku(), policy_file(line.dir()).string()));
+  if (auto ok = check_release_policy(line.dir(), line.policy(), release->release); !ok) {
+    return std::unexpected(ok.error());
   }
   LoadedRelease loaded{std::move(*release), path, {}};
   auto entries = plan_entries(loaded);
@@ -169,6 +167,12 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
     return fail(ErrorCode::kUsage, "a rework needs a reason (--reason)");
   }
   if (auto ok = ready_for_unit(line); !ok) return std::unexpected(ok.error());
+  // Nothing revoked programs: this station, its keys, the bundle (the release was loaded
+  // under the same trust, but the check is here, where the device is about to be touched).
+  if (auto ok = line.refuse_revoked(release.release.bundle_digest); !ok) {
+    return std::unexpected(ok.error().context(
+        fmt::format("unit {} not {}", request.serial, rework ? "reworked" : "programmed")));
+  }
   auto clock = line.clock_for_unit();
   if (!clock) return std::unexpected(clock.error());
   // The cached bundle is re-checked before the device is touched: a changed cache refuses
@@ -289,6 +293,7 @@ Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& devi
   }
   if (reason.empty()) return fail(ErrorCode::kUsage, "a take-over needs a reason (--reason)");
   if (auto ok = ready_for_unit(line); !ok) return std::unexpected(ok.error());
+  if (auto ok = line.refuse_revoked(std::nullopt); !ok) return std::unexpected(ok.error());
   auto clock = line.clock_for_unit();
   if (!clock) return std::unexpected(clock.error());
   auto identified = read_hardware_id(device, serial);

@@ -15,6 +15,7 @@
 #include "signer/evidence/manifest_files.h"
 #include "signer/evidence/weekly_report.h"
 #include "station-agent/journal/journal_export.h"
+#include "tests/support/trusted_root_access.h"
 #include "tests/evidence/evidence_test_support.h"
 #include "verifier/bundle/unit_claims.h"
 #include "verifier/core/time_format.h"
@@ -270,7 +271,7 @@ TEST_CASE("one revoked registration does not stop other stations' countersign") 
                             {{}, {}, {"station-2"}, {}, "token lost"}};
   auto revoked = ceremony::run_revoke(rin, context);
   REQUIRE_MESSAGE(revoked.ok(), (revoked.error ? revoked.error->message : ""));
-  REQUIRE(w.root.add_revocation(*revoked.document));
+  REQUIRE(verifier::TrustedRootTestAccess::add_revocation(w.root, *revoked.document));
   // Its export, in the same batch (refused on its header: its records are never read).
   v1::StationExport header;
   header.set_station_id("station-2");

@@ -31,7 +31,7 @@ TEST_CASE("the summary shows SKU, version, counter, images, plan, eFuses, profil
   CHECK(mentions(text, "esp32-c3"));
   CHECK(mentions(text, "1.2.0"));
   CHECK(mentions(text, "security counter  3"));
-  CHECK(mentions(text, "rm-alice"));
+  CHECK(mentions(text, "a11ce0000000000000000000000000000000000000000000000000000000face"));
   CHECK(mentions(text, "2023-11-14 22:13:20 UTC"));
   CHECK(mentions(text, "[0x10000, 0x5b000)"));
   CHECK(mentions(text, "esp32-secure-boot-v2"));

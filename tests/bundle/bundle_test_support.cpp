@@ -40,7 +40,7 @@ Workspace::Workspace() {
     sku: "sensor-c3"
     version: "1.2.0"
     security_counter: 3
-    requester: "rm-alice"
+    requester: "a11ce0000000000000000000000000000000000000000000000000000000face"  # rm-alice's card
     images { name: "boot" path: "boot.bin" role: BOOTLOADER format: ESP32_SECURE_BOOT_V2
              flash_address: 0x0 }
     images { name: "app" path: "app.bin" role: APPLICATION flash_address: 0x10000 }

@@ -33,7 +33,7 @@ TEST_CASE("create then read gives back the Bundle, its exact bytes and every ima
   CHECK(read->bundle_digest == *verifier::sha256(read->bundle_bytes));
   CHECK(read->bundle_bytes == verifier::deterministic_bytes(read->bundle));
   CHECK(read->bundle.version() == "1.2.0");
-  CHECK(read->bundle.requester() == "rm-alice");
+  CHECK(read->bundle.requester() == "a11ce0000000000000000000000000000000000000000000000000000000face");
   CHECK(read->archive_bytes == fs::file_size(out));
   REQUIRE(read->entries.size() == 3);
   CHECK(read->entries[0].name == kBundleEntry);

@@ -38,6 +38,12 @@ struct Cli {
 
   std::string path(const std::string& name) const { return tokens.path(name).string(); }
   std::string q(const std::string& name) const { return shell_quote(path(name)); }
+  // " --pin-digest HEX" of v/trust-root-v1.json: hallmark-verify needs the anchor pinned.
+  std::string pin() const {
+    auto envelope = verifier::parse_envelope_json(read("v/trust-root-v1.json"));
+    REQUIRE(envelope);
+    return " --pin-digest " + verifier::sha256(as_bytes(envelope->payload()))->hex();
+  }
   void write(const std::string& name, const std::string& text) const {
     std::ofstream(path(name)) << text;
   }
@@ -89,11 +95,16 @@ TEST_CASE("init via the CLI: 2 of 3 present writes trust root v1 and a transcrip
   CHECK(shown < asked);
   CHECK_FALSE(contains(r.err + r.out, SoftHsmFixture::kUserPin));
 
-  auto root = Cli::verify("trust-root " + t.q("v/trust-root-v1.json"));
+  // The ceremony reads out the anchor digest; an auditor pins it.
+  const auto at = r.err.find("anchor digest: ");
+  REQUIRE(at != std::string::npos);
+  const std::string pin = " --pin-digest " + r.err.substr(at + 15, 64);
+  auto root = Cli::verify("trust-root " + t.q("v/trust-root-v1.json") + pin);
   CHECK_MESSAGE(root.exit_code == 0, root.err);
   CHECK(contains(root.out, "version: 1"));
+  CHECK(contains(root.out, "trust root anchor " + r.err.substr(at + 15, 64)));
   auto transcript = Cli::verify("transcript " + t.q("v/trust-root-v1.transcript.json") +
-                                " --trust-root " + t.q("v/trust-root-v1.json"));
+                                " --trust-root " + t.q("v/trust-root-v1.json") + pin);
   CHECK_MESSAGE(transcript.exit_code == 0, transcript.err);
   CHECK(contains(transcript.out, "generate-key"));
 }
@@ -159,7 +170,7 @@ TEST_CASE("a wrong PIN then the right one on a file descriptor: asked again, rec
   CHECK(contains(r.err, "Wrong PIN for alice"));
   CHECK(contains(r.err, "attempt 2 of 3"));
   auto transcript = Cli::verify("transcript " + t.q("v/revocation-1.transcript.json") +
-                                " --trust-root " + t.q("v/trust-root-v1.json"));
+                                " --trust-root " + t.q("v/trust-root-v1.json") + t.pin());
   REQUIRE_MESSAGE(transcript.exit_code == 0, transcript.err);
   CHECK(contains(transcript.out, "wrong PIN (attempt 1 of 3"));
 }
@@ -184,12 +195,13 @@ TEST_CASE("rotation via the CLI: v1 -> v2 -> v3 verifies, skipped and rolled-bac
   const std::string v1f = t.q("v/trust-root-v1.json");
   const std::string v2f = t.q("v/trust-root-v2.json");
   const std::string v3f = t.q("v/trust-root-v3.json");
-  auto chain = Cli::verify("trust-root " + v1f + " " + v2f + " " + v3f);
+  auto chain = Cli::verify("trust-root " + v1f + " " + v2f + " " + v3f + t.pin());
   CHECK_MESSAGE(chain.exit_code == 0, chain.err);
   CHECK(contains(chain.out, "version: 3"));
-  auto skipped = Cli::verify("trust-root " + v1f + " " + v3f);
+  auto skipped = Cli::verify("trust-root " + v1f + " " + v3f + t.pin());
   CHECK(skipped.exit_code == 1);
-  auto rollback = Cli::verify("trust-root " + v1f + " " + v2f + " " + v1f);
+  CHECK(contains(skipped.err, "skipped"));
+  auto rollback = Cli::verify("trust-root " + v1f + " " + v2f + " " + v1f + t.pin());
   CHECK(rollback.exit_code == 1);
 
   // v3 needs all three of alice, bob and dave: two are not enough.
@@ -239,10 +251,10 @@ TEST_CASE("a tampered transcript is detected by hallmark-verify transcript") {
   envelope.set_payload(payload);
   t.write("tampered.json", verifier::envelope_to_json(envelope));
   auto ok = Cli::verify("transcript " + t.q("v/trust-root-v1.transcript.json") +
-                        " --trust-root " + t.q("v/trust-root-v1.json"));
+                        " --trust-root " + t.q("v/trust-root-v1.json") + t.pin());
   CHECK(ok.exit_code == 0);
   auto tampered = Cli::verify("transcript " + t.q("tampered.json") + " --trust-root " +
-                              t.q("v/trust-root-v1.json"));
+                              t.q("v/trust-root-v1.json") + t.pin());
   CHECK(tampered.exit_code == 1);
 }
 

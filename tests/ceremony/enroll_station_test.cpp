@@ -1,5 +1,6 @@
 // Station enrollment through the library: a request made on the station token by
 // hallmark::station_enrollment, registered by the ceremony, checked by the verifier.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include "ceremony/src/enroll_station.h"
@@ -50,7 +51,7 @@ TEST_CASE("enroll-station registers a station whose device-CA certificate chains
   auto outcome = enroll(ui, v1, request);
   REQUIRE_MESSAGE(outcome.ok(), (outcome.error ? outcome.error->message : ""));
 
-  auto root = verifier::TrustedRoot::from_anchor(v1);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(v1);
   REQUIRE(root);
   auto station = verifier::verify_station_registration(*outcome.document, *root, kNow + 100);
   REQUIRE_MESSAGE(station, (station ? "" : station.error().message));
@@ -97,10 +98,10 @@ TEST_CASE("a revoked station is refused at enroll-station and by verify_station_
   CHECK(refused.error->message.find("station 'line-1' is revoked") != std::string::npos);
   CHECK(only_transcript_pins(again));  // no registration signed, the HSM never opened
 
-  auto root = verifier::TrustedRoot::from_anchor(v1);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(v1);
   REQUIRE(root);
   REQUIRE(verifier::verify_station_registration(*registered.document, *root, kNow + 100));
-  REQUIRE(root->add_revocation(*revocation.document));
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(*root, *revocation.document));
   auto verdict = verifier::verify_station_registration(*registered.document, *root, kNow + 100);
   REQUIRE_FALSE(verdict);
   CHECK(verdict.error().message.find("revoked") != std::string::npos);

@@ -1,4 +1,5 @@
 // The init ceremony through the library, on SoftHSM tokens, with a recording UI.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -43,7 +44,7 @@ TEST_CASE("init with 2 of 3 custodians present yields trust root v1 that verifie
   auto outcome = init(ui, plan, {"alice", "bob"});
   REQUIRE_MESSAGE(outcome.ok(), (outcome.error ? outcome.error->message : ""));
 
-  auto root = verifier::TrustedRoot::from_anchor(*outcome.document);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(*outcome.document);
   REQUIRE_MESSAGE(root, (root ? "" : root.error().message));
   const v1::TrustRoot& v1 = root->current();
   CHECK(v1.version() == 1);

@@ -1,4 +1,5 @@
 // Revocation through the library: signed by a root quorum, honoured by later checks.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include "ceremony/src/revoke_ceremony.h"
@@ -28,7 +29,7 @@ TEST_SUITE("softhsm") {
 TEST_CASE("a revoked custodian key no longer counts toward the root quorum") {
   CeremonyTokens tokens;
   const v1::Envelope v1 = make_v1(tokens);
-  auto root = verifier::TrustedRoot::from_anchor(v1);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(v1);
   REQUIRE(root);
   const auto alice_keys = ceremony::custodian_key_ids(root->current(), "alice");
   REQUIRE(alice_keys.size() == 1);
@@ -49,7 +50,7 @@ TEST_CASE("a revoked custodian key no longer counts toward the root quorum") {
   const auto by_alice_bob =
       sign_envelope(statement, verifier::kTrustRootType, {alice.get(), bob.get()});
   CHECK(root->verify(by_alice_bob, v1::ROOT, verifier::kTrustRootType));
-  REQUIRE(root->add_revocation(*outcome.document));
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(*root, *outcome.document));
   CHECK(root->key_revoked(alice_keys[0]));
   auto refused = root->verify(by_alice_bob, v1::ROOT, verifier::kTrustRootType);
   CHECK_FALSE(refused);

@@ -4,6 +4,7 @@
 
 #include "ceremony/src/roster_ceremony.h"
 #include "tests/ceremony/ceremony_test_support.h"
+#include "tests/support/trusted_root_access.h"
 #include "tests/verifier/test_support.h"
 #include "verifier/people/roster.h"
 #include "verifier/trust/trusted_root.h"
@@ -44,7 +45,7 @@ TEST_SUITE("softhsm") {
 TEST_CASE("a person roster signed by two custodians verifies, and the next one is version 2") {
   CeremonyTokens tokens;
   const v1::Envelope v1 = make_v1(tokens);
-  auto root = verifier::TrustedRoot::from_anchor(v1);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(v1);
   REQUIRE(root);
   RecordingUi ui;
   auto first = roster(ui, v1, {staff(), {}, "the first shift"});

@@ -1,5 +1,6 @@
 // Rotation: the ceremony builds v1 → v2 → v3; hand-built versions signed on the fixture
 // tokens show the verifier refusing what the ceremony would never produce.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include "ceremony/src/rotate_ceremony.h"
@@ -23,7 +24,7 @@ ceremony::CeremonyOutcome rotate(RecordingUi& ui, std::vector<v1::Envelope> chai
 }
 
 verifier::TrustedRoot anchor(const v1::Envelope& v1) {
-  auto root = verifier::TrustedRoot::from_anchor(v1);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(v1);
   REQUIRE(root);
   return *root;
 }
@@ -81,7 +82,7 @@ TEST_CASE("rotation chain v1 -> v2 -> v3 verifies: a custodian replaced, then a 
   REQUIRE_MESSAGE(v3.ok(), (v3.error ? v3.error->message : ""));
 
   const std::vector<v1::Envelope> chain{v1, *v2.document, *v3.document};
-  auto root = verifier::verify_trust_root_chain(chain, kNow + 300);
+  auto root = verifier::TrustedRootTestAccess::chain(chain, kNow + 300);
   REQUIRE_MESSAGE(root, (root ? "" : root.error().message));
   CHECK(root->version() == 3);
   std::vector<std::string> custodians;
@@ -120,7 +121,7 @@ TEST_CASE("the verifier refuses a rotation signed by the old threshold alone") {
   auto alice = fixture_signer(tokens, "custodian-alice");
   auto bob = fixture_signer(tokens, "custodian-bob");
   auto old_only = sign_envelope(v2, verifier::kTrustRootType, {alice.get(), bob.get()});
-  auto refused = root.update(old_only);
+  auto refused = hallmark::verifier::TrustedRootTestAccess::update(root, old_only);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message.find("its own root role") != std::string::npos);
   CHECK(root.version() == 1);  // nothing changed
@@ -129,7 +130,7 @@ TEST_CASE("the verifier refuses a rotation signed by the old threshold alone") {
   auto dave_signer = fixture_signer(tokens, "custodian-dave");
   auto both = sign_envelope(v2, verifier::kTrustRootType,
                             {alice.get(), bob.get(), dave_signer.get()});
-  CHECK(root.update(both));
+  CHECK(hallmark::verifier::TrustedRootTestAccess::update(root, both));
 }
 
 TEST_CASE("the verifier refuses a skipped version and a rollback, even when signed by a quorum") {
@@ -140,14 +141,14 @@ TEST_CASE("the verifier refuses a skipped version and a rollback, even when sign
   auto bob = fixture_signer(tokens, "custodian-bob");
 
   const v1::TrustRoot skipping = hand_built(root, 3, 2, {}, root.current_digest());
-  auto skipped = root.update(sign_envelope(skipping, verifier::kTrustRootType,
+  auto skipped = hallmark::verifier::TrustedRootTestAccess::update(root, sign_envelope(skipping, verifier::kTrustRootType,
                                            {alice.get(), bob.get()}));
   REQUIRE_FALSE(skipped);
   CHECK(skipped.error().message.find("may not be skipped") != std::string::npos);
 
   const v1::TrustRoot v2 = hand_built(root, 2, 2, {}, root.current_digest());
-  REQUIRE(root.update(sign_envelope(v2, verifier::kTrustRootType, {alice.get(), bob.get()})));
-  auto rollback = root.update(v1);
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::update(root, sign_envelope(v2, verifier::kTrustRootType, {alice.get(), bob.get()})));
+  auto rollback = hallmark::verifier::TrustedRootTestAccess::update(root, v1);
   REQUIRE_FALSE(rollback);
   CHECK(rollback.error().message.find("rollback") != std::string::npos);
   CHECK(root.version() == 2);

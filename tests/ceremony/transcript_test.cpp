@@ -1,5 +1,6 @@
 // Ceremony transcripts: written by the ceremony, closed by the custodians' signatures, and
 // any edit, removal or reordering caught by the verifier — even when re-signed.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -46,7 +47,7 @@ TEST_SUITE("softhsm") {
 TEST_CASE("the init transcript verifies under the trust root and records each step") {
   CeremonyTokens tokens;
   const auto c = run_init(tokens);
-  auto root = verifier::TrustedRoot::from_anchor(c.root);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(c.root);
   REQUIRE(root);
   auto verified = verifier::verify_transcript(c.transcript, *root);
   REQUIRE_MESSAGE(verified, (verified ? "" : verified.error().message));
@@ -73,7 +74,7 @@ TEST_CASE("the init transcript verifies under the trust root and records each st
 TEST_CASE("a transcript edited without re-signing fails its signatures") {
   CeremonyTokens tokens;
   const auto c = run_init(tokens);
-  auto root = verifier::TrustedRoot::from_anchor(c.root);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(c.root);
   REQUIRE(root);
   v1::Envelope tampered = c.transcript;
   std::string payload = tampered.payload();
@@ -85,7 +86,7 @@ TEST_CASE("a transcript edited without re-signing fails its signatures") {
 TEST_CASE("an edited, removed or reordered entry breaks the chain even when re-signed") {
   CeremonyTokens tokens;
   const auto c = run_init(tokens);
-  auto root = verifier::TrustedRoot::from_anchor(c.root);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(c.root);
   REQUIRE(root);
   // Control: re-signing the untouched transcript verifies.
   CHECK(verifier::verify_transcript(resigned(tokens, c.transcript, [](auto&) {}), *root));

@@ -12,6 +12,7 @@
 // key on a throwaway SoftHSM token, so the one signature per batch is a real PKCS#11 one.
 // `run` prints units/s, peak RSS and the number of evidence-key signatures; the script
 // compares runs of different sizes for flat memory.
+#include "tests/support/trusted_root_access.h"
 #include <sys/resource.h>
 
 #include <chrono>
@@ -53,7 +54,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 verifier::TrustedRoot root() {
   const auto spec = tt::default_spec();
   auto chain = std::vector<v1::Envelope>{tt::sign_root(spec, {&tt::alice(), &tt::bob()})};
-  auto r = verifier::verify_trust_root_chain(chain, tt::kNow);
+  auto r = verifier::TrustedRootTestAccess::chain(chain, tt::kNow);
   if (!r) throw std::runtime_error(r.error().message);
   return std::move(*r);
 }

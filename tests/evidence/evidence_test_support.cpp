@@ -37,7 +37,7 @@ EvidenceWorld::~EvidenceWorld() = default;
 std::int64_t EvidenceWorld::now() const { return system_now(); }
 
 void EvidenceWorld::register_release() {
-  auto verified = bundle::verify_promoted_bundle(lw.promoted, root, now());
+  auto verified = bundle::verify_promoted_bundle(lw.promoted, lw.w.trust(now()), {});
   REQUIRE_MESSAGE(verified, (verified ? "" : verified.error().message));
   REQUIRE(store->begin());
   REQUIRE(store->put_release(release_row(*verified)));

@@ -22,10 +22,11 @@ TEST_CASE("install-registration pins the trust root and stores the registration"
   CHECK(pin == w.anchor().current_digest().hex() + "\n");
   CHECK(fs::exists(state.path() / "trust-root" / "v1.json"));
   CHECK(fs::exists(state.path() / "registration.json"));
-  auto root = station::load_pinned_root(state.path(), w.now);
-  REQUIRE(root);
-  CHECK(root->current_digest() == w.anchor().current_digest());
-  CHECK(station::load_registration(state.path(), *root, w.now));
+  auto trust = station::load_station_trust(state.path(), w.now);
+  REQUIRE(trust);
+  CHECK(trust->root().current_digest() == w.anchor().current_digest());
+  CHECK(trust->anchor_digest() == w.anchor().current_digest());
+  CHECK(station::load_registration(state.path(), trust->root(), w.now));
   // Installing the same registration again under the same pin is fine.
   CHECK(station::install_registration(state.path(), install_input(w, line1, "line-1")));
 }

@@ -1,3 +1,4 @@
+#include "tests/support/trusted_root_access.h"
 #include "tests/log/evidence_fixture.h"
 
 #include <doctest/doctest.h>
@@ -25,7 +26,7 @@ v1::Envelope evidence_trust_root() {
 }
 
 verifier::TrustedRoot trusted_root() {
-  auto root = verifier::TrustedRoot::from_anchor(evidence_trust_root());
+  auto root = verifier::TrustedRootTestAccess::from_anchor(evidence_trust_root());
   REQUIRE_MESSAGE(root.has_value(), root.error().message);
   return *root;
 }

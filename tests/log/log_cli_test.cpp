@@ -56,8 +56,10 @@ struct Files {
   }
 
   CommandResult verify(const std::string& args) const {
+    const auto pin = hv::sha256(hallmark::as_bytes(evidence_trust_root().payload()));
     return run_command(shell_quote(HALLMARK_VERIFY_BIN) + " " + args + " --trust-root " +
-                       path("root.json") + " --at " + std::to_string(kNow));
+                       path("root.json") + " --pin-digest " + pin->hex() + " --at " +
+                       std::to_string(kNow));
   }
 };
 

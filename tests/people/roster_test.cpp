@@ -7,6 +7,7 @@
 
 #include "tests/trust/trust_fixture.h"
 #include "verifier/people/roster.h"
+#include "verifier/trust/trust.h"
 
 namespace hallmark::people {
 namespace {
@@ -18,10 +19,12 @@ using tt::kNow;
 constexpr const char* kStation = "station-1";
 
 verifier::TrustedRoot root() {
-  const auto spec = tt::default_spec();
-  auto anchor = verifier::TrustedRoot::from_anchor(tt::sign_root(spec, {&tt::alice(), &tt::bob()}));
-  REQUIRE(anchor);
-  return std::move(*anchor);
+  verifier::TrustInputs in;
+  in.chain.push_back({"trust-root-v1", tt::sign_root(tt::default_spec(), {&tt::alice(), &tt::bob()})});
+  in.now_unix = kNow;
+  auto trust = verifier::load_trust(std::move(in));
+  REQUIRE_MESSAGE(trust, (trust ? "" : trust.error().message));
+  return trust->root();
 }
 
 v1::RosterPerson person(const std::string& name, v1::OperatorEntry::Role role,

@@ -59,7 +59,9 @@ struct Cli {
                    q("promoted.bundle"));
   }
   CommandResult verify(const std::string& file) const {
-    return run(HALLMARK_VERIFY_BIN, "bundle " + q(file) + " --trust-root " + q("v1.json"));
+    const auto pin = verifier::sha256(as_bytes(w.v1_root.payload()));
+    return run(HALLMARK_VERIFY_BIN, "bundle " + q(file) + " --trust-root " + q("v1.json") +
+                                        " --pin-digest " + pin->hex());
   }
   void prepare() const {
     auto made = create();

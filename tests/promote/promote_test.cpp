@@ -1,5 +1,6 @@
 // Promotion through the library on SoftHSM tokens: the happy path, and each attack or
 // fault the approval quorum, anti-rollback and the atomic write must stop.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -53,7 +54,7 @@ TEST_CASE("happy path: two approvals, promote, and the promoted bundle verifies"
   CHECK(promoted->verified.native_images.size() == 2);
   CHECK(w.history_text().find("\tcombo-1\t1.2.0\t3\t") != std::string::npos);
 
-  auto again = bundle::verify_promoted_bundle(w.path("promoted.bundle"), w.anchor(), w.now + 5);
+  auto again = bundle::verify_promoted_bundle(w.path("promoted.bundle"), w.trust(w.now + 5), {});
   REQUIRE_MESSAGE(again, (again ? "" : again.error().message));
   CHECK(again->release.release_key_id() == w.release().key.public_key.key_id());
   CHECK(again->release_key.esp32_efuse_digest.has_value());
@@ -239,7 +240,7 @@ TEST_CASE("a byte flipped in an image, the manifest or a native signature is cau
     CAPTURE(c.prefix);
     const fs::path bad = w.path("bad.bundle");
     const std::string entry = flip_byte(good, bad, c.prefix, c.offset, c.from_end);
-    auto r = bundle::verify_promoted_bundle(bad, w.anchor(), w.now + 5);
+    auto r = bundle::verify_promoted_bundle(bad, w.trust(w.now + 5), {});
     REQUIRE_FALSE(r);
     CAPTURE(r.error().message);
     CHECK(r.error().code == ErrorCode::kVerificationFailed);
@@ -260,9 +261,8 @@ TEST_CASE("a revoked bundle digest no longer verifies") {
                             {{}, {}, {}, {promoted->verified.bundle_digest.hex()}, "bad build"}};
   auto revoked = ceremony::run_revoke(rin, context);
   REQUIRE(revoked.ok());
-  auto anchor = w.anchor();
-  REQUIRE(anchor.add_revocation(*revoked.document));
-  auto r = bundle::verify_promoted_bundle(w.path("promoted.bundle"), anchor, w.now + 5);
+  auto r = bundle::verify_promoted_bundle(w.path("promoted.bundle"),
+                                          w.trust(w.now + 5, {*revoked.document}), {});
   REQUIRE_FALSE(r);
   CHECK(mentions(r.error(), "is revoked"));
 }

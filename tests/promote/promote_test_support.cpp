@@ -1,3 +1,4 @@
+#include "tests/support/trusted_root_access.h"
 #include "tests/promote/promote_test_support.h"
 
 #include <doctest/doctest.h>
@@ -40,8 +41,21 @@ World::World() : plan(make_plan(names({"alice", "bob", "carol"}), 2, 2)), now(te
   REQUIRE(ok);
 }
 
+std::string World::requester_key_id(const std::string& who) const {
+  v1::TrustRoot root;
+  REQUIRE(root.ParseFromString(v1_root.payload()));
+  for (const auto& c : root.custodians()) {
+    if (c.name() == who) return c.key_ids(0);  // a custodian requests with their own card
+  }
+  // Someone outside the trust root (a release manager): a key of their own.
+  auto digest = verifier::sha256(as_bytes(std::string_view(who)));
+  REQUIRE(digest);
+  return digest->hex();
+}
+
 v1::BundleSpec World::spec(const std::string& version, std::uint64_t counter,
-                           const std::string& requester, std::uint32_t seed) const {
+                           const std::string& who, std::uint32_t seed) const {
+  const std::string requester = requester_key_id(who);
   using bundle::testing::pattern;
   const std::string suffix = std::to_string(seed);
   dir.write("boot" + suffix + ".bin", pattern(24 * 1024 + 100, seed));
@@ -169,9 +183,22 @@ Result<PromoteResult> World::promote(const fs::path& bundle,
 }
 
 verifier::TrustedRoot World::anchor() const {
-  auto root = verifier::TrustedRoot::from_anchor(v1_root);
+  auto root = verifier::TrustedRootTestAccess::from_anchor(v1_root);
   REQUIRE(root);
   return *root;
+}
+
+verifier::Trust World::trust(std::int64_t now_unix, std::vector<v1::Envelope> revocations) const {
+  verifier::TrustInputs inputs;
+  inputs.chain.push_back({"trust-root-v1.json", v1_root});
+  for (auto& r : revocations) inputs.revocations.push_back({"revocation.json", std::move(r)});
+  auto pin = verifier::anchor_digest_of(v1_root);
+  REQUIRE(pin);
+  inputs.anchor = verifier::AnchorPin::digest(*pin);
+  inputs.now_unix = now_unix;
+  auto trust = verifier::load_trust(std::move(inputs));
+  REQUIRE_MESSAGE(trust, (trust ? "" : trust.error().message));
+  return *trust;
 }
 
 std::string World::history_text(const std::string& sku) const {

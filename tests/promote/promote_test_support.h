@@ -84,6 +84,11 @@ struct World {
                                 const BeforeVerifyHook& hook = {}) const;
 
   verifier::TrustedRoot anchor() const;
+  // The key id a spec names as requester for `who`: a custodian's first card key, else a
+  // key of their own outside the trust root.
+  std::string requester_key_id(const std::string& who) const;
+  // load_trust() of v1 pinned by its digest, at `now_unix`, with `revocations`.
+  verifier::Trust trust(std::int64_t now_unix, std::vector<v1::Envelope> revocations = {}) const;
   std::string history_text(const std::string& sku = "combo-1") const;
   std::vector<std::string> files() const;  // names in dir(), sorted
 

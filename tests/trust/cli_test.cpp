@@ -65,8 +65,12 @@ struct Fixture {
   std::string path(const std::string& name) const {
     return shell_quote((dir.path() / name).string());
   }
+  // The anchor pinned as an auditor installs it (a file named by $HALLMARK_ANCHOR);
+  // --pin-digest on the command line takes precedence.
   CommandResult verify(const std::string& args) const {
-    return run_command(shell_quote(HALLMARK_VERIFY_BIN) + " " + args);
+    const auto anchor = dir.write("anchor.sha256", anchor_pin() + "\n");
+    return run_command("HALLMARK_ANCHOR=" + shell_quote(anchor.string()) + " " +
+                       shell_quote(HALLMARK_VERIFY_BIN) + " " + args);
   }
   std::string at() const { return " --at " + std::to_string(kNow); }
   std::string anchor_pin() const {

@@ -1,5 +1,6 @@
 // Role quorums: who counts, and how often (DESIGN.md §2), on the anchor and on role
 // documents.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include "tests/trust/trust_fixture.h"
@@ -31,7 +32,7 @@ RootSpec alice_with_two_cards() {
 }  // namespace
 
 TEST_CASE("v1 signed by 2 of 3 root keys verifies and reports who signed") {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
   REQUIRE(root.has_value());
   CHECK(root->version() == 1);
   auto verified =
@@ -43,7 +44,7 @@ TEST_CASE("v1 signed by 2 of 3 root keys verifies and reports who signed") {
 }
 
 TEST_CASE("v1 signed by 1 of 3 root keys is refused") {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice()}));
   REQUIRE_FALSE(root.has_value());
   CHECK(root.error().code == ErrorCode::kVerificationFailed);
   CHECK(contains(root.error().message, "1 of 2"));
@@ -51,11 +52,11 @@ TEST_CASE("v1 signed by 1 of 3 root keys is refused") {
 
 TEST_CASE("the same custodian signing with two keys counts once") {
   const RootSpec spec = alice_with_two_cards();
-  auto refused = hv::TrustedRoot::from_anchor(sign_root(spec, {&alice(), &alice_backup()}));
+  auto refused = hv::TrustedRootTestAccess::from_anchor(sign_root(spec, {&alice(), &alice_backup()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "1 of 2"));
 
-  auto root = hv::TrustedRoot::from_anchor(sign_root(spec, {&alice(), &alice_backup(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(spec, {&alice(), &alice_backup(), &bob()}));
   REQUIRE(root.has_value());
   auto q =
       root->verify(sign_root(spec, {&alice(), &alice_backup(), &bob()}), v1::ROOT, "trust-root");
@@ -65,7 +66,7 @@ TEST_CASE("the same custodian signing with two keys counts once") {
 }
 
 TEST_CASE("a key signing twice counts once") {
-  auto refused = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &alice()}));
+  auto refused = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &alice()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "1 of 2"));
 }
@@ -73,7 +74,7 @@ TEST_CASE("a key signing twice counts once") {
 TEST_CASE("an unknown key's signature does not count, even claiming a custodian's key id") {
   auto envelope = sign_root(default_spec(), {&alice(), &mallory()});
   envelope.mutable_signatures(1)->set_keyid(bob().pub.key_id());
-  auto refused = hv::TrustedRoot::from_anchor(envelope);
+  auto refused = hv::TrustedRootTestAccess::from_anchor(envelope);
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "1 of 2"));
 }
@@ -82,7 +83,7 @@ TEST_CASE("a key id is only a hint: wrong or missing hints still verify") {
   auto envelope = sign_root(default_spec(), {&alice(), &bob()});
   envelope.mutable_signatures(0)->set_keyid(bob().pub.key_id());
   envelope.mutable_signatures(1)->clear_keyid();
-  CHECK(hv::TrustedRoot::from_anchor(envelope).has_value());
+  CHECK(hv::TrustedRootTestAccess::from_anchor(envelope).has_value());
 }
 
 TEST_CASE("a tampered anchor payload is refused") {
@@ -90,14 +91,14 @@ TEST_CASE("a tampered anchor payload is refused") {
   RootSpec longer = default_spec();
   longer.expires += kYear;
   envelope.set_payload(std::string(hallmark::as_chars(hv::deterministic_bytes(make_root(longer)))));
-  auto refused = hv::TrustedRoot::from_anchor(envelope);
+  auto refused = hv::TrustedRootTestAccess::from_anchor(envelope);
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "0 of 2"));
 }
 
 TEST_CASE("an anchor with another payload type is refused") {
   auto envelope = sign("revocation", make_root(default_spec()), {&alice(), &bob()});
-  auto refused = hv::TrustedRoot::from_anchor(envelope);
+  auto refused = hv::TrustedRootTestAccess::from_anchor(envelope);
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "payload type"));
 }
@@ -106,20 +107,20 @@ TEST_CASE("pinned anchor digest mismatch is refused — a matching pin verifies"
   const auto envelope = sign_root(default_spec(), {&alice(), &bob()});
   auto right = hv::Digest::from_bytes(hallmark::as_bytes(payload_digest(envelope)));
   REQUIRE(right.has_value());
-  CHECK(hv::TrustedRoot::from_anchor(envelope, *right).has_value());
+  CHECK(hv::TrustedRootTestAccess::from_anchor(envelope, *right).has_value());
 
   RootSpec other = default_spec();
   other.expires -= kDay;
   auto wrong = hv::Digest::from_bytes(
       hallmark::as_bytes(payload_digest(sign_root(other, {&alice(), &bob()}))));
   REQUIRE(wrong.has_value());
-  auto refused = hv::TrustedRoot::from_anchor(envelope, *wrong);
+  auto refused = hv::TrustedRootTestAccess::from_anchor(envelope, *wrong);
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "pinned digest"));
 }
 
 TEST_CASE("a role document counts identities of that role only") {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
   REQUIRE(root.has_value());
   CHECK(root->verify(approver_doc({&alice(), &carol()}), v1::APPROVER, "promotion-statement"));
   // The release key holds RELEASE, not APPROVER.
@@ -130,7 +131,7 @@ TEST_CASE("a role document counts identities of that role only") {
 }
 
 TEST_CASE("a non-custodian key counts as its own key id") {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
   REQUIRE(root.has_value());
   auto q = root->verify(approver_doc({&release_key()}), v1::RELEASE, "promotion-statement");
   REQUIRE(q.has_value());
@@ -138,7 +139,7 @@ TEST_CASE("a non-custodian key counts as its own key id") {
 }
 
 TEST_CASE("a role the trust root does not define verifies nothing") {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
   REQUIRE(root.has_value());
   auto refused = root->verify(approver_doc({&alice()}), v1::EVIDENCE, "promotion-statement");
   REQUIRE_FALSE(refused.has_value());
@@ -146,7 +147,7 @@ TEST_CASE("a role the trust root does not define verifies nothing") {
 }
 
 TEST_CASE("role document with the wrong payload type is refused") {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
   REQUIRE(root.has_value());
   auto refused = root->verify(approver_doc({&alice(), &bob()}), v1::APPROVER, "revocation");
   REQUIRE_FALSE(refused.has_value());
@@ -154,7 +155,7 @@ TEST_CASE("role document with the wrong payload type is refused") {
 }
 
 TEST_CASE("role_keys and key() return the current version's keys") {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
   REQUIRE(root.has_value());
   CHECK(root->role_keys(v1::ROOT).size() == 3);
   REQUIRE(root->role_keys(v1::MANUFACTURING_CA).size() == 1);

@@ -1,5 +1,6 @@
 // Revocations: signed by a root quorum of the current version; from then on their keys,
 // custodians, stations and bundles are refused.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include "tests/trust/trust_fixture.h"
@@ -16,7 +17,7 @@ using hallmark::testing::contains;
 namespace {
 
 hv::TrustedRoot anchored() {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
   REQUIRE(root.has_value());
   return *root;
 }
@@ -38,7 +39,7 @@ v1::Envelope revoke_key(const Key& key, const Signers& signers, uint64_t version
 TEST_CASE("revoked key no longer counts toward a quorum") {
   auto root = anchored();
   REQUIRE(root.verify(approval({&alice(), &bob()}), v1::APPROVER, "promotion-statement"));
-  REQUIRE(root.add_revocation(revoke_key(bob(), {&alice(), &carol()})).has_value());
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(root, revoke_key(bob(), {&alice(), &carol()})).has_value());
   CHECK(root.key_revoked(bob().pub.key_id()));
   auto refused = root.verify(approval({&alice(), &bob()}), v1::APPROVER, "promotion-statement");
   REQUIRE_FALSE(refused.has_value());
@@ -50,24 +51,24 @@ TEST_CASE("revoked key no longer counts toward a quorum") {
 
 TEST_CASE("a revoked key no longer counts toward a rotation") {
   const auto v1env = sign_root(default_spec(), {&alice(), &bob()});
-  auto root = hv::TrustedRoot::from_anchor(v1env);
+  auto root = hv::TrustedRootTestAccess::from_anchor(v1env);
   REQUIRE(root.has_value());
-  REQUIRE(root->add_revocation(revoke_key(bob(), {&alice(), &carol()})).has_value());
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(*root, revoke_key(bob(), {&alice(), &carol()})).has_value());
   RootSpec v2spec = default_spec();
   v2spec.version = 2;
   v2spec.previous_digest = payload_digest(v1env);
-  CHECK_FALSE(root->update(sign_root(v2spec, {&alice(), &bob()})).has_value());
-  CHECK(root->update(sign_root(v2spec, {&alice(), &carol()})).has_value());
+  CHECK_FALSE(hallmark::verifier::TrustedRootTestAccess::update(*root, sign_root(v2spec, {&alice(), &bob()})).has_value());
+  CHECK(hallmark::verifier::TrustedRootTestAccess::update(*root, sign_root(v2spec, {&alice(), &carol()})).has_value());
 }
 
 TEST_CASE("a revoked custodian counts for none of their keys") {
   RootSpec spec = default_spec();
   spec.custodians[0].keys = {&alice(), &alice_backup()};
-  auto root = hv::TrustedRoot::from_anchor(sign_root(spec, {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(spec, {&alice(), &bob()}));
   REQUIRE(root.has_value());
   auto r = revocation(1);
   r.add_custodians("alice");
-  REQUIRE(root->add_revocation(sign("revocation", r, {&bob(), &carol()})).has_value());
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(*root, sign("revocation", r, {&bob(), &carol()})).has_value());
   CHECK(root->custodian_revoked("alice"));
   CHECK(root->key_revoked(alice_backup().pub.key_id()));
   CHECK_FALSE(
@@ -76,7 +77,7 @@ TEST_CASE("a revoked custodian counts for none of their keys") {
 
 TEST_CASE("revocation signed by one custodian is refused") {
   auto root = anchored();
-  auto refused = root.add_revocation(revoke_key(bob(), {&alice()}));
+  auto refused = hallmark::verifier::TrustedRootTestAccess::add_revocation(root, revoke_key(bob(), {&alice()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code == ErrorCode::kVerificationFailed);
   CHECK_FALSE(root.key_revoked(bob().pub.key_id()));
@@ -84,7 +85,7 @@ TEST_CASE("revocation signed by one custodian is refused") {
 
 TEST_CASE("revocation naming a future trust root version is refused") {
   auto root = anchored();
-  auto refused = root.add_revocation(revoke_key(bob(), {&alice(), &carol()}, 2));
+  auto refused = hallmark::verifier::TrustedRootTestAccess::add_revocation(root, revoke_key(bob(), {&alice(), &carol()}, 2));
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "v2"));
   CHECK_FALSE(root.key_revoked(bob().pub.key_id()));
@@ -94,14 +95,14 @@ TEST_CASE("a revocation cannot be replayed as another document type") {
   auto root = anchored();
   auto r = revocation(1);
   r.add_key_ids(bob().pub.key_id());
-  auto refused = root.add_revocation(sign("trust-root", r, {&alice(), &carol()}));
+  auto refused = hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("trust-root", r, {&alice(), &carol()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "payload type"));
 }
 
 TEST_CASE("revocation naming nothing is refused") {
   auto root = anchored();
-  auto refused = root.add_revocation(sign("revocation", revocation(1), {&alice(), &carol()}));
+  auto refused = hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("revocation", revocation(1), {&alice(), &carol()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code == ErrorCode::kUsage);
 }
@@ -112,7 +113,7 @@ TEST_CASE("revoked bundles and stations are reported — digests compared as byt
   const std::string bundle(32, '\x07');
   r.add_bundle_digests(bundle);
   r.add_station_ids("st-9");
-  REQUIRE(root.add_revocation(sign("revocation", r, {&alice(), &carol()})).has_value());
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&alice(), &carol()})).has_value());
   CHECK(root.bundle_revoked(hallmark::as_bytes(bundle)));
   CHECK_FALSE(root.bundle_revoked(hallmark::as_bytes(std::string(32, '\x08'))));
   CHECK(root.station_revoked("st-9"));
@@ -124,6 +125,6 @@ TEST_CASE("a revocation with a malformed bundle digest is refused and changes no
   auto r = revocation(1);
   r.add_station_ids("st-9");
   r.add_bundle_digests("short");
-  REQUIRE_FALSE(root.add_revocation(sign("revocation", r, {&alice(), &carol()})).has_value());
+  REQUIRE_FALSE(hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&alice(), &carol()})).has_value());
   CHECK_FALSE(root.station_revoked("st-9"));
 }

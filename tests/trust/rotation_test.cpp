@@ -1,5 +1,6 @@
 // Rotation: version N+1 needs thresholds of N and N+1, the exact next number, N's digest,
 // and must be issued while N was valid; the newest version must be fresh.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include "tests/trust/trust_fixture.h"
@@ -42,7 +43,7 @@ RootSpec new_custodians_v2(const v1::Envelope& v1env) {
 }
 
 hv::TrustedRoot anchor(const v1::Envelope& v1env) {
-  auto root = hv::TrustedRoot::from_anchor(v1env);
+  auto root = hv::TrustedRootTestAccess::from_anchor(v1env);
   REQUIRE(root.has_value());
   return *root;
 }
@@ -51,7 +52,7 @@ hv::TrustedRoot anchor(const v1::Envelope& v1env) {
 
 TEST_CASE("rotation chain v1→v3 verifies") {
   const auto chain = chain_v1_to_v3();
-  auto root = hv::verify_trust_root_chain(chain, kNow);
+  auto root = hv::TrustedRootTestAccess::chain(chain, kNow);
   REQUIRE(root.has_value());
   CHECK(root->version() == 3);
   CHECK(root->current().custodians(2).name() == "dave");
@@ -64,12 +65,12 @@ TEST_CASE("rotation chain v1→v3 verifies") {
 TEST_CASE("rollback to an older version is refused") {
   const auto chain = chain_v1_to_v3();
   auto root = anchor(chain[0]);
-  REQUIRE(root.update(chain[1]).has_value());
-  auto back = root.update(chain[0]);
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::update(root, chain[1]).has_value());
+  auto back = hallmark::verifier::TrustedRootTestAccess::update(root, chain[0]);
   REQUIRE_FALSE(back.has_value());
   CHECK(back.error().code == ErrorCode::kPolicyRefused);
   CHECK(contains(back.error().message, "rollback"));
-  auto same = root.update(chain[1]);
+  auto same = hallmark::verifier::TrustedRootTestAccess::update(root, chain[1]);
   REQUIRE_FALSE(same.has_value());
   CHECK(contains(same.error().message, "rollback"));
   CHECK(root.version() == 2);
@@ -78,7 +79,7 @@ TEST_CASE("rollback to an older version is refused") {
 TEST_CASE("skipped version (v1→v3) is refused") {
   const auto chain = chain_v1_to_v3();
   auto root = anchor(chain[0]);
-  auto skipped = root.update(chain[2]);
+  auto skipped = hallmark::verifier::TrustedRootTestAccess::update(root, chain[2]);
   REQUIRE_FALSE(skipped.has_value());
   CHECK(contains(skipped.error().message, "skipped"));
   CHECK(root.version() == 1);
@@ -87,13 +88,13 @@ TEST_CASE("skipped version (v1→v3) is refused") {
 TEST_CASE("a chain given out of order is refused") {
   auto chain = chain_v1_to_v3();
   std::swap(chain[1], chain[2]);
-  CHECK_FALSE(hv::verify_trust_root_chain(chain, kNow).has_value());
+  CHECK_FALSE(hv::TrustedRootTestAccess::chain(chain, kNow).has_value());
 }
 
 TEST_CASE("rotation signed by the old threshold alone is refused") {
   const auto v1env = sign_root(default_spec(), {&alice(), &bob()});
   auto root = anchor(v1env);
-  auto refused = root.update(sign_root(new_custodians_v2(v1env), {&alice(), &bob()}));
+  auto refused = hallmark::verifier::TrustedRootTestAccess::update(root, sign_root(new_custodians_v2(v1env), {&alice(), &bob()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "its own root role"));
   CHECK(root.version() == 1);
@@ -102,7 +103,7 @@ TEST_CASE("rotation signed by the old threshold alone is refused") {
 TEST_CASE("rotation signed by the new threshold alone is refused") {
   const auto v1env = sign_root(default_spec(), {&alice(), &bob()});
   auto root = anchor(v1env);
-  auto refused = root.update(sign_root(new_custodians_v2(v1env), {&dave(), &erin()}));
+  auto refused = hallmark::verifier::TrustedRootTestAccess::update(root, sign_root(new_custodians_v2(v1env), {&dave(), &erin()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "current root role"));
   CHECK(root.version() == 1);
@@ -112,7 +113,7 @@ TEST_CASE("rotation to new custodians signed by both thresholds verifies") {
   const auto v1env = sign_root(default_spec(), {&alice(), &bob()});
   auto root = anchor(v1env);
   auto ok =
-      root.update(sign_root(new_custodians_v2(v1env), {&alice(), &carol(), &erin(), &frank()}));
+      hallmark::verifier::TrustedRootTestAccess::update(root, sign_root(new_custodians_v2(v1env), {&alice(), &carol(), &erin(), &frank()}));
   CHECK(ok.has_value());
   CHECK(root.version() == 2);
 }
@@ -123,21 +124,21 @@ TEST_CASE("rotation with a wrong previous digest is refused") {
   RootSpec v2spec = default_spec();
   v2spec.version = 2;
   v2spec.previous_digest = std::string(32, '\x42');
-  auto refused = root.update(sign_root(v2spec, {&alice(), &bob()}));
+  auto refused = hallmark::verifier::TrustedRootTestAccess::update(root, sign_root(v2spec, {&alice(), &bob()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "previous digest"));
 }
 
 TEST_CASE("expired newest version is refused") {
   const auto chain = chain_v1_to_v3();
-  auto expired = hv::verify_trust_root_chain(chain, kNow + 2 * kYear);
+  auto expired = hv::TrustedRootTestAccess::chain(chain, kNow + 2 * kYear);
   REQUIRE_FALSE(expired.has_value());
   CHECK(expired.error().code == ErrorCode::kPolicyRefused);
   CHECK(contains(expired.error().message, "expired"));
 }
 
 TEST_CASE("a newest version not valid yet is refused") {
-  auto early = hv::verify_trust_root_chain(chain_v1_to_v3(), kNow - 2 * kDay);
+  auto early = hv::TrustedRootTestAccess::chain(chain_v1_to_v3(), kNow - 2 * kDay);
   REQUIRE_FALSE(early.has_value());
   CHECK(contains(early.error().message, "not valid yet"));
 }
@@ -149,8 +150,8 @@ TEST_CASE("an expired older version does not matter once a fresh successor exist
   specs[0].expires = kNow - kYear;
   specs[1].issued = kNow - kYear - kDay;
   const auto chain = make_chain(specs, {{&alice(), &bob()}, {&alice(), &bob()}});
-  CHECK(hv::verify_trust_root_chain(chain, kNow).has_value());
-  CHECK_FALSE(hv::verify_trust_root_chain(std::span(chain).first(1), kNow).has_value());
+  CHECK(hv::TrustedRootTestAccess::chain(chain, kNow).has_value());
+  CHECK_FALSE(hv::TrustedRootTestAccess::chain(std::span(chain).first(1), kNow).has_value());
 }
 
 TEST_CASE("version issued after its predecessor expired is refused") {
@@ -160,7 +161,7 @@ TEST_CASE("version issued after its predecessor expired is refused") {
   specs[0].expires = kNow - kYear;
   specs[1].issued = kNow - kDay;  // after v1 expired
   const auto chain = make_chain(specs, {{&alice(), &bob()}, {&alice(), &bob()}});
-  auto refused = hv::verify_trust_root_chain(chain, kNow);
+  auto refused = hv::TrustedRootTestAccess::chain(chain, kNow);
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "outside the validity"));
 }
@@ -170,7 +171,7 @@ TEST_CASE("version issued before its predecessor is refused") {
   specs.resize(2);
   specs[1].issued = specs[0].issued - 1;
   const auto chain = make_chain(specs, {{&alice(), &bob()}, {&alice(), &bob()}});
-  CHECK_FALSE(hv::verify_trust_root_chain(chain, kNow).has_value());
+  CHECK_FALSE(hv::TrustedRootTestAccess::chain(chain, kNow).has_value());
 }
 
 TEST_CASE("pinned anchor digest is checked on a chain") {
@@ -179,14 +180,14 @@ TEST_CASE("pinned anchor digest is checked on a chain") {
   auto wrong = hv::Digest::from_bytes(hallmark::as_bytes(payload_digest(chain[1])));
   REQUIRE(right.has_value());
   REQUIRE(wrong.has_value());
-  CHECK(hv::verify_trust_root_chain(chain, kNow, *right).has_value());
-  auto refused = hv::verify_trust_root_chain(chain, kNow, *wrong);
+  CHECK(hv::TrustedRootTestAccess::chain(chain, kNow, *right).has_value());
+  auto refused = hv::TrustedRootTestAccess::chain(chain, kNow, *wrong);
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "pinned digest"));
 }
 
 TEST_CASE("an empty chain is a usage error") {
-  auto none = hv::verify_trust_root_chain({}, kNow);
+  auto none = hv::TrustedRootTestAccess::chain({}, kNow);
   REQUIRE_FALSE(none.has_value());
   CHECK(none.error().code == ErrorCode::kUsage);
 }

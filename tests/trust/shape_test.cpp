@@ -1,5 +1,6 @@
 // check_trust_root_shape: a trust root that could never be satisfied, or that lets one
 // person count twice, is refused before any signature matters.
+#include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
 #include "tests/trust/trust_fixture.h"
@@ -101,7 +102,7 @@ TEST_CASE("v2 without a previous digest, and v1 with one, are refused") {
 TEST_CASE("an anchor with a bad shape is refused even when signed by a quorum") {
   RootSpec spec = default_spec();
   spec.custodians[2].name = "bob";
-  auto refused = hv::TrustedRoot::from_anchor(sign_root(spec, {&alice(), &bob(), &carol()}));
+  auto refused = hv::TrustedRootTestAccess::from_anchor(sign_root(spec, {&alice(), &bob(), &carol()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "used twice"));
 }

@@ -1,5 +1,6 @@
 // Station enrollment requests (proof of possession of both keys, production provenance)
 // and registrations (root quorum, not revoked, certificate, validity).
+#include "tests/support/trusted_root_access.h"
 #include "verifier/trust/station_registration.h"
 
 #include <doctest/doctest.h>
@@ -23,7 +24,7 @@ v1::Envelope request(const v1::StationEnrollment& e, const Signers& signers) {
 v1::StationEnrollment good_enrollment() { return enrollment("st-1", station_key(), device_ca()); }
 
 hv::TrustedRoot trusted_root() {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
   REQUIRE(root.has_value());
   return *root;
 }
@@ -122,7 +123,7 @@ TEST_CASE("revoked station's registration is refused") {
   auto root = trusted_root();
   auto r = revocation(1);
   r.add_station_ids("st-1");
-  REQUIRE(root.add_revocation(sign("revocation", r, {&bob(), &carol()})).has_value());
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&bob(), &carol()})).has_value());
   auto refused = hv::verify_station_registration(registered(good_registration()), root, kNow);
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code == ErrorCode::kPolicyRefused);
@@ -133,7 +134,7 @@ TEST_CASE("a registration whose device-CA key is revoked is refused") {
   auto root = trusted_root();
   auto r = revocation(1);
   r.add_key_ids(device_ca().pub.key_id());
-  REQUIRE(root.add_revocation(sign("revocation", r, {&bob(), &carol()})).has_value());
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&bob(), &carol()})).has_value());
   CHECK(contains(registration_error(registered(good_registration()), root), "is revoked"));
 }
 
@@ -141,7 +142,7 @@ TEST_CASE("a registration is refused once the manufacturing-CA key is revoked") 
   auto root = trusted_root();
   auto r = revocation(1);
   r.add_key_ids(mfg_ca().pub.key_id());
-  REQUIRE(root.add_revocation(sign("revocation", r, {&bob(), &carol()})).has_value());
+  REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&bob(), &carol()})).has_value());
   CHECK(contains(registration_error(registered(good_registration()), root), "manufacturing-CA"));
 }
 

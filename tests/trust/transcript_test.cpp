@@ -1,5 +1,6 @@
 // Transcripts: any edited, removed, inserted or reordered entry breaks the chain; too few
 // custodian signatures break the envelope.
+#include "tests/support/trusted_root_access.h"
 #include "verifier/trust/transcript.h"
 
 #include <doctest/doctest.h>
@@ -43,7 +44,7 @@ v1::CeremonyTranscript transcript() {
 }
 
 hv::TrustedRoot trusted_root() {
-  auto root = hv::TrustedRoot::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
+  auto root = hv::TrustedRootTestAccess::from_anchor(sign_root(default_spec(), {&alice(), &bob()}));
   REQUIRE(root.has_value());
   return *root;
 }

@@ -74,26 +74,36 @@ Result<PromotionEntries> sort_entries(const BundleContents& contents) {
   return out;
 }
 
-// The carried chain extends `root` (the caller's anchor).
-Result<void> extend_chain(verifier::TrustedRoot& root, const PromotionEntries& entries) {
+// The caller's Trust extended by the versions the bundle carries after its newest: the
+// same load_trust(), with the same pin, revocations and reference time.
+Result<verifier::Trust> extend_chain(const verifier::Trust& pinned,
+                                     const PromotionEntries& entries) {
+  const std::uint64_t have = pinned.root().version();
+  verifier::TrustInputs inputs = pinned.inputs();
+  bool longer = false;
   for (const auto& [version, named] : entries.chain) {
-    if (version < root.version()) continue;  // older than what the caller trusts
-    if (version == root.version()) {
+    if (version < have) continue;  // older than what the caller trusts
+    if (version == have) {
       auto digest = verifier::sha256(as_bytes(named.envelope.payload()));
-      if (!digest || *digest != root.current_digest()) {
-        return bad(named.name, fmt::format("differs from the trust root v{} you pinned",
-                                           root.version()));
+      if (!digest || *digest != pinned.root().current_digest()) {
+        return bad(named.name, fmt::format("differs from the trust root v{} you pinned", have));
       }
       continue;
     }
-    if (auto ok = root.update(named.envelope); !ok) {
-      return std::unexpected(std::move(ok).error().context(named.name));
-    }
-    if (root.version() != version) {
-      return bad(named.name, fmt::format("holds trust root v{}", root.version()));
+    inputs.chain.push_back({named.name, named.envelope});
+    longer = true;
+  }
+  if (!longer) return pinned;
+  auto extended = verifier::load_trust(std::move(inputs));
+  if (!extended) return std::unexpected(extended.error());
+  std::uint64_t expected = have;
+  for (const auto& [version, named] : entries.chain) {
+    if (version <= have) continue;
+    if (version != ++expected) {
+      return bad(named.name, fmt::format("holds trust root v{}", expected));
     }
   }
-  return {};
+  return extended;
 }
 
 Result<std::pair<v1::PromotedRelease, verifier::PublicKey>> check_release(
@@ -425,7 +435,9 @@ std::string approval_entry_name(std::size_t k) {
 }
 
 Result<VerifiedRelease> verify_promoted_bundle(const std::filesystem::path& path,
-                                               verifier::TrustedRoot root, std::int64_t now_unix) {
+                                               const verifier::Trust& pinned,
+                                               std::span<const std::string> accepted_channels) {
+  const std::int64_t now_unix = pinned.now_unix();
   // Native images are verified as they stream past; their bytes are never kept.
   NativeChecks native_checks;
   ReadOptions options;
@@ -443,11 +455,12 @@ Result<VerifiedRelease> verify_promoted_bundle(const std::filesystem::path& path
 
   auto entries = sort_entries(*contents);
   if (!entries) return in_file(entries.error());
-  if (auto ok = extend_chain(root, *entries); !ok) return in_file(ok.error());
-  if (auto fresh = root.check_fresh(now_unix); !fresh) return in_file(fresh.error());
-  if (root.bundle_revoked(contents->bundle_digest.bytes())) {
+  auto trust = extend_chain(pinned, *entries);
+  if (!trust) return in_file(trust.error());
+  const verifier::TrustedRoot& root = trust->root();
+  if (auto ok = trust->refuse_revoked_bundle(contents->bundle_digest.bytes()); !ok) {
     return in_file(refuse(ErrorCode::kPolicyRefused, std::string(kBundleEntry),
-                          "bundle digest " + contents->bundle_digest.hex() + " is revoked"));
+                          ok.error().message));
   }
   auto release = check_release(root, *entries->release, *contents);
   if (!release) return in_file(release.error());
@@ -463,6 +476,9 @@ Result<VerifiedRelease> verify_promoted_bundle(const std::filesystem::path& path
   auto quorum = check_approvals(root, entries->approvals, subject);
   if (!quorum) return in_file(quorum.error());
   if (auto ok = check_approval_digests(r, *quorum); !ok) return in_file(ok.error());
+  if (auto ok = check_channel(r.channel(), *quorum, accepted_channels); !ok) {
+    return in_file(refuse(ok.error().code, std::string(kReleaseEntry), ok.error().message));
+  }
   auto native = check_native(*contents, r, release->second, native_checks);
   if (!native) return in_file(native.error());
 
@@ -471,6 +487,7 @@ Result<VerifiedRelease> verify_promoted_bundle(const std::filesystem::path& path
   out.bundle_digest = contents->bundle_digest;
   out.release = r;
   out.trust_root_version = root.version();
+  out.anchor_digest = trust->anchor_digest();
   out.approvals = std::move(*quorum);
   out.native_images = std::move(*native);
   out.release_key = key_id_mapping(release->second, to_hex(as_bytes(r.release_key_ckaid())));

@@ -3,13 +3,16 @@
 //
 // verify_promoted_bundle() reads the archive once (read_bundle: every image digest, entry
 // names, the Bundle's rules) and then checks, in this order: the trust-root chain carried
-// as promotion/trust-root-vN.json extends the caller's anchor (versions after the
-// anchor's, through TrustedRoot::update; the anchor's own version must be identical) and
-// the newest version is fresh at `now_unix`; the bundle digest is not revoked;
+// as promotion/trust-root-vN.json extends the caller's Trust (versions after its newest
+// are appended to its inputs and load_trust() runs again: same pin, same revocations,
+// same reference time `now_unix`; the caller's newest version must be identical to the
+// carried one); the bundle digest is not revoked;
 // promotion/release.json is a PromotedRelease signed by the RELEASE role whose bundle
 // digest, SKU, version, security counter and trust-root version/digest match, promoted no
 // later than `now_unix`; the approvals (promotion/approval-K.json) pass check_approvals()
-// at the promotion time and are exactly the ones the release names; every non-raw image
+// at the promotion time and are exactly the ones the release names; the channel rule
+// (check_channel: every approval approved the release's channel, one of
+// `accepted_channels` when that is not empty); every non-raw image
 // has exactly one native image, present, of the listed size and SHA-256, made from that
 // image's bytes, verifying under the release key in its format (ESP32 Secure Boot V2 with
 // the eFuse key digest the release names, MCUboot with its key hash and the bundle's
@@ -21,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,7 +33,7 @@
 #include "verifier/bundle/promotion_approvals.h"
 #include "verifier/core/error.h"
 #include "verifier/core/sha256.h"
-#include "verifier/trust/trusted_root.h"
+#include "verifier/trust/trust.h"
 
 namespace hallmark::bundle {
 
@@ -49,16 +53,17 @@ struct VerifiedRelease {
   verifier::Digest bundle_digest;
   v1::PromotedRelease release;
   std::uint64_t trust_root_version = 0;
+  verifier::Digest anchor_digest;  // the pinned anchor it verified under
   ApprovalQuorum approvals;
   std::vector<VerifiedNativeImage> native_images;
   KeyIdMapping release_key;
 };
 
 // kVerificationFailed / kPolicyRefused naming the entry and the rule; kIo when the file
-// cannot be read. `anchor` is the caller's pinned trust root (revocations applied).
-[[nodiscard]] Result<VerifiedRelease> verify_promoted_bundle(const std::filesystem::path& path,
-                                                             verifier::TrustedRoot anchor,
-                                                             std::int64_t now_unix);
+// cannot be read. `trust` is the caller's (pinned anchor, revocations, reference time).
+[[nodiscard]] Result<VerifiedRelease> verify_promoted_bundle(
+    const std::filesystem::path& path, const verifier::Trust& trust,
+    std::span<const std::string> accepted_channels);
 
 // The key-id mapping of a release public key (CKA_ID as given).
 [[nodiscard]] KeyIdMapping key_id_mapping(const verifier::PublicKey& key, std::string ckaid_hex);

@@ -9,7 +9,8 @@ namespace hallmark::bundle {
 
 std::string render_verified_release(const VerifiedRelease& v) {
   const v1::Bundle& b = v.bundle;
-  std::string out = "OK: promoted bundle verified\n";
+  std::string out = fmt::format("OK: promoted bundle verified under trust root anchor {}\n",
+                                v.anchor_digest.hex());
   out += fmt::format("  SKU               {} ({})\n", b.sku(), b.device_family());
   out += fmt::format("  version           {}\n", b.version());
   out += fmt::format("  security counter  {}\n", b.security_counter());

@@ -8,6 +8,7 @@
 
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/trust/root_index.h"
 
 namespace hallmark::bundle {
 namespace {
@@ -100,17 +101,63 @@ Result<CountedApproval> check_one(const verifier::TrustedRoot& root,
                             verifier::format_utc(s.not_after_unix()),
                             verifier::format_utc(subject.at_unix)));
   }
-  if (!subject.requester.empty() && out.custodian == subject.requester) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("{} requested this bundle and cannot approve it (separation of "
-                            "duties)",
-                            out.custodian));
+  for (const auto& id : verified->key_ids) {
+    if (auto ok = refuse_requester(root.current(), subject.requester, id); !ok) return std::unexpected(ok.error());
   }
   out.statement = s;
   return out;
 }
 
 }  // namespace
+
+Result<void> check_requester_form(std::string_view requester) {
+  const bool hex = requester.size() == 64 &&
+                   std::all_of(requester.begin(), requester.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
+  if (!hex) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("the requester '{}' is not a key id: a bundle names its requester by "
+                            "the key id of their own card (64 lowercase hex digits, as "
+                            "`hallmark-ceremony key show` prints it), never by a typed name",
+                            requester));
+  }
+  return {};
+}
+
+Result<void> refuse_requester(const v1::TrustRoot& root, std::string_view requester,
+                              std::string_view key_id) {
+  if (verifier::detail::identity_of(root, requester) !=
+      verifier::detail::identity_of(root, key_id)) {
+    return {};
+  }
+  return fail(ErrorCode::kPolicyRefused,
+              fmt::format("{} (key {}) requested this bundle (requester key {}) and cannot "
+                          "approve it (separation of duties)",
+                          identity_of_key(root, key_id), key_id, requester));
+}
+
+Result<void> check_channel(std::string_view channel, const ApprovalQuorum& quorum,
+                           std::span<const std::string> accepted) {
+  if (channel.empty()) {
+    return fail(ErrorCode::kVerificationFailed, "the release names no channel");
+  }
+  for (const auto& a : quorum.approvals) {
+    if (a.statement.channel() != channel) {
+      return fail(ErrorCode::kPolicyRefused,
+                  fmt::format("approval {}: {} approved channel '{}', not '{}'", a.name,
+                              a.custodian, a.statement.channel(), channel));
+    }
+  }
+  if (!accepted.empty() && std::find(accepted.begin(), accepted.end(), channel) == accepted.end()) {
+    std::string list;
+    for (const auto& c : accepted) list += (list.empty() ? "'" : ", '") + c + "'";
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("promoted on channel '{}', but only {} is accepted here", channel,
+                            list));
+  }
+  return {};
+}
 
 std::string identity_of_key(const v1::TrustRoot& root, std::string_view key_id) {
   for (const auto& c : root.custodians()) {
@@ -124,6 +171,9 @@ std::string identity_of_key(const v1::TrustRoot& root, std::string_view key_id) 
 Result<ApprovalQuorum> check_approvals(const verifier::TrustedRoot& root,
                                        std::span<const NamedEnvelope> approvals,
                                        const ApprovalSubject& subject) {
+  if (auto ok = check_requester_form(subject.requester); !ok) {
+    return std::unexpected(ok.error().context("hallmark/bundle.pb"));
+  }
   ApprovalQuorum quorum;
   quorum.threshold = approver_threshold(root.current());
   if (quorum.threshold == 0) {

@@ -10,7 +10,17 @@
 // APPROVER threshold. A custodian who approved twice (two statements, or two cards) counts
 // once; a duplicate is not an error. A single bad approval refuses the whole set, naming
 // the approval and the rule, so a release manager never carries a bad approval into a
-// promoted bundle. Pure: bytes in, verdict out (no files, tokens or clock). Thread-safe.
+// promoted bundle.
+//
+// The requester is a key identity, never a typed name: Bundle.requester is the key id
+// (SHA-256 of the SPKI, hex) of the requester's own card. "The requester cannot approve"
+// compares identities in the trust root: a custodian's keys are all that custodian, so a
+// custodian who requests with one card cannot approve with another. A requester key the
+// trust root does not list is its own identity (a release manager who is not a custodian).
+//
+// The channel rule (check_channel) is the other half every caller shares: promote,
+// `hallmark-verify bundle` and station intake. Pure: bytes in, verdict out (no files,
+// tokens or clock). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +52,7 @@ struct ApprovalSubject {
   verifier::Digest bundle_digest;
   std::string sku;
   std::string version;
-  std::string requester;  // Bundle.requester: never counts as an approver
+  std::string requester;  // Bundle.requester, a key id: its identity never counts as an approver
   std::int64_t at_unix = 0;  // promotion time: each statement must be valid then
 };
 
@@ -68,5 +78,19 @@ struct ApprovalQuorum {
 
 // The identity a key counts as in `root`: its custodian's name, or the key id itself.
 [[nodiscard]] std::string identity_of_key(const v1::TrustRoot& root, std::string_view key_id);
+
+// kVerificationFailed unless `requester` is a key id (64 lowercase hex digits).
+[[nodiscard]] Result<void> check_requester_form(std::string_view requester);
+
+// kPolicyRefused when `key_id` (an approver's key) is the same identity in `root` as the
+// requester key `requester`: the same key, or two keys of one custodian.
+[[nodiscard]] Result<void> refuse_requester(const v1::TrustRoot& root, std::string_view requester,
+                                            std::string_view key_id);
+
+// The channel rule: every approval in `quorum` approved `channel`, and `channel` is one of
+// `accepted` (any channel when `accepted` is empty). kPolicyRefused naming the approval or
+// the channels accepted.
+[[nodiscard]] Result<void> check_channel(std::string_view channel, const ApprovalQuorum& quorum,
+                                         std::span<const std::string> accepted);
 
 }  // namespace hallmark::bundle

@@ -25,6 +25,9 @@ CLI::App* add_bundle_command(tool::CommandLine& command_line, BundleOptions& opt
   sub->add_option("--revocation", options.trust_root.revocations,
                   "revocation envelope to apply; repeat for more")
       ->type_name("FILE");
+  sub->add_option("--channel", options.channel,
+                  "the channel the bundle must have been promoted on")
+      ->capture_default_str();
   sub->add_option_function<int64_t>(
          "--at", [&options](const int64_t& t) { options.at = t; },
          "verify at this UNIX time instead of now")
@@ -34,17 +37,17 @@ CLI::App* add_bundle_command(tool::CommandLine& command_line, BundleOptions& opt
 
 Result<void> run_bundle(const BundleOptions& options, std::ostream& out) {
   const int64_t now = options.at.value_or(unix_now());
-  // The pinned chain need not be fresh on its own: the bundle may carry newer versions.
-  TrustRootInputs pinned = options.trust_root;
-  auto root = load_trust_root(pinned, now);
+  auto root = load_trust_root(options.trust_root, now);
   if (!root) return std::unexpected(std::move(root).error());
-  auto verified = bundle::verify_promoted_bundle(options.bundle, std::move(*root), now);
+  const std::string channels[] = {options.channel};
+  auto verified = bundle::verify_promoted_bundle(options.bundle, root->trust, channels);
   if (!verified) return std::unexpected(std::move(verified).error());
   if (options.json) {
     const std::string json = tool::to_json(verified->release);
     out << json << (json.ends_with('\n') ? "" : "\n");
   } else {
     out << bundle::render_verified_release(*verified);
+    out << "Pinned\n  " << root->anchor_line() << "\n";
   }
   return {};
 }

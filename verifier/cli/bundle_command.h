@@ -1,8 +1,8 @@
-// `hallmark-verify bundle PROMOTED --trust-root v1.json ... [--revocation F] [--at UNIX]`:
-// verifies a promoted bundle completely (verify_promoted_bundle: trust-root chain, quorum
-// of approvals, release signature, every image digest, native signatures, revocations)
-// against the trust root the user pinned, and prints what verified and the release key's
-// id mapping. Exit 1 with the entry and the rule on any failure. Reads files only.
+// `hallmark-verify bundle PROMOTED --trust-root v1.json ... [--pin-digest HEX]
+// [--revocation F] [--channel C] [--at UNIX]`: verifies a promoted bundle completely
+// (verify_promoted_bundle: trust-root chain, quorum of approvals, the channel rule, release
+// signature, every image digest, native signatures, revocations) against the trust root
+// the user pinned, and prints what verified, the anchor, and the release key's id mapping. Exit 1 with the entry and the rule on any failure. Reads files only.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -20,6 +20,7 @@ namespace hallmark::verifier::cli {
 struct BundleOptions {
   std::filesystem::path bundle;
   TrustRootInputs trust_root;
+  std::string channel = "production";  // the channel the bundle must have been promoted on
   std::optional<int64_t> at;  // default: now
   bool json = false;
 };

@@ -60,11 +60,11 @@ Result<void> run_log(const LogOptions& options, std::ostream& out) {
   if (!root) return std::unexpected(std::move(root).error());
   std::optional<v1::LogCheckpoint> earlier;
   if (options.previous) {
-    auto verified = verify_file(*options.previous, *root, std::nullopt);
+    auto verified = verify_file(*options.previous, root->trust.root(), std::nullopt);
     if (!verified) return std::unexpected(std::move(verified).error());
     earlier = verified->checkpoint;
   }
-  auto verified = verify_file(options.segment, *root, earlier);
+  auto verified = verify_file(options.segment, root->trust.root(), earlier);
   if (!verified) return std::unexpected(std::move(verified).error());
   if (options.json) {
     const std::string json = tool::to_json(verified->checkpoint);
@@ -72,7 +72,8 @@ Result<void> run_log(const LogOptions& options, std::ostream& out) {
     return {};
   }
   const v1::LogCheckpoint& c = verified->checkpoint;
-  out << fmt::format("OK: {} verified\n", options.segment.string());
+  out << fmt::format("OK: {} verified under {}\n", options.segment.string(),
+                     root->anchor_line());
   out << fmt::format("day           {}\n", verified->day);
   if (verified->entry_count == 0) {
     out << fmt::format("entries       0 (at index {})\n", verified->first_index);

@@ -34,9 +34,10 @@ Result<v1::ManifestFile> read_manifest_file(const std::filesystem::path& path) {
   return file;
 }
 
-void print_text(const ManifestOptions& options, const VerifiedManifest& v, std::ostream& out) {
+void print_text(const ManifestOptions& options, const VerifiedManifest& v,
+                const std::string& anchor, std::ostream& out) {
   const v1::ProvisioningManifest& m = v.manifest;
-  out << fmt::format("OK: {} verified\n", options.file.string());
+  out << fmt::format("OK: {} verified under {}\n", options.file.string(), anchor);
   out << fmt::format("serial        {}\n", m.serial());
   out << fmt::format("hardware id   {}\n", m.hardware_id());
   out << fmt::format("station       {}\n", v.station_id);
@@ -86,14 +87,14 @@ CLI::App* add_manifest_file_command(tool::CommandLine& command_line, ManifestOpt
 }
 
 // The trust root loaded and the manifest file read and verified, errors naming the file.
-Result<VerifiedManifest> load_and_verify(const ManifestOptions& options) {
+Result<std::pair<VerifiedManifest, std::string>> load_and_verify(const ManifestOptions& options) {
   auto root = load_trust_root(options.trust_root, options.at.value_or(unix_now()));
   if (!root) return std::unexpected(std::move(root).error());
   auto file = read_manifest_file(options.file);
   if (!file) return std::unexpected(std::move(file).error());
-  auto verified = verify_manifest_file(*file, *root);
+  auto verified = verify_manifest_file(*file, root->trust.root());
   if (!verified) return std::unexpected(std::move(verified).error().context(options.file.string()));
-  return verified;
+  return std::pair{std::move(*verified), root->anchor_line()};
 }
 
 }  // namespace
@@ -107,13 +108,14 @@ CLI::App* add_manifest_command(tool::CommandLine& command_line, ManifestOptions&
 }
 
 Result<void> run_manifest(const ManifestOptions& options, std::ostream& out) {
-  auto verified = load_and_verify(options);
-  if (!verified) return std::unexpected(std::move(verified).error());
+  auto loaded = load_and_verify(options);
+  if (!loaded) return std::unexpected(std::move(loaded).error());
+  const VerifiedManifest* verified = &loaded->first;
   if (options.json) {
     const std::string json = tool::to_json(verified->manifest);
     out << json << (json.ends_with('\n') ? "" : "\n");
   } else {
-    print_text(options, *verified, out);
+    print_text(options, *verified, loaded->second, out);
   }
   return {};
 }
@@ -127,8 +129,9 @@ CLI::App* add_device_command(tool::CommandLine& command_line, ManifestOptions& o
 }
 
 Result<void> run_device(const ManifestOptions& options, std::ostream& out) {
-  auto verified = load_and_verify(options);
-  if (!verified) return std::unexpected(std::move(verified).error());
+  auto loaded = load_and_verify(options);
+  if (!loaded) return std::unexpected(std::move(loaded).error());
+  const VerifiedManifest* verified = &loaded->first;
   const v1::Attestation& a = verified->attestation;
   if (a.device_certificate_der().empty()) {
     return fail(ErrorCode::kVerificationFailed,
@@ -146,8 +149,8 @@ Result<void> run_device(const ManifestOptions& options, std::ostream& out) {
     out << json << (json.ends_with('\n') ? "" : "\n");
     return {};
   }
-  out << fmt::format("OK: {}: the device certificate of {} verified\n", options.file.string(),
-                     verified->manifest.serial());
+  out << fmt::format("OK: {}: the device certificate of {} verified under {}\n",
+                     options.file.string(), verified->manifest.serial(), loaded->second);
   out << fmt::format("serial        {}\n", device->common_name);
   out << fmt::format("hardware id   {}\n", verified->manifest.hardware_id());
   out << fmt::format("device key    {} (generated on the device; never left it)\n",

@@ -29,15 +29,18 @@ Result<std::vector<PublicKey>> read_keys(const std::vector<std::filesystem::path
 }
 
 // Errors of the trust root or key files name those files; the transcript's own, the transcript.
+// `under` says what it verified under (the anchor, or the keys given).
 Result<VerifiedTranscript> verify_file(const TranscriptOptions& options,
-                                       const v1::Envelope& envelope) {
+                                       const v1::Envelope& envelope, std::string& under) {
   const std::string name = options.transcript.string();
   Result<VerifiedTranscript> verified;
   if (!options.trust_root.chain.empty()) {
     auto root = load_trust_root(options.trust_root, options.at.value_or(unix_now()));
     if (!root) return std::unexpected(std::move(root).error());
-    verified = verify_transcript(envelope, *root);
+    under = root->anchor_line();
+    verified = verify_transcript(envelope, root->trust.root());
   } else {
+    under = "the --key public keys given";
     auto keys = read_keys(options.keys);
     if (!keys) return std::unexpected(std::move(keys).error());
     verified = verify_transcript(envelope, *keys, options.threshold);
@@ -122,14 +125,15 @@ Result<void> run_transcript(const TranscriptOptions& options, std::ostream& out)
   if (!json) return std::unexpected(std::move(json).error());
   auto envelope = parse_envelope_json(as_chars(*json));
   if (!envelope) return std::unexpected(std::move(envelope).error().context(name));
-  auto verified = verify_file(options, *envelope);
+  std::string under;
+  auto verified = verify_file(options, *envelope, under);
   if (!verified) return std::unexpected(std::move(verified).error());
   if (options.json) {
     auto text = to_json(*verified);
     if (!text) return std::unexpected(std::move(text).error());
     out << *text << (text->ends_with('\n') ? "" : "\n");
   } else {
-    out << "OK: " << name << " verified\n" << render_transcript(*verified);
+    out << "OK: " << name << " verified under " << under << "\n" << render_transcript(*verified);
   }
   return {};
 }

@@ -1,7 +1,10 @@
 #include "verifier/cli/trust_root_command.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
+
+#include <fmt/format.h>
 
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
@@ -28,12 +31,14 @@ std::string holder(const v1::TrustRoot& root, const std::string& key_id) {
   return "";
 }
 
-void print_text(const TrustRootOptions& options, const TrustedRoot& trusted, std::ostream& out) {
+void print_text(const TrustRootOptions& options, const LoadedTrust& loaded, std::ostream& out) {
+  const TrustedRoot& trusted = loaded.trust.root();
   const v1::TrustRoot& root = trusted.current();
   out << "OK: trust root chain of " << options.inputs.chain.size() << " file(s) verified";
   if (!options.inputs.revocations.empty()) {
     out << ", " << options.inputs.revocations.size() << " revocation(s) applied";
   }
+  out << ", under " << loaded.anchor_line();
   out << "\nversion: " << root.version() << "\n"
       << "digest: " << trusted.current_digest().hex() << "\n"
       << "issued: " << format_utc(root.issued_unix()) << "\n"
@@ -66,40 +71,90 @@ int64_t unix_now() {
       .count();
 }
 
-Result<TrustedRoot> load_trust_root(const TrustRootInputs& inputs, int64_t now_unix) {
+std::string LoadedTrust::anchor_line() const {
+  return "trust root anchor " + trust.anchor_digest().hex() + " (pinned by " + pinned_by + ")";
+}
+
+namespace {
+
+// The installed pin: $HALLMARK_ANCHOR names the file, else the default file if it exists.
+Result<std::optional<std::pair<Digest, std::string>>> installed_pin() {
+  std::filesystem::path file = kDefaultAnchorFile;
+  const char* env = std::getenv(kAnchorEnv);
+  const bool from_env = env != nullptr && *env != '\0';
+  if (from_env) {
+    file = env;
+  } else {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) {
+      return std::optional<std::pair<Digest, std::string>>{};
+    }
+  }
+  auto bytes = fileio::read_file(file, 256);
+  if (!bytes) {
+    return std::unexpected(std::move(bytes).error().context(
+        from_env ? std::string("$") + kAnchorEnv + " names the anchor file" : "the anchor file"));
+  }
+  std::string text(as_chars(*bytes));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) {
+    text.pop_back();
+  }
+  auto digest = Digest::from_hex(text);
+  if (!digest) {
+    return fail(ErrorCode::kUsage,
+                file.string() + " does not hold an anchor digest (64 hex digits, the SHA-256 of "
+                                "trust-root-v1.json's payload): install it again");
+  }
+  return std::optional<std::pair<Digest, std::string>>{std::pair{*digest, file.string()}};
+}
+
+}  // namespace
+
+Result<LoadedTrust> load_trust_root(const TrustRootInputs& inputs, int64_t now_unix) {
   if (inputs.chain.empty()) return fail(ErrorCode::kUsage, "no trust root file given");
-  std::optional<Digest> pin;
+  TrustInputs request;
+  request.now_unix = now_unix;
+  for (const auto& path : inputs.chain) {
+    auto envelope = read_envelope(path);
+    if (!envelope) return std::unexpected(std::move(envelope).error());
+    request.chain.push_back({path.string(), std::move(*envelope)});
+  }
+  for (const auto& path : inputs.revocations) {
+    auto envelope = read_envelope(path);
+    if (!envelope) return std::unexpected(std::move(envelope).error());
+    request.revocations.push_back({path.string(), std::move(*envelope)});
+  }
+  std::string pinned_by;
   if (!inputs.pin_digest.empty()) {
     auto parsed = Digest::from_hex(inputs.pin_digest);
     if (!parsed) {
       return fail(ErrorCode::kUsage,
                   "--pin-digest must be 64 hex digits (the SHA-256 of the anchor's payload)");
     }
-    pin = *parsed;
-  }
-  const auto& anchor_path = inputs.chain.front();
-  auto anchor = read_envelope(anchor_path);
-  if (!anchor) return std::unexpected(std::move(anchor).error());
-  auto root = TrustedRoot::from_anchor(*anchor, pin);
-  if (!root) return std::unexpected(std::move(root).error().context(anchor_path.string()));
-  for (std::size_t i = 1; i < inputs.chain.size(); ++i) {
-    auto next = read_envelope(inputs.chain[i]);
-    if (!next) return std::unexpected(std::move(next).error());
-    if (auto ok = root->update(*next); !ok) {
-      return std::unexpected(std::move(ok).error().context(inputs.chain[i].string()));
+    request.anchor = AnchorPin::digest(*parsed);
+    pinned_by = "--pin-digest";
+  } else {
+    auto installed = installed_pin();
+    if (!installed) return std::unexpected(std::move(installed).error());
+    if (!*installed) {
+      auto digest = anchor_digest_of(request.chain.front().envelope);
+      const std::string hex = digest ? digest->hex() : "?";
+      return fail(ErrorCode::kPolicyRefused,
+                  fmt::format("{}: the trust root anchor is not pinned, and a self-signed trust "
+                              "root proves nothing by itself. Its digest is {} — compare it "
+                              "with the digest read out at the init ceremony, through a channel "
+                              "you trust (not the medium that brought this file). If they "
+                              "match, pin it: give --pin-digest {} or install it once: "
+                              "echo {} > {} (or name such a file in ${})",
+                              request.chain.front().name, hex, hex, hex, kDefaultAnchorFile,
+                              kAnchorEnv));
     }
+    request.anchor = AnchorPin::digest((*installed)->first);
+    pinned_by = (*installed)->second;
   }
-  for (const auto& path : inputs.revocations) {
-    auto revocation = read_envelope(path);
-    if (!revocation) return std::unexpected(std::move(revocation).error());
-    if (auto ok = root->add_revocation(*revocation); !ok) {
-      return std::unexpected(std::move(ok).error().context(path.string()));
-    }
-  }
-  if (auto fresh = root->check_fresh(now_unix); !fresh) {
-    return std::unexpected(std::move(fresh).error().context(inputs.chain.back().string()));
-  }
-  return root;
+  auto trust = load_trust(std::move(request));
+  if (!trust) return std::unexpected(std::move(trust).error());
+  return LoadedTrust{std::move(*trust), std::move(pinned_by)};
 }
 
 CLI::App* add_trust_root_command(tool::CommandLine& command_line, TrustRootOptions& options) {
@@ -129,7 +184,7 @@ Result<void> run_trust_root(const TrustRootOptions& options, std::ostream& out) 
   auto root = load_trust_root(options.inputs, options.at.value_or(unix_now()));
   if (!root) return std::unexpected(std::move(root).error());
   if (options.json) {
-    const std::string json = tool::to_json(root->current());
+    const std::string json = tool::to_json(root->trust.root().current());
     out << json << (json.ends_with('\n') ? "" : "\n");
   } else {
     print_text(options, *root, out);

@@ -1,10 +1,15 @@
 // `hallmark-verify trust-root`: walk a trust root chain (anchor first), apply revocations,
 // check the newest version is fresh, and print it (text, or v1::TrustRoot as --json).
 //
-// Flags are declared here; the rules live in hallmark::trust (TrustedRoot). This file only
-// turns files into envelopes, names the file at fault in every error, and prints the
-// verdict. Reads files, never writes any. load_trust_root() is shared with other commands
-// that take --trust-root.
+// Flags are declared here; the rules live in hallmark::trust (load_trust, trust.h). This
+// file only turns files into envelopes, finds the auditor's pin, names the file at fault
+// in every error, and prints the verdict. Reads files, never writes any. load_trust_root()
+// is shared with every command that takes --trust-root.
+//
+// The anchor must be pinned: by --pin-digest HEX, else by the file $HALLMARK_ANCHOR names,
+// else by /etc/hallmark/anchor.sha256 (the anchor's payload SHA-256 in hex, installed once
+// by the auditor). With none of them the chain is refused, and the refusal prints the
+// digest to compare out of band and how to pin it. Every OK line names the anchor.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -17,7 +22,7 @@
 
 #include "verifier/core/error.h"
 #include "verifier/tool/command_line.h"
-#include "verifier/trust/trusted_root.h"
+#include "verifier/trust/trust.h"
 
 namespace hallmark::verifier::cli {
 
@@ -27,9 +32,21 @@ struct TrustRootInputs {
   std::vector<std::filesystem::path> revocations;  // applied after the chain
 };
 
-// Reads and verifies the chain and revocations; `now_unix` is when the newest version must
-// be valid. Errors name the file at fault.
-Result<TrustedRoot> load_trust_root(const TrustRootInputs& inputs, int64_t now_unix);
+// The installed anchor pin, when --pin-digest is not given.
+inline constexpr const char* kAnchorEnv = "HALLMARK_ANCHOR";
+inline constexpr const char* kDefaultAnchorFile = "/etc/hallmark/anchor.sha256";
+
+struct LoadedTrust {
+  Trust trust;
+  std::string pinned_by;  // "--pin-digest", or the anchor file that pinned it
+
+  // "trust root anchor <hex> (pinned by ...)", for every OK line.
+  [[nodiscard]] std::string anchor_line() const;
+};
+
+// Reads the chain and revocations, finds the pin and runs load_trust(); `now_unix` is when
+// the newest version must be valid. Errors name the file at fault.
+Result<LoadedTrust> load_trust_root(const TrustRootInputs& inputs, int64_t now_unix);
 
 // The current time, for --at's default (the library never reads the clock).
 int64_t unix_now();

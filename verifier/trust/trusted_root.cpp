@@ -131,7 +131,7 @@ Result<void> TrustedRoot::check_fresh(int64_t now_unix) const {
   return {};
 }
 
-Result<void> TrustedRoot::add_revocation(const v1::Envelope& revocation) {
+Result<v1::Revocation> TrustedRoot::add_revocation(const v1::Envelope& revocation) {
   auto verified = verify(revocation, v1::ROOT, kRevocationType);
   if (!verified) {
     return std::unexpected(std::move(verified).error().context(
@@ -161,7 +161,7 @@ Result<void> TrustedRoot::add_revocation(const v1::Envelope& revocation) {
   revoked_custodians_.insert(r.custodians().begin(), r.custodians().end());
   revoked_stations_.insert(r.station_ids().begin(), r.station_ids().end());
   revoked_bundles_.merge(bundles);
-  return {};
+  return r;
 }
 
 Result<PublicKey> TrustedRoot::key(std::string_view key_id) const {
@@ -210,20 +210,6 @@ bool TrustedRoot::station_revoked(std::string_view station_id) const {
 
 bool TrustedRoot::bundle_revoked(ByteView bundle_digest) const {
   return revoked_bundles_.contains(to_hex(bundle_digest));
-}
-
-Result<TrustedRoot> verify_trust_root_chain(std::span<const v1::Envelope> chain, int64_t now_unix,
-                                            const std::optional<Digest>& pinned_anchor) {
-  if (chain.empty()) return fail(ErrorCode::kUsage, "no trust root given");
-  auto root = TrustedRoot::from_anchor(chain.front(), pinned_anchor);
-  if (!root) return root;
-  for (const auto& next : chain.subspan(1)) {
-    if (auto ok = root->update(next); !ok) return std::unexpected(std::move(ok).error());
-  }
-  if (auto fresh = root->check_fresh(now_unix); !fresh) {
-    return std::unexpected(std::move(fresh).error());
-  }
-  return root;
 }
 
 }  // namespace hallmark::verifier

@@ -1,9 +1,11 @@
 // TrustedRoot: the trust root chain as a verifier holds it. It cannot exist without a
 // verified anchor; every later version, revocation and role signature is checked against
-// it, at a reference time the caller fixes. Pure: bytes in, verdict out (no PKCS#11, no
-// files, no clock reads). Not thread-safe for update(); const use is.
+// it, at a reference time the caller fixes. Only load_trust() (trust.h) makes one: it has
+// no public constructor and no public mutator, so every verified root went through the
+// whole check (pin, chain, revocations, reference time). Pure: bytes in, verdict out (no
+// PKCS#11, no files, no clock reads). Thread-safe for const use.
 //
-// Rules (DESIGN.md §2):
+// Rules (docs/formats.md, trust root):
 // - a role threshold counts identities, not signatures: a key counts once however many
 //   signatures it made, and a custodian counts once however many of their keys signed;
 // - key ids are hints, never decisions; revoked keys and custodians never count;
@@ -51,22 +53,14 @@ Result<std::pair<VerifiedPayload, Quorum>> verify_role_quorum(
 // equal to SHA-256 of their SPKI, version >= 1, issued < expires.
 Result<void> check_trust_root_shape(const v1::TrustRoot& root);
 
+class Trust;
+struct TrustInputs;
+struct TrustedRootTestAccess;  // defined only by the unit tests of these rules
+
 class TrustedRoot {
  public:
-  // The anchor (normally version 1): signed by a threshold of its own root role. With
-  // `pinned_digest`, its payload's SHA-256 must equal it (an auditor's out-of-band pin).
-  static Result<TrustedRoot> from_anchor(const v1::Envelope& anchor,
-                                         const std::optional<Digest>& pinned_digest = {});
-
-  // Accepts version N+1 (see rules above); on error nothing changes.
-  Result<void> update(const v1::Envelope& next);
-
   // The newest version is valid at `now_unix` (issued <= now < expires).
   Result<void> check_fresh(int64_t now_unix) const;
-
-  // A Revocation signed by a root quorum of the current version (and naming a version
-  // <= current); from then on its keys, custodians, stations and bundles are refused.
-  Result<void> add_revocation(const v1::Envelope& revocation);
 
   const v1::TrustRoot& current() const noexcept { return current_; }
   const Digest& current_digest() const noexcept { return digest_; }
@@ -88,6 +82,20 @@ class TrustedRoot {
   bool bundle_revoked(ByteView bundle_digest) const;
 
  private:
+  friend Result<Trust> load_trust(TrustInputs inputs);
+  friend struct TrustedRootTestAccess;
+
+  // The anchor (normally version 1): signed by a threshold of its own root role. With
+  // `pinned_digest`, its payload's SHA-256 must equal it.
+  static Result<TrustedRoot> from_anchor(const v1::Envelope& anchor,
+                                         const std::optional<Digest>& pinned_digest);
+  // Accepts version N+1 (see rules above); on error nothing changes.
+  Result<void> update(const v1::Envelope& next);
+  // A Revocation signed by a root quorum of the current version (and naming a version
+  // <= current); from then on its keys, custodians, stations and bundles are refused.
+  // The parsed revocation.
+  Result<v1::Revocation> add_revocation(const v1::Envelope& revocation);
+
   TrustedRoot(v1::TrustRoot root, Digest digest);
 
   v1::TrustRoot current_;
@@ -97,10 +105,5 @@ class TrustedRoot {
   std::set<std::string> revoked_stations_;
   std::set<std::string> revoked_bundles_;  // hex
 };
-
-// Walks a chain (anchor first) and checks the newest is fresh at `now_unix`.
-Result<TrustedRoot> verify_trust_root_chain(std::span<const v1::Envelope> chain,
-                                           int64_t now_unix,
-                                           const std::optional<Digest>& pinned_anchor = {});
 
 }  // namespace hallmark::verifier
