@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "ceremony/src/plan.h"
 #include "ceremony/src/summary.h"
+#include "ceremony/src/trust_root_builder.h"
 #include "verifier/core/sha256.h"
 
 namespace hallmark::ceremony {
@@ -123,6 +125,51 @@ CeremonyOutcome CeremonyRun::succeed(v1::Envelope document, std::string document
   outcome.document_type = std::move(document_type);
   outcome.version = version;
   return outcome;
+}
+
+Result<RootTable> root_table(CeremonyRun& run, const verifier::TrustedRoot& trusted,
+                             const v1::CeremonyPlan& plan) {
+  std::vector<std::string> known;
+  for (const auto& name : counting_custodians(trusted)) {
+    if (find_custodian(plan, name) != nullptr) known.push_back(name);
+  }
+  auto present = run.present(known);
+  if (!present) return std::unexpected(present.error());
+  RootTable table;
+  for (const auto& name : *present) table.at_table.push_back(find_custodian(plan, name));
+  table.present = std::move(*present);
+  return table;
+}
+
+Result<void> check_root_quorum(CeremonyRun& run, const verifier::TrustedRoot& trusted,
+                               const RootTable& table, std::string_view what) {
+  const v1::TrustRoot& current = trusted.current();
+  uint32_t threshold = 0;
+  for (const auto& role : current.roles()) {
+    if (role.role() == v1::ROOT) threshold = role.threshold();
+  }
+  if (table.present.size() < threshold) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("{} needs {} root custodians of trust root v{}; present: {}: bring "
+                            "more custodians (no card was touched)",
+                            what, threshold, current.version(), join_names(table.present)));
+  }
+  run.transcript().ok("quorum", std::string(kCeremonyActor),
+                      fmt::format("{} present, root threshold {}", join_names(table.present),
+                                  threshold));
+  return {};
+}
+
+std::vector<SignerSeat> root_seats(const verifier::TrustedRoot& trusted, const RootTable& table) {
+  std::vector<SignerSeat> seats;
+  for (const v1::PlanCustodian* c : table.at_table) {
+    SignerSeat seat{c, {}};
+    for (const auto& id : custodian_key_ids(trusted.current(), c->name())) {
+      if (!trusted.key_revoked(id)) seat.key_ids.insert(id);
+    }
+    seats.push_back(std::move(seat));
+  }
+  return seats;
 }
 
 }  // namespace hallmark::ceremony

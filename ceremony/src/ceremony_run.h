@@ -6,6 +6,7 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ceremony/src/ceremony.h"
@@ -56,6 +57,23 @@ Result<verifier::Trust> verify_chain(std::span<const v1::Envelope> chain,
 
 // The custodians of `root` who still count (not revoked, with an unrevoked key).
 std::vector<std::string> counting_custodians(const verifier::TrustedRoot& root);
+
+// The root custodians at the table: those of `plan` who still count under `trusted`, among
+// the ones present (CeremonyRun::present), with their plan entries.
+struct RootTable {
+  std::vector<std::string> present;
+  std::vector<const v1::PlanCustodian*> at_table;
+};
+Result<RootTable> root_table(CeremonyRun& run, const verifier::TrustedRoot& trusted,
+                             const v1::CeremonyPlan& plan);
+
+// kPolicyRefused "<what> needs N root custodians of trust root vK; present: …" when the
+// table is below the ROOT threshold (checked before any card signs); else recorded.
+Result<void> check_root_quorum(CeremonyRun& run, const verifier::TrustedRoot& trusted,
+                               const RootTable& table, std::string_view what);
+
+// The signing seats of the table: each custodian with their keys `trusted` does not revoke.
+std::vector<SignerSeat> root_seats(const verifier::TrustedRoot& trusted, const RootTable& table);
 
 // Quorum text: "alice, bob".
 std::string join_names(const std::vector<std::string>& names);

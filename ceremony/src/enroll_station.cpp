@@ -49,14 +49,9 @@ CeremonyOutcome run_enroll_station(const EnrollInput& in, CeremonyContext& conte
   const verifier::TrustedRoot* trusted = &trust->root();
   const v1::TrustRoot& current = trusted->current();
 
-  std::vector<std::string> known;
-  for (const auto& name : counting_custodians(*trusted)) {
-    if (find_custodian(plan, name) != nullptr) known.push_back(name);
-  }
-  auto present = run.present(known);
-  if (!present) return run.refuse(present.error(), {});
-  std::vector<const v1::PlanCustodian*> at_table;
-  for (const auto& name : *present) at_table.push_back(find_custodian(plan, name));
+  auto table = root_table(run, *trusted, plan);
+  if (!table) return run.refuse(table.error(), {});
+  const auto& at_table = table->at_table;
 
   auto request = verifier::verify_enrollment_request(*in.request);
   if (!request && request.error().code == ErrorCode::kUsage) {
@@ -97,16 +92,8 @@ CeremonyOutcome run_enroll_station(const EnrollInput& in, CeremonyContext& conte
     }
   }
 
-  uint32_t threshold = 0;
-  for (const auto& role : current.roles()) {
-    if (role.role() == v1::ROOT) threshold = role.threshold();
-  }
-  if (present->size() < threshold) {
-    return run.refuse(refused(fmt::format("enrolling a station needs {} root custodians of "
-                                          "trust root v{}; present: {} (no card was touched)",
-                                          threshold, current.version(),
-                                          join_names(*present))),
-                      at_table);
+  if (auto ok = check_root_quorum(run, *trusted, *table, "enrolling a station"); !ok) {
+    return run.refuse(ok.error(), at_table);
   }
 
   ui.step("Issue the station's device-CA certificate");
@@ -137,14 +124,7 @@ CeremonyOutcome run_enroll_station(const EnrollInput& in, CeremonyContext& conte
   transcript.ok("build", kActor, "station registration built:\n" + summary);
 
   ui.step(fmt::format("Sign the registration of station '{}'", station_id));
-  std::vector<SignerSeat> seats;
-  for (const v1::PlanCustodian* c : at_table) {
-    SignerSeat seat{c, {}};
-    for (const auto& id : custodian_key_ids(current, c->name())) {
-      if (!trusted->key_revoked(id)) seat.key_ids.insert(id);
-    }
-    seats.push_back(std::move(seat));
-  }
+  const std::vector<SignerSeat> seats = root_seats(*trusted, *table);
   const Bytes payload = verifier::deterministic_bytes(registration);
   auto envelope =
       run.table().sign(seats, verifier::kRegistrationType, payload, summary,
@@ -164,7 +144,7 @@ CeremonyOutcome run_enroll_station(const EnrollInput& in, CeremonyContext& conte
   return run.succeed(std::move(*envelope), std::string(verifier::kRegistrationType),
                      current.version(),
                      fmt::format("station '{}' registered by {}", station_id,
-                                 join_names(*present)));
+                                 join_names(table->present)));
 }
 
 }  // namespace hallmark::ceremony

@@ -111,42 +111,17 @@ CeremonyOutcome run_revoke(const RevokeInput& in, CeremonyContext& context) {
   if (!revocation) return run.refuse(revocation.error(), {});
   transcript.ok("build", kActor, "revocation built:\n" + revocation_summary(*revocation));
 
-  std::vector<std::string> known;
-  for (const auto& name : counting_custodians(*trusted)) {
-    if (find_custodian(plan, name) != nullptr) known.push_back(name);
-  }
-  auto present = run.present(known);
-  if (!present) return run.refuse(present.error(), {});
-  std::vector<const v1::PlanCustodian*> at_table;
-  for (const auto& name : *present) at_table.push_back(find_custodian(plan, name));
+  auto table = root_table(run, *trusted, plan);
+  if (!table) return run.refuse(table.error(), {});
+  const auto& at_table = table->at_table;
 
   ui.step("Quorum");
-  uint32_t threshold = 0;
-  for (const auto& role : current.roles()) {
-    if (role.role() == v1::ROOT) threshold = role.threshold();
+  if (auto ok = check_root_quorum(run, *trusted, *table, "a revocation"); !ok) {
+    return run.refuse(ok.error(), at_table);
   }
-  if (present->size() < threshold) {
-    return run.refuse(
-        Error{ErrorCode::kPolicyRefused,
-              fmt::format("a revocation needs {} root custodians of trust root v{}; present: "
-                          "{}: bring more custodians (no card was touched)",
-                          threshold, current.version(), join_names(*present)),
-              0,
-              {}},
-        at_table);
-  }
-  transcript.ok("quorum", kActor,
-                fmt::format("{} present, root threshold {}", join_names(*present), threshold));
 
   ui.step("Sign the revocation");
-  std::vector<SignerSeat> seats;
-  for (const v1::PlanCustodian* c : at_table) {
-    SignerSeat seat{c, {}};
-    for (const auto& id : custodian_key_ids(current, c->name())) {
-      if (!trusted->key_revoked(id)) seat.key_ids.insert(id);
-    }
-    seats.push_back(std::move(seat));
-  }
+  const std::vector<SignerSeat> seats = root_seats(*trusted, *table);
   const Bytes payload = verifier::deterministic_bytes(*revocation);
   auto envelope = run.table().sign(seats, verifier::kRevocationType, payload,
                                    revocation_summary(*revocation), "sign the revocation");
@@ -166,7 +141,7 @@ CeremonyOutcome run_revoke(const RevokeInput& in, CeremonyContext& context) {
                 fmt::format("the revocation verifies against trust root v{} and takes effect",
                             current.version()));
   return run.succeed(std::move(*envelope), std::string(verifier::kRevocationType),
-                     current.version(), "revocation signed by " + join_names(*present));
+                     current.version(), "revocation signed by " + join_names(table->present));
 }
 
 }  // namespace hallmark::ceremony

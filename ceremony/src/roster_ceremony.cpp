@@ -83,42 +83,17 @@ CeremonyOutcome run_roster(const RosterInput& in, CeremonyContext& context) {
   if (!roster) return run.refuse(roster.error(), {});
   transcript.ok("build", kActor, "person roster built:\n" + roster_summary(*roster));
 
-  std::vector<std::string> known;
-  for (const auto& name : counting_custodians(*trusted)) {
-    if (find_custodian(plan, name) != nullptr) known.push_back(name);
-  }
-  auto present = run.present(known);
-  if (!present) return run.refuse(present.error(), {});
-  std::vector<const v1::PlanCustodian*> at_table;
-  for (const auto& name : *present) at_table.push_back(find_custodian(plan, name));
+  auto table = root_table(run, *trusted, plan);
+  if (!table) return run.refuse(table.error(), {});
+  const auto& at_table = table->at_table;
 
   ui.step("Quorum");
-  uint32_t threshold = 0;
-  for (const auto& role : current.roles()) {
-    if (role.role() == v1::ROOT) threshold = role.threshold();
+  if (auto ok = check_root_quorum(run, *trusted, *table, "a person roster"); !ok) {
+    return run.refuse(ok.error(), at_table);
   }
-  if (present->size() < threshold) {
-    return run.refuse(
-        Error{ErrorCode::kPolicyRefused,
-              fmt::format("a person roster needs {} root custodians of trust root v{}; present: "
-                          "{}: bring more custodians (no card was touched)",
-                          threshold, current.version(), join_names(*present)),
-              0,
-              {}},
-        at_table);
-  }
-  transcript.ok("quorum", kActor,
-                fmt::format("{} present, root threshold {}", join_names(*present), threshold));
 
   ui.step("Sign the person roster");
-  std::vector<SignerSeat> seats;
-  for (const v1::PlanCustodian* c : at_table) {
-    SignerSeat seat{c, {}};
-    for (const auto& id : custodian_key_ids(current, c->name())) {
-      if (!trusted->key_revoked(id)) seat.key_ids.insert(id);
-    }
-    seats.push_back(std::move(seat));
-  }
+  const std::vector<SignerSeat> seats = root_seats(*trusted, *table);
   const Bytes payload = verifier::deterministic_bytes(*roster);
   auto envelope = run.table().sign(seats, people::kPersonRosterType, payload,
                                    roster_summary(*roster), "sign the person roster");
@@ -136,7 +111,7 @@ CeremonyOutcome run_roster(const RosterInput& in, CeremonyContext& context) {
   return run.succeed(std::move(*envelope), std::string(people::kPersonRosterType),
                      current.version(),
                      fmt::format("person roster v{} signed by {}", roster->version(),
-                                 join_names(*present)));
+                                 join_names(table->present)));
 }
 
 }  // namespace hallmark::ceremony
