@@ -1,5 +1,5 @@
 // The approve ceremony: one custodian reviews a bundle and signs a PromotionStatement for
-// it with their own card (DESIGN.md flow 3; docs/release.md).
+// it with their own card (docs/design.md flow 3; docs/release.md).
 //
 // run_approve() verifies the trust-root chain and revocations, reads the bundle (every
 // image digest checked), refuses — before any card is touched — a custodian who is not in

@@ -172,4 +172,21 @@ std::vector<SignerSeat> root_seats(const verifier::TrustedRoot& trusted, const R
   return seats;
 }
 
+std::variant<RootSigned, CeremonyOutcome> sign_by_root_quorum(
+    CeremonyRun& run, const verifier::TrustedRoot& trusted, const v1::CeremonyPlan& plan,
+    std::string_view document, std::string_view payload_type, const Bytes& payload,
+    const std::string& summary) {
+  auto table = root_table(run, trusted, plan);
+  if (!table) return run.refuse(table.error(), {});
+  run.ui().step("Quorum");
+  if (auto ok = check_root_quorum(run, trusted, *table, fmt::format("a {}", document)); !ok) {
+    return run.refuse(ok.error(), table->at_table);
+  }
+  run.ui().step(fmt::format("Sign the {}", document));
+  auto envelope = run.table().sign(root_seats(trusted, *table), payload_type, payload, summary,
+                                   fmt::format("sign the {}", document));
+  if (!envelope) return run.refuse(envelope.error(), table->at_table);
+  return RootSigned{std::move(*envelope), std::move(*table)};
+}
+
 }  // namespace hallmark::ceremony

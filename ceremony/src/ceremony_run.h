@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "ceremony/src/ceremony.h"
@@ -74,6 +75,18 @@ Result<void> check_root_quorum(CeremonyRun& run, const verifier::TrustedRoot& tr
 
 // The signing seats of the table: each custodian with their keys `trusted` does not revoke.
 std::vector<SignerSeat> root_seats(const verifier::TrustedRoot& trusted, const RootTable& table);
+
+// A document signed by a root quorum at the table: root_table, check_root_quorum ("a
+// <document> needs ..."), then every card signs `payload` (payload type `payload_type`)
+// after seeing `summary`. Either the envelope with the table, or the refused outcome.
+struct RootSigned {
+  v1::Envelope envelope;
+  RootTable table;
+};
+std::variant<RootSigned, CeremonyOutcome> sign_by_root_quorum(
+    CeremonyRun& run, const verifier::TrustedRoot& trusted, const v1::CeremonyPlan& plan,
+    std::string_view document, std::string_view payload_type, const Bytes& payload,
+    const std::string& summary);
 
 // Quorum text: "alice, bob".
 std::string join_names(const std::vector<std::string>& names);

@@ -1,6 +1,7 @@
 #include "ceremony/src/revoke_ceremony.h"
 
 #include <algorithm>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -111,25 +112,16 @@ CeremonyOutcome run_revoke(const RevokeInput& in, CeremonyContext& context) {
   if (!revocation) return run.refuse(revocation.error(), {});
   transcript.ok("build", kActor, "revocation built:\n" + revocation_summary(*revocation));
 
-  auto table = root_table(run, *trusted, plan);
-  if (!table) return run.refuse(table.error(), {});
-  const auto& at_table = table->at_table;
-
-  ui.step("Quorum");
-  if (auto ok = check_root_quorum(run, *trusted, *table, "a revocation"); !ok) {
-    return run.refuse(ok.error(), at_table);
-  }
-
-  ui.step("Sign the revocation");
-  const std::vector<SignerSeat> seats = root_seats(*trusted, *table);
-  const Bytes payload = verifier::deterministic_bytes(*revocation);
-  auto envelope = run.table().sign(seats, verifier::kRevocationType, payload,
-                                   revocation_summary(*revocation), "sign the revocation");
-  if (!envelope) return run.refuse(envelope.error(), at_table);
+  auto signed_by =
+      sign_by_root_quorum(run, *trusted, plan, "revocation", verifier::kRevocationType,
+                          verifier::deterministic_bytes(*revocation), revocation_summary(*revocation));
+  if (auto* refused = std::get_if<CeremonyOutcome>(&signed_by)) return std::move(*refused);
+  auto& [envelope, table] = std::get<RootSigned>(signed_by);
+  const auto& at_table = table.at_table;
 
   ui.step("Verify the revocation");
   verifier::TrustInputs with = trust->inputs();
-  with.revocations.push_back({"the new revocation", *envelope});
+  with.revocations.push_back({"the new revocation", envelope});
   auto check = verifier::load_trust(std::move(with));
   Result<void> ok = check ? check_effect(*revocation, check->root())
                           : Result<void>(std::unexpected(check.error()));
@@ -140,8 +132,8 @@ CeremonyOutcome run_revoke(const RevokeInput& in, CeremonyContext& context) {
   transcript.ok("verify", kActor,
                 fmt::format("the revocation verifies against trust root v{} and takes effect",
                             current.version()));
-  return run.succeed(std::move(*envelope), std::string(verifier::kRevocationType),
-                     current.version(), "revocation signed by " + join_names(table->present));
+  return run.succeed(std::move(envelope), std::string(verifier::kRevocationType),
+                     current.version(), "revocation signed by " + join_names(table.present));
 }
 
 }  // namespace hallmark::ceremony

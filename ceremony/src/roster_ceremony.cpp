@@ -1,9 +1,10 @@
 #include "ceremony/src/roster_ceremony.h"
 
+#include <variant>
+
 #include <fmt/format.h>
 
 #include "ceremony/src/ceremony_run.h"
-#include "ceremony/src/trust_root_builder.h"
 #include "verifier/core/document.h"
 #include "verifier/core/time_format.h"
 #include "verifier/people/roster.h"
@@ -83,24 +84,15 @@ CeremonyOutcome run_roster(const RosterInput& in, CeremonyContext& context) {
   if (!roster) return run.refuse(roster.error(), {});
   transcript.ok("build", kActor, "person roster built:\n" + roster_summary(*roster));
 
-  auto table = root_table(run, *trusted, plan);
-  if (!table) return run.refuse(table.error(), {});
-  const auto& at_table = table->at_table;
-
-  ui.step("Quorum");
-  if (auto ok = check_root_quorum(run, *trusted, *table, "a person roster"); !ok) {
-    return run.refuse(ok.error(), at_table);
-  }
-
-  ui.step("Sign the person roster");
-  const std::vector<SignerSeat> seats = root_seats(*trusted, *table);
-  const Bytes payload = verifier::deterministic_bytes(*roster);
-  auto envelope = run.table().sign(seats, people::kPersonRosterType, payload,
-                                   roster_summary(*roster), "sign the person roster");
-  if (!envelope) return run.refuse(envelope.error(), at_table);
+  auto signed_by =
+      sign_by_root_quorum(run, *trusted, plan, "person roster", people::kPersonRosterType,
+                          verifier::deterministic_bytes(*roster), roster_summary(*roster));
+  if (auto* refused = std::get_if<CeremonyOutcome>(&signed_by)) return std::move(*refused);
+  auto& [envelope, table] = std::get<RootSigned>(signed_by);
+  const auto& at_table = table.at_table;
 
   ui.step("Verify the person roster");
-  auto verified = people::verify_roster(*envelope, *trusted);
+  auto verified = people::verify_roster(envelope, *trusted);
   if (!verified) {
     transcript.failed("verify", kActor, verified.error().message);
     return run.refuse(verified.error().context("the signed person roster"), at_table);
@@ -108,10 +100,10 @@ CeremonyOutcome run_roster(const RosterInput& in, CeremonyContext& context) {
   transcript.ok("verify", kActor,
                 fmt::format("person roster v{} (SHA-256 {}) verifies against trust root v{}",
                             roster->version(), verified->digest.hex(), current.version()));
-  return run.succeed(std::move(*envelope), std::string(people::kPersonRosterType),
+  return run.succeed(std::move(envelope), std::string(people::kPersonRosterType),
                      current.version(),
                      fmt::format("person roster v{} signed by {}", roster->version(),
-                                 join_names(table->present)));
+                                 join_names(table.present)));
 }
 
 }  // namespace hallmark::ceremony

@@ -1,4 +1,4 @@
-// Countersigning station exports into the evidence log (DESIGN.md flow 7; docs/evidence.md).
+// Countersigning station exports into the evidence log (docs/design.md flow 7; docs/evidence.md).
 //
 // For each export (sorted by station and first record, so a station's exports may be given
 // in any order): the station must not be revoked and must have a registration valid now

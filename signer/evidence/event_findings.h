@@ -1,4 +1,4 @@
-// The per-event checks of countersign (DESIGN.md flow 7), in one place: what makes an
+// The per-event checks of countersign (docs/design.md flow 7), in one place: what makes an
 // accepted station event worth a finding. A finding never drops the event: it travels in
 // the event's manifest and is stored for the weekly report.
 //

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "verifier/core/dsse.h"
-#include "verifier/core/public_key.h"
 #include "verifier/people/person_statements.h"
 
 namespace hallmark::evidence {
@@ -13,19 +12,16 @@ namespace {
 
 using Event = v1::Attestation;
 
-// The roster person allowed to act as `role`, with their card key; or why not.
-Result<verifier::PublicKey> person_key(const people::RosterHistory& rosters,
-                                       std::string_view key_id, const std::string& station_id,
-                                       people::Role role, std::int64_t time_unix) {
+// The roster in force at the event (the newest issued at or before it), or why none.
+Result<const people::VerifiedRoster*> roster_at(const people::RosterHistory& rosters,
+                                                std::int64_t time_unix) {
   const people::VerifiedRoster* roster = rosters.in_force_at(time_unix);
   if (roster == nullptr) {
     return fail(ErrorCode::kPolicyRefused,
                 "no person roster issued on the signer host was in force at the event (give "
                 "the rosters with --roster)");
   }
-  auto person = people::authorise(*roster, key_id, station_id, role, time_unix);
-  if (!person) return std::unexpected(person.error());
-  return verifier::PublicKey::from_proto((*person)->key());
+  return roster;
 }
 
 }  // namespace
@@ -58,14 +54,14 @@ std::vector<std::string> PersonChecker::problems(const Event& event, const std::
     }
     return out;
   }
+  auto roster = roster_at(rosters_, event.time_unix());
+  if (!roster) {
+    out.push_back(roster.error().message);
+    return out;
+  }
   if (event.event() == Event::SESSION_START) {
-    auto key = person_key(rosters_, event.operator_key_id(), station_id,
-                          v1::OperatorEntry::OPERATOR, event.time_unix());
-    if (!key) {
-      out.push_back("the session of '" + event.operator_name() + "': " + key.error().message);
-      return out;
-    }
-    auto session = people::verify_session(*envelope, *key, station_id);
+    auto session = people::verify_session_by(**roster, *envelope, event.operator_key_id(),
+                                             station_id, event.time_unix());
     if (!session) {
       out.push_back("the session of '" + event.operator_name() + "': " + session.error().message);
       return out;
@@ -81,18 +77,7 @@ std::vector<std::string> PersonChecker::problems(const Event& event, const std::
     return out;
   }
   // BREAK_GLASS
-  v1::BreakGlass unverified;
-  if (!unverified.ParseFromString(envelope->payload())) {
-    out.push_back("the break-glass statement does not parse");
-    return out;
-  }
-  auto key = person_key(rosters_, unverified.supervisor_key_id(), station_id,
-                        v1::OperatorEntry::SUPERVISOR, event.time_unix());
-  if (!key) {
-    out.push_back("the break-glass: " + key.error().message);
-    return out;
-  }
-  auto glass = people::verify_break_glass(*envelope, *key, station_id);
+  auto glass = people::verify_break_glass_by(**roster, *envelope, station_id, event.time_unix());
   if (!glass) {
     out.push_back("the break-glass: " + glass.error().message);
     return out;

@@ -1,4 +1,4 @@
-// Promotion (DESIGN.md flow 3; docs/release.md): an approved bundle becomes a promoted
+// Promotion (docs/design.md flow 3; docs/release.md): an approved bundle becomes a promoted
 // bundle, signed with the release key, carrying its trust-root chain and approvals.
 //
 // Two steps, so that a refusal never asks for a PIN: prepare_promotion() reads the bundle

@@ -1,5 +1,5 @@
 // PromotionHistory: the signer's record of what it promoted, per SKU — the reference for
-// anti-rollback (DESIGN.md flow 3; docs/release.md "Promotion history").
+// anti-rollback (docs/design.md flow 3; docs/release.md "Promotion history").
 //
 // Layout: one append-only text file per SKU, `<dir>/<sku>.history`, one line per
 // promotion: `promoted_unix<TAB>sku<TAB>version<TAB>security_counter<TAB>bundle_digest_hex

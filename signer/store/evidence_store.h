@@ -1,4 +1,4 @@
-// EvidenceStore: the signer's evidence log and traceability store (DESIGN.md §5), one
+// EvidenceStore: the signer's evidence log and traceability store (docs/design.md §5), one
 // interface with two backends: SQLite (default; one file, WAL) and PostgreSQL (fleet-scale,
 // many factories). Both run the same SQL through a small connection layer
 // (sql_connection.h), so the same question gets the same answer from either.

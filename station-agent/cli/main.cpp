@@ -1,5 +1,5 @@
 // hallmark-station: the factory station's commands. Links only the verifier, the token
-// layer and the shared tool code — never signer or ceremony code (DESIGN.md §1).
+// layer and the shared tool code — never signer or ceremony code (docs/design.md §1).
 #include "station-agent/cli/enroll_command.h"
 #include "station-agent/cli/export_command.h"
 #include "station-agent/cli/line_commands.h"

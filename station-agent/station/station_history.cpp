@@ -84,42 +84,44 @@ Result<void> StationHistory::install_roster(const Event& event, const verifier::
   return {};
 }
 
+Error StationHistory::no_roster() const {
+  return Error{ErrorCode::kPolicyRefused,
+               fmt::format("no person roster is installed at station '{}': install the roster "
+                           "issued on the signer host (hallmark-station install-roster)",
+                           station_id_),
+               0,
+               {}};
+}
+
 Result<const v1::RosterPerson*> StationHistory::person(std::string_view key_id, people::Role role,
                                                        std::int64_t time_unix) const {
-  if (!roster_) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("no person roster is installed at station '{}': install the roster "
-                            "issued on the signer host (hallmark-station install-roster)",
-                            station_id_));
-  }
+  if (!roster_) return std::unexpected(no_roster());
   return people::authorise(*roster_, key_id, station_id_, role, time_unix);
 }
 
 Result<void> StationHistory::start_session(const Event& event) {
   auto envelope = verifier::parse_envelope_json(event.signed_statement());
   if (!envelope) return std::unexpected(envelope.error().context("the operator session"));
-  auto who = person(event.operator_key_id(), v1::OperatorEntry::OPERATOR, event.time_unix());
-  if (!who) return std::unexpected(who.error());
-  auto key = verifier::PublicKey::from_proto((*who)->key());
-  if (!key) return std::unexpected(key.error());
-  auto session = people::verify_session(*envelope, *key, station_id_);
+  if (!roster_) return std::unexpected(no_roster());
+  auto session = people::verify_session_by(*roster_, *envelope, event.operator_key_id(),
+                                           station_id_, event.time_unix());
   if (!session) return std::unexpected(session.error());
   const std::string id = people::session_id(*envelope);
-  if (id != event.operator_session() || session->operator_name() != (*who)->name() ||
-      event.operator_name() != (*who)->name()) {
+  if (id != event.operator_session() || session->operator_name() != event.operator_name()) {
     return fail(ErrorCode::kVerificationFailed,
                 fmt::format("the session start names session {} of '{}', but the card signed "
-                            "session {} of '{}' (roster name '{}')",
+                            "session {} of '{}'",
                             event.operator_session(), event.operator_name(), id,
-                            session->operator_name(), (*who)->name()));
+                            session->operator_name()));
   }
   if (!used_sessions_.insert(id).second) {
     return fail(ErrorCode::kVerificationFailed,
                 fmt::format("session {} of '{}' was started before: a card-signed session is "
                             "used once (a replayed log-in)",
-                            id, (*who)->name()));
+                            id, session->operator_name()));
   }
-  session_ = ActiveSession{id, (*who)->name(), event.operator_key_id(), event.time_unix()};
+  session_ = ActiveSession{id, session->operator_name(), event.operator_key_id(),
+                           event.time_unix()};
   return {};
 }
 
@@ -130,22 +132,15 @@ Result<void> StationHistory::release_line(std::uint64_t sequence, const Event& e
   }
   auto envelope = verifier::parse_envelope_json(event.signed_statement());
   if (!envelope) return std::unexpected(envelope.error().context("the break-glass"));
-  v1::BreakGlass unverified;
-  if (!unverified.ParseFromString(envelope->payload())) {
-    return fail(ErrorCode::kVerificationFailed, "a break-glass statement does not parse");
-  }
-  auto who = person(unverified.supervisor_key_id(), v1::OperatorEntry::SUPERVISOR,
-                    event.time_unix());
-  if (!who) return std::unexpected(who.error());
-  auto key = verifier::PublicKey::from_proto((*who)->key());
-  if (!key) return std::unexpected(key.error());
-  auto glass = people::verify_break_glass(*envelope, *key, station_id_);
+  if (!roster_) return std::unexpected(no_roster());
+  auto glass = people::verify_break_glass_by(*roster_, *envelope, station_id_, event.time_unix());
   if (!glass) return std::unexpected(glass.error());
   if (glass->line_stop_sequence() != line_stop_->sequence) {
     return fail(ErrorCode::kVerificationFailed,
                 fmt::format("the break-glass signed by '{}' releases the line stop of record {}, "
                             "but the line stop in force is record {}: a replayed break-glass",
-                            (*who)->name(), glass->line_stop_sequence(), line_stop_->sequence));
+                            glass->supervisor_name(), glass->line_stop_sequence(),
+                            line_stop_->sequence));
   }
   line_stop_.reset();
   return {};

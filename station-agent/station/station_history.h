@@ -111,6 +111,7 @@ class StationHistory {
  private:
   [[nodiscard]] Result<void> install_roster(const v1::Attestation& event,
                                             const verifier::TrustedRoot& root);
+  [[nodiscard]] Error no_roster() const;
   [[nodiscard]] Result<void> check_operator(const v1::Attestation& event) const;
   [[nodiscard]] Result<void> start_session(const v1::Attestation& event);
   [[nodiscard]] Result<void> release_line(std::uint64_t sequence, const v1::Attestation& event);

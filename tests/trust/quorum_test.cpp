@@ -1,4 +1,4 @@
-// Role quorums: who counts, and how often (DESIGN.md §2), on the anchor and on role
+// Role quorums: who counts, and how often (docs/design.md §2), on the anchor and on role
 // documents.
 #include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// The approval-quorum rule of a promotion (DESIGN.md §2, flow 3), in one place: the signer
+// The approval-quorum rule of a promotion (docs/design.md §2, flow 3), in one place: the signer
 // applies it before it promotes, and every verifier applies it again to the approvals a
 // promoted bundle carries.
 //

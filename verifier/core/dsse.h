@@ -2,7 +2,7 @@
 //
 // verify_envelope() is the only way to get a payload out of an envelope: it returns the
 // exact bytes that were verified, so callers parse what was signed and never a
-// re-serialisation. Threshold rules (DESIGN.md §2): every signature is tried against every
+// re-serialisation. Threshold rules (docs/design.md §2): every signature is tried against every
 // trusted key; a key id is a hint that only changes the order keys are tried in; a trusted
 // key counts once however many signatures it made and however often it is listed;
 // signatures by unknown keys are ignored. Pure: no I/O, no clock, no private keys.

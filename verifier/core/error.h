@@ -22,7 +22,7 @@ enum class ErrorCode {
   kInternal,            // a bug or an unexpected library failure
 };
 
-// Exit codes of every Hallmark command (DESIGN.md §8).
+// Exit codes of every Hallmark command (docs/design.md §8).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRefused = 1;
 inline constexpr int kExitUsage = 2;

@@ -1,4 +1,4 @@
-// The station export's rules, applied one record at a time (DESIGN.md flow 7), so the
+// The station export's rules, applied one record at a time (docs/design.md flow 7), so the
 // signer can check an export of any size while streaming it, and verify_station_export()
 // (station_export.h) applies the very same rules to an export in memory.
 //

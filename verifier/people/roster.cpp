@@ -131,6 +131,52 @@ Result<const v1::RosterPerson*> authorise(const VerifiedRoster& version, std::st
   return &p;
 }
 
+Result<v1::OperatorSession> verify_session_by(const VerifiedRoster& roster,
+                                              const v1::Envelope& statement,
+                                              std::string_view key_id,
+                                              std::string_view station_id,
+                                              std::int64_t time_unix) {
+  auto person = authorise(roster, key_id, station_id, v1::OperatorEntry::OPERATOR, time_unix);
+  if (!person) return std::unexpected(person.error());
+  auto key = verifier::PublicKey::from_proto((*person)->key());
+  if (!key) return std::unexpected(key.error());
+  auto session = verify_session(statement, *key, station_id);
+  if (session && session->operator_name() != (*person)->name()) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("the session names '{}', but person roster v{} lists card key {} as "
+                            "'{}'",
+                            session->operator_name(), roster.roster.version(), key_id,
+                            (*person)->name()));
+  }
+  return session;
+}
+
+Result<v1::BreakGlass> verify_break_glass_by(const VerifiedRoster& roster,
+                                             const v1::Envelope& statement,
+                                             std::string_view station_id,
+                                             std::int64_t time_unix) {
+  // The key id is read from the unverified statement only to choose the key that must
+  // have signed it; verify_break_glass then requires that very key id in what it signed.
+  v1::BreakGlass unverified;
+  if (!unverified.ParseFromString(statement.payload())) {
+    return fail(ErrorCode::kVerificationFailed, "a break-glass statement does not parse");
+  }
+  auto person = authorise(roster, unverified.supervisor_key_id(), station_id,
+                          v1::OperatorEntry::SUPERVISOR, time_unix);
+  if (!person) return std::unexpected(person.error());
+  auto key = verifier::PublicKey::from_proto((*person)->key());
+  if (!key) return std::unexpected(key.error());
+  auto glass = verify_break_glass(statement, *key, station_id);
+  if (glass && glass->supervisor_name() != (*person)->name()) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("the break-glass names '{}', but person roster v{} lists card key {} "
+                            "as '{}'",
+                            glass->supervisor_name(), roster.roster.version(),
+                            unverified.supervisor_key_id(), (*person)->name()));
+  }
+  return glass;
+}
+
 Result<void> RosterHistory::add(VerifiedRoster roster) {
   const std::uint64_t version = roster.roster.version();
   auto known = versions_.find(version);

@@ -61,6 +61,20 @@ struct VerifiedRoster {
                                                         std::string_view station_id,
                                                         Role role, std::int64_t time_unix);
 
+// A person statement checked against `roster`: the card key the statement names must be
+// listed for `station_id` at `time_unix` (as an operator for a session, as a supervisor for
+// a break-glass), and the statement must verify under that key (people::verify_session /
+// verify_break_glass). One rule for the station's replay and for countersign.
+[[nodiscard]] Result<v1::OperatorSession> verify_session_by(const VerifiedRoster& roster,
+                                                            const v1::Envelope& statement,
+                                                            std::string_view key_id,
+                                                            std::string_view station_id,
+                                                            std::int64_t time_unix);
+[[nodiscard]] Result<v1::BreakGlass> verify_break_glass_by(const VerifiedRoster& roster,
+                                                           const v1::Envelope& statement,
+                                                           std::string_view station_id,
+                                                           std::int64_t time_unix);
+
 class RosterHistory {
  public:
   // Adds a verified version; the same version twice must be the same document.

@@ -1,5 +1,5 @@
 // CommandLine: the one way every Hallmark executable parses flags, runs a command and turns
-// its outcome into an exit code (DESIGN.md §8: 0 ok, 1 refused, 2 usage, 3 token, 4 I/O).
+// its outcome into an exit code (docs/design.md §8: 0 ok, 1 refused, 2 usage, 3 token, 4 I/O).
 //
 // main() stays thin: build a CommandLine, add subcommands with actions returning
 // Result<void>, call run(). run() catches everything, prints "<program>: <message>" on

@@ -49,7 +49,7 @@ Result<void> verify_device_ca_certificate(ByteView certificate_der, const Public
                                           std::string_view station_id, int64_t now_unix);
 
 // A unit's identity certificate (issued by a station's device-CA key when the unit was
-// programmed; DESIGN.md flow 5): signed by `device_ca_key` with its algorithm, naming the
+// programmed; docs/design.md flow 5): signed by `device_ca_key` with its algorithm, naming the
 // station's device-CA certificate as issuer, X.509 v3, not a CA, no unknown critical
 // extension, exactly one common name equal to `serial`, valid at `at_unix` (the event's
 // time). The device's own key is returned; it never left the device.
