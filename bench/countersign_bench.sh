@@ -22,10 +22,13 @@ value() { awk -v k="$1" '$1 == k {print $2}' <<<"$2"; }
 # median pair is reported with the range.
 ratios=() small=
 for _ in 1 2 3 4 5; do
-  b=$("$bench" baseline --units "$n" --threads "$threads" | awk '/^baseline/ {print $2}')
+  base_out=$("$bench" baseline --units "$n" --threads "$threads")
+  b=$(value baseline_verifies_per_second "$base_out")
   small=$("$bench" run --units "$n" --threads "$threads")
   r=$(value countersign_per_second "$small")
-  ratios+=("$(awk -v a="$r" -v b="$b" 'BEGIN {printf "%.3f %s %s", a / b, b, a}')")
+  ratios+=("$(awk -v a="$r" -v b="$b" -v cv="$(value cpu_us_per_verify "$base_out")" \
+    -v ca="$(value cpu_us_per_attestation "$small")" -v busy="$(value cpu_busy "$small")" \
+    'BEGIN {printf "%.3f %s %s %s %s %s", a / b, b, a, cv, ca, busy}')")
 done
 sorted=$(printf '%s\n' "${ratios[@]}" | sort -n)
 median=$(sed -n 3p <<<"$sorted")
@@ -40,6 +43,10 @@ printf '  median of 5 pairs (baseline, then countersign right after):\n'
 printf '  baseline  OpenSSL ECDSA P-256 verify, %s threads: %8s /s\n' "$threads" "$base"
 printf '  countersign %7s attestations:                %8s /s  ratio %.2f (goal >= 0.70; 5 pairs: %s-%s)\n' \
   "$n" "$rate" "$(awk -v a="$rate" -v b="$base" 'BEGIN {print a / b}')" "$low" "$high"
+# Where the gap is: CPU spent per attestation beyond its signature check, or cores idle.
+printf '  CPU per verify %s us, per countersigned attestation %s us (CPU ratio %.2f); cores busy %s\n' \
+  "$(awk '{print $4}' <<<"$median")" "$(awk '{print $5}' <<<"$median")" \
+  "$(awk '{print $4 / $5}' <<<"$median")" "$(awk '{print $6}' <<<"$median")"
 printf '  countersign %7s attestations:                %8s /s  ratio %.2f (to the median baseline)\n' \
   "$((n * 4))" "$rate_large" "$(awk -v a="$rate_large" -v b="$base" 'BEGIN {print a / b}')"
 printf '  peak RSS: %s KiB at %s, %s KiB at %s (flat: the export is streamed)\n' \

@@ -48,8 +48,7 @@ PendingEvent& Chunk::add() {
     slot.sequence = 0;
     slot.record_hash = {};
     slot.envelope.clear();
-    slot.attestation.Clear();
-    slot.error.reset();
+    slot.error.reset();  // the attestation is left as it was: parsing it clears it first
   }
   return slots_[size_++];
 }

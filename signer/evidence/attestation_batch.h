@@ -28,7 +28,7 @@ struct PendingEvent {
   std::uint64_t sequence = 0;
   verifier::Digest record_hash;
   std::string envelope;            // DSSE JSON as journaled
-  v1::Attestation attestation;     // filled by verification
+  v1::Attestation attestation;     // filled by verification; meaningless when error is set
   std::optional<Error> error;      // why it did not verify
 };
 

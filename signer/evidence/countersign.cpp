@@ -23,7 +23,10 @@ namespace fs = std::filesystem;
 namespace merkle = verifier::merkle;
 using verifier::ChainPoint;
 using verifier::Digest;
-constexpr std::size_t kChunk = 1024;
+// Records per chunk: small enough that a chunk's slots (the envelope and its parsed
+// attestation, a few KiB each) are still in cache when the writer appends them after the
+// pool verified them; large enough that handing chunks over costs nothing next to them.
+constexpr std::size_t kChunk = 256;
 
 // An export refused, and the finding that records it: nothing of it stays in the log.
 struct Refused {

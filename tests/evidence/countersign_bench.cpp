@@ -51,6 +51,15 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// CPU seconds (user + system) of every thread of this process so far: with the wall time it
+// tells how much of a run was work and how much was waiting, on a machine others share.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(usage.ru_utime) + s(usage.ru_stime);
+}
+
 verifier::TrustedRoot root() {
   const auto spec = tt::default_spec();
   auto chain = std::vector<v1::Envelope>{tt::sign_root(spec, {&tt::alice(), &tt::bob()})};
@@ -197,6 +206,7 @@ int baseline(std::uint64_t units, unsigned threads) {
                       to_bytes(envelope->signatures(0).sig())});
   }
   const auto& key = tt::station_key().pub;
+  const double cpu_start = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
   for (unsigned t = 0; t < threads; ++t) {
@@ -209,6 +219,7 @@ int baseline(std::uint64_t units, unsigned threads) {
   for (auto& w : workers) w.join();
   const double s = seconds_since(start);
   std::printf("baseline_verifies_per_second %.0f\n", static_cast<double>(units) / s);
+  std::printf("cpu_us_per_verify %.1f\n", (cpu_seconds() - cpu_start) * 1e6 / static_cast<double>(units));
   return 0;
 }
 
@@ -281,9 +292,11 @@ int run(std::uint64_t units, unsigned threads) {
                                    [&](ByteView pae) { return signer->sign(pae); });
   };
   const long rss_before = peak_rss_kib();
+  const double cpu_start = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   auto result = evidence::countersign(**store, input, evidence_key);
   const double s = seconds_since(start);
+  const double cpu = cpu_seconds() - cpu_start;
   if (!result) {
     std::fprintf(stderr, "countersign failed: %s\n", result.error().message.c_str());
     return 1;
@@ -294,6 +307,8 @@ int run(std::uint64_t units, unsigned threads) {
   }
   std::printf("countersigned %llu\n", static_cast<unsigned long long>(result->new_size));
   std::printf("countersign_per_second %.0f\n", static_cast<double>(result->new_size) / s);
+  std::printf("cpu_us_per_attestation %.1f\n", cpu * 1e6 / static_cast<double>(result->new_size));
+  std::printf("cpu_busy %.2f\n", cpu / s / static_cast<double>(threads));
   std::printf("peak_rss_kib %ld\n", peak_rss_kib());
   std::printf("rss_before_kib %ld\n", rss_before);
   std::printf("evidence_signatures %d\n", signatures);
