@@ -32,7 +32,7 @@ struct BundleView {
   QString digest;          // bundle digest, hex
   QStringList approvers;   // distinct custodians who approved its promotion
   std::uint32_t threshold = 0;
-  QStringList plan_steps;  // the provisioning plan, in order, plus the final attestation
+  QStringList plan_steps;  // the provisioning plan, in order, then "measure and attest"
 };
 
 struct LineSnapshot {
@@ -50,7 +50,7 @@ struct LineSnapshot {
 };
 
 struct StepUpdate {
-  int step = 0;   // 1-based; steps + 1 is "measure and attest"
+  int step = 0;   // 1-based; steps + 1 is the final measurement and attestation
   int steps = 0;
   QString what;
   int percent = 0;  // of this step (0 for steps without a byte count until they end)
@@ -64,6 +64,7 @@ struct UnitReport {
   QString hardware_id;
   QString detail;             // why it failed, stopped or was refused
   std::uint64_t sequence = 0;  // its journal record (0 when refused: nothing recorded)
+  bool rework = false;         // a rework of a unit this station knows, not a first program
 };
 
 }  // namespace hallmark::station::console

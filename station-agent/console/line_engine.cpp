@@ -155,9 +155,20 @@ void LineEngine::logout() {
 }
 
 void LineEngine::program(const QString& serial, const QString& device_uri) {
-  guarded(QStringLiteral("program"), [&] {
+  run_unit(QStringLiteral("program"), device_uri, UnitRequest{serial.toStdString(), UnitMode::kProgram, {}});
+}
+
+void LineEngine::rework(const QString& serial, const QString& device_uri, const QString& reason) {
+  run_unit(QStringLiteral("rework"), device_uri,
+           UnitRequest{serial.toStdString(), UnitMode::kRework, reason.toStdString()});
+}
+
+void LineEngine::run_unit(const QString& action, const QString& device_uri, const UnitRequest& request) {
+  guarded(action, [&] {
+    const QString serial = q(request.serial);
     UnitReport report;
     report.serial = serial;
+    report.rework = request.mode == UnitMode::kRework;
     const auto refuse = [&](const QString& why) {
       report.state = UnitState::kRefused;
       report.detail = why;
@@ -182,8 +193,7 @@ void LineEngine::program(const QString& serial, const QString& device_uri) {
       last = update;
       emit stepProgress(update);
     };
-    auto outcome = program_unit(*line_, *release_, **device,
-                                UnitRequest{serial.toStdString(), UnitMode::kProgram, {}}, observe);
+    auto outcome = program_unit(*line_, *release_, **device, request, observe);
     if (!outcome) return refuse(q(outcome.error().message));
     report.hardware_id = q(outcome->hardware_id);
     report.detail = q(outcome->detail);

@@ -54,6 +54,9 @@ class LineEngine : public QObject {
   void login(const QString& card_uri, std::shared_ptr<hsm::Pin> pin);
   void logout();
   void program(const QString& serial, const QString& device_uri);
+  // Programs a unit this station knows again (same serial, same hardware id), with the
+  // operator's reason, as `hallmark-station rework`.
+  void rework(const QString& serial, const QString& device_uri, const QString& reason);
   void breakGlass(const QString& card_uri, std::shared_ptr<hsm::Pin> pin, const QString& reason);
   // Lets go of the line (and with it the journal's lock and the station token).
   void close();
@@ -68,6 +71,7 @@ class LineEngine : public QObject {
   void actionDone(const QString& action, const QString& message);
 
  private:
+  void run_unit(const QString& action, const QString& device_uri, const UnitRequest& request);
   LineSnapshot snapshot() const;
   void publish();
   void rebase_shift();

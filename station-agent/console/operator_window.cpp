@@ -10,7 +10,9 @@
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QSizePolicy>
+#include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
@@ -26,6 +28,20 @@
 
 namespace hallmark::station::console {
 namespace {
+
+// What an operator reads in the device list: the kind of device and its short name, not a
+// socket path or a config path (the full URI is the item's tooltip and data).
+QString device_name(const QString& uri) {
+  const QString path = uri.section(QLatin1Char(':'), 1);
+  const QString base = QFileInfo(path).completeBaseName();
+  if (uri.startsWith(QLatin1String("sim:"))) {
+    // A simulator socket is usually <unit>/dev.sock: its folder names the unit.
+    const QString folder = QFileInfo(QFileInfo(path).path()).fileName();
+    return QObject::tr("Simulator · %1").arg(base == QLatin1String("dev") && !folder.isEmpty() ? folder : base);
+  }
+  if (uri.startsWith(QLatin1String("cmd:"))) return QObject::tr("Programmer · %1").arg(base);
+  return uri;
+}
 
 QLabel* counter_label(QWidget* parent, const char* name) {
   auto* label = new QLabel(parent);
@@ -117,9 +133,13 @@ void OperatorWindow::build() {
   device_->setObjectName(QStringLiteral("deviceSelector"));
   device_->setEditable(true);
   device_->setInsertPolicy(QComboBox::InsertAtTop);
-  device_->addItems(options_.devices);
+  for (const QString& uri : options_.devices) {
+    device_->addItem(device_name(uri), uri);
+    device_->setItemData(device_->count() - 1, uri, Qt::ToolTipRole);
+  }
   device_->setMinimumWidth(320);
-  device_->setToolTip(tr("sim:SOCKET for the device simulator, cmd:CONFIG for a vendor tool"));
+  device_->setToolTip(tr("The device the unit sits in (or type sim:SOCKET for the device "
+                         "simulator, cmd:CONFIG for a vendor tool)"));
   device_label->setBuddy(device_);
   scan_row->addWidget(scan_label);
   scan_row->addWidget(scan_, 3);
@@ -149,6 +169,12 @@ void OperatorWindow::build() {
   middle->addWidget(plan, 2);
   root->addLayout(middle, 1);
 
+  rework_ = new QPushButton(tr("Rework (F5)"), central);
+  rework_->setObjectName(QStringLiteral("reworkButton"));
+  rework_->setToolTip(tr("Program the unit that just failed again, on the chosen device, with "
+                         "a reason (hallmark-station rework)"));
+  scan_row->addWidget(rework_);
+
   auto* counters = new QHBoxLayout();
   auto* shift = new QLabel(tr("This shift:"), central);
   shift->setProperty("role", QStringLiteral("counter"));
@@ -173,8 +199,12 @@ void OperatorWindow::build() {
 
   // Long texts (paths, digests, device errors) wrap or are cut inside the window; they
   // never make it larger than the 1280×800 screen it is meant for.
+  // Only the horizontal policy changes: a word-wrapped label keeps its height-for-width,
+  // so the line-stop banner grows to show all of its lines.
   for (QLabel* label : {bundle_, banner_text_, detail_, message_, state_}) {
-    label->setSizePolicy(QSizePolicy::Ignored, label->sizePolicy().verticalPolicy());
+    QSizePolicy policy = label->sizePolicy();
+    policy.setHorizontalPolicy(QSizePolicy::Ignored);
+    label->setSizePolicy(policy);
   }
   detail_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
   detail_->setMinimumHeight(110);
@@ -185,7 +215,8 @@ void OperatorWindow::build() {
 
   // Focus order for keyboard-only use: scan, device, then the buttons.
   setTabOrder(scan_, device_);
-  setTabOrder(device_, login_);
+  setTabOrder(device_, rework_);
+  setTabOrder(rework_, login_);
   setTabOrder(login_, logout_);
   setTabOrder(logout_, release_);
 
@@ -193,12 +224,15 @@ void OperatorWindow::build() {
   connect(login_, &QPushButton::clicked, this, &OperatorWindow::start_login);
   connect(logout_, &QPushButton::clicked, this, &OperatorWindow::start_logout);
   connect(release_, &QPushButton::clicked, this, &OperatorWindow::start_break_glass);
+  connect(rework_, &QPushButton::clicked, this, &OperatorWindow::start_rework);
   // After a device is chosen, the scanner's next keystrokes go to the scan field again.
   connect(device_, &QComboBox::activated, this, [this] { refresh_controls(); });
   auto* f2 = new QShortcut(QKeySequence(Qt::Key_F2), this);
   connect(f2, &QShortcut::activated, this, &OperatorWindow::start_login);
   auto* f3 = new QShortcut(QKeySequence(Qt::Key_F3), this);
   connect(f3, &QShortcut::activated, this, &OperatorWindow::start_logout);
+  auto* f5 = new QShortcut(QKeySequence(Qt::Key_F5), this);
+  connect(f5, &QShortcut::activated, this, &OperatorWindow::start_rework);
   auto* f9 = new QShortcut(QKeySequence(Qt::Key_F9), this);
   connect(f9, &QShortcut::activated, this, &OperatorWindow::start_break_glass);
   rebuild_steps({});
@@ -217,6 +251,31 @@ void OperatorWindow::set_message(const QString& text, bool error) {
   set_state_property(message_, error ? "error" : "info");
 }
 
+QString OperatorWindow::step_label(int step, const QString& what) const {
+  if (step == step_names_.size()) return tr("then: %1").arg(what);
+  return QStringLiteral("%1. %2").arg(step).arg(what);
+}
+
+void OperatorWindow::fit_banner() {
+  if (!banner_->isVisible() || banner_text_->width() <= 0) return;
+  banner_text_->setMinimumHeight(banner_text_->heightForWidth(banner_text_->width()));
+}
+
+void OperatorWindow::resizeEvent(QResizeEvent* event) {
+  QMainWindow::resizeEvent(event);
+  fit_banner();
+}
+
+QString OperatorWindow::device_uri() const {
+  const int i = device_->currentIndex();
+  const QString text = device_->currentText().trimmed();
+  if (i >= 0 && device_->itemText(i) == device_->currentText()) {
+    const QString uri = device_->itemData(i).toString();
+    if (!uri.isEmpty()) return uri;
+  }
+  return text;
+}
+
 void OperatorWindow::rebuild_steps(const QStringList& names) {
   if (names == step_names_ && !steps_.empty()) return;
   step_names_ = names;
@@ -230,7 +289,7 @@ void OperatorWindow::rebuild_steps(const QStringList& names) {
   for (int r = 0; r < steps_layout_->rowCount(); ++r) steps_layout_->setRowStretch(r, 0);
   int row = 0;
   for (int i = 0; i < names.size(); ++i) {
-    auto* name = new QLabel(QStringLiteral("%1. %2").arg(i + 1).arg(names[i]), box);
+    auto* name = new QLabel(step_label(i + 1, names[i]), box);
     name->setObjectName(QStringLiteral("stepName%1").arg(i + 1));
     name->setProperty("role", QStringLiteral("stepName"));
     auto* bar = new QProgressBar(box);
@@ -282,6 +341,7 @@ void OperatorWindow::on_snapshot(const LineSnapshot& s) {
            "presents their card and gives a reason.")
             .arg(s.stop_sequence)
             .arg(s.stop_cause));
+    fit_banner();
   }
   if (!busy_) show_idle_state();
   refresh_controls();
@@ -313,6 +373,7 @@ void OperatorWindow::refresh_controls() {
   login_->setEnabled(open);
   logout_->setEnabled(open && !s.operator_name.isEmpty());
   release_->setEnabled(open && s.stopped);
+  rework_->setEnabled(can_scan && !failed_serial_.isEmpty());
   // A barcode scanner types wherever the focus is: give it the scan field whenever idle.
   if (can_scan && dialog_.isNull()) scan_->setFocus(Qt::OtherFocusReason);
 }
@@ -322,11 +383,17 @@ void OperatorWindow::submit_scan() {
   const QString serial = scan_->text().trimmed();
   scan_->clear();
   if (serial.isEmpty()) return;
-  const QString device = device_->currentText().trimmed();
+  const QString device = device_uri();
   if (device.isEmpty()) {
     set_message(tr("Choose the device the unit sits in (Alt+D)"), true);
     return;
   }
+  failed_serial_.clear();
+  start_unit(serial, tr("Programming %1 on %2").arg(serial, device_->currentText()));
+  line_.post([serial, device](LineEngine& e) { e.program(serial, device); });
+}
+
+void OperatorWindow::start_unit(const QString& serial, const QString& message) {
   busy_ = true;
   have_result_ = false;
   refresh_controls();
@@ -337,8 +404,36 @@ void OperatorWindow::submit_scan() {
   }
   current_step_ = 0;
   current_serial_ = serial;
-  set_message(tr("Programming %1 on %2").arg(serial, device), false);
-  line_.post([serial, device](LineEngine& e) { e.program(serial, device); });
+  set_message(message, false);
+}
+
+void OperatorWindow::start_rework() {
+  if (busy_ || !rework_->isEnabled() || !dialog_.isNull() || !rework_dialog_.isNull()) return;
+  const QString serial = failed_serial_;
+  rework_dialog_ = new QInputDialog(this);
+  rework_dialog_->setObjectName(QStringLiteral("reworkDialog"));
+  rework_dialog_->setWindowTitle(tr("Rework %1").arg(serial));
+  rework_dialog_->setLabelText(tr("%1 is programmed again on %2. Why? (recorded in the journal "
+                                  "with your session)").arg(serial, device_->currentText()));
+  rework_dialog_->setOkButtonText(tr("Rework"));
+  rework_dialog_->setStyleSheet(console_style_sheet());
+  connect(rework_dialog_, &QInputDialog::textValueSelected, this, [this, serial](const QString& text) {
+    const QString reason = text.trimmed();
+    if (reason.isEmpty()) {
+      set_message(tr("%1 was not reworked: a rework needs a reason").arg(serial), true);
+      return;
+    }
+    const QString device = device_uri();
+    start_unit(serial, tr("Reworking %1 on %2: %3").arg(serial, device_->currentText(), reason));
+    line_.post([serial, device, reason](LineEngine& e) { e.rework(serial, device, reason); });
+  });
+  connect(rework_dialog_, &QDialog::finished, this, [this] {
+    rework_dialog_->deleteLater();
+    rework_dialog_ = nullptr;
+    activateWindow();
+    refresh_controls();
+  });
+  rework_dialog_->open();
 }
 
 void OperatorWindow::on_unit_started(const QString& serial) {
@@ -358,14 +453,20 @@ void OperatorWindow::on_step(const StepUpdate& u) {
   }
   auto& row = steps_[static_cast<std::size_t>(u.step - 1)];
   row.bar->setValue(u.percent);
-  row.name->setText(QStringLiteral("%1. %2").arg(u.step).arg(u.what));
+  row.name->setText(step_label(u.step, u.what));
   set_state_property(row.name, "running");
   current_step_ = u.step;
-  detail_->setText(tr("serial %1 — step %2 of %3: %4")
-                       .arg(current_serial_)
-                       .arg(u.step)
-                       .arg(u.steps + 1)
-                       .arg(u.what));
+  // Numbered as the station numbers them in a FAIL ("plan step 2 of 9"): the plan's steps,
+  // then the attestation, which is not a plan step.
+  if (u.step <= u.steps) {
+    detail_->setText(tr("serial %1 — step %2 of %3: %4")
+                         .arg(current_serial_)
+                         .arg(u.step)
+                         .arg(u.steps)
+                         .arg(u.what));
+  } else {
+    detail_->setText(tr("serial %1 — all %2 steps done: %3").arg(current_serial_).arg(u.steps).arg(u.what));
+  }
 }
 
 void OperatorWindow::on_unit_finished(const UnitReport& r) {
@@ -379,6 +480,7 @@ void OperatorWindow::on_unit_finished(const UnitReport& r) {
       }
       set_display("pass", tr("PASS"),
                   tr("%1 · hardware id %2 · journal record %3").arg(r.serial, r.hardware_id).arg(r.sequence));
+      failed_serial_.clear();
       set_message(tr("%1 passed: set it aside as good and scan the next unit").arg(r.serial), false);
       break;
     case UnitState::kFail:
@@ -386,12 +488,15 @@ void OperatorWindow::on_unit_finished(const UnitReport& r) {
         set_state_property(steps_[static_cast<std::size_t>(current_step_ - 1)].name, "fail");
       }
       set_display("fail", tr("FAIL"), r.detail);
-      set_message(tr("%1 FAILED and is recorded as failed (record %2): set it aside for rework")
+      failed_serial_ = r.serial;
+      set_message(tr("%1 FAILED and is recorded as failed (record %2): press F5 to rework it "
+                     "now (you give the reason), or set it aside for a technician")
                       .arg(r.serial)
                       .arg(r.sequence),
                   true);
       break;
     case UnitState::kLineStopped:
+      failed_serial_.clear();
       have_result_ = false;
       set_display("stopped", tr("LINE STOPPED"), r.detail);
       set_message(tr("THE LINE IS STOPPED (record %1): call a supervisor").arg(r.sequence), true);

@@ -8,13 +8,14 @@
 //
 // Holds no rule and never touches the line: every action is posted to the LineEngine on
 // its worker thread and the window only shows what the engine reports (console_types.h).
-// Keyboard only: F2 log in, F3 log out, F9 supervisor release, Alt+D the device, Enter
-// submits a scan. GUI thread only.
+// Keyboard only: F2 log in, F3 log out, F5 rework the unit that just failed (with a reason),
+// F9 supervisor release, Alt+D the device, Enter submits a scan. GUI thread only.
 #pragma once
 
 #include <vector>
 
 #include <QMainWindow>
+#include <QInputDialog>
 #include <QPointer>
 #include <QStringList>
 
@@ -22,6 +23,7 @@
 
 class QComboBox;
 class QFrame;
+class QResizeEvent;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -34,7 +36,7 @@ class CardDialog;
 class ConsoleThread;
 
 struct WindowOptions {
-  QStringList devices;  // sim:SOCKET or cmd:CONFIG, the first selected
+  QStringList devices;  // sim:SOCKET or cmd:CONFIG, the first selected; shown by name
   QStringList cards;    // pkcs11: URIs offered in the card dialogs
 };
 
@@ -54,11 +56,17 @@ class OperatorWindow : public QMainWindow {
   [[nodiscard]] const LineSnapshot& snapshot() const noexcept { return snapshot_; }
   // The card dialog on screen, if any.
   [[nodiscard]] CardDialog* card_dialog() const { return dialog_; }
+  // The rework reason dialog on screen, if any.
+  [[nodiscard]] QInputDialog* rework_dialog() const { return rework_dialog_; }
 
   void start_login();
   void start_logout();
   void start_break_glass();
+  // Reworks the unit whose FAIL is on screen, on the device chosen, after asking the reason.
+  void start_rework();
   void submit_scan();
+  // The device URI chosen: a listed device's URI, or what was typed.
+  [[nodiscard]] QString device_uri() const;
 
  private:
   struct StepRow {
@@ -78,6 +86,11 @@ class OperatorWindow : public QMainWindow {
   void rebuild_steps(const QStringList& names);
   void refresh_controls();
   void show_idle_state();
+  void fit_banner();
+  void start_unit(const QString& serial, const QString& message);
+  // "N. what" for a plan step; the final measurement and attestation is not numbered.
+  [[nodiscard]] QString step_label(int step, const QString& what) const;
+  void resizeEvent(QResizeEvent* event) override;
 
   ConsoleThread& line_;
   WindowOptions options_;
@@ -85,6 +98,7 @@ class OperatorWindow : public QMainWindow {
   bool busy_ = true;  // until the line is open
   bool have_result_ = false;  // a PASS/FAIL/refusal is on screen until the next scan
   QPointer<CardDialog> dialog_;
+  QPointer<QInputDialog> rework_dialog_;
 
   QLabel* station_ = nullptr;
   QLabel* operator_ = nullptr;
@@ -94,6 +108,8 @@ class OperatorWindow : public QMainWindow {
   QFrame* banner_ = nullptr;
   QLabel* banner_text_ = nullptr;
   QPushButton* release_ = nullptr;
+  QPushButton* rework_ = nullptr;
+  QString failed_serial_;  // the unit whose FAIL is on screen, until the next scan
   QLineEdit* scan_ = nullptr;
   QComboBox* device_ = nullptr;
   QLabel* state_ = nullptr;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <QComboBox>
+#include <QInputDialog>
 #include <QFrame>
 #include <QImage>
 #include <QLabel>
@@ -36,6 +37,7 @@ using line::testing::LineWorld;
 
 constexpr int kUnitTimeoutMs = 120000;
 const char* const kReason = "label of SN-1 was stuck on HW-B; HW-B relabelled SN-3";
+const char* const kReworkReason = "write error at 0x0: reseated the board";
 
 fs::path screenshot_path(const std::string& name) {
   const fs::path dir(HALLMARK_SCREENSHOT_DIR);
@@ -148,6 +150,11 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
     CHECK(bundle.contains(QStringLiteral("alice")));
     CHECK(bundle.contains(window.snapshot().bundle.digest));
     CHECK(window.snapshot().bundle.digest.size() == 64);
+    // The device list names the device for people; its URI stays behind it.
+    auto* devices = child<QComboBox>(window, "deviceSelector");
+    CHECK(devices->currentText().startsWith(QStringLiteral("Simulator")));
+    CHECK_FALSE(devices->currentText().contains(QLatin1Char('/')));
+    CHECK(window.device_uri() == QString::fromStdString(device_a->uri()));
 
     // F2: olga logs in with her card; the PIN is typed into the dialog and never shown.
     QTest::keyClick(&window, Qt::Key_F2);
@@ -168,9 +175,12 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
       auto* first = window.findChild<QProgressBar*>(QStringLiteral("stepBar1"));
       return window.display_state() == "programming" && first != nullptr && first->value() > 0;
     }, kUnitTimeoutMs);
+    const auto plan_steps = window.snapshot().bundle.plan_steps.size() - 1;  // then: attest
     if (saw_progress) {
       CHECK(text_of(window, "stateLabel") == QStringLiteral("PROGRAMMING"));
       CHECK(text_of(window, "stateDetail").contains(QStringLiteral("SN-1")));
+      // Counted as the station counts them in a FAIL: the plan's steps only.
+      CHECK(text_of(window, "stateDetail").contains(QStringLiteral(" of %1:").arg(plan_steps)));
       save(window, "programming");
     } else {
       WARN_MESSAGE(false, "the unit finished before its progress could be seen");
@@ -202,6 +212,14 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
     CHECK(text_of(window, "lineStopText").contains(QStringLiteral("LINE STOPPED")));
     CHECK(text_of(window, "lineStopText").contains(QStringLiteral("SN-1")));
     CHECK(banner->width() > window.width() * 9 / 10);
+    // Every line of the banner is on screen, none cut at the top or bottom.
+    QApplication::processEvents();
+    auto* stop_text = child<QLabel>(window, "lineStopText");
+    CHECK(stop_text->text().contains(QStringLiteral("supervisor")));
+    CHECK(stop_text->height() >= stop_text->heightForWidth(stop_text->width()));
+    // The last plan row is the attestation, not a numbered plan step.
+    CHECK(text_of(window, QStringLiteral("stepName%1").arg(plan_steps + 1).toLatin1().constData())
+              .startsWith(QStringLiteral("then:")));
     CHECK_FALSE(scan_field->isEnabled());
     CHECK(text_of(window, "lineStopCount") == QStringLiteral("Line stops 1"));
     const QColor stopped = state_colour(window);
@@ -235,11 +253,24 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
     CHECK(text_of(window, "stateLabel") == QStringLiteral("FAIL"));
     const QString why = text_of(window, "stateDetail");
     CHECK(why.contains(QStringLiteral("write")));
+    CHECK(why.contains(QStringLiteral("step 1 of %1").arg(plan_steps)));
     CHECK(text_of(window, "failedCount") == QStringLiteral("Failed 1"));
     CHECK(text_of(window, "passedCount") == QStringLiteral("Passed 1"));
     const QColor failed = state_colour(window);
     CHECK(failed.red() > failed.green() + 60);
     save(window, "fail");
+
+    // F5: the failed unit is reworked on the spot, with olga's reason; it fails again here
+    // (the device still refuses writes) and both attempts are in the journal.
+    CHECK(text_of(window, "messageLine").contains(QStringLiteral("F5")));
+    REQUIRE(child<QPushButton>(window, "reworkButton")->isEnabled());
+    QTest::keyClick(&window, Qt::Key_F5);
+    REQUIRE(wait_for([&] { return window.rework_dialog() != nullptr; }, 5000));
+    window.rework_dialog()->setTextValue(QString::fromUtf8(kReworkReason));
+    window.rework_dialog()->accept();
+    REQUIRE(wait_for([&] { return !window.busy() && window.display_state() == "fail"; },
+                     kUnitTimeoutMs));
+    CHECK(text_of(window, "failedCount") == QStringLiteral("Failed 2"));
 
     // F3: olga logs out; the scan field closes.
     QTest::keyClick(&window, Qt::Key_F3);
@@ -257,6 +288,7 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
   auto cursor = line->journal().records_since(0);
   REQUIRE(cursor);
   bool break_glass_found = false;
+  bool rework_found = false;
   bool olga_session = false;
   while (true) {
     auto entry = cursor->next();
@@ -264,6 +296,11 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
     if (!entry->has_value()) break;
     auto event = station::verify_event((*entry)->attestation_envelope, line->keys().station_key);
     REQUIRE(event);
+    if (event->event() == v1::Attestation::REWORK) {
+      rework_found = true;
+      CHECK(event->serial() == "SN-2");
+      CHECK(event->reason() == kReworkReason);
+    }
     if (event->event() == v1::Attestation::BREAK_GLASS) {
       break_glass_found = true;
       CHECK(event->reason() == kReason);
@@ -273,5 +310,6 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
     }
   }
   CHECK(break_glass_found);
+  CHECK(rework_found);
   CHECK(olga_session);
 }
