@@ -10,6 +10,7 @@
 #include "station-agent/cli/station_token.h"
 #include "station-agent/driver/device_driver.h"
 #include "station-agent/station/card_signer.h"
+#include "station-agent/station/intake.h"
 #include "station-agent/station/person_events.h"
 #include "station-agent/station/station_state.h"
 #include "station-agent/station/unit_programmer.h"
@@ -259,9 +260,39 @@ Result<void> run_status(const LineCliOptions& o) {
     std::cout << "line         running\n";
   }
   if (const auto& session = h.session()) {
-    std::cout << fmt::format("operator     {} (session {})\n", session->operator_name, session->id);
+    const std::int64_t expires = line.session_expires_unix(*session);
+    std::cout << fmt::format("operator     {} (session {}, since {}, {} {})\n",
+                             session->operator_name, session->id,
+                             verifier::format_utc(session->started_unix),
+                             line.now() > expires ? "EXPIRED at" : "expires",
+                             verifier::format_utc(expires));
   } else {
     std::cout << "operator     nobody logged in\n";
+  }
+  // What a unit would be stamped with now, and whether the policy lets it be programmed.
+  if (auto clock = line.read_clock(); clock) {
+    std::cout << fmt::format("clock        {} ({}){}\n",
+                             clock->synchronised ? "synchronised" : "NOT synchronised",
+                             clock->detail,
+                             !clock->synchronised && line.policy().require_synced_clock()
+                                 ? ": units are refused until it is (policy require_synced_clock)"
+                                 : "");
+  } else {
+    std::cout << fmt::format("clock        unknown: {}\n", clock.error().message);
+  }
+  if (auto ledger = read_ledger(line.dir()); !ledger) {
+    std::cout << fmt::format("bundles      unreadable: {}\n", ledger.error().message);
+  } else if (ledger->accepted().empty()) {
+    std::cout << "bundles      none taken in (hallmark-station intake --bundle FILE)\n";
+  } else {
+    std::cout << fmt::format("bundles      {} taken in\n", ledger->accepted_size());
+    for (const auto& b : ledger->accepted()) {
+      auto digest = verifier::Digest::from_bytes(as_bytes(b.bundle_digest()));
+      std::cout << fmt::format("  {} {} (security counter {}) {} taken in {}\n", b.sku(),
+                               b.version(), b.security_counter(),
+                               digest ? digest->hex() : std::string("(bad digest)"),
+                               verifier::format_utc(b.accepted_unix()));
+    }
   }
   if (const auto* roster = h.roster()) {
     std::size_t here = 0;

@@ -12,6 +12,7 @@
 #include "station-agent/station/station_state.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::station {
@@ -282,15 +283,20 @@ Result<ActiveSession> StationLine::require_session() const {
                 fmt::format("the session of '{}' is no longer allowed: {}", session->operator_name,
                             person.error().message));
   }
-  const std::int64_t limit = policy_.session_max_seconds() > 0 ? policy_.session_max_seconds()
-                                                               : kDefaultSessionSeconds;
-  if (options_.now() - session->started_unix > limit) {
+  if (options_.now() > session_expires_unix(*session)) {
     return fail(ErrorCode::kPolicyRefused,
-                fmt::format("the session of '{}' started more than {} hours ago and has "
-                            "expired: log in again with your card",
-                            session->operator_name, limit / 3600));
+                fmt::format("the session of '{}' started at {} and expired at {}: log in again "
+                            "with your card", session->operator_name,
+                            verifier::format_utc(session->started_unix),
+                            verifier::format_utc(session_expires_unix(*session))));
   }
   return *session;
+}
+
+std::int64_t StationLine::session_expires_unix(const ActiveSession& session) const {
+  const std::int64_t limit = policy_.session_max_seconds() > 0 ? policy_.session_max_seconds()
+                                                               : kDefaultSessionSeconds;
+  return session.started_unix + limit;
 }
 
 Result<void> StationLine::require_running() const {

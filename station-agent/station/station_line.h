@@ -128,6 +128,10 @@ class StationLine {
 
   // kPolicyRefused unless an enrolled person has an unexpired session.
   [[nodiscard]] Result<ActiveSession> require_session() const;
+  // When `session` expires under the policy (session_max_seconds, 12 hours by default).
+  [[nodiscard]] std::int64_t session_expires_unix(const ActiveSession& session) const;
+  // The clock state as the station reads it (adjtimex), whatever the policy says.
+  [[nodiscard]] Result<ClockState> read_clock() const { return options_.read_clock(); }
   // kPolicyRefused while the line is stopped, naming the record and the cause.
   [[nodiscard]] Result<void> require_running() const;
   // The clock state, refused (kPolicyRefused) when the policy requires a synchronised clock

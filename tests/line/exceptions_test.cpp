@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -177,6 +179,28 @@ TEST_CASE("no operator session refuses programming and records nothing") {
   auto refused = try_program(*line, release, *sim, "SN-N");
   REQUIRE_FALSE(refused);
   CHECK(says(refused.error().message, "no operator is logged in"));
+  CHECK(line->journal().head().sequence == head);
+}
+
+TEST_CASE("an expired operator session refuses programming, names when it expired and records nothing") {
+  LineWorld lw;
+  {
+    std::ofstream policy(lw.state / "policy.textproto", std::ios::app);
+    policy << "session_max_seconds: 1\n";
+  }
+  auto line = lw.open_line();
+  lw.staff(*line);
+  const auto session = line->history().session();
+  REQUIRE(session);
+  CHECK(line->session_expires_unix(*session) == session->started_unix + 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  const auto release = lw.release(*line);
+  const auto head = line->journal().head().sequence;
+  auto sim = lw.device("HW-X");
+  auto refused = try_program(*line, release, *sim, "SN-X");
+  REQUIRE_FALSE(refused);
+  CHECK(says(refused.error().message, "expired at"));
+  CHECK(says(refused.error().message, "log in again"));
   CHECK(line->journal().head().sequence == head);
 }
 

@@ -199,6 +199,11 @@ TEST_CASE("a whole shift through the binary: cards, the roster, login, programmi
   CHECK(contains(status.out, "olga"));
   CHECK(contains(status.out, "2 passed"));
   CHECK(contains(status.out, "roster       v1: 2 people for this station"));
+  // What an operator needs before a unit: when the session ends, the clock, the bundles.
+  CHECK(contains(status.out, "expires"));
+  CHECK(contains(status.out, "clock        "));
+  CHECK(contains(status.out, "bundles      1 taken in"));
+  CHECK(contains(status.out, "combo-1"));
 
   auto logout = cli.run("logout");
   REQUIRE_MESSAGE(logout.exit_code == 0, said(logout));
