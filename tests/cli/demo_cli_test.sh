@@ -18,6 +18,7 @@ while (($#)); do
 done
 [[ -n $demo && -n $bin_dir && -n $case ]] || { echo "usage: $0 --demo DIR --bin-dir DIR CASE" >&2; exit 2; }
 [[ -s $demo/ceremony/anchor.sha256 ]] || { echo "$demo is not a finished demo output" >&2; exit 2; }
+bin_dir=$(cd "$bin_dir" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-demo-cli.XXXXXX")
 device_pid=""
@@ -93,12 +94,16 @@ case $case in
     ;;
   truncated-manifest)
     m=$(ls evidence/manifests/SN-0001.*.manifest.json | head -1)
-    head -c 700 "$m" > refused/truncated.manifest.json
-    run "$verify" manifest refused/truncated.manifest.json "${trust[@]}"
-    expect "a truncated manifest exits 1" test "$rc" -eq 1
-    expect "it names the file" has "$err" "refused/truncated.manifest.json"
-    expect "it says truncated" has "$err" "truncated"
-    expect "no parser dump (one short line)" test "$(wc -c <<<"$err")" -lt 400
+    size=$(stat -c %s "$m")
+    # Cut inside a string, just after the first field, and one byte short of the end.
+    for at in 700 $(( $(grep -bo '",' "$m" | head -1 | cut -d: -f1) + 2 )) $((size - 2)); do
+      head -c "$at" "$m" > refused/cut.manifest.json
+      run "$verify" manifest refused/cut.manifest.json "${trust[@]}"
+      expect "cut at $at of $size: exit 1" test "$rc" -eq 1
+      expect "cut at $at: names the file and says it is truncated" \
+        has "$err" "refused/cut.manifest.json: not a manifest file: the file is truncated"
+      expect "cut at $at: no parser dump (one short line)" test "$(wc -l <<<"$err")" -eq 1 -a "$(wc -c <<<"$err")" -lt 400
+    done
     : > refused/empty.manifest.json
     run "$verify" manifest refused/empty.manifest.json "${trust[@]}"
     expect "an empty file says empty" has "$err" "refused/empty.manifest.json: not a manifest file: the file is empty"
