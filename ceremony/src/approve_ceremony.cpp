@@ -142,8 +142,11 @@ CeremonyOutcome run_approve(const ApproveInput& in, CeremonyContext& context) {
   const std::vector<const v1::PlanCustodian*> approver{card};
   auto keys = approver_keys(*root, in.custodian, b);
   if (!keys) {
+    // The requester, a revoked custodian or one with no approver key is refused before
+    // their card is touched (docs/guides/custodian.md): no PIN, not even for the
+    // transcript of the refusal, which stays unsigned.
     transcript.failed("custodian", in.custodian, keys.error().message);
-    return run.refuse(keys.error(), approver);
+    return run.refuse(keys.error(), {});
   }
   transcript.ok("custodian", in.custodian,
                 fmt::format("not the requester, not revoked; approver keys in trust root v{}: "

@@ -42,6 +42,36 @@ std::string PinState::text() const {
   return fmt::format("{}", fmt::join(parts, "; "));
 }
 
+namespace {
+
+// A wrong PIN, said with the state the token reports and the next step: PKCS#11 never gives
+// the number of tries left, so the advice follows the flags (most cards lock after 3).
+std::string wrong_pin_text(std::string_view who, const Result<PinState>& state) {
+  if (!state) {
+    return fmt::format("wrong {} (PIN state unknown). Check that this is your card and your {}; "
+                       "most cards lock after 3 wrong tries: if unsure, stop and ask whoever "
+                       "issued the card",
+                       who, who);
+  }
+  if (state->locked) {
+    return fmt::format("wrong {}: the card is now locked. Only whoever issued it (its security "
+                       "officer, PUK or SO-PIN) can unblock it: ask them; Hallmark cannot",
+                       who);
+  }
+  if (state->final_try) {
+    return fmt::format("wrong {} ({}). Do not try again: ask whoever issued the card (the "
+                       "security officer for a custodian card, the station admin for a staff "
+                       "card) before one more attempt locks it",
+                       who, state->text());
+  }
+  return fmt::format("wrong {} ({}; the token does not say how many tries are left, most cards "
+                     "lock after 3). Check that this is your card and your {} before trying "
+                     "again; if unsure, stop and ask whoever issued the card",
+                     who, state->text(), who);
+}
+
+}  // namespace
+
 Session::Session(std::shared_ptr<Module> module, CK_SLOT_ID slot, CK_SESSION_HANDLE handle,
                  std::string label)
     : module_(std::move(module)), slot_(slot), handle_(handle), label_(std::move(label)) {}
@@ -130,10 +160,7 @@ Result<void> Session::login_as(CK_USER_TYPE user, const Pin& pin) {
     return {};
   }
   if (rv == CKR_PIN_INCORRECT) {
-    auto state = pin_state();
-    auto error = this->error(rv, fmt::format("wrong {}", who));
-    error.message += fmt::format(" ({})", state ? state->text() : "PIN state unknown");
-    return std::unexpected(std::move(error));
+    return std::unexpected(this->error(rv, wrong_pin_text(who, pin_state())));
   }
   if (rv == CKR_PIN_LOCKED) {
     return std::unexpected(this->error(
@@ -157,10 +184,8 @@ Result<void> Session::context_login(const Pin& pin) {
   CK_RV rv = functions()->C_Login(handle_, CKU_CONTEXT_SPECIFIC, pin_bytes(pin), pin.size());
   if (rv == CKR_OK) return {};
   if (rv == CKR_PIN_INCORRECT) {
-    auto state = pin_state();
-    auto error = this->error(rv, "wrong PIN for the key's context login");
-    error.message += fmt::format(" ({})", state ? state->text() : "PIN state unknown");
-    return std::unexpected(std::move(error));
+    return std::unexpected(
+        this->error(rv, "for the key's context login: " + wrong_pin_text("PIN", pin_state())));
   }
   if (rv == CKR_PIN_LOCKED) {
     return std::unexpected(

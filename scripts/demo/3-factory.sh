@@ -99,8 +99,8 @@ device_off
 
 step "11. Each station exports its journal with a checkpoint signed by its station key"
 for s in station-1 station-2; do
-  "$station" export --journal "$out/$s/journal" --station-id "$s" --token "pkcs11:token=$s" \
-    --pin env:DEMO_PIN --out "$out/station/$s.export.pb"
+  "$station" export --token "pkcs11:token=$s" --pin env:DEMO_PIN --state "$out/$s" \
+    --out "$out/station/$s.export.pb"
   "$ceremony" key show --key "pkcs11:token=$s;object=station" --pin env:DEMO_PIN \
     --public-out "$out/keys/$s.pem" > /dev/null
   "$verify" journal "$out/station/$s.export.pb" --station-key "$out/keys/$s.pem"

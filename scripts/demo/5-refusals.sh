@@ -75,10 +75,14 @@ expect_fail 1 "$ceremony" enroll-station --plan "$out/ceremony/plan.textproto" "
   --revocation "$out/refused/revoke-station-1.json" \
   --request "$out/station/station-1.request.json" --out "$out/refused/again.json" \
   "${pins[@]}" --present alice,bob
-echo "-- ...and station-1, given the revocation, keeps it, journals it and programs nothing more:"
-"$station" install-revocation "$out/refused/revoke-station-1.json" "${line1[@]}"
-expect_fail 1 "$station" program "${line1[@]}" --serial SN-0099 --device "$(dev unit)" --bundle sensor-c6
-"$station" status "${line1[@]}" > /dev/null   # it still opens: status and export go on
+echo "-- ...and station-1, given the revocation, keeps it, journals it and programs nothing more"
+echo "   (on a copy of its state, refused/station-1-revoked: the guides' examples go on with station-1):"
+revoked="$out/refused/station-1-revoked"
+rm -rf "$revoked" && cp -a "$out/station-1" "$revoked"   # modes kept: its cache stays read-only
+line1r=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$revoked")
+"$station" install-revocation "$out/refused/revoke-station-1.json" "${line1r[@]}"
+expect_fail 1 "$station" program "${line1r[@]}" --serial SN-0099 --device "$(dev unit)" --bundle sensor-c6
+"$station" status "${line1r[@]}" > /dev/null   # it still opens: status and export go on
 echo "-- a wrong PIN:"
 DEMO_WRONG_PIN="not-the-pin" expect_fail 3 "$ceremony" key show \
   --key "pkcs11:token=custodian-bob;object=custodian" --pin env:DEMO_WRONG_PIN

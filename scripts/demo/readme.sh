@@ -1,6 +1,8 @@
 # The last act: demo-out/README.md, what each artifact is and the command that checks it.
 write_demo_readme() {
   local v="hallmark-verify" t="--trust-root ceremony/trust-root-v1.json --pin-digest $anchor"
+  local sensor_digest
+  sensor_digest=$(awk -F, 'NR == 2 {print $9}' "$out/evidence/units-sensor-c6.csv")
   cat > "$out/README.md" <<MD
 # demo-out: one factory day, on throwaway SoftHSM tokens and simulated chips
 
@@ -10,6 +12,7 @@ public keys only; run the commands from this directory (\`$v\` is in \`$build/ve
 \`--pin-digest\` (or: \`export HALLMARK_ANCHOR=\$PWD/ceremony/anchor.sha256\`).
 The tokens and PINs are throwaway: never use them for anything real.
 
+<!-- docs-test: run table -->
 | file | what it is | check it with |
 |---|---|---|
 | ceremony/plan.textproto | the init ceremony's plan: custodians, thresholds, signer HSM keys | (input) |
@@ -17,7 +20,7 @@ The tokens and PINs are throwaway: never use them for anything real.
 | ceremony/anchor.sha256 | the anchor digest the init ceremony read out: what an auditor pins (\`--pin-digest\`, or installed as /etc/hallmark/anchor.sha256 or named by \$HALLMARK_ANCHOR) | compare it out of band |
 | ceremony/trust-root-v1.transcript.json | the ceremony transcript, signed | \`$v transcript ceremony/trust-root-v1.transcript.json $t\` |
 | keys/*.pem, keys/*.txt | custodian and station public keys; key provenance | (public keys) |
-| station/station-N.request.json | enrollment requests (station key + device-CA key, proof of possession) | \`$v envelope station/station-1.request.json --key ...\` |
+| station/station-N.request.json | enrollment requests (station key + device-CA key, proof of possession) | \`$v envelope station/station-1.request.json --key keys/station-1.pem\` |
 | station/station-N.registration.json | registrations signed by a root quorum (bob, carol) | (checked by install-registration and countersign) |
 | firmware/ | the sample firmware and the bundle specs and catalogue | (input) |
 | release/*.bundle | release bundles as built, before approval | \`hallmark-signer bundle show release/sensor-c6-1.0.0.bundle\` |
@@ -31,11 +34,11 @@ The tokens and PINs are throwaway: never use them for anything real.
 | evidence/evidence.db | the signer's evidence log and traceability store (SQLite) | \`hallmark-signer query --store evidence/evidence.db --serial SN-0035\` |
 | evidence/manifests/*.manifest.json | one manifest per unit event, with its inclusion proof, checkpoint and station registration | \`$v manifest evidence/manifests/SN-0001.*.manifest.json $t\` |
 | (same) | a unit's identity certificate, issued by its station's device-CA key | \`$v device evidence/manifests/SN-1005.*.manifest.json $t\` |
-| evidence/units-*.csv | which units received each release (the CRA question) | \`hallmark-signer query --store evidence/evidence.db --firmware DIGEST --csv\` |
-| evidence/report-*.{txt,json} | the week's indicators per station | \`hallmark-signer report --store evidence/evidence.db --week WEEK\` |
+| evidence/units-*.csv | which units received each release (the CRA question) | \`hallmark-signer query --store evidence/evidence.db --firmware $sensor_digest --csv\` |
+| evidence/report-*.{txt,json} | the week's indicators per station | \`hallmark-signer report --store evidence/evidence.db --week $week\` |
 | evidence/retention/hallmark-log-DAY.segment | today's write-once retention segment | \`$v log evidence/retention/hallmark-log-*.segment $t\` |
 | statement.dsse.json | a document co-signed by alice and bob | \`$v envelope statement.dsse.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |
-| refused/ | the tampered and refused inputs of the last act (each check above refuses them), among them refused/station-1-forged, a copy of station-1 whose journal holds a copied break-glass (its line no longer opens) | |
+| refused/ | the tampered and refused inputs of the last act (each check above refuses them), among them refused/station-1-forged, a copy of station-1 whose journal holds a copied break-glass (its line no longer opens), and refused/station-1-revoked, a copy of station-1 that took in its own revocation (it programs nothing more) | |
 | tokens/, softhsm2.conf, devices/ | the throwaway SoftHSM tokens and simulated chips | |
 MD
 }

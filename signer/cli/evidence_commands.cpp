@@ -6,11 +6,13 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "hsm-profiles/cli/token_options.h"
 #include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/token_signer.h"
 #include "signer/cli/envelope_files.h"
+#include "signer/cli/query_hint.h"
 #include "signer/cli/query_output.h"
 #include "signer/evidence/countersign.h"
 #include "signer/evidence/event_findings.h"
@@ -23,6 +25,7 @@
 #include "verifier/core/dsse.h"
 #include "verifier/core/time_format.h"
 #include "verifier/people/roster.h"
+#include "verifier/trust/station_registration.h"
 
 namespace hallmark::signer {
 namespace {
@@ -61,25 +64,39 @@ struct CountersignOptions {
   std::int64_t max_export_age = evidence::kDefaultMaxExportAgeSeconds;
 };
 
-// Every registration file given (files, or directories of *.json), read and sorted.
+// Every registration file given (files, or directories of *.json), read and sorted. A
+// directory holds what the ceremony leaves beside registrations (enrollment requests,
+// transcripts): there, an envelope of another payload type is passed over (listed on
+// stderr); a file named on its own must be a registration (verification says why not).
 Result<evidence::KnownStations> load_stations(const std::vector<fs::path>& inputs,
                                               const verifier::TrustedRoot& root, std::int64_t now) {
-  std::vector<fs::path> paths;
+  std::vector<std::pair<fs::path, bool>> paths;  // the file, whether it was named itself
   for (const fs::path& p : inputs) {
     if (fs::is_directory(p)) {
       for (const auto& e : fs::directory_iterator(p)) {
-        if (e.path().extension() == ".json") paths.push_back(e.path());
+        if (e.path().extension() == ".json") paths.emplace_back(e.path(), false);
       }
     } else {
-      paths.push_back(p);
+      paths.emplace_back(p, true);
     }
   }
   std::sort(paths.begin(), paths.end());
+  const std::string registration_type = verifier::payload_type_of(verifier::kRegistrationType);
   std::vector<evidence::RegistrationFile> files;
-  for (const fs::path& path : paths) {
+  std::vector<std::string> passed_over;
+  for (const auto& [path, named] : paths) {
     auto envelope = read_envelope(path);
-    if (!envelope) return std::unexpected(envelope.error());
+    if (!envelope && named) return std::unexpected(envelope.error());
+    if (!named && (!envelope || envelope->payload_type() != registration_type)) {
+      passed_over.push_back(path.filename().string());
+      continue;
+    }
     files.push_back({path.string(), std::move(*envelope)});
+  }
+  if (!passed_over.empty()) {
+    std::cerr << fmt::format("--registration: passed over {} file(s) that are not station "
+                             "registrations: {}\n",
+                             passed_over.size(), fmt::join(passed_over, ", "));
   }
   auto known = evidence::known_stations(files, root, now);
   if (!known) return known;
@@ -271,7 +288,13 @@ Result<void> run_query(const QueryOptions& o, bool json) {
   auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
   const QueryFormat format = json ? QueryFormat::kJson : o.csv ? QueryFormat::kCsv : QueryFormat::kText;
-  return print_query(**store, q, format, std::cout);
+  if (auto ok = print_query(**store, q, format, std::cout); !ok) return ok;
+  // Nothing for that unit: name the nearest serials (or hardware ids), on stderr so that
+  // CSV and JSON stay data.
+  auto hint = no_match_hint(**store, q);
+  if (!hint) return std::unexpected(hint.error());
+  if (!hint->empty()) std::cerr << *hint << '\n';
+  return {};
 }
 
 struct ReportOptions {

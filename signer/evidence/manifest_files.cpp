@@ -19,14 +19,23 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxManifestFile = 16u << 20;
 
+// The serial as the first part of a file name, one to one and without '.': letters, digits
+// and '-' stay, every other byte is "_XX" (hex); an empty serial (an event with no unit) is
+// "_". The first '.' of a manifest file name therefore ends the serial, and
+// "SERIAL.*.manifest.json" names that unit's files only — never those of "SERIAL.5" or of
+// "SERIAL/x", which a lossy rule would have mixed in.
 std::string file_safe(const std::string& name) {
-  std::string out = name;
-  for (char& c : out) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok) c = '_';
+  if (name.empty()) return "_";
+  std::string out;
+  for (const char ch : name) {
+    const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || ch == '-';
+    if (keep) {
+      out += ch;
+    } else {
+      out += fmt::format("_{:02x}", static_cast<unsigned char>(ch));
+    }
   }
-  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
   return out;
 }
 

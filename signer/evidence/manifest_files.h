@@ -34,7 +34,9 @@ struct ManifestsWritten {
   std::uint64_t present = 0;   // already there, byte-identical
 };
 
-// "SN-0001.17.manifest.json": the serial made safe as a file name, the log index.
+// "SN-0001.17.manifest.json": the serial, then the log index. The serial part is one to
+// one and holds no '.' (letters, digits and '-' as they are, any other byte "_XX" in hex,
+// an event with no unit "_"), so "SN-0001.*.manifest.json" names exactly that unit's files.
 [[nodiscard]] std::string manifest_file_name(const std::string& serial, std::uint64_t index);
 
 [[nodiscard]] Result<ManifestsWritten> write_manifest_files(EvidenceStore& store,

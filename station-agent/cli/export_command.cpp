@@ -15,18 +15,41 @@
 #include "hsm-profiles/src/token_signer.h"
 #include "station-agent/journal/journal.h"
 #include "station-agent/journal/journal_export.h"
+#include "station-agent/station/station_line.h"
 
 namespace hallmark::station {
 namespace {
 
 struct ExportOptions {
   hsm::TokenOptions token;
-  std::string journal;
+  std::string state;       // --state: the journal and station id of that station
+  std::string journal;     // --journal: a journal file outside a state directory
   std::string station_id;
   std::string out;
 };
 
-Result<void> run_export(const ExportOptions& o) {
+Result<void> run_export(ExportOptions o) {
+  // Like every station command, --state names the station: its journal and, from its
+  // registration, its id. --journal/--station-id name a journal file anywhere else.
+  if (!o.state.empty()) {
+    if (!o.journal.empty()) {
+      return fail(ErrorCode::kUsage, "give --state (the station's state directory) or "
+                                     "--journal, not both");
+    }
+    auto id = installed_station_id(o.state);
+    if (!id) return std::unexpected(id.error());
+    if (!o.station_id.empty() && o.station_id != *id) {
+      return fail(ErrorCode::kUsage,
+                  fmt::format("--station-id {} but the state {} is station {}", o.station_id,
+                              o.state, *id));
+    }
+    o.station_id = *id;
+    o.journal = journal_file(o.state).string();
+  } else if (o.journal.empty() || o.station_id.empty()) {
+    return fail(ErrorCode::kUsage,
+                "give the station's state directory with --state (or a journal file with "
+                "--journal and its --station-id)");
+  }
   // The journal first: a damaged journal is reported before a PIN is asked. Journal::open
   // creates a missing journal, which here would sign a checkpoint of an empty journal in
   // place of the real one: a mistyped --journal is refused instead.
@@ -78,8 +101,13 @@ void add_export_command(tool::CommandLine& cli) {
                       "by the station key, for the signer",
                       [o] { return run_export(*o); });
   hsm::add_token_options(*cmd, o->token, "--token", "pkcs11: URI of the station's token");
-  cmd->add_option("--journal", o->journal, "The station journal")->required();
-  cmd->add_option("--station-id", o->station_id, "This station's id")->required();
+  cmd->add_option("--state", o->state,
+                  "The station's state directory: exports its journal, as its registered "
+                  "station")
+      ->type_name("DIR");
+  cmd->add_option("--journal", o->journal,
+                  "A journal file (instead of --state; needs --station-id)");
+  cmd->add_option("--station-id", o->station_id, "This station's id (with --journal)");
   cmd->add_option("--out", o->out, "Where to write the export (atomically)")->required();
 }
 

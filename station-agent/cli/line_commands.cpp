@@ -103,14 +103,18 @@ Result<void> run_unit(const tool::CommandLine& cli, const UnitOptions& o, UnitMo
   auto& line = (*opened)->line();
   auto release = load_release(line, o.bundle);
   if (!release) return std::unexpected(release.error());
+  // Refused before the device is opened and before the unit is announced.
+  const UnitRequest request{o.serial, mode, o.reason};
+  if (auto ok = unit_may_start(line, *release, request); !ok) {
+    return std::unexpected(ok.error());
+  }
   auto device = device::open_driver(o.device);
   if (!device) return std::unexpected(device.error());
   std::cerr << fmt::format("{} {} with {} {} (bundle {})\n",
                            mode == UnitMode::kRework ? "reworking" : "programming", o.serial,
                            release->release.release.sku(), release->release.release.version(),
                            release->release.bundle_digest.hex());
-  auto outcome = program_unit(line, *release, **device, UnitRequest{o.serial, mode, o.reason},
-                              progress_printer());
+  auto outcome = program_unit(line, *release, **device, request, progress_printer());
   if (!outcome) return std::unexpected(outcome.error());
   return report_outcome(cli, *outcome, o.serial);
 }

@@ -92,6 +92,7 @@ Result<std::vector<verifier::TrustDocument>> read_revocations(
 }
 
 Result<void> run_intake(const IntakeOptions& o, bool json) {
+  if (auto ok = require_state_dir(o.state); !ok) return std::unexpected(ok.error());
   auto revocations = read_revocations(o.revocations);
   if (!revocations) return std::unexpected(revocations.error());
   auto result = intake_bundle(o.state, o.bundle, *revocations, now_unix());

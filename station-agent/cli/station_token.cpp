@@ -1,5 +1,7 @@
 #include "station-agent/cli/station_token.h"
 
+#include <chrono>
+#include <filesystem>
 #include <ostream>
 #include <utility>
 
@@ -24,6 +26,29 @@ Result<hsm::TokenKey> find_labelled_key(hsm::Session& session, const std::string
   return hsm::TokenKey::from_handle(session, found->front());
 }
 
+Result<void> require_state_dir(const std::string& state) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(state, ec)) return {};
+  return fail(ErrorCode::kIo,
+              fmt::format("station state directory {} {}: give this station's state with "
+                          "--state (only install-registration makes a new one)",
+                          state,
+                          std::filesystem::exists(state, ec) ? "is not a directory"
+                                                             : "does not exist"));
+}
+
+Result<std::string> installed_station_id(const std::string& state) {
+  if (auto ok = require_state_dir(state); !ok) return std::unexpected(ok.error());
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto trust = load_station_trust(state, now, {}, StoredRevocations::kLeaveOut);
+  if (!trust) return std::unexpected(trust.error());
+  auto station = load_registration(state, trust->root(), now);
+  if (!station) return std::unexpected(station.error());
+  return station->enrollment.enrollment.station_id();
+}
+
 void add_line_options(CLI::App& cmd, LineCliOptions& options) {
   hsm::add_token_options(cmd, options.token, "--token", "pkcs11: URI of the station's token");
   cmd.add_option("--state", options.state, "The station's state directory")
@@ -41,6 +66,7 @@ OpenedLine::~OpenedLine() {
 }
 
 Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostream& status) {
+  if (auto ok = require_state_dir(o.state); !ok) return std::unexpected(ok.error());
   auto opened = std::unique_ptr<OpenedLine>(new OpenedLine());
   auto token = hsm::open_token(o.token, true, status);
   if (!token) return std::unexpected(token.error());

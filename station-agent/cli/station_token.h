@@ -27,6 +27,16 @@ inline constexpr const char* kDeviceCaKeyLabel = "device-ca";
 [[nodiscard]] Result<hsm::TokenKey> find_labelled_key(hsm::Session& session,
                                                       const std::string& label);
 
+// The station's state directory exists. Only install-registration makes one: any other
+// command given a missing --state (a typo, another mount) is refused here, before a PIN is
+// asked, with kIo naming the directory — never sent on to "run install-registration", which
+// would start a second station state.
+[[nodiscard]] Result<void> require_state_dir(const std::string& state);
+
+// The station id of the registration installed in `state` (identified under the pinned
+// chain; revocations are not applied, so a revoked station still exports its journal).
+[[nodiscard]] Result<std::string> installed_station_id(const std::string& state);
+
 struct LineCliOptions {
   hsm::TokenOptions token;
   std::string state = kDefaultStateDir;

@@ -158,9 +158,8 @@ Result<LoadedRelease> load_release(const StationLine& line, std::string_view sel
   return loaded;
 }
 
-Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release,
-                                 device::DeviceDriver& device, const UnitRequest& request,
-                                 const StepObserver& observe) {
+Result<ClockState> unit_may_start(const StationLine& line, const LoadedRelease& release,
+                                  const UnitRequest& request) {
   if (auto ok = check_serial(request.serial); !ok) return std::unexpected(ok.error());
   const bool rework = request.mode == UnitMode::kRework;
   if (rework && request.reason.empty()) {
@@ -173,7 +172,14 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
     return std::unexpected(ok.error().context(
         fmt::format("unit {} not {}", request.serial, rework ? "reworked" : "programmed")));
   }
-  auto clock = line.clock_for_unit();
+  return line.clock_for_unit();
+}
+
+Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release,
+                                 device::DeviceDriver& device, const UnitRequest& request,
+                                 const StepObserver& observe) {
+  const bool rework = request.mode == UnitMode::kRework;
+  auto clock = unit_may_start(line, release, request);
   if (!clock) return std::unexpected(clock.error());
   // The cached bundle is re-checked before the device is touched: a changed cache refuses
   // the unit, it does not fail it.

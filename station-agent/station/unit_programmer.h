@@ -73,7 +73,15 @@ struct UnitRequest {
   std::string reason;  // rework only (required)
 };
 
-// kPolicyRefused (nothing recorded) for a missing session, a stopped line, a refused clock,
+// What program_unit() checks before a device is touched, for a front end to call before it
+// opens the device or announces the unit: the serial, a rework's reason, a running line
+// and an unexpired session, nothing revoked, the clock (kPolicyRefused / kUsage, nothing
+// recorded). The clock state the unit would be recorded with.
+[[nodiscard]] Result<ClockState> unit_may_start(const StationLine& line,
+                                                const LoadedRelease& release,
+                                                const UnitRequest& request);
+
+// unit_may_start(), then the unit. kPolicyRefused (nothing recorded) for a missing session, a stopped line, a refused clock,
 // a malformed serial, a unit already programmed (program) or unknown here (rework); kIo for
 // a journal that cannot be written. Otherwise the outcome, already durable in the journal
 // (a device whose hardware id cannot be read, or is empty, is a FAIL outcome).

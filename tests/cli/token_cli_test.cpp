@@ -124,6 +124,19 @@ TEST_CASE("a wrong PIN exits 3 naming the token and never echoes the PIN") {
   CHECK_FALSE(contains(r.err + r.out, "not-the-pin"));
 }
 
+TEST_CASE("a wrong PIN says what to do next: how cards lock and whom to ask, not only the CK_RV") {
+  Tokens t;
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    CAPTURE(attempt);  // the first wrong PIN, then one with the count-low flag set
+    auto r = t.ceremony("key generate --token pkcs11:token=custodian-alice --label k "
+                        "--pin env:HALLMARK_WRONG_PIN");
+    CHECK(r.exit_code == 3);
+    CHECK(contains(r.err, "lock after 3"));
+    CHECK(contains(r.err, "ask whoever issued the card"));
+    CHECK(contains(r.err, "does not say how many tries are left"));
+  }
+}
+
 TEST_CASE("a PIN given literally in argv is refused as a PIN source") {
   Tokens t;
   auto r = t.ceremony("token status --token pkcs11:token=custodian-alice");  // no login needed

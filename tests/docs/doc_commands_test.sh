@@ -55,76 +55,7 @@ for name in "${!default_rel[@]}"; do
   fi
 done
 
-# --- extraction: one record per command: DOC <TAB> LINE <TAB> COMMAND ---------------------
-extract() {  # extract DOC
-  awk -v doc="$1" '
-    function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
-    function first_word(s,   a) { split(trim(s), a, /[ \t]+/); return a[1] }
-    function strip_env(s) {   # drop leading VAR=value assignments and a "$ " prompt
-      s = trim(s)
-      sub(/^\$[ \t]+/, "", s)
-      while (s ~ /^[A-Za-z_][A-Za-z0-9_]*=[^ \t]*[ \t]+/) sub(/^[A-Za-z_][A-Za-z0-9_]*=[^ \t]*[ \t]+/, "", s)
-      return s
-    }
-    function is_bin(w,   b) {
-      b = w; sub(/.*\//, "", b)
-      return b ~ /^hallmark-(ceremony|signer|station|verify|devsim)$/
-    }
-    function emit(line, cmd) {
-      cmd = strip_env(cmd)
-      if (cmd == "" || !is_bin(first_word(cmd))) return
-      gsub(/\t/, " ", cmd)
-      printf "%s\t%d\t%s\n", doc, line, cmd
-    }
-    BEGIN { in_fence = 0; pending = ""; pending_line = 0 }
-    {
-      raw = $0
-      if (match(raw, /^[ \t]*(```|~~~)/)) {
-        if (!in_fence) {
-          lang = raw; sub(/^[ \t]*(```|~~~)[ \t]*/, "", lang); sub(/[ \t{].*/, "", lang)
-          in_fence = 1
-          cmd_fence = (lang == "" || lang == "sh" || lang == "bash" || lang == "shell" ||
-                       lang == "console" || lang == "shell-session")
-        } else {
-          if (pending != "") emit(pending_line, pending)
-          pending = ""; in_fence = 0
-        }
-        next
-      }
-      if (in_fence) {
-        if (!cmd_fence) next
-        line = raw
-        if (pending == "") {
-          if (trim(line) ~ /^#/) next           # a comment line
-          pending_line = NR
-        }
-        cont = (line ~ /\\[ \t]*$/)
-        if (cont) sub(/\\[ \t]*$/, "", line)
-        if (!cont) sub(/[ \t]+#([ \t].*)?$/, "", line)   # a trailing "# comment"
-        pending = pending " " line
-        if (!cont) { emit(pending_line, pending); pending = "" }
-        next
-      }
-      # Markdown table rows: code spans per cell.
-      if (raw ~ /^[ \t]*\|/) {
-        row = raw
-        gsub(/\\\|/, "\001", row)               # escaped pipes stay inside their cell
-        n = split(row, cells, "|")
-        for (c = 2; c < n; c++) {
-          cell = cells[c]; bin = ""
-          while (match(cell, /`[^`]+`/)) {
-            span = substr(cell, RSTART + 1, RLENGTH - 2)
-            cell = substr(cell, RSTART + RLENGTH)
-            gsub(/\001/, "|", span)
-            w = first_word(strip_env(span))
-            if (is_bin(w)) { bin = w; if (trim(strip_env(span)) != w) emit(NR, span) }   # a bare name is a mention
-            else if (bin != "" && w ~ /^[a-z][a-z0-9-]*(\|[a-z][a-z0-9-]*)*$/) emit(NR, bin " " span)
-          }
-        }
-      }
-    }
-  ' "$1"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/doc_extract.sh"
 
 # --- checking -------------------------------------------------------------------------------
 declare -A help_text=() help_rc=()

@@ -69,7 +69,7 @@ TEST_CASE("an approval writes its transcript, signed by the approving custodian"
   CHECK(fs::exists(w.path("approval-alice.json")));
 }
 
-TEST_CASE("a refused approval (the requester) leaves its transcript and no approval") {
+TEST_CASE("a self-approval is refused before the requester's card is touched, leaving an unsigned transcript and no approval") {
   World w;
   const auto bundle = w.make_bundle("r.bundle", "1.2.0", 3, "bob");
   RecordingUi ui;
@@ -77,8 +77,16 @@ TEST_CASE("a refused approval (the requester) leaves its transcript and no appro
   REQUIRE_FALSE(outcome.ok());
   REQUIRE(outcome.error);
   CHECK(outcome.error->code == ErrorCode::kPolicyRefused);
+  // The guide's promise: refused before the card is touched — no PIN, not even to sign the
+  // refusal's transcript.
+  CHECK(ui.pin_requests.empty());
+  CHECK(outcome.transcript.signatures_size() == 0);
 
-  const auto t = verified(w, outcome.transcript, "bob");
+  verifier::VerifiedTranscript t;
+  REQUIRE(t.transcript.ParseFromString(outcome.transcript.payload()));
+  auto entries = verifier::check_transcript_chain(t.transcript);
+  REQUIRE_MESSAGE(entries, (entries ? "" : entries.error().message));
+  t.entries = std::move(*entries);
   CHECK(has_step(t, "custodian", false, "requested"));
   CHECK(has_step(t, "refused", false, "requested"));
   CHECK_FALSE(has_step(t, "sign", true, "promotion-statement"));

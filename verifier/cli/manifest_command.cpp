@@ -20,17 +20,40 @@ namespace {
 // most (the attestation holds a device certificate).
 constexpr std::size_t kMaxManifestFileBytes = 16u * 1024u * 1024u;
 
+// Why `text` (which did not parse) is not a manifest file, for a person: empty, cut short
+// (a copy that stopped early), or something else — with the parser's reason cut to one
+// short line, never a dump of the input.
+Error not_a_manifest(const std::filesystem::path& path, const std::string& text,
+                     std::string parser_reason) {
+  const auto last = text.find_last_not_of(" \t\r\n");
+  std::string why;
+  if (last == std::string::npos) {
+    why = "the file is empty";
+  } else if (text[text.find_first_not_of(" \t\r\n")] == '{' && text[last] != '}') {
+    why = fmt::format("the file is truncated ({} bytes, the JSON document is never closed)",
+                      text.size());
+  } else {
+    if (const auto nl = parser_reason.find('\n'); nl != std::string::npos) {
+      parser_reason.resize(nl);
+    }
+    if (parser_reason.size() > 120) parser_reason = parser_reason.substr(0, 117) + "...";
+    why = "it is not a ManifestFile in protobuf JSON (" + parser_reason + ")";
+  }
+  return Error{ErrorCode::kVerificationFailed,
+               fmt::format("{}: not a manifest file: {}. Take the unit's manifest again from "
+                           "the signer (hallmark-signer manifests)",
+                           path.string(), why),
+               0,
+               {}};
+}
+
 Result<v1::ManifestFile> read_manifest_file(const std::filesystem::path& path) {
   auto bytes = fileio::read_file(path, kMaxManifestFileBytes);
   if (!bytes) return std::unexpected(std::move(bytes).error());
   v1::ManifestFile file;
-  const auto status = google::protobuf::util::JsonStringToMessage(std::string(as_chars(*bytes)),
-                                                                  &file);
-  if (!status.ok()) {
-    return fail(ErrorCode::kVerificationFailed,
-                fmt::format("{}: not a manifest file (ManifestFile in protobuf JSON): {}",
-                            path.string(), std::string(status.message())));
-  }
+  const std::string text(as_chars(*bytes));
+  const auto status = google::protobuf::util::JsonStringToMessage(text, &file);
+  if (!status.ok()) return std::unexpected(not_a_manifest(path, text, std::string(status.message())));
   return file;
 }
 
@@ -70,18 +93,51 @@ void add_trust_root_flags(CLI::App& sub, TrustRootInputs& inputs, std::optional<
 
 namespace {
 
-// A subcommand taking one manifest file and the trust-root flags (`manifest`, `device`).
+// Runs `run` on every file of options.files in turn (a unit has one manifest per event, so
+// SERIAL.*.manifest.json names several), printing each result. A failure is printed
+// (naming its file) and the others still verified; the result is the first failure, with
+// how many of the files failed. --json takes one file: its output is one JSON document.
+Result<void> run_each(ManifestOptions& options,
+                      Result<void> (*run)(const ManifestOptions&, std::ostream&),
+                      std::ostream& out) {
+  if (options.json && options.files.size() > 1) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("--json verifies one manifest file at a time ({} given)",
+                            options.files.size()));
+  }
+  std::optional<Error> first;
+  std::size_t failed = 0;
+  const std::vector<std::filesystem::path> files = options.files;
+  for (const auto& file : files) {
+    options.file = file;
+    auto result = run(options, out);
+    if (result) continue;
+    ++failed;
+    if (files.size() > 1) std::cerr << "FAILED: " << result.error().message << '\n';
+    if (!first) first = std::move(result).error();
+  }
+  if (!first) return {};
+  if (files.size() > 1) {
+    first->message = fmt::format("{} of {} manifest files failed; the first: {}", failed,
+                                 files.size(), first->message);
+  }
+  return std::unexpected(std::move(*first));
+}
+
+// A subcommand taking manifest files and the trust-root flags (`manifest`, `device`).
 CLI::App* add_manifest_file_command(tool::CommandLine& command_line, ManifestOptions& options,
                                     const std::string& name, const std::string& description,
                                     Result<void> (*run)(const ManifestOptions&, std::ostream&)) {
   CLI::App* sub = command_line.add(command_line.app(), name, description,
                                    [&command_line, &options, run] {
                                      options.json = command_line.json();
-                                     return run(options, std::cout);
+                                     return run_each(options, run, std::cout);
                                    });
-  sub->add_option("file", options.file, "manifest file (ManifestFile, protobuf JSON)")
+  sub->add_option("file", options.files,
+                  "manifest files (ManifestFile, protobuf JSON): a unit's events, "
+                  "SERIAL.*.manifest.json; each is verified on its own")
       ->required()
-      ->type_name("FILE.manifest.json");
+      ->type_name("FILE.manifest.json...");
   add_trust_root_flags(*sub, options.trust_root, options.at);
   return sub;
 }

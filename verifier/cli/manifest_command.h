@@ -1,4 +1,4 @@
-// `hallmark-verify manifest FILE.manifest.json --trust-root v1.json ...`: verifies one
+// `hallmark-verify manifest FILE.manifest.json... --trust-root v1.json ...`: verifies each
 // per-serial provisioning manifest offline (verify_manifest_file: evidence checkpoint,
 // inclusion in the log, station registration, the station's attestation) and prints what
 // the unit received, where and when. FILE is a v1::ManifestFile in protobuf JSON mapping.
@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <ostream>
+#include <vector>
 
 #include "verifier/cli/trust_root_command.h"
 #include "verifier/core/error.h"
@@ -18,7 +19,8 @@
 namespace hallmark::verifier::cli {
 
 struct ManifestOptions {
-  std::filesystem::path file;
+  std::vector<std::filesystem::path> files;  // from the command line: each verified in turn
+  std::filesystem::path file;                // the one run_manifest / run_device verify
   TrustRootInputs trust_root;
   std::optional<int64_t> at;  // default: now
   bool json = false;          // the global --json flag: the verified ProvisioningManifest

@@ -2,7 +2,9 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <exception>
+#include <vector>
 #include <iostream>
 
 #include "hallmark_version.h"
@@ -25,11 +27,73 @@ CLI::App* CommandLine::add(CLI::App& parent, const std::string& name,
   return sub;
 }
 
+namespace {
+
+// Edit distance of two short option names (for "did you mean").
+std::size_t distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+bool CommandLine::report_unknown_option() const {
+  // CLI11 checks required options before it reports unexpected arguments, so a mistyped
+  // flag would surface as "--trust-root is required": name the word it did not know first.
+  std::string unknown;
+  for (const std::string& word : app_.remaining(true)) {
+    if (word.size() > 1 && word[0] == '-') {
+      unknown = word.substr(0, word.find('='));
+      break;
+    }
+  }
+  if (unknown.empty()) return false;
+  // The command the user chose: the deepest parsed subcommand.
+  const CLI::App* command = &app_;
+  std::string path = program_;
+  for (bool deeper = true; deeper;) {
+    deeper = false;
+    for (const CLI::App* sub : command->get_subcommands()) {
+      if (sub->parsed()) {
+        command = sub;
+        path += " " + sub->get_name();
+        deeper = true;
+        break;
+      }
+    }
+  }
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only a near miss
+  for (const CLI::App* level = command; level != nullptr; level = level->get_parent()) {
+    for (const CLI::Option* option : level->get_options()) {
+      for (const std::string& name : option->get_lnames()) {
+        const std::size_t d = distance(unknown, "--" + name);
+        if (d < best_distance) best_distance = d, best = "--" + name;
+      }
+    }
+  }
+  std::cerr << program_ << ": unknown option " << unknown << " for `" << path << "`";
+  if (!best.empty()) std::cerr << " (did you mean " << best << "?)";
+  std::cerr << "; see `" << path << " --help`\n";
+  return true;
+}
+
 int CommandLine::run(int argc, char** argv) {
   try {
     try {
       app_.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() != 0 && report_unknown_option()) return kExitUsage;
       const int rc = app_.exit(e);
       return e.get_exit_code() == 0 ? rc : kExitUsage;
     }

@@ -37,6 +37,10 @@ class CommandLine {
   int run(int argc, char** argv);
 
  private:
+  // When parsing failed and a word that looks like an option was not one: prints
+  // "unknown option X for `program sub`" (with the nearest option) and returns true.
+  bool report_unknown_option() const;
+
   std::string program_;
   CLI::App app_;
   bool json_ = false;

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Command shapes and error messages a new user meets, run on a scratch copy of the demo's
+# output (the ctest fixture `demo_output`: a whole factory day, its tokens included) with
+# the binaries given. One case per process: ctest runs each as its own test.
+#
+# Usage: demo_cli_test.sh --demo DEMO_OUT --bin-dir DIR CASE
+# DIR holds hallmark-ceremony, -signer, -station, -verify and -devsim. Every case prints
+# what it checked and exits non-zero, naming the check, when one fails.
+set -uo pipefail
+
+demo="" bin_dir="" case=""
+while (($#)); do
+  case $1 in
+    --demo) demo=$2; shift 2 ;;
+    --bin-dir) bin_dir=$2; shift 2 ;;
+    *) case=$1; shift ;;
+  esac
+done
+[[ -n $demo && -n $bin_dir && -n $case ]] || { echo "usage: $0 --demo DIR --bin-dir DIR CASE" >&2; exit 2; }
+[[ -s $demo/ceremony/anchor.sha256 ]] || { echo "$demo is not a finished demo output" >&2; exit 2; }
+bin_dir=$(cd "$bin_dir" && pwd)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-demo-cli.XXXXXX")
+device_pid=""
+cleanup() {
+  [[ -n $device_pid ]] && { kill "$device_pid" 2>/dev/null; wait "$device_pid" 2>/dev/null; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cp -a "$demo/." "$work/"   # modes kept: the stations' caches stay read-only
+rm -f "$work"/devices/*.sock
+sed -i "s|^directories.tokendir = .*|directories.tokendir = $work/tokens|" "$work/softhsm2.conf"
+export SOFTHSM2_CONF="$work/softhsm2.conf" DEMO_PIN="demo-user-pin"
+cd "$work" || exit 2
+ceremony=$bin_dir/hallmark-ceremony signer=$bin_dir/hallmark-signer
+station=$bin_dir/hallmark-station verify=$bin_dir/hallmark-verify devsim=$bin_dir/hallmark-devsim
+anchor=$(<ceremony/anchor.sha256)
+trust=(--trust-root ceremony/trust-root-v1.json --pin-digest "$anchor")
+line1=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state station-1)
+
+failures=0
+out="" err="" rc=0
+run() {  # run COMMAND...: sets out, err, rc
+  out=$("$@" 2> "$work/.err" < /dev/null); rc=$?; err=$(<"$work/.err")
+}
+expect() {  # expect "what" CONDITION...
+  local what=$1; shift
+  if "$@"; then echo "ok   $what"; else
+    echo "FAIL $what"; echo "     exit $rc"; sed 's/^/     out| /' <<<"$out" | head -n 8
+    sed 's/^/     err| /' <<<"$err" | head -n 8; failures=$((failures + 1))
+  fi
+}
+has() { grep -qF -- "$2" <<<"$1"; }
+device_on() {  # device_on HARDWARE-ID: a simulated chip on devices/t.sock
+  mkdir -p devices && rm -f devices/t.sock
+  "$devsim" --socket devices/t.sock --hardware-id "$1" < /dev/null > /dev/null 2>&1 &
+  device_pid=$!
+  for _ in $(seq 100); do [[ -S devices/t.sock ]] && return; sleep 0.05; done
+  echo "device did not start" >&2; exit 2
+}
+
+case $case in
+  manifest-glob-of-a-unit)
+    # A unit has a manifest per event: the documented SERIAL.*.manifest.json names them all.
+    files=(evidence/manifests/SN-0001.*.manifest.json)
+    expect "the demo has more than one manifest for SN-0001" test "${#files[@]}" -gt 1
+    run "$verify" manifest "${files[@]}" "${trust[@]}"
+    expect "verify manifest SN-0001.* exits 0" test "$rc" -eq 0
+    expect "each file is verified and named" test "$(grep -c '^OK: ' <<<"$out")" -eq "${#files[@]}"
+    cp "${files[0]}" refused/copy.manifest.json
+    sed 's/"manifest": "C/"manifest": "A/' "${files[1]}" > refused/bad.manifest.json
+    run "$verify" manifest refused/copy.manifest.json refused/bad.manifest.json "${trust[@]}"
+    expect "one bad file of two fails the command (exit 1)" test "$rc" -eq 1
+    expect "the good one is still verified" has "$out" "OK: refused/copy.manifest.json"
+    expect "the failure names the bad file" has "$err" "refused/bad.manifest.json"
+    run "$verify" --json manifest "${files[@]}" "${trust[@]}"
+    expect "--json with several files is a usage error (one JSON document each)" test "$rc" -eq 2
+    ;;
+  unknown-flag-named)
+    # A mistyped flag is named (with the nearest option), not reported as a missing one.
+    for cmd in "$verify manifest x.json --trustroot ceremony/trust-root-v1.json" \
+               "$station status --sate station-1" \
+               "$signer query --stor evidence/evidence.db" \
+               "$ceremony token status --tokn pkcs11:token=x"; do
+      read -r -a words <<<"$cmd"
+      bad=$(grep -oE -- '--(trustroot|sate|stor|tokn)' <<<"$cmd")
+      run "${words[@]}"
+      expect "${words[0]##*/} ${words[1]}: exit 2" test "$rc" -eq 2
+      expect "${words[0]##*/} ${words[1]}: names $bad" has "$err" "unknown option $bad"
+      expect "${words[0]##*/} ${words[1]}: no 'is required' first" test "$(grep -c 'is required' <<<"$err")" -eq 0
+    done
+    run "$verify" manifest x.json --trustroot ceremony/trust-root-v1.json
+    expect "suggests --trust-root" has "$err" "did you mean --trust-root?"
+    ;;
+  truncated-manifest)
+    m=$(ls evidence/manifests/SN-0001.*.manifest.json | head -1)
+    size=$(stat -c %s "$m")
+    # Cut inside a string, just after the first field, and one byte short of the end.
+    for at in 700 $(( $(grep -bo '",' "$m" | head -1 | cut -d: -f1) + 2 )) $((size - 2)); do
+      head -c "$at" "$m" > refused/cut.manifest.json
+      run "$verify" manifest refused/cut.manifest.json "${trust[@]}"
+      expect "cut at $at of $size: exit 1" test "$rc" -eq 1
+      expect "cut at $at: names the file and says it is truncated" \
+        has "$err" "refused/cut.manifest.json: not a manifest file: the file is truncated"
+      expect "cut at $at: no parser dump (one short line)" test "$(wc -l <<<"$err")" -eq 1 -a "$(wc -c <<<"$err")" -lt 400
+    done
+    : > refused/empty.manifest.json
+    run "$verify" manifest refused/empty.manifest.json "${trust[@]}"
+    expect "an empty file says empty" has "$err" "refused/empty.manifest.json: not a manifest file: the file is empty"
+    ;;
+  query-unknown-serial-hint)
+    run "$signer" query --store evidence/evidence.db --serial SN-032
+    expect "query of an unknown serial exits 0 (no match is an answer)" test "$rc" -eq 0
+    expect "it says 0 entries" has "$out" "0 entries"
+    expect "it names the nearest serial in the store" has "$err" "SN-0032"
+    run "$signer" query --store evidence/evidence.db --serial SN-0032
+    expect "a known serial gets no hint" test -z "$err"
+    run "$signer" query --store evidence/evidence.db --hardware-id C6-00032 --csv
+    expect "a hardware id likewise (CSV stays data on stdout)" has "$err" "C6-000032"
+    ;;
+  missing-state-dir)
+    run "$station" status --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state station-9
+    expect "a missing --state exits 4" test "$rc" -eq 4
+    expect "it says the folder does not exist" has "$err" "station-9 does not exist"
+    expect "not: run install-registration" test "$(grep -c 'run hallmark-station install-registration' <<<"$err")" -eq 0
+    expect "before the token is opened (no PIN asked)" test "$(grep -c 'PIN state' <<<"$err")" -eq 0
+    expect "nothing made" test ! -e station-9
+    run "$station" intake release/sensor-c6-1.0.0.promoted.bundle --state station-9
+    expect "intake: exit 4, nothing made" test "$rc" -eq 4 -a ! -e station-9
+    ;;
+  export-takes-state)
+    run "$station" export "${line1[@]}" --out refused/by-state.export.pb
+    expect "export --state --token --pin exits 0" test "$rc" -eq 0
+    expect "it names the station from its registration" has "$out" "station id   station-1"
+    run "$verify" journal refused/by-state.export.pb --station-key keys/station-1.pem
+    expect "the export verifies with the station key" test "$rc" -eq 0
+    run "$station" export "${line1[@]}" --station-id station-2 --out refused/other.export.pb
+    expect "a --station-id that is not the state's is refused" test "$rc" -eq 2 -a ! -e refused/other.export.pb
+    ;;
+  countersign-registration-dir)
+    # station/ holds registrations with their transcripts and the enrollment requests.
+    run "$signer" countersign station/station-1.export.pb station/station-2.export.pb \
+      --store refused/dir.db --trust-root ceremony/trust-root-v1.json --registration station \
+      --roster people/roster-v1.json --release release/sensor-c6-1.0.0.promoted.bundle \
+      --release release/gateway-n9-2.1.0.promoted.bundle \
+      --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
+    expect "countersign --registration DIR exits 0" test "$rc" -eq 0
+    expect "it says which files it passed over" has "$err" "station-1.registration.transcript.json"
+    run "$signer" countersign station/station-1.export.pb --store refused/named.db \
+      --trust-root ceremony/trust-root-v1.json --registration station/station-1.request.json \
+      --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
+    expect "a file named itself must still be a registration" test "$rc" -ne 0
+    ;;
+  program-refused-before-announcing)
+    run "$station" logout "${line1[@]}"
+    device_on C6-000099
+    run "$station" program "${line1[@]}" --serial SN-0099 --device sim:devices/t.sock --bundle sensor-c6
+    expect "program without a session exits 1" test "$rc" -eq 1
+    expect "it says no operator is logged in" has "$err" "no operator is logged in"
+    expect "it never announced programming the unit" test "$(grep -c 'programming SN-0099' <<<"$err")" -eq 0
+    ;;
+  *) echo "unknown case $case" >&2; exit 2 ;;
+esac
+((failures == 0))
