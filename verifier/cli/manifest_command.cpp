@@ -91,8 +91,8 @@ void add_trust_root_flags(CLI::App& sub, TrustRootInputs& inputs, std::optional<
                  "revocation envelope to apply; repeat for more")
       ->type_name("FILE");
   tool::add_time_option(sub, "--at", at,
-                        "check the trust root's validity at this time instead of now (ISO 8601 UTC, or Unix "
-                        "seconds)");
+                        "check the trust root's validity at this time instead of now (ISO "
+                        "8601 UTC, or Unix seconds)");
 }
 
 namespace {

@@ -60,6 +60,16 @@ class Printer {
   explicit Printer(JsonLayout layout) : indented_(layout == JsonLayout::kIndented) {}
 
   void message(const Message& m, int depth) {
+    // Well-known types (Struct, Value, Timestamp...) have their own JSON form: the
+    // protobuf printer's, whose parts hold no bytes.
+    if (m.GetDescriptor()->file()->package() == "google.protobuf") {
+      std::string json;
+      google::protobuf::util::JsonPrintOptions options;
+      options.add_whitespace = false;
+      if (!google::protobuf::util::MessageToJsonString(m, &json, options).ok()) json = "null";
+      out += json;
+      return;
+    }
     const Reflection* r = m.GetReflection();
     std::vector<const FieldDescriptor*> fields;
     r->ListFields(m, &fields);
