@@ -8,6 +8,7 @@
 #include "ceremony/cli/ceremony_options.h"
 #include "ceremony/src/approve_ceremony.h"
 #include "ceremony/src/outputs.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::ceremony {
 namespace {
@@ -38,7 +39,7 @@ Result<void> run(const ApproveOptions& o, bool json) {
   CeremonyContext context{*ui, system_clock(), {}};
   const CeremonyOutcome outcome = run_approve(input, context);
   if (auto ok = finish_ceremony(outcome, o.out, false); !ok) return ok;
-  if (json) std::printf("%s\n", tool::to_json(*outcome.document).c_str());
+  if (json) std::printf("%s\n", tool::to_display_json(*outcome.document).c_str());
   return {};
 }
 

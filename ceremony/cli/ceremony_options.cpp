@@ -12,6 +12,7 @@
 #include "hallmark/station.pb.h"
 #include "hallmark/trust.pb.h"
 #include "verifier/tool/command_line.h"
+#include "verifier/tool/display_json.h"
 #include "verifier/trust/station_registration.h"
 #include "verifier/trust/trusted_root.h"
 
@@ -21,7 +22,7 @@ namespace {
 template <class Msg>
 void print_payload(const v1::Envelope& envelope) {
   Msg message;
-  if (message.ParseFromString(envelope.payload())) std::cout << tool::to_json(message) << '\n';
+  if (message.ParseFromString(envelope.payload())) std::cout << tool::to_display_json(message) << '\n';
 }
 
 }  // namespace

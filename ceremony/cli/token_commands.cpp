@@ -12,6 +12,7 @@
 #include "hsm-profiles/src/token_admin.h"
 #include "hsm-profiles/src/token_key.h"
 #include "verifier/io/file_io.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::ceremony {
 namespace {
@@ -78,7 +79,7 @@ Result<void> run_status(const hsm::TokenOptions& o, bool json) {
   auto state = token->session.pin_state();
   if (!state) return std::unexpected(state.error());
   if (json) {
-    std::cout << tool::to_json(*info) << '\n';
+    std::cout << tool::to_display_json(*info) << '\n';
   } else {
     std::cout << fmt::format("token    {}\nserial   {}\nmaker    {}\nmodel    {}\nPIN      {}\n",
                              info->label(), info->serial(), info->manufacturer(), info->model(),
@@ -96,7 +97,7 @@ Result<void> run_generate(const KeyOptions& o, bool json) {
   auto key = hsm::generate_key(token->session, spec);
   if (!key) return std::unexpected(key.error());
   if (json) {
-    std::cout << tool::to_json(key->to_proto()) << '\n';
+    std::cout << tool::to_display_json(key->to_proto()) << '\n';
   } else {
     std::cout << "Generated inside the token:\n";
     print_key(*key, std::cout);
@@ -115,7 +116,7 @@ Result<void> run_show(const KeyOptions& o, bool json) {
   const bool allow_imported = o.allow_imported || token->profile.allow_imported_keys();
   auto verdict = hsm::check_production_use(key->provenance(), allow_imported, key->name());
   if (json) {
-    std::cout << tool::to_json(key->to_proto()) << '\n';
+    std::cout << tool::to_display_json(key->to_proto()) << '\n';
   } else {
     print_key(*key, std::cout);
     std::cout << "production use: "

@@ -107,7 +107,7 @@ CeremonyOutcome run_approve(const ApproveInput& in, CeremonyContext& context) {
   transcript.ok("plan", kActor,
                 fmt::format("plan {} (SHA-256 {}) for the custodian's card; {} approves on "
                             "channel {} for request {}, valid {} days",
-                            in.plan->origin, in.plan->digest.hex(), in.custodian, in.channel,
+                            in.plan->file_name(), in.plan->digest.hex(), in.custodian, in.channel,
                             in.request_id, in.valid_days));
   ui.step("Trust root");
   auto trust = verify_chain(in.chain, in.revocations, now, transcript);
@@ -117,7 +117,7 @@ CeremonyOutcome run_approve(const ApproveInput& in, CeremonyContext& context) {
   ui.step("Bundle");
   auto contents = bundle::read_bundle(in.bundle);
   if (!contents) {
-    transcript.failed("bundle", kActor, in.bundle.string() + ": " + contents.error().message);
+    transcript.failed("bundle", kActor, in.bundle.filename().string() + ": " + contents.error().message);
     return run.refuse(contents.error(), {});
   }
   const v1::Bundle& b = contents->bundle;
@@ -129,7 +129,7 @@ CeremonyOutcome run_approve(const ApproveInput& in, CeremonyContext& context) {
   }
   transcript.ok("bundle", kActor,
                 fmt::format("{}: {} {} requested by {}, SHA-256 {}; {} image digests checked",
-                            in.bundle.string(), b.sku(), b.version(), b.requester(),
+                            in.bundle.filename().string(), b.sku(), b.version(), b.requester(),
                             digest_hex, b.images_size()));
 
   const v1::PlanCustodian* card = find_custodian(in.plan->plan, in.custodian);

@@ -43,7 +43,7 @@ CeremonyOutcome run_enroll_station(const EnrollInput& in, CeremonyContext& conte
 
   ui.step("Trust root chain and enrollment request");
   transcript.ok("plan", kActor,
-                fmt::format("plan {} (SHA-256 {})", in.plan->origin, in.plan->digest.hex()));
+                fmt::format("plan {} (SHA-256 {})", in.plan->file_name(), in.plan->digest.hex()));
   auto trust = verify_chain(in.chain, in.revocations, now, transcript);
   if (!trust) return run.refuse(trust.error(), {});
   const verifier::TrustedRoot* trusted = &trust->root();

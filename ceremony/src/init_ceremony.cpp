@@ -30,7 +30,7 @@ CeremonyOutcome run_init(const LoadedPlan& loaded, CeremonyContext& context) {
   transcript.ok("plan", kActor,
                 fmt::format("plan {} (SHA-256 {}): {} custodians, root {} of {}, approver {} "
                             "of {}, validity {} days",
-                            loaded.origin, loaded.digest.hex(), plan.custodians_size(),
+                            loaded.file_name(), loaded.digest.hex(), plan.custodians_size(),
                             plan.root_threshold(), plan.custodians_size(),
                             plan.approver_threshold(), plan.custodians_size(),
                             plan.validity_days()));

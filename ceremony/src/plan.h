@@ -32,6 +32,11 @@ struct LoadedPlan {
   v1::CeremonyPlan plan;      // defaults applied, validated
   verifier::Digest digest;    // SHA-256 of the plan file's bytes
   std::string origin;         // file name, for messages
+  // The plan file's name without its directories: what a transcript records (the digest
+  // identifies the plan; the machine's paths are nobody's business).
+  [[nodiscard]] std::string file_name() const {
+    return std::filesystem::path(origin).filename().string();
+  }
 };
 
 // Parses `text` (from `origin`), applies defaults, validates.

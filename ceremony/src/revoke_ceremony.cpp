@@ -101,7 +101,7 @@ CeremonyOutcome run_revoke(const RevokeInput& in, CeremonyContext& context) {
 
   ui.step("Trust root chain");
   transcript.ok("plan", kActor,
-                fmt::format("plan {} (SHA-256 {}) for the custodians' cards", in.plan->origin,
+                fmt::format("plan {} (SHA-256 {}) for the custodians' cards", in.plan->file_name(),
                             in.plan->digest.hex()));
   auto trust = verify_chain(in.chain, in.revocations, run.now(), transcript);
   if (!trust) return run.refuse(trust.error(), {});

@@ -51,6 +51,18 @@ week=$(date -u +%G-W%V)
 "$signer" --json report "${store[@]}" --week "$week" > "$out/evidence/report-$week.json"
 grep -q '"breakGlass": "2"' "$out/evidence/report-$week.json"
 
+echo "-- this week's exceptions, with who and why (also as CSV and JSON lines):"
+"$signer" query "${store[@]}" --exceptions --week "$week" | tee "$out/evidence/exceptions-$week.txt"
+"$signer" query "${store[@]}" --exceptions --week "$week" --csv > "$out/evidence/exceptions-$week.csv"
+"$signer" --json query "${store[@]}" --exceptions --week "$week" > "$out/evidence/exceptions-$week.json"
+unsynced=$("$signer" query "${store[@]}" --finding CLOCK_UNSYNCED --csv | tail -n +2 | wc -l)
+check "$unsynced events carry a clock finding although the stations' clocks are synchronised" \
+  test "$unsynced" -eq 0
+check "a break-glass row names no serial or no supervisor" \
+  test "$(awk -F, '$5 == "BREAK_GLASS" && ($7 == "" || $12 == "")' "$out/evidence/exceptions-$week.csv" | wc -l)" -eq 0
+check "the scrapped unit is not listed with its scrap" \
+  grep -q "scrapped at entry" <<<"$("$signer" query "${store[@]}" --serial SN-0033)"
+
 step "16. Today's retention segment: written once, read-only, verified offline"
 day=$(date -u +%F)
 "$signer" retention export "${store[@]}" --day "$day" --out "$out/evidence/retention"

@@ -3,7 +3,17 @@
 # variable name, never in argv.
 ceremony="$build/ceremony/hallmark-ceremony"
 signer="$build/signer/hallmark-signer"
-station="$build/station-agent/hallmark-station"
+# The stations run with a simulated NTP-disciplined clock (station-agent/devsim/
+# synced_clock.cpp), as a factory's would: this machine's kernel clock may be undisciplined,
+# and then every event would carry a CLOCK_UNSYNCED finding and hide the real ones.
+mkdir -p "$out/bin"
+cat > "$out/bin/hallmark-station" <<WRAP
+#!/bin/sh
+# The demo's stations: hallmark-station with a simulated NTP-disciplined clock.
+LD_PRELOAD="$build/station-agent/devsim/libhallmark-devsim-clock.so" exec "$build/station-agent/hallmark-station" "\$@"
+WRAP
+chmod +x "$out/bin/hallmark-station"
+station="$out/bin/hallmark-station"
 verify="$build/verifier/hallmark-verify"
 devsim="$build/station-agent/devsim/hallmark-devsim"
 forge="$build/tests/attacks/hallmark-forge"  # the attacker's tool (demo and tests only)

@@ -36,9 +36,18 @@ The tokens and PINs are throwaway: never use them for anything real.
 | (same) | a unit's identity certificate, issued by its station's device-CA key | \`$v device evidence/manifests/SN-1005.*.manifest.json $t\` |
 | evidence/units-*.csv | which units received each release (the CRA question) | \`hallmark-signer query --store evidence/evidence.db --firmware $sensor_digest --csv\` |
 | evidence/report-*.{txt,json} | the week's indicators per station | \`hallmark-signer report --store evidence/evidence.db --week $week\` |
+| evidence/exceptions-$week.{txt,csv,json} | the week's exceptions (failures, reworks, scraps, line stops, break-glass, take-overs, findings) with who and why | \`hallmark-signer query --store evidence/evidence.db --exceptions --week $week\` (add \`--csv\`, or \`--json\` before \`query\`) |
 | evidence/retention/hallmark-log-DAY.segment | today's write-once retention segment | \`$v log evidence/retention/hallmark-log-*.segment $t\` |
 | statement.dsse.json | a document co-signed by alice and bob | \`$v envelope statement.dsse.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |
 | refused/ | the tampered and refused inputs of the last act (each check above refuses them), among them refused/station-1-forged, a copy of station-1 whose journal holds a copied break-glass (its line no longer opens), and refused/station-1-revoked, a copy of station-1 that took in its own revocation (it programs nothing more) | |
 | tokens/, softhsm2.conf, devices/ | the throwaway SoftHSM tokens and simulated chips | |
+| bin/hallmark-station | the stations' command with a simulated NTP-disciplined clock (below) | |
+
+The stations' clocks: a factory's stations run NTP or PTP, and every attestation records
+whether the kernel considered the clock synchronised. The machine that made this demo may
+not discipline its clock, so the demo's stations run through \`bin/hallmark-station\`, which
+preloads \`libhallmark-devsim-clock.so\` (a simulated synchronised clock, like the simulated
+chips; the time itself is the machine's). Without it every event would carry a
+CLOCK_UNSYNCED finding and hide the findings that matter.
 MD
 }

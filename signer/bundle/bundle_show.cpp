@@ -146,7 +146,7 @@ void diff_efuses(const v1::Bundle& before, const v1::Bundle& after, std::string&
   for (const auto& e : after.efuses()) {
     const auto it = old_values.find(e.name());
     if (it == old_values.end()) {
-      out += fmt::format("  eFuse '{}' added: {}\n", e.name(), digest_hex(e.value()));
+      out += fmt::format("  eFuse '{}' added: {}\n", e.name(), efuse_value_text(e));
       continue;
     }
     if (it->second != e.value()) {
@@ -180,8 +180,7 @@ std::string render_summary(const v1::Bundle& b, const verifier::Digest& bundle_d
   out += "\neFuse plan (burnt last, irreversible)\n";
   if (b.efuses().empty()) out += "  none\n";
   for (const auto& e : b.efuses()) {
-    out += fmt::format("  {} = {} ({} bytes)\n", e.name(), digest_hex(e.value()),
-                       e.value().size());
+    out += fmt::format("  {} = {}\n", e.name(), efuse_value_text(e));
   }
   out += fmt::format("\nDevice certificate profile\n  {}\n", profile_text(b.certificate_profile()));
   return out;

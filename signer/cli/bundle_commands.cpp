@@ -17,6 +17,7 @@
 #include "signer/promote/promotion_history.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/key_mapping.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::signer {
 namespace {
@@ -88,7 +89,7 @@ Result<void> run_create(const CreateOptions& o, bool json) {
         fmt::format("bundle spec {}", o.spec.string())));
   }
   if (json) {
-    std::cout << tool::to_json(summary->bundle) << '\n';
+    std::cout << tool::to_display_json(summary->bundle) << '\n';
   } else {
     std::cout << fmt::format("Wrote {} ({} bytes)\n\n", o.out.string(), summary->archive_bytes)
               << bundle::render_summary(summary->bundle, summary->bundle_digest);
@@ -148,7 +149,7 @@ Result<void> run_show(const ShowOptions& o, bool json) {
   auto comparison = comparison_for(o, contents->bundle);
   if (!comparison) return std::unexpected(comparison.error());
   if (json) {
-    std::cout << tool::to_json(contents->bundle) << '\n';
+    std::cout << tool::to_display_json(contents->bundle) << '\n';
     return {};
   }
   auto mapping = recorded_mapping(*contents);

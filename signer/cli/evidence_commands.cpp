@@ -1,6 +1,7 @@
 #include "signer/cli/evidence_commands.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -25,6 +26,7 @@
 #include "verifier/core/dsse.h"
 #include "verifier/core/time_format.h"
 #include "verifier/people/roster.h"
+#include "verifier/tool/display_json.h"
 #include "verifier/trust/station_registration.h"
 
 namespace hallmark::signer {
@@ -264,9 +266,30 @@ Result<void> run_manifests(const ManifestsOptions& o) {
 
 struct QueryOptions {
   std::string store;
-  std::optional<std::string> serial, hardware_id, station, firmware, from, to;
+  std::optional<std::string> serial, hardware_id, station, firmware, from, to, week, result,
+      finding;
+  std::vector<std::string> events;
+  bool exceptions = false;
   bool csv = false;
 };
+
+// An enum value by its name as the outputs print it (case-insensitive), or a usage error
+// listing the names.
+template <typename Parse>
+Result<int> enum_value(const std::string& flag, const std::string& text,
+                       const google::protobuf::EnumDescriptor* names, Parse parse) {
+  std::string upper = text;
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::replace(upper.begin(), upper.end(), '-', '_');
+  int value = 0;
+  if (parse(upper, &value) && value != 0) return value;
+  std::string known;
+  for (int i = 1; i < names->value_count(); ++i) {
+    known += (known.empty() ? "" : ", ") + names->value(i)->name();
+  }
+  return fail(ErrorCode::kUsage, fmt::format("{} \"{}\" is not one of {}", flag, text, known));
+}
 
 Result<void> run_query(const QueryOptions& o, bool json) {
   evidence::EntryQuery q;
@@ -285,6 +308,46 @@ Result<void> run_query(const QueryOptions& o, bool json) {
     if (!day) return fail(ErrorCode::kUsage, fmt::format("{} \"{}\" is not a date like 2026-11-21", flag, **text));
     *slot = *day + (slot == &q.to_unix ? 24 * 3600 : 0);  // --to is inclusive of that day
   }
+  if (o.week) {
+    auto monday = verifier::parse_iso_week(*o.week);
+    if (!monday) return fail(ErrorCode::kUsage, fmt::format("--week \"{}\" is not an ISO week like 2026-W47", *o.week));
+    q.from_unix = std::max(q.from_unix.value_or(*monday), *monday);
+    q.to_unix = std::min(q.to_unix.value_or(*monday + 7 * 24 * 3600), *monday + 7 * 24 * 3600);
+  }
+  for (const std::string& name : o.events) {
+    auto event = enum_value("--event", name, v1::Attestation::Event_descriptor(),
+                            [](const std::string& n, int* v) {
+                              v1::Attestation::Event e{};
+                              const bool ok = v1::Attestation::Event_Parse(n, &e);
+                              *v = e;
+                              return ok;
+                            });
+    if (!event) return std::unexpected(event.error());
+    q.events.push_back(*event);
+  }
+  if (o.result) {
+    auto result = enum_value("--result", *o.result, v1::Attestation::Result_descriptor(),
+                             [](const std::string& n, int* v) {
+                               v1::Attestation::Result r{};
+                               const bool ok = v1::Attestation::Result_Parse(n, &r);
+                               *v = r;
+                               return ok;
+                             });
+    if (!result) return std::unexpected(result.error());
+    q.result = *result;
+  }
+  if (o.finding) {
+    auto kind = enum_value("--finding", *o.finding, v1::Finding::Kind_descriptor(),
+                           [](const std::string& n, int* v) {
+                             v1::Finding::Kind k{};
+                             const bool ok = v1::Finding::Kind_Parse(n, &k);
+                             *v = k;
+                             return ok;
+                           });
+    if (!kind) return std::unexpected(kind.error());
+    q.finding_kind = *kind;
+  }
+  q.exceptions = o.exceptions;
   auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
   const QueryFormat format = json ? QueryFormat::kJson : o.csv ? QueryFormat::kCsv : QueryFormat::kText;
@@ -307,7 +370,7 @@ Result<void> run_report(const ReportOptions& o, bool json) {
   if (!store) return std::unexpected(store.error());
   auto report = evidence::weekly_report(**store, o.week);
   if (!report) return std::unexpected(report.error());
-  std::cout << (json ? tool::to_json(*report) + "\n" : evidence::render_weekly_report(*report));
+  std::cout << (json ? tool::to_display_json(*report) + "\n" : evidence::render_weekly_report(*report));
   return {};
 }
 
@@ -390,6 +453,17 @@ void add_evidence_commands(tool::CommandLine& cli) {
   qc->add_option("--station", q->station, "A station's id");
   qc->add_option("--from", q->from, "First day (YYYY-MM-DD, UTC, event time)");
   qc->add_option("--to", q->to, "Last day (YYYY-MM-DD, inclusive)");
+  qc->add_option("--week", q->week, "ISO week of the event time, e.g. 2026-W47 (UTC)");
+  qc->add_option("--event", q->events,
+                 "Only these events (PROGRAM, REWORK, SCRAP, LINE_STOP, BREAK_GLASS, ...; "
+                 "repeatable)");
+  qc->add_option("--result", q->result, "Only this result (PASS, FAIL, SCRAPPED)");
+  qc->add_option("--finding", q->finding,
+                 "Only entries carrying a finding of this kind (CLOCK_UNSYNCED, CLAIM_MISMATCH, "
+                 "...)");
+  qc->add_flag("--exceptions", q->exceptions,
+               "Only exceptions: failures, reworks, scraps, line stops, break-glass, take-overs "
+               "and entries with findings, with who and why");
   qc->add_flag("--csv", q->csv, "CSV instead of a table");
 
   auto r = std::make_shared<ReportOptions>();

@@ -13,6 +13,7 @@
 #include "signer/promote/promote.h"
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::signer {
 namespace {
@@ -77,7 +78,7 @@ Result<void> run_promote(const PromoteOptions& o, bool json) {
   auto result = promote::finish_promotion(*prepared, release);
   if (!result) return std::unexpected(result.error());
   if (json) {
-    std::cout << tool::to_json(result->verified.release) << '\n';
+    std::cout << tool::to_display_json(result->verified.release) << '\n';
   } else {
     std::cout << fmt::format("Wrote {} ({} bytes)\n", o.out.string(), result->archive_bytes)
               << bundle::render_verified_release(result->verified);

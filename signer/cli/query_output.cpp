@@ -2,11 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <utility>
+#include <vector>
+
 #include "hallmark/evidence.pb.h"
 #include "signer/evidence/event_findings.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/printable.h"
 #include "verifier/core/time_format.h"
+#include "verifier/log/event_answer.h"
 #include "verifier/tool/command_line.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::signer {
 namespace {
@@ -40,21 +47,11 @@ std::string csv(const std::string& s) {
   return out + "\"";
 }
 
-// Control characters are shown escaped: a serial is data, not terminal commands.
-std::string printable(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\x{:02x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+// One row as an auditor reads it: the manifest and attestation decoded, who, why, the
+// findings by kind, the unit's scrap and, for a break-glass, the unit of the line stop.
+using StopSerials = std::map<std::pair<std::string, std::uint64_t>, std::string>;
 
-Result<std::string> json_line(const evidence::LogEntry& e) {
+Result<v1::LogEntryRecord> record_of(const evidence::LogEntry& e, const StopSerials& stops) {
   v1::LogEntryRecord record;
   record.set_log_index(e.index);
   if (!record.mutable_manifest()->ParseFromArray(e.manifest.data(), static_cast<int>(e.manifest.size()))) {
@@ -63,48 +60,110 @@ Result<std::string> json_line(const evidence::LogEntry& e) {
   // The attestation was verified when it was countersigned; shown here as it was signed.
   auto envelope = verifier::parse_envelope_json(record.manifest().attestation_envelope());
   if (envelope) (void)record.mutable_attestation()->ParseFromString(envelope->payload());
-  std::string json = tool::to_json(record);
-  std::string line;
-  for (char c : json) {
-    if (c != '\n') line += c;
+  const evidence::EventAnswer answer = evidence::answer_of(record.attestation(), record.manifest());
+  // Shown decoded; the signed envelopes themselves are in the unit's manifest file.
+  record.mutable_manifest()->clear_attestation_envelope();
+  record.mutable_attestation()->clear_signed_statement();
+  record.set_operator_name(answer.operator_name);
+  record.set_supervisor_name(answer.supervisor_name);
+  record.set_why(answer.why);
+  for (const auto& kind : answer.finding_kinds) record.add_finding_kinds(kind);
+  if (e.scrapped_at) record.set_scrapped_log_index(*e.scrapped_at);
+  if (record.attestation().event() == v1::Attestation::BREAK_GLASS &&
+      record.attestation().linked_sequences_size() > 0) {
+    auto it = stops.find({e.station_id, record.attestation().linked_sequences(0)});
+    if (it != stops.end()) record.set_released_serial(it->second);
   }
-  return line;
+  return record;
 }
+
+// The serial of each line stop a break-glass among the matching entries released, looked
+// up before the rows are printed (the store streams one query at a time).
+Result<StopSerials> line_stop_serials(evidence::EvidenceStore& store,
+                                      const evidence::EntryQuery& query) {
+  evidence::EntryQuery glass = query;
+  glass.exceptions = false;
+  glass.events = {v1::Attestation::BREAK_GLASS};
+  std::vector<std::pair<std::string, std::uint64_t>> wanted;
+  auto ok = store.query(glass, [&](const evidence::LogEntry& e) -> Result<void> {
+    auto record = record_of(e, {});
+    if (!record) return std::unexpected(record.error());
+    for (std::uint64_t sequence : record->attestation().linked_sequences()) {
+      wanted.emplace_back(e.station_id, sequence);
+    }
+    return {};
+  });
+  if (!ok) return std::unexpected(ok.error());
+  StopSerials out;
+  for (const auto& [station, sequence] : wanted) {
+    auto found = store.station_record(station, sequence);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) continue;
+    const std::uint64_t index = (*found)->second;
+    auto read = store.for_each_entry(index, index + 1,
+                                     [&](const evidence::LogEntry& stop) -> Result<void> {
+                                       out[{station, sequence}] = stop.serial;
+                                       return {};
+                                     });
+    if (!read) return std::unexpected(read.error());
+  }
+  return out;
+}
+
+std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+
+constexpr std::string_view kTextRow =
+    "{:>7}  {:<20}  {:<10} {:>5}  {:<16} {:<8} {:<12} {:<12} {:<22} {:<16} {}\n";
 
 }  // namespace
 
 Result<void> print_query(evidence::EvidenceStore& store, const evidence::EntryQuery& query,
                          QueryFormat format, std::ostream& out) {
+  auto stops = line_stop_serials(store, query);
+  if (!stops) return std::unexpected(stops.error());
   std::uint64_t rows = 0;
   if (format == QueryFormat::kCsv) {
     out << "log_index,event_time_utc,station,sequence,event,result,serial,hardware_id,"
-           "bundle_digest,findings\n";
+           "bundle_digest,findings,operator,supervisor,why,scrapped_log_index,event_unix\n";
   } else if (format == QueryFormat::kText) {
-    out << fmt::format("{:>7}  {:<23}  {:<12} {:>5}  {:<11} {:<8} {:<14} {:<18} {}\n", "entry",
-                       "event time", "station", "seq", "event", "result", "serial",
-                       "hardware id", "findings");
+    out << fmt::format(fmt::runtime(kTextRow), "entry", "event time", "station", "seq", "event",
+                       "result", "serial", "hardware id", "who", "findings", "why");
   }
   auto ok = store.query(query, [&](const evidence::LogEntry& e) -> Result<void> {
     ++rows;
+    auto record = record_of(e, *stops);
+    if (!record) return std::unexpected(record.error());
+    evidence::EventAnswer answer;
+    answer.operator_name = record->operator_name();
+    answer.supervisor_name = record->supervisor_name();
+    answer.finding_kinds.assign(record->finding_kinds().begin(), record->finding_kinds().end());
+    // A break-glass concerns the unit of the line stop it released.
+    const std::string serial = e.serial.empty() ? record->released_serial() : e.serial;
+    std::string result = result_name(e.result);
+    // A unit that passed and was scrapped later is not a unit in the field.
+    if (e.scrapped_at && e.result == v1::Attestation::PASS) {
+      result += fmt::format(" (scrapped at entry {})", *e.scrapped_at);
+    }
     switch (format) {
-      case QueryFormat::kJson: {
-        auto line = json_line(e);
-        if (!line) return std::unexpected(line.error());
-        out << *line << '\n';
+      case QueryFormat::kJson:
+        out << tool::to_display_json(*record, tool::JsonLayout::kOneLine) << '\n';
         break;
-      }
       case QueryFormat::kCsv:
-        out << fmt::format("{},{},{},{},{},{},{},{},{},{}\n", e.index,
+        out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", e.index,
                            verifier::format_utc(e.event_unix), csv(e.station_id),
                            e.station_sequence, event_name(e.event), result_name(e.result),
-                           csv(e.serial), csv(e.hardware_id), hex_or_dash(e.bundle_digest),
-                           e.finding_count);
+                           csv(serial), csv(e.hardware_id), hex_or_dash(e.bundle_digest),
+                           answer.finding_kinds.empty() ? "" : evidence::kinds_text(answer, ";"),
+                           csv(record->operator_name()), csv(record->supervisor_name()),
+                           csv(record->why()),
+                           e.scrapped_at ? std::to_string(*e.scrapped_at) : "", e.event_unix);
         break;
       case QueryFormat::kText:
-        out << fmt::format("{:>7}  {:<23}  {:<12} {:>5}  {:<11} {:<8} {:<14} {:<18} {}\n",
-                           e.index, verifier::format_utc(e.event_unix), printable(e.station_id),
-                           e.station_sequence, event_name(e.event), result_name(e.result),
-                           printable(e.serial), printable(e.hardware_id), e.finding_count);
+        out << fmt::format(fmt::runtime(kTextRow), e.index, verifier::format_utc(e.event_unix),
+                           verifier::printable(e.station_id), e.station_sequence, event_name(e.event),
+                           result, verifier::printable(or_dash(serial)), verifier::printable(or_dash(e.hardware_id)),
+                           verifier::printable(evidence::who_text(answer)),
+                           evidence::kinds_text(answer, ","), verifier::printable(or_dash(record->why())));
         break;
     }
     return {};
@@ -162,7 +221,7 @@ std::string countersign_json(const evidence::CountersignResult& r) {
   report.set_new_tree_size(r.new_size);
   if (r.checkpoint) report.set_root_hash(std::string(as_chars(r.checkpoint->root_hash.bytes())));
   report.set_evidence_signatures(r.signatures);
-  return tool::to_json(report);
+  return tool::to_display_json(report);
 }
 
 }  // namespace hallmark::signer

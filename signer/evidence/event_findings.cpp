@@ -6,6 +6,7 @@
 
 #include "verifier/core/sha256.h"
 #include "verifier/core/time_format.h"
+#include "verifier/log/event_answer.h"
 
 namespace hallmark::evidence {
 namespace {
@@ -285,9 +286,6 @@ Result<std::vector<v1::Finding>> event_findings(EvidenceStore& store, const v1::
   return std::move(out.findings);
 }
 
-std::string kind_name(int kind) {
-  if (!v1::Finding::Kind_IsValid(kind)) return fmt::format("KIND_{}", kind);
-  return v1::Finding::Kind_Name(static_cast<v1::Finding::Kind>(kind));
-}
+std::string kind_name(int kind) { return finding_kind_name(kind); }
 
 }  // namespace hallmark::evidence

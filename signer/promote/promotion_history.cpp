@@ -1,5 +1,7 @@
 #include "signer/promote/promotion_history.h"
 
+#include "verifier/core/time_format.h"
+
 #include "verifier/core/version.h"
 
 #include <fcntl.h>
@@ -144,7 +146,8 @@ fs::path stored_manifest_path(const fs::path& dir, std::string_view sku,
 std::string describe(const LastPromoted& last) {
   const HistoryRecord& r = last.record;
   return fmt::format("the last promoted for SKU {} (version {}, channel {}, promoted at {}, {})",
-                     r.sku, r.version, r.channel, r.promoted_unix, last.manifest_file.string());
+                     r.sku, r.version, r.channel, verifier::format_utc(r.promoted_unix),
+                     last.manifest_file.string());
 }
 
 Result<std::optional<LastPromoted>> last_promoted(const fs::path& dir, std::string_view sku) {
@@ -221,7 +224,8 @@ Result<void> PromotionHistory::check(const HistoryRecord& c) const {
       return fail(ErrorCode::kPolicyRefused,
                   fmt::format("bundle {} was already promoted (version {}, at {}): a bundle is "
                               "promoted once",
-                              c.bundle_digest.hex(), r.version, r.promoted_unix));
+                              c.bundle_digest.hex(), r.version,
+                              verifier::format_utc(r.promoted_unix)));
     }
   }
   const HistoryRecord* l = last();

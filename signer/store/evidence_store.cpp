@@ -640,7 +640,11 @@ Result<std::vector<FindingRow>> SqlEvidenceStore::findings_between(std::int64_t 
 
 Result<void> SqlEvidenceStore::query(const EntryQuery& q,
                                      const std::function<Result<void>(const LogEntry&)>& visit) {
-  std::string sql = fmt::format("SELECT {} FROM {} WHERE 1 = 1", kEntryColumns, kEntryFrom);
+  // The scrap of the row's hardware id rides along (entries_hardware_id makes it one seek).
+  std::string sql = fmt::format(
+      "SELECT {}, (SELECT MIN(s.idx) FROM entries s WHERE s.hardware_id = e.hardware_id AND "
+      "e.hardware_id <> '' AND s.event = {}) FROM {} WHERE 1 = 1",
+      kEntryColumns, kScrapEvent, kEntryFrom);
   if (q.serial) sql += " AND e.serial = ?";
   if (q.hardware_id) sql += " AND e.hardware_id = ?";
   if (q.station_id) sql += " AND e.station_id = ?";
@@ -649,6 +653,22 @@ Result<void> SqlEvidenceStore::query(const EntryQuery& q,
   }
   if (q.from_unix) sql += " AND e.event_unix >= ?";
   if (q.to_unix) sql += " AND e.event_unix < ?";
+  // Events, results and kinds are small integers from enums: written into the text.
+  auto in_list = [](const auto& values) {
+    std::string list;
+    for (int v : values) list += (list.empty() ? "" : ", ") + std::to_string(v);
+    return list;
+  };
+  if (!q.events.empty()) sql += fmt::format(" AND e.event IN ({})", in_list(q.events));
+  if (q.result) sql += fmt::format(" AND e.result = {}", *q.result);
+  if (q.finding_kind) {
+    sql += fmt::format(" AND e.idx IN (SELECT g.log_index FROM findings g WHERE g.kind = {} AND "
+                       "g.log_index IS NOT NULL)", *q.finding_kind);
+  }
+  if (q.exceptions) {
+    sql += fmt::format(" AND (e.result = {} OR e.event IN ({}) OR e.finding_count > 0)",
+                       kFailResult, in_list(kExceptionEvents));
+  }
   sql += " ORDER BY e.idx";
 
   auto s = db_->prepare(sql, sql::Rows::kStreamed);
@@ -663,7 +683,17 @@ Result<void> SqlEvidenceStore::query(const EntryQuery& q,
   }
   if (q.from_unix) st.bind_int64(++param, *q.from_unix);
   if (q.to_unix) st.bind_int64(++param, *q.to_unix);
-  return stream(st, visit);
+  ResetOnExit reset(st);
+  LogEntry entry;
+  for (;;) {
+    auto row = st.step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return {};
+    if (auto ok = read_entry(st, entry); !ok) return ok;
+    entry.scrapped_at.reset();
+    if (!st.is_null(16)) entry.scrapped_at = u64(st.column_int64(16));
+    if (auto ok = visit(entry); !ok) return ok;
+  }
 }
 
 Result<void> SqlEvidenceStore::read_entry(const Statement& s, LogEntry& e) const {

@@ -48,6 +48,9 @@ struct LogEntry {
   bool clock_synced = false;
   std::vector<Digest> firmware;     // image and measured digests the unit received
   std::uint32_t finding_count = 0;
+  // query() only: the log index of this hardware id's SCRAP event, if it was ever scrapped
+  // (a unit that received a firmware and was scrapped later is listed with its scrap).
+  std::optional<std::uint64_t> scrapped_at;
 };
 
 // A finding as stored (the v1::Finding bytes and the columns reports group by).
@@ -101,7 +104,18 @@ struct EntryQuery {
   std::optional<Digest> firmware;       // the bundle digest or any image/measured digest
   std::optional<std::int64_t> from_unix;  // event time, inclusive
   std::optional<std::int64_t> to_unix;    // event time, exclusive
+  std::vector<int> events;                // v1::Attestation::Event: any of these
+  std::optional<int> result;              // v1::Attestation::Result
+  std::optional<int> finding_kind;        // entries carrying a finding of this v1::Finding::Kind
+  // Only exceptions: a FAIL, a rework, scrap, line stop, break-glass or take-over, or any
+  // entry carrying a finding (kExceptionEvents below is the list of events).
+  bool exceptions = false;
 };
+
+// The events that are exceptions in themselves (EntryQuery::exceptions, the report).
+inline constexpr int kExceptionEvents[] = {2 /*REWORK*/, 3 /*SCRAP*/, 4 /*LINE_STOP*/,
+                                           5 /*BREAK_GLASS*/, 8 /*TAKE_OVER*/};
+inline constexpr int kFailResult = 2;  // v1::Attestation::FAIL
 
 // A row per (value, first log entry that had it), for clone checks.
 struct SeenWith {

@@ -19,6 +19,7 @@
 #include "verifier/core/dsse.h"
 #include "verifier/core/sha256.h"
 #include "verifier/io/file_io.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::station {
 namespace {
@@ -133,7 +134,7 @@ Result<void> run_enroll(const EnrollOptions& o, bool json) {
     if (!enrollment.ParseFromString(request->payload())) {
       return fail(ErrorCode::kInternal, "the request just written does not parse");
     }
-    std::cout << tool::to_json(enrollment) << '\n';
+    std::cout << tool::to_display_json(enrollment) << '\n';
   }
   return {};
 }

@@ -17,6 +17,7 @@
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
 #include "verifier/people/roster.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::station {
 namespace {
@@ -63,7 +64,7 @@ StepObserver progress_printer() {
 Result<void> report_outcome(const tool::CommandLine& cli, const UnitOutcome& outcome,
                             std::string_view serial) {
   if (cli.json()) {
-    std::cout << tool::to_json(outcome.attestation) << "\n";
+    std::cout << tool::to_display_json(outcome.attestation) << "\n";
   } else {
     std::cout << fmt::format("serial       {}\nhardware id  {}\nrecord       {}\nresult       {}\n",
                              serial, outcome.hardware_id, outcome.sequence,

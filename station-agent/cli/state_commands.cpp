@@ -14,6 +14,7 @@
 #include "hsm-profiles/src/token_key.h"
 #include "station-agent/station/intake.h"
 #include "station-agent/station/station_state.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::station {
 namespace {
@@ -70,7 +71,7 @@ Result<void> run_install(const InstallOptions& o, bool json) {
   report << fmt::format("trust root          version {} (pinned anchor {} in {}/trust-root)\n",
                         trust->root().version(), trust->anchor_digest().hex(), o.state);
   report << fmt::format("registration        {}/registration.json\n", o.state);
-  if (json) std::cout << tool::to_json(station->registration) << '\n';
+  if (json) std::cout << tool::to_display_json(station->registration) << '\n';
   return {};
 }
 
@@ -109,7 +110,7 @@ Result<void> run_intake(const IntakeOptions& o, bool json) {
     // The ledger's own entry (re-hashed against the cached copy), first or repeated intake.
     auto accepted = recheck_cached(o.state, result->release.bundle_digest);
     if (!accepted) return std::unexpected(accepted.error());
-    std::cout << tool::to_json(*accepted) << '\n';
+    std::cout << tool::to_display_json(*accepted) << '\n';
   }
   return {};
 }

@@ -19,6 +19,7 @@
 #include "station-agent/driver/device_driver.h"
 #include "station-agent/station/station_line.h"
 #include "station-agent/station/unit_programmer.h"
+#include "verifier/bundle/bundle_rules.h"
 #include "verifier/core/error.h"
 
 namespace hallmark::station {
@@ -51,12 +52,11 @@ struct PlanContext {
   PlanImages images;
 };
 
-// The bundle's eFuse names and the driver's.
-inline constexpr std::string_view kBundleKeyDigest = "key-digest";
-inline constexpr std::string_view kBundleSecureBoot = "secure-boot-enable";
-inline constexpr std::string_view kBundleDebugDisable = "debug-disable";
-// A key-digest value meaning "the digest of the release key that signed the bootloader".
-inline constexpr std::string_view kReleaseKeyDigestValue = "release-key";
+// The bundle's eFuse names: verifier/bundle/bundle_rules.h.
+using bundle::kReleaseKeyDigestValue;
+inline constexpr std::string_view kBundleKeyDigest = bundle::kEfuseKeyDigest;
+inline constexpr std::string_view kBundleSecureBoot = bundle::kEfuseSecureBoot;
+inline constexpr std::string_view kBundleDebugDisable = bundle::kEfuseDebugDisable;
 
 [[nodiscard]] Result<void> run_provisioning_plan(PlanContext& context, v1::Attestation& event);
 

@@ -32,13 +32,33 @@ TEST_CASE("the summary shows SKU, version, counter, images, plan, eFuses, profil
   CHECK(mentions(text, "1.2.0"));
   CHECK(mentions(text, "security counter  3"));
   CHECK(mentions(text, "a11ce0000000000000000000000000000000000000000000000000000000face"));
-  CHECK(mentions(text, "2023-11-14 22:13:20 UTC"));
+  CHECK(mentions(text, "2023-11-14T22:13:20Z"));
   CHECK(mentions(text, "[0x10000, 0x5b000)"));
   CHECK(mentions(text, "esp32-secure-boot-v2"));
   CHECK(mentions(text, hex_of(s.bundle.images(1).sha256())));
   CHECK(mentions(text, " 5. burn-efuse secure-boot-enable"));
   CHECK(mentions(text, "debug-disable = 01"));
   CHECK(mentions(text, "CN=${serial},O=Example"));
+}
+
+// Custodians read "key-digest = 72656c65617365..." (the ASCII of "release-key") and were
+// told to compare it with the key's digest.
+TEST_CASE("the summary names a release-key eFuse value as the release key's digest, not its ASCII in hex") {
+  Workspace w;
+  auto* key = w.spec.add_efuses();
+  key->set_name("key-digest");
+  key->set_value("release-key");
+  const v1::Bundle bundle = [&] {
+    v1::Bundle b;
+    *b.mutable_efuses() = w.spec.efuses();
+    return b;
+  }();
+  const std::string text = render_summary(bundle, *verifier::Digest::from_bytes(as_bytes(std::string(32, 'x'))));
+  INFO(text);
+  CHECK(mentions(text, "key-digest = release-key (the digest of the release key that signs the "
+                       "bootloader"));
+  CHECK_FALSE(mentions(text, hex_of("release-key")));
+  CHECK(mentions(text, "debug-disable = 01 (1 bytes)"));
 }
 
 TEST_CASE("the diff shows a changed version, counter, image digest, plan step and eFuse") {

@@ -271,3 +271,20 @@ TEST_CASE("init refuses a signer HSM that already holds a key with a planned lab
 }
 
 }  // TEST_SUITE
+
+// Transcripts embedded the build machine's paths (/home/…/demo-out/ceremony/plan.textproto):
+// the plan's digest identifies it; where it lay on a laptop is nobody's business.
+TEST_CASE("the transcript names the plan file, never the directories it was read from") {
+  CeremonyTokens tokens;
+  RecordingUi ui;
+  auto plan = make_plan(names({"alice", "bob", "carol"}), 2);
+  plan.origin = "/home/release-manager/secret-project/ceremony/plan.textproto";
+  auto outcome = init(ui, plan, {"alice", "bob"});
+  REQUIRE_MESSAGE(outcome.ok(), (outcome.error ? outcome.error->message : ""));
+  const auto entries = entries_of(outcome.transcript);
+  CHECK(has_entry(entries, "plan", true, "plan plan.textproto (SHA-256 " + plan.digest.hex()));
+  for (const auto& e : entries) {
+    INFO(e.step() << ": " << e.detail());
+    CHECK(e.detail().find("/home/release-manager") == std::string::npos);
+  }
+}

@@ -3,13 +3,17 @@
 // and retention export, on exports made by the station code.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
+#include "station-agent/station/person_events.h"
 #include "tests/evidence/evidence_test_support.h"
 #include "tests/support/run_command.h"
 #include "tests/support/softhsm_fixture.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/time_format.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::evidence::testing {
 namespace {
@@ -101,7 +105,7 @@ TEST_CASE("signer query and report and retention export answer from the store an
   CHECK(csv.out.find("SN-0002") != std::string::npos);
   auto json = signer("--json query" + store + " --serial SN-0002");
   REQUIRE(json.exit_code == 0);
-  CHECK(json.out.find("\"serial\": \"SN-0002\"") != std::string::npos);
+  CHECK(json.out.find("\"serial\":\"SN-0002\"") != std::string::npos);
   CHECK(signer("query" + store + " --firmware not-hex").exit_code == 2);
   CHECK(signer("query" + store + " --from 2026-13-01").exit_code == 2);
 
@@ -118,6 +122,66 @@ TEST_CASE("signer query and report and retention export answer from the store an
   auto twice = signer("retention export" + store + " --day " + day + out);
   CHECK(twice.exit_code == 4);
   CHECK(twice.err.find("write-once") != std::string::npos);
+}
+
+// "This week's exceptions, with who and why" took query --json and a reading of base64;
+// break-glass rows had no serial and a unit scrapped after it passed was listed as PASS.
+TEST_CASE("signer query --exceptions --week: every exception with who and why and findings by kind, in text, CSV and JSON") {
+  CliWorld c;
+  c.w.program("SN-0001", "HW-A1");
+  // Board HW-B2 carries SN-0001's label: the line stops; sam releases it with his card.
+  c.w.record(v1::Attestation::LINE_STOP, "SN-0001", "HW-B2");
+  auto released = station::break_glass(*c.w.line, c.w.lw.card("sam"), "board HW-B2 relabelled");
+  REQUIRE_MESSAGE(released, (released ? "" : released.error().message));
+  c.w.record(v1::Attestation::SCRAP, "SN-0001", "HW-A1");
+  c.w.record(v1::Attestation::PROGRAM, "SN-0003", "HW-C3", /*clock_synced=*/false);
+  auto cs = signer("countersign " + shell_quote(c.w.export_now("shift.export").string()) + c.common);
+  REQUIRE_MESSAGE(cs.exit_code == 0, cs.err);
+  const std::string store = " --store " + shell_quote(c.store);
+  const std::string week = " --week " + verifier::iso_week(c.w.now());
+
+  auto text = signer("query" + store + " --exceptions" + week);
+  REQUIRE_MESSAGE(text.exit_code == 0, text.err);
+  CHECK(text.out.find("supervisor sam (operator olga)") != std::string::npos);
+  CHECK(text.out.find("board HW-B2 relabelled") != std::string::npos);
+  CHECK(text.out.find("CLOCK_UNSYNCED") != std::string::npos);
+  CHECK(text.out.find("SESSION_START") == std::string::npos);  // not an exception
+
+  auto csv = signer("query" + store + " --exceptions --csv" + week);
+  REQUIRE(csv.exit_code == 0);
+  bool glass_row = false;
+  std::istringstream rows(csv.out);
+  for (std::string row; std::getline(rows, row);) {
+    if (row.find(",BREAK_GLASS,") == std::string::npos) continue;
+    glass_row = true;
+    CHECK(row.find(",SN-0001,") != std::string::npos);  // the serial of the line stop released
+    CHECK(row.find(",olga,sam,board HW-B2 relabelled,") != std::string::npos);
+  }
+  CHECK(glass_row);
+
+  auto json = signer("--json query" + store + " --exceptions --event BREAK_GLASS" + week);
+  REQUIRE(json.exit_code == 0);
+  v1::LogEntryRecord record;
+  REQUIRE(tool::parse_display_json(json.out, record));
+  CHECK(record.supervisor_name() == "sam");
+  CHECK(record.released_serial() == "SN-0001");
+  CHECK(record.why() == "board HW-B2 relabelled");
+  CHECK(json.out.find("\"eventUtc\":\"" + verifier::format_utc(record.manifest().event_unix())) !=
+        std::string::npos);
+
+  // Filters compose: one unsynchronised event, by its finding's kind.
+  auto clock = signer("query" + store + " --finding clock_unsynced --csv");
+  REQUIRE(clock.exit_code == 0);
+  CHECK(std::count(clock.out.begin(), clock.out.end(), '\n') == 2);
+  CHECK(clock.out.find(",SN-0003,") != std::string::npos);
+  auto passed = signer("query" + store + " --event PROGRAM --result PASS --serial SN-0001");
+  REQUIRE(passed.exit_code == 0);
+  CHECK(passed.out.find("PASS (scrapped at entry") != std::string::npos);
+  CHECK(passed.out.find("1 entries") != std::string::npos);
+
+  CHECK(signer("query" + store + " --event NOT_AN_EVENT").exit_code == 2);
+  CHECK(signer("query" + store + " --finding CLOCK").exit_code == 2);
+  CHECK(signer("query" + store + " --week 2026-W54").exit_code == 2);
 }
 
 }  // namespace hallmark::evidence::testing

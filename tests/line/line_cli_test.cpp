@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "verifier/tool/display_json.h"
 #include "hallmark/station.pb.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/public_key.h"
@@ -187,8 +188,7 @@ TEST_CASE("a whole shift through the binary: cards, the roster, login, programmi
   auto json = cli.program(*second, "SN-2", "--json ");
   REQUIRE_MESSAGE(json.exit_code == 0, said(json));
   v1::Attestation attestation;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(json.out, &attestation);
-  REQUIRE_MESSAGE(parsed.ok(), json.out);
+  REQUIRE_MESSAGE(hallmark::tool::parse_display_json(json.out, attestation), json.out);
   CHECK(attestation.serial() == "SN-2");
   CHECK(attestation.hardware_id() == "HW-2");
   CHECK(attestation.operator_name() == "olga");

@@ -8,7 +8,10 @@
 #include "tests/log/evidence_fixture.h"
 #include "tests/support/run_command.h"
 #include "tests/support/text.h"
+#include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/time_format.h"
+#include "verifier/tool/display_json.h"
 
 namespace hv = hallmark::verifier;
 namespace ht = hallmark::verifier::testing;
@@ -75,9 +78,70 @@ TEST_CASE("manifest: a good manifest file exits 0 and names the unit") {
   CHECK(contains(r.out, "log index     4 of tree size 15"));
   auto json = f.verify("--json manifest " + f.path("good.manifest.json"));
   CHECK(json.exit_code == 0);
-  v1::ProvisioningManifest parsed;
-  REQUIRE(google::protobuf::util::JsonStringToMessage(json.out, &parsed).ok());
-  CHECK(parsed.serial() == "CLI-A-4");
+  v1::LogEntryRecord parsed;
+  REQUIRE(hallmark::tool::parse_display_json(json.out, parsed));
+  CHECK(parsed.manifest().serial() == "CLI-A-4");
+  CHECK(parsed.attestation().serial() == "CLI-A-4");
+  CHECK(parsed.log_index() == 4);
+}
+
+// Auditors got a number ("findings 2") and the attestation as base64: now the text says who,
+// why and each finding by kind, and --json shows the attestation decoded, digests in hex.
+TEST_CASE("manifest: a failed unit shows who, why and its findings by kind, not a count") {
+  TestLog log;
+  auto m = manifest("CLI-F-1", hallmark::trust_testing::station_key());
+  m.set_result(v1::Attestation::FAIL);
+  v1::Attestation a = attestation_of(m);
+  a.set_operator_name("olga");
+  a.set_detail("plan step 3 of 9 (write image 'app'): flash write error at 0x20000");
+  m.set_attestation_envelope(attestation_json(a, hallmark::trust_testing::station_key()));
+  auto* clock = m.add_findings();
+  clock->set_kind(v1::Finding::CLOCK_UNSYNCED);
+  clock->set_detail("the station's clock was not synchronised");
+  auto* claim = m.add_findings();
+  claim->set_kind(v1::Finding::CLAIM_MISMATCH);
+  claim->set_detail("image 'app' read back differs");
+  log.append(std::string(hallmark::as_chars(hv::deterministic_bytes(m))));
+  Files f;
+  f.write_json("failed.manifest.json", log.manifest_file(0, 1));
+
+  auto r = f.verify("manifest " + f.path("failed.manifest.json"));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(contains(r.out, "who           operator olga\n"));
+  CHECK(contains(r.out, "why           plan step 3 of 9 (write image 'app'): flash write error"));
+  CHECK(contains(r.out, "findings      CLOCK_UNSYNCED, CLAIM_MISMATCH\n"));
+  CHECK(contains(r.out, "  CLAIM_MISMATCH: image 'app' read back differs\n"));
+  CHECK(contains(r.out, "event time    " + hv::format_utc(kNow - 600)));
+
+  auto json = f.verify("--json manifest " + f.path("failed.manifest.json"));
+  REQUIRE_MESSAGE(json.exit_code == 0, json.err);
+  std::string bundle_hex;
+  for (int i = 0; i < 32; ++i) bundle_hex += "42";
+  CHECK(contains(json.out, "\"bundleDigest\": \"" + bundle_hex + "\""));
+  CHECK(contains(json.out, "\"eventUtc\": \"" + hv::format_utc(kNow - 600) + "\""));
+  CHECK_FALSE(contains(json.out, "attestationEnvelope"));
+  v1::LogEntryRecord record;
+  REQUIRE(hallmark::tool::parse_display_json(json.out, record));
+  CHECK(record.attestation().result() == v1::Attestation::FAIL);
+  CHECK(record.operator_name() == "olga");
+  CHECK(record.why() == a.detail());
+  REQUIRE(record.finding_kinds_size() == 2);
+  CHECK(record.finding_kinds(1) == "CLAIM_MISMATCH");
+}
+
+// --at took only Unix seconds; every time flag now takes ISO 8601 UTC through one parser.
+TEST_CASE("manifest: --at takes ISO 8601 UTC as well as Unix seconds and refuses a time without its zone") {
+  Files f;
+  const auto pin = hv::sha256(hallmark::as_bytes(evidence_trust_root().payload()));
+  const std::string base = shell_quote(HALLMARK_VERIFY_BIN) + " manifest " +
+                           f.path("good.manifest.json") + " --trust-root " + f.path("root.json") +
+                           " --pin-digest " + pin->hex();
+  auto iso = run_command(base + " --at " + hv::format_utc(kNow));
+  CHECK_MESSAGE(iso.exit_code == 0, iso.err);
+  auto local = run_command(base + " --at " + hv::format_utc(kNow).substr(0, 19));
+  CHECK(local.exit_code == 2);
+  CHECK(contains(local.err, "--at"));
+  CHECK(run_command(base + " --at 2026-02-30T00:00:00Z").exit_code == 2);
 }
 
 TEST_CASE("manifest: a tampered manifest file exits 1 naming the file") {
@@ -117,4 +181,34 @@ TEST_CASE("log: a reordered segment or one continuing a forked log exits 1") {
   CHECK(forked.exit_code == 1);
   CHECK(contains(forked.err, "forked"));
   CHECK(f.verify("log " + f.path("root.json")).exit_code == 1);  // not a segment
+}
+
+// No command showed what is inside a registration (keys, enrolled software, validity).
+TEST_CASE("registration: verified under the trust root and shown: station, keys, software, validity") {
+  Files f;
+  f.dir.write("st-1.registration.json", station_registration_json());
+  auto r = f.verify("registration " + f.path("st-1.registration.json"));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(contains(r.out, "OK: "));
+  CHECK(contains(r.out, "station             st-1\n"));
+  CHECK(contains(r.out, "station key         " + hallmark::trust_testing::station_key().pub.key_id()));
+  CHECK(contains(r.out, "device-CA key       " + hallmark::trust_testing::device_ca().pub.key_id()));
+  CHECK(contains(r.out, "registered          20"));
+  auto json = f.verify("--json registration " + f.path("st-1.registration.json"));
+  REQUIRE(json.exit_code == 0);
+  CHECK(contains(json.out, "\"stationId\":\"st-1\""));
+  CHECK_FALSE(contains(json.out, "enrollmentPayload"));
+
+  // A registration signed by one custodian only is refused, naming the file.
+  auto lone = hallmark::trust_testing::sign("station-registration",
+                                  hallmark::trust_testing::registration(
+                                      hallmark::trust_testing::enrollment("st-1", hallmark::trust_testing::station_key(),
+                                                                hallmark::trust_testing::device_ca()),
+                                      hallmark::trust_testing::make_certificate(hallmark::trust_testing::device_ca(),
+                                                                      hallmark::trust_testing::mfg_ca())),
+                                  {&hallmark::trust_testing::alice()});
+  f.dir.write("lone.registration.json", hv::envelope_to_json(lone));
+  auto refused = f.verify("registration " + f.path("lone.registration.json"));
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.err, "lone.registration.json"));
 }

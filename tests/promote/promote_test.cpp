@@ -8,6 +8,8 @@
 #include "ceremony/src/revoke_ceremony.h"
 #include "ceremony/src/trust_root_builder.h"
 #include "tests/promote/promote_test_support.h"
+#include "verifier/bundle/bundle_reader.h"
+#include "verifier/bundle/key_mapping.h"
 
 using namespace hallmark;
 using namespace hallmark::promote::testing;
@@ -60,6 +62,34 @@ TEST_CASE("happy path: two approvals, promote, and the promoted bundle verifies"
   CHECK(again->release_key.esp32_efuse_digest.has_value());
   CHECK(again->release_key.mcuboot_key_hash.has_value());
   CHECK_FALSE(again->release_key.ckaid_hex.empty());
+}
+
+// `bundle show` said "not an MCUboot key" for a bundle with no MCUboot image while `verify`
+// named the release key's MCUboot key hash: both now compute it from the release key.
+TEST_CASE("bundle show's key mapping names every native identifier of the release key, as verify does") {
+  World w;
+  const auto bundle = w.make_bundle("esp-only.bundle", "1.2.0", 3, "rm-erin", 1,
+                                    [](v1::BundleSpec& spec) {
+                                      for (auto& image : *spec.mutable_images()) {
+                                        if (image.format() == v1::MCUBOOT) {
+                                          image.set_format(v1::IMAGE_FORMAT_RAW);
+                                        }
+                                      }
+                                    });
+  auto promoted = w.promote(bundle, {w.approval(bundle, "alice"), w.approval(bundle, "bob")});
+  REQUIRE_MESSAGE(promoted, (promoted ? "" : promoted.error().message));
+  auto verified = bundle::verify_promoted_bundle(w.path("promoted.bundle"), w.trust(w.now + 5), {});
+  REQUIRE_MESSAGE(verified, (verified ? "" : verified.error().message));
+  REQUIRE(verified->release_key.mcuboot_key_hash.has_value());
+
+  auto contents = bundle::read_bundle(w.path("promoted.bundle"));
+  REQUIRE(contents);
+  auto shown = bundle::recorded_key_id_mapping(*contents);
+  REQUIRE(shown);
+  REQUIRE(shown->has_value());
+  CHECK(bundle::render_key_id_mapping(**shown) ==
+        bundle::render_key_id_mapping(verified->release_key));
+  CHECK((*shown)->mcuboot_key_hash == verified->release_key.mcuboot_key_hash);
 }
 
 TEST_CASE("a quorum of one approver is refused") {

@@ -193,7 +193,7 @@ TEST_CASE(
   CHECK(contains(text, "FAILED"));
   CHECK(contains(text, alice().pub.key_id()));
   CHECK(contains(text, "never-extractable=yes"));
-  CHECK(contains(text, "2025-06-15 15:06:40 UTC"));
+  CHECK(contains(text, "2025-06-15T15:06:40Z"));
   CHECK(contains(text, "signed by: alice, bob"));
 
   auto evil_verified = hv::verify_transcript(
@@ -202,4 +202,22 @@ TEST_CASE(
   const std::string evil_text = hv::render_transcript(*evil_verified);
   CHECK(contains(evil_text, "\\x1b[2Jcleared"));
   CHECK_FALSE(contains(evil_text, "\x1b"));
+}
+
+// The init ceremony records the trust root it built as several lines; auditors read a
+// literal \x0a between them.
+TEST_CASE("render_transcript keeps a detail's line breaks as indented lines, not a literal \\x0a") {
+  auto t = transcript();
+  hv::TranscriptChain chain;
+  auto built = entry("build-trust-root", "ceremony");
+  built.set_detail("trust root v1 built:\n  TRUST ROOT version 1\n  custodians:\x1b\n");
+  chain.append(built);
+  auto root = trusted_root();
+  auto verified = hv::verify_transcript(
+      sign("ceremony-transcript", chain.finish("init", "", {}), {&alice(), &bob()}), root);
+  REQUIRE(verified.has_value());
+  const std::string text = hv::render_transcript(*verified);
+  CHECK(contains(text, "    detail: trust root v1 built:\n        TRUST ROOT version 1\n"
+                       "        custodians:\\x1b\n"));
+  CHECK_FALSE(contains(text, "\\x0a"));
 }

@@ -1,5 +1,7 @@
 #include "verifier/bundle/bundle_rules.h"
 
+#include "verifier/core/bytes.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -187,6 +189,18 @@ Result<void> check_bundle_rules(const v1::Bundle& bundle, bool require_digests) 
   if (auto ok = check_images(bundle, require_digests); !ok) return ok;
   if (auto ok = check_efuses(bundle); !ok) return ok;
   return check_plan(bundle);
+}
+
+std::string efuse_value_text(const v1::EfuseSetting& setting,
+                             const std::string& release_key_digest_hex) {
+  if (setting.name() == kEfuseKeyDigest && setting.value() == kReleaseKeyDigestValue) {
+    return release_key_digest_hex.empty()
+               ? "release-key (the digest of the release key that signs the bootloader; "
+                 "promotion records it, the station burns it)"
+               : fmt::format("release-key = {} (the release key's digest)",
+                             release_key_digest_hex);
+  }
+  return fmt::format("{} ({} bytes)", to_hex(as_bytes(setting.value())), setting.value().size());
 }
 
 }  // namespace hallmark::bundle

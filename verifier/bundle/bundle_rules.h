@@ -12,11 +12,25 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "hallmark/release.pb.h"
 #include "verifier/core/error.h"
 
 namespace hallmark::bundle {
+
+// The eFuse names a bundle's plan may burn, and the value of `key-digest` that means "the
+// digest of the release key that signed the bootloader" (the station burns the digest the
+// promoted release records for its ESP32 Secure Boot V2 images).
+inline constexpr std::string_view kEfuseKeyDigest = "key-digest";
+inline constexpr std::string_view kEfuseSecureBoot = "secure-boot-enable";
+inline constexpr std::string_view kEfuseDebugDisable = "debug-disable";
+inline constexpr std::string_view kReleaseKeyDigestValue = "release-key";
+
+// An eFuse setting's value for people: `release-key` named as what it stands for (with
+// the digest when the promoted release is known), anything else as hex.
+[[nodiscard]] std::string efuse_value_text(const v1::EfuseSetting& setting,
+                                           const std::string& release_key_digest_hex = {});
 
 [[nodiscard]] Result<void> check_bundle_rules(const v1::Bundle& bundle,
                                               bool require_digests = true);

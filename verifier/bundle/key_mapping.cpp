@@ -7,6 +7,7 @@
 #include "verifier/core/bytes.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/public_key.h"
 
 namespace hallmark::bundle {
 namespace {
@@ -69,6 +70,29 @@ Result<std::optional<KeyIdMapping>> recorded_key_id_mapping(const BundleContents
   }
   auto mapping = recorded_key_id_mapping(release);
   if (!mapping) return std::unexpected(mapping.error());
+  // The release key itself is in the trust roots the bundle carries: every native
+  // identifier is computed from it (as verification does), not only those of the formats
+  // the bundle happens to hold. Shown, not trusted: verify checks the chain.
+  for (const auto& entry : contents.entries) {
+    if (entry.kind != EntryKind::kPromotion || !entry.bytes ||
+        !entry.name.starts_with("promotion/trust-root-v")) {
+      continue;
+    }
+    auto root_envelope = verifier::parse_envelope_json(as_chars(*entry.bytes));
+    v1::TrustRoot root;
+    if (!root_envelope || !root.ParseFromString(root_envelope->payload())) continue;
+    for (const auto& key : root.keys()) {
+      if (key.key_id() != release.release_key_id()) continue;
+      auto parsed = verifier::PublicKey::from_proto(key);
+      if (!parsed || parsed->key_id() != release.release_key_id()) continue;
+      KeyIdMapping computed = key_id_mapping(*parsed, mapping->ckaid_hex);
+      // A recorded digest that differs from the key's is the bundle's claim: keep it, as
+      // verify would refuse the bundle anyway.
+      if (mapping->esp32_efuse_digest) computed.esp32_efuse_digest = mapping->esp32_efuse_digest;
+      if (mapping->mcuboot_key_hash) computed.mcuboot_key_hash = mapping->mcuboot_key_hash;
+      return std::optional<KeyIdMapping>(std::move(computed));
+    }
+  }
   return std::optional<KeyIdMapping>(std::move(*mapping));
 }
 
@@ -79,9 +103,9 @@ std::string render_key_id_mapping(const KeyIdMapping& m) {
   out += fmt::format("  PKCS#11 CKA_ID                    {}\n",
                      m.ckaid_hex.empty() ? "(not recorded)" : m.ckaid_hex);
   out += fmt::format("  ESP32 eFuse key digest (SBv2)     {}\n",
-                     m.esp32_efuse_digest ? m.esp32_efuse_digest->hex() : "(not an ESP32 key)");
+                     m.esp32_efuse_digest ? m.esp32_efuse_digest->hex() : "(the release key is not an ESP32 Secure Boot V2 key)");
   out += fmt::format("  MCUboot key hash (KEYHASH TLV)    {}\n",
-                     m.mcuboot_key_hash ? m.mcuboot_key_hash->hex() : "(not an MCUboot key)");
+                     m.mcuboot_key_hash ? m.mcuboot_key_hash->hex() : "(the release key is not an MCUboot key)");
   return out;
 }
 

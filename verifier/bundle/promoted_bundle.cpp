@@ -1,5 +1,7 @@
 #include "verifier/bundle/promoted_bundle.h"
 
+#include "verifier/core/time_format.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -468,7 +470,8 @@ Result<VerifiedRelease> verify_promoted_bundle(const std::filesystem::path& path
   if (r.promoted_unix() > now_unix) {
     return in_file(refuse(ErrorCode::kVerificationFailed, std::string(kReleaseEntry),
                           fmt::format("promoted at {}, after the verification time {}",
-                                      r.promoted_unix(), now_unix)));
+                                      verifier::format_utc(r.promoted_unix()),
+                                      verifier::format_utc(now_unix))));
   }
   const ApprovalSubject subject{contents->bundle_digest, contents->bundle.sku(),
                                 contents->bundle.version(), contents->bundle.requester(),

@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "verifier/bundle/promoted_bundle.h"
+#include "verifier/tool/command_line.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::verifier::cli {
 
@@ -28,10 +30,9 @@ CLI::App* add_bundle_command(tool::CommandLine& command_line, BundleOptions& opt
   sub->add_option("--channel", options.channel,
                   "the channel the bundle must have been promoted on")
       ->capture_default_str();
-  sub->add_option_function<int64_t>(
-         "--at", [&options](const int64_t& t) { options.at = t; },
-         "verify at this UNIX time instead of now")
-      ->type_name("UNIX_TIME");
+  tool::add_time_option(*sub, "--at", options.at,
+                        "verify at this time instead of now (ISO 8601 UTC, or Unix "
+                        "seconds)");
   return sub;
 }
 
@@ -43,7 +44,7 @@ Result<void> run_bundle(const BundleOptions& options, std::ostream& out) {
   auto verified = bundle::verify_promoted_bundle(options.bundle, root->trust, channels);
   if (!verified) return std::unexpected(std::move(verified).error());
   if (options.json) {
-    const std::string json = tool::to_json(verified->release);
+    const std::string json = tool::to_display_json(verified->release);
     out << json << (json.ends_with('\n') ? "" : "\n");
   } else {
     out << bundle::render_verified_release(*verified);

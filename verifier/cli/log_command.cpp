@@ -11,6 +11,7 @@
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
 #include "verifier/log/log_segment.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::verifier::cli {
 namespace {
@@ -67,7 +68,7 @@ Result<void> run_log(const LogOptions& options, std::ostream& out) {
   auto verified = verify_file(options.segment, root->trust.root(), earlier);
   if (!verified) return std::unexpected(std::move(verified).error());
   if (options.json) {
-    const std::string json = tool::to_json(verified->checkpoint);
+    const std::string json = tool::to_display_json(verified->checkpoint);
     out << json << (json.ends_with('\n') ? "" : "\n");
     return {};
   }

@@ -6,6 +6,7 @@
 #include "verifier/cli/journal_command.h"
 #include "verifier/cli/log_command.h"
 #include "verifier/cli/manifest_command.h"
+#include "verifier/cli/registration_command.h"
 #include "verifier/cli/transcript_command.h"
 #include "verifier/cli/trust_root_command.h"
 #include "verifier/tool/command_line.h"
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   hallmark::verifier::cli::add_manifest_command(command_line, manifest);
   hallmark::verifier::cli::ManifestOptions device;
   hallmark::verifier::cli::add_device_command(command_line, device);
+  hallmark::verifier::cli::RegistrationOptions registration;
+  hallmark::verifier::cli::add_registration_command(command_line, registration);
   hallmark::verifier::cli::LogOptions log;
   hallmark::verifier::cli::add_log_command(command_line, log);
   return command_line.run(argc, argv);

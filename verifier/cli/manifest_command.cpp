@@ -8,10 +8,14 @@
 #include <string>
 
 #include "hallmark/evidence.pb.h"
+#include "verifier/core/printable.h"
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
+#include "verifier/log/event_answer.h"
 #include "verifier/log/manifest_file.h"
 #include "verifier/trust/station_registration.h"
+#include "verifier/tool/command_line.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::verifier::cli {
 namespace {
@@ -71,7 +75,31 @@ void print_text(const ManifestOptions& options, const VerifiedManifest& v,
   out << fmt::format("log index     {} of tree size {}\n", v.leaf_index, v.checkpoint.tree_size());
   out << fmt::format("checkpoint    {} ({})\n", format_utc(v.checkpoint.time_unix()),
                      to_hex(as_bytes(v.checkpoint.root_hash())));
-  out << fmt::format("findings      {}\n", m.findings_size());
+  const evidence::EventAnswer answer = evidence::answer_of(v.attestation, m);
+  out << fmt::format("who           {}\n", evidence::who_text(answer));
+  if (!answer.why.empty()) out << fmt::format("why           {}\n", printable(answer.why));
+  out << fmt::format("findings      {}\n", evidence::kinds_text(answer, ", "));
+  for (const auto& finding : m.findings()) {
+    out << fmt::format("  {}: {}\n", evidence::finding_kind_name(finding.kind()),
+                       printable(finding.detail()));
+  }
+}
+
+// The verified manifest as an auditor reads it: the attestation decoded beside the
+// manifest (its envelope stays in the file), who, why and the findings by kind.
+v1::LogEntryRecord record_of(const VerifiedManifest& v) {
+  v1::LogEntryRecord record;
+  record.set_log_index(v.leaf_index);
+  *record.mutable_manifest() = v.manifest;
+  record.mutable_manifest()->clear_attestation_envelope();
+  *record.mutable_attestation() = v.attestation;
+  record.mutable_attestation()->clear_signed_statement();
+  const evidence::EventAnswer answer = evidence::answer_of(v.attestation, v.manifest);
+  record.set_operator_name(answer.operator_name);
+  record.set_supervisor_name(answer.supervisor_name);
+  record.set_why(answer.why);
+  for (const auto& kind : answer.finding_kinds) record.add_finding_kinds(kind);
+  return record;
 }
 
 }  // namespace
@@ -85,10 +113,9 @@ void add_trust_root_flags(CLI::App& sub, TrustRootInputs& inputs, std::optional<
   sub.add_option("--revocation", inputs.revocations,
                  "revocation envelope to apply; repeat for more")
       ->type_name("FILE");
-  sub.add_option_function<int64_t>(
-         "--at", [&at](const int64_t& t) { at = t; },
-         "check the trust root's validity at this UNIX time instead of now")
-      ->type_name("UNIX_TIME");
+  tool::add_time_option(sub, "--at", at,
+                        "check the trust root's validity at this time instead of now (ISO "
+                        "8601 UTC, or Unix seconds)");
 }
 
 namespace {
@@ -168,7 +195,7 @@ Result<void> run_manifest(const ManifestOptions& options, std::ostream& out) {
   if (!loaded) return std::unexpected(std::move(loaded).error());
   const VerifiedManifest* verified = &loaded->first;
   if (options.json) {
-    const std::string json = tool::to_json(verified->manifest);
+    const std::string json = tool::to_display_json(record_of(*verified));
     out << json << (json.ends_with('\n') ? "" : "\n");
   } else {
     print_text(options, *verified, loaded->second, out);
@@ -201,7 +228,7 @@ Result<void> run_device(const ManifestOptions& options, std::ostream& out) {
       station.enrollment.device_ca_key, verified->manifest.serial(), a.time_unix());
   if (!device) return std::unexpected(std::move(device).error().context(options.file.string()));
   if (options.json) {
-    const std::string json = tool::to_json(a);
+    const std::string json = tool::to_display_json(a);
     out << json << (json.ends_with('\n') ? "" : "\n");
     return {};
   }

@@ -9,6 +9,8 @@
 #include "verifier/core/public_key.h"
 #include "verifier/io/file_io.h"
 #include "verifier/trust/transcript.h"
+#include "verifier/tool/command_line.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::verifier::cli {
 
@@ -67,7 +69,7 @@ Result<std::string> to_json(const VerifiedTranscript& verified) {
   auto* entries = fields["entries"].mutable_list_value();
   for (const auto& entry : verified.entries) {
     google::protobuf::Value value;
-    const auto status = google::protobuf::util::JsonStringToMessage(tool::to_json(entry), &value);
+    const auto status = google::protobuf::util::JsonStringToMessage(tool::to_display_json(entry), &value);
     if (!status.ok()) {
       return fail(ErrorCode::kInternal, "cannot convert a transcript entry to JSON");
     }
@@ -75,7 +77,7 @@ Result<std::string> to_json(const VerifiedTranscript& verified) {
   }
   add_strings(report, "signerKeyIds", verified.signer_key_ids);
   add_strings(report, "signerIdentities", verified.signer_identities);
-  return tool::to_json(report);
+  return tool::to_display_json(report);
 }
 
 }  // namespace
@@ -108,10 +110,9 @@ CLI::App* add_transcript_command(tool::CommandLine& command_line, TranscriptOpti
       sub->add_option("--threshold", options.threshold, "distinct --key keys that must have signed")
           ->needs(key);
   key->needs(threshold);
-  sub->add_option_function<int64_t>(
-         "--at", [&options](const int64_t& t) { options.at = t; },
-         "check the trust root's validity at this UNIX time instead of now")
-      ->type_name("UNIX_TIME");
+  tool::add_time_option(*sub, "--at", options.at,
+                        "check the trust root's validity at this time instead of now (ISO 8601 UTC, or Unix "
+                        "seconds)");
   return sub;
 }
 

@@ -9,6 +9,8 @@
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
 #include "verifier/trust/transcript.h"
+#include "verifier/tool/command_line.h"
+#include "verifier/tool/display_json.h"
 
 namespace hallmark::verifier::cli {
 
@@ -173,10 +175,9 @@ CLI::App* add_trust_root_command(tool::CommandLine& command_line, TrustRootOptio
   sub->add_option("--revocation", options.inputs.revocations,
                   "revocation envelope to apply; repeat for more")
       ->type_name("FILE");
-  sub->add_option_function<int64_t>(
-         "--at", [&options](const int64_t& t) { options.at = t; },
-         "check validity at this UNIX time instead of now")
-      ->type_name("UNIX_TIME");
+  tool::add_time_option(*sub, "--at", options.at,
+                        "check validity at this time instead of now (ISO 8601 UTC, or Unix "
+                        "seconds)");
   return sub;
 }
 
@@ -184,7 +185,7 @@ Result<void> run_trust_root(const TrustRootOptions& options, std::ostream& out) 
   auto root = load_trust_root(options.inputs, options.at.value_or(unix_now()));
   if (!root) return std::unexpected(std::move(root).error());
   if (options.json) {
-    const std::string json = tool::to_json(root->trust.root().current());
+    const std::string json = tool::to_display_json(root->trust.root().current());
     out << json << (json.ends_with('\n') ? "" : "\n");
   } else {
     print_text(options, *root, out);

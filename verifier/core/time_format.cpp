@@ -11,7 +11,7 @@ std::string format_utc(std::int64_t unix_time) {
   std::tm tm{};
   if (gmtime_r(&t, &tm) == nullptr) return std::to_string(unix_time) + " (unix)";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900,
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
@@ -89,6 +89,36 @@ std::string utc_day(std::int64_t unix_time) {
   std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return out;
+}
+
+std::optional<std::int64_t> parse_utc_time(std::string_view text) {
+  if (!text.empty() && text.size() <= 12 &&
+      text.find_first_not_of("0123456789") == std::string_view::npos) {
+    std::int64_t v = 0;
+    for (char c : text) v = v * 10 + (c - '0');
+    return v;
+  }
+  if (text.size() == 10) return parse_utc_day(text);
+  if (text.size() < 17 || text[10] != 'T') return std::nullopt;
+  auto day = parse_utc_day(text.substr(0, 10));
+  if (!day) return std::nullopt;
+  std::string_view rest = text.substr(11);  // HH:MM[:SS](Z|+00:00)
+  if (rest.ends_with("Z")) {
+    rest.remove_suffix(1);
+  } else if (rest.ends_with("+00:00")) {
+    rest.remove_suffix(6);
+  } else {
+    return std::nullopt;
+  }
+  if ((rest.size() != 5 && rest.size() != 8) || rest[2] != ':' ||
+      (rest.size() == 8 && rest[5] != ':')) {
+    return std::nullopt;
+  }
+  auto h = digits(rest.substr(0, 2));
+  auto m = digits(rest.substr(3, 2));
+  auto s = rest.size() == 8 ? digits(rest.substr(6, 2)) : std::optional<int>(0);
+  if (!h || !m || !s || *h > 23 || *m > 59 || *s > 59) return std::nullopt;
+  return *day + *h * 3600 + *m * 60 + *s;
 }
 
 }  // namespace hallmark::verifier

@@ -1,5 +1,8 @@
-// Times shown to people: unix seconds as UTC text. The one formatter every human-readable
-// rendering uses (JSON output keeps the numbers). Thread-safe: pure.
+// Times for people and for flags, in one place: every rendering of a time (text output,
+// messages, the "...Utc" companions of JSON output) goes through format_utc, and every flag
+// that takes a time (--at) goes through parse_utc_time. Both are ISO 8601 in UTC
+// ("2026-11-21T14:13:20Z"); machine-readable output keeps the Unix seconds beside it.
+// Thread-safe: pure.
 #pragma once
 
 #include <cstdint>
@@ -9,8 +12,14 @@
 
 namespace hallmark::verifier {
 
-// "2025-06-15 14:13:20 UTC"; "<n> (unix)" when the system cannot convert it.
+// "2025-06-15T14:13:20Z" (ISO 8601, UTC); "<n> (unix)" when the system cannot convert it.
 std::string format_utc(std::int64_t unix_time);
+
+// A time given by a person: Unix seconds ("1764000000"), an ISO 8601 UTC time
+// ("2026-11-21T14:13:20Z", "+00:00" for "Z" and a missing ":SS" accepted) or a UTC day
+// ("2026-11-21", its 00:00). nullopt for anything else, including local times (no zone or
+// another offset: a time without its zone is ambiguous) and impossible dates.
+std::optional<std::int64_t> parse_utc_time(std::string_view text);
 
 }  // namespace hallmark::verifier
 

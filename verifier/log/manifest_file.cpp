@@ -2,6 +2,8 @@
 // the station's attestation it carries.
 #include "verifier/log/manifest_file.h"
 
+#include "verifier/core/time_format.h"
+
 #include <fmt/format.h>
 
 #include <climits>
@@ -82,7 +84,7 @@ Result<v1::Attestation> check_attestation(const v1::ProvisioningManifest& m,
                    v1::Attestation::Result_Name(m.result()));
   }
   if (a->time_unix() != m.event_unix()) {
-    return differs("time", std::to_string(a->time_unix()), std::to_string(m.event_unix()));
+    return differs("time", hallmark::verifier::format_utc(a->time_unix()), hallmark::verifier::format_utc(m.event_unix()));
   }
   // The station signs each event for the journal record it takes: an attestation placed
   // under another record is a copy (a replayed break-glass, log-in or unit).

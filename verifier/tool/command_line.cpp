@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "hallmark_version.h"
+#include "verifier/core/time_format.h"
 
 namespace hallmark::tool {
 
@@ -116,6 +117,23 @@ int CommandLine::run(int argc, char** argv) {
     std::cerr << program_ << ": internal error\n";
   }
   return kExitInternal;
+}
+
+CLI::Option* add_time_option(CLI::App& app, const std::string& name,
+                             std::optional<std::int64_t>& slot, const std::string& description) {
+  const CLI::Validator utc_time(
+      [name](std::string& text) -> std::string {
+        if (verifier::parse_utc_time(text)) return {};
+        return name + " \"" + text + "\" is not a time: give ISO 8601 in UTC "
+               "(2026-11-21T14:13:20Z), a UTC day (2026-11-21) or Unix seconds";
+      },
+      "TIME");
+  return app
+      .add_option_function<std::string>(
+          name, [&slot](const std::string& text) { slot = verifier::parse_utc_time(text); },
+          description)
+      ->check(utc_time)
+      ->type_name("TIME");
 }
 
 std::string to_json(const google::protobuf::Message& message) {

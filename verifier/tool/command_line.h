@@ -9,7 +9,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "verifier/core/error.h"
@@ -46,6 +48,12 @@ class CommandLine {
   bool json_ = false;
   Action selected_;
 };
+
+// A flag taking a time (verifier/core/time_format.h parse_utc_time: ISO 8601 UTC, a UTC
+// day or Unix seconds), stored in `slot`. Every binary's time flags are declared here, so
+// they all accept the same forms; a bad value is a usage error naming the flag.
+CLI::Option* add_time_option(CLI::App& app, const std::string& name,
+                             std::optional<std::int64_t>& slot, const std::string& description);
 
 // Protobuf JSON mapping of `message`, indented, field names in lowerCamelCase.
 std::string to_json(const google::protobuf::Message& message);

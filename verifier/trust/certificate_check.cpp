@@ -2,6 +2,8 @@
 // dictates, RSA-PSS parameters pinned), then what the certificate says.
 #include "verifier/trust/certificate_check.h"
 
+#include "verifier/core/time_format.h"
+
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -172,7 +174,7 @@ Result<void> check_validity(X509* cert, int64_t now,
   if (!not_after) return std::unexpected(std::move(not_after).error());
   if (now < *not_before || now > *not_after) {
     return fail(ErrorCode::kVerificationFailed,
-                what + " is not valid at " + std::to_string(now) + " (valid " +
+                what + " is not valid at " + hallmark::verifier::format_utc(now) + " (valid " +
                     std::to_string(*not_before) + " to " + std::to_string(*not_after) + ")");
   }
   return {};

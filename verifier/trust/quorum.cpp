@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "verifier/core/document.h"
+
+#include "verifier/core/time_format.h"
 #include "verifier/trust/root_index.h"
 #include "verifier/trust/trusted_root.h"
 
@@ -228,8 +230,8 @@ Result<void> check_trust_root_shape(const v1::TrustRoot& root) {
   }
   if (root.issued_unix() >= root.expires_unix()) {
     return fail(ErrorCode::kVerificationFailed,
-                what + " expires (" + std::to_string(root.expires_unix()) +
-                    ") before it is issued (" + std::to_string(root.issued_unix()) + ")");
+                what + " expires (" + hallmark::verifier::format_utc(root.expires_unix()) +
+                    ") before it is issued (" + hallmark::verifier::format_utc(root.issued_unix()) + ")");
   }
   if (root.version() == 1 && !root.previous_digest().empty()) {
     return fail(ErrorCode::kVerificationFailed, what + " names a previous version");

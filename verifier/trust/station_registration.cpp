@@ -2,6 +2,8 @@
 // quorum, carrying the device-CA certificate).
 #include "verifier/trust/station_registration.h"
 
+#include "verifier/core/time_format.h"
+
 #include <climits>
 #include <utility>
 
@@ -67,9 +69,9 @@ Result<void> check_registration_times(const v1::StationRegistration& r, int64_t 
   }
   if (now < r.registered_unix() || now >= r.expires_unix()) {
     return fail(ErrorCode::kPolicyRefused,
-                "registration of " + who + " is not valid at " + std::to_string(now) + " (valid " +
-                    std::to_string(r.registered_unix()) + " to " +
-                    std::to_string(r.expires_unix()) + "): enroll the station again");
+                "registration of " + who + " is not valid at " + hallmark::verifier::format_utc(now) + " (valid " +
+                    hallmark::verifier::format_utc(r.registered_unix()) + " to " +
+                    hallmark::verifier::format_utc(r.expires_unix()) + "): enroll the station again");
   }
   return {};
 }

@@ -3,24 +3,13 @@
 #include <fmt/core.h>
 
 
+#include "verifier/core/printable.h"
 #include "verifier/core/public_key.h"
 #include "verifier/trust/transcript.h"
 
 namespace hallmark::verifier {
 
 namespace {
-
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f)
-      out += fmt::format("\\x{:02x}", u);
-    else
-      out += c;
-  }
-  return out;
-}
 
 std::string token_text(const v1::TokenInfo& t) {
   return fmt::format("label \"{}\", serial \"{}\", {} {}", printable(t.label()),
@@ -79,7 +68,7 @@ std::string render_transcript(const VerifiedTranscript& verified) {
     if (!e.actor().empty()) out += fmt::format("    actor: {}\n", printable(e.actor()));
     if (e.has_token()) out += fmt::format("    token: {}\n", token_text(e.token()));
     for (const auto& key : e.keys()) render_key(key, out);
-    if (!e.detail().empty()) out += fmt::format("    detail: {}\n", printable(e.detail()));
+    if (!e.detail().empty()) out += fmt::format("    detail: {}\n", printable_lines(e.detail(), "      "));
   }
   out += fmt::format("\nsigned by: {}\n", join(verified.signer_identities));
   out += fmt::format("signing keys: {}\n", join(verified.signer_key_ids));

@@ -3,6 +3,8 @@
 // bytes, then check what they say.
 #include "verifier/trust/trusted_root.h"
 
+#include "verifier/core/time_format.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -98,10 +100,10 @@ Result<void> TrustedRoot::update(const v1::Envelope& next) {
   if (candidate.issued_unix() < current_.issued_unix() ||
       candidate.issued_unix() >= current_.expires_unix()) {
     return fail(ErrorCode::kPolicyRefused, v(candidate.version()) + " was issued at " +
-                                               std::to_string(candidate.issued_unix()) +
+                                               hallmark::verifier::format_utc(candidate.issued_unix()) +
                                                ", outside the validity of " + v(version()) + " [" +
-                                               std::to_string(current_.issued_unix()) + ", " +
-                                               std::to_string(current_.expires_unix()) + ")");
+                                               hallmark::verifier::format_utc(current_.issued_unix()) + ", " +
+                                               hallmark::verifier::format_utc(current_.expires_unix()) + ")");
   }
   // 5. A threshold of its own root role too, revocations applied.
   auto by_new = verify_role_quorum(next, candidate, v1::ROOT, kTrustRootType, revoked_keys_,
@@ -120,13 +122,13 @@ Result<void> TrustedRoot::update(const v1::Envelope& next) {
 Result<void> TrustedRoot::check_fresh(int64_t now_unix) const {
   if (now_unix < current_.issued_unix()) {
     return fail(ErrorCode::kPolicyRefused, v(version()) + " is not valid yet (issued " +
-                                               std::to_string(current_.issued_unix()) + ", now " +
-                                               std::to_string(now_unix) + "): check the clock");
+                                               hallmark::verifier::format_utc(current_.issued_unix()) + ", now " +
+                                               hallmark::verifier::format_utc(now_unix) + "): check the clock");
   }
   if (now_unix >= current_.expires_unix()) {
     return fail(ErrorCode::kPolicyRefused,
-                v(version()) + " expired at " + std::to_string(current_.expires_unix()) + " (now " +
-                    std::to_string(now_unix) + "): a newer trust root version is needed");
+                v(version()) + " expired at " + hallmark::verifier::format_utc(current_.expires_unix()) + " (now " +
+                    hallmark::verifier::format_utc(now_unix) + "): a newer trust root version is needed");
   }
   return {};
 }
