@@ -49,5 +49,18 @@ not discipline its clock, so the demo's stations run through \`bin/hallmark-stat
 preloads \`libhallmark-devsim-clock.so\` (a simulated synchronised clock, like the simulated
 chips; the time itself is the machine's). Without it every event would carry a
 CLOCK_UNSYNCED finding and hide the findings that matter.
+
+The guides (docs/guides/) write the paths of a real installation. Here they are:
+
+| in the guides | in this directory |
+|---|---|
+| /var/lib/hallmark-station (a station's state) | station-1/, station-2/ |
+| the station's token, \`pkcs11:token=station-1\` | tokens/ (SoftHSM, PIN in \$DEMO_PIN) |
+| a person's card, \`pkcs11:token=person-olga\` | tokens/ (one SoftHSM token per person) |
+| sim:/run/devsim/unit.sock | sim:devices/*.sock (while the demo's chips run) |
+| evidence.db, manifests/ | evidence/evidence.db, evidence/manifests/ |
+| the trust root, /etc/hallmark/anchor.sha256 | ceremony/trust-root-v1.json, ceremony/anchor.sha256 |
+| skus.textproto, the bundle spec | firmware/catalog.textproto, firmware/sensor-c6.textproto |
+| roster.textproto, roster-v1.json | people/roster.textproto, people/roster-v1.json |
 MD
 }
