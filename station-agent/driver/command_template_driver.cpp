@@ -51,7 +51,7 @@ Result<std::uint64_t> parse_flash_size(std::string_view text) {
   };
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 12) return bad();
+  if (digits == 0 || digits > 13) return bad();  // 2^40 has 13 digits; no overflow below 20
   std::uint64_t value = 0;
   for (std::size_t i = 0; i < digits; ++i) value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
   const std::string_view unit = text.substr(digits);
