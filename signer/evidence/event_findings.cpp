@@ -77,8 +77,9 @@ void check_device(const v1::Attestation& event, const KnownRelease& release, Col
   const auto mismatches = bundle::device_mismatches(event.device(), *release.device);
   if (mismatches.empty()) return;
   std::string detail = fmt::format("serial '{}' passed with bundle {} {} on a device that is not "
-                                   "its part ({}): ", event.serial(), release.row.sku,
-                                   release.row.version, bundle::describe_device(event.device()));
+                                   "its part ({}; found {}): ", event.serial(), release.row.sku,
+                                   release.row.version, bundle::describe_part(*release.device),
+                                   bundle::describe_device(event.device()));
   for (std::size_t i = 0; i < mismatches.size(); ++i) detail += (i > 0 ? "; " : "") + mismatches[i];
   out.add(v1::Finding::DEVICE_MISMATCH, std::move(detail));
 }

@@ -80,11 +80,12 @@ Result<void> report_outcome(const tool::CommandLine& cli, const UnitOutcome& out
     case Verdict::kFail:
       if (outcome.wrong_device) {
         return fail(ErrorCode::kPolicyRefused,
-                    fmt::format("unit {} is NOT the part this bundle is for; it is recorded as "
-                                "failed (record {}) and nothing was written to it: {}. Do not "
-                                "rework it with this bundle: set the board aside and check "
-                                "which product this line is building",
-                                serial, outcome.sequence, outcome.detail));
+                    fmt::format("unit {} is NOT the part this bundle is for (see the detail); "
+                                "it is recorded as failed (record {}) and nothing was written "
+                                "to it. Do not rework it with this bundle: set the board aside "
+                                "and check with your supervisor which product this line is "
+                                "building",
+                                serial, outcome.sequence));
       }
       return fail(ErrorCode::kPolicyRefused,
                   fmt::format("unit {} FAILED and is recorded as failed (record {}): {}. Set it "

@@ -113,10 +113,8 @@ std::string wrong_device(device::DeviceDriver& device, const bundle::ExpectedDev
                          Event& event) {
   auto described = device.describe();
   if (!described) {
-    return fmt::format("the device cannot say what part it is ({}), so it cannot be shown to be "
-                       "SKU {}'s family '{}' with {} bytes of flash",
-                       described.error().message, expected.sku, expected.family,
-                       expected.flash_size);
+    return fmt::format("the device cannot say what part it is ({}): unknown is not a match",
+                       described.error().message);
   }
   *event.mutable_device() = to_proto(*described);
   const auto mismatches = bundle::device_mismatches(event.device(), expected);
@@ -288,9 +286,9 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
   if (std::string why = wrong_device(device, *expected, event); !why.empty()) {
     event.set_result(Event::FAIL);
     event.set_detail(fmt::format("wrong device: unit {} (device {}) is not the part bundle {} {} "
-                                 "is for: {}. Found {}; nothing was written",
+                                 "is for ({}): {}. Found {}; nothing was written",
                                  request.serial, hardware_id, bundle_of.bundle.sku(),
-                                 bundle_of.bundle.version(), why,
+                                 bundle_of.bundle.version(), bundle::describe_part(*expected), why,
                                  event.has_device() ? bundle::describe_device(event.device())
                                                     : std::string("no description")));
     auto sequence = line.record(event, *clock);

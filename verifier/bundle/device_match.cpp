@@ -54,8 +54,6 @@ std::string canonical_family(std::string_view family) {
 std::vector<std::string> device_mismatches(const v1::DeviceDescription& found,
                                            const ExpectedDevice& expected) {
   std::vector<std::string> out;
-  const std::string part = fmt::format("SKU {} is family '{}' with {} of flash", expected.sku,
-                                       printable(expected.family), size_text(expected.flash_size));
   const std::string want = canonical_family(expected.family);
   if (want.empty()) {
     out.push_back(fmt::format("the bundle's device family '{}' is not a family name, so no "
@@ -63,21 +61,20 @@ std::vector<std::string> device_mismatches(const v1::DeviceDescription& found,
                               printable(expected.family)));
   }
   if (found.family().empty()) {
-    out.push_back(fmt::format("the device reported no family (an unknown part is not a match): {}",
-                              part));
+    out.push_back("the device reported no family (unknown is not a match)");
   } else if (const std::string got = canonical_family(found.family()); got.empty()) {
     out.push_back(fmt::format("the device reported family '{}', which is not a family name "
-                              "(letters, digits, '-' and '_' only): {}",
-                              printable(found.family()), part));
+                              "(letters, digits, '-' and '_' only)",
+                              printable(found.family())));
   } else if (!want.empty() && got != want) {
-    out.push_back(fmt::format("the device is family '{}', but {}", printable(found.family()), part));
+    out.push_back(fmt::format("family '{}' is not the SKU's '{}'", printable(found.family()),
+                              printable(expected.family)));
   }
   if (found.flash_size() == 0) {
-    out.push_back(fmt::format("the device reported no flash size (an unknown part is not a "
-                              "match): {}", part));
+    out.push_back("the device reported no flash size (unknown is not a match)");
   } else if (found.flash_size() != expected.flash_size) {
-    out.push_back(fmt::format("the device has {} of flash, but {}", size_text(found.flash_size()),
-                              part));
+    out.push_back(fmt::format("flash of {} is not the SKU's {}", size_text(found.flash_size()),
+                              size_text(expected.flash_size)));
   }
   for (const auto& image : expected.written) {
     if (found.flash_size() == 0) break;  // said once above
@@ -101,6 +98,11 @@ std::vector<std::string> device_mismatches(const v1::DeviceDescription& found,
     }
   }
   return out;
+}
+
+std::string describe_part(const ExpectedDevice& expected) {
+  return fmt::format("SKU {}: family '{}', flash {}", expected.sku, printable(expected.family),
+                     size_text(expected.flash_size));
 }
 
 std::string describe_device(const v1::DeviceDescription& d) {

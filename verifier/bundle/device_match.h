@@ -51,10 +51,13 @@ struct ExpectedDevice {
 // holds any other character, is longer than kMaxFamilyLength, or nothing is left.
 [[nodiscard]] std::string canonical_family(std::string_view family);
 
-// Every way `found` is not the part `expected` names, one sentence each (naming what was
-// expected and what was found); empty when it is that part.
+// Every way `found` is not the part `expected` names, one phrase each (what was found
+// against what the SKU has); empty when it is that part.
 [[nodiscard]] std::vector<std::string> device_mismatches(const v1::DeviceDescription& found,
                                                          const ExpectedDevice& expected);
+
+// "SKU gateway-n9: family 'nrf52840', flash 1048576 bytes (1 MiB)" for people.
+[[nodiscard]] std::string describe_part(const ExpectedDevice& expected);
 
 // "family 'ESP32-C6', flash 4194304 bytes (4 MiB), revision v0.0" for people; unprintable
 // bytes are shown as '?'.
