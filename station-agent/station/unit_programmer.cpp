@@ -96,12 +96,21 @@ Result<std::string> read_hardware_id(device::DeviceDriver& device, std::string_v
   return std::move(identified->value);
 }
 
+// What a device tool prints is untrusted and goes into a signed record: each field is cut
+// to a bound first. A family cut is still longer than bundle::kMaxFamilyLength, so it never
+// matches; fewer boot formats can only refuse more.
+constexpr std::size_t kMaxDescriptionField = 2 * bundle::kMaxFamilyLength;
+constexpr int kMaxBootFormats = 8;
+
 v1::DeviceDescription to_proto(const device::DeviceDescription& d) {
   v1::DeviceDescription out;
-  out.set_family(d.family);
+  out.set_family(d.family.substr(0, kMaxDescriptionField));
   out.set_flash_size(d.flash_size);
-  out.set_chip_revision(d.chip_revision);
-  for (const auto& f : d.boot_formats) out.add_boot_formats(f);
+  out.set_chip_revision(d.chip_revision.substr(0, kMaxDescriptionField));
+  for (const auto& f : d.boot_formats) {
+    if (out.boot_formats_size() == kMaxBootFormats) break;
+    out.add_boot_formats(f.substr(0, kMaxDescriptionField));
+  }
   return out;
 }
 

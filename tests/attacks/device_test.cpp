@@ -145,6 +145,12 @@ TEST_CASE("a family name spelt another way is the same part, a look-alike is not
   check_untouched(*lookalike, 4 * kMiB);
   auto spaced = w.lw.device("HW-SPACED", {"--family", "esp32-c3 "});
   CHECK(contains(refused(w, *spaced, "SN-SPACED").detail, "not a family name"));
+  // A family past the limit is recorded cut to 128 bytes (the record stays bounded) and
+  // never matches.
+  auto longer = w.lw.device("HW-LONG", {"--family", "esp32c3" + std::string(200, 'x')});
+  const auto cut = refused(w, *longer, "SN-LONG");
+  CHECK(contains(cut.detail, "not a family name"));
+  CHECK(cut.attestation.device().family().size() == 128);
 }
 
 TEST_CASE("a device tool that cannot say what the device is fails the unit before anything is written") {
