@@ -1,7 +1,8 @@
 # Act 3: a factory day on two stations: intake, staff with their own cards, 54 units on
 # simulated chips, and the exceptions a night shift meets — a label swap that stops the
 # line and a supervisor's break-glass, a write failure then rework, a scrapped board that
-# comes back and is caught, a disconnect and the unit taken over by the other station.
+# comes back and is caught, a disconnect and the unit taken over by the other station, a
+# board of the wrong part refused before anything is written.
 step "7. Both stations install their registration and take both releases in"
 for s in station-1 station-2; do
   "$station" install-registration --registration "$out/station/$s.registration.json" \
@@ -86,8 +87,12 @@ device_off
 
 step "10. Station-2: tom (supervisor) and ivy (operator); 20 gateway-n9 units and the unit from station-1"
 staff station-2 ivy
+echo "-- the wrong part: an ESP32-C6 board in the gateway-n9 tray is refused before anything is written"
+device_on unit C6-000099
+expect_fail 1 "$station" program "${line2[@]}" --serial SN-1099 --device "$(dev unit)" --bundle gateway-n9
+device_off
 for n in $(seq -w 1 20); do
-  program station-2 gateway-n9 "SN-10$n" "N9-0000$n" --flash-size 1048576
+  program station-2 gateway-n9 "SN-10$n" "N9-0000$n"
 done
 device_on unit C6-000035
 "$station" take-over "${line2[@]}" --serial SN-0035 --device "$(dev unit)" --from-station station-1 \

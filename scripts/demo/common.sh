@@ -51,13 +51,19 @@ tampered_copy() {
   if cmp -s "$1" "$2"; then echo "demo: $2 is not changed" >&2; exit 1; fi
 }
 
-# Simulated chips (a mock of an MCU: hallmark-devsim), one at a time per socket.
+# Simulated chips (a mock of an MCU: hallmark-devsim), one at a time per socket. The part a
+# board is follows its hardware id: C6-… an ESP32-C6 with 4 MiB, N9-… an nRF52840 with 1 MiB.
 device_pid=""
 device_on() {  # device_on NAME HARDWARE-ID [FAULT FLAGS...]: starts $out/devices/NAME.sock
   local name=$1 hw=$2; shift 2
+  local part=()
+  case $hw in
+    C6-*) part=(--family ESP32-C6 --flash-size 4194304) ;;
+    N9-*) part=(--family nRF52840 --flash-size 1048576) ;;
+  esac
   mkdir -p "$out/devices"
   rm -f "$out/devices/$name.sock"
-  "$devsim" --socket "$out/devices/$name.sock" --hardware-id "$hw" "$@" &
+  "$devsim" --socket "$out/devices/$name.sock" --hardware-id "$hw" "${part[@]}" "$@" &
   device_pid=$!
   for _ in $(seq 100); do [[ -S "$out/devices/$name.sock" ]] && return 0; sleep 0.05; done
   echo "demo: device $name did not start" >&2; exit 1

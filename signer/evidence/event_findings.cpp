@@ -58,6 +58,33 @@ void check_claims(const v1::Attestation& event, const KnownRelease& release, Col
   out.add(v1::Finding::CLAIM_MISMATCH, std::move(detail));
 }
 
+// A unit that passed was the bundle's part: the device it names is compared with the SKU
+// by the rule the station applies before writing (verifier/bundle/device_match.h).
+void check_device(const v1::Attestation& event, const KnownRelease& release, Collector& out) {
+  if (event.result() != v1::Attestation::PASS) return;
+  if (!release.device) {
+    out.add(v1::Finding::DEVICE_MISMATCH,
+            fmt::format("the store's record of bundle {} {} cannot be read ({}): the device is "
+                        "not checked", release.row.sku, release.row.version, release.claims_error));
+    return;
+  }
+  if (!event.has_device()) {
+    out.add(v1::Finding::DEVICE_MISMATCH,
+            fmt::format("a {} PASS of serial '{}' names no device description: nothing shows "
+                        "the unit is SKU {}'s part", v1::Attestation::Event_Name(event.event()),
+                        event.serial(), release.row.sku));
+    return;
+  }
+  const auto mismatches = bundle::device_mismatches(event.device(), *release.device);
+  if (mismatches.empty()) return;
+  std::string detail = fmt::format("serial '{}' passed with bundle {} {} on a device that is not "
+                                   "its part ({}; found {}): ", event.serial(), release.row.sku,
+                                   release.row.version, bundle::describe_part(*release.device),
+                                   bundle::describe_device(event.device()));
+  for (std::size_t i = 0; i < mismatches.size(); ++i) detail += (i > 0 ? "; " : "") + mismatches[i];
+  out.add(v1::Finding::DEVICE_MISMATCH, std::move(detail));
+}
+
 Result<void> check_bundle(const v1::Attestation& event, Collector& out) {
   if (event.bundle_digest().empty()) {
     if (writes_bundle(event.event())) {
@@ -93,7 +120,10 @@ Result<void> check_bundle(const v1::Attestation& event, Collector& out) {
                         verifier::format_utc(r.promoted_unix), verifier::format_utc(r.not_before_unix),
                         verifier::format_utc(r.not_after_unix)));
   }
-  if (writes_bundle(event.event())) check_claims(event, **release, out);
+  if (writes_bundle(event.event())) {
+    check_claims(event, **release, out);
+    check_device(event, **release, out);
+  }
   return {};
 }
 
@@ -243,6 +273,7 @@ Result<const KnownRelease*> ReleaseCache::find(const verifier::Digest& bundle_di
         release->claims_error = claims.error().message;
       } else {
         release->claims = std::move(*claims);
+        release->device = bundle::expected_device(bundle, *release->claims);
       }
     }
     known = known_.emplace(bundle_digest, std::move(release)).first;

@@ -6,7 +6,11 @@
 // that bundle (a program or rework names its bundle; image digests, read-backs and the
 // eFuse key digest are the bundle's, every image there when it passed: CLAIM_MISMATCH —
 // the station's word is compared with the release, not taken); a unit event names its
-// hardware id (without it the clone checks cannot run); time sanity (the station's
+// hardware id (without it the clone checks cannot run); a program or rework that PASSed
+// names the device it programmed and that device is its bundle's part (family, flash size,
+// images inside the flash: verifier/bundle/device_match.h, the station's own rule;
+// DEVICE_MISMATCH — a FAIL naming the wrong part is the station refusing it, no finding);
+// time sanity (the station's
 // clock-sync flag, monotonic per station, inside the bundle's promotion validity and not
 // before its promotion, not in the future beyond a tolerance); clones (a serial with
 // another hardware id, a hardware id with another serial, a scrapped hardware id back);
@@ -25,6 +29,7 @@
 #include "hallmark/evidence.pb.h"
 #include "hallmark/station.pb.h"
 #include "signer/store/evidence_store.h"
+#include "verifier/bundle/device_match.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/bundle/unit_claims.h"
 #include "verifier/trust/station_registration.h"
@@ -43,6 +48,7 @@ inline constexpr std::int64_t kFutureToleranceSeconds = 300;
 struct KnownRelease {
   ReleaseRow row;
   std::optional<bundle::UnitClaims> claims;  // unset: its stored Bundle does not parse
+  std::optional<bundle::ExpectedDevice> device;  // the part it is for (unset with claims)
   std::string claims_error;                  // why not
 };
 

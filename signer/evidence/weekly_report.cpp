@@ -58,6 +58,7 @@ void count_finding(v1::StationIndicators& s, int kind) {
     case v1::Finding::REVOKED_BUNDLE:
     case v1::Finding::OUTSIDE_VALIDITY:
     case v1::Finding::CLAIM_MISMATCH:
+    case v1::Finding::DEVICE_MISMATCH:
       s.set_bundle_findings(s.bundle_findings() + 1);
       break;
     default: break;

@@ -14,6 +14,7 @@
 #include "station-agent/station/person_events.h"
 #include "station-agent/station/station_state.h"
 #include "station-agent/station/unit_programmer.h"
+#include "verifier/bundle/device_match.h"
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
 #include "verifier/people/roster.h"
@@ -71,11 +72,23 @@ Result<void> report_outcome(const tool::CommandLine& cli, const UnitOutcome& out
                              outcome.verdict == Verdict::kLineStopped
                                  ? "LINE STOPPED"
                                  : result_name(outcome.attestation));
+    if (outcome.attestation.has_device()) {
+      std::cout << fmt::format("device       {}\n", bundle::describe_device(outcome.attestation.device()));
+    }
     if (!outcome.detail.empty()) std::cout << fmt::format("detail       {}\n", outcome.detail);
   }
   switch (outcome.verdict) {
     case Verdict::kPass: return {};
     case Verdict::kFail:
+      if (outcome.wrong_device) {
+        return fail(ErrorCode::kPolicyRefused,
+                    fmt::format("unit {} is NOT the part this bundle is for (see the detail); "
+                                "it is recorded as failed (record {}) and nothing was written "
+                                "to it. Do not rework it with this bundle: set the board aside "
+                                "and check with your supervisor which product this line is "
+                                "building",
+                                serial, outcome.sequence));
+      }
       return fail(ErrorCode::kPolicyRefused,
                   fmt::format("unit {} FAILED and is recorded as failed (record {}): {}. Set it "
                               "aside for rework (hallmark-station rework)",

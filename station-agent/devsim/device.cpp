@@ -77,6 +77,14 @@ Result<std::string> SimulatedDevice::identify() {
   return hardware_id_;
 }
 
+device::DeviceDescription SimulatedDevice::describe() {
+  ++describe_count_;
+  device::DeviceDescription d{options_.family, flash_.size(), options_.chip_revision,
+                              options_.boot_formats};
+  if (describe_count_ > 1 && options_.family_on_reread) d.family = *options_.family_on_reread;
+  return d;
+}
+
 Result<void> SimulatedDevice::check_region(std::uint64_t offset, std::uint64_t length) const {
   if (offset > flash_.size() || length > flash_.size() - offset) {
     return fail(ErrorCode::kUsage, fmt::format("region 0x{:x}+{} is outside the {}-byte flash",

@@ -66,6 +66,11 @@ void put_u16(Bytes& out, std::uint16_t v) {
   out.push_back(static_cast<std::byte>(v & 0xFFu));
 }
 
+void put_u64(Bytes& out, std::uint64_t v) {
+  put_u32(out, static_cast<std::uint32_t>(v >> 32));
+  put_u32(out, static_cast<std::uint32_t>(v & 0xFFFFFFFFu));
+}
+
 Result<void> write_frame(int fd, const Frame& frame, std::chrono::milliseconds timeout) {
   if (frame.payload.size() + 1 > kMaxFrame) return fail(ErrorCode::kUsage, "frame too large");
   Bytes buf;
@@ -114,6 +119,13 @@ Result<std::uint32_t> Reader::u32() {
   std::uint32_t v = 0;
   for (std::byte x : *b) v = (v << 8) | std::to_integer<std::uint32_t>(x);
   return v;
+}
+
+Result<std::uint64_t> Reader::u64() {
+  auto hi = u32();
+  auto lo = u32();
+  if (!hi || !lo) return fail(ErrorCode::kUsage, "protocol error: payload too short");
+  return (std::uint64_t{*hi} << 32) | *lo;
 }
 
 }  // namespace hallmark::devsim
@@ -172,6 +184,63 @@ Result<device::Measurement> decode_measurement(ByteView payload, std::size_t reg
   }
   if (!in.rest().empty()) return fail(ErrorCode::kIo, "protocol error: trailing measurement bytes");
   return m;
+}
+
+namespace {
+
+Result<void> put_short_string(Bytes& out, std::string_view s, std::string_view what) {
+  if (s.size() > 255) return fail(ErrorCode::kUsage, fmt::format("{} longer than 255 bytes", what));
+  out.push_back(static_cast<std::byte>(s.size()));
+  auto b = as_bytes(s);
+  out.insert(out.end(), b.begin(), b.end());
+  return {};
+}
+
+Result<std::string> short_string(Reader& in) {
+  auto n = in.u8();
+  if (!n) return std::unexpected(n.error());
+  auto s = in.take(*n);
+  if (!s) return std::unexpected(s.error());
+  return std::string(as_chars(*s));
+}
+
+}  // namespace
+
+Result<Bytes> encode_description(const device::DeviceDescription& d) {
+  Bytes out;
+  put_u64(out, d.flash_size);
+  if (auto ok = put_short_string(out, d.family, "family"); !ok) return std::unexpected(ok.error());
+  if (auto ok = put_short_string(out, d.chip_revision, "chip revision"); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (d.boot_formats.size() > 255) return fail(ErrorCode::kUsage, "more than 255 boot formats");
+  out.push_back(static_cast<std::byte>(d.boot_formats.size()));
+  for (const auto& f : d.boot_formats) {
+    if (auto ok = put_short_string(out, f, "boot format"); !ok) return std::unexpected(ok.error());
+  }
+  return out;
+}
+
+Result<device::DeviceDescription> decode_description(ByteView payload) {
+  const auto short_reply = [] { return fail(ErrorCode::kIo, "protocol error: short description"); };
+  Reader in(payload);
+  device::DeviceDescription d;
+  auto flash = in.u64();
+  if (!flash) return short_reply();
+  d.flash_size = *flash;
+  auto family = short_string(in);
+  auto revision = family ? short_string(in) : family;
+  auto count = revision ? in.u8() : Result<std::uint8_t>(std::unexpected(revision.error()));
+  if (!count) return short_reply();
+  d.family = std::move(*family);
+  d.chip_revision = std::move(*revision);
+  for (unsigned i = 0; i < *count; ++i) {
+    auto f = short_string(in);
+    if (!f) return short_reply();
+    d.boot_formats.push_back(std::move(*f));
+  }
+  if (!in.rest().empty()) return fail(ErrorCode::kIo, "protocol error: trailing description bytes");
+  return d;
 }
 
 }  // namespace hallmark::devsim

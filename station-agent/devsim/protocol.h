@@ -12,9 +12,12 @@
 //   0x06 BURN_EFUSE        u8 name length | name | value -> ()
 //   0x07 MEASURE           u32 n | n × (u32 offset, u32 length) -> measurement (below)
 //   0x08 RESET             ()                          -> u8 boots | reason
+//   0x09 DESCRIBE          ()                          -> description (below)
 // Measurement: u8 boots | u16 reason length | reason | u8 key digest burned | 32-byte key
 // digest | u8 secure boot | u8 debug disabled | u8 identity present | u8 certificate present
 // | n × 32-byte region digests.
+// Description: u64 flash size | u8 length | family | u8 length | chip revision | u8 n |
+// n × (u8 length | boot format name).
 // A frame is at most kMaxFrame bytes; a larger length is a protocol error. Every read and
 // write has a deadline, so a peer that goes silent or disappears is an Error, never a hang.
 // Used by both the simulator and the station's sim driver; no OpenSSL, no device logic.
@@ -41,6 +44,7 @@ enum class Opcode : std::uint8_t {
   kBurnEfuse = 0x06,
   kMeasure = 0x07,
   kReset = 0x08,
+  kDescribe = 0x09,
 };
 
 enum class Status : std::uint8_t { kOk = 0, kError = 1, kRefused = 2 };
@@ -58,6 +62,7 @@ struct Frame {
 // Big-endian payload helpers.
 void put_u32(Bytes& out, std::uint32_t v);
 void put_u16(Bytes& out, std::uint16_t v);
+void put_u64(Bytes& out, std::uint64_t v);
 
 // Reads big-endian fields from a payload, failing (kUsage) instead of reading past the end.
 class Reader {
@@ -66,6 +71,7 @@ class Reader {
   [[nodiscard]] Result<std::uint8_t> u8();
   [[nodiscard]] Result<std::uint16_t> u16();
   [[nodiscard]] Result<std::uint32_t> u32();
+  [[nodiscard]] Result<std::uint64_t> u64();
   [[nodiscard]] Result<ByteView> take(std::size_t n);
   [[nodiscard]] ByteView rest() const { return data_.subspan(at_); }
 
@@ -83,5 +89,9 @@ namespace hallmark::devsim {
 // Measurement payload of MEASURE (layout in the paragraph at the top of this file).
 [[nodiscard]] Bytes encode_measurement(const device::Measurement& m);
 [[nodiscard]] Result<device::Measurement> decode_measurement(ByteView payload, std::size_t regions);
+// Description payload of DESCRIBE; kUsage for a string longer than 255 bytes or more than
+// 255 formats (encode), kIo for a short or trailing payload (decode).
+[[nodiscard]] Result<Bytes> encode_description(const device::DeviceDescription& d);
+[[nodiscard]] Result<device::DeviceDescription> decode_description(ByteView payload);
 
 }  // namespace hallmark::devsim

@@ -95,6 +95,11 @@ std::optional<Frame> DeviceServer::handle(const Frame& request) {
       return ok(encode_measurement(*m));
     }
     case Opcode::kReset: return boot_reply(device_.boot());
+    case Opcode::kDescribe: {
+      auto encoded = encode_description(device_.describe());
+      if (!encoded) return error_frame(encoded.error());
+      return ok(std::move(*encoded));
+    }
   }
   return error_frame(Error{ErrorCode::kUsage, fmt::format("unknown opcode 0x{:02x}", request.code), 0, {}});
 }

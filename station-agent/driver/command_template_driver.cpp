@@ -43,6 +43,30 @@ std::map<std::string, std::string> parse_lines(std::string_view text, char separ
 
 }  // namespace
 
+Result<std::uint64_t> parse_flash_size(std::string_view text) {
+  const auto bad = [&] {
+    return fail(ErrorCode::kIo, fmt::format("describe: flash_size '{}' is not a size (bytes, or "
+                                            "a number with KB, KiB, MB or MiB)",
+                                            text.substr(0, 64)));
+  };
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 13) return bad();  // 2^40 has 13 digits; no overflow below 20
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < digits; ++i) value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  const std::string_view unit = text.substr(digits);
+  std::uint64_t scale = 1;
+  if (unit == "KB" || unit == "KiB") {
+    scale = 1024;
+  } else if (unit == "MB" || unit == "MiB") {
+    scale = 1024 * 1024;
+  } else if (!unit.empty()) {
+    return bad();
+  }
+  if (value > (std::uint64_t{1} << 40) / scale) return bad();
+  return value * scale;
+}
+
 Result<ToolOutput> run_tool(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   if (argv.empty()) return fail(ErrorCode::kUsage, "empty command");
   int fds[2];
@@ -189,6 +213,25 @@ Result<HardwareId> CommandTemplateDriver::identify() {
   return fail(ErrorCode::kIo, fmt::format("identify: no hardware id in the tool's output: {}", tail(*out)));
 }
 
+Result<DeviceDescription> CommandTemplateDriver::describe() {
+  auto out = run("describe", {});
+  if (!out) return std::unexpected(out.error());
+  auto fields = parse_lines(*out, '=');
+  DeviceDescription d;
+  d.family = fields["family"];
+  d.chip_revision = fields["chip_revision"];
+  if (const std::string& size = fields["flash_size"]; !size.empty()) {
+    auto bytes = parse_flash_size(size);
+    if (!bytes) return std::unexpected(bytes.error());
+    d.flash_size = *bytes;
+  }
+  std::istringstream formats(fields["boot_formats"]);
+  for (std::string f; std::getline(formats, f, ',');) {
+    if (auto t = trim(f); !t.empty()) d.boot_formats.push_back(std::move(t));
+  }
+  return d;
+}
+
 Result<void> CommandTemplateDriver::write(std::uint32_t offset, ByteView data, const WriteProgress& progress) {
   if (auto w = fileio::write_file_atomic(file(), data, 0600); !w) return w;
   auto out = run("write", {{"offset", fmt::format("0x{:x}", offset)}, {"length", std::to_string(data.size())}});
@@ -261,7 +304,7 @@ Result<Measurement> CommandTemplateDriver::measure(const std::vector<Region>& re
 
 DeviceTool CommandTemplateDriver::tool() {
   std::vector<std::string> programs;
-  for (const char* op : {"identify", "write", "read", "generate_identity", "install_certificate",
+  for (const char* op : {"identify", "describe", "write", "read", "generate_identity", "install_certificate",
                          "burn_efuse", "measure", "reset"}) {
     auto it = config_.find(op);
     if (it == config_.end()) continue;

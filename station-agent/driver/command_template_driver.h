@@ -8,7 +8,10 @@
 // (writes the public key DER into {file}), `install_certificate` (reads {file}),
 // `burn_efuse` ({name}, {value} as hex, and {file} holding the value), `reset` and
 // `measure` (output lines `boots=0|1`, `reason=...`, `key_digest=HEX`, `secure_boot=0|1`,
-// `debug_disabled=0|1`). Placeholders: {port} {offset} {length} {file} {name} {value};
+// `debug_disabled=0|1`) and `describe` (output lines `family=NAME`, `flash_size=N` in bytes
+// or with a binary KB/KiB/MB/MiB suffix as flash tools print it, `chip_revision=...`,
+// `boot_formats=A,B`; a wrapper script turns the vendor tool's report into these lines;
+// a config without `describe` cannot program: an unknown part is not the SKU's). Placeholders: {port} {offset} {length} {file} {name} {value};
 // offsets are written 0x-hex. A template is split into arguments at spaces BEFORE
 // placeholders are filled, and run with fork/execvp — never a shell — so a value can never
 // become another argument or a command; the program is run by the absolute path
@@ -37,6 +40,7 @@ class CommandTemplateDriver final : public DeviceDriver {
   CommandTemplateDriver& operator=(const CommandTemplateDriver&) = delete;
 
   Result<HardwareId> identify() override;
+  Result<DeviceDescription> describe() override;
   Result<void> write(std::uint32_t offset, ByteView data, const WriteProgress& progress) override;
   Result<verifier::Digest> read_hash(std::uint32_t offset, std::uint32_t length) override;
   Result<Bytes> generate_identity() override;
@@ -79,6 +83,11 @@ struct ToolOutput {
   bool timed_out = false;
   std::string output;
 };
+// `flash_size=` of a describe output: decimal bytes, or with a KB/KiB/MB/MiB suffix (all
+// binary: 4MB is 4194304, as esptool and nrfjprog mean it). kIo for anything else or a
+// size past 2^40. Exposed for tests.
+[[nodiscard]] Result<std::uint64_t> parse_flash_size(std::string_view text);
+
 [[nodiscard]] Result<ToolOutput> run_tool(const std::vector<std::string>& argv,
                                           std::chrono::milliseconds timeout);
 

@@ -33,6 +33,9 @@ class DeviceDriver {
   virtual ~DeviceDriver() = default;
 
   virtual Result<HardwareId> identify() = 0;
+  // What part the device is (family, flash size, ...), read from the device now — never
+  // from configuration: a driver that cannot read it returns an Error, not a guess.
+  virtual Result<DeviceDescription> describe() = 0;
   virtual Result<void> write(std::uint32_t offset, ByteView data, const WriteProgress& progress) = 0;
   virtual Result<verifier::Digest> read_hash(std::uint32_t offset, std::uint32_t length) = 0;
   // The device generates (or already holds) its identity key; returns the public key as

@@ -1,11 +1,12 @@
-// Value types a device reports: its hardware id, its eFuse state and what its boot ROM
-// would do with the flash as it stands.
+// Value types a device reports: its hardware id, what part it is (DeviceDescription), its
+// eFuse state and what its boot ROM would do with the flash as it stands.
 //
 // Shared by the device drivers and the simulator's wire protocol, so both sides agree on
 // one meaning. Plain values; no I/O; thread-safe.
 #pragma once
 
 #include <compare>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,19 @@ namespace hallmark::device {
 struct HardwareId {
   std::string value;
   friend bool operator==(const HardwareId&, const HardwareId&) = default;
+};
+
+// What the device says it is, as far as its driver can honestly tell: the chip family, the
+// flash size the chip reports, its silicon revision and, when the driver knows them, the
+// native image formats its boot ROM boots. The station compares it with the bundle's SKU
+// before anything is written (verifier/bundle/device_match.h); an empty family or a zero
+// flash size means "unknown", which never matches.
+struct DeviceDescription {
+  std::string family;                     // as reported, e.g. "ESP32-C6", "nrf52840"
+  std::uint64_t flash_size = 0;           // bytes; 0: unknown
+  std::string chip_revision;              // "" when the driver cannot tell (recorded only)
+  std::vector<std::string> boot_formats;  // "ESP32_SECURE_BOOT_V2", "MCUBOOT"; empty: unknown
+  friend bool operator==(const DeviceDescription&, const DeviceDescription&) = default;
 };
 
 struct EfuseState {

@@ -51,6 +51,12 @@ Result<HardwareId> SimDriver::identify() {
   return HardwareId{std::string(as_chars(*r))};
 }
 
+Result<DeviceDescription> SimDriver::describe() {
+  auto r = call(Opcode::kDescribe, {});
+  if (!r) return std::unexpected(r.error());
+  return devsim::decode_description(*r);
+}
+
 Result<void> SimDriver::write(std::uint32_t offset, ByteView data, const WriteProgress& progress) {
   if (std::uint64_t{offset} + data.size() > UINT32_MAX) return fail(ErrorCode::kUsage, "write past 4 GiB");
   for (std::size_t done = 0; done < data.size();) {

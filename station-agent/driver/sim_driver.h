@@ -24,6 +24,7 @@ class SimDriver final : public DeviceDriver {
                                                     std::chrono::milliseconds timeout = kDefaultTimeout);
 
   Result<HardwareId> identify() override;
+  Result<DeviceDescription> describe() override;
   Result<void> write(std::uint32_t offset, ByteView data, const WriteProgress& progress) override;
   Result<verifier::Digest> read_hash(std::uint32_t offset, std::uint32_t length) override;
   Result<Bytes> generate_identity() override;

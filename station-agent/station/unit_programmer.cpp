@@ -10,6 +10,7 @@
 #include "station-agent/station/intake.h"
 #include "station-agent/station/provisioning_plan.h"
 #include "station-agent/station/station_state.h"
+#include "verifier/bundle/device_match.h"
 
 namespace hallmark::station {
 namespace {
@@ -93,6 +94,75 @@ Result<std::string> read_hardware_id(device::DeviceDriver& device, std::string_v
     return std::unexpected(ok.error().context(fmt::format("the unit labelled {}", serial)));
   }
   return std::move(identified->value);
+}
+
+// What a device tool prints is untrusted and goes into a signed record: each field is cut
+// to a bound first. A family cut is still longer than bundle::kMaxFamilyLength, so it never
+// matches; fewer boot formats can only refuse more.
+constexpr std::size_t kMaxDescriptionField = 2 * bundle::kMaxFamilyLength;
+constexpr int kMaxBootFormats = 8;
+
+v1::DeviceDescription to_proto(const device::DeviceDescription& d) {
+  v1::DeviceDescription out;
+  out.set_family(d.family.substr(0, kMaxDescriptionField));
+  out.set_flash_size(d.flash_size);
+  out.set_chip_revision(d.chip_revision.substr(0, kMaxDescriptionField));
+  for (const auto& f : d.boot_formats) {
+    if (out.boot_formats_size() == kMaxBootFormats) break;
+    out.add_boot_formats(f.substr(0, kMaxDescriptionField));
+  }
+  return out;
+}
+
+// Reads what the device is into the event and compares it with the bundle's part
+// (verifier/bundle/device_match.h): why the unit must not be programmed, or "" when it is
+// the bundle's part. A driver that cannot describe the device is a refusal too: an
+// unknown part is not a match.
+std::string wrong_device(device::DeviceDriver& device, const bundle::ExpectedDevice& expected,
+                         Event& event) {
+  auto described = device.describe();
+  if (!described) {
+    return fmt::format("the device cannot say what part it is ({}): unknown is not a match",
+                       described.error().message);
+  }
+  *event.mutable_device() = to_proto(*described);
+  const auto mismatches = bundle::device_mismatches(event.device(), expected);
+  std::string out;
+  for (const auto& m : mismatches) out += (out.empty() ? "" : "; ") + m;
+  return out;
+}
+
+// After the plan: the same device (hardware id and description) as at the start, or ""
+// naming what changed — a board swapped mid-run voids the evidence.
+std::string device_changed(device::DeviceDriver& device, const Event& event) {
+  auto again = device.identify();
+  if (!again || again->value != event.hardware_id()) {
+    const std::string seen = again ? again->value : "no answer (" + again.error().message + ")";
+    return fmt::format("hardware id changed during programming: {} then {}", event.hardware_id(),
+                       seen);
+  }
+  auto described = device.describe();
+  if (!described) {
+    return fmt::format("the device description cannot be read again after programming ({}): "
+                       "it may not be the device that was programmed",
+                       described.error().message);
+  }
+  const v1::DeviceDescription now = to_proto(*described);
+  if (!bundle::same_device(now, event.device())) {
+    return fmt::format("device description changed during programming: {} then {}",
+                       bundle::describe_device(event.device()), bundle::describe_device(now));
+  }
+  return {};
+}
+
+UnitOutcome recorded_failure(Event event, std::uint64_t sequence) {
+  UnitOutcome outcome;
+  outcome.verdict = UnitVerdict::kFail;
+  outcome.sequence = sequence;
+  outcome.hardware_id = event.hardware_id();
+  outcome.detail = event.detail();
+  outcome.attestation = std::move(event);
+  return outcome;
 }
 
 Result<void> ready_for_unit(const StationLine& line) {
@@ -197,12 +267,7 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
     event.set_detail(identified.error().message);
     auto sequence = line.record(event, *clock);
     if (!sequence) return std::unexpected(sequence.error());
-    UnitOutcome outcome;
-    outcome.verdict = UnitVerdict::kFail;
-    outcome.sequence = *sequence;
-    outcome.detail = event.detail();
-    outcome.attestation = std::move(event);
-    return outcome;
+    return recorded_failure(std::move(event), *sequence);
   }
   const std::string hardware_id = std::move(*identified);
   event.set_hardware_id(hardware_id);
@@ -228,6 +293,25 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
   if (rework) {
     for (auto sequence : known->sequences) event.add_linked_sequences(sequence);
   }
+  // The wrong part (another family or flash size, or one that cannot say) is refused
+  // before anything is written to it: a recorded FAIL naming what was expected and found.
+  const auto& bundle_of = release.release;
+  auto expected = bundle::expected_device(bundle_of.bundle, bundle_of.release);
+  if (!expected) return std::unexpected(expected.error());
+  if (std::string why = wrong_device(device, *expected, event); !why.empty()) {
+    event.set_result(Event::FAIL);
+    event.set_detail(fmt::format("wrong device: unit {} (device {}) is not the part bundle {} {} "
+                                 "is for ({}): {}. Found {}; nothing was written",
+                                 request.serial, hardware_id, bundle_of.bundle.sku(),
+                                 bundle_of.bundle.version(), bundle::describe_part(*expected), why,
+                                 event.has_device() ? bundle::describe_device(event.device())
+                                                    : std::string("no description")));
+    auto sequence = line.record(event, *clock);
+    if (!sequence) return std::unexpected(sequence.error());
+    UnitOutcome outcome = recorded_failure(std::move(event), *sequence);
+    outcome.wrong_device = true;
+    return outcome;
+  }
 
   PlanContext context{line, release, device, request.serial, hardware_id, observe,
                       std::move(*images)};
@@ -238,12 +322,9 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
     event.set_detail(ran.error().message);
   } else {
     // The same device from the first read to the last, or the evidence is void.
-    auto again = device.identify();
-    if (!again || again->value != hardware_id) {
-      const std::string seen = again ? again->value : "no answer (" + again.error().message + ")";
+    if (std::string changed = device_changed(device, event); !changed.empty()) {
       event.set_result(Event::FAIL);
-      event.set_detail(fmt::format("hardware id changed during programming: {} then {}",
-                                   hardware_id, seen));
+      event.set_detail(std::move(changed));
       auto failed = line.record(event, *clock);
       if (!failed) return std::unexpected(failed.error());
       return stop_the_line(line, *clock, request.serial, hardware_id, event.detail());

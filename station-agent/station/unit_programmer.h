@@ -5,12 +5,17 @@
 // reads the device's hardware id (an unreadable or empty one is a recorded FAIL, never a
 // pass); binds it to the scanned serial — a label swap, a device
 // bound to another serial or a scrapped device STOPS THE LINE (a LINE_STOP event) — then
-// runs the bundle's provisioning plan in order (images written from the cached bundle,
+// reads what the device is (DeviceDriver::describe) into the attestation and, before
+// anything is written, refuses a device that is not the bundle's part (another family or
+// flash size, images beyond its flash, a part that cannot say: verifier/bundle/
+// device_match.h) as a recorded FAIL naming the serial, the SKU's part and what was
+// found — then runs the bundle's provisioning plan in order (images written from the cached bundle,
 // whose digests are re-checked on every unit — the entries re-read and re-hashed, not the
 // archive parsed again; read-back hashes compared; identity key
 // made on the device and certified by the device-CA key handle; eFuses last, skipping an
 // eFuse already in the wanted state and refusing one burned otherwise), measures, reads
-// the hardware id again, and appends the signed attestation to the journal (fsync) before
+// the hardware id and the description again (a change — a board swapped mid-run — is a
+// FAIL and STOPS THE LINE), and appends the signed attestation to the journal (fsync) before
 // it reports PASS. A device fault is recorded as a FAIL event naming the step; the unit
 // can then be reworked. Every unit event names its device tool (device_tool.h). Nothing is reported good unless its record is durable.
 // Never reads key material; not thread-safe (one unit at a time per line).
@@ -62,6 +67,7 @@ struct UnitOutcome {
   std::uint64_t sequence = 0;   // the journal record of the unit (or of the line stop)
   std::string hardware_id;
   std::string detail;           // why it failed or stopped, for the operator
+  bool wrong_device = false;    // FAIL: not the bundle's part; nothing was written
   v1::Attestation attestation;  // as signed
 };
 

@@ -181,6 +181,7 @@ TEST_CASE("an empty hardware id fails the unit") {
    public:
     explicit Blank(device::DeviceDriver& real) : real_(real) {}
     Result<device::HardwareId> identify() override { return device::HardwareId{""}; }
+    Result<device::DeviceDescription> describe() override { return real_.describe(); }
     Result<void> write(std::uint32_t o, ByteView d, const device::WriteProgress& p) override {
       return real_.write(o, d, p);
     }

@@ -27,6 +27,9 @@ case "$1" in
   read_flash) head -c "$3" "$dir/flash-$2" > "$4" ;;
   burn_efuse) printf '%s=%s\n' "$2" "$3" >> "$dir/efuses" ;;
   measure) echo "boots=1"; echo "reason=ok"; echo "secure_boot=1"; echo "debug_disabled=0" ;;
+  describe) echo "family=ESP32-S3"; echo "flash_size=8MB"; echo "chip_revision=v0.2"; echo "boot_formats=ESP32_SECURE_BOOT_V2, MCUBOOT" ;;
+  describe_bad_size) echo "family=ESP32-S3"; echo "flash_size=8 megabytes" ;;
+  describe_nothing) echo "esptool.py v4.7.0" ;;
   broken) echo "A fatal error occurred: Failed to connect to ESP32-S3: No serial data received."; exit 2 ;;
   hang) sleep 30 ;;
 esac
@@ -106,6 +109,46 @@ TEST_CASE("command driver: eFuse value is passed as hex, measure output is parse
   CHECK(m->boot.boots);
   CHECK(m->efuses.secure_boot_enabled);
   CHECK_FALSE(m->efuses.debug_disabled);
+}
+
+TEST_CASE("command driver: the device description is parsed from the describe template's output") {
+  Bench bench;
+  const std::string tool = (bench.dir / "fake-esptool").string();
+  auto d = bench.driver("p", "describe = " + tool + " --port {port} describe\n")->describe();
+  REQUIRE_MESSAGE(d, (d ? "" : d.error().message));
+  CHECK(d->family == "ESP32-S3");
+  CHECK(d->flash_size == 8 * 1024 * 1024);
+  CHECK(d->chip_revision == "v0.2");
+  CHECK(d->boot_formats == std::vector<std::string>{"ESP32_SECURE_BOOT_V2", "MCUBOOT"});
+  // A tool that says nothing about the part: an empty description (which never matches).
+  auto nothing = bench.driver("p", "describe = " + tool + " --port {port} describe_nothing\n")->describe();
+  REQUIRE(nothing);
+  CHECK(nothing->family.empty());
+  CHECK(nothing->flash_size == 0);
+  auto garbled = bench.driver("p", "describe = " + tool + " --port {port} describe_bad_size\n")->describe();
+  REQUIRE_FALSE(garbled);
+  CHECK(garbled.error().message.find("8 megabytes") != std::string::npos);
+}
+
+TEST_CASE("command driver: a config without a describe template cannot describe the device") {
+  Bench bench;
+  auto d = bench.driver("p")->describe();
+  REQUIRE_FALSE(d);
+  CHECK(d.error().code == ErrorCode::kUsage);
+  CHECK(d.error().message.find("'describe'") != std::string::npos);
+}
+
+TEST_CASE("command driver: flash sizes are bytes or binary KB/MB, nothing else, up to 2^40") {
+  CHECK(device::parse_flash_size("4194304").value_or(0) == 4194304);
+  CHECK(device::parse_flash_size("4MB").value_or(0) == 4194304);
+  CHECK(device::parse_flash_size("4MiB").value_or(0) == 4194304);
+  CHECK(device::parse_flash_size("512KB").value_or(0) == 524288);
+  CHECK(device::parse_flash_size("1099511627776").value_or(0) == (std::uint64_t{1} << 40));
+  for (const char* bad : {"", "MB", "4 MB", "4mb", "4GB", "-4", "0x400000", "4.5MB",
+                          "1099511627777", "1048577MB", "9999999999999", "99999999999999999999999"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(device::parse_flash_size(bad));
+  }
 }
 
 TEST_CASE("command driver: a failing tool is an error quoting its output") {

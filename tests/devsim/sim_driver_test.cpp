@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "station-agent/driver/device_driver.h"
+#include "station-agent/devsim/protocol.h"
 #include "station-agent/driver/sim_driver.h"
 #include "tests/devsim/devsim_fixture.h"
 #include "tests/native/native_test_support.h"
@@ -31,6 +32,45 @@ TEST_CASE("identify reports the hardware id the device was given") {
   auto id = dev->identify();
   REQUIRE(id.has_value());
   CHECK(id->value == "esp32-7cdfa1001122");
+}
+
+TEST_CASE("describe reports the family, revision and formats the device was given and its flash size") {
+  {
+    DevSim plain;
+    auto d = open(plain)->describe();
+    REQUIRE_MESSAGE(d, (d ? "" : d.error().message));
+    CHECK(d->family == "esp32-c3");
+    CHECK(d->flash_size == 4 * 1024 * 1024);
+    CHECK(d->boot_formats.empty());
+  }
+  DevSim sim({"--family", "ESP32-C6", "--flash-size", "2097152", "--chip-revision", "v0.1",
+              "--boot-formats", "ESP32_SECURE_BOOT_V2"});
+  auto d = open(sim)->describe();
+  REQUIRE(d);
+  CHECK(*d == device::DeviceDescription{"ESP32-C6", 2097152, "v0.1", {"ESP32_SECURE_BOOT_V2"}});
+}
+
+TEST_CASE("a board swapped mid-run describes itself as another family from the second read") {
+  DevSim sim({"--family", "esp32-c3", "--family-on-reread", "nrf52840"});
+  auto dev = open(sim);
+  CHECK(dev->describe()->family == "esp32-c3");
+  CHECK(dev->describe()->family == "nrf52840");
+}
+
+TEST_CASE("a description payload cut short or with bytes after it is a protocol error") {
+  auto encoded = devsim::encode_description({"nrf52840", 1048576, "v1", {"MCUBOOT"}});
+  REQUIRE(encoded);
+  auto round = devsim::decode_description(*encoded);
+  REQUIRE(round);
+  CHECK(round->family == "nrf52840");
+  for (std::size_t n = 0; n < encoded->size(); ++n) {
+    CAPTURE(n);
+    CHECK_FALSE(devsim::decode_description(ByteView(*encoded).first(n)));
+  }
+  Bytes longer = *encoded;
+  longer.push_back(std::byte{0});
+  CHECK_FALSE(devsim::decode_description(longer));
+  CHECK_FALSE(devsim::encode_description({std::string(256, 'a'), 1, "", {}}));
 }
 
 TEST_CASE("two simulated devices without an id get different random ids") {

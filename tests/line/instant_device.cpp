@@ -48,6 +48,10 @@ Result<void> InstantDevice::check_region(std::uint64_t offset, std::uint64_t len
 
 Result<device::HardwareId> InstantDevice::identify() { return device::HardwareId{hardware_id_}; }
 
+Result<device::DeviceDescription> InstantDevice::describe() {
+  return device::DeviceDescription{"esp32-c3", kFlashSize, "v0.4", {}};
+}
+
 Result<void> InstantDevice::write(std::uint32_t offset, ByteView data,
                                   const device::WriteProgress& progress) {
   {

@@ -36,6 +36,8 @@ class InstantDevice final : public device::DeviceDriver {
   [[nodiscard]] std::chrono::nanoseconds busy() const noexcept { return busy_; }
 
   Result<device::HardwareId> identify() override;
+  // The tests' bundle's part: esp32-c3 with kFlashSize bytes (the simulator's default).
+  Result<device::DeviceDescription> describe() override;
   Result<void> write(std::uint32_t offset, ByteView data,
                      const device::WriteProgress& progress) override;
   Result<verifier::Digest> read_hash(std::uint32_t offset, std::uint32_t length) override;

@@ -63,8 +63,8 @@ Result<UnitClaims> unit_claims(const v1::Bundle& bundle, const v1::PromotedRelea
     }
     auto digest = digest_field(sha256, fmt::format("image '{}'", image->name()));
     if (!digest) return std::unexpected(digest.error());
-    claims.written.push_back(
-        ClaimedImage{image->name(), flash_region(image->flash_address(), size), *digest});
+    claims.written.push_back(ClaimedImage{image->name(), flash_region(image->flash_address(), size),
+                                          *digest, image->flash_address(), size, image->format()});
   }
   return claims;
 }

@@ -33,6 +33,9 @@ struct ClaimedImage {
   std::string name;            // Image.name: the attestation's image_digests region
   std::string region;          // flash_region(address, size): its measured region
   verifier::Digest sha256;     // of the bytes written
+  std::uint64_t address = 0;   // Image.flash_address
+  std::uint64_t size = 0;      // of the bytes written (the native form's when it has one)
+  v1::ImageFormat format = v1::IMAGE_FORMAT_RAW;  // Image.format
 };
 
 struct UnitClaims {
