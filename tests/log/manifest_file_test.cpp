@@ -4,6 +4,7 @@
 #include "verifier/log/manifest_file.h"
 
 #include <doctest/doctest.h>
+#include <google/protobuf/util/json_util.h>
 
 #include "tests/log/evidence_fixture.h"
 #include "tests/support/text.h"
@@ -170,4 +171,49 @@ TEST_CASE("checkpoint alone: evidence signature accepted, other roles and payloa
                                                  hallmark::as_chars(hv::deterministic_bytes(c)),
                                                  {&evidence_key()}));
   CHECK_FALSE(hv::verify_log_checkpoint(wrong_type, trusted_root()).has_value());
+}
+
+// ---- The manifest file's JSON (verifier/core/json_rules.h) ----
+
+namespace {
+
+std::string manifest_json(const v1::ManifestFile& file) {
+  std::string json;
+  REQUIRE(google::protobuf::util::MessageToJsonString(file, &json).ok());
+  REQUIRE(json.front() == '{');
+  return json;
+}
+
+}  // namespace
+
+TEST_CASE("a manifest file with a field given twice is refused, not read as its last copy") {
+  const TestLog log = small_log();
+  const std::string json = manifest_json(log.manifest_file(2, log.size()));
+  // A second "manifest" naming another leaf: a reader letting the last one win would verify
+  // the second against a proof that was made for the first.
+  const std::string doubled = "{\"manifest\":\"AAAA\"," + json.substr(1);
+  auto parsed = hv::parse_manifest_file_json(doubled, "SN-2.2.manifest.json");
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(parsed.error().code == ErrorCode::kVerificationFailed);
+  CHECK(contains(parsed.error().message, "SN-2.2.manifest.json"));
+  CHECK(contains(parsed.error().message, "\"manifest\" given twice"));
+}
+
+TEST_CASE("a manifest file with a field a newer signer added still reads and verifies") {
+  const TestLog log = small_log();
+  const std::string json = manifest_json(log.manifest_file(2, log.size()));
+  const std::string newer = "{\"addedByANewerSigner\":{\"note\":\"x\",\"n\":[1,2]}," + json.substr(1);
+  auto parsed = hv::parse_manifest_file_json(newer, "SN-2.2.manifest.json");
+  REQUIRE_MESSAGE(parsed.has_value(), parsed.error().message);
+  auto verified = hv::verify_manifest_file(*parsed, trusted_root());
+  REQUIRE_MESSAGE(verified.has_value(), verified.error().message);
+  CHECK(verified->manifest.serial() == "SN-2");
+}
+
+TEST_CASE("a truncated manifest file is refused with its name and no parser dump") {
+  const TestLog log = small_log();
+  const std::string json = manifest_json(log.manifest_file(2, log.size()));
+  auto parsed = hv::parse_manifest_file_json(json.substr(0, json.size() / 2), "SN-2.2.manifest.json");
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(contains(parsed.error().message, "SN-2.2.manifest.json is not valid JSON"));
 }

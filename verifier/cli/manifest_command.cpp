@@ -1,7 +1,5 @@
 #include "verifier/cli/manifest_command.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <fmt/format.h>
 
 #include <iostream>
@@ -23,15 +21,7 @@ constexpr std::size_t kMaxManifestFileBytes = 16u * 1024u * 1024u;
 Result<v1::ManifestFile> read_manifest_file(const std::filesystem::path& path) {
   auto bytes = fileio::read_file(path, kMaxManifestFileBytes);
   if (!bytes) return std::unexpected(std::move(bytes).error());
-  v1::ManifestFile file;
-  const auto status = google::protobuf::util::JsonStringToMessage(std::string(as_chars(*bytes)),
-                                                                  &file);
-  if (!status.ok()) {
-    return fail(ErrorCode::kVerificationFailed,
-                fmt::format("{}: not a manifest file (ManifestFile in protobuf JSON): {}",
-                            path.string(), std::string(status.message())));
-  }
-  return file;
+  return parse_manifest_file_json(as_chars(*bytes), path.string());
 }
 
 void print_text(const ManifestOptions& options, const VerifiedManifest& v,

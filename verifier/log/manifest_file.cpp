@@ -9,6 +9,7 @@
 
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/json_rules.h"
 #include "verifier/log/log_checkpoint.h"
 #include "verifier/log/merkle.h"
 #include "verifier/trust/station_registration.h"
@@ -96,6 +97,15 @@ Result<v1::Attestation> check_attestation(const v1::ProvisioningManifest& m,
 }
 
 }  // namespace
+
+Result<v1::ManifestFile> parse_manifest_file_json(std::string_view json, std::string_view name) {
+  v1::ManifestFile file;
+  if (auto ok = parse_json_message(json, file, name); !ok) {
+    return refuse(ok.error().message +
+                  " (a manifest file is a ManifestFile in protobuf JSON, docs/formats.md)");
+  }
+  return file;
+}
 
 Result<VerifiedManifest> verify_manifest_file(const v1::ManifestFile& file,
                                               const TrustedRoot& root) {

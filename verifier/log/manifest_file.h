@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "hallmark/evidence.pb.h"
 #include "hallmark/station.pb.h"
@@ -32,6 +33,12 @@ struct VerifiedManifest {
   Digest leaf_hash;
   std::optional<VerifiedStation> station;  // the registration, verified (always set)
 };
+
+// A manifest file's text (ManifestFile in protobuf JSON) read under the product's JSON rules
+// (verifier/core/json_rules.h): a member given twice is refused, an unknown one ignored.
+// `name` (the file) is in every error. kVerificationFailed when it is not a manifest file.
+[[nodiscard]] Result<v1::ManifestFile> parse_manifest_file_json(std::string_view json,
+                                                                std::string_view name);
 
 [[nodiscard]] Result<VerifiedManifest> verify_manifest_file(const v1::ManifestFile& file,
                                                             const TrustedRoot& root);
