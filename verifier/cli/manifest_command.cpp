@@ -39,6 +39,7 @@ void print_text(const ManifestOptions& options, const VerifiedManifest& v,
   out << fmt::format("checkpoint    {} ({})\n", format_utc(v.checkpoint.time_unix()),
                      to_hex(as_bytes(v.checkpoint.root_hash())));
   out << fmt::format("findings      {}\n", m.findings_size());
+  for (const auto& note : v.station->revocation_notes) out << fmt::format("note          {}\n", note);
 }
 
 }  // namespace
@@ -102,6 +103,8 @@ Result<void> run_manifest(const ManifestOptions& options, std::ostream& out) {
   if (!loaded) return std::unexpected(std::move(loaded).error());
   const VerifiedManifest* verified = &loaded->first;
   if (options.json) {
+    // The JSON is the manifest itself; a revocation that leaves it standing goes to stderr.
+    for (const auto& note : verified->station->revocation_notes) std::cerr << "note: " << note << '\n';
     const std::string json = tool::to_json(verified->manifest);
     out << json << (json.ends_with('\n') ? "" : "\n");
   } else {

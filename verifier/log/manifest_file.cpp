@@ -122,18 +122,20 @@ Result<VerifiedManifest> verify_manifest_file(const v1::ManifestFile& file,
     return refuse("the station registration is not a DSSE envelope: " +
                   registration_envelope.error().message);
   }
-  const std::int64_t at = checkpoint->checkpoint.time_unix();
-  auto station = verify_station_registration(*registration_envelope, root, at);
-  if (!station) {
-    return refuse(fmt::format("the station registration does not verify at the checkpoint's "
-                              "time {}: {}",
-                              at, station.error().message));
-  }
-
+  // The leaf is proven in the EVIDENCE-signed log: its countersigned_unix is the signer's
+  // clock, which a station cannot set. Revocations are judged by it (docs/design.md).
   v1::ProvisioningManifest manifest;
   if (file.manifest().size() > static_cast<std::size_t>(INT_MAX) ||
       !manifest.ParseFromString(file.manifest())) {
     return refuse("the log entry is not a ProvisioningManifest");
+  }
+  const std::int64_t at = checkpoint->checkpoint.time_unix();
+  auto station =
+      verify_station_registration(*registration_envelope, root, at, manifest.countersigned_unix());
+  if (!station) {
+    return refuse(fmt::format("the station registration does not verify at the checkpoint's "
+                              "time {}: {}",
+                              at, station.error().message));
   }
   if (manifest.station_id() != station->registration.station_id()) {
     return refuse(fmt::format("the manifest names station '{}' but the registration given is "

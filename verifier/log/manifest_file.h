@@ -6,7 +6,9 @@
 // index in exactly the checkpoint's tree; the station registration verifies under the trust
 // root at the checkpoint's time; the manifest parses; its attestation is signed by that
 // station's key and names the same station, serial, hardware id, bundle, event, result and
-// time as the manifest. Every refusal is kVerificationFailed and says what failed. Pure:
+// time as the manifest. A revocation of the station (or its keys) refuses the manifest
+// only when effective at or before the manifest's countersigned_unix (the signer's time,
+// in the log); one effective later leaves a note in station->revocation_notes. Every refusal is kVerificationFailed and says what failed. Pure:
 // no I/O, no clock; thread-safe.
 #pragma once
 
