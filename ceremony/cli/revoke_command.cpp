@@ -1,9 +1,13 @@
+#include <charconv>
 #include <memory>
+#include <string>
+#include <system_error>
 
 #include "ceremony/cli/ceremony_commands.h"
 #include "ceremony/cli/ceremony_options.h"
 #include "ceremony/src/outputs.h"
 #include "ceremony/src/revoke_ceremony.h"
+#include "verifier/core/time_format.h"
 
 namespace hallmark::ceremony {
 namespace {
@@ -41,6 +45,24 @@ void add_revoke_command(tool::CommandLine& cli) {
   cmd->add_option("--bundle", o->request.bundle_digests_hex,
                   "Bundle SHA-256 (hex) to revoke (repeatable)");
   cmd->add_option("--reason", o->request.reason, "Why (recorded in the revocation)")->required();
+  cmd->add_option_function<std::string>(
+         "--effective",
+         [o](const std::string& when) {
+           if (auto day = verifier::parse_utc_day(when)) {
+             o->request.effective_unix = *day;
+             return;
+           }
+           std::int64_t unix = 0;
+           const auto [end, ec] = std::from_chars(when.data(), when.data() + when.size(), unix);
+           if (ec != std::errc() || end != when.data() + when.size()) {
+             throw CLI::ValidationError("--effective",
+                                        "'" + when + "' is neither YYYY-MM-DD (UTC) nor UNIX seconds");
+           }
+           o->request.effective_unix = unix;
+         },
+         "From when it is revoked: YYYY-MM-DD (00:00 UTC) or UNIX seconds, not later than now "
+         "(default now). Evidence countersigned before then still verifies")
+      ->type_name("WHEN");
   cmd->add_option("--out", o->out, "Where to write the signed revocation")->required();
   add_ceremony_options(*cmd, o->ceremony, false);
 }

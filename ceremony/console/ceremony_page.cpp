@@ -27,14 +27,9 @@ QFont monospace(double points, bool bold = false) {
   return font;
 }
 
-// "3f2a91bc…" → "3f2a 91bc …", eight groups a line: easy to compare aloud.
+// The terminal's grouping (ceremony_ui.h): both screens show a digest alike.
 QString grouped(const QString& hex) {
-  QString out;
-  for (qsizetype i = 0; i < hex.size(); i += 4) {
-    if (i > 0) out += (i % 32 == 0) ? QStringLiteral("\n") : QStringLiteral(" ");
-    out += hex.mid(i, 4);
-  }
-  return out;
+  return QString::fromStdString(group_for_reading(hex.toStdString()));
 }
 
 }  // namespace
@@ -91,14 +86,20 @@ CeremonyPage::CeremonyPage(QWidget* parent) : QWidget(parent) {
   summary_->setTabChangesFocus(true);
   summary_->setLineWrapMode(QPlainTextEdit::WidgetWidth);
   signing_layout->addWidget(summary_, 1);
-  auto* digest_caption = new QLabel(QStringLiteral("Payload SHA-256 (compare it on every screen):"),
-                                    signing);
-  signing_layout->addWidget(digest_caption);
+  digest_caption_ = new QLabel(signing);
+  digest_caption_->setObjectName("signingDigestCaption");
+  digest_caption_->setWordWrap(true);
+  signing_layout->addWidget(digest_caption_);
   digest_ = new QLabel(signing);
   digest_->setFont(monospace(17, true));
   digest_->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
   digest_->setObjectName("signingDigest");
   signing_layout->addWidget(digest_);
+  payload_digest_ = new QLabel(signing);
+  payload_digest_->setFont(monospace(10));
+  payload_digest_->setWordWrap(true);
+  payload_digest_->setObjectName("signingPayloadDigest");
+  signing_layout->addWidget(payload_digest_);
   right->addWidget(signing, 1);
 
   quorum_ = new QLabel(this);
@@ -137,6 +138,8 @@ void CeremonyPage::reset(const QString& title) {
   signing_who_->setText(QStringLiteral("Nothing yet."));
   summary_->clear();
   digest_->clear();
+  digest_caption_->clear();
+  payload_digest_->clear();
   raw_digest_.clear();
   quorum_->clear();
   quorum_documents_.clear();
@@ -182,19 +185,38 @@ void CeremonyPage::set_actor(const QString& text) {
   actor_->setVisible(!text.isEmpty());
 }
 
-void CeremonyPage::show_signing(const QString& custodian, const QString& summary,
-                                const QString& digest) {
+void CeremonyPage::show_signing(const SigningView& view) {
+  const QString custodian = QString::fromStdString(view.custodian);
+  const QString summary = QString::fromStdString(view.summary);
+  const QString digest =
+      QString::fromStdString(view.read_aloud ? view.read_aloud->hex : view.payload_hex);
   // The same document shown to several custodians in a row is one panel naming them all.
   if (summary != summary_->toPlainText() || digest != raw_digest_) {
     signing_custodians_.clear();
     summary_->setPlainText(summary);
     raw_digest_ = digest;
     digest_->setText(grouped(digest));
+    if (view.read_aloud) {
+      digest_caption_->setText(
+          QStringLiteral("READ ALOUD: the %1 (the same on every custodian's screen):")
+              .arg(QString::fromStdString(view.read_aloud->label)));
+      payload_digest_->setText(view.read_aloud->hex == view.payload_hex
+                                   ? QString()
+                                   : QStringLiteral("payload SHA-256 of your signed copy: %1")
+                                         .arg(QString::fromStdString(view.payload_hex)));
+    } else {
+      digest_caption_->setText(QStringLiteral(
+          "Payload SHA-256 (the exact bytes you sign). Only you sign this document: there is "
+          "no digest to compare with another custodian."));
+      payload_digest_->clear();
+    }
   }
   if (!signing_custodians_.contains(custodian)) signing_custodians_ << custodian;
-  signing_who_->setText(QStringLiteral("%1: you are about to sign this. Read it and compare "
-                                       "the digest before you enter your PIN.")
-                            .arg(signing_custodians_.join(QStringLiteral(", "))));
+  signing_who_->setText(QStringLiteral("%1: you are about to sign this. Read it%2 before you "
+                                       "enter your PIN.")
+                            .arg(signing_custodians_.join(QStringLiteral(", ")),
+                                 view.read_aloud ? QStringLiteral(" and read the digest aloud")
+                                                 : QString()));
   set_actor(QStringLiteral("%1 — read what you sign, then enter your PIN").arg(custodian));
 }
 
@@ -248,6 +270,10 @@ QString CeremonyPage::actor_text() const { return actor_->text(); }
 QString CeremonyPage::signing_names() const { return signing_custodians_.join(", "); }
 QString CeremonyPage::signing_summary() const { return summary_->toPlainText(); }
 QString CeremonyPage::signing_digest() const { return raw_digest_; }
+
+QString CeremonyPage::signing_digest_shown() const {
+  return digest_caption_->text() + QStringLiteral("\n") + digest_->text();
+}
 QString CeremonyPage::quorum_text() const { return quorum_->text(); }
 QString CeremonyPage::result_text() const { return result_->text(); }
 QString CeremonyPage::notes_text() const { return notes_->toPlainText(); }

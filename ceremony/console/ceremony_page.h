@@ -27,7 +27,8 @@ class CeremonyPage : public QWidget {
   enum class Note { kProgress, kInfo, kWarning };
   void add_note(const QString& text, Note note);
   void set_actor(const QString& text);
-  void show_signing(const QString& custodian, const QString& summary, const QString& digest);
+  // Shows the digest to read aloud (grouped as group_for_reading, as the terminal does).
+  void show_signing(const SigningView& view);
   void set_signatures(const SignatureProgress& progress);
   // Marks the current step done (ok) or failed and shows the result.
   void finish(bool ok, const QString& text);
@@ -38,7 +39,8 @@ class CeremonyPage : public QWidget {
   QString actor_text() const;
   QString signing_names() const;
   QString signing_summary() const;
-  QString signing_digest() const;
+  QString signing_digest() const;  // the read-aloud digest, hex without spaces
+  QString signing_digest_shown() const;  // as on screen: grouped, with its caption
   QString quorum_text() const;
   QString result_text() const;
   QString notes_text() const;
@@ -59,6 +61,8 @@ class CeremonyPage : public QWidget {
   QStringList headings_;
   QStringList signing_custodians_;
   QString raw_digest_;
+  QLabel* digest_caption_ = nullptr;
+  QLabel* payload_digest_ = nullptr;
   QStringList quorum_documents_;
   QStringList quorum_lines_;
   int current_ = -1;

@@ -141,7 +141,7 @@ void PinEdit::mouseMoveEvent(QMouseEvent* event) { event->accept(); }
 
 void PinEdit::mouseDoubleClickEvent(QMouseEvent* event) { event->accept(); }
 
-PinDialog::PinDialog(const PinRequest& request, const QString& digest_hex, QWidget* parent)
+PinDialog::PinDialog(const PinRequest& request, const QString& digest_text, QWidget* parent)
     : QDialog(parent) {
   const bool signer = request.holder == PinRequest::Holder::kSignerHsm;
   const QString who = signer ? QStringLiteral("the signer HSM")
@@ -197,9 +197,8 @@ PinDialog::PinDialog(const PinRequest& request, const QString& digest_hex, QWidg
     layout->addWidget(final_try);
   }
 
-  if (!digest_hex.isEmpty()) {
-    auto* digest = new QLabel(
-        QStringLiteral("You are signing payload SHA-256:\n%1").arg(digest_hex), this);
+  if (!digest_text.isEmpty()) {
+    auto* digest = new QLabel(QStringLiteral("You are signing:\n%1").arg(digest_text), this);
     QFont mono(QStringLiteral("DejaVu Sans Mono"));
     mono.setStyleHint(QFont::Monospace);
     mono.setPointSizeF(std::max(font().pointSizeF(), 11.0) * 1.1);

@@ -60,8 +60,9 @@ class PinEdit : public QLineEdit {
 class PinDialog : public QDialog {
   Q_OBJECT
  public:
-  // `digest_hex`: what the custodian saw on the signing panel (empty: a login only).
-  PinDialog(const PinRequest& request, const QString& digest_hex, QWidget* parent = nullptr);
+  // `digest_text`: the digest the custodian saw on the signing panel, as read_aloud_text
+  // (ceremony_ui.h) writes it (empty: a login only).
+  PinDialog(const PinRequest& request, const QString& digest_text, QWidget* parent = nullptr);
   ~PinDialog() override;
   PinDialog(const PinDialog&) = delete;
   PinDialog& operator=(const PinDialog&) = delete;

@@ -37,10 +37,10 @@ void QtCeremonyUi::progress(std::string_view text) {
   repaint();
 }
 
-void QtCeremonyUi::show_signing(std::string_view custodian, std::string_view summary,
-                                std::string_view digest_hex) {
-  digest_shown_[std::string(custodian)] = q(digest_hex);
-  page_->show_signing(q(custodian), q(summary), q(digest_hex));
+void QtCeremonyUi::show_signing(const SigningView& view) {
+  // The PIN dialog repeats what the terminal prints: the same grouped digest and caption.
+  digest_shown_[view.custodian] = q(read_aloud_text(view));
+  page_->show_signing(view);
   repaint();
 }
 

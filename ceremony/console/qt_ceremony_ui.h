@@ -32,8 +32,7 @@ class QtCeremonyUi : public QObject, public CeremonyUi {
 
   void step(std::string_view heading) override;
   void progress(std::string_view text) override;
-  void show_signing(std::string_view custodian, std::string_view summary,
-                    std::string_view digest_hex) override;
+  void show_signing(const SigningView& view) override;
   Result<hsm::Pin> ask_pin(const PinRequest& request) override;
   void info(std::string_view text) override;
   void warning(std::string_view text) override;
@@ -52,7 +51,7 @@ class QtCeremonyUi : public QObject, public CeremonyUi {
 
   CeremonyPage* page_;
   QPointer<QWidget> dialog_parent_;
-  std::map<std::string, QString> digest_shown_;  // custodian → digest, within one step
+  std::map<std::string, QString> digest_shown_;  // custodian → read_aloud_text, one step
 };
 
 }  // namespace hallmark::ceremony::console

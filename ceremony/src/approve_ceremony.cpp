@@ -178,18 +178,25 @@ CeremonyOutcome run_approve(const ApproveInput& in, CeremonyContext& context) {
   s.set_not_before_unix(now);
   s.set_not_after_unix(now + static_cast<std::int64_t>(in.valid_days) * kDay);
   s.set_request_id(in.request_id);
+  // What every custodian approving this request reads aloud: the same for all of them
+  // (their validity windows, and so their payloads, differ).
+  auto approval = bundle::approval_digest(s);
+  if (!approval) return run.refuse(approval.error(), {});
   const Bytes payload = verifier::deterministic_bytes(s);
   auto digest = verifier::sha256(payload);
   if (!digest) return run.refuse(digest.error(), {});
   transcript.ok("review", in.custodian,
-                fmt::format("shown bundle SHA-256 {} and statement SHA-256 {}; {}", digest_hex,
-                            digest->hex(), diff));
+                fmt::format("shown bundle SHA-256 {}, approval digest {} (read aloud: the same "
+                            "for every approval of request {}) and statement payload SHA-256 "
+                            "{}; {}",
+                            digest_hex, approval->hex(), in.request_id, digest->hex(), diff));
 
   ui.step("Review and sign");
   const SignerSeat seat{card, std::set<std::string>(keys->begin(), keys->end())};
   auto envelope = run.table().sign(std::span(&seat, 1), bundle::kPromotionStatementType, payload,
                                    review + "\n" + statement_text(s),
-                                   "approve " + b.sku() + " " + b.version());
+                                   "approve " + b.sku() + " " + b.version(),
+                                   ReadAloud{"approval digest", approval->hex()});
   if (!envelope) return run.refuse(envelope.error(), approver);
 
   const std::string key_id = envelope->signatures(0).keyid();

@@ -9,6 +9,7 @@
 // stops the ceremony. Implementations are used from one thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,31 @@ struct SignatureProgress {
   std::vector<std::string> signed_by;  // those of `signers` whose signature is made
 };
 
+// The digest custodians compare aloud. It is the same on every screen that shows it: for a
+// document several custodians sign in one ceremony, the SHA-256 of its payload; for an
+// approval, the approval digest (bundle::approval_digest), equal for every approval of one
+// request although each approval's payload differs (its validity starts at its own "now").
+// Fixed before the first card is touched for the document.
+struct ReadAloud {
+  std::string label;  // "payload SHA-256", "approval digest"
+  std::string hex;    // lowercase hex
+};
+
+// What `custodian` is about to sign.
+struct SigningView {
+  std::string custodian;
+  std::string summary;                   // a human summary of the document
+  std::string payload_hex;               // SHA-256 of the exact payload bytes signed
+  std::optional<ReadAloud> read_aloud;   // none: only this custodian signs this document
+};
+
+// `hex` in groups of four, eight groups a line ("3f2a 91bc …"): how every screen (terminal,
+// console, PIN dialog) shows a digest to be read aloud, so all show it alike.
+[[nodiscard]] std::string group_for_reading(std::string_view hex);
+
+// The lines every screen shows for `view.read_aloud` (or that nobody else signs this).
+[[nodiscard]] std::string read_aloud_text(const SigningView& view);
+
 class CeremonyUi {
  public:
   virtual ~CeremonyUi() = default;
@@ -47,9 +73,9 @@ class CeremonyUi {
   virtual void step(std::string_view heading) = 0;
   // Progress within a step ("alice: key 3f2a… found, generated on the card").
   virtual void progress(std::string_view text) = 0;
-  // What `custodian` is about to sign: a human summary and the SHA-256 of the payload.
-  virtual void show_signing(std::string_view custodian, std::string_view summary,
-                            std::string_view digest_hex) = 0;
+  // What a custodian is about to sign: the summary, the payload's SHA-256 and what to read
+  // aloud.
+  virtual void show_signing(const SigningView& view) = 0;
   virtual Result<hsm::Pin> ask_pin(const PinRequest& request) = 0;
   virtual void info(std::string_view text) = 0;
   virtual void warning(std::string_view text) = 0;

@@ -80,16 +80,18 @@ Result<EnrolledKey> CustodianTable::enrol(const v1::PlanCustodian& custodian) {
 
 Result<v1::Envelope> CustodianTable::sign(std::span<const SignerSeat> seats,
                                           std::string_view type_name, const Bytes& payload,
-                                          std::string_view summary, std::string_view what) {
+                                          std::string_view summary, std::string_view what,
+                                          std::optional<ReadAloud> read_aloud) {
   auto digest = verifier::sha256(payload);
   if (!digest) return std::unexpected(digest.error());
+  if (!read_aloud) read_aloud = ReadAloud{"payload SHA-256", digest->hex()};
   SignatureProgress progress{std::string(what), {}, {}};
   for (const auto& seat : seats) progress.signers.push_back(seat.card->name());
   ui_->signatures(progress);
   std::vector<CustodianCard*> cards;
   for (const auto& seat : seats) {
     const std::string& name = seat.card->name();
-    ui_->show_signing(name, summary, digest->hex());
+    ui_->show_signing({name, std::string(summary), digest->hex(), read_aloud});
     CustodianCard* card = open_card(name);
     if (card == nullptr) {
       auto opened = CustodianCard::open(*seat.card, false, std::string(what), *ui_,
@@ -158,14 +160,25 @@ v1::Envelope CustodianTable::close_transcript(
     return envelope;
   }
   ui_->step("Sign the ceremony transcript");
+  // Custodians who sign the transcript together compare its digest; one alone has nobody to
+  // compare with (an approval's transcript is that custodian's own).
+  const auto view = [&](const std::string& custodian, std::size_t signers) {
+    SigningView v{custodian, std::string(summary), digest->hex(), std::nullopt};
+    if (signers > 1) v.read_aloud = ReadAloud{"payload SHA-256", digest->hex()};
+    return v;
+  };
   if (open_.empty()) {
     // Nobody's card is open (the ceremony stopped early): the custodians at the table who
     // did not fail sign what happened, each after seeing it.
     TranscriptRecorder scratch(transcript.ceremony(), transcript.plan_digest(),
                                [] { return int64_t{0}; });
+    std::size_t signers = 0;
+    for (const v1::PlanCustodian* custodian : fallback) {
+      if (!failed_.contains(custodian->name())) ++signers;
+    }
     for (const v1::PlanCustodian* custodian : fallback) {
       if (failed_.contains(custodian->name())) continue;
-      ui_->show_signing(custodian->name(), summary, digest->hex());
+      ui_->show_signing(view(custodian->name(), signers));
       auto card = CustodianCard::open(*custodian, false, "sign the ceremony transcript", *ui_,
                                       scratch);
       if (!card) {
@@ -176,7 +189,7 @@ v1::Envelope CustodianTable::close_transcript(
       open_.push_back(std::move(*card));
     }
   } else {
-    for (const auto& card : open_) ui_->show_signing(card->custodian(), summary, digest->hex());
+    for (const auto& card : open_) ui_->show_signing(view(card->custodian(), open_.size()));
   }
 
   const Bytes message = verifier::pae(envelope.payload_type(), payload);

@@ -4,7 +4,9 @@
 //   custodians a rotation adds): login, key found or generated, provenance; the card is
 //   then closed again, so the PIN that authorises a signature is always asked after the
 //   custodian has seen what they sign.
-// - sign(): shows every signer the human summary and the payload's SHA-256, then opens
+// - sign(): shows every signer the human summary, the payload's SHA-256 and the digest to
+//   read aloud (the payload's SHA-256 unless the caller names another, ceremony_ui.h), then
+//   opens
 //   and checks their card (PIN after the summary), checks the key is one the custodian
 //   holds in the trust root, refuses one card or key presented for two custodians — all
 //   before anything is signed — then collects one DSSE signature per card.
@@ -15,6 +17,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -48,10 +51,12 @@ class CustodianTable {
   Result<void> reserve_signer_hsm(const v1::TokenInfo& token);
 
   // DSSE envelope of `payload` (payload type payload_type_of(type_name)) signed by every
-  // seat. `what` names the document in PIN prompts ("sign trust root v2").
+  // seat. `what` names the document in PIN prompts ("sign trust root v2"). `read_aloud`:
+  // what the custodians compare aloud when it is not the payload's SHA-256 (an approval).
   Result<v1::Envelope> sign(std::span<const SignerSeat> seats, std::string_view type_name,
                             const Bytes& payload, std::string_view summary,
-                            std::string_view what);
+                            std::string_view what,
+                            std::optional<ReadAloud> read_aloud = std::nullopt);
 
   // Signs `transcript` with every card open for signing; when none is, with the cards of
   // `fallback` custodians that did not fail in this ceremony (opened after they saw the

@@ -9,6 +9,7 @@
 #include "ceremony/src/summary.h"
 #include "ceremony/src/trust_root_builder.h"
 #include "verifier/core/document.h"
+#include "verifier/core/time_format.h"
 
 namespace hallmark::ceremony {
 namespace {
@@ -28,6 +29,14 @@ Result<v1::Revocation> build_revocation(const RevokeRequest& request,
                                  "auditors"));
   }
   r.set_reason(request.reason);
+  const std::int64_t effective = request.effective_unix.value_or(now);
+  if (effective <= 0 || effective > now) {
+    return std::unexpected(usage(fmt::format(
+        "--effective {} is {}: a revocation takes effect no later than now ({}); backdate it to "
+        "when the compromise may have begun",
+        effective, effective <= 0 ? "not a time" : "in the future", verifier::format_utc(now))));
+  }
+  r.set_effective_unix(effective);
   for (const auto& id : request.key_ids) {
     if (!root_key(current, id)) {
       return std::unexpected(usage(fmt::format(

@@ -3,10 +3,14 @@
 //
 // What is revoked must exist where it can be checked (a key or custodian of the current
 // trust root; a 32-byte bundle digest; a non-empty station id) and a reason is required.
-// The signed revocation is verified with TrustedRoot::add_revocation, and its effect
+// A revocation takes effect at `effective_unix` (default: now): evidence the signer
+// countersigned before then still verifies, later evidence does not; a future time is
+// refused (docs/design.md, "Revocations"). The signed revocation is verified with TrustedRoot::add_revocation, and its effect
 // (every named key/custodian/station/bundle now refused) is checked before it is returned.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +27,9 @@ struct RevokeRequest {
   std::vector<std::string> station_ids;
   std::vector<std::string> bundle_digests_hex;
   std::string reason;
+  // From when (UNIX seconds): at most now — backdate it to when a compromise may have begun.
+  // None: now (the revocation's issued time).
+  std::optional<std::int64_t> effective_unix;
 };
 
 struct RevokeInput {

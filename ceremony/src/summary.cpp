@@ -84,6 +84,9 @@ std::string revocation_summary(const v1::Revocation& r) {
   for (const auto& d : r.bundle_digests()) {
     out += fmt::format("    revoke bundle    {}\n", to_hex(as_bytes(d)));
   }
+  out += fmt::format("  effective {} (evidence the signer countersigned before then still "
+                     "verifies)\n",
+                     verifier::revoked_since_text(r.effective_unix()));
   out += fmt::format("  reason: {}\n", r.reason());
   return out;
 }

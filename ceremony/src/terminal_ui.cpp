@@ -43,13 +43,12 @@ void TerminalUi::step(std::string_view heading) {
 
 void TerminalUi::progress(std::string_view text) { *out_ << "   " << text << '\n' << std::flush; }
 
-void TerminalUi::show_signing(std::string_view custodian, std::string_view summary,
-                              std::string_view digest_hex) {
+void TerminalUi::show_signing(const SigningView& view) {
   *out_ << fmt::format(
-               "\n---- {}: you are about to sign ----\n{}\n  payload SHA-256: {}\n"
-               "  Check the summary and the digest (compare it with the one on the other "
-               "custodians' screens) before you enter your PIN.\n----\n",
-               custodian, summary, digest_hex)
+               "\n---- {}: you are about to sign ----\n{}\n{}"
+               "  Check the summary{} before you enter your PIN.\n----\n",
+               view.custodian, view.summary, read_aloud_text(view),
+               view.read_aloud ? " and that every custodian read out the same digest" : "")
         << std::flush;
 }
 

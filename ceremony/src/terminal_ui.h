@@ -27,8 +27,7 @@ class TerminalUi : public CeremonyUi {
 
   void step(std::string_view heading) override;
   void progress(std::string_view text) override;
-  void show_signing(std::string_view custodian, std::string_view summary,
-                    std::string_view digest_hex) override;
+  void show_signing(const SigningView& view) override;
   Result<hsm::Pin> ask_pin(const PinRequest& request) override;
   void info(std::string_view text) override;
   void warning(std::string_view text) override;

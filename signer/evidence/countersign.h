@@ -34,6 +34,7 @@
 #include "hallmark/dsse.pb.h"
 #include "hallmark/evidence.pb.h"
 #include "signer/store/evidence_store.h"
+#include "verifier/log/log_checkpoint.h"
 #include "verifier/log/merkle.h"
 #include "verifier/people/roster.h"
 #include "verifier/trust/station_registration.h"
@@ -41,7 +42,7 @@
 
 namespace hallmark::evidence {
 
-inline constexpr std::string_view kLogOrigin = "hallmark-evidence-log";
+inline constexpr std::string_view kLogOrigin = verifier::kLogOrigin;  // one definition
 inline constexpr std::string_view kCheckpointType = "log-checkpoint";
 
 // A station the signer knows: its verified registration and the registration's JSON (it

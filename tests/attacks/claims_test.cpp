@@ -269,7 +269,7 @@ TEST_CASE("one revoked registration does not stop other stations' countersign") 
   ceremony::CeremonyContext context{ui, hallmark::testing::fixed_clock(w.lw.w.now), {}};
   const std::vector<v1::Envelope> chain{w.lw.w.v1_root};
   ceremony::RevokeInput rin{chain, {}, &w.lw.w.plan,
-                            {{}, {}, {"station-2"}, {}, "token lost"}};
+                            {{}, {}, {"station-2"}, {}, "token lost", std::nullopt}};
   auto revoked = ceremony::run_revoke(rin, context);
   REQUIRE_MESSAGE(revoked.ok(), (revoked.error ? revoked.error->message : ""));
   REQUIRE(verifier::TrustedRootTestAccess::add_revocation(w.root, *revoked.document));

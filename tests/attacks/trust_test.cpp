@@ -41,7 +41,7 @@ v1::Envelope revoke(const World& w, ceremony::RevokeRequest request) {
 v1::Envelope revoke_bundle(const World& w, const fs::path& promoted) {
   auto contents = bundle::read_bundle(promoted);
   REQUIRE(contents);
-  return revoke(w, {{}, {}, {}, {contents->bundle_digest.hex()}, "bad build"});
+  return revoke(w, {{}, {}, {}, {contents->bundle_digest.hex()}, "bad build", std::nullopt});
 }
 
 std::string digest_hex(const v1::Envelope& e) {
@@ -139,7 +139,7 @@ TEST_CASE("a revoked station programs nothing, and still opens for status and ex
   auto line = lw.open_line();
   lw.staff(*line);
   const auto release = lw.release(*line);
-  const auto revocation = revoke(lw.w, {{}, {}, {kStationId}, {}, "decommissioned"});
+  const auto revocation = revoke(lw.w, {{}, {}, {kStationId}, {}, "decommissioned", std::nullopt});
   auto record = line->install_revocation({"revoke-station.json", revocation});
   REQUIRE_MESSAGE(record, (record ? "" : record.error().message));
   REQUIRE(record->has_value());

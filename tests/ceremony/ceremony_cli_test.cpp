@@ -15,6 +15,7 @@
 #include "tests/support/imported_key.h"
 #include "tests/support/run_command.h"
 #include "verifier/core/dsse.h"
+#include "ceremony/src/ceremony_ui.h"
 #include "tests/support/text.h"
 
 using namespace hallmark;
@@ -107,6 +108,19 @@ TEST_CASE("init via the CLI: 2 of 3 present writes trust root v1 and a transcrip
                                 " --trust-root " + t.q("v/trust-root-v1.json") + pin);
   CHECK_MESSAGE(transcript.exit_code == 0, transcript.err);
   CHECK(contains(transcript.out, "generate-key"));
+  // Every custodian signing the trust root was told to read aloud the same digest — its
+  // payload SHA-256 — grouped in fours as the console shows it.
+  auto v1_envelope = hallmark::verifier::parse_envelope_json(t.read("v/trust-root-v1.json"));
+  REQUIRE(v1_envelope.has_value());
+  const std::string grouped = hallmark::ceremony::group_for_reading(
+      hallmark::verifier::sha256(hallmark::as_bytes(v1_envelope->payload()))->hex());
+  for (const char* who : {"alice", "bob"}) {
+    const auto panel = r.err.find(std::string(who) + ": you are about to sign ----\n  TRUST ROOT");
+    REQUIRE_MESSAGE(panel != std::string::npos, who);
+    const auto read = r.err.find("READ ALOUD: the payload SHA-256", panel);
+    REQUIRE(read != std::string::npos);
+    CHECK(r.err.substr(read, 300).find(grouped.substr(0, 39)) != std::string::npos);
+  }
 }
 
 TEST_CASE("init via the CLI with 1 of 3 present exits 1 and writes only the transcript") {

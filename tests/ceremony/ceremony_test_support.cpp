@@ -18,18 +18,17 @@ void RecordingUi::script(const std::string& name, std::vector<std::string> pins)
 }
 
 void RecordingUi::step(std::string_view heading) {
-  events.push_back({UiEvent::Kind::kStep, {}, std::string(heading), {}, {}});
+  events.push_back({UiEvent::Kind::kStep, {}, std::string(heading), {}, {}, {}});
 }
 void RecordingUi::progress(std::string_view text) {
-  events.push_back({UiEvent::Kind::kProgress, {}, std::string(text), {}, {}});
+  events.push_back({UiEvent::Kind::kProgress, {}, std::string(text), {}, {}, {}});
 }
-void RecordingUi::show_signing(std::string_view custodian, std::string_view summary,
-                               std::string_view digest_hex) {
-  events.push_back({UiEvent::Kind::kShowSigning, std::string(custodian), std::string(summary),
-                    std::string(digest_hex), {}});
+void RecordingUi::show_signing(const ceremony::SigningView& view) {
+  events.push_back({UiEvent::Kind::kShowSigning, view.custodian, view.summary, view.payload_hex,
+                    view.read_aloud ? view.read_aloud->hex : std::string(), {}});
 }
 Result<hsm::Pin> RecordingUi::ask_pin(const ceremony::PinRequest& request) {
-  events.push_back({UiEvent::Kind::kAskPin, request.name, request.purpose, {}, request.state});
+  events.push_back({UiEvent::Kind::kAskPin, request.name, request.purpose, {}, {}, request.state});
   pin_requests.push_back(request);
   auto& queue = scripts_[request.name];
   if (queue.empty()) return hsm::Pin(SoftHsmFixture::kUserPin);
@@ -38,10 +37,10 @@ Result<hsm::Pin> RecordingUi::ask_pin(const ceremony::PinRequest& request) {
   return hsm::Pin(pin);
 }
 void RecordingUi::info(std::string_view text) {
-  events.push_back({UiEvent::Kind::kInfo, {}, std::string(text), {}, {}});
+  events.push_back({UiEvent::Kind::kInfo, {}, std::string(text), {}, {}, {}});
 }
 void RecordingUi::warning(std::string_view text) {
-  events.push_back({UiEvent::Kind::kWarning, {}, std::string(text), {}, {}});
+  events.push_back({UiEvent::Kind::kWarning, {}, std::string(text), {}, {}, {}});
 }
 
 std::size_t RecordingUi::count(UiEvent::Kind kind) const {

@@ -31,7 +31,8 @@ struct UiEvent {
   Kind kind;
   std::string who;     // custodian / holder name
   std::string text;    // heading, summary, purpose, message
-  std::string digest;  // show_signing only
+  std::string digest;  // show_signing only: the payload SHA-256
+  std::string read_aloud;  // show_signing only: the digest to read aloud (empty: none)
   hsm::PinState state; // ask_pin only
 };
 
@@ -42,8 +43,7 @@ class RecordingUi : public ceremony::CeremonyUi {
 
   void step(std::string_view heading) override;
   void progress(std::string_view text) override;
-  void show_signing(std::string_view custodian, std::string_view summary,
-                    std::string_view digest_hex) override;
+  void show_signing(const ceremony::SigningView& view) override;
   Result<hsm::Pin> ask_pin(const ceremony::PinRequest& request) override;
   void info(std::string_view text) override;
   void warning(std::string_view text) override;

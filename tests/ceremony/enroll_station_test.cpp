@@ -87,7 +87,7 @@ TEST_CASE("a revoked station is refused at enroll-station and by verify_station_
   RecordingUi revoke_ui;
   ceremony::CeremonyContext context{revoke_ui, fixed_clock(kNow + 70), {}};
   const std::vector<v1::Envelope> chain{v1};
-  ceremony::RevokeInput input{chain, {}, &plan, {{}, {}, {"line-1"}, {}, "station stolen"}};
+  ceremony::RevokeInput input{chain, {}, &plan, {{}, {}, {"line-1"}, {}, "station stolen", std::nullopt}};
   auto revocation = ceremony::run_revoke(input, context);
   REQUIRE(revocation.ok());
 

@@ -35,12 +35,13 @@ TEST_CASE("a revoked custodian key no longer counts toward the root quorum") {
   REQUIRE(alice_keys.size() == 1);
 
   RecordingUi ui;
-  auto outcome = revoke(ui, v1, {{alice_keys[0]}, {}, {}, {}, "card lost on the train"},
+  auto outcome = revoke(ui, v1, {{alice_keys[0]}, {}, {}, {}, "card lost on the train", std::nullopt},
                         {"bob", "carol"});
   REQUIRE_MESSAGE(outcome.ok(), (outcome.error ? outcome.error->message : ""));
   const auto revocation = payload_of<v1::Revocation>(*outcome.document);
   CHECK(revocation.trust_root_version() == 1);
   CHECK(revocation.reason() == "card lost on the train");
+  CHECK(revocation.effective_unix() == kNow + 50);  // default: now
 
   // Before the revocation alice and bob make a quorum; after it they do not.
   auto alice = fixture_signer(tokens, "custodian-alice");
@@ -63,7 +64,7 @@ TEST_CASE("a revocation with one custodian present is refused before any card is
   CeremonyTokens tokens;
   const v1::Envelope v1 = make_v1(tokens);
   RecordingUi ui;
-  auto outcome = revoke(ui, v1, {{}, {}, {"line-9"}, {}, "stolen"}, {"carol"});
+  auto outcome = revoke(ui, v1, {{}, {}, {"line-9"}, {}, "stolen", std::nullopt}, {"carol"});
   REQUIRE_FALSE(outcome.ok());
   CHECK(outcome.error->code == ErrorCode::kPolicyRefused);
   CHECK(has_entry(entries_of(outcome.transcript), "refused", false, "needs 2 root custodians"));
@@ -74,15 +75,32 @@ TEST_CASE("revoking a key the trust root does not list, or without a reason, is 
   CeremonyTokens tokens;
   const v1::Envelope v1 = make_v1(tokens);
   RecordingUi ui;
-  auto unknown = revoke(ui, v1, {{std::string(64, 'a')}, {}, {}, {}, "typo?"});
+  auto unknown = revoke(ui, v1, {{std::string(64, 'a')}, {}, {}, {}, "typo?", std::nullopt});
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.error->code == ErrorCode::kUsage);
   CHECK(unknown.error->message.find("is not in trust root v1") != std::string::npos);
   RecordingUi ui2;
-  auto no_reason = revoke(ui2, v1, {{}, {"alice"}, {}, {}, ""});
+  auto no_reason = revoke(ui2, v1, {{}, {"alice"}, {}, {}, "", std::nullopt});
   REQUIRE_FALSE(no_reason.ok());
   CHECK(no_reason.error->message.find("needs a reason") != std::string::npos);
   CHECK(ui.pin_requests.empty());
+}
+
+
+TEST_CASE("a revocation is backdated with --effective, and a postdated one is refused before any card is touched") {
+  CeremonyTokens tokens;
+  const v1::Envelope v1 = make_v1(tokens);
+  RecordingUi ui;
+  auto backdated = revoke(ui, v1, {{}, {}, {"line-9"}, {}, "stolen", kNow - 3600}, {"bob", "carol"});
+  REQUIRE_MESSAGE(backdated.ok(), (backdated.error ? backdated.error->message : ""));
+  CHECK(payload_of<v1::Revocation>(*backdated.document).effective_unix() == kNow - 3600);
+
+  RecordingUi ui2;
+  auto postdated = revoke(ui2, v1, {{}, {}, {"line-9"}, {}, "stolen", kNow + 51}, {"bob", "carol"});
+  REQUIRE_FALSE(postdated.ok());
+  CHECK(postdated.error->code == ErrorCode::kUsage);
+  CHECK(postdated.error->message.find("in the future") != std::string::npos);
+  CHECK(ui2.count(UiEvent::Kind::kAskPin) == 0);
 }
 
 }  // TEST_SUITE

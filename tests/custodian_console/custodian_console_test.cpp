@@ -74,6 +74,7 @@ struct PinSeen {
   QString page_names;
   QString page_summary;
   QString page_digest;
+  QString page_digest_shown;
   QString quorum;
   QString banner;
   QLineEdit::EchoMode echo = QLineEdit::Normal;
@@ -110,6 +111,7 @@ class PinTypist {
     record.page_names = page->signing_names();
     record.page_summary = page->signing_summary();
     record.page_digest = page->signing_digest();
+    record.page_digest_shown = page->signing_digest_shown();
     record.quorum = page->quorum_text();
     record.banner = window_->banner_text();
     record.echo = dialog->pin_edit()->echoMode();
@@ -227,7 +229,14 @@ TEST_CASE("a full init ceremony shows every step and each summary before its PIN
     CHECK_MESSAGE(pin.page_names.contains(who), s(pin.title));
     CHECK_MESSAGE(pin.page_summary.contains("TRUST ROOT version 1"), s(pin.title + " / " + pin.purpose + " / " + pin.page_summary.left(200)));
     CHECK(pin.page_digest.size() == 64);
-    CHECK(pin.dialog_digest.contains(pin.page_digest));
+    // The PIN dialog and the page show the digest to read aloud as the terminal does:
+    // grouped in fours (ceremony::group_for_reading), under the same caption.
+    const QString grouped =
+        QString::fromStdString(hallmark::ceremony::group_for_reading(pin.page_digest.toStdString()));
+    for (const QString& line : grouped.split('\n')) CHECK(pin.dialog_digest.contains(line));
+    CHECK(pin.dialog_digest.contains("READ ALOUD: the payload SHA-256"));
+    CHECK(pin.page_digest_shown.contains(grouped));
+    CHECK(pin.page_digest_shown.contains("READ ALOUD: the payload SHA-256"));
   }
   CHECK(signing_pins >= 3);  // alice, bob, carol (carol twice: her key asks every time)
   // The PIN of the signer HSM was asked too, for the HSM's own token.

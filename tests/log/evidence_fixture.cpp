@@ -1,4 +1,5 @@
 #include "tests/support/trusted_root_access.h"
+#include "verifier/log/log_checkpoint.h"
 #include "tests/log/evidence_fixture.h"
 
 #include <doctest/doctest.h>
@@ -75,7 +76,7 @@ v1::ProvisioningManifest manifest(const std::string& serial, const Key& station)
 
 std::string checkpoint_json(std::uint64_t tree_size, const Digest& root, const Signers& signers) {
   v1::LogCheckpoint c;
-  c.set_origin("hallmark-test-log");
+  c.set_origin(std::string(verifier::kLogOrigin));
   c.set_tree_size(tree_size);
   c.set_root_hash(std::string(as_chars(root.bytes())));
   c.set_time_unix(kNow);

@@ -4,8 +4,10 @@
 #include "verifier/log/manifest_file.h"
 
 #include <doctest/doctest.h>
+#include <google/protobuf/util/json_util.h>
 
 #include "tests/log/evidence_fixture.h"
+#include "tests/support/trusted_root_access.h"
 #include "tests/support/text.h"
 #include "verifier/core/document.h"
 #include "verifier/log/log_checkpoint.h"
@@ -27,6 +29,13 @@ TestLog small_log() {
 
 std::string refusal(const v1::ManifestFile& file) {
   auto verified = hv::verify_manifest_file(file, trusted_root());
+  REQUIRE_FALSE(verified.has_value());
+  CHECK(verified.error().code == ErrorCode::kVerificationFailed);
+  return verified.error().message;
+}
+
+std::string refusal_under(const hv::TrustedRoot& root, const v1::ManifestFile& file) {
+  auto verified = hv::verify_manifest_file(file, root);
   REQUIRE_FALSE(verified.has_value());
   CHECK(verified.error().code == ErrorCode::kVerificationFailed);
   return verified.error().message;
@@ -113,6 +122,19 @@ TEST_CASE("a checkpoint with a malformed root or an unparsable payload is refuse
   CHECK(contains(refusal(file), "not a DSSE envelope"));
 }
 
+TEST_CASE("a checkpoint of another log (another origin), signed by the evidence key, is refused") {
+  const TestLog log = small_log();
+  auto file = log.manifest_file(2, 11);
+  v1::LogCheckpoint c;
+  c.set_origin("another-log");
+  c.set_tree_size(11);
+  c.set_root_hash(std::string(hallmark::as_chars(log.root(11).bytes())));
+  c.set_time_unix(kNow);
+  file.set_checkpoint_envelope(
+      hv::envelope_to_json(tt::sign("log-checkpoint", c, {&evidence_key()})));
+  CHECK(contains(refusal(file), "origin \"another-log\""));
+}
+
 TEST_CASE("an attestation that does not match the manifest (serial changed) is refused") {
   auto m = manifest("SN-77", tt::station_key());
   m.set_serial("SN-78");  // the log holds a manifest claiming another serial
@@ -170,4 +192,116 @@ TEST_CASE("checkpoint alone: evidence signature accepted, other roles and payloa
                                                  hallmark::as_chars(hv::deterministic_bytes(c)),
                                                  {&evidence_key()}));
   CHECK_FALSE(hv::verify_log_checkpoint(wrong_type, trusted_root()).has_value());
+}
+
+// ---- The manifest file's JSON (verifier/core/json_rules.h) ----
+
+namespace {
+
+std::string manifest_json(const v1::ManifestFile& file) {
+  std::string json;
+  REQUIRE(google::protobuf::util::MessageToJsonString(file, &json).ok());
+  REQUIRE(json.front() == '{');
+  return json;
+}
+
+}  // namespace
+
+TEST_CASE("a manifest file with a field given twice is refused, not read as its last copy") {
+  const TestLog log = small_log();
+  const std::string json = manifest_json(log.manifest_file(2, log.size()));
+  // A second "manifest" naming another leaf: a reader letting the last one win would verify
+  // the second against a proof that was made for the first.
+  const std::string doubled = "{\"manifest\":\"AAAA\"," + json.substr(1);
+  auto parsed = hv::parse_manifest_file_json(doubled, "SN-2.2.manifest.json");
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(parsed.error().code == ErrorCode::kVerificationFailed);
+  CHECK(contains(parsed.error().message, "SN-2.2.manifest.json"));
+  CHECK(contains(parsed.error().message, "\"manifest\" given twice"));
+}
+
+TEST_CASE("a manifest file with a field a newer signer added still reads and verifies") {
+  const TestLog log = small_log();
+  const std::string json = manifest_json(log.manifest_file(2, log.size()));
+  const std::string newer = "{\"addedByANewerSigner\":{\"note\":\"x\",\"n\":[1,2]}," + json.substr(1);
+  auto parsed = hv::parse_manifest_file_json(newer, "SN-2.2.manifest.json");
+  REQUIRE_MESSAGE(parsed.has_value(), parsed.error().message);
+  auto verified = hv::verify_manifest_file(*parsed, trusted_root());
+  REQUIRE_MESSAGE(verified.has_value(), verified.error().message);
+  CHECK(verified->manifest.serial() == "SN-2");
+}
+
+TEST_CASE("a truncated manifest file is refused with its name and no parser dump") {
+  const TestLog log = small_log();
+  const std::string json = manifest_json(log.manifest_file(2, log.size()));
+  auto parsed = hv::parse_manifest_file_json(json.substr(0, json.size() / 2), "SN-2.2.manifest.json");
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(contains(parsed.error().message, "SN-2.2.manifest.json is not valid JSON"));
+}
+
+// ---- Revocations take effect at a time the station cannot set ----
+
+namespace {
+
+// trusted_root() with a revocation of station st-1 issued at `issued` and effective at
+// `effective` (0: a revocation written before effective times existed).
+hv::TrustedRoot with_station_revoked(std::int64_t issued, std::int64_t effective) {
+  hv::TrustedRoot root = trusted_root();
+  auto r = tt::revocation(1);
+  r.set_issued_unix(issued);
+  r.set_effective_unix(effective);
+  r.set_reason("station stolen");
+  r.add_station_ids("st-1");
+  auto applied = hv::TrustedRootTestAccess::add_revocation(
+      root, tt::sign("revocation", r, {&tt::alice(), &tt::bob()}));
+  REQUIRE_MESSAGE(applied.has_value(), applied.error().message);
+  return root;
+}
+
+}  // namespace
+
+TEST_CASE("a station revocation does not rewrite history: evidence countersigned before it "
+          "verifies, with a note") {
+  const TestLog log = small_log();  // countersigned at kNow - 60
+  const hv::TrustedRoot root = with_station_revoked(kNow - 10, kNow - 30);
+  auto verified = hv::verify_manifest_file(log.manifest_file(2, log.size()), root);
+  REQUIRE_MESSAGE(verified.has_value(), verified.error().message);
+  REQUIRE(verified->station->revocation_notes.size() == 1);
+  CHECK(contains(verified->station->revocation_notes[0], "is revoked from"));
+  CHECK(contains(verified->station->revocation_notes[0], "station stolen"));
+  CHECK(contains(verified->station->revocation_notes[0], "before, and stands"));
+}
+
+TEST_CASE("evidence countersigned at or after a station revocation's effective time is refused") {
+  const TestLog log = small_log();
+  for (std::int64_t effective : {kNow - 60, kNow - 59, kNow - 30}) {
+    CAPTURE(effective);
+    const hv::TrustedRoot root = with_station_revoked(kNow - 20, effective);
+    // countersigned at kNow - 60: refused when the revocation is effective then or earlier.
+    auto verified = hv::verify_manifest_file(log.manifest_file(2, log.size()), root);
+    CHECK(verified.has_value() == (effective > kNow - 60));
+  }
+  const hv::TrustedRoot root = with_station_revoked(kNow - 20, kNow - 61);
+  const std::string why = refusal_under(root, log.manifest_file(2, log.size()));
+  CHECK(contains(why, "is revoked from"));
+  CHECK(contains(why, "station stolen"));
+}
+
+TEST_CASE("a station's own clock cannot place its evidence before a revocation: the signer's "
+          "countersign time decides") {
+  // The station dates its event long before the revocation (event_unix kNow - 600); the
+  // signer countersigned it at kNow - 60, after the revocation took effect at kNow - 100.
+  const TestLog log = small_log();
+  const hv::TrustedRoot root = with_station_revoked(kNow - 50, kNow - 100);
+  const v1::ManifestFile file = log.manifest_file(2, log.size());
+  v1::ProvisioningManifest m;
+  REQUIRE(m.ParseFromString(file.manifest()));
+  REQUIRE(m.event_unix() < kNow - 100);
+  CHECK(contains(refusal_under(root, file), "countersigned at"));
+}
+
+TEST_CASE("a revocation without an effective time keeps its old meaning: all evidence refused") {
+  const TestLog log = small_log();
+  const hv::TrustedRoot root = with_station_revoked(kNow - 10, 0);
+  CHECK(contains(refusal_under(root, log.manifest_file(2, log.size())), "from the beginning"));
 }

@@ -151,7 +151,7 @@ TEST_CASE("an approval from a revoked custodian is refused") {
   ceremony::CeremonyContext context{ui, hallmark::testing::fixed_clock(w.now - 20),
                                     {"alice", "carol"}};
   const std::vector<v1::Envelope> chain{w.v1_root};
-  ceremony::RevokeInput rin{chain, {}, &w.plan, {{}, {"bob"}, {}, {}, "card stolen"}};
+  ceremony::RevokeInput rin{chain, {}, &w.plan, {{}, {"bob"}, {}, {}, "card stolen", std::nullopt}};
   auto revoked = ceremony::run_revoke(rin, context);
   REQUIRE_MESSAGE(revoked.ok(), (revoked.error ? revoked.error->message : ""));
   auto bob = w.hand_signed(w.statement_for(bundle), "custodian-bob");
@@ -282,7 +282,7 @@ TEST_CASE("a revoked bundle digest no longer verifies") {
   ceremony::CeremonyContext context{ui, hallmark::testing::fixed_clock(w.now), {}};
   const std::vector<v1::Envelope> chain{w.v1_root};
   ceremony::RevokeInput rin{chain, {}, &w.plan,
-                            {{}, {}, {}, {promoted->verified.bundle_digest.hex()}, "bad build"}};
+                            {{}, {}, {}, {promoted->verified.bundle_digest.hex()}, "bad build", std::nullopt}};
   auto revoked = ceremony::run_revoke(rin, context);
   REQUIRE(revoked.ok());
   auto r = bundle::verify_promoted_bundle(w.path("promoted.bundle"),

@@ -1,6 +1,8 @@
 // Runs the built hallmark-verify binary: `trust-root` and `transcript`, exit codes 0/1/2/4,
 // text and --json output.
 #include <doctest/doctest.h>
+
+#include "verifier/core/time_format.h"
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -42,6 +44,11 @@ struct Fixture {
     r.add_custodians("bob");
     write("revoke-bob.json", sign("revocation", r, {&alice(), &dave()}));
     write("revoke-bob-alone.json", sign("revocation", r, {&alice()}));
+    auto station = revocation(2);
+    station.add_station_ids("line-7");
+    station.set_reason("station stolen from line 7");
+    station.set_effective_unix(kNow - 3600);
+    write("revoke-line-7.json", sign("revocation", station, {&alice(), &dave()}));
 
     hv::TranscriptChain transcript;
     for (const char* step : {"check-card", "generate-keys", "sign-trust-root"}) {
@@ -153,6 +160,22 @@ TEST_CASE("trust-root: revocations are applied — one signed by a single custod
       f.verify("trust-root " + chain + " --revocation " + f.path("revoke-bob-alone.json"));
   CHECK(refused.exit_code == 1);
   CHECK(contains(refused.err, "revoke-bob-alone.json"));
+}
+
+TEST_CASE("trust-root --revocation lists what is revoked, from when and why") {
+  Fixture f;
+  const std::string chain = f.path("v1.json") + " " + f.path("v2.json") + f.at();
+  auto r = f.verify("trust-root " + chain + " --revocation " + f.path("revoke-line-7.json") +
+                    " --revocation " + f.path("revoke-bob.json"));
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.out, "revocations:"));
+  CHECK(contains(r.out, "station    line-7"));
+  CHECK(contains(r.out, "reason     station stolen from line 7"));
+  CHECK(contains(r.out, "effective  from " + hv::format_utc(kNow - 3600)));
+  CHECK(contains(r.out, "evidence countersigned before then still verifies"));
+  // An old revocation without an effective time: it keeps its meaning, and says so.
+  CHECK(contains(r.out, "custodian  bob"));
+  CHECK(contains(r.out, "from the beginning"));
 }
 
 TEST_CASE("trust-root: usage errors exit 2, a missing file exits 4") {

@@ -128,3 +128,30 @@ TEST_CASE("a revocation with a malformed bundle digest is refused and changes no
   REQUIRE_FALSE(hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&alice(), &carol()})).has_value());
   CHECK_FALSE(root.station_revoked("st-9"));
 }
+
+TEST_CASE("a postdated revocation is refused: it would let a compromised station's evidence verify until then") {
+  auto root = anchored();
+  auto r = revocation(1);
+  r.add_station_ids("st-9");
+  r.set_effective_unix(r.issued_unix() + 1);
+  auto refused = hv::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&alice(), &bob()}));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(contains(refused.error().message, "no later than it is issued"));
+  CHECK_FALSE(root.station_revoked("st-9"));
+}
+
+TEST_CASE("a station revoked twice is revoked from the earlier effective time, with that reason") {
+  auto root = anchored();
+  for (auto [effective, reason] : {std::pair{kNow - 300, "later"}, std::pair{kNow - 900, "earlier"}}) {
+    auto r = revocation(1);
+    r.add_station_ids("st-9");
+    r.set_effective_unix(effective);
+    r.set_reason(reason);
+    REQUIRE(hv::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&alice(), &bob()})));
+  }
+  const auto from = root.station_revoked_from("st-9");
+  REQUIRE(from.has_value());
+  CHECK(from->effective_unix == kNow - 900);
+  CHECK(from->reason == "earlier");
+  CHECK_FALSE(root.station_revoked_from("st-1").has_value());
+}

@@ -462,6 +462,18 @@ TEST_CASE("keyid or sig given twice in one signature is refused, where protobuf 
                                 "sig given twice");
 }
 
+TEST_CASE("an unknown member given twice is refused at every depth, where protobuf ignores both") {
+  check_refused_unlike_protobuf(R"({"payloadType":"t","later":1,"later":2,"signatures":[{}]})",
+                                "a member name given twice");
+  check_refused_unlike_protobuf(R"({"payloadType":"t","signatures":[{"later":1,"later":2}]})",
+                                "a member name given twice");
+  check_refused_unlike_protobuf(
+      R"({"payloadType":"t","later":{"a":[{"b":1,"b":2}]},"signatures":[{}]})",
+      "a member name given twice");
+  // Distinct unknown members, as a newer writer adds them, still read.
+  check_agree(R"({"payloadType":"t","later":{"a":1,"b":2},"also":3,"signatures":[{}]})");
+}
+
 TEST_CASE("JSON extensions that protobuf tolerates are refused") {
   check_refused_unlike_protobuf(R"({'payloadType':'t','signatures':[{}]})", "quoted field name");
   check_refused_unlike_protobuf(R"({"payloadType":"t","x":'s',"signatures":[{}]})", "expected a value");

@@ -159,6 +159,13 @@ Result<void> check_channel(std::string_view channel, const ApprovalQuorum& quoru
   return {};
 }
 
+Result<verifier::Digest> approval_digest(const v1::PromotionStatement& statement) {
+  v1::PromotionStatement subject = statement;
+  subject.clear_not_before_unix();
+  subject.clear_not_after_unix();
+  return verifier::sha256(verifier::deterministic_bytes(subject));
+}
+
 std::string identity_of_key(const v1::TrustRoot& root, std::string_view key_id) {
   for (const auto& c : root.custodians()) {
     for (const auto& id : c.key_ids()) {

@@ -76,6 +76,14 @@ struct ApprovalQuorum {
                                                      std::span<const NamedEnvelope> approvals,
                                                      const ApprovalSubject& subject);
 
+// The approval digest: what every custodian approving the same request compares aloud
+// (docs/formats.md, PromotionStatement). SHA-256 of the deterministic encoding of
+// `statement` with not_before_unix and not_after_unix cleared — bundle digest, SKU,
+// version, channel and request id, nothing that depends on when a custodian approves — so
+// it is equal for every approval of one request although each approval's payload (its
+// validity starts at its own "now") differs.
+[[nodiscard]] Result<verifier::Digest> approval_digest(const v1::PromotionStatement& statement);
+
 // The identity a key counts as in `root`: its custodian's name, or the key id itself.
 [[nodiscard]] std::string identity_of_key(const v1::TrustRoot& root, std::string_view key_id);
 

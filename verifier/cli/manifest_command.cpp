@@ -1,7 +1,5 @@
 #include "verifier/cli/manifest_command.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <fmt/format.h>
 
 #include <iostream>
@@ -37,11 +35,14 @@ Error not_a_manifest(const std::filesystem::path& path, const std::string& text,
     why = fmt::format("the file is truncated ({} bytes, the JSON document is never closed)",
                       text.size());
   } else {
+    if (parser_reason.starts_with(path.string() + ": ")) {
+      parser_reason.erase(0, path.string().size() + 2);  // the file is named once, in front
+    }
     if (const auto nl = parser_reason.find('\n'); nl != std::string::npos) {
       parser_reason.resize(nl);
     }
-    if (parser_reason.size() > 120) parser_reason = parser_reason.substr(0, 117) + "...";
-    why = "it is not a ManifestFile in protobuf JSON (" + parser_reason + ")";
+    if (parser_reason.size() > 200) parser_reason = parser_reason.substr(0, 197) + "...";
+    why = parser_reason;
   }
   return Error{ErrorCode::kVerificationFailed,
                fmt::format("{}: not a manifest file: {}. Take the unit's manifest again from "
@@ -54,10 +55,9 @@ Error not_a_manifest(const std::filesystem::path& path, const std::string& text,
 Result<v1::ManifestFile> read_manifest_file(const std::filesystem::path& path) {
   auto bytes = fileio::read_file(path, kMaxManifestFileBytes);
   if (!bytes) return std::unexpected(std::move(bytes).error());
-  v1::ManifestFile file;
   const std::string text(as_chars(*bytes));
-  const auto status = google::protobuf::util::JsonStringToMessage(text, &file);
-  if (!status.ok()) return std::unexpected(not_a_manifest(path, text, std::string(status.message())));
+  auto file = parse_manifest_file_json(text, path.string());
+  if (!file) return std::unexpected(not_a_manifest(path, text, std::move(file).error().message));
   return file;
 }
 
@@ -83,6 +83,7 @@ void print_text(const ManifestOptions& options, const VerifiedManifest& v,
     out << fmt::format("  {}: {}\n", evidence::finding_kind_name(finding.kind()),
                        printable(finding.detail()));
   }
+  for (const auto& note : v.station->revocation_notes) out << fmt::format("note          {}\n", note);
 }
 
 // The verified manifest as an auditor reads it: the attestation decoded beside the
@@ -195,6 +196,8 @@ Result<void> run_manifest(const ManifestOptions& options, std::ostream& out) {
   if (!loaded) return std::unexpected(std::move(loaded).error());
   const VerifiedManifest* verified = &loaded->first;
   if (options.json) {
+    // A revocation that leaves this evidence standing is said on stderr, beside the JSON.
+    for (const auto& note : verified->station->revocation_notes) std::cerr << "note: " << note << '\n';
     const std::string json = tool::to_display_json(record_of(*verified));
     out << json << (json.ends_with('\n') ? "" : "\n");
   } else {

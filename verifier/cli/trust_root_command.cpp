@@ -63,6 +63,23 @@ void print_text(const TrustRootOptions& options, const LoadedTrust& loaded, std:
     out << "\n";
     for (const auto& id : c.key_ids()) out << "    " << id << "\n";
   }
+  // What is revoked, from when and why: one block per revocation applied.
+  if (!loaded.trust.revocations().empty()) out << "revocations:\n";
+  for (const auto& applied : loaded.trust.revocations()) {
+    const v1::Revocation& r = applied.revocation;
+    out << "  " << applied.name << " (payload SHA-256 " << applied.digest.hex() << ")\n"
+        << "    issued     " << format_utc(r.issued_unix()) << " under trust root v"
+        << r.trust_root_version() << "\n"
+        << "    effective  " << revoked_since_text(r.effective_unix())
+        << (r.effective_unix() == 0 ? ": all evidence of what it names is refused"
+                                    : ": evidence countersigned before then still verifies")
+        << "\n"
+        << "    reason     " << (r.reason().empty() ? "(none given)" : r.reason()) << "\n";
+    for (const auto& id : r.key_ids()) out << "    key        " << id << holder(root, id) << "\n";
+    for (const auto& name : r.custodians()) out << "    custodian  " << name << "\n";
+    for (const auto& id : r.station_ids()) out << "    station    " << id << "\n";
+    for (const auto& d : r.bundle_digests()) out << "    bundle     " << to_hex(as_bytes(d)) << "\n";
+  }
 }
 
 }  // namespace

@@ -10,13 +10,17 @@
 // \f and \v as whitespace, a lone object, null or nested arrays in "signatures", an empty
 // field name in a signature, unknown values nested ~65-100 deep) or lets the last of a
 // duplicated field win, this parser refuses: a signed document has one reading only.
+// A member name given twice is refused at every depth, unknown members included: the
+// product's one JSON strictness (verifier/core/json_rules.h).
 // tests/verifier/dsse_json_test.cpp compares both parsers input by input.
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "verifier/core/dsse.h"
 
@@ -318,6 +322,15 @@ class Parser {
     return fail("expected ',' or '}' after an object member");
   }
 
+  // Names of unknown members already read in one object: refused when given again.
+  bool unknown_once(std::vector<std::string>& seen, std::string_view key, const char* member) {
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      return fail_at("a member name given twice", member);
+    }
+    seen.emplace_back(key);
+    return true;
+  }
+
   bool is_null() {
     if (!peek('n')) return false;
     return consume_literal("null");
@@ -349,6 +362,7 @@ class Parser {
     skip_ws();
     if (consume('}')) return true;
     bool seen_type = false, seen_payload = false, seen_signatures = false;
+    std::vector<std::string> unknown;
     for (bool more = true; more;) {
       const char* member = p_;
       std::string_view key;
@@ -372,7 +386,7 @@ class Parser {
         if (!parse_signatures(envelope)) return false;
       } else if (key.empty()) {
         return fail_at("empty field name", member);
-      } else if (!skip_value(1)) {
+      } else if (!unknown_once(unknown, key, member) || !skip_value(1)) {
         return false;
       }
       if (!object_next(more)) return false;
@@ -404,6 +418,7 @@ class Parser {
     skip_ws();
     if (consume('}')) return true;
     bool seen_keyid = false, seen_sig = false;
+    std::vector<std::string> unknown;
     for (bool more = true; more;) {
       const char* member = p_;
       std::string_view key;
@@ -421,7 +436,7 @@ class Parser {
         }
       } else if (key.empty()) {
         return fail_at("empty field name", member);
-      } else if (!skip_value(3)) {
+      } else if (!unknown_once(unknown, key, member) || !skip_value(3)) {
         return false;
       }
       if (!object_next(more)) return false;
@@ -442,9 +457,14 @@ class Parser {
         ++p_;
         skip_ws();
         if (consume('}')) return true;
+        std::vector<std::string> seen;
         for (bool more = true; more;) {
+          const char* member = p_;
           std::string_view key;
-          if (!read_key(key) || !skip_value(depth + 1) || !object_next(more)) return false;
+          if (!read_key(key) || !unknown_once(seen, key, member) || !skip_value(depth + 1) ||
+              !object_next(more)) {
+            return false;
+          }
         }
         return true;
       }

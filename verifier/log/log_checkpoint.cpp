@@ -32,6 +32,12 @@ Result<VerifiedCheckpoint> verify_log_checkpoint(std::string_view envelope_json,
                 fmt::format("log checkpoint at tree size {} has a root hash of {} bytes, not 32",
                             checkpoint->tree_size(), checkpoint->root_hash().size()));
   }
+  if (checkpoint->origin() != kLogOrigin) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("log checkpoint names origin \"{}\", not \"{}\": it is not a "
+                            "checkpoint of the Hallmark evidence log",
+                            checkpoint->origin(), kLogOrigin));
+  }
   return VerifiedCheckpoint{std::move(*checkpoint), *digest, verified->second.key_ids};
 }
 

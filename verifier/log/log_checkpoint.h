@@ -22,6 +22,10 @@ namespace hallmark::verifier {
 
 inline constexpr std::string_view kLogCheckpointType = "log-checkpoint";
 
+// Every checkpoint of the evidence log names this origin; a checkpoint naming another (a
+// test log, another product's log signed with a shared key) is refused.
+inline constexpr std::string_view kLogOrigin = "hallmark-evidence-log";
+
 struct VerifiedCheckpoint {
   v1::LogCheckpoint checkpoint;
   Digest root;                       // checkpoint.root_hash as a Digest

@@ -11,6 +11,7 @@
 
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/json_rules.h"
 #include "verifier/log/log_checkpoint.h"
 #include "verifier/log/merkle.h"
 #include "verifier/trust/station_registration.h"
@@ -99,6 +100,15 @@ Result<v1::Attestation> check_attestation(const v1::ProvisioningManifest& m,
 
 }  // namespace
 
+Result<v1::ManifestFile> parse_manifest_file_json(std::string_view json, std::string_view name) {
+  v1::ManifestFile file;
+  if (auto ok = parse_json_message(json, file, name); !ok) {
+    return refuse(ok.error().message +
+                  " (a manifest file is a ManifestFile in protobuf JSON, docs/formats.md)");
+  }
+  return file;
+}
+
 Result<VerifiedManifest> verify_manifest_file(const v1::ManifestFile& file,
                                               const TrustedRoot& root) {
   auto checkpoint = verify_log_checkpoint(file.checkpoint_envelope(), root);
@@ -114,18 +124,20 @@ Result<VerifiedManifest> verify_manifest_file(const v1::ManifestFile& file,
     return refuse("the station registration is not a DSSE envelope: " +
                   registration_envelope.error().message);
   }
-  const std::int64_t at = checkpoint->checkpoint.time_unix();
-  auto station = verify_station_registration(*registration_envelope, root, at);
-  if (!station) {
-    return refuse(fmt::format("the station registration does not verify at the checkpoint's "
-                              "time {}: {}",
-                              at, station.error().message));
-  }
-
+  // The leaf is proven in the EVIDENCE-signed log: its countersigned_unix is the signer's
+  // clock, which a station cannot set. Revocations are judged by it (docs/design.md).
   v1::ProvisioningManifest manifest;
   if (file.manifest().size() > static_cast<std::size_t>(INT_MAX) ||
       !manifest.ParseFromString(file.manifest())) {
     return refuse("the log entry is not a ProvisioningManifest");
+  }
+  const std::int64_t at = checkpoint->checkpoint.time_unix();
+  auto station =
+      verify_station_registration(*registration_envelope, root, at, manifest.countersigned_unix());
+  if (!station) {
+    return refuse(fmt::format("the station registration does not verify at the checkpoint's "
+                              "time {}: {}",
+                              at, station.error().message));
   }
   if (manifest.station_id() != station->registration.station_id()) {
     return refuse(fmt::format("the manifest names station '{}' but the registration given is "

@@ -9,6 +9,7 @@
 
 #include "verifier/core/document.h"
 #include "verifier/core/provenance.h"
+#include "verifier/core/time_format.h"
 #include "verifier/trust/certificate_check.h"
 
 namespace hallmark::verifier {
@@ -107,8 +108,33 @@ Result<VerifiedEnrollment> verify_enrollment_request(const v1::Envelope& request
   return enrollment_from_payload(by_device_ca->payload);
 }
 
+namespace {
+
+// Whether a revocation (`from`) refuses; a note when it stands only for later evidence.
+Result<void> apply_revocation(const std::optional<TrustedRoot::RevokedFrom>& from,
+                              const std::string& what, std::optional<int64_t> evidence_unix,
+                              std::vector<std::string>& notes) {
+  if (!from) return {};
+  const std::string why = from->reason.empty() ? "" : " (reason \"" + from->reason + "\")";
+  const std::string since = revoked_since_text(from->effective_unix);
+  if (!evidence_unix || *evidence_unix >= from->effective_unix) {
+    return fail(ErrorCode::kPolicyRefused,
+                what + " is revoked " + since + why +
+                    (evidence_unix ? "; this evidence was countersigned at " +
+                                         format_utc(*evidence_unix) + ", not before"
+                                   : std::string()));
+  }
+  notes.push_back(what + " is revoked " + since + why + "; this evidence was countersigned at " +
+                  format_utc(*evidence_unix) + ", before, and stands");
+  return {};
+}
+
+}  // namespace
+
 Result<VerifiedStation> verify_station_registration(const v1::Envelope& registration,
-                                                    const TrustedRoot& root, int64_t now_unix) {
+                                                    const TrustedRoot& root, int64_t now_unix,
+                                                    std::optional<int64_t> evidence_unix) {
+  std::vector<std::string> notes;
   auto verified = root.verify(registration, v1::ROOT, kRegistrationType);
   if (!verified) {
     return std::unexpected(std::move(verified).error().context(
@@ -121,8 +147,10 @@ Result<VerifiedStation> verify_station_registration(const v1::Envelope& registra
     return fail(ErrorCode::kVerificationFailed, "station registration names no station id");
   }
   const std::string who = station_name(r.station_id());
-  if (root.station_revoked(r.station_id())) {
-    return fail(ErrorCode::kPolicyRefused, who + " is revoked");
+  if (auto ok = apply_revocation(root.station_revoked_from(r.station_id()), who,
+                                 evidence_unix, notes);
+      !ok) {
+    return std::unexpected(std::move(ok).error());
   }
   if (r.trust_root_version() == 0 || r.trust_root_version() > root.version()) {
     return fail(ErrorCode::kVerificationFailed, "registration of " + who + " names trust root v" +
@@ -143,8 +171,10 @@ Result<VerifiedStation> verify_station_registration(const v1::Envelope& registra
                     station_name(enrollment->enrollment.station_id()));
   }
   for (const PublicKey* key : {&enrollment->station_key, &enrollment->device_ca_key}) {
-    if (root.key_revoked(key->key_id())) {
-      return fail(ErrorCode::kPolicyRefused, who + " key " + key->key_id() + " is revoked");
+    if (auto ok = apply_revocation(root.key_revoked_from(key->key_id()),
+                                   who + " key " + key->key_id(), evidence_unix, notes);
+        !ok) {
+      return std::unexpected(std::move(ok).error());
     }
   }
   const std::vector<PublicKey> issuers = root.role_keys(v1::MANUFACTURING_CA);
@@ -154,7 +184,7 @@ Result<VerifiedStation> verify_station_registration(const v1::Envelope& registra
       !ok) {
     return std::unexpected(std::move(ok).error().context("registration of " + who));
   }
-  return VerifiedStation{std::move(*parsed), std::move(*enrollment)};
+  return VerifiedStation{std::move(*parsed), std::move(*enrollment), std::move(notes)};
 }
 
 }  // namespace hallmark::verifier

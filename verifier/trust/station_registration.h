@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -32,14 +34,25 @@ Result<VerifiedEnrollment> verify_enrollment_request(const v1::Envelope& request
 struct VerifiedStation {
   v1::StationRegistration registration;
   VerifiedEnrollment enrollment;
+  // Revocations effective after the evidence being judged (see below): one line each.
+  std::vector<std::string> revocation_notes;
 };
 
 // A registration signed by a root quorum of `root`, for a station that is not revoked,
 // whose enrollment payload verifies as a request, whose device-CA certificate verifies
 // under the trust root's manufacturing CA and certifies the enrolled device-CA key, and
 // which is valid at `now_unix`.
-Result<VerifiedStation> verify_station_registration(const v1::Envelope& registration,
-                                                    const TrustedRoot& root, int64_t now_unix);
+//
+// Revocations (of the station, of its station or device-CA key, or of their custodian):
+// - without `evidence_unix` (anything done now: install, countersign, enroll) any
+//   revocation refuses;
+// - with `evidence_unix` — the signer's time for the evidence judged (a manifest's
+//   countersigned_unix, under the EVIDENCE-signed log; never a time the station wrote) —
+//   a revocation whose effective time is after it does not refuse: it is reported in
+//   revocation_notes. One effective at or before it refuses.
+Result<VerifiedStation> verify_station_registration(
+    const v1::Envelope& registration, const TrustedRoot& root, int64_t now_unix,
+    std::optional<int64_t> evidence_unix = std::nullopt);
 
 // The device-CA certificate: signed by `issuer`, subject key == `subject_key`, CN carries
 // `station_id`, basicConstraints CA:TRUE pathlen 0 (critical), keyUsage keyCertSign

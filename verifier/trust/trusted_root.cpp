@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "verifier/core/document.h"
+#include "verifier/core/time_format.h"
 #include "verifier/trust/root_index.h"
 
 namespace hallmark::verifier {
@@ -27,6 +28,12 @@ std::string claimed_version(const v1::Envelope& envelope) {
 Result<Digest> payload_digest(const VerifiedPayload& verified) { return sha256(verified.payload); }
 
 }  // namespace
+
+std::string revoked_since_text(std::int64_t effective_unix) {
+  return effective_unix == 0
+             ? std::string("from the beginning (a revocation without an effective time)")
+             : "from " + format_utc(effective_unix);
+}
 
 TrustedRoot::TrustedRoot(v1::TrustRoot root, Digest digest)
     : current_(std::move(root)), digest_(digest) {}
@@ -150,6 +157,14 @@ Result<v1::Revocation> TrustedRoot::add_revocation(const v1::Envelope& revocatio
       0) {
     return fail(ErrorCode::kUsage, "revocation names nothing to revoke");
   }
+  // Backdating is allowed (a compromise began earlier); postdating would let what is revoked
+  // keep producing evidence that verifies, so it is refused.
+  if (r.effective_unix() < 0 || r.effective_unix() > r.issued_unix()) {
+    return fail(ErrorCode::kVerificationFailed,
+                "revocation is effective from " + std::to_string(r.effective_unix()) +
+                    ", after it was issued (" + std::to_string(r.issued_unix()) +
+                    "): a revocation takes effect no later than it is issued");
+  }
   std::set<std::string> bundles;
   for (const auto& d : r.bundle_digests()) {
     if (d.size() != Digest::kSize) {
@@ -159,6 +174,14 @@ Result<v1::Revocation> TrustedRoot::add_revocation(const v1::Envelope& revocatio
     }
     bundles.insert(to_hex(as_bytes(d)));
   }
+  const RevokedFrom from{r.effective_unix(), r.reason()};
+  const auto earliest = [&from](std::map<std::string, RevokedFrom>& into, const std::string& id) {
+    auto [it, added] = into.emplace(id, from);
+    if (!added && from.effective_unix < it->second.effective_unix) it->second = from;
+  };
+  for (const auto& id : r.key_ids()) earliest(key_from_, id);
+  for (const auto& name : r.custodians()) earliest(custodian_from_, name);
+  for (const auto& id : r.station_ids()) earliest(station_from_, id);
   revoked_keys_.insert(r.key_ids().begin(), r.key_ids().end());
   revoked_custodians_.insert(r.custodians().begin(), r.custodians().end());
   revoked_stations_.insert(r.station_ids().begin(), r.station_ids().end());
@@ -208,6 +231,26 @@ bool TrustedRoot::custodian_revoked(std::string_view name) const {
 
 bool TrustedRoot::station_revoked(std::string_view station_id) const {
   return revoked_stations_.contains(std::string(station_id));
+}
+
+std::optional<TrustedRoot::RevokedFrom> TrustedRoot::station_revoked_from(
+    std::string_view station_id) const {
+  auto it = station_from_.find(std::string(station_id));
+  if (it == station_from_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<TrustedRoot::RevokedFrom> TrustedRoot::key_revoked_from(
+    std::string_view key_id) const {
+  std::optional<RevokedFrom> out;
+  if (auto it = key_from_.find(std::string(key_id)); it != key_from_.end()) out = it->second;
+  if (const v1::Custodian* holder = detail::custodian_of(current_, std::string(key_id))) {
+    if (auto it = custodian_from_.find(holder->name());
+        it != custodian_from_.end() && (!out || it->second.effective_unix < out->effective_unix)) {
+      out = it->second;
+    }
+  }
+  return out;
 }
 
 bool TrustedRoot::bundle_revoked(ByteView bundle_digest) const {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -53,6 +54,10 @@ Result<std::pair<VerifiedPayload, Quorum>> verify_role_quorum(
 // equal to SHA-256 of their SPKI, version >= 1, issued < expires.
 Result<void> check_trust_root_shape(const v1::TrustRoot& root);
 
+// "from 2026-12-06 07:00:00 UTC", or for 0 "from the beginning (a revocation without an
+// effective time)": how every screen and message names when a revocation takes effect.
+std::string revoked_since_text(std::int64_t effective_unix);
+
 class Trust;
 struct TrustInputs;
 struct TrustedRootTestAccess;  // defined only by the unit tests of these rules
@@ -76,10 +81,23 @@ class TrustedRoot {
                                                     v1::Role role,
                                                     std::string_view type_name) const;
 
+  // Revoked at all: for anything done now (signing, approving, programming, countersigning)
+  // a revocation takes force the moment it is loaded, whatever its effective time.
   bool key_revoked(std::string_view key_id) const;
   bool custodian_revoked(std::string_view name) const;
   bool station_revoked(std::string_view station_id) const;
   bool bundle_revoked(ByteView bundle_digest) const;
+
+  // For judging evidence: the earliest effective time among the revocations naming this
+  // station (or key, directly or through its custodian), with that revocation's reason;
+  // none when not revoked. Evidence the signer countersigned strictly before it stands
+  // (docs/design.md, "Revocations").
+  struct RevokedFrom {
+    std::int64_t effective_unix = 0;  // 0: from the beginning (a revocation without one)
+    std::string reason;
+  };
+  std::optional<RevokedFrom> station_revoked_from(std::string_view station_id) const;
+  std::optional<RevokedFrom> key_revoked_from(std::string_view key_id) const;
 
  private:
   friend Result<Trust> load_trust(TrustInputs inputs);
@@ -104,6 +122,10 @@ class TrustedRoot {
   std::set<std::string> revoked_custodians_;
   std::set<std::string> revoked_stations_;
   std::set<std::string> revoked_bundles_;  // hex
+  // Earliest effective time per revoked key id, custodian and station.
+  std::map<std::string, RevokedFrom> key_from_;
+  std::map<std::string, RevokedFrom> custodian_from_;
+  std::map<std::string, RevokedFrom> station_from_;
 };
 
 }  // namespace hallmark::verifier
