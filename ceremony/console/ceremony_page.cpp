@@ -254,6 +254,11 @@ void CeremonyPage::finish(bool ok, const QString& text) {
   actor_->clear();
   actor_->setVisible(false);
   now_->setText(ok ? QStringLiteral("Finished") : QStringLiteral("Stopped"));
+  // Nothing is about to be signed any more: say what was.
+  signing_who_->setText(signing_custodians_.isEmpty()
+                            ? QString()
+                            : QStringLiteral("Signed by %1. Nothing more is signed in this ceremony.")
+                                  .arg(signing_custodians_.join(QStringLiteral(", "))));
   result_->setText(text);
   result_->setStyleSheet(ok ? "background: #d7f5dd; color: #0b5d1e; padding: 8px;"
                             : "background: #fde2e2; color: #8b0000; padding: 8px;");

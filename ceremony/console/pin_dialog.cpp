@@ -148,7 +148,8 @@ PinDialog::PinDialog(const PinRequest& request, const QString& digest_text, QWid
                              : QStringLiteral("custodian %1").arg(QString::fromStdString(request.name));
   setWindowTitle(QStringLiteral("PIN for %1").arg(who));
   setModal(true);
-  setMinimumWidth(720);
+  setMinimumWidth(kPinDialogWidth);
+  setMaximumWidth(kPinDialogWidth);
 
   auto* layout = new QVBoxLayout(this);
   auto* heading = new QLabel(
@@ -198,10 +199,13 @@ PinDialog::PinDialog(const PinRequest& request, const QString& digest_text, QWid
   }
 
   if (!digest_text.isEmpty()) {
-    auto* digest = new QLabel(QStringLiteral("You are signing:\n%1").arg(digest_text), this);
+    // Each line unindented, so a group of eight fits the dialog's width on one line.
+    QStringList lines = digest_text.split(QLatin1Char('\n'));
+    for (QString& line : lines) line = line.trimmed();
+    auto* digest = new QLabel(QStringLiteral("You are signing:\n%1").arg(lines.join(QLatin1Char('\n'))), this);
     QFont mono(QStringLiteral("DejaVu Sans Mono"));
     mono.setStyleHint(QFont::Monospace);
-    mono.setPointSizeF(std::max(font().pointSizeF(), 11.0) * 1.1);
+    mono.setPointSizeF(std::max(font().pointSizeF(), 10.0));
     digest->setFont(mono);
     digest->setWordWrap(true);
     digest->setObjectName("pinDigest");

@@ -57,6 +57,9 @@ class PinEdit : public QLineEdit {
   std::size_t chars_ = 0;  // characters (what the mask shows)
 };
 
+// Narrow enough to sit beside what the custodian reads (qt_ceremony_ui.cpp places it).
+inline constexpr int kPinDialogWidth = 400;
+
 class PinDialog : public QDialog {
   Q_OBJECT
  public:

@@ -44,6 +44,20 @@ void QtCeremonyUi::show_signing(const SigningView& view) {
   repaint();
 }
 
+// Over the right-hand column (the token panel), top-aligned: never over the summary and the
+// digest in the middle of the window that the custodian is told to read while typing.
+void QtCeremonyUi::place_beside_reading(QDialog& dialog) const {
+  if (dialog_parent_ == nullptr) return;
+  // Its width is fixed (kPinDialogWidth); its height is what its word-wrapped, styled
+  // contents need at that width.
+  dialog.ensurePolished();
+  const int height = dialog.heightForWidth(kPinDialogWidth);
+  if (height > 0) dialog.resize(kPinDialogWidth, height);
+  const QPoint corner = dialog_parent_->mapToGlobal(
+      QPoint(std::max(0, dialog_parent_->width() - kPinDialogWidth - 8), 8));
+  dialog.move(corner);
+}
+
 Result<hsm::Pin> QtCeremonyUi::ask_pin(const PinRequest& request) {
   const bool signer = request.holder == PinRequest::Holder::kSignerHsm;
   QString digest;
@@ -56,6 +70,7 @@ Result<hsm::Pin> QtCeremonyUi::ask_pin(const PinRequest& request) {
                                 .arg(q(request.name), q(request.token_label), q(request.purpose)));
   repaint();
   PinDialog dialog(request, digest, dialog_parent_);
+  place_beside_reading(dialog);
   emit pinDialogOpened(&dialog);
   const int answer = dialog.exec();
   if (answer == QDialog::Accepted && dialog.pin_edit()->length() > 0) {

@@ -9,6 +9,7 @@
 // which stops the ceremony the library's way. Never logs or stores a PIN. GUI thread only.
 #pragma once
 
+#include <QDialog>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -50,6 +51,8 @@ class QtCeremonyUi : public QObject, public CeremonyUi {
   void repaint();
 
   CeremonyPage* page_;
+  void place_beside_reading(QDialog& dialog) const;
+
   QPointer<QWidget> dialog_parent_;
   std::map<std::string, QString> digest_shown_;  // custodian → read_aloud_text, one step
 };

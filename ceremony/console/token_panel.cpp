@@ -3,7 +3,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableWidget>
-#include <QTime>
+#include <QDateTime>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -94,7 +94,7 @@ void TokenPanel::refresh() {
   status_->setStyleSheet(QString());
   status_->setText(QStringLiteral("%1 token(s) present · checked %2 (every second)")
                        .arg(listed->size())
-                       .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+                       .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("HH:mm:ss 'UTC'"))));
   if (!changed) return;
   tokens_ = std::move(*listed);
   show_tokens();

@@ -65,6 +65,7 @@ struct UnitReport {
   QString detail;             // why it failed, stopped or was refused
   std::uint64_t sequence = 0;  // its journal record (0 when refused: nothing recorded)
   bool rework = false;         // a rework of a unit this station knows, not a first program
+  bool wrong_device = false;   // FAIL: not the bundle's part, nothing written; no rework
 };
 
 }  // namespace hallmark::station::console

@@ -198,6 +198,7 @@ void LineEngine::run_unit(const QString& action, const QString& device_uri, cons
     report.hardware_id = q(outcome->hardware_id);
     report.detail = q(outcome->detail);
     report.sequence = outcome->sequence;
+    report.wrong_device = outcome->wrong_device;
     switch (outcome->verdict) {
       case UnitVerdict::kPass: report.state = UnitState::kPass; break;
       case UnitVerdict::kFail: report.state = UnitState::kFail; break;

@@ -488,6 +488,17 @@ void OperatorWindow::on_unit_finished(const UnitReport& r) {
         set_state_property(steps_[static_cast<std::size_t>(current_step_ - 1)].name, "fail");
       }
       set_display("fail", tr("FAIL"), r.detail);
+      if (r.wrong_device) {
+        // Reworking it with this bundle would only fail again: it is another product.
+        failed_serial_.clear();
+        set_message(tr("%1 is NOT the part this bundle is for; nothing was written to it "
+                       "(record %2). Set the board aside and ask your supervisor which product "
+                       "this line is building")
+                        .arg(r.serial)
+                        .arg(r.sequence),
+                    true);
+        break;
+      }
       failed_serial_ = r.serial;
       set_message(tr("%1 FAILED and is recorded as failed (record %2): press F5 to rework it "
                      "now (you give the reason), or set it aside for a technician")

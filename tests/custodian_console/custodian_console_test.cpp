@@ -56,7 +56,7 @@ void save_screenshot(QWidget& window, const QString& name, QWidget* dialog = nul
   if (dialog != nullptr) {
     const QPixmap over = dialog->grab();
     QPainter painter(&shot);
-    const QPoint at((shot.width() - over.width()) / 2, (shot.height() - over.height()) / 2);
+    const QPoint at = window.mapFromGlobal(dialog->mapToGlobal(QPoint(0, 0)));  // where it sits
     painter.fillRect(QRect(at - QPoint(4, 4), over.size() + QSize(8, 8)), QColor(30, 30, 30));
     painter.drawPixmap(at, over);
   }
@@ -78,6 +78,7 @@ struct PinSeen {
   QString quorum;
   QString banner;
   QLineEdit::EchoMode echo = QLineEdit::Normal;
+  bool covers_reading = false;  // the dialog lies over the summary or the digest to read
 };
 struct PinAfter {
   QString text;
@@ -115,6 +116,13 @@ class PinTypist {
     record.quorum = page->quorum_text();
     record.banner = window_->banner_text();
     record.echo = dialog->pin_edit()->echoMode();
+    const QRect box(dialog->mapToGlobal(QPoint(0, 0)), dialog->size());
+    for (const char* reading : {"signingSummary", "signingDigest"}) {
+      auto* w = window_->findChild<QWidget*>(QLatin1String(reading));
+      if (w != nullptr && w->isVisible() && box.intersects(QRect(w->mapToGlobal(QPoint(0, 0)), w->size()))) {
+        record.covers_reading = true;
+      }
+    }
     seen.push_back(record);
     QString pin = QString::fromLatin1(SoftHsmFixture::kUserPin);
     if (auto it = script.find(record.title); it != script.end() && !it->second.empty()) {
@@ -215,6 +223,9 @@ TEST_CASE("a full init ceremony shows every step and each summary before its PIN
   // Every finished step is ticked; none is left highlighted as current.
   for (const QString& step : steps) CHECK_MESSAGE(step.startsWith("✓ "), s(step));
   CHECK(page->result_text().contains("The init ceremony succeeded"));
+  // Once finished, nothing is "about to be signed"; the token panel's time names its zone.
+  CHECK_FALSE(window.findChild<QLabel*>("signingWho")->text().contains("about to sign"));
+  CHECK(window.findChild<QLabel*>("tokenStatus")->text().contains("UTC"));
   CHECK(page->result_text().contains("trust-root-v1.json"));
   CHECK_FALSE(window.banner_is_refusal());
 
@@ -229,6 +240,8 @@ TEST_CASE("a full init ceremony shows every step and each summary before its PIN
     CHECK_MESSAGE(pin.page_names.contains(who), s(pin.title));
     CHECK_MESSAGE(pin.page_summary.contains("TRUST ROOT version 1"), s(pin.title + " / " + pin.purpose + " / " + pin.page_summary.left(200)));
     CHECK(pin.page_digest.size() == 64);
+    // The dialog never hides what the custodian reads while typing the PIN.
+    CHECK_FALSE(pin.covers_reading);
     // The PIN dialog and the page show the digest to read aloud as the terminal does:
     // grouped in fours (ceremony::group_for_reading), under the same caption.
     const QString grouped =

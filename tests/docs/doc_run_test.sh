@@ -95,6 +95,7 @@ approval-alice.transcript.json	release/sensor-c6-1.0.0.approval-alice.transcript
 sensor-c6-1.1.0.promoted.bundle	release/sensor-c6-1.0.0.promoted.bundle
 revocation-1.json	refused/revoke-station-1.json
 SN-0042.118.manifest.json	$manifest
+station-1.registration.json	station/station-1.registration.json
 SN-0042.*.manifest.json	evidence/manifests/SN-0001.*.manifest.json
 hallmark-log-2026-11-21.segment	$segment
 station-1-2026-11-21.export	station/station-1.export.pb
@@ -162,7 +163,9 @@ device_for() {  # device_for COMMAND: starts the devsim of every devices/*.sock 
   local sock
   for sock in $(grep -oE 'sim:devices/[A-Za-z0-9_-]+\.sock' <<<"$1" | sed 's/^sim://' | sort -u); do
     [[ -S $sock ]] && continue
-    "$bin_dir/hallmark-devsim" --socket "$sock" < /dev/null > /dev/null 2>&1 &
+    # The guides program sensor-c6: the chip is that SKU's part (an ESP32-C6 with 4 MiB).
+    "$bin_dir/hallmark-devsim" --socket "$sock" --family esp32-c6 --flash-size 4194304 \
+      < /dev/null > /dev/null 2>&1 &
     devices+=($!)
     for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.05; done
   done

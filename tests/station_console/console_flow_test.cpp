@@ -114,7 +114,8 @@ void present_card(CardDialog& dialog, const char* card, const char* reason = nul
 }  // namespace
 
 TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops the line - a "
-          "supervisor releases it with a reason - FAIL - logout") {
+          "supervisor releases it with a reason - FAIL - rework with a reason - another product's board "
+          "refused without rework - logout") {
   LineWorld lw;
   {
     // sam (supervisor) enrols olga and otto; nobody stays logged in.
@@ -125,6 +126,7 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
   auto device_a = lw.device("HW-A", {"--write-kib-per-s", "48"});
   auto device_b = lw.device("HW-B");
   auto device_c = lw.device("HW-C", {"--fail-write-at", "0"});
+  auto device_w = lw.device("HW-W", {"--family", "esp32-c6"});  // another product's board
 
   {
     EngineOptions options;
@@ -271,6 +273,14 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
     REQUIRE(wait_for([&] { return !window.busy() && window.display_state() == "fail"; },
                      kUnitTimeoutMs));
     CHECK(text_of(window, "failedCount") == QStringLiteral("Failed 2"));
+
+    // Another product's board: FAIL, nothing written, and no rework offered for it.
+    choose_device(window, device_w->uri());
+    scan(window, "SN-4");
+    REQUIRE(wait_for([&] { return !window.busy() && window.display_state() == "fail"; },
+                     kUnitTimeoutMs));
+    CHECK(text_of(window, "messageLine").contains(QStringLiteral("NOT the part")));
+    CHECK_FALSE(child<QPushButton>(window, "reworkButton")->isEnabled());
 
     // F3: olga logs out; the scan field closes.
     QTest::keyClick(&window, Qt::Key_F3);
