@@ -275,15 +275,15 @@ struct QueryOptions {
 
 // An enum value by its name as the outputs print it (case-insensitive), or a usage error
 // listing the names.
-template <typename Parse>
 Result<int> enum_value(const std::string& flag, const std::string& text,
-                       const google::protobuf::EnumDescriptor* names, Parse parse) {
+                       const google::protobuf::EnumDescriptor* names) {
   std::string upper = text;
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   std::replace(upper.begin(), upper.end(), '-', '_');
-  int value = 0;
-  if (parse(upper, &value) && value != 0) return value;
+  if (const auto* value = names->FindValueByName(upper); value != nullptr && value->number() != 0) {
+    return value->number();
+  }
   std::string known;
   for (int i = 1; i < names->value_count(); ++i) {
     known += (known.empty() ? "" : ", ") + names->value(i)->name();
@@ -315,35 +315,17 @@ Result<void> run_query(const QueryOptions& o, bool json) {
     q.to_unix = std::min(q.to_unix.value_or(*monday + 7 * 24 * 3600), *monday + 7 * 24 * 3600);
   }
   for (const std::string& name : o.events) {
-    auto event = enum_value("--event", name, v1::Attestation::Event_descriptor(),
-                            [](const std::string& n, int* v) {
-                              v1::Attestation::Event e{};
-                              const bool ok = v1::Attestation::Event_Parse(n, &e);
-                              *v = e;
-                              return ok;
-                            });
+    auto event = enum_value("--event", name, v1::Attestation::Event_descriptor());
     if (!event) return std::unexpected(event.error());
     q.events.push_back(*event);
   }
   if (o.result) {
-    auto result = enum_value("--result", *o.result, v1::Attestation::Result_descriptor(),
-                             [](const std::string& n, int* v) {
-                               v1::Attestation::Result r{};
-                               const bool ok = v1::Attestation::Result_Parse(n, &r);
-                               *v = r;
-                               return ok;
-                             });
+    auto result = enum_value("--result", *o.result, v1::Attestation::Result_descriptor());
     if (!result) return std::unexpected(result.error());
     q.result = *result;
   }
   if (o.finding) {
-    auto kind = enum_value("--finding", *o.finding, v1::Finding::Kind_descriptor(),
-                           [](const std::string& n, int* v) {
-                             v1::Finding::Kind k{};
-                             const bool ok = v1::Finding::Kind_Parse(n, &k);
-                             *v = k;
-                             return ok;
-                           });
+    auto kind = enum_value("--finding", *o.finding, v1::Finding::Kind_descriptor());
     if (!kind) return std::unexpected(kind.error());
     q.finding_kind = *kind;
   }

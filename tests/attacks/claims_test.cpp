@@ -17,6 +17,7 @@
 #include "station-agent/journal/journal_export.h"
 #include "tests/support/trusted_root_access.h"
 #include "tests/evidence/evidence_test_support.h"
+#include "tests/line/forwarding_driver.h"
 #include "verifier/bundle/unit_claims.h"
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
@@ -177,29 +178,12 @@ TEST_CASE("a device tool config changed between units is flagged as drift") {
 TEST_CASE("an empty hardware id fails the unit") {
   EvidenceWorld w;
   // A driver whose identify answers nothing (a broken tool, or one that hides the chip).
-  class Blank final : public device::DeviceDriver {
+  class Blank final : public line::testing::ForwardingDriver {
    public:
-    explicit Blank(device::DeviceDriver& real) : real_(real) {}
+    using ForwardingDriver::ForwardingDriver;
     Result<device::HardwareId> identify() override { return device::HardwareId{""}; }
-    Result<device::DeviceDescription> describe() override { return real_.describe(); }
-    Result<void> write(std::uint32_t o, ByteView d, const device::WriteProgress& p) override {
-      return real_.write(o, d, p);
-    }
-    Result<verifier::Digest> read_hash(std::uint32_t o, std::uint32_t l) override {
-      return real_.read_hash(o, l);
-    }
-    Result<Bytes> generate_identity() override { return real_.generate_identity(); }
-    Result<void> install_certificate(ByteView der) override { return real_.install_certificate(der); }
-    Result<void> burn_efuse(std::string_view n, ByteView v) override { return real_.burn_efuse(n, v); }
-    Result<device::Measurement> measure(const std::vector<device::Region>& r) override {
-      return real_.measure(r);
-    }
-    Result<device::BootVerdict> reset() override { return real_.reset(); }
-    device::DeviceTool tool() override { return real_.tool(); }
-
-   private:
-    device::DeviceDriver& real_;
   };
+
   auto sim = w.lw.device("HW-HIDDEN");
   auto driver = line::testing::connect(*sim);
   Blank blank(*driver);

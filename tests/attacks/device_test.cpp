@@ -9,6 +9,7 @@
 #include "signer/evidence/weekly_report.h"
 #include "station-agent/station/unit_programmer.h"
 #include "tests/evidence/evidence_test_support.h"
+#include "tests/line/forwarding_driver.h"
 #include "verifier/core/time_format.h"
 
 namespace hallmark::evidence::testing {
@@ -38,30 +39,12 @@ void check_untouched(const hallmark::testing::DevSim& sim, std::uint32_t flash_s
 
 // A driver that forwards to a real one but whose describe() fails (a `cmd:` config without
 // a describe template, a tool that cannot read the chip).
-class CannotDescribe final : public device::DeviceDriver {
+class CannotDescribe final : public line::testing::ForwardingDriver {
  public:
-  explicit CannotDescribe(device::DeviceDriver& real) : real_(real) {}
-  Result<device::HardwareId> identify() override { return real_.identify(); }
+  using ForwardingDriver::ForwardingDriver;
   Result<device::DeviceDescription> describe() override {
     return fail(ErrorCode::kUsage, "command driver: no 'describe' template configured");
   }
-  Result<void> write(std::uint32_t o, ByteView d, const device::WriteProgress& p) override {
-    return real_.write(o, d, p);
-  }
-  Result<verifier::Digest> read_hash(std::uint32_t o, std::uint32_t l) override {
-    return real_.read_hash(o, l);
-  }
-  Result<Bytes> generate_identity() override { return real_.generate_identity(); }
-  Result<void> install_certificate(ByteView der) override { return real_.install_certificate(der); }
-  Result<void> burn_efuse(std::string_view n, ByteView v) override { return real_.burn_efuse(n, v); }
-  Result<device::Measurement> measure(const std::vector<device::Region>& r) override {
-    return real_.measure(r);
-  }
-  Result<device::BootVerdict> reset() override { return real_.reset(); }
-  device::DeviceTool tool() override { return real_.tool(); }
-
- private:
-  device::DeviceDriver& real_;
 };
 
 station::UnitOutcome refused(EvidenceWorld& w, const hallmark::testing::DevSim& sim,

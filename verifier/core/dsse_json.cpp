@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "verifier/core/dsse.h"
+#include "verifier/core/json_rules.h"
 
 namespace hallmark::verifier {
 
@@ -125,32 +126,6 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
-// Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates, at most
-// U+10FFFF) starting at p, or 0.
-std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
-  const unsigned char c = p[0];
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
-  if (c >= 0xc2 && c <= 0xdf) {
-    len = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    len = 3;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (static_cast<std::size_t>(end - p) < len) return 0;
-  if (p[1] < lo || p[1] > hi) return 0;
-  for (std::size_t i = 2; i < len; ++i) {
-    if ((p[i] & 0xc0) != 0x80) return 0;
-  }
-  return len;
-}
 
 // True when none of the 8 bytes at p ends a string or needs a closer look: no '"', no
 // '\\', no control character, nothing above ASCII. (Word-at-a-time: the scan of base64
@@ -230,7 +205,7 @@ class Parser {
       }
       if (c < 0x20) return fail("control character in a string (must be escaped)");
       if (c >= 0x80) {
-        const std::size_t len = utf8_sequence(reinterpret_cast<const unsigned char*>(p_),
+        const std::size_t len = utf8_sequence_length(reinterpret_cast<const unsigned char*>(p_),
                                               reinterpret_cast<const unsigned char*>(end_));
         if (len == 0) return fail("invalid UTF-8 in a string");
         p_ += len;

@@ -14,30 +14,6 @@ namespace {
 
 namespace pb = google::protobuf;
 
-// Length of the well-formed UTF-8 sequence (RFC 3629) at p, or 0.
-std::size_t utf8_length(const unsigned char* p, const unsigned char* end) {
-  const unsigned char c = p[0];
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xbf;
-  if (c >= 0xc2 && c <= 0xdf) {
-    len = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    len = 3;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (static_cast<std::size_t>(end - p) < len || p[1] < lo || p[1] > hi) return 0;
-  for (std::size_t i = 2; i < len; ++i) {
-    if ((p[i] & 0xc0) != 0x80) return 0;
-  }
-  return len;
-}
 
 // Message types whose JSON form is not an object of their fields: checked by name only.
 bool special_json_form(const pb::Descriptor* type) {
@@ -100,7 +76,7 @@ class Checker {
       if (c < 0x20) return bad("control character in a string (must be escaped)");
       if (c >= 0x80) {
         const std::size_t len =
-            utf8_length(reinterpret_cast<const unsigned char*>(text_.data() + i_), end);
+            utf8_sequence_length(reinterpret_cast<const unsigned char*>(text_.data() + i_), end);
         if (len == 0) return bad("invalid UTF-8 in a string");
         if (out) out->append(text_.substr(i_, len));
         i_ += len;
@@ -266,6 +242,30 @@ Result<void> parse_json_message(std::string_view json, google::protobuf::Message
                     " in protobuf JSON: " + std::string(status.message()));
   }
   return {};
+}
+
+std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end) {
+  const unsigned char c = p[0];
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (static_cast<std::size_t>(end - p) < len || p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t i = 2; i < len; ++i) {
+    if ((p[i] & 0xc0) != 0x80) return 0;
+  }
+  return len;
 }
 
 }  // namespace hallmark::verifier

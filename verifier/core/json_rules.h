@@ -37,4 +37,8 @@ inline constexpr int kMaxJsonDepth = 64;
                                               google::protobuf::Message& out,
                                               std::string_view what);
 
+// Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates, at most
+// U+10FFFF) starting at p (p < end), or 0: the one UTF-8 rule of every JSON reader.
+[[nodiscard]] std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end);
+
 }  // namespace hallmark::verifier

@@ -28,10 +28,7 @@ CLI::App* CommandLine::add(CLI::App& parent, const std::string& name,
   return sub;
 }
 
-namespace {
-
-// Edit distance of two short option names (for "did you mean").
-std::size_t distance(const std::string& a, const std::string& b) {
+std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
@@ -46,7 +43,6 @@ std::size_t distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-}  // namespace
 
 bool CommandLine::report_unknown_option() const {
   // CLI11 checks required options before it reports unexpected arguments, so a mistyped
@@ -78,7 +74,7 @@ bool CommandLine::report_unknown_option() const {
   for (const CLI::App* level = command; level != nullptr; level = level->get_parent()) {
     for (const CLI::Option* option : level->get_options()) {
       for (const std::string& name : option->get_lnames()) {
-        const std::size_t d = distance(unknown, "--" + name);
+        const std::size_t d = edit_distance(unknown, "--" + name);
         if (d < best_distance) best_distance = d, best = "--" + name;
       }
     }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "verifier/core/error.h"
 
@@ -57,5 +58,8 @@ CLI::Option* add_time_option(CLI::App& app, const std::string& name,
 
 // Protobuf JSON mapping of `message`, indented, field names in lowerCamelCase.
 std::string to_json(const google::protobuf::Message& message);
+
+// Levenshtein distance of two short strings (option names, serials): for "did you mean".
+[[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);
 
 }  // namespace hallmark::tool
