@@ -216,4 +216,23 @@ v1::TokenKey TokenKey::to_proto() const {
   return out;
 }
 
+Result<verifier::PublicKey> read_public_key_object(const Session& session,
+                                                   std::string_view label) {
+  const std::string name = fmt::format("public key '{}' on token '{}'", label, session.token_label());
+  auto object = paired_public_object(session, label, {});
+  if (!object) return std::unexpected(object.error());
+  if (!*object) return fail(ErrorCode::kToken, name + " not found (or not unique)");
+  auto key_type = read_ulong(session, **object, CKA_KEY_TYPE);
+  if (!key_type) return std::unexpected(key_type.error());
+  switch (key_type->value_or(CK_UNAVAILABLE_INFORMATION)) {
+    case CKK_EC:
+    case CKK_EC_EDWARDS:
+      return read_ec_public_key(session, **object, *object, name);
+    case CKK_RSA:
+      return read_rsa_public_key(session, **object, *object, name);
+    default:
+      return fail(ErrorCode::kToken, name + " is of a key type Hallmark does not use");
+  }
+}
+
 }  // namespace hallmark::hsm

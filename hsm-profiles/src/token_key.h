@@ -63,4 +63,11 @@ class TokenKey {
 // The production-role rule on key provenance lives in the verifier (one place for it).
 using verifier::check_production_use;
 
+// The public key of the key pair labelled `label`, read from its public key object alone:
+// no login, no private key touched. For showing whose card is in the reader before its PIN
+// is asked; a signature still proves the card. kToken when there is no such object, or
+// more than one.
+[[nodiscard]] Result<verifier::PublicKey> read_public_key_object(const Session& session,
+                                                                 std::string_view label);
+
 }  // namespace hallmark::hsm

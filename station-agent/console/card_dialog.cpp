@@ -15,7 +15,7 @@
 namespace hallmark::station::console {
 
 CardDialog::CardDialog(Purpose purpose, const QStringList& cards, const QString& context,
-                       QWidget* parent)
+                       QWidget* parent, const QMap<QString, QString>& holders)
     : QDialog(parent), purpose_(purpose) {
   const bool glass = purpose == Purpose::kBreakGlass;
   const bool station = purpose == Purpose::kStationToken;
@@ -46,7 +46,10 @@ CardDialog::CardDialog(Purpose purpose, const QStringList& cards, const QString&
   card_ = new QComboBox(this);
   card_->setObjectName(QStringLiteral("cardUri"));
   card_->setEditable(true);
-  card_->addItems(cards);
+  for (const QString& uri : cards) {
+    const QString holder = holders.value(uri);
+    card_->addItem(holder.isEmpty() ? uri : tr("%1 — %2").arg(holder, uri), uri);
+  }
   card_->setInsertPolicy(QComboBox::NoInsert);
   card_->setMinimumWidth(480);
   auto* card_label = new QLabel(station ? tr("&Token") : tr("&Card"), this);
@@ -94,7 +97,15 @@ CardDialog::CardDialog(Purpose purpose, const QStringList& cards, const QString&
 
 CardDialog::~CardDialog() { wipe_field(); }
 
-QString CardDialog::card_uri() const { return card_->currentText().trimmed(); }
+QString CardDialog::card_uri() const {
+  // A listed card is its URI (the item's data); anything else is a URI typed in.
+  const int i = card_->currentIndex();
+  if (i >= 0 && card_->itemText(i) == card_->currentText()) {
+    const QString uri = card_->itemData(i).toString();
+    if (!uri.isEmpty()) return uri;
+  }
+  return card_->currentText().trimmed();
+}
 
 QString CardDialog::reason() const {
   return reason_ != nullptr ? reason_->text().trimmed() : QString();

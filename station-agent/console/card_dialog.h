@@ -1,4 +1,5 @@
-// CardDialog: a person presents their card — which card (a pkcs11: URI, chosen or typed),
+// CardDialog: a person presents their card — which card (chosen by its holder's name and
+// role, or a pkcs11: URI typed),
 // its PIN, and for a supervisor's break-glass the reason the line may go on. At start-up it
 // also asks the station token's PIN when the console was told to prompt for it.
 //
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <QDialog>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 
@@ -30,8 +32,10 @@ class CardDialog : public QDialog {
  public:
   enum class Purpose { kLogin, kBreakGlass, kStationToken };
 
+  // `holders` names each card's holder (LineSnapshot::card_holders): the list shows
+  // "sam · supervisor — pkcs11:token=person-sam", the URI stays what is used.
   CardDialog(Purpose purpose, const QStringList& cards, const QString& context,
-             QWidget* parent = nullptr);
+             QWidget* parent = nullptr, const QMap<QString, QString>& holders = {});
   ~CardDialog() override;
 
   [[nodiscard]] Purpose purpose() const noexcept { return purpose_; }

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include <QMetaType>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 
@@ -47,6 +48,9 @@ struct LineSnapshot {
   std::uint64_t journal_records = 0;
   ShiftCounters shift;
   BundleView bundle;
+  // Each offered card's holder by the roster in force ("sam · supervisor"), read from the
+  // card's public key at open without a PIN; or why not ("not on roster v2").
+  QMap<QString, QString> card_holders;
 };
 
 struct StepUpdate {

@@ -74,6 +74,8 @@ void LineEngine::open() {
       release_error_ = q(release.error().message);
     }
     rebase_shift();
+    card_holders_.clear();
+    for (const QString& card : options_.cards) card_holders_.insert(card, card_holder(card));
     publish();
     QString opened = QStringLiteral("line open: station %1, %2 journal records")
                          .arg(q(line_->station_id()))
@@ -236,11 +238,28 @@ void LineEngine::rebase_shift() {
   if (line_) shift_base_ = line_->history().counts();
 }
 
+QString LineEngine::card_holder(const QString& uri) const {
+  hsm::TokenOptions card = options_.card;
+  card.uri = uri.trimmed().toStdString();
+  auto key = read_card_public_key(card);
+  if (!key) return QStringLiteral("card not readable");
+  const auto* roster = line_->history().roster();
+  if (roster == nullptr) return QStringLiteral("no roster installed");
+  for (const auto& person : roster->roster.people()) {
+    if (person.key().key_id() != key->key_id()) continue;
+    const QString role = person.role() == v1::OperatorEntry::SUPERVISOR ? QStringLiteral("supervisor")
+                                                                          : QStringLiteral("operator");
+    return QStringLiteral("%1 · %2").arg(q(person.name()), role);
+  }
+  return QStringLiteral("not on roster v%1").arg(roster->roster.version());
+}
+
 LineSnapshot LineEngine::snapshot() const {
   LineSnapshot s;
   s.open_error = open_error_;
   if (!line_) return s;
   s.open = true;
+  s.card_holders = card_holders_;
   const auto& history = line_->history();
   s.station_id = q(line_->station_id());
   if (const auto& session = history.session()) {

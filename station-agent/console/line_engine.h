@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include <QMap>
 #include <QObject>
 #include <QThread>
 
@@ -40,6 +41,7 @@ struct EngineOptions {
   LineOpener open_line;
   std::string bundle;           // SKU or bundle digest, as `hallmark-station program --bundle`
   hsm::TokenOptions card;       // profile and module of the person cards (uri and pin unused)
+  QStringList cards;            // the cards offered at the dialogs: their holders are shown
 };
 
 class LineEngine : public QObject {
@@ -72,6 +74,8 @@ class LineEngine : public QObject {
 
  private:
   void run_unit(const QString& action, const QString& device_uri, const UnitRequest& request);
+  // "sam · supervisor" for the card at `uri` by the roster in force, or why it is unknown.
+  [[nodiscard]] QString card_holder(const QString& uri) const;
   LineSnapshot snapshot() const;
   void publish();
   void rebase_shift();
@@ -87,6 +91,7 @@ class LineEngine : public QObject {
   LineHandle line_;
   std::optional<LoadedRelease> release_;
   QString open_error_;
+  QMap<QString, QString> card_holders_;  // read at open (card_holder())
   QString release_error_;
   EventCounts shift_base_;
 };

@@ -71,6 +71,7 @@ int run(int argc, char** argv) {
   EngineOptions options;
   options.bundle = bundle;
   options.card = card;
+  options.cards = to_list(cards);
   options.open_line = [line, station_pin]() -> Result<LineHandle> {
     LineCliOptions o = line;
     std::optional<PinPipe> pipe;

@@ -544,7 +544,7 @@ void OperatorWindow::start_login() {
                                ? QString()
                                : tr("%1 is logged in: logging in ends that session.")
                                      .arg(snapshot_.operator_name),
-                           this);
+                           this, snapshot_.card_holders);
   dialog_->setStyleSheet(console_style_sheet());
   connect(dialog_, &QDialog::accepted, this, [this] {
     const QString card = dialog_->card_uri();
@@ -578,7 +578,7 @@ void OperatorWindow::start_break_glass() {
                               "releases it. The reason is recorded in the journal.")
                                .arg(snapshot_.stop_sequence)
                                .arg(snapshot_.stop_cause),
-                           this);
+                           this, snapshot_.card_holders);
   dialog_->setStyleSheet(console_style_sheet());
   connect(dialog_, &QDialog::accepted, this, [this] {
     const QString card = dialog_->card_uri();

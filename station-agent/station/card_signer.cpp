@@ -2,12 +2,14 @@
 
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/objects.h"
+#include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/token_signer.h"
 
 namespace hallmark::station {
@@ -61,6 +63,13 @@ const verifier::PublicKey& OpenedCard::public_key() const noexcept {
 }
 const std::string& OpenedCard::key_id() const noexcept { return state_->signer->key_id(); }
 std::string OpenedCard::name() const { return key().name(); }
+
+Result<verifier::PublicKey> read_card_public_key(const hsm::TokenOptions& card) {
+  std::ostringstream status;
+  auto token = hsm::open_token(card, false, status);
+  if (!token) return std::unexpected(std::move(token).error().context("opening card " + card.uri));
+  return hsm::read_public_key_object(token->session, person_key_label(token->uri));
+}
 
 Result<OpenedCard> open_card(const hsm::TokenOptions& card, std::ostream& status) {
   auto token = hsm::open_token(card, true, status);

@@ -58,6 +58,11 @@ class OpenedCard {
   std::unique_ptr<State> state_;
 };
 
+// The public key of the person key on the card named by card.uri, read without a PIN (the
+// key's public object): who the card belongs to can be shown before its PIN is asked.
+// Display only; the signature made after the PIN is what proves the card.
+[[nodiscard]] Result<verifier::PublicKey> read_card_public_key(const hsm::TokenOptions& card);
+
 // Opens the card named by card.uri, shows its PIN state on `status`, reads the PIN from
 // card.pin and logs in, finds the person's key and checks its provenance. kToken when the
 // card, the login or the key fails; kPolicyRefused for a key that may exist off the card.

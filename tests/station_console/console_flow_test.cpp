@@ -101,8 +101,15 @@ void scan(QWidget& window, const char* serial) {
 
 void present_card(CardDialog& dialog, const char* card, const char* reason = nullptr) {
   auto* uri = child<QComboBox>(dialog, "cardUri");
-  uri->lineEdit()->clear();
-  QTest::keyClicks(uri->lineEdit(), QString::fromLatin1(card));
+  // Chosen from the list (where the card is shown by its holder) when it is there, typed
+  // otherwise; either way the dialog hands over the URI.
+  if (const int listed = uri->findData(QString::fromLatin1(card)); listed >= 0) {
+    uri->setCurrentIndex(listed);
+  } else {
+    uri->lineEdit()->clear();
+    QTest::keyClicks(uri->lineEdit(), QString::fromLatin1(card));
+  }
+  CHECK(dialog.card_uri() == QString::fromLatin1(card));
   auto* pin = child<QLineEdit>(dialog, "pin");
   QTest::keyClicks(pin, QString::fromLatin1(hallmark::testing::SoftHsmFixture::kUserPin));
   CHECK(pin->displayText().isEmpty());
@@ -132,6 +139,7 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
     EngineOptions options;
     options.bundle = line::testing::kSku;
     options.open_line = [&lw]() -> Result<LineHandle> { return LineHandle(lw.open_line()); };
+    options.cards = {QStringLiteral("pkcs11:token=person-olga"), QStringLiteral("pkcs11:token=person-sam")};
     ConsoleThread worker(std::move(options));
     OperatorWindow window(worker, WindowOptions{{QString::fromStdString(device_a->uri())},
                                                 {QStringLiteral("pkcs11:token=person-olga"),
@@ -237,6 +245,12 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
     REQUIRE(wait_for([&] { return window.card_dialog() != nullptr; }, 5000));
     CardDialog& glass = *window.card_dialog();
     CHECK(glass.purpose() == CardDialog::Purpose::kBreakGlass);
+    // The cards are offered by their holders' names and roles, read from the cards' public
+    // keys and the roster before any PIN.
+    auto* cards = child<QComboBox>(glass, "cardUri");
+    REQUIRE(cards->count() == 2);
+    CHECK(cards->itemText(1).startsWith(QStringLiteral("sam · supervisor")));
+    CHECK(cards->itemText(0).startsWith(QStringLiteral("olga · operator")));
     present_card(glass, "pkcs11:token=person-sam", kReason);
     QApplication::processEvents();
     save_with_dialog(window, glass, "break-glass");
