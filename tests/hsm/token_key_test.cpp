@@ -50,6 +50,26 @@ TEST_SUITE("softhsm") {
     CHECK(contains(key.error().message, "not logged in"));
   }
 
+  TEST_CASE("a card's public key is read without login, the same key the private key pairs "
+            "with, and an absent label is an error naming it") {
+    SoftHsmFixture hsm({"person-sam"});
+    std::string generated_id;
+    {
+      auto session = hsm.open("person-sam");
+      auto generated = hsm::generate_key(session, {v1::ECDSA_P256_SHA256, "hallmark-person", {}, false});
+      REQUIRE(generated);
+      generated_id = generated->key_id();
+    }
+    auto session = hsm.open("person-sam", false);  // no PIN
+    auto key = hsm::read_public_key_object(session, "hallmark-person");
+    REQUIRE_MESSAGE(key, (key ? "" : key.error().message));
+    CHECK(key->key_id() == generated_id);
+    auto absent = hsm::read_public_key_object(session, "release");
+    REQUIRE_FALSE(absent);
+    CHECK(absent.error().code == ErrorCode::kToken);
+    CHECK(contains(absent.error().message, "public key 'release' on token 'person-sam'"));
+  }
+
   TEST_CASE("a key is found by label or by id and on its own token only") {
     SoftHsmFixture hsm({"alpha", "beta"});
     auto alpha = hsm.open("alpha");
