@@ -55,18 +55,6 @@ std::uint64_t forge(EvidenceWorld& w, Attestation event, const std::string& seri
   return *sequence;
 }
 
-LogEntry entry_of(EvidenceWorld& w, const std::string& serial) {
-  auto found = entries(*w.store, by_serial(serial));
-  REQUIRE(found.size() == 1);
-  return found.front();
-}
-
-std::string detail_of(const LogEntry& entry, Finding::Kind kind) {
-  for (const auto& f : findings_of(entry)) {
-    if (f.kind() == kind) return f.detail();
-  }
-  return {};
-}
 
 std::string other_digest(char fill) { return std::string(32, fill); }
 

@@ -61,18 +61,6 @@ station::UnitOutcome refused(EvidenceWorld& w, const hallmark::testing::DevSim& 
   return outcome;
 }
 
-LogEntry entry_of(EvidenceWorld& w, const std::string& serial) {
-  auto found = entries(*w.store, by_serial(serial));
-  REQUIRE(found.size() == 1);
-  return found.front();
-}
-
-std::string detail_of(const LogEntry& entry, Finding::Kind kind) {
-  for (const auto& f : findings_of(entry)) {
-    if (f.kind() == kind) return f.detail();
-  }
-  return {};
-}
 
 }  // namespace
 

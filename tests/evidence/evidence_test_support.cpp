@@ -153,4 +153,17 @@ bool has_finding(const LogEntry& entry, v1::Finding::Kind kind) {
   return false;
 }
 
+std::string detail_of(const LogEntry& entry, v1::Finding::Kind kind) {
+  for (const auto& f : findings_of(entry)) {
+    if (f.kind() == kind) return f.detail();
+  }
+  return {};
+}
+
+LogEntry entry_of(EvidenceWorld& w, const std::string& serial) {
+  auto found = entries(*w.store, by_serial(serial));
+  REQUIRE(found.size() == 1);
+  return found.front();
+}
+
 }  // namespace hallmark::evidence::testing

@@ -65,5 +65,9 @@ EntryQuery by_firmware(const verifier::Digest& digest);
 // The findings carried by the manifest of `entry`.
 std::vector<v1::Finding> findings_of(const LogEntry& entry);
 bool has_finding(const LogEntry& entry, v1::Finding::Kind kind);
+// The detail of `entry`'s first finding of `kind`, or empty when it has none.
+std::string detail_of(const LogEntry& entry, v1::Finding::Kind kind);
+// The one log entry of `serial` in `w`'s store (REQUIREs exactly one).
+LogEntry entry_of(EvidenceWorld& w, const std::string& serial);
 
 }  // namespace hallmark::evidence::testing
