@@ -46,6 +46,16 @@ Result<verifier::Trust> verify_chain(std::span<const v1::Envelope> chain,
   return trust;
 }
 
+Result<verifier::Trust> open_root_trust(CeremonyRun& run, const LoadedPlan& plan,
+                                        std::span<const v1::Envelope> chain,
+                                        std::span<const v1::Envelope> revocations) {
+  run.ui().step("Trust root chain");
+  run.transcript().ok("plan", std::string(kCeremonyActor),
+                      fmt::format("plan {} (SHA-256 {}) for the custodians' cards",
+                                  plan.file_name(), plan.digest.hex()));
+  return verify_chain(chain, revocations, run.now(), run.transcript());
+}
+
 std::vector<std::string> counting_custodians(const verifier::TrustedRoot& root) {
   std::vector<std::string> names;
   for (const auto& c : root.current().custodians()) {

@@ -12,6 +12,7 @@
 
 #include "ceremony/src/ceremony.h"
 #include "ceremony/src/custodian_table.h"
+#include "ceremony/src/plan.h"
 #include "ceremony/src/transcript_recorder.h"
 #include "hallmark/ceremony.pb.h"
 #include "verifier/trust/trust.h"
@@ -55,6 +56,12 @@ class CeremonyRun {
 Result<verifier::Trust> verify_chain(std::span<const v1::Envelope> chain,
                                      std::span<const v1::Envelope> revocations, int64_t now,
                                      TranscriptRecorder& transcript);
+
+// The first step of a ceremony run by a root quorum ("Trust root chain"): records the plan
+// (its file and SHA-256), then verify_chain() at the run's time.
+Result<verifier::Trust> open_root_trust(CeremonyRun& run, const LoadedPlan& plan,
+                                        std::span<const v1::Envelope> chain,
+                                        std::span<const v1::Envelope> revocations);
 
 // The custodians of `root` who still count (not revoked, with an unrevoked key).
 std::vector<std::string> counting_custodians(const verifier::TrustedRoot& root);

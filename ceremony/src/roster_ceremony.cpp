@@ -71,11 +71,7 @@ CeremonyOutcome run_roster(const RosterInput& in, CeremonyContext& context) {
   CeremonyUi& ui = run.ui();
   TranscriptRecorder& transcript = run.transcript();
 
-  ui.step("Trust root chain");
-  transcript.ok("plan", kActor,
-                fmt::format("plan {} (SHA-256 {}) for the custodians' cards", in.plan->file_name(),
-                            in.plan->digest.hex()));
-  auto trust = verify_chain(in.chain, in.revocations, run.now(), transcript);
+  auto trust = open_root_trust(run, *in.plan, in.chain, in.revocations);
   if (!trust) return run.refuse(trust.error(), {});
   const verifier::TrustedRoot* trusted = &trust->root();
   const v1::TrustRoot& current = trusted->current();

@@ -12,6 +12,8 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include "station-agent/console/named_choice.h"
+
 namespace hallmark::station::console {
 
 CardDialog::CardDialog(Purpose purpose, const QStringList& cards, const QString& context,
@@ -97,15 +99,7 @@ CardDialog::CardDialog(Purpose purpose, const QStringList& cards, const QString&
 
 CardDialog::~CardDialog() { wipe_field(); }
 
-QString CardDialog::card_uri() const {
-  // A listed card is its URI (the item's data); anything else is a URI typed in.
-  const int i = card_->currentIndex();
-  if (i >= 0 && card_->itemText(i) == card_->currentText()) {
-    const QString uri = card_->itemData(i).toString();
-    if (!uri.isEmpty()) return uri;
-  }
-  return card_->currentText().trimmed();
-}
+QString CardDialog::card_uri() const { return chosen_value(*card_); }
 
 QString CardDialog::reason() const {
   return reason_ != nullptr ? reason_->text().trimmed() : QString();

@@ -25,6 +25,7 @@
 #include "station-agent/console/card_dialog.h"
 #include "station-agent/console/console_style.h"
 #include "station-agent/console/line_engine.h"
+#include "station-agent/console/named_choice.h"
 
 namespace hallmark::station::console {
 namespace {
@@ -266,15 +267,7 @@ void OperatorWindow::resizeEvent(QResizeEvent* event) {
   fit_banner();
 }
 
-QString OperatorWindow::device_uri() const {
-  const int i = device_->currentIndex();
-  const QString text = device_->currentText().trimmed();
-  if (i >= 0 && device_->itemText(i) == device_->currentText()) {
-    const QString uri = device_->itemData(i).toString();
-    if (!uri.isEmpty()) return uri;
-  }
-  return text;
-}
+QString OperatorWindow::device_uri() const { return chosen_value(*device_); }
 
 void OperatorWindow::rebuild_steps(const QStringList& names) {
   if (names == step_names_ && !steps_.empty()) return;
