@@ -1,5 +1,5 @@
 // EvidenceStore: the signer's evidence log and traceability store (docs/design.md §5), one
-// interface with two backends: SQLite (default; one file, WAL) and PostgreSQL (fleet-scale,
+// interface with two backends: SQLite (default; one file) and PostgreSQL (fleet-scale,
 // many factories). Both run the same SQL through a small connection layer
 // (sql_connection.h), so the same question gets the same answer from either.
 //
@@ -11,7 +11,8 @@
 // Writes happen only inside begin()..commit(); rollback() (or destroying the store without
 // commit) leaves it exactly as it was, so a countersign that fails halfway changes
 // nothing. Every error names the store ("evidence store <location>: ..."). One store object
-// per thread; several processes may share a SQLite file (WAL) or a PostgreSQL database.
+// per thread; several processes may share a SQLite file or a PostgreSQL database
+// (a SQLite reader waits while a batch commits).
 #pragma once
 
 #include <cstdint>

@@ -106,8 +106,8 @@ class Connection {
 [[nodiscard]] Result<void> may_commit(bool in_transaction, bool failed,
                                       const std::string& display_name);
 
-// SQLite file at `path` (created when absent): WAL, synchronous=FULL, foreign keys, busy
-// timeout. `display_name` names it in errors.
+// SQLite file at `path` (created when absent): rollback journal (TRUNCATE), synchronous=FULL,
+// foreign keys, busy timeout. `display_name` names it in errors.
 [[nodiscard]] Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path,
                                                               std::string display_name);
 

@@ -1,5 +1,16 @@
-// SQLite side of the connection layer: one file, WAL, synchronous=FULL (a committed
-// transaction survives power loss), foreign keys on, a busy timeout for several processes.
+// SQLite side of the connection layer: one file, a rollback journal (TRUNCATE) with
+// synchronous=FULL (a committed transaction survives power loss; an interrupted one is
+// rolled back by the next open), foreign keys on, a busy timeout for several processes.
+//
+// Why not WAL: the store is append-mostly, and a countersign batch is tens of MiB of new
+// pages. WAL writes each page twice (into the WAL, then into the database at the
+// checkpoint, each synced), and the checkpoint is most of a batch's commit. A rollback
+// journal copies only the few existing pages a batch changes (index and tree pages); new
+// pages go straight into the database file, where SQLite's cache spills them while the
+// batch is still being verified, so the commit is one sync of data already written. The
+// price: a reader waits (busy timeout) while a batch commits, instead of reading the
+// state before it; it never sees half a batch either way. docs/evidence.md §Throughput has
+// the numbers.
 #include <sqlite3.h>
 
 #include <fmt/format.h>
@@ -213,14 +224,15 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path, std::st
   // page with room to spare; only takes effect when the file is new.
   (void)connection->exec("PRAGMA page_size=8192");
   // The first statement reads the file header: a file that is not a database fails here.
-  auto mode = pragma_text(*connection, "PRAGMA journal_mode=WAL");
+  auto mode = pragma_text(*connection, "PRAGMA journal_mode=TRUNCATE");
   if (!mode) {
     auto e = std::move(mode.error());
     e.code = ErrorCode::kIo;
     return std::unexpected(std::move(e));
   }
-  if (*mode != "wal") {
-    return fail(ErrorCode::kIo, fmt::format("{}: cannot switch to WAL (journal mode is \"{}\")",
+  if (*mode != "truncate") {
+    return fail(ErrorCode::kIo, fmt::format("{}: cannot switch to a rollback journal (journal "
+                                            "mode is \"{}\"; is another process holding it?)",
                                             connection->display_name(), *mode));
   }
   if (auto ok = connection->exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192"); !ok) {

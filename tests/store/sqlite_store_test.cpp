@@ -2,6 +2,10 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "tests/store/store_scenarios.h"
@@ -17,6 +21,31 @@ namespace {
 HALLMARK_STORE_SCENARIOS(HALLMARK_SQLITE_CASE)
 #undef HALLMARK_SQLITE_CASE
 
+// A release row of ~1 MiB: forty of them overflow the store's 8 MiB page cache.
+ReleaseRow big_release(unsigned n) {
+  ReleaseRow r;
+  r.bundle_digest = digest_of(n);
+  r.sku = "sku";
+  r.version = std::to_string(n);
+  r.bundle.assign(1u << 20, static_cast<std::byte>(n));
+  return r;
+}
+
+// How many releases a separate reader sees right now, or "busy" when it would have to wait.
+std::string releases_seen(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  std::string seen = "busy";
+  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM releases", -1, &statement, nullptr) == SQLITE_OK &&
+      sqlite3_step(statement) == SQLITE_ROW) {
+    seen = std::to_string(sqlite3_column_int64(statement, 0));
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return seen;
+}
+
 std::string pragma(const std::filesystem::path& file, const char* sql) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
@@ -29,11 +58,69 @@ std::string pragma(const std::filesystem::path& file, const char* sql) {
   return value;
 }
 
-TEST_CASE("sqlite: the store is one file in WAL mode, so readers never block the writer") {
+TEST_CASE("sqlite: the store is one file with a rollback journal synced at every commit") {
   SqliteBackend backend;
   auto store = backend.open();
-  CHECK(pragma(backend.dir() / "evidence.db", "PRAGMA journal_mode") == "wal");
+  CHECK(pragma(backend.dir() / "evidence.db", "PRAGMA journal_mode") == "delete");  // a fresh connection's default
   CHECK(pragma(backend.dir() / "evidence.db", "SELECT version FROM hallmark_schema") == "3");
+  REQUIRE(store->begin());
+  REQUIRE(store->put_release(big_release(1)));
+  REQUIRE(store->commit());
+  // TRUNCATE mode: the journal is emptied at commit (no WAL file, no stale journal).
+  CHECK_FALSE(std::filesystem::exists(backend.dir() / "evidence.db-wal"));
+  CHECK(std::filesystem::file_size(backend.dir() / "evidence.db-journal") == 0);
+}
+
+// A reader never sees half a batch: while a batch is open it reads the state before it, or
+// waits (here: is told it is busy) once the batch writes into the file; after the commit it
+// sees all of it.
+TEST_CASE("sqlite: a reader during a batch sees the state before it or waits, never half of it") {
+  SqliteBackend backend;
+  auto store = backend.open();
+  REQUIRE(store->begin());
+  for (unsigned i = 1; i <= 40; ++i) REQUIRE(store->put_release(big_release(i)));  // spills past the cache
+  const auto during = releases_seen(backend.dir() / "evidence.db");
+  CHECK((during == "busy" || during == "0"));
+  REQUIRE(store->commit());
+  CHECK(releases_seen(backend.dir() / "evidence.db") == "40");
+}
+
+// A signer killed in the middle of a batch (power cut, OOM killer, SIGKILL) leaves a hot
+// journal; the next open rolls the batch back: the store is exactly as committed before.
+TEST_CASE("sqlite: a batch killed after it spilled into the file is rolled back at the next open") {
+  SqliteBackend backend;
+  {
+    auto store = backend.open();
+    REQUIRE(store->begin());
+    REQUIRE(store->put_release(big_release(1)));
+    REQUIRE(store->commit());
+  }
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto store = open_store(backend.location());
+    if (!store || !(*store)->begin()) _exit(2);
+    for (unsigned i = 2; i <= 40; ++i) {
+      if (!(*store)->put_release(big_release(i))) _exit(3);
+    }
+    raise(SIGKILL);  // no commit, no rollback, no close
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(std::filesystem::file_size(backend.dir() / "evidence.db-journal") > 0);  // hot
+  REQUIRE(std::filesystem::file_size(backend.dir() / "evidence.db") > 20u << 20);   // spilled
+  auto store = backend.open();
+  REQUIRE(store->begin());  // the first write transaction after the crash
+  auto kept = store->release(big_release(1).bundle_digest);
+  REQUIRE(kept.has_value());
+  CHECK(kept->has_value());
+  auto lost = store->release(big_release(2).bundle_digest);
+  REQUIRE(lost.has_value());
+  CHECK_FALSE(lost->has_value());
+  store->rollback();
+  CHECK(releases_seen(backend.dir() / "evidence.db") == "1");
+  CHECK(pragma(backend.dir() / "evidence.db", "PRAGMA integrity_check") == "ok");
 }
 
 TEST_CASE("sqlite: a plain path is a SQLite file, even with a colon after a slash") {
