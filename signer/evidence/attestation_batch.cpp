@@ -19,8 +19,9 @@ void verify_one(PendingEvent& event, const verifier::PublicKey& key, const std::
     event.error = std::move(envelope).error();
     return;
   }
+  event.signed_envelope.Swap(&*envelope);
   const verifier::PublicKey* trusted = &key;
-  auto verified = verifier::verify_envelope(*envelope, {trusted, 1}, 1, type);
+  auto verified = verifier::verify_envelope(event.signed_envelope, {trusted, 1}, 1, type);
   if (!verified) {
     event.error = std::move(verified).error();
     return;

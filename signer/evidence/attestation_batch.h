@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "hallmark/dsse.pb.h"
 #include "hallmark/station.pb.h"
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
@@ -28,6 +29,7 @@ struct PendingEvent {
   std::uint64_t sequence = 0;
   verifier::Digest record_hash;
   std::string envelope;            // DSSE JSON as journaled
+  v1::Envelope signed_envelope;    // the same, parsed by verification (the manifest keeps it)
   v1::Attestation attestation;     // filled by verification; meaningless when error is set
   std::optional<Error> error;      // why it did not verify
 };

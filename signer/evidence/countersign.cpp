@@ -404,7 +404,7 @@ class Countersigner {
     manifest.set_hardware_id(a.hardware_id());
     manifest.set_station_id(station_id);
     manifest.set_bundle_digest(a.bundle_digest());
-    manifest.mutable_attestation_envelope()->swap(event.envelope);  // both keep their memory
+    manifest.mutable_attestation_envelope()->Swap(&event.signed_envelope);  // both keep their memory
     manifest.set_countersigned_unix(in_.now_unix);
     manifest.set_station_sequence(event.sequence);
     manifest.set_journal_record_sha256(std::string(as_chars(event.record_hash.bytes())));

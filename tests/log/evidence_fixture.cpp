@@ -54,8 +54,8 @@ v1::Attestation attestation_of(const v1::ProvisioningManifest& m) {
   return a;
 }
 
-std::string attestation_json(const v1::Attestation& attestation, const Key& station) {
-  return verifier::envelope_to_json(tt::sign("attestation", attestation, {&station}));
+v1::Envelope attestation_envelope(const v1::Attestation& attestation, const Key& station) {
+  return tt::sign("attestation", attestation, {&station});
 }
 
 v1::ProvisioningManifest manifest(const std::string& serial, const Key& station) {
@@ -70,7 +70,7 @@ v1::ProvisioningManifest manifest(const std::string& serial, const Key& station)
   m.set_countersigned_unix(kNow - 60);
   m.set_station_sequence(7);
   m.set_journal_record_sha256(std::string(32, '\x07'));
-  m.set_attestation_envelope(attestation_json(attestation_of(m), station));
+  *m.mutable_attestation_envelope() = attestation_envelope(attestation_of(m), station);
   return m;
 }
 

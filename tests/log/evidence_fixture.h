@@ -35,7 +35,7 @@ std::string station_registration_json();
 // A ProvisioningManifest for `serial` whose attestation is signed by `station` and agrees
 // with it field for field.
 v1::ProvisioningManifest manifest(const std::string& serial, const Key& station);
-std::string attestation_json(const v1::Attestation& attestation, const Key& station);
+v1::Envelope attestation_envelope(const v1::Attestation& attestation, const Key& station);
 v1::Attestation attestation_of(const v1::ProvisioningManifest& manifest);
 
 // DSSE JSON of a LogCheckpoint.

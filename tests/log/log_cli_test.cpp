@@ -94,7 +94,7 @@ TEST_CASE("manifest: a failed unit shows who, why and its findings by kind, not 
   v1::Attestation a = attestation_of(m);
   a.set_operator_name("olga");
   a.set_detail("plan step 3 of 9 (write image 'app'): flash write error at 0x20000");
-  m.set_attestation_envelope(attestation_json(a, hallmark::trust_testing::station_key()));
+  *m.mutable_attestation_envelope() = attestation_envelope(a, hallmark::trust_testing::station_key());
   auto* clock = m.add_findings();
   clock->set_kind(v1::Finding::CLOCK_UNSYNCED);
   clock->set_detail("the station's clock was not synchronised");

@@ -154,7 +154,7 @@ TEST_CASE("a copied record: an attestation the station signed for another journa
   auto m = manifest("SN-83", tt::station_key());
   auto a = attestation_of(m);
   a.set_monotonic_counter(m.station_sequence() - 3);  // signed for record 4, logged as 7
-  m.set_attestation_envelope(attestation_json(a, tt::station_key()));
+  *m.mutable_attestation_envelope() = attestation_envelope(a, tt::station_key());
   CHECK(contains(refusal(logged(m)), "a copied record"));
 }
 
@@ -166,7 +166,7 @@ TEST_CASE("a manifest naming another station than the registration is refused") 
   auto m = manifest("SN-82", tt::station_key());
   m.set_station_id("st-2");
   auto a = attestation_of(m);
-  m.set_attestation_envelope(attestation_json(a, tt::station_key()));
+  *m.mutable_attestation_envelope() = attestation_envelope(a, tt::station_key());
   CHECK(contains(refusal(logged(m)), "registration given is for station 'st-1'"));
 }
 
