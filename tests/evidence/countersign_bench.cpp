@@ -4,6 +4,11 @@
 //   countersign_bench run --units N --threads T        a station export of N attestations
 //                                                      (made first, not timed), then
 //                                                      countersign end to end, fresh store
+//   countersign_bench scale --units N --batch B        a store grown to N units through
+//                                                      the real path, B per export: first
+//                                                      and last batch rates, a serial's
+//                                                      history, inclusion proofs
+//   (run and scale: --store postgres:CONNINFO, an empty database, instead of SQLite)
 //
 // The test keys are made afresh in each process, so the export is made by the process that
 // countersigns it.
@@ -15,11 +20,13 @@
 #include "tests/support/trusted_root_access.h"
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -33,6 +40,7 @@
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/token_signer.h"
 #include "signer/evidence/countersign.h"
+#include "verifier/log/merkle.h"
 #include "verifier/bundle/unit_claims.h"
 #include "tests/support/softhsm_fixture.h"
 #include "tests/trust/trust_fixture.h"
@@ -141,7 +149,8 @@ std::string attestation_envelope(std::uint64_t i, const v1::StationEnrollment& e
   a.set_software_sha256(enrolled.software_sha256());
   a.set_config_sha256(enrolled.config_sha256());
   a.set_operator_session(std::string(64, 'a'));
-  a.set_time_unix(tt::kNow - 100000 + static_cast<std::int64_t>(i % 90000));
+  // A unit every 10 ms in station time, never backwards: 10 M units fit in the day before kNow.
+  a.set_time_unix(tt::kNow - 100000 + static_cast<std::int64_t>(i / 100));
   a.set_clock_synced(true);
   a.set_monotonic_counter(i);
   a.set_result(v1::Attestation::PASS);
@@ -164,7 +173,9 @@ void put_bytes(google::protobuf::io::CodedOutputStream& out, int field, const st
   out.WriteString(v);
 }
 
-int generate(std::uint64_t units, const std::string& path) {
+// The station's journal from record `first` on, `units` records continuing the chain from
+// `previous` (updated to the last record's hash), as an export file with a signed checkpoint.
+int generate(std::uint64_t first, std::uint64_t units, std::string& previous, const std::string& path) {
   const auto enrolled = tt::enrollment(kStation, tt::station_key(), tt::device_ca());
   const Bytes cert = tt::make_certificate(tt::mfg_ca(), tt::device_ca());
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
@@ -173,11 +184,10 @@ int generate(std::uint64_t units, const std::string& path) {
     google::protobuf::io::CodedOutputStream out(&stream);
     put_bytes(out, 1, kStation);
     out.WriteTag(WireFormat::MakeTag(2, WireFormat::WIRETYPE_VARINT));
-    out.WriteVarint64(1);
+    out.WriteVarint64(first);
     out.WriteTag(WireFormat::MakeTag(3, WireFormat::WIRETYPE_VARINT));
-    out.WriteVarint64(units);
-    std::string previous(32, '\0');
-    for (std::uint64_t i = 1; i <= units; ++i) {
+    out.WriteVarint64(first + units - 1);
+    for (std::uint64_t i = first; i < first + units; ++i) {
       v1::JournalRecord record;
       record.set_sequence(i);
       record.set_previous_hash(previous);
@@ -188,13 +198,18 @@ int generate(std::uint64_t units, const std::string& path) {
     }
     v1::JournalCheckpoint checkpoint;
     checkpoint.set_station_id(kStation);
-    checkpoint.set_sequence(units);
+    checkpoint.set_sequence(first + units - 1);
     checkpoint.set_head_hash(previous);
     checkpoint.set_time_unix(tt::kNow);
     put_bytes(out, 5, verifier::envelope_to_json(tt::sign("journal-checkpoint", checkpoint,
                                                           {&tt::station_key()})));
   }
   return file.good() ? 0 : 1;
+}
+
+int generate(std::uint64_t units, const std::string& path) {
+  std::string previous(32, '\0');
+  return generate(1, units, previous, path);
 }
 
 int baseline(std::uint64_t units, unsigned threads) {
@@ -260,68 +275,170 @@ long peak_rss_kib() {
   return usage.ru_maxrss;
 }
 
-int run(std::uint64_t units, unsigned threads) {
-  hallmark::testing::SoftHsmFixture hsm({"bench-signer"});
-  const std::string export_file = (hsm.dir() / "station.export").string();
-  if (generate(units, export_file) != 0) return 1;
-  auto session = hsm.open("bench-signer");
-  auto key = hsm::generate_key(session, hsm::KeySpec{v1::ECDSA_P256_SHA256, "evidence", {}, false});
-  if (!key) throw std::runtime_error(key.error().message);
-  auto signer = hsm::TokenSigner::create(session, std::move(*key));
-  if (!signer) throw std::runtime_error(signer.error().message);
+// The signer's side of a bench: a throwaway SoftHSM token with the evidence key (one
+// PKCS#11 signature per batch), the trust root, the station's verified registration, the
+// release every unit names, and a store (a fresh SQLite file unless `location` names one).
+class BenchSigner {
+ public:
+  BenchSigner(unsigned threads, const std::string& location)
+      : hsm_({"bench-signer"}), session_(hsm_.open("bench-signer")), trusted_(root()) {
+    auto key = hsm::generate_key(session_, hsm::KeySpec{v1::ECDSA_P256_SHA256, "evidence", {}, false});
+    if (!key) throw std::runtime_error(key.error().message);
+    auto signer = hsm::TokenSigner::create(session_, std::move(*key));
+    if (!signer) throw std::runtime_error(signer.error().message);
+    signer_.emplace(std::move(*signer));
+    const auto registration = registration_envelope();
+    auto station = verifier::verify_station_registration(registration, trusted_, tt::kNow);
+    if (!station) throw std::runtime_error(station.error().message);
+    db_ = hsm_.dir() / "evidence.db";
+    auto store = evidence::open_store(location.empty() ? "sqlite:" + db_.string() : location);
+    if (!store) throw std::runtime_error(store.error().message);
+    store_ = std::move(*store);
+    if (!store_->begin() || !store_->put_release(bench_release()) || !store_->commit()) {
+      throw std::runtime_error("cannot store the bench release");
+    }
+    input_.root = &trusted_;
+    input_.stations.insert_or_assign(kStation, evidence::KnownStation{std::move(*station),
+                                                                      verifier::envelope_to_json(registration)});
+    input_.now_unix = tt::kNow;
+    input_.threads = threads;
+    key_.open = [] { return Result<void>{}; };
+    key_.sign = [this](ByteView payload) {
+      ++signatures_;
+      return verifier::sign_envelope(verifier::payload_type_of(evidence::kCheckpointType), payload,
+                                     signer_->public_key().key_id(),
+                                     [this](ByteView pae) { return signer_->sign(pae); });
+    };
+  }
 
-  const auto trusted = root();
-  const auto registration = registration_envelope();
-  auto station = verifier::verify_station_registration(registration, trusted, tt::kNow);
-  if (!station) throw std::runtime_error(station.error().message);
-  const std::filesystem::path db = hsm.dir() / "evidence.db";
-  auto store = evidence::open_store("sqlite:" + db.string());
-  if (!store) throw std::runtime_error(store.error().message);
-  const evidence::ReleaseRow release = bench_release();
-  if (!(*store)->begin() || !(*store)->put_release(release) || !(*store)->commit()) return 1;
+  // Countersigns one export end to end; throws when it fails or is refused.
+  evidence::CountersignResult countersign(const std::string& export_file) {
+    input_.exports = {export_file};
+    auto result = evidence::countersign(*store_, input_, key_);
+    if (!result) throw std::runtime_error("countersign failed: " + result.error().message);
+    if (result->any_refused()) throw std::runtime_error("refused: " + result->exports[0].refusal);
+    return std::move(*result);
+  }
 
-  evidence::CountersignInput input;
-  input.root = &trusted;
-  input.stations.insert_or_assign(kStation, evidence::KnownStation{std::move(*station),
-                                                                   verifier::envelope_to_json(registration)});
-  input.exports = {export_file};
-  input.now_unix = tt::kNow;
-  input.threads = threads;
-  int signatures = 0;
-  evidence::EvidenceKey evidence_key;
-  evidence_key.open = [] { return Result<void>{}; };
-  evidence_key.sign = [&](ByteView payload) {
-    ++signatures;
-    return verifier::sign_envelope(verifier::payload_type_of(evidence::kCheckpointType), payload,
-                                   signer->public_key().key_id(),
-                                   [&](ByteView pae) { return signer->sign(pae); });
-  };
+  [[nodiscard]] std::string export_path() const { return (hsm_.dir() / "station.export").string(); }
+  [[nodiscard]] const std::filesystem::path& sqlite_file() const { return db_; }
+  evidence::EvidenceStore& store() { return *store_; }
+  void close_store() { store_.reset(); }
+  [[nodiscard]] int signatures() const { return signatures_; }
+
+ private:
+  hallmark::testing::SoftHsmFixture hsm_;
+  hsm::Session session_;
+  std::optional<hsm::TokenSigner> signer_;
+  verifier::TrustedRoot trusted_;
+  std::filesystem::path db_;
+  std::unique_ptr<evidence::EvidenceStore> store_;
+  evidence::CountersignInput input_;
+  evidence::EvidenceKey key_;
+  int signatures_ = 0;
+};
+
+// Closes the store and reports its bytes per unit (a SQLite file; PostgreSQL sizes are
+// read by the script) and keeps a copy when HALLMARK_BENCH_KEEP_STORE names a path.
+void report_store(BenchSigner& signer, const std::string& location, std::uint64_t units) {
+  signer.close_store();
+  if (!location.empty()) return;
+  std::printf("store_bytes_per_unit %.0f\n", static_cast<double>(std::filesystem::file_size(signer.sqlite_file())) /
+                                               static_cast<double>(units));
+  if (const char* keep = std::getenv("HALLMARK_BENCH_KEEP_STORE")) {
+    std::filesystem::copy_file(signer.sqlite_file(), keep, std::filesystem::copy_options::overwrite_existing);
+  }
+}
+
+int run(std::uint64_t units, unsigned threads, const std::string& location) {
+  BenchSigner signer(threads, location);
+  if (generate(units, signer.export_path()) != 0) return 1;
   const long rss_before = peak_rss_kib();
   const double cpu_start = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
-  auto result = evidence::countersign(**store, input, evidence_key);
+  const auto result = signer.countersign(signer.export_path());
   const double s = seconds_since(start);
   const double cpu = cpu_seconds() - cpu_start;
-  if (!result) {
-    std::fprintf(stderr, "countersign failed: %s\n", result.error().message.c_str());
-    return 1;
-  }
-  if (result->any_refused()) {
-    std::fprintf(stderr, "refused: %s\n", result->exports[0].refusal.c_str());
-    return 1;
-  }
-  std::printf("countersigned %llu\n", static_cast<unsigned long long>(result->new_size));
-  std::printf("countersign_per_second %.0f\n", static_cast<double>(result->new_size) / s);
-  std::printf("cpu_us_per_attestation %.1f\n", cpu * 1e6 / static_cast<double>(result->new_size));
+  std::printf("countersigned %llu\n", static_cast<unsigned long long>(result.new_size));
+  std::printf("countersign_per_second %.0f\n", static_cast<double>(result.new_size) / s);
+  std::printf("cpu_us_per_attestation %.1f\n", cpu * 1e6 / static_cast<double>(result.new_size));
   std::printf("cpu_busy %.2f\n", cpu / s / static_cast<double>(threads));
   std::printf("peak_rss_kib %ld\n", peak_rss_kib());
   std::printf("rss_before_kib %ld\n", rss_before);
-  std::printf("evidence_signatures %d\n", signatures);
-  std::printf("findings %llu\n", static_cast<unsigned long long>(result->exports[0].findings));
-  store->reset();  // closes the store: SQLite checkpoints its WAL into the database file
-  std::printf("store_bytes_per_unit %.0f\n",
-              static_cast<double>(std::filesystem::file_size(db)) / static_cast<double>(result->new_size));
-  if (const char* keep = std::getenv("HALLMARK_BENCH_KEEP_STORE")) std::filesystem::copy_file(db, keep);
+  std::printf("evidence_signatures %d\n", signer.signatures());
+  std::printf("findings %llu\n", static_cast<unsigned long long>(result.exports[0].findings));
+  report_store(signer, location, result.new_size);
+  return 0;
+}
+
+// Milliseconds of `fn` over `samples` calls: median and slowest.
+template <typename Fn>
+std::pair<double, double> latency_ms(int samples, Fn&& fn) {
+  std::vector<double> ms;
+  for (int i = 0; i < samples; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    fn(i);
+    ms.push_back(seconds_since(start) * 1e3);
+  }
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.back()};
+}
+
+// A store grown to `units` through the real path, `batch` units per export (each a real,
+// station-signed continuation of one journal): the countersign rate of the first and the
+// last batch, then what people ask of a store that size.
+int scale(std::uint64_t units, std::uint64_t batch, unsigned threads, const std::string& location) {
+  BenchSigner signer(threads, location);
+  std::string previous(32, '\0');
+  double first_rate = 0;
+  double last_rate = 0;
+  const std::uint64_t batches = std::max<std::uint64_t>(1, units / batch);
+  const auto all = std::chrono::steady_clock::now();
+  for (std::uint64_t b = 0; b < batches; ++b) {
+    if (generate(b * batch + 1, batch, previous, signer.export_path()) != 0) return 1;
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = signer.countersign(signer.export_path());
+    const double rate = static_cast<double>(batch) / seconds_since(start);
+    if (result.exports[0].findings != 0) throw std::runtime_error("a bench unit raised a finding");
+    (b == 0 ? first_rate : last_rate) = rate;
+    if (b == 0) last_rate = rate;
+    if ((b + 1) % 10 == 0 || b + 1 == batches) {
+      std::fprintf(stderr, "  %llu of %llu units countersigned (%.0f s; last batch %.0f/s)\n",
+                   static_cast<unsigned long long>((b + 1) * batch),
+                   static_cast<unsigned long long>(batches * batch), seconds_since(all), rate);
+    }
+  }
+  const std::uint64_t size = batches * batch;
+  std::printf("units %llu\n", static_cast<unsigned long long>(size));
+  std::printf("firmware_hex %s\n", to_hex(as_bytes(digest_bytes(1, 0))).c_str());  // every unit's
+  std::printf("first_batch_per_second %.0f\n", first_rate);
+  std::printf("last_batch_per_second %.0f\n", last_rate);
+
+  auto& store = signer.store();
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  auto random_unit = [&] {  // xorshift: a different unit each time, spread over the whole log
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return 1 + state % size;
+  };
+  const auto history = latency_ms(200, [&](int) {
+    evidence::EntryQuery q;
+    q.serial = fmt::format("SN-{:08}", random_unit());
+    int found = 0;
+    auto ok = store.query(q, [&](const evidence::LogEntry&) -> Result<void> {
+      ++found;
+      return {};
+    });
+    if (!ok || found != 1) throw std::runtime_error("a unit's history was not found");
+  });
+  std::printf("serial_history_ms_median %.3f\nserial_history_ms_max %.3f\n", history.first, history.second);
+  const auto proof = latency_ms(200, [&](int) {
+    auto hashes = verifier::merkle::inclusion_proof(random_unit() - 1, size, evidence::store_nodes(store));
+    if (!hashes) throw std::runtime_error(hashes.error().message);
+  });
+  std::printf("inclusion_proof_ms_median %.3f\ninclusion_proof_ms_max %.3f\n", proof.first, proof.second);
+  report_store(signer, location, size);
   return 0;
 }
 
@@ -331,19 +448,25 @@ int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
   std::uint64_t units = 10000;
   unsigned threads = 2;
+  std::uint64_t batch = 20000;
+  std::string store;  // a fresh SQLite file unless given (postgres:CONNINFO of an empty database)
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--units") units = std::stoull(argv[i + 1]);
     if (flag == "--threads") threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    if (flag == "--batch") batch = std::stoull(argv[i + 1]);
+    if (flag == "--store") store = argv[i + 1];
   }
   try {
     if (mode == "baseline") return baseline(units, threads);
     if (mode == "parts") return parts(units);
-    if (mode == "run") return run(units, threads);
+    if (mode == "run") return run(units, threads, store);
+    if (mode == "scale") return scale(units, batch, threads, store);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "countersign_bench: %s\n", e.what());
     return 1;
   }
-  std::fprintf(stderr, "usage: countersign_bench baseline|run --units N --threads T\n");
+  std::fprintf(stderr, "usage: countersign_bench baseline|run|scale --units N --threads T "
+                       "[--batch N] [--store LOCATION]\n");
   return 2;
 }

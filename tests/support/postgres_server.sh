@@ -11,6 +11,9 @@
 # socket path would be too long, the server lives in a private mktemp directory instead,
 # recorded in DIR/server-dir and removed by `stop`. Authentication is `trust`: the socket
 # directory is the only way in. HALLMARK_PG_BIN overrides /usr/lib/postgresql/15/bin.
+# Tests run without fsync (nothing they write must outlive them); HALLMARK_PG_DURABLE=1
+# keeps PostgreSQL's defaults (fsync, full page writes) for benchmarks that compare it with
+# SQLite's synchronous=FULL.
 set -euo pipefail
 
 pg_bin=${HALLMARK_PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -77,8 +80,10 @@ start_server() {
     cat "$dir/initdb.log" >&2
     exit 1
   fi
+  local durability="-c fsync=off -c full_page_writes=off"
+  [[ ${HALLMARK_PG_DURABLE:-} == 1 ]] && durability=""
   if ! as_server "$pg_bin/pg_ctl" -D "$s/data" -l "$s/server.log" -w -t 60 \
-      -o "-c listen_addresses='' -k $s -p $port -c fsync=off -c full_page_writes=off" \
+      -o "-c listen_addresses='' -k $s -p $port $durability" \
       start >"$dir/pg_ctl.log" 2>&1; then
     cat "$dir/pg_ctl.log" "$s/server.log" >&2 || true
     exit 1
