@@ -123,6 +123,21 @@ constexpr std::array<std::string_view, kOpCount> kSql{
     "WHERE time_unix >= ? AND time_unix < ? ORDER BY id",
 };
 
+// Writes whose outcome nothing waits for: PostgreSQL pipelines them (sql::Rows::kNone).
+constexpr bool is_plain_write(Op op) noexcept {
+  switch (op) {
+    case kInsertEntry:
+    case kInsertFirmwareDigest:
+    case kPutNode:
+    case kAddCheckpoint:
+    case kPutRegistration:
+    case kSetStationHead:
+    case kPutRelease:
+    case kAddFinding: return true;
+    default: return false;
+  }
+}
+
 std::int64_t i64(std::uint64_t v) noexcept { return static_cast<std::int64_t>(v); }
 std::uint64_t u64(std::int64_t v) noexcept { return static_cast<std::uint64_t>(v); }
 
@@ -409,7 +424,7 @@ class SqlEvidenceStore final : public EvidenceStore {
   Result<Statement*> statement(Op op) {
     auto& slot = statements_[op];
     if (!slot) {
-      auto prepared = db_->prepare(kSql[op]);
+      auto prepared = db_->prepare(kSql[op], is_plain_write(op) ? sql::Rows::kNone : sql::Rows::kBuffered);
       if (!prepared) return std::unexpected(std::move(prepared.error()));
       slot = std::move(*prepared);
     }

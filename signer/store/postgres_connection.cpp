@@ -1,13 +1,17 @@
 // PostgreSQL side of the connection layer (libpq): server-side prepared statements, text
 // and blobs sent and results received in binary form (bytea without hex escaping),
 // streamed results through a cursor so a large query never sits in client memory and
-// other statements can run between its rows.
+// other statements can run between its rows, and writes (Rows::kNone) sent in libpq's
+// pipeline mode, so a batch's inserts cost no round trip each: every synchronous call
+// first settles the pipeline (waits for what is queued and learns its errors).
 #include <libpq-fe.h>
 
 #include <fmt/format.h>
 
 #include <array>
+#include <algorithm>
 #include <charconv>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +24,9 @@ namespace {
 // One writer at a time, like SQLite's BEGIN IMMEDIATE ("HALLMARK" in ASCII, truncated).
 constexpr const char* kBeginSql = "BEGIN; SELECT pg_advisory_xact_lock(5206645744470082891)";
 constexpr int kFetchRows = 256;
+// Writes queued before the pipeline is settled anyway: bounds what the server's replies
+// (a few dozen bytes each) may pile up in the socket while nobody reads them.
+constexpr std::size_t kMaxQueued = 512;
 
 struct ResultDeleter {
   void operator()(PGresult* r) const noexcept { PQclear(r); }
@@ -172,6 +179,7 @@ class PostgresConnection final : public Connection {
   const std::string& display_name() const noexcept override { return display_name_; }
 
   Result<void> exec(std::string_view sql) override {
+    if (auto ok = settle(); !ok) return ok;
     const std::string text(sql);
     ResultPtr result(PQexec(conn_, text.c_str()));
     if (auto ok = check(result.get(), "SQL failed"); !ok) return std::unexpected(std::move(ok.error()));
@@ -182,7 +190,8 @@ class PostgresConnection final : public Connection {
     std::string translated;
     const int params = translate_placeholders(sql, translated);
     std::string name;
-    if (rows == Rows::kBuffered) {
+    if (auto ok = settle(); !ok) return std::unexpected(std::move(ok.error()));
+    if (rows != Rows::kStreamed) {
       name = fmt::format("hallmark_{}", ++next_id_);
       ResultPtr result(PQprepare(conn_, name.c_str(), translated.c_str(), params, nullptr));
       if (auto ok = check(result.get(), fmt::format("cannot prepare \"{}\"", sql)); !ok) {
@@ -205,6 +214,11 @@ class PostgresConnection final : public Connection {
   }
 
   Result<void> commit() override {
+    if (auto ok = settle(); !ok) {
+      rollback();
+      ok.error().message += "; the transaction was rolled back";
+      return ok;
+    }
     if (auto ok = may_commit(in_transaction_, failed_, display_name_); !ok) {
       if (in_transaction_) rollback();
       return ok;
@@ -222,6 +236,7 @@ class PostgresConnection final : public Connection {
   }
 
   void rollback() noexcept override {
+    (void)settle();  // what was queued is rolled back with the rest
     if (!in_transaction_) return;
     PQclear(PQexec(conn_, "ROLLBACK"));
     in_transaction_ = false;
@@ -252,6 +267,79 @@ class PostgresConnection final : public Connection {
     return fail(code, fmt::format("{}: {}: {}", display_name_, what, why));
   }
 
+  // Sends a prepared write without waiting for it (pipeline mode); settle() learns how it went.
+  Result<void> queue(const std::string& name, const std::string& sql, int params,
+                     const char* const* values, const int* lengths, const int* formats) {
+    if (!pipelined_) {
+      if (PQenterPipelineMode(conn_) != 1) return check(nullptr, "cannot enter pipeline mode");
+      pipelined_ = true;
+    }
+    if (PQsendQueryPrepared(conn_, name.c_str(), params, values, lengths, formats, 1) != 1) {
+      failed_ = true;
+      return check(nullptr, fmt::format("\"{}\" could not be sent", sql));
+    }
+    queued_.push_back(&sql);
+    if (queued_.size() >= kMaxQueued) return settle();
+    return {};
+  }
+
+  // A read while writes are queued: sent behind them in the same pipeline and answered with
+  // them, so the read and the writes before it cost one round trip together.
+  Result<ResultPtr> read_after_queued(const std::string& name, const std::string& sql, int params,
+                                      const char* const* values, const int* lengths,
+                                      const int* formats) {
+    if (PQsendQueryPrepared(conn_, name.c_str(), params, values, lengths, formats, 1) != 1) {
+      failed_ = true;
+      return std::unexpected(check(nullptr, fmt::format("\"{}\" could not be sent", sql)).error());
+    }
+    queued_.push_back(&sql);
+    keep_last_ = true;
+    auto ok = settle();
+    ResultPtr result = std::move(kept_);
+    if (!ok) return std::unexpected(std::move(ok.error()));
+    return result;
+  }
+  [[nodiscard]] bool pipelined() const noexcept { return pipelined_; }
+
+  // Waits for every queued write and leaves pipeline mode; the first failure among them is
+  // the error (named by its SQL), and the transaction is poisoned.
+  Result<void> settle() {
+    if (!pipelined_) return {};
+    std::optional<Error> first;
+    if (PQpipelineSync(conn_) != 1) first = check(nullptr, "cannot settle the pipeline").error();
+    std::size_t at = 0;  // the queued write whose results are being read
+    bool synced = false;
+    while (!first || PQstatus(conn_) == CONNECTION_OK) {
+      ResultPtr result(PQgetResult(conn_));
+      if (!result) {  // the end of one write's results
+        if (++at > queued_.size() || PQstatus(conn_) != CONNECTION_OK) break;  // nothing more will come
+        continue;
+      }
+      const auto status = PQresultStatus(result.get());
+      if (status == PGRES_PIPELINE_SYNC) {
+        synced = true;
+        break;
+      }
+      if (status == PGRES_PIPELINE_ABORTED || first) continue;  // after the first failure
+      const std::string& sql = *queued_[std::min(at, queued_.size() - 1)];
+      if (auto ok = check(result.get(), fmt::format("\"{}\" failed", sql)); !ok) {
+        first = std::move(ok.error());
+      } else if (keep_last_ && at + 1 == queued_.size()) {
+        kept_ = std::move(result);
+      }
+    }
+    if (!synced && !first) first = check(nullptr, "the server did not answer the queued writes").error();
+    (void)PQexitPipelineMode(conn_);
+    pipelined_ = false;
+    queued_.clear();
+    keep_last_ = false;
+    if (first) {
+      failed_ = true;
+      return std::unexpected(std::move(*first));
+    }
+    return {};
+  }
+
   PGconn* conn() const noexcept { return conn_; }
   std::string next_cursor() { return fmt::format("hallmark_cursor_{}", ++next_id_); }
 
@@ -261,10 +349,15 @@ class PostgresConnection final : public Connection {
   bool in_transaction_ = false;
   bool failed_ = false;
   unsigned long next_id_ = 0;
+  bool pipelined_ = false;
+  std::vector<const std::string*> queued_;  // the SQL of each queued write (statements outlive it)
+  bool keep_last_ = false;                   // the last queued statement is a read: keep its rows
+  ResultPtr kept_;
 };
 
 PostgresStatement::~PostgresStatement() {
   reset();
+  (void)connection_.settle();
   if (!name_.empty() && PQstatus(connection_.conn()) == CONNECTION_OK) {
     PQclear(PQexec(connection_.conn(), fmt::format("DEALLOCATE {}", name_).c_str()));
   }
@@ -277,10 +370,28 @@ Result<bool> PostgresStatement::step() {
                             connection_.display_name(), sql_));
   }
   const int params = static_cast<int>(values_.size());
+  if (rows_ == Rows::kNone && connection_.in_transaction()) {
+    if (auto ok = connection_.queue(name_, sql_, params, values_.data(), lengths_.data(), formats_.data());
+        !ok) {
+      return std::unexpected(std::move(ok.error()));
+    }
+    return false;
+  }
+  if (!executed_ && rows_ == Rows::kBuffered && connection_.pipelined()) {
+    executed_ = true;
+    row_ = 0;
+    auto result = connection_.read_after_queued(name_, sql_, params, values_.data(), lengths_.data(),
+                                                formats_.data());
+    if (!result) return std::unexpected(std::move(result.error()));
+    result_ = std::move(*result);
+    row_count_ = PQresultStatus(result_.get()) == PGRES_TUPLES_OK ? PQntuples(result_.get()) : 0;
+    return row_ < row_count_;
+  }
+  if (auto ok = connection_.settle(); !ok) return std::unexpected(std::move(ok.error()));
   if (!executed_) {
     executed_ = true;
     row_ = 0;
-    if (rows_ == Rows::kBuffered) {
+    if (rows_ != Rows::kStreamed) {
       result_.reset(PQexecPrepared(connection_.conn(), name_.c_str(), params, values_.data(),
                                    lengths_.data(), formats_.data(), 1));
       if (auto ok = connection_.check(result_.get(), fmt::format("\"{}\" failed", sql_)); !ok) {
@@ -304,7 +415,7 @@ Result<bool> PostgresStatement::step() {
   }
   ++row_;
   if (row_ < row_count_) return true;
-  if (rows_ == Rows::kBuffered || exhausted_) return false;
+  if (rows_ != Rows::kStreamed || exhausted_) return false;
   return fetch();
 }
 
@@ -325,6 +436,7 @@ Result<bool> PostgresStatement::fetch() {
 void PostgresStatement::reset() noexcept {
   result_.reset();
   if (!cursor_.empty()) {
+    (void)connection_.settle();  // a failure stays recorded: the transaction is poisoned
     PQclear(PQexec(connection_.conn(), fmt::format("CLOSE {}", cursor_).c_str()));
     cursor_.clear();
   }

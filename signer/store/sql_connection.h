@@ -75,6 +75,11 @@ enum class Rows {
   kBuffered,  // small results (PostgreSQL: one round trip, all rows at once)
   kStreamed,  // large results read a batch at a time (PostgreSQL: a server-side cursor);
               // other statements may run on the connection between rows
+  kNone,      // a write inside a transaction whose outcome may be learnt later: PostgreSQL
+              // queues it in a pipeline without waiting for the server, and the next other
+              // statement, exec, savepoint or commit waits for everything queued first; a
+              // failure is then reported there, naming the write that failed, and poisons
+              // the transaction as any failure does. SQLite runs it at once.
 };
 
 class Connection {

@@ -28,6 +28,39 @@ TEST_CASE("SQLite and PostgreSQL give identical answers to the same questions") 
   CHECK(from_sqlite == from_postgres);
 }
 
+// Writes are pipelined (no round trip each): a read after more writes than one pipeline
+// holds sees all of them, and a write that fails among them (a Merkle node written twice:
+// a replayed or double-counted batch) is reported by the next read, named, and nothing of
+// the transaction is committed.
+TEST_CASE("postgres: pipelined writes are all seen by the next read, and a failed one poisons the batch") {
+  PostgresBackend backend;
+  auto store = backend.open();
+  REQUIRE(store->begin());
+  for (std::uint64_t i = 0; i < 1500; ++i) REQUIRE(store->put_node(1, i, digest_of(static_cast<unsigned>(i % 250))));
+  auto last = store->node(1, 1499);
+  REQUIRE(last.has_value());
+  CHECK(*last == digest_of(1499 % 250));
+  REQUIRE(store->commit());
+
+  REQUIRE(store->begin());
+  REQUIRE(store->put_node(1, 1500, digest_of(1)));
+  const auto twice = store->put_node(1, 7, digest_of(2));  // level 1, index 7 exists
+  CHECK(twice.has_value());                                // queued, not yet answered
+  REQUIRE(store->put_node(1, 1501, digest_of(3)));
+  const auto read = store->node(1, 1500);
+  REQUIRE_FALSE(read.has_value());
+  CHECK(read.error().code == ErrorCode::kUsage);
+  CHECK(read.error().message.find("INSERT INTO nodes") != std::string::npos);
+  CHECK(read.error().message.find(store->location()) != std::string::npos);
+  const auto commit = store->commit();
+  REQUIRE_FALSE(commit.has_value());
+  CHECK(commit.error().message.find("rolled back") != std::string::npos);
+  auto kept = store->node(1, 7);
+  REQUIRE(kept.has_value());
+  CHECK(*kept == digest_of(7));
+  CHECK_FALSE(store->node(1, 1500).has_value());  // the batch left nothing
+}
+
 TEST_CASE("postgres: a missing database is an I/O error naming the location") {
   PostgresBackend backend;
   const auto location = backend.location() + "_missing";
