@@ -655,36 +655,40 @@ Result<std::vector<FindingRow>> SqlEvidenceStore::findings_between(std::int64_t 
 
 Result<void> SqlEvidenceStore::query(const EntryQuery& q,
                                      const std::function<Result<void>(const LogEntry&)>& visit) {
+  // The matching log indexes are found first (k) and the rows read in their order, so a
+  // large answer (every unit of a firmware) is never sorted with its manifests: SQLite
+  // walks the list of indexes in order, with no temporary B-tree of whole rows.
   // The scrap of the row's hardware id rides along (entries_hardware_id makes it one seek).
   std::string sql = fmt::format(
       "SELECT {}, (SELECT MIN(s.idx) FROM entries s WHERE s.hardware_id = e.hardware_id AND "
-      "e.hardware_id <> '' AND s.event = {}) FROM {} WHERE 1 = 1",
+      "e.hardware_id <> '' AND s.event = {}) FROM {} WHERE e.idx IN (SELECT k.idx FROM entries k "
+      "WHERE 1 = 1",
       kEntryColumns, kScrapEvent, kEntryFrom);
-  if (q.serial) sql += " AND e.serial = ?";
-  if (q.hardware_id) sql += " AND e.hardware_id = ?";
-  if (q.station_id) sql += " AND e.station_id = ?";
+  if (q.serial) sql += " AND k.serial = ?";
+  if (q.hardware_id) sql += " AND k.hardware_id = ?";
+  if (q.station_id) sql += " AND k.station_id = ?";
   if (q.firmware) {
-    sql += " AND e.firmware_set IN (SELECT d.set_id FROM firmware_set_digests d WHERE d.digest = ?)";
+    sql += " AND k.firmware_set IN (SELECT d.set_id FROM firmware_set_digests d WHERE d.digest = ?)";
   }
-  if (q.from_unix) sql += " AND e.event_unix >= ?";
-  if (q.to_unix) sql += " AND e.event_unix < ?";
+  if (q.from_unix) sql += " AND k.event_unix >= ?";
+  if (q.to_unix) sql += " AND k.event_unix < ?";
   // Events, results and kinds are small integers from enums: written into the text.
   auto in_list = [](const auto& values) {
     std::string list;
     for (int v : values) list += (list.empty() ? "" : ", ") + std::to_string(v);
     return list;
   };
-  if (!q.events.empty()) sql += fmt::format(" AND e.event IN ({})", in_list(q.events));
-  if (q.result) sql += fmt::format(" AND e.result = {}", *q.result);
+  if (!q.events.empty()) sql += fmt::format(" AND k.event IN ({})", in_list(q.events));
+  if (q.result) sql += fmt::format(" AND k.result = {}", *q.result);
   if (q.finding_kind) {
-    sql += fmt::format(" AND e.idx IN (SELECT g.log_index FROM findings g WHERE g.kind = {} AND "
+    sql += fmt::format(" AND k.idx IN (SELECT g.log_index FROM findings g WHERE g.kind = {} AND "
                        "g.log_index IS NOT NULL)", *q.finding_kind);
   }
   if (q.exceptions) {
-    sql += fmt::format(" AND (e.result = {} OR e.event IN ({}) OR e.finding_count > 0)",
+    sql += fmt::format(" AND (k.result = {} OR k.event IN ({}) OR k.finding_count > 0)",
                        kFailResult, in_list(kExceptionEvents));
   }
-  sql += " ORDER BY e.idx";
+  sql += ") ORDER BY e.idx";
 
   auto s = db_->prepare(sql, sql::Rows::kStreamed);
   if (!s) return std::unexpected(std::move(s.error()));

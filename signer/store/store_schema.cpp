@@ -12,7 +12,9 @@ namespace {
 // An entry names its firmware set: the bundle digest and the image and measured digests
 // (firmware packs them, 32 bytes each, in order), stored once for all the units that
 // received the same; firmware_set_digests indexes each digest of a set (the bundle's too)
-// for "which units run firmware X".
+// for "which units run firmware X". entries_scraps holds only SCRAP events (few): a
+// query's rows each ask whether their hardware id was scrapped, and a million rows must not
+// be a million seeks into the large hardware id index.
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE firmware_sets (
   id {ID},
@@ -42,6 +44,7 @@ CREATE INDEX entries_serial ON entries (serial, idx);
 CREATE INDEX entries_hardware_id ON entries (hardware_id, idx);
 CREATE INDEX entries_event_time ON entries (event_unix, idx);
 CREATE INDEX entries_firmware_set ON entries (firmware_set, idx);
+CREATE INDEX entries_scraps ON entries (hardware_id, idx) WHERE event = 3;  -- SCRAP (kScrapEvent)
 CREATE TABLE firmware_set_digests (
   digest {BLOB} NOT NULL,
   set_id {INT} NOT NULL REFERENCES firmware_sets (id),

@@ -12,7 +12,8 @@ namespace hallmark::evidence {
 // 3: releases keep their Bundle and PromotedRelease (the claims a unit event is compared
 //    with), station heads their last device tool, and the registration each station's
 //    entries were countersigned under (manifest files are written again from the store).
-// 4: a manifest holds the attestation envelope in binary (ProvisioningManifest field 13).
+// 4: a manifest holds the attestation envelope in binary (ProvisioningManifest field 13);
+//    SCRAP events have their own small index (entries_scraps).
 inline constexpr std::int64_t kSchemaVersion = 4;
 
 // Creates the schema when the database has none; refuses (kIo) a database whose schema
