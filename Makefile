@@ -28,12 +28,14 @@ demo: build
 
 # Not a test: bundle reading and promoted-bundle verification vs openssl dgst -sha256, and
 # peak memory; station per-unit overhead vs one raw token signature + fdatasync; countersign
-# throughput vs the 2-core ECDSA verify rate (bench/).
+# throughput vs the 2-core ECDSA verify rate; the evidence store at scale, SQLite and
+# PostgreSQL (bench/; HALLMARK_BENCH_SCALE=full for the 10 M-unit numbers, docs/performance.md).
 bench: build
 	@bash bench/bundle_read_bench.sh $(BUILD_DIR)
 	@bash bench/promoted_verify_bench.sh $(BUILD_DIR)
 	@bash bench/station_unit_bench.sh $(BUILD_DIR)
 	@bash bench/countersign_bench.sh $(BUILD_DIR)
+	@bash bench/store_scale_bench.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log demo-out
