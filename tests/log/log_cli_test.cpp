@@ -43,6 +43,19 @@ struct Files {
     auto reordered = log.segment(9, 15);
     reordered.mutable_entries()->SwapElements(0, 1);
     dir.write("reordered.segment", reordered.SerializeAsString());
+    // The same day with its fields in another order (protobuf allows any): the entries after
+    // the checkpoints. The streamed reader must not depend on the writer's order.
+    const auto day2 = log.segment(9, 15);
+    auto head = day2;
+    head.clear_entries();
+    v1::LogSegment entries_only;
+    *entries_only.mutable_entries() = day2.entries();
+    dir.write("day2-reordered-fields.segment", head.SerializeAsString() + entries_only.SerializeAsString());
+    const std::string day1_bytes = log.segment(0, 9).SerializeAsString();
+    dir.write("truncated.segment", day1_bytes.substr(0, 100));  // inside the first entry
+    dir.write("trailing-zero.segment", day1_bytes + std::string(1, '\0'));
+    // An entry that says it is 2 GiB long: refused from its length, nothing allocated.
+    dir.write("huge-entry.segment", std::string("\x1a\xff\xff\xff\xff\x07", 6) + day1_bytes);
     TestLog fork;
     fork.append_manifests(9, "FORK-");
     dir.write("fork-day1.segment", fork.segment(0, 9).SerializeAsString());
@@ -181,6 +194,23 @@ TEST_CASE("log: a reordered segment or one continuing a forked log exits 1") {
   CHECK(forked.exit_code == 1);
   CHECK(contains(forked.err, "forked"));
   CHECK(f.verify("log " + f.path("root.json")).exit_code == 1);  // not a segment
+}
+
+// hallmark-verify log streams a segment from its file (a busy day is hundreds of MiB).
+TEST_CASE("log: a streamed segment verifies whatever its field order, and a truncated or padded one, "
+          "or one with an oversized entry, exits 1 naming the file") {
+  Files f;
+  auto reordered = f.verify("log " + f.path("day2-reordered-fields.segment"));
+  CHECK_MESSAGE(reordered.exit_code == 0, reordered.err);
+  CHECK(contains(reordered.out, "entries       6 (index 9..14)"));
+  for (const char* name : {"truncated.segment", "trailing-zero.segment", "huge-entry.segment"}) {
+    auto bad = f.verify("log " + f.path(name));
+    const std::string what = std::string(name) + ": " + bad.err;
+    INFO(what);
+    CHECK(bad.exit_code == 1);
+    CHECK(contains(bad.err, name));
+    CHECK(contains(bad.err, "not a log segment"));
+  }
 }
 
 // No command showed what is inside a registration (keys, enrolled software, validity).

@@ -8,6 +8,7 @@
 
 #include "hallmark/evidence.pb.h"
 #include "verifier/cli/manifest_command.h"
+#include "verifier/cli/segment_file.h"
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
 #include "verifier/log/log_segment.h"
@@ -16,20 +17,12 @@
 namespace hallmark::verifier::cli {
 namespace {
 
-// A day of a busy factory: tens of thousands of manifests of a few KiB each.
-constexpr std::size_t kMaxSegmentBytes = 1024u * 1024u * 1024u;
-
+// Streamed (segment_file.h): memory does not grow with the day's size.
 Result<VerifiedSegment> verify_file(const std::filesystem::path& path, const TrustedRoot& root,
                                     const std::optional<v1::LogCheckpoint>& earlier) {
-  auto bytes = fileio::read_file(path, kMaxSegmentBytes);
-  if (!bytes) return std::unexpected(std::move(bytes).error());
-  v1::LogSegment segment;
-  if (bytes->size() > static_cast<std::size_t>(INT_MAX) ||
-      !segment.ParseFromArray(bytes->data(), static_cast<int>(bytes->size()))) {
-    return fail(ErrorCode::kVerificationFailed,
-                fmt::format("{}: not a log segment (LogSegment protobuf)", path.string()));
-  }
-  auto verified = verify_log_segment(segment, root, earlier);
+  auto file = read_segment_head(path);
+  if (!file) return std::unexpected(std::move(file).error());
+  auto verified = verify_log_segment(file->head, file->entry_count, segment_entries(*file), root, earlier);
   if (!verified) return std::unexpected(std::move(verified).error().context(path.string()));
   return verified;
 }

@@ -43,32 +43,33 @@ Result<std::optional<VerifiedCheckpoint>> previous_checkpoint(const v1::LogSegme
   return std::optional<VerifiedCheckpoint>(std::move(*previous));
 }
 
-Result<void> check_entries(const v1::LogSegment& segment, const TreeAt& before,
-                           const VerifiedCheckpoint& checkpoint) {
-  auto left = digests_of(segment.left_hashes(), "left hashes");
+Result<void> check_entries(const v1::LogSegment& head, const SegmentEntries& entries,
+                           const TreeAt& before, const VerifiedCheckpoint& checkpoint) {
+  auto left = digests_of(head.left_hashes(), "left hashes");
   if (!left) return std::unexpected(std::move(left).error());
-  auto frontier = merkle::Frontier::from_hashes(segment.first_index(), std::move(*left));
+  auto frontier = merkle::Frontier::from_hashes(head.first_index(), std::move(*left));
   if (!frontier) return std::unexpected(std::move(frontier).error().context("left hashes"));
   if (frontier->root() != before.root) {
     return refuse(fmt::format("the left hashes do not fold to the previous checkpoint's root {} "
                               "at tree size {}",
                               before.root.hex(), before.size));
   }
-  for (const std::string& entry : segment.entries()) {
+  std::uint64_t index = head.first_index();
+  v1::ProvisioningManifest manifest;  // reused: parsing clears it
+  auto read = entries([&](std::string_view entry) -> Result<void> {
+    if (!manifest.ParseFromArray(entry.data(), static_cast<int>(entry.size()))) {
+      return refuse(fmt::format("log entry {} is not a ProvisioningManifest", index));
+    }
     frontier->append(merkle::leaf_hash(as_bytes(entry)));
-  }
+    ++index;
+    return {};
+  });
+  if (!read) return read;
   if (frontier->root() != checkpoint.root) {
     return refuse(fmt::format(
         "the entries do not give the checkpoint's root {} at tree size {}: an entry was "
         "removed, added, reordered or changed",
         checkpoint.root.hex(), checkpoint.checkpoint.tree_size()));
-  }
-  for (int i = 0; i < segment.entries_size(); ++i) {
-    v1::ProvisioningManifest manifest;
-    if (!manifest.ParseFromString(segment.entries(i))) {
-      return refuse(fmt::format("log entry {} is not a ProvisioningManifest",
-                                segment.first_index() + static_cast<std::uint64_t>(i)));
-    }
   }
   return {};
 }
@@ -97,13 +98,27 @@ Result<void> check_consistency(const v1::LogSegment& segment, const TreeAt& befo
 Result<VerifiedSegment> verify_log_segment(const v1::LogSegment& segment,
                                            const TrustedRoot& root,
                                            const std::optional<v1::LogCheckpoint>& earlier) {
+  const SegmentEntries entries = [&segment](const SegmentEntryVisitor& visit) -> Result<void> {
+    for (const std::string& entry : segment.entries()) {
+      if (auto ok = visit(entry); !ok) return ok;
+    }
+    return {};
+  };
+  return verify_log_segment(segment, static_cast<std::uint64_t>(segment.entries_size()), entries,
+                            root, earlier);
+}
+
+Result<VerifiedSegment> verify_log_segment(const v1::LogSegment& segment,
+                                           std::uint64_t entry_count,
+                                           const SegmentEntries& entries, const TrustedRoot& root,
+                                           const std::optional<v1::LogCheckpoint>& earlier) {
   auto checkpoint = verify_log_checkpoint(segment.checkpoint_envelope(), root);
   if (!checkpoint) return std::unexpected(std::move(checkpoint).error().context("checkpoint"));
   auto previous = previous_checkpoint(segment, root);
   if (!previous) return std::unexpected(std::move(previous).error());
 
   const std::uint64_t first = segment.first_index();
-  const auto count = static_cast<std::uint64_t>(segment.entries_size());
+  const std::uint64_t count = entry_count;
   if (first > UINT64_MAX - count || checkpoint->checkpoint.tree_size() != first + count) {
     return refuse(fmt::format("the checkpoint is at tree size {}, but the segment holds entries "
                               "{}..{} ({} entries)",
@@ -124,7 +139,7 @@ Result<VerifiedSegment> verify_log_segment(const v1::LogSegment& segment,
           earlier->tree_size(), to_hex(as_bytes(earlier->root_hash())), first, before.root.hex()));
     }
   }
-  if (auto ok = check_entries(segment, before, *checkpoint); !ok) {
+  if (auto ok = check_entries(segment, entries, before, *checkpoint); !ok) {
     return std::unexpected(std::move(ok).error());
   }
   if (auto ok = check_consistency(segment, before, *checkpoint); !ok) {

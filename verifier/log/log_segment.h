@@ -13,8 +13,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "hallmark/evidence.pb.h"
 #include "verifier/core/error.h"
@@ -34,5 +36,14 @@ struct VerifiedSegment {
 [[nodiscard]] Result<VerifiedSegment> verify_log_segment(
     const v1::LogSegment& segment, const TrustedRoot& root,
     const std::optional<v1::LogCheckpoint>& earlier = std::nullopt);
+
+// The same checks on a segment too large to hold: `head` is the segment without its
+// entries, `entry_count` how many it has, and `entries` calls its visitor with each entry's
+// bytes in order (a visitor's error stops it and is returned). Each entry is looked at once.
+using SegmentEntryVisitor = std::function<Result<void>(std::string_view entry)>;
+using SegmentEntries = std::function<Result<void>(const SegmentEntryVisitor&)>;
+[[nodiscard]] Result<VerifiedSegment> verify_log_segment(
+    const v1::LogSegment& head, std::uint64_t entry_count, const SegmentEntries& entries,
+    const TrustedRoot& root, const std::optional<v1::LogCheckpoint>& earlier = std::nullopt);
 
 }  // namespace hallmark::verifier
