@@ -94,7 +94,7 @@ faulted() {
   [[ -n ${before_hook:-} ]] && $before_hook
   HALLMARK_FAULT=$spec run "$@"
   expect "$spec: exit 3 (token error)" test "$rc" -eq 3
-  expect "$spec: names token '$token'" has "$err" "token '$token'"
+  expect "$spec: names token '$token'" has "$err" "token '$token"
   if [[ $spec == C_Sign* && -n $key ]]; then expect "$spec: names key '$key'" has "$err" "key '$key'"; fi
   expect "$spec: says '${says[$kind]}'" has "$err" "${says[$kind]}"
   expect "$spec: the PIN is never shown" test "$(grep -c "$DEMO_PIN" <<<"$err$out")" -eq 0
@@ -219,6 +219,41 @@ case $case in
     done
     slow C_Sign:1:slow:300 "${export_cmd[@]}"
     expect "then exported" test -s station/station-1.again.export.pb
+    ;;
+  ceremony-init)
+    # An init ceremony on fresh cards and a fresh signer HSM for each fault (a fault after
+    # the signer's keys were made leaves them on it, and a ceremony never adopts a key of
+    # unknown origin). A refused ceremony writes its transcript and nothing else.
+    transcripts="./faults/init/trust-root-v1.transcript*.json"
+    n=0
+    for spec in "${signing_faults[@]}" C_Sign:2:removed ""; do
+      n=$((n + 1))
+      for who in alice bob carol signer; do
+        run "$ceremony" token init --label "f$n-$who" --so-pin env:DEMO_SO_PIN --pin env:DEMO_PIN
+        expect "setup: token f$n-$who" test "$rc" -eq 0
+      done
+      sed "s|custodian-\([a-z]*\)\"|f$n-\1\"|; s|token=signer-hsm\"|token=f$n-signer\"|
+           s|^\(\s*card_uri: .*\)$|\1\n  module: \"$fault_module\"|
+           s|^\(\s*uri: \"pkcs11:token=f$n-signer\"\)$|\1\n  module: \"$fault_module\"|" \
+        ceremony/plan.textproto > faults/plan.textproto
+      init=("$ceremony" init --plan faults/plan.textproto --out-dir faults/init
+        --pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --pin carol=env:DEMO_PIN
+        --signer-pin env:DEMO_PIN --present alice,bob)
+      if [[ -z $spec ]]; then
+        slow C_Sign:1:slow:300 "${init[@]}"
+        expect "then the trust root is made" test -s faults/init/trust-root-v1.json
+        break
+      fi
+      # The first signature is the manufacturing CA's self-signed certificate, on the signer.
+      token=f$n-signer key=manufacturing-ca
+      case $spec in
+        C_Login:*) token=f$n-alice ;;
+        C_FindObjectsInit:*) token=f$n- ;;  # whichever token the ceremony reads next
+        C_Sign:2:*) token=f$n- key=custodian ;;  # a custodian signing the trust root
+      esac
+      faulted "$token" "$key" "$spec" "${init[@]}"
+      expect "$spec: no trust root written" test ! -e faults/init/trust-root-v1.json
+    done
     ;;
   *) echo "unknown case $case" >&2; exit 2 ;;
 esac
