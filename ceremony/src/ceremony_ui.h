@@ -77,6 +77,10 @@ class CeremonyUi {
   // aloud.
   virtual void show_signing(const SigningView& view) = 0;
   virtual Result<hsm::Pin> ask_pin(const PinRequest& request) = 0;
+  // Whether asking again after a wrong PIN can give another PIN (a person typing it, the next
+  // line of a descriptor). A PIN from a file or a variable is the same every time: retrying
+  // it only uses up the card's tries, so the ceremony stops after the first wrong one.
+  virtual bool pin_can_change(const PinRequest& /*request*/) const { return true; }
   virtual void info(std::string_view text) = 0;
   virtual void warning(std::string_view text) = 0;
   // Optional structured events (defaults do nothing; the text calls above carry the same).

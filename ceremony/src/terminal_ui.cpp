@@ -52,6 +52,17 @@ void TerminalUi::show_signing(const SigningView& view) {
         << std::flush;
 }
 
+// A person at the prompt, or a descriptor (each read takes its next line), can give another
+// PIN; a file's first line and a variable are the same every time.
+bool TerminalUi::pin_can_change(const PinRequest& request) const {
+  const auto changes = [](const hsm::PinSource& s) {
+    return s.kind == hsm::PinSource::Kind::kPrompt || s.kind == hsm::PinSource::Kind::kFd;
+  };
+  if (request.holder == PinRequest::Holder::kSignerHsm) return changes(signer_pin_);
+  auto it = custodian_pins_.find(request.name);
+  return it == custodian_pins_.end() || changes(it->second);
+}
+
 Result<hsm::Pin> TerminalUi::ask_pin(const PinRequest& request) {
   const bool signer = request.holder == PinRequest::Holder::kSignerHsm;
   *out_ << fmt::format("   PIN for {} on token '{}' to {} (attempt {} of {}; PIN state: {})\n",

@@ -29,6 +29,7 @@ class TerminalUi : public CeremonyUi {
   void progress(std::string_view text) override;
   void show_signing(const SigningView& view) override;
   Result<hsm::Pin> ask_pin(const PinRequest& request) override;
+  bool pin_can_change(const PinRequest& request) const override;
   void info(std::string_view text) override;
   void warning(std::string_view text) override;
 

@@ -82,6 +82,14 @@ Result<void> login_with_retries(PlannedToken& token, PinRequest request, Ceremon
                       fmt::format("{}: wrong PIN (attempt {} of {}; PIN state now: {})", where,
                                   attempt, kMaxPinAttempts, state_text),
                       &token.info);
+    if (!ui.pin_can_change(request)) {
+      return std::unexpected(Error{
+          ErrorCode::kToken,
+          fmt::format("{}: {} (not tried again: the PIN comes from a file or a variable "
+                      "and would be the same, using up another try). PIN state now: {}",
+                      actor, error.message, state_text),
+          error.ck_rv, {}});
+    }
     ui.warning(fmt::format("Wrong PIN for {} on {} (attempt {} of {}). PIN state now: {}",
                            actor, where, attempt, kMaxPinAttempts, state_text));
   }

@@ -9,8 +9,26 @@ namespace hallmark::hsm {
 namespace {
 
 bool token_gone(CK_RV rv) {
-  return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
-         rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED;
+  return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT;
+}
+
+bool session_lost(CK_RV rv) {
+  return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED;
+}
+
+bool device_fault(CK_RV rv) { return rv == CKR_DEVICE_ERROR || rv == CKR_DEVICE_MEMORY; }
+
+// What to do after a token error, for the cases a person can act on.
+std::string_view advice(CK_RV rv) {
+  if (token_gone(rv)) return " (the token was removed: insert it and retry)";
+  if (session_lost(rv)) {
+    return " (the token closed the session: it was removed or reset; insert it and retry)";
+  }
+  if (device_fault(rv)) {
+    return " (the token reported a hardware fault and did not finish: remove and reinsert it, "
+           "then retry; replace the token if it happens again)";
+  }
+  return {};
 }
 
 // C_Login takes a non-const pointer; no module writes through it.
@@ -122,7 +140,7 @@ Result<Session> Session::open(std::shared_ptr<Module> module, const TokenUri& ur
   }
   if (rv != CKR_OK) {
     auto error = token_error(rv, fmt::format("token '{}': C_OpenSession", label));
-    if (token_gone(rv)) error.message += " (the token was removed: insert it and retry)";
+    error.message += advice(rv);
     return std::unexpected(std::move(error));
   }
   return Session(std::move(module), *slot, handle, std::move(label));
@@ -130,7 +148,7 @@ Result<Session> Session::open(std::shared_ptr<Module> module, const TokenUri& ur
 
 Error Session::error(CK_RV rv, std::string_view what) const {
   auto error = token_error(rv, fmt::format("token '{}': {}", label_, what));
-  if (token_gone(rv)) error.message += " (the token was removed: insert it and retry)";
+  error.message += advice(rv);
   return error;
 }
 

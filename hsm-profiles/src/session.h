@@ -66,7 +66,8 @@ class Session {
   Result<void> context_login(const Pin& pin);
   bool logged_in() const noexcept { return login_type_.has_value(); }
 
-  // "token 'signer-hsm': <what>: CKR_..." (+ "insert it" when the token went away).
+  // "token 'signer-hsm': <what>: CKR_..." + what to do when the token went away, closed the
+  // session or reported a hardware fault.
   Error error(CK_RV rv, std::string_view what) const;
 
  private:

@@ -94,9 +94,9 @@ Result<Bytes> TokenSigner::sign(ByteView message) {
   if (check_ == SignatureCheck::kByCaller) return signature;
   if (auto ok = key_.public_key().verify(message, *signature); !ok) {
     return fail(ErrorCode::kToken,
-                fmt::format("the signature {} made does not verify under its public key: the "
-                            "token's public key object does not belong to this private key, "
-                            "or the token is faulty",
+                fmt::format("a signature made with {} does not verify under its public key: "
+                            "the token is faulty, or its public key object does not belong to "
+                            "this private key. Nothing signed was used: replace the token",
                             key_.name()));
   }
   return signature;

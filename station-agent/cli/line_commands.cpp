@@ -89,6 +89,13 @@ Result<void> report_outcome(const tool::CommandLine& cli, const UnitOutcome& out
                                 "building",
                                 serial, outcome.sequence));
       }
+      if (outcome.token_fault) {
+        return fail(ErrorCode::kToken,
+                    fmt::format("unit {} FAILED because the station's token failed, and is "
+                                "recorded as failed (record {}): {}. Fix or replace the token "
+                                "first, then rework the unit (hallmark-station rework)",
+                                serial, outcome.sequence, outcome.detail));
+      }
       return fail(ErrorCode::kPolicyRefused,
                   fmt::format("unit {} FAILED and is recorded as failed (record {}): {}. Set it "
                               "aside for rework (hallmark-station rework)",

@@ -316,8 +316,10 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
   PlanContext context{line, release, device, request.serial, hardware_id, observe,
                       std::move(*images)};
   auto ran = run_provisioning_plan(context, event);
+  const bool token_fault = !ran && ran.error().code == ErrorCode::kToken;
   if (!ran) {
-    // A device fault: the unit is recorded as failed, naming the step, then reworkable.
+    // A device fault, or the station token failing mid-plan (the device-CA key): the unit
+    // is recorded as failed, naming the step, then reworkable.
     event.set_result(Event::FAIL);
     event.set_detail(ran.error().message);
   } else {
@@ -336,6 +338,7 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
   if (!sequence) return std::unexpected(sequence.error());
   UnitOutcome outcome;
   outcome.verdict = event.result() == Event::PASS ? UnitVerdict::kPass : UnitVerdict::kFail;
+  outcome.token_fault = token_fault;
   outcome.sequence = *sequence;
   outcome.hardware_id = hardware_id;
   outcome.detail = event.detail();

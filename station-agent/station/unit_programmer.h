@@ -68,6 +68,8 @@ struct UnitOutcome {
   std::string hardware_id;
   std::string detail;           // why it failed or stopped, for the operator
   bool wrong_device = false;    // FAIL: not the bundle's part; nothing was written
+  bool token_fault = false;     // FAIL: the station's own token failed (removed, device
+                                // error, a signature that does not verify), not the unit
   v1::Attestation attestation;  // as signed
 };
 

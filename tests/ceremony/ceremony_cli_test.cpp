@@ -189,6 +189,30 @@ TEST_CASE("a wrong PIN then the right one on a file descriptor: asked again, rec
   CHECK(contains(transcript.out, "wrong PIN (attempt 1 of 3"));
 }
 
+TEST_CASE("a wrong PIN from a variable is not tried again: the same PIN would use up the card's tries") {
+  Cli t;
+  REQUIRE(t.init().exit_code == 0);
+  ::setenv("WRONG_PIN", "not-the-pin", 1);
+  const std::string plan_file = t.plan("v1", {"alice", "bob", "carol"}, 2);
+  auto r = Cli::ceremony("revoke --plan " + plan_file + " --trust-root " +
+                         t.q("v/trust-root-v1.json") +
+                         " --station line-7 --reason 'station decommissioned' --out " +
+                         t.q("v/revocation-1.json") +
+                         " --pin alice=env:WRONG_PIN --pin bob=env:CEREMONY_PIN --present alice,bob");
+  CHECK(r.exit_code == 3);
+  CHECK(contains(r.err, "not tried again"));
+  CHECK_FALSE(contains(r.err, "attempt 2 of 3"));
+  CHECK_FALSE(contains(r.err + r.out, "not-the-pin"));
+  CHECK_FALSE(t.exists("v/revocation-1.json"));
+  // One wrong try on the card, not three: it is not on its final try.
+  auto session = t.tokens.hsm.open("custodian-alice", false);
+  auto state = session.pin_state();
+  REQUIRE(state);
+  CHECK(state->count_low);
+  CHECK_FALSE(state->final_try);
+  CHECK_FALSE(state->locked);
+}
+
 TEST_CASE("rotation via the CLI: v1 -> v2 -> v3 verifies, skipped and rolled-back chains do not") {
   Cli t;
   REQUIRE(t.init().exit_code == 0);
