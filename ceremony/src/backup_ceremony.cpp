@@ -1,5 +1,6 @@
 #include "ceremony/src/backup_ceremony.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <fmt/format.h>
@@ -176,6 +177,19 @@ BackupOutcome run_backup(const BackupInput& in, CeremonyContext& context) {
                                   share.number, count, kMinPassphraseLength);
     auto passphrase = ui.ask_pin(request);
     if (!passphrase) return refuse(passphrase.error(), table->at_table);
+    // A typo here would lose the share for good: the custodian types it twice.
+    request.purpose = fmt::format("confirm the passphrase of share {}", share.number);
+    auto again = ui.ask_pin(request);
+    if (!again) return refuse(again.error(), table->at_table);
+    if (again->size() != passphrase->size() ||
+        CRYPTO_memcmp(again->data(), passphrase->data(), passphrase->size()) != 0) {
+      const std::string detail = fmt::format(
+          "{} typed two different passphrases for share {}: nothing was written; run the "
+          "backup again",
+          name, share.number);
+      transcript.failed("share", name, detail);
+      return refuse(Error{ErrorCode::kUsage, detail, 0, {}}, table->at_table);
+    }
     auto sealed = seal_share(share, backup_id, name, *passphrase);
     if (!sealed) {
       transcript.failed("share", name, sealed.error().message);

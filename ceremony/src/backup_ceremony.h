@@ -8,7 +8,7 @@
 // logs in and a random KEK becomes a CKA_TRUSTED wrap-only session key (the HSM lets a key
 // with CKA_WRAP_WITH_TRUSTED out under nothing else); the user logs in, each key is found by
 // its trust root key id and wrapped by the HSM (CKM_AES_KEY_WRAP_PAD). The KEK is split
-// (kek_shares.h); each custodian's share is sealed under their passphrase; the KEK is
+// (kek_shares.h); each custodian's share is sealed under their passphrase (typed twice); the KEK is
 // rebuilt from a threshold of the shares and checked before the manifest is signed. The
 // manifest (backup.proto) is signed by the custodians at the table and verified as a root
 // quorum before it is returned. The KEK and the shares are wiped; the transcript names the

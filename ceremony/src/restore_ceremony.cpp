@@ -53,6 +53,12 @@ CeremonyOutcome run_restore(const RestoreInput& in, CeremonyContext& context) {
   if (!parsed) return run.refuse(parsed.error(), {});
   const v1::BackupManifest& manifest = *parsed;
   const ByteView backup_id = as_bytes(manifest.backup_id());
+  if (manifest.threshold() < 1 || manifest.keys_size() == 0) {
+    return run.refuse(refused(ErrorCode::kVerificationFailed,
+                              "the backup manifest names no key or a threshold of 0: it is not "
+                              "a manifest hallmark-ceremony backup writes"),
+                      {});
+  }
   transcript.ok("manifest", kActor,
                 fmt::format("backup {} of trust root v{} verifies (signed by {}); {} key(s), "
                             "{} of {} shares restore",

@@ -373,3 +373,24 @@ TEST_CASE("the lost custodian card: a rotation replaces carol's card without it,
 }
 
 }  // namespace hallmark::testing
+
+namespace hallmark::testing {
+
+TEST_CASE("a custodian who types two different passphrases at the backup gets no share and "
+          "nothing is written") {
+  CeremonyTokens tokens;
+  RecordingUi ui;
+  const auto plan = backup_plan();
+  ceremony::CeremonyContext context{ui, fixed_clock(), {}};
+  auto init = ceremony::run_init(plan, context);
+  REQUIRE(init.ok());
+  std::vector<v1::Envelope> chain{*init.document};
+  ui.script("passphrase:bob", {"bob's long passphrase", "bob's long passphrasf"});
+  ceremony::CeremonyContext backup_context{ui, fixed_clock(kNow + 60), {}};
+  auto backup = ceremony::run_backup({chain, {}, &plan}, backup_context);
+  REQUIRE_FALSE(backup.outcome.ok());
+  CHECK(backup.outcome.error->message.find("two different passphrases") != std::string::npos);
+  CHECK(backup.shares.empty());
+}
+
+}  // namespace hallmark::testing
