@@ -22,7 +22,8 @@ constexpr std::size_t kNonceBytes = 12;
 constexpr std::size_t kTagBytes = 16;
 constexpr std::string_view kShareAad = "hallmark share v1";
 
-// libgfshare draws its polynomial coefficients from this; its default is NULL.
+// libgfshare draws its polynomial coefficients from this, and gfshare_ctx_free scrubs a
+// context with it (a split *and* a combine); its default is NULL.
 void fill_random(unsigned char* buffer, unsigned int size) {
   if (RAND_bytes(buffer, static_cast<int>(size)) != 1) std::abort();  // never weak shares
 }
@@ -133,6 +134,7 @@ Result<SecretBytes> combine_shares(const std::vector<Share>& shares, std::size_t
     }
     numbers.push_back(static_cast<unsigned char>(s.number));
   }
+  gfshare_fill_rand = fill_random;
   Gfshare ctx(gfshare_ctx_init_dec(numbers.data(), static_cast<unsigned int>(numbers.size()),
                                    static_cast<unsigned int>(size)));
   if (!ctx) return fail(ErrorCode::kInternal, "libgfshare could not start a combine");

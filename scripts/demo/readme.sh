@@ -40,7 +40,7 @@ The tokens and PINs are throwaway: never use them for anything real.
 | evidence/retention/hallmark-log-DAY.segment | today's write-once retention segment | \`$v log evidence/retention/hallmark-log-*.segment $t\` |
 | backup/backup-manifest.json | the backup of the signer HSM's keys: wrapped under a key split among alice, bob and carol, signed by them | \`$v envelope backup/backup-manifest.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |
 | backup/backup-manifest.transcript.json | the backup ceremony's transcript (who took part, key ids, share numbers and commitments; no share or key bytes) | \`$v transcript backup/backup-manifest.transcript.json $t\` |
-| backup/share-{alice,bob,carol}.hshare | each custodian's share, sealed under their passphrase (\$DEMO_PASSPHRASE here); any two restore | (opened only by \`hallmark-ceremony restore\`) |
+| backup/share-{alice,bob,carol}.hshare | each custodian's share, sealed under their passphrase (\$DEMO_PASSPHRASE here); any two restore | (opened only by the restore ceremony, with its passphrase) |
 | backup/restore.transcript.json | the restore after the signer HSM was deleted: alice and bob, key ids checked against trust root v1 | \`$v transcript backup/restore.transcript.json $t\` |
 | release/sensor-c6-1.0.1.promoted.bundle | promoted with the restored release key, verified with the unchanged trust root | \`$v bundle release/sensor-c6-1.0.1.promoted.bundle $t\` |
 | statement.dsse.json | a document co-signed by alice and bob | \`$v envelope statement.dsse.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |
