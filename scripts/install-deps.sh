@@ -10,6 +10,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   doctest-dev libcli11-dev libfmt-dev
   libsqlite3-dev libarchive-dev
+  libgfshare-dev  # Shamir shares of the backup key-encryption key (hallmark-ceremony backup)
   postgresql libpq-dev
   qt6-base-dev  # the Qt 6 Widgets consoles; tests run them with QT_QPA_PLATFORM=offscreen
 )

@@ -1,4 +1,4 @@
-// `hallmark-ceremony init | enroll-station | rotate | revoke | approve`: flags → library → outputs.
+// `hallmark-ceremony init | enroll-station | rotate | revoke | approve | backup | restore`: flags → library → outputs.
 // Each command lives in its own file; the ceremonies themselves are in ceremony/src.
 #pragma once
 
@@ -12,5 +12,6 @@ void add_rotate_command(tool::CommandLine& cli);
 void add_revoke_command(tool::CommandLine& cli);
 void add_approve_command(tool::CommandLine& cli);
 void add_roster_command(tool::CommandLine& cli);
+void add_backup_commands(tool::CommandLine& cli);
 
 }  // namespace hallmark::ceremony

@@ -19,5 +19,6 @@ int main(int argc, char** argv) {
   hallmark::ceremony::add_revoke_command(cli);
   hallmark::ceremony::add_approve_command(cli);
   hallmark::ceremony::add_roster_command(cli);
+  hallmark::ceremony::add_backup_commands(cli);
   return cli.run(argc, argv);
 }

@@ -121,7 +121,8 @@ CeremonyOutcome CeremonyRun::refuse(Error error,
 }
 
 CeremonyOutcome CeremonyRun::succeed(v1::Envelope document, std::string document_type,
-                                     uint64_t version, std::string outcome_text) {
+                                     uint64_t version, std::string outcome_text,
+                                     std::span<const v1::PlanCustodian* const> signers) {
   auto digest = verifier::sha256(as_bytes(document.payload()));
   if (!digest) return refuse(digest.error(), {});
   transcript_.ok("result", std::string(kCeremonyActor),
@@ -130,7 +131,7 @@ CeremonyOutcome CeremonyRun::succeed(v1::Envelope document, std::string document
   CeremonyOutcome outcome;
   outcome.ceremony = ceremony_;
   outcome.transcript = table_.close_transcript(
-      finished, transcript_summary(finished, false, outcome_text), {});
+      finished, transcript_summary(finished, false, outcome_text), signers);
   outcome.document = std::move(document);
   outcome.document_type = std::move(document_type);
   outcome.version = version;

@@ -38,9 +38,12 @@ class CeremonyRun {
   // custodians in `fallback`, unless `error` is a usage error) and returns the refused
   // outcome.
   CeremonyOutcome refuse(Error error, std::span<const v1::PlanCustodian* const> fallback);
-  // Closes the transcript over `document` (result digest = SHA-256 of its payload).
+  // Closes the transcript over `document` (result digest = SHA-256 of its payload), signed
+  // by the cards open for signing, or else by `signers` (a ceremony that signed nothing
+  // else: a restore).
   CeremonyOutcome succeed(v1::Envelope document, std::string document_type,
-                          uint64_t version, std::string outcome);
+                          uint64_t version, std::string outcome,
+                          std::span<const v1::PlanCustodian* const> signers = {});
 
  private:
   CeremonyUi* ui_;

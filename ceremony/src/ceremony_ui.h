@@ -21,7 +21,10 @@
 namespace hallmark::ceremony {
 
 struct PinRequest {
-  enum class Holder { kCustodian, kSignerHsm };
+  // kSignerHsmSo: the signer HSM's security officer (a backup marks its wrapping key
+  // trusted); kSharePassphrase: the passphrase sealing a custodian's backup share (not a
+  // token PIN: state and attempts do not apply).
+  enum class Holder { kCustodian, kSignerHsm, kSignerHsmSo, kSharePassphrase };
   Holder holder = Holder::kCustodian;
   std::string name;         // the custodian, or "signer HSM"
   std::string token_label;  // the card or HSM

@@ -42,8 +42,10 @@ Result<std::unique_ptr<SignerHsm>> SignerHsm::open(const v1::PlanHsm& plan, Cere
 }
 
 Result<void> SignerHsm::check_provenance(const hsm::TokenKey& key, std::string_view role) {
+  // The signer HSM's role keys are the ones a plan may back up under a custodian quorum.
   auto verdict = hsm::check_production_use(key.provenance(),
-                                           token_.profile.allow_imported_keys(), key.name());
+                                           token_.profile.allow_imported_keys(), key.name(),
+                                           verifier::KeyOrigin::kQuorumBackup);
   if (!verdict) {
     transcript_->failed("provenance", kActor,
                         fmt::format("{} key {} refused: {}", role, key.key_id(),
@@ -76,7 +78,7 @@ Result<void> SignerHsm::check_labels_free(const std::vector<std::string>& labels
 
 Result<hsm::TokenKey> SignerHsm::generate(const v1::PlanKey& spec, std::string_view role) {
   auto key = hsm::generate_key(*token_.session, hsm::KeySpec{spec.algorithm(), spec.label(),
-                                                              {}, false});
+                                                              {}, false, spec.backup()});
   if (!key) {
     transcript_->failed("generate-key", kActor,
                         fmt::format("{} key '{}': {}", role, spec.label(), key.error().message),
@@ -86,8 +88,11 @@ Result<hsm::TokenKey> SignerHsm::generate(const v1::PlanKey& spec, std::string_v
   generated_.push_back(*key);
   if (auto ok = check_provenance(*key, role); !ok) return std::unexpected(ok.error());
   transcript_->ok("generate-key", kActor,
-                  fmt::format("{} key '{}' generated inside the HSM: {}", role, spec.label(),
-                              key->key_id()),
+                  fmt::format("{} key '{}' generated inside the HSM: {} ({})", role,
+                              spec.label(), key->key_id(),
+                              spec.backup() ? "extractable only wrapped under a trusted key, "
+                                              "for a quorum backup"
+                                            : "never extractable"),
                   &token_.info, {key->to_proto()});
   ui_->progress(fmt::format("{} key '{}' generated inside the HSM: {}", role, spec.label(),
                             key->key_id()));
@@ -117,6 +122,90 @@ Result<hsm::TokenKey> SignerHsm::find(std::string_view key_id, std::string_view 
 
 Result<hsm::TokenSigner> SignerHsm::signer(const hsm::TokenKey& key) {
   return hsm::TokenSigner::create(*token_.session, key);
+}
+
+Result<void> SignerHsm::check_empty() {
+  hsm::AttributeTemplate match;
+  match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
+  auto found = hsm::find_objects(*token_.session, match, 1);
+  if (!found) return std::unexpected(found.error());
+  if (!found->empty()) {
+    const std::string detail = fmt::format(
+        "{} already holds a private key: a restore goes into a fresh, empty token only (so "
+        "no key of unknown origin sits beside the restored ones); initialise a new token",
+        describe_token(token_.info));
+    transcript_->failed("signer-hsm", kActor, detail, &token_.info);
+    return fail(ErrorCode::kPolicyRefused, detail);
+  }
+  transcript_->ok("signer-hsm", kActor, "the token holds no private key", &token_.info);
+  return {};
+}
+
+Result<Bytes> SignerHsm::wrap(const hsm::TokenKey& key, const hsm::WrappingKey& kek,
+                              std::string_view role) {
+  auto wrapped = hsm::wrap_key(*token_.session, kek, key.handle(),
+                               fmt::format("the {} key {}", role, key.key_id()));
+  if (!wrapped) {
+    transcript_->failed("wrap-key", kActor, wrapped.error().message, &token_.info,
+                        {key.to_proto()});
+    return wrapped;
+  }
+  transcript_->ok("wrap-key", kActor,
+                  fmt::format("{} key {} wrapped by the HSM (CKM_AES_KEY_WRAP_PAD, {} bytes) "
+                              "under the trusted key-encryption key",
+                              role, key.key_id(), wrapped->size()),
+                  &token_.info, {key.to_proto()});
+  return wrapped;
+}
+
+Result<hsm::WrappingKey> SignerHsm::unwrapping_key(ByteView kek_bytes) {
+  return hsm::WrappingKey::create(*token_.session, kek_bytes, hsm::WrappingKey::Use::kUnwrap);
+}
+
+Result<hsm::TokenKey> SignerHsm::restore(const hsm::WrappingKey& kek,
+                                         const v1::WrappedKey& wrapped, std::string_view role,
+                                         hsm::CreatedObjects& created) {
+  auto fail_with = [&](Error error) -> Result<hsm::TokenKey> {
+    transcript_->failed("restore-key", kActor,
+                        fmt::format("{} key {}: {}", role, wrapped.public_key().key_id(),
+                                    error.message),
+                        &token_.info);
+    return std::unexpected(std::move(error));
+  };
+  auto public_key = verifier::PublicKey::from_proto(wrapped.public_key());
+  if (!public_key) return fail_with(public_key.error());
+  hsm::KeySpec spec{public_key->algorithm(), wrapped.label(), to_bytes(wrapped.ckaid()), false,
+                    true};
+  const Bytes id = to_bytes(wrapped.ckaid());
+  auto handle = hsm::unwrap_private_key(*token_.session, kek, as_bytes(wrapped.wrapped()), spec,
+                                        id, created);
+  if (!handle) return fail_with(handle.error());
+  auto pub = hsm::create_public_key(*token_.session, *public_key, wrapped.label(), id, created);
+  if (!pub) return fail_with(pub.error());
+  auto key = hsm::TokenKey::from_handle(*token_.session, *handle);
+  if (!key) return fail_with(key.error());
+  if (key->key_id() != public_key->key_id()) {
+    return fail_with(Error{ErrorCode::kVerificationFailed,
+                           fmt::format("the restored key reads as {}, not {}", key->key_id(),
+                                       public_key->key_id()),
+                           0,
+                           {}});
+  }
+  if (auto ok = check_provenance(*key, role); !ok) return std::unexpected(ok.error());
+  // The public half came from the trust root; a private key that is not its pair fails here.
+  auto signer = hsm::TokenSigner::create(*token_.session, *key);
+  if (!signer) return fail_with(signer.error());
+  auto signature = signer->sign(as_bytes("hallmark restore check"));
+  if (!signature) {
+    return fail_with(signature.error().context("the restored private key does not sign for "
+                                               "the trust root's public key"));
+  }
+  transcript_->ok("restore-key", kActor,
+                  fmt::format("{} key {} unwrapped into the HSM as '{}'; a test signature "
+                              "verifies with the trust root's public key",
+                              role, key->key_id(), key->label()),
+                  &token_.info, {key->to_proto()});
+  return key;
 }
 
 void SignerHsm::discard_generated() noexcept {

@@ -15,7 +15,9 @@
 #include "ceremony/src/ceremony_ui.h"
 #include "ceremony/src/token_login.h"
 #include "ceremony/src/transcript_recorder.h"
+#include "hallmark/backup.pb.h"
 #include "hallmark/ceremony.pb.h"
+#include "hsm-profiles/src/key_wrap.h"
 #include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/token_signer.h"
 
@@ -40,6 +42,21 @@ class SignerHsm {
   Result<hsm::TokenKey> find(std::string_view key_id, std::string_view role);
   // A signer for `key` (which must come from this HSM).
   Result<hsm::TokenSigner> signer(const hsm::TokenKey& key);
+
+  // Refuses (kPolicyRefused) unless the HSM holds no private key at all: a restore goes
+  // into a fresh, empty token, never next to keys of unknown origin.
+  Result<void> check_empty();
+  // `key` (found here) wrapped under `kek` (a trusted wrapping key on this token).
+  Result<Bytes> wrap(const hsm::TokenKey& key, const hsm::WrappingKey& kek, std::string_view role);
+  // An unwrap-only session key from `kek_bytes` on this token.
+  Result<hsm::WrappingKey> unwrapping_key(ByteView kek_bytes);
+  // Imports `wrapped` (private half under `kek`, public half from its public key) with the
+  // label and CKA_ID it had, checks the key id equals `expected_key_id` and that the
+  // private key signs for that public key (a challenge signed and verified), and records
+  // both objects in `created`.
+  Result<hsm::TokenKey> restore(const hsm::WrappingKey& kek, const v1::WrappedKey& wrapped,
+                                std::string_view role, hsm::CreatedObjects& created);
+  hsm::Session& session() noexcept { return *token_.session; }
 
   // Destroys every key generated through this object (a refused ceremony).
   void discard_generated() noexcept;

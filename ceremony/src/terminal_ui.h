@@ -35,11 +35,17 @@ class TerminalUi : public CeremonyUi {
 
   // Names given with --pin, to check them against the plan.
   std::vector<std::string> pin_names() const;
+  // Where the signer HSM's SO PIN comes from (backup), and each custodian's share
+  // passphrase ("NAME=SPEC", backup and restore); unset: prompt.
+  Result<void> set_signer_so_pin(const std::string& spec);
+  Result<void> set_passphrases(const std::vector<std::string>& specs);
 
  private:
   std::ostream* out_;
   std::map<std::string, hsm::PinSource> custodian_pins_;
   hsm::PinSource signer_pin_;
+  hsm::PinSource signer_so_pin_;
+  std::map<std::string, hsm::PinSource> passphrases_;
 };
 
 }  // namespace hallmark::ceremony

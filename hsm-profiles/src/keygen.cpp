@@ -62,6 +62,27 @@ std::optional<CK_MECHANISM_TYPE> signing_mechanism(v1::KeyAlgorithm algorithm) {
   }
 }
 
+std::optional<AttributeTemplate> private_key_template(const KeySpec& spec, ByteView id) {
+  const auto sign = signing_mechanism(spec.algorithm);
+  if (!sign) return std::nullopt;
+  const std::array<CK_ULONG, 1> allowed{*sign};
+  AttributeTemplate private_template;
+  private_template.add_bool(CKA_TOKEN, true)
+      .add_bool(CKA_PRIVATE, true)
+      .add_bool(CKA_SIGN, true)
+      .add_bool(CKA_DECRYPT, false)
+      .add_bool(CKA_UNWRAP, false)
+      .add_bool(CKA_DERIVE, false)
+      .add_bool(CKA_SENSITIVE, true)
+      .add_bool(CKA_EXTRACTABLE, spec.backup)
+      .add_ulongs(CKA_ALLOWED_MECHANISMS, allowed)
+      .add_text(CKA_LABEL, spec.label)
+      .add_bytes(CKA_ID, id);
+  if (spec.always_authenticate) private_template.add_bool(CKA_ALWAYS_AUTHENTICATE, true);
+  if (spec.backup) private_template.add_bool(CKA_WRAP_WITH_TRUSTED, true);
+  return private_template;
+}
+
 Result<TokenKey> generate_key(Session& session, const KeySpec& spec) {
   const auto generate = generation_mechanism(spec.algorithm);
   const auto sign = signing_mechanism(spec.algorithm);
@@ -100,27 +121,15 @@ Result<TokenKey> generate_key(Session& session, const KeySpec& spec) {
     public_template.add_bytes(CKA_EC_PARAMS, ec_params_for(spec.algorithm));
   }
 
-  const std::array<CK_ULONG, 1> allowed{*sign};
-  AttributeTemplate private_template;
-  private_template.add_bool(CKA_TOKEN, true)
-      .add_bool(CKA_PRIVATE, true)
-      .add_bool(CKA_SIGN, true)
-      .add_bool(CKA_DECRYPT, false)
-      .add_bool(CKA_UNWRAP, false)
-      .add_bool(CKA_DERIVE, false)
-      .add_bool(CKA_SENSITIVE, true)
-      .add_bool(CKA_EXTRACTABLE, false)
-      .add_ulongs(CKA_ALLOWED_MECHANISMS, allowed)
-      .add_text(CKA_LABEL, spec.label)
-      .add_bytes(CKA_ID, id);
-  if (spec.always_authenticate) private_template.add_bool(CKA_ALWAYS_AUTHENTICATE, true);
+  auto private_template = private_key_template(spec, id);
+  if (!private_template) return fail(ErrorCode::kUsage, "no template for this key algorithm");
 
   CK_MECHANISM mechanism{*generate, nullptr, 0};
   CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;
   CK_OBJECT_HANDLE private_key = CK_INVALID_HANDLE;
   CK_RV rv = session.functions()->C_GenerateKeyPair(
       session.handle(), &mechanism, public_template.data(), public_template.size(),
-      private_template.data(), private_template.size(), &public_key, &private_key);
+      private_template->data(), private_template->size(), &public_key, &private_key);
   if (rv != CKR_OK) {
     auto what = fmt::format("generating {} key '{}' ({})", algorithm_name(spec.algorithm),
                             spec.label, ck_mechanism_name(*generate));

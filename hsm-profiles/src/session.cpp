@@ -115,6 +115,12 @@ Session& Session::operator=(Session&& other) noexcept {
   return *this;
 }
 
+void Session::logout() noexcept {
+  if (handle_ == CK_INVALID_HANDLE || !module_ || !login_type_) return;
+  if (module_->drop_login(slot_)) module_->functions()->C_Logout(handle_);
+  login_type_.reset();
+}
+
 void Session::close() noexcept {
   if (handle_ == CK_INVALID_HANDLE || !module_) return;
   if (login_type_ && module_->drop_login(slot_)) module_->functions()->C_Logout(handle_);

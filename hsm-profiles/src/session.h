@@ -65,6 +65,9 @@ class Session {
   // C_Login(CKU_CONTEXT_SPECIFIC): right after C_SignInit on a CKA_ALWAYS_AUTHENTICATE key.
   Result<void> context_login(const Pin& pin);
   bool logged_in() const noexcept { return login_type_.has_value(); }
+  // Ends this session's login (C_Logout when no other session counts on it) and keeps the
+  // session open with its session objects: an SO step followed by user work on the token.
+  void logout() noexcept;
 
   // "token 'signer-hsm': <what>: CKR_..." + what to do when the token went away, closed the
   // session or reported a hardware fault.

@@ -37,6 +37,7 @@ Result<v1::KeyProvenance> read_provenance(const Session& session, CK_OBJECT_HAND
       {CKA_EXTRACTABLE, &v1::KeyProvenance::set_extractable},
       {CKA_SENSITIVE, &v1::KeyProvenance::set_sensitive},
       {CKA_ALWAYS_AUTHENTICATE, &v1::KeyProvenance::set_always_authenticate},
+      {CKA_WRAP_WITH_TRUSTED, &v1::KeyProvenance::set_wrap_with_trusted},
   };
   for (const auto& field : kFields) {
     auto value = flag(session, key, field.type);

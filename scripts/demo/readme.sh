@@ -38,8 +38,13 @@ The tokens and PINs are throwaway: never use them for anything real.
 | evidence/report-*.{txt,json} | the week's indicators per station | \`hallmark-signer report --store evidence/evidence.db --week $week\` |
 | evidence/exceptions-$week.{txt,csv,json} | the week's exceptions (failures, reworks, scraps, line stops, break-glass, take-overs, findings) with who and why | \`hallmark-signer query --store evidence/evidence.db --exceptions --week $week\` (add \`--csv\`, or \`--json\` before \`query\`) |
 | evidence/retention/hallmark-log-DAY.segment | today's write-once retention segment | \`$v log evidence/retention/hallmark-log-*.segment $t\` |
+| backup/backup-manifest.json | the backup of the signer HSM's keys: wrapped under a key split among alice, bob and carol, signed by them | \`$v envelope backup/backup-manifest.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |
+| backup/backup-manifest.transcript.json | the backup ceremony's transcript (who took part, key ids, share numbers and commitments; no share or key bytes) | \`$v transcript backup/backup-manifest.transcript.json $t\` |
+| backup/share-{alice,bob,carol}.hshare | each custodian's share, sealed under their passphrase (\$DEMO_PASSPHRASE here); any two restore | (opened only by the restore ceremony, with its passphrase) |
+| backup/restore.transcript.json | the restore after the signer HSM was deleted: alice and bob, key ids checked against trust root v1 | \`$v transcript backup/restore.transcript.json $t\` |
+| release/sensor-c6-1.0.1.promoted.bundle | promoted with the restored release key, verified with the unchanged trust root | \`$v bundle release/sensor-c6-1.0.1.promoted.bundle $t\` |
 | statement.dsse.json | a document co-signed by alice and bob | \`$v envelope statement.dsse.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |
-| refused/ | the tampered and refused inputs of the last act (each check above refuses them), among them refused/station-1-forged, a copy of station-1 whose journal holds a copied break-glass (its line no longer opens), and refused/station-1-revoked, a copy of station-1 that took in its own revocation (it programs nothing more) | |
+| refused/ | the tampered and refused inputs of the refusals act (and refused/share-bob.hshare, a share with one byte changed, refused by the restore) (each check above refuses them), among them refused/station-1-forged, a copy of station-1 whose journal holds a copied break-glass (its line no longer opens), and refused/station-1-revoked, a copy of station-1 that took in its own revocation (it programs nothing more) | |
 | tokens/, softhsm2.conf, devices/ | the throwaway SoftHSM tokens and simulated chips | |
 | bin/hallmark-station | the stations' command with a simulated NTP-disciplined clock (below) | |
 

@@ -146,7 +146,7 @@ evidence::EvidenceKey evidence_key(const hsm::TokenOptions& options,
     if (!found) return std::unexpected(found.error());
     if (auto ok = hsm::check_production_use(found->provenance(),
                                             state->token->profile.allow_imported_keys(),
-                                            found->name());
+                                            found->name(), verifier::KeyOrigin::kQuorumBackup);
         !ok) {
       return ok;
     }

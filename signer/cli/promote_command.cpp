@@ -62,8 +62,9 @@ Result<void> run_promote(const PromoteOptions& o, bool json) {
   if (!token) return std::unexpected(token.error());
   auto key = hsm::TokenKey::find(token->session, token->uri);
   if (!key) return std::unexpected(key.error());
+  // The release key is a signer-HSM role key: a plan may back it up under a custodian quorum.
   if (auto ok = hsm::check_production_use(key->provenance(), token->profile.allow_imported_keys(),
-                                          key->name());
+                                          key->name(), verifier::KeyOrigin::kQuorumBackup);
       !ok) {
     return ok;
   }

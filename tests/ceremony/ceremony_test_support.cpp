@@ -30,7 +30,17 @@ void RecordingUi::show_signing(const ceremony::SigningView& view) {
 Result<hsm::Pin> RecordingUi::ask_pin(const ceremony::PinRequest& request) {
   events.push_back({UiEvent::Kind::kAskPin, request.name, request.purpose, {}, {}, request.state});
   pin_requests.push_back(request);
-  auto& queue = scripts_[request.name];
+  using Holder = ceremony::PinRequest::Holder;
+  // A share passphrase is scripted as "passphrase:<name>"; the SO PIN as "signer HSM SO".
+  const std::string key =
+      request.holder == Holder::kSharePassphrase ? "passphrase:" + request.name : request.name;
+  auto& queue = scripts_[key];
+  if (queue.empty() && request.holder == Holder::kSignerHsmSo) {
+    return hsm::Pin(SoftHsmFixture::kSoPin);
+  }
+  if (queue.empty() && request.holder == Holder::kSharePassphrase) {
+    return hsm::Pin("passphrase of " + request.name);
+  }
   if (queue.empty()) return hsm::Pin(SoftHsmFixture::kUserPin);
   std::string pin = std::move(queue.front());
   queue.pop_front();

@@ -42,7 +42,7 @@ fi
 source "$(dirname "${BASH_SOURCE[0]}")/doc_extract.sh"
 demo=$(cd "$demo" && pwd)
 for i in "${!docs[@]}"; do docs[i]=$(realpath "${docs[i]}"); done
-export DEMO_PIN="demo-user-pin" DEMO_SO_PIN="demo-so-pin"
+export DEMO_PIN="demo-user-pin" DEMO_SO_PIN="demo-so-pin" DEMO_PASSPHRASE="demo-share-passphrase"
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-doc-run.XXXXXX")
 devices=()
 cleanup() {
@@ -111,6 +111,11 @@ NAMES
     ;;
     custodian.md) cat <<NAMES
 $common
+plan-new-hsm.textproto	ceremony/plan-new-hsm.textproto
+--signer-so-pin prompt	--signer-so-pin env:DEMO_SO_PIN
+--passphrase alice=prompt	--passphrase alice=env:DEMO_PASSPHRASE
+--passphrase bob=prompt	--passphrase bob=env:DEMO_PASSPHRASE
+--passphrase carol=prompt	--passphrase carol=env:DEMO_PASSPHRASE
 sensor-c6-1.1.0.bundle	release/sensor-c6-1.0.0.bundle
 station-2.request.json	station/station-2.request.json
 roster.textproto	people/roster.textproto
@@ -188,6 +193,11 @@ given_station-operator() {
     --bundle "$(printf '3f1c0a7e%056d' 0)" --reason "withdrawn" --out revocation-2.json \
     --pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --present alice,bob > /dev/null 2>&1
 }
+given_custodian() {  # the restore's plan: the demo's, its signer HSM a fresh token
+  sed 's/token=signer-hsm"/token=signer-hsm-new"/' ceremony/plan.textproto \
+    > ceremony/plan-new-hsm.textproto
+}
+
 given_release-manager() {  # the next release's spec: the demo's, one version later
   sed -e 's/^version: .*/version: "1.1.0"/' -e 's/^security_counter: .*/security_counter: 2/' \
     firmware/sensor-c6.textproto > firmware/sensor-c6-1.1.0.textproto
