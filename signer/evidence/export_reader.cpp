@@ -99,6 +99,11 @@ Result<void> ExportReader::read_header() {
       if (!in.ReadVarint64(&header_.first_sequence)) return std::unexpected(malformed("first sequence"));
     } else if (tag == tag_of(kLastSequence, WireFormat::WIRETYPE_VARINT)) {
       if (!in.ReadVarint64(&header_.last_sequence)) return std::unexpected(malformed("last sequence"));
+    } else if (tag == 0 && !in.ConsumedEntireMessage()) {
+      // ReadTag() gives 0 both at the end of the file and for a 0 byte where a field
+      // starts, which no protobuf writer emits; only the first means "no more fields".
+      return std::unexpected(malformed(fmt::format("a 0 byte where a field starts, at byte {}",
+                                                   in.CurrentPosition() - 1)));
     } else {
       pending_tag_ = tag;
       return {};

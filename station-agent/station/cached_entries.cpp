@@ -28,6 +28,15 @@ std::string errno_text() { return std::error_code(errno, std::generic_category()
 
 std::uint64_t round_up(std::uint64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
 
+// Where the header after `size` bytes of data at `data` starts, if that is inside the file:
+// a size no file of this length can hold (a header lying, or wrapping the offset round to
+// an earlier header) ends the walk. Every step moves forward, so every walk ends.
+std::optional<std::uint64_t> next_header(std::uint64_t data, std::uint64_t size,
+                                         std::uint64_t file_size) {
+  if (data > file_size || size > file_size - data) return std::nullopt;
+  return data + round_up(size);
+}
+
 std::string_view field(const std::array<char, kBlock>& header, std::size_t at, std::size_t len) {
   std::string_view f(header.data() + at, len);
   return f.substr(0, f.find('\0'));
@@ -141,7 +150,9 @@ Result<std::map<std::string, CachedEntry>> locate_cached_entries(
         if (auto ok = reader.exact(data, records); !ok) return std::unexpected(ok.error());
         apply_pax(records, pax_path, pax_size);
       }
-      at = data + round_up(*header_size);
+      const auto next = next_header(data, *header_size, file_size);
+      if (!next) break;
+      at = *next;
       continue;
     }
     std::string name(field(header, 0, 100));
@@ -152,10 +163,12 @@ Result<std::map<std::string, CachedEntry>> locate_cached_entries(
     const std::uint64_t size = pax_size != kNoSize ? pax_size : *header_size;
     pax_path.reset();
     pax_size = kNoSize;
+    const auto next = next_header(data, size, file_size);
+    if (!next) break;
     if ((type == '0' || type == '\0') && names.contains(name) && !found.contains(name)) {
       found.emplace(name, CachedEntry{name, data, size});
     }
-    at = data + round_up(size);
+    at = *next;
   }
   for (const auto& name : names) {
     if (!found.contains(name)) {
