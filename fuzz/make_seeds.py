@@ -207,7 +207,7 @@ def main():
                 for member in tar.getmembers():
                     if member.name.startswith("native/"):
                         data = tar.extractfile(member).read()
-                        seeds.add("native_image", p.stem + "-" + member.name[-8:], b"\x00" + data)
+                        seeds.add("native_image", p.stem + "-" + member.name[-8:], b"\x80" + data)
                         seeds.add("native_image", p.stem + "-" + member.name[-8:] + ".head",
                                   b"\x05" + data[:1024] + data[-4096:])
 

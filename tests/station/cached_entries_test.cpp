@@ -51,7 +51,7 @@ std::string padded(std::string data) {
   return data;
 }
 
-// A pax extended header ('x') carrying `records`, as "%d key=value\n" lines.
+// A pax extended header ('x') carrying one "%d key=value\n" record.
 std::string pax(std::string_view key, std::string_view value) {
   std::string body = std::string(key) + "=" + std::string(value) + "\n";
   std::string record;
@@ -106,4 +106,59 @@ TEST_CASE("a pax size that wraps the offset back to an earlier header ends the w
   const auto outcome = locate_in_child(file, "hallmark/bundle.pb");
   fs::remove(file);
   CHECK(outcome == Outcome::kRefusedNamingEntry);
+}
+
+TEST_CASE("a GNU long name is not followed: the short name in the header after it does not "
+          "find that entry's bytes") {
+  // libarchive names the first entry by its long name and the second by the short one; a
+  // walk that skips the long-name header reads the first entry's bytes for the second.
+  const std::string long_name = "promotion/" + std::string(150, 'a');
+  const std::string short_name = long_name.substr(0, 100);
+  const std::string_view gnu("ustar  \0", 8);
+  const std::string archive =
+      header("././@LongLink", long_name.size() + 1, 'L', gnu) + padded(long_name + '\0') +
+      header(short_name, 2, '0', gnu) + padded("X1") + header(short_name, 2, '0', gnu) +
+      padded("X2") + std::string(1024, '\0');
+  const fs::path file = write_file("gnu-long.tar", archive);
+  const auto outcome = locate_in_child(file, short_name);
+  fs::remove(file);
+  CHECK(outcome == Outcome::kRefusedNamingEntry);
+}
+
+TEST_CASE("a pax keyword that renames or resizes an entry in libarchive (GNU.sparse.name) "
+          "stops the walk instead of being ignored") {
+  const std::string archive = pax("GNU.sparse.name", "images/b") + header("images/a", 2, '0') +
+                              padded("B1") + std::string(1024, '\0');
+  const fs::path file = write_file("sparse-name.tar", archive);
+  const auto outcome = locate_in_child(file, "images/a");
+  fs::remove(file);
+  CHECK(outcome == Outcome::kRefusedNamingEntry);
+}
+
+TEST_CASE("a header whose checksum does not match, which libarchive refuses, is not followed") {
+  std::string first = header("images/a", 2, '0');
+  first[0] = 'j';  // the name changes after the checksum was computed
+  const std::string archive = first + padded("A1") + std::string(1024, '\0');
+  const fs::path file = write_file("checksum.tar", archive);
+  CHECK(locate_in_child(file, "jmages/a") == Outcome::kRefusedNamingEntry);
+  fs::remove(file);
+}
+
+TEST_CASE("entries of a bundle as the writer makes them are found, a long name through its "
+          "pax header") {
+  const std::string long_name = "promotion/" + std::string(150, 'p');
+  const std::string archive = header("hallmark/bundle.pb", 3, '0') + padded("pb!") +
+                              pax("path", long_name) + header("PaxName", 2, '0') + padded("LN") +
+                              std::string(1024, '\0');
+  const fs::path file = write_file("good.tar", archive);
+  auto found = hs::locate_cached_entries(file, {"hallmark/bundle.pb", long_name});
+  REQUIRE_MESSAGE(found, (found ? "" : found.error().message));
+  CHECK(found->at("hallmark/bundle.pb").offset == 512);
+  CHECK(found->at(long_name).size == 2);
+  auto cache = hs::CachedBundleFile::open(file);
+  REQUIRE(cache);
+  hallmark::Bytes out;
+  REQUIRE(cache->read(found->at(long_name), out));
+  CHECK(std::string(reinterpret_cast<const char*>(out.data()), out.size()) == "LN");
+  fs::remove(file);
 }
