@@ -33,5 +33,18 @@ TEST_CASE("a station export with a 0 byte where a field starts is refused, as pr
   CHECK(reader.error().message.find("a 0 byte where a field starts, at byte 0") != std::string::npos);
 }
 
+// fuzz/export_reader_fuzz.cpp: the reader took any bytes for the station id; protobuf's
+// parser (and so every other reader of the export) refuses a string field that is not UTF-8.
+TEST_CASE("a station export whose station id is not UTF-8 is refused, as protobuf refuses it") {
+  verifier::testing::TempDir dir;
+  // station id "st\x80", then the checkpoint: an export without records.
+  const auto path = write(dir.path() / "latin1-id.export", std::string_view("\x0a\x03st\x80\x2a\x02{}", 9));
+  auto reader = evidence::ExportReader::open(path);
+  REQUIRE_FALSE(reader);
+  CHECK(reader.error().code == ErrorCode::kVerificationFailed);
+  CHECK(reader.error().message.find(path.string()) != std::string::npos);
+  CHECK(reader.error().message.find("the station id is not UTF-8") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace hallmark::attacks
