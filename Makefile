@@ -4,8 +4,16 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 HALLMARK_WERROR ?= OFF
 CTEST_ARGS ?=
+# The sanitizer suites (ASan + UBSan, no recovery) and the fuzz smoke run, each in a build
+# directory of its own (docs/testing.md). `make test` runs the fuzz smoke run, and the
+# sanitizer suites when SANITIZE=ON (to become the default once they have run green in CI).
+SANITIZE ?= OFF
+SANITIZE_BUILD_DIR ?= build-sanitize
+SANITIZE_LABELS ?= unit|cli|softhsm
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 3
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test test-sanitize fuzz demo bench clean
 
 all: build
 
@@ -22,6 +30,18 @@ build: configure
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	@if [ "$(SANITIZE)" = ON ]; then $(MAKE) --no-print-directory test-sanitize; fi
+	@$(MAKE) --no-print-directory fuzz
+
+# The unit, cli and PKCS#11 (SoftHSM) suites, the attack suites among them, under ASan +
+# UBSan: only the executables those tests run are built (scripts/test_sanitize.sh).
+test-sanitize: deps
+	@bash scripts/test_sanitize.sh $(SANITIZE_BUILD_DIR) '$(SANITIZE_LABELS)'
+
+# Builds the libFuzzer targets (clang-16) and runs each for FUZZ_SECONDS (scripts/fuzz.sh);
+# `FUZZ_SECONDS=600 make fuzz` for a real run. Seeds from $(BUILD_DIR)/demo-out when present.
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_BUILD_DIR) $(BUILD_DIR)/demo-out
 
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
@@ -38,4 +58,5 @@ bench: build
 	@bash bench/store_scale_bench.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log demo-out
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log demo-out $(SANITIZE_BUILD_DIR) \
+	  $(SANITIZE_BUILD_DIR).configure.log $(FUZZ_BUILD_DIR) $(FUZZ_BUILD_DIR).configure.log

@@ -13,6 +13,9 @@ packages=(
   libgfshare-dev  # Shamir shares of the backup key-encryption key (hallmark-ceremony backup)
   postgresql libpq-dev
   qt6-base-dev  # the Qt 6 Widgets consoles; tests run them with QT_QPA_PLATFORM=offscreen
+  # `make fuzz` (fuzz/): clang-16 and its libFuzzer; the ASan/UBSan runtimes come from
+  # libclang-rt-16-dev when installed, else from libclang-rt-14-dev (cmake/sanitizers.cmake)
+  clang-16 libfuzzer-16-dev libclang-rt-14-dev
 )
 
 missing=()

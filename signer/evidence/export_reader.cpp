@@ -12,6 +12,8 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include "verifier/core/json_rules.h"
+
 namespace hallmark::evidence {
 namespace {
 
@@ -95,10 +97,23 @@ Result<void> ExportReader::read_header() {
     if (tag == tag_of(kStationId, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
       auto read = read_bounded(header_.station_id, verifier::kMaxStationIdBytes, "the station id");
       if (!read) return std::unexpected(std::move(read).error());
+      // A protobuf string: protobuf's own parser refuses one that is not UTF-8.
+      const auto* p = reinterpret_cast<const unsigned char*>(header_.station_id.data());
+      const auto* end = p + header_.station_id.size();
+      while (p < end) {
+        const std::size_t n = verifier::utf8_sequence_length(p, end);
+        if (n == 0) return std::unexpected(malformed("the station id is not UTF-8"));
+        p += n;
+      }
     } else if (tag == tag_of(kFirstSequence, WireFormat::WIRETYPE_VARINT)) {
       if (!in.ReadVarint64(&header_.first_sequence)) return std::unexpected(malformed("first sequence"));
     } else if (tag == tag_of(kLastSequence, WireFormat::WIRETYPE_VARINT)) {
       if (!in.ReadVarint64(&header_.last_sequence)) return std::unexpected(malformed("last sequence"));
+    } else if (tag == 0 && !in.ConsumedEntireMessage()) {
+      // ReadTag() gives 0 both at the end of the file and for a 0 byte where a field
+      // starts, which no protobuf writer emits; only the first means "no more fields".
+      return std::unexpected(malformed(fmt::format("a 0 byte where a field starts, at byte {}",
+                                                   in.CurrentPosition() - 1)));
     } else {
       pending_tag_ = tag;
       return {};

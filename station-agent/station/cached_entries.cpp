@@ -28,6 +28,15 @@ std::string errno_text() { return std::error_code(errno, std::generic_category()
 
 std::uint64_t round_up(std::uint64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
 
+// Where the header after `size` bytes of data at `data` starts, if that is inside the file:
+// a size no file of this length can hold (a header lying, or wrapping the offset round to
+// an earlier header) ends the walk. Every step moves forward, so every walk ends.
+std::optional<std::uint64_t> next_header(std::uint64_t data, std::uint64_t size,
+                                         std::uint64_t file_size) {
+  if (data > file_size || size > file_size - data) return std::nullopt;
+  return data + round_up(size);
+}
+
 std::string_view field(const std::array<char, kBlock>& header, std::size_t at, std::size_t len) {
   std::string_view f(header.data() + at, len);
   return f.substr(0, f.find('\0'));
@@ -74,39 +83,61 @@ class Reader {
   int fd_;
 };
 
-// "%d key=value\n" records; only path and size matter here.
+// "%d key=value\n" records. path and size place the next entry; the other keywords a pax
+// writer may add do not change where libarchive finds an entry or what it calls it. Any
+// other keyword (GNU.sparse.name renames an entry in libarchive, GNU.sparse.* resizes it,
+// hdrcharset re-reads its name...) or a malformed record: false, and the walk stops.
 // No size from a pax header (std::optional trips g++ 12's maybe-uninitialized here).
 constexpr std::uint64_t kNoSize = ~std::uint64_t{0};
 
-void apply_pax(std::string_view records, std::optional<std::string>& path, std::uint64_t& size) {
+bool apply_pax(std::string_view records, std::optional<std::string>& path, std::uint64_t& size) {
+  static constexpr std::array<std::string_view, 8> kHarmless{
+      "mtime", "atime", "ctime", "uid", "gid", "uname", "gname", "comment"};
   while (!records.empty()) {
     const auto space = records.find(' ');
-    if (space == std::string_view::npos) return;
+    if (space == std::string_view::npos || space > 20) return false;
     std::uint64_t length = 0;
     for (char c : records.substr(0, space)) {
-      if (c < '0' || c > '9') return;
+      if (c < '0' || c > '9') return false;
       length = length * 10 + static_cast<std::uint64_t>(c - '0');
     }
-    if (length <= space + 1 || length > records.size()) return;
+    if (length <= space + 1 || length > records.size()) return false;
     std::string_view record = records.substr(space + 1, length - space - 1);
-    if (record.ends_with('\n')) record.remove_suffix(1);
+    if (!record.ends_with('\n')) return false;
+    record.remove_suffix(1);
     const auto eq = record.find('=');
-    if (eq != std::string_view::npos) {
-      const auto key = record.substr(0, eq);
-      const auto value = record.substr(eq + 1);
-      if (key == "path") path = std::string(value);
-      if (key == "size") {
-        std::uint64_t n = 0;
-        bool digits = !value.empty();
-        for (char c : value) {
-          if (c < '0' || c > '9') digits = false;
-          else n = n * 10 + static_cast<std::uint64_t>(c - '0');
-        }
-        if (digits) size = n;
+    if (eq == std::string_view::npos) return false;
+    const auto key = record.substr(0, eq);
+    const auto value = record.substr(eq + 1);
+    if (key == "path") {
+      path = std::string(value);
+    } else if (key == "size") {
+      if (value.empty() || value.size() > 19) return false;
+      std::uint64_t n = 0;
+      for (char c : value) {
+        if (c < '0' || c > '9') return false;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
       }
+      size = n;
+    } else if (std::find(kHarmless.begin(), kHarmless.end(), key) == kHarmless.end()) {
+      return false;
     }
     records.remove_prefix(length);
   }
+  return true;
+}
+
+// A header as hallmark-signer's archive writer makes them (libarchive's pax_restricted):
+// POSIX ustar magic and version, and a checksum that matches, as libarchive checks it.
+// A GNU or v7 header means other rules for the name and size fields; not followed.
+bool posix_header(const std::array<char, kBlock>& header) {
+  if (std::string_view(header.data() + 257, 8) != std::string_view("ustar\0" "00", 8)) return false;
+  const auto stored = octal(field(header, 148, 8));
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    sum += (i >= 148 && i < 156) ? std::uint64_t{' '} : static_cast<unsigned char>(header[i]);
+  }
+  return stored && *stored == sum;
 }
 
 }  // namespace
@@ -131,17 +162,22 @@ Result<std::map<std::string, CachedEntry>> locate_cached_entries(
   for (std::uint64_t at = 0; found.size() < names.size() && at + kBlock <= file_size;) {
     if (auto ok = reader.exact(at, header); !ok) return std::unexpected(ok.error());
     if (std::all_of(header.begin(), header.end(), [](char c) { return c == '\0'; })) break;
+    // Only what the bundle writer writes is followed (regular files, each perhaps after a pax
+    // header); at anything else — another format, a link, a GNU long name, a global pax
+    // header — the walk stops and the entries after it are "not there": libarchive, which
+    // verified the file, might read those headers otherwise.
     const auto header_size = octal(field(header, 124, 12));
-    if (!header_size) break;  // not a header we can follow: the entries are "not there"
     const char type = header[156];
+    if (!header_size || !posix_header(header) || (type != '0' && type != '\0' && type != 'x')) break;
     const std::uint64_t data = at + kBlock;
-    if (type == 'x' || type == 'g') {
-      if (type == 'x' && *header_size <= kMaxPaxHeader) {
-        std::string records(static_cast<std::size_t>(*header_size), '\0');
-        if (auto ok = reader.exact(data, records); !ok) return std::unexpected(ok.error());
-        apply_pax(records, pax_path, pax_size);
-      }
-      at = data + round_up(*header_size);
+    if (type == 'x') {
+      if (*header_size > kMaxPaxHeader) break;
+      std::string records(static_cast<std::size_t>(*header_size), '\0');
+      if (auto ok = reader.exact(data, records); !ok) return std::unexpected(ok.error());
+      if (!apply_pax(records, pax_path, pax_size)) break;
+      const auto next = next_header(data, *header_size, file_size);
+      if (!next) break;
+      at = *next;
       continue;
     }
     std::string name(field(header, 0, 100));
@@ -152,10 +188,12 @@ Result<std::map<std::string, CachedEntry>> locate_cached_entries(
     const std::uint64_t size = pax_size != kNoSize ? pax_size : *header_size;
     pax_path.reset();
     pax_size = kNoSize;
-    if ((type == '0' || type == '\0') && names.contains(name) && !found.contains(name)) {
+    const auto next = next_header(data, size, file_size);
+    if (!next) break;
+    if (names.contains(name) && !found.contains(name)) {
       found.emplace(name, CachedEntry{name, data, size});
     }
-    at = data + round_up(size);
+    at = *next;
   }
   for (const auto& name : names) {
     if (!found.contains(name)) {

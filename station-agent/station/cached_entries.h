@@ -8,7 +8,12 @@
 // before the bytes are used. The locations are only a way to find bytes quickly: they are
 // trusted for nothing, since every entry read is hashed and compared with the digest the
 // signed bundle names for it; a wrong location, or a file changed since, gives a digest
-// that does not match. Never reads key material. Not thread-safe (one open file).
+// that does not match. The walk follows only what hallmark-signer's archive writer makes
+// (POSIX ustar headers with valid checksums, regular files, pax headers whose keywords
+// cannot rename or resize an entry) and stops at anything else, so it never reads an entry
+// where libarchive, which verified the file, would read another; every step moves forward,
+// so it ends whatever a changed file claims. Never reads key material. Not thread-safe
+// (one open file).
 #pragma once
 
 #include <cstdint>
