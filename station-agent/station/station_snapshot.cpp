@@ -1,0 +1,85 @@
+#include "station-agent/station/station_snapshot.h"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <system_error>
+
+#include "station-agent/station/unit_index.h"
+#include "verifier/core/bytes.h"
+#include "verifier/core/document.h"
+#include "verifier/core/sha256.h"
+#include "verifier/io/file_io.h"
+
+namespace hallmark::station {
+namespace {
+
+namespace fs = std::filesystem;
+
+// 256 bucket digests and the person-level state: far below this. A larger file is refused.
+constexpr std::size_t kMaxSnapshotBytes = 16 * 1024 * 1024;
+
+}  // namespace
+
+fs::path snapshot_dir(const fs::path& dir) { return dir / "snapshot"; }
+fs::path snapshot_file(const fs::path& dir) { return snapshot_dir(dir) / "state"; }
+
+LoadedSnapshot load_snapshot(const fs::path& dir, std::string_view station_id,
+                             const verifier::PublicKey& station_key) {
+  LoadedSnapshot out;
+  const fs::path file = snapshot_file(dir);
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return out;
+  auto ignore = [&](std::string_view why) {
+    out.ignored = fmt::format("snapshot {} ignored: {}", file.string(), why);
+    return out;
+  };
+  auto bytes = fileio::read_file(file, kMaxSnapshotBytes);
+  if (!bytes) return ignore(bytes.error().message);
+  auto envelope = verifier::parse_envelope_json(as_chars(*bytes));
+  if (!envelope) return ignore(envelope.error().message);
+  const verifier::PublicKey keys[] = {station_key};
+  auto verified = verifier::verify_envelope(*envelope, keys, 1,
+                                            verifier::payload_type_of("station-snapshot"));
+  if (!verified) {
+    return ignore(fmt::format("not signed by this station's key {} ({})", station_key.key_id(),
+                              verified.error().message));
+  }
+  auto snapshot = verifier::parse_verified<v1::StationSnapshot>(*verified);
+  if (!snapshot) return ignore(snapshot.error().message);
+  if (snapshot->station_id() != station_id) {
+    return ignore(fmt::format("it is a snapshot of station '{}', not '{}'",
+                              snapshot->station_id(), station_id));
+  }
+  if (snapshot->head_hash().size() != verifier::Digest::kSize) {
+    return ignore("its head hash is malformed");
+  }
+  out.snapshot = std::move(*snapshot);
+  return out;
+}
+
+Result<void> save_snapshot(const fs::path& dir, const v1::StationSnapshot& snapshot,
+                           std::string_view key_id, const verifier::PaeSigner& sign) {
+  const fs::path file = snapshot_file(dir);
+  auto envelope = verifier::sign_envelope(verifier::payload_type_of("station-snapshot"),
+                                          verifier::deterministic_bytes(snapshot), key_id, sign);
+  if (!envelope) {
+    return std::unexpected(std::move(envelope).error().context("signing snapshot " + file.string()));
+  }
+  const std::string json = verifier::envelope_to_json(*envelope);
+  if (auto ok = fileio::write_file_atomic(file, as_bytes(json), 0640); !ok) return ok;
+  // Buckets of earlier snapshots: no longer listed, removed (a failure only leaves a file).
+  std::set<fs::path> listed;
+  for (const auto& digest : snapshot.unit_buckets()) {
+    if (!digest.empty()) listed.insert(bucket_file(snapshot_dir(dir), digest));
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(snapshot_dir(dir), ec)) {
+    if (entry.path().extension() == ".bucket" && !listed.contains(entry.path())) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+  return {};
+}
+
+}  // namespace hallmark::station

@@ -1,0 +1,165 @@
+#include "station-agent/station/unit_index.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "verifier/core/bytes.h"
+#include "verifier/core/document.h"
+#include "verifier/core/sha256.h"
+#include "verifier/io/file_io.h"
+
+namespace hallmark::station {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A bucket holds about 1/256 of the units: 64 MiB is ~600,000 units per bucket, far beyond
+// a station's lifetime; a larger file is refused, never read into memory.
+constexpr std::size_t kMaxBucketBytes = 64 * 1024 * 1024;
+
+Result<std::size_t> index_of(std::string_view key) {
+  auto digest = verifier::sha256(as_bytes(key));
+  if (!digest) return std::unexpected(std::move(digest).error());
+  return std::to_integer<std::size_t>(digest->bytes()[0]);
+}
+
+}  // namespace
+
+fs::path bucket_file(const fs::path& snapshot_dir, std::string_view digest) {
+  return snapshot_dir / (to_hex(as_bytes(digest)) + ".bucket");
+}
+
+Result<UnitIndex> UnitIndex::from_snapshot(fs::path snapshot_dir, std::vector<std::string> digests) {
+  if (digests.size() != kBuckets) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("the snapshot lists {} unit buckets, not {}", digests.size(), kBuckets));
+  }
+  for (const auto& d : digests) {
+    if (!d.empty() && d.size() != verifier::Digest::kSize) {
+      return fail(ErrorCode::kVerificationFailed, "the snapshot lists a malformed bucket digest");
+    }
+  }
+  UnitIndex index;
+  index.dir_ = std::move(snapshot_dir);
+  index.digests_ = std::move(digests);
+  return index;
+}
+
+Result<void> UnitIndex::load(std::size_t index) const {
+  Bucket& bucket = buckets_[index];
+  if (bucket.loaded) return {};
+  const std::string& digest = digests_[index];
+  if (digest.empty()) {
+    bucket.loaded = true;
+    return {};
+  }
+  const fs::path file = bucket_file(dir_, digest);
+  auto refused = [&](std::string_view why) {
+    return fail(ErrorCode::kVerificationFailed,
+                fmt::format("snapshot bucket {} {}: the state directory was tampered with or "
+                            "damaged; remove {} (the next command replays the journal in full "
+                            "and writes a new snapshot) and report it",
+                            file.string(), why, dir_.string()));
+  };
+  auto bytes = fileio::read_file(file, kMaxBucketBytes);
+  if (!bytes) return refused(fmt::format("cannot be read ({})", bytes.error().message));
+  auto actual = verifier::sha256(*bytes);
+  if (!actual) return std::unexpected(std::move(actual).error());
+  if (as_chars(actual->bytes()) != digest) {
+    return refused("does not hash to the digest the signed snapshot lists");
+  }
+  v1::SnapshotBucket parsed;
+  if (!parsed.ParseFromArray(bytes->data(), static_cast<int>(bytes->size())) ||
+      parsed.index() != index) {
+    return refused(fmt::format("is not bucket {}", index));
+  }
+  for (auto& u : *parsed.mutable_units()) {
+    UnitHistory history{std::move(*u.mutable_serial()),
+                        {u.sequences().begin(), u.sequences().end()}, u.last_result(),
+                        u.scrapped()};
+    bucket.units.emplace(std::move(*u.mutable_hardware_id()), std::move(history));
+  }
+  for (auto& s : *parsed.mutable_serials()) {
+    bucket.serials.emplace(std::move(*s.mutable_serial()), std::move(*s.mutable_hardware_id()));
+  }
+  bucket.loaded = true;
+  return {};
+}
+
+Result<UnitIndex::Bucket*> UnitIndex::bucket_of(std::string_view key) const {
+  auto index = index_of(key);
+  if (!index) return std::unexpected(std::move(index).error());
+  if (auto ok = load(*index); !ok) return std::unexpected(std::move(ok).error());
+  return &buckets_[*index];
+}
+
+Result<const UnitHistory*> UnitIndex::unit(std::string_view hardware_id) const {
+  auto bucket = bucket_of(hardware_id);
+  if (!bucket) return std::unexpected(std::move(bucket).error());
+  auto it = (*bucket)->units.find(hardware_id);
+  return it == (*bucket)->units.end() ? nullptr : &it->second;
+}
+
+Result<const std::string*> UnitIndex::hardware_id_of(std::string_view serial) const {
+  auto bucket = bucket_of(serial);
+  if (!bucket) return std::unexpected(std::move(bucket).error());
+  auto it = (*bucket)->serials.find(serial);
+  return it == (*bucket)->serials.end() ? nullptr : &it->second;
+}
+
+Result<UnitHistory*> UnitIndex::unit_for_update(std::string_view hardware_id) {
+  auto bucket = bucket_of(hardware_id);
+  if (!bucket) return std::unexpected(std::move(bucket).error());
+  (*bucket)->dirty = true;
+  auto it = (*bucket)->units.find(hardware_id);
+  if (it == (*bucket)->units.end()) {
+    it = (*bucket)->units.emplace(std::string(hardware_id), UnitHistory{}).first;
+  }
+  return &it->second;
+}
+
+Result<void> UnitIndex::bind_serial(std::string_view serial, std::string_view hardware_id) {
+  auto bucket = bucket_of(serial);
+  if (!bucket) return std::unexpected(std::move(bucket).error());
+  (*bucket)->dirty = true;
+  (*bucket)->serials.insert_or_assign(std::string(serial), std::string(hardware_id));
+  return {};
+}
+
+Result<std::vector<std::string>> UnitIndex::save(const fs::path& snapshot_dir) {
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    Bucket& bucket = buckets_[i];
+    if (!bucket.dirty) continue;
+    v1::SnapshotBucket out;
+    out.set_index(static_cast<std::uint32_t>(i));
+    for (const auto& [hardware_id, unit] : bucket.units) {
+      auto* u = out.add_units();
+      u->set_hardware_id(hardware_id);
+      u->set_serial(unit.serial);
+      for (auto s : unit.sequences) u->add_sequences(s);
+      u->set_last_result(unit.last_result);
+      u->set_scrapped(unit.scrapped);
+    }
+    for (const auto& [serial, hardware_id] : bucket.serials) {
+      auto* s = out.add_serials();
+      s->set_serial(serial);
+      s->set_hardware_id(hardware_id);
+    }
+    const Bytes bytes = verifier::deterministic_bytes(out);
+    auto digest = verifier::sha256(bytes);
+    if (!digest) return std::unexpected(std::move(digest).error());
+    std::string name(as_chars(digest->bytes()));
+    const fs::path file = bucket_file(snapshot_dir, name);
+    // Always written, even when a file of that name exists: its bytes are not trusted.
+    if (auto ok = fileio::write_file_atomic(file, bytes, 0444); !ok) {
+      return std::unexpected(std::move(ok).error().context("writing a snapshot bucket"));
+    }
+    digests_[i] = std::move(name);
+    bucket.dirty = false;
+  }
+  dir_ = snapshot_dir;
+  return digests_;
+}
+
+}  // namespace hallmark::station
