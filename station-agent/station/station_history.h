@@ -6,7 +6,9 @@
 // stop, break-glass, session start and end, take-over, roster installed) is a station-signed
 // Attestation in it, and this state is nothing but a replay of those events. There is no
 // second file that could disagree with the journal after a crash: an event either reached
-// the journal (and counts) or did not.
+// the journal (and counts) or did not. A state snapshot (station_snapshot.h) is a signed
+// cache of this replay at one record, bound to it by its chain hash; restore() +
+// replay_after() give the same history as replay() without reading what is before it.
 //
 // The station's own signature is not enough: whoever holds the station token can sign any
 // event. So replay() checks that each event was signed for the record that holds it

@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// 256 bucket digests and the person-level state: far below this. A larger file is refused.
+// 4096 bucket digests and the person-level state: far below this. A larger file is refused.
 constexpr std::size_t kMaxSnapshotBytes = 16 * 1024 * 1024;
 
 }  // namespace

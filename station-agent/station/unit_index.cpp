@@ -14,14 +14,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A bucket holds about 1/256 of the units: 64 MiB is ~600,000 units per bucket, far beyond
-// a station's lifetime; a larger file is refused, never read into memory.
+// A bucket holds about 1/4096 of the units: 64 MiB is ~600,000 units a bucket (2.5 billion
+// units at the station), far beyond its lifetime; a larger file is refused, never read.
 constexpr std::size_t kMaxBucketBytes = 64 * 1024 * 1024;
 
 Result<std::size_t> index_of(std::string_view key) {
   auto digest = verifier::sha256(as_bytes(key));
   if (!digest) return std::unexpected(std::move(digest).error());
-  return std::to_integer<std::size_t>(digest->bytes()[0]);
+  const auto b = digest->bytes();
+  return (std::to_integer<std::size_t>(b[0]) << 4 | std::to_integer<std::size_t>(b[1]) >> 4) %
+         UnitIndex::kBuckets;
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // device — the part of a station's history that grows with every unit.
 //
 // Kept in kBuckets buckets (a hardware id or serial goes to the bucket named by the first
-// byte of its SHA-256). A state snapshot (station_snapshot.h) stores each bucket as a
+// 12 bits of its SHA-256: about 250 units a bucket at a million units). A state snapshot (station_snapshot.h) stores each bucket as a
 // content-addressed file DIR/snapshot/<sha256 hex>.bucket and lists the digests in its signed
 // payload, so a lookup reads and checks one bucket, never the whole history. Guarantees: a
 // bucket is used only after its bytes hash to the digest the verified snapshot lists and it
@@ -33,7 +33,7 @@ struct UnitHistory {
 
 class UnitIndex {
  public:
-  static constexpr std::size_t kBuckets = 256;
+  static constexpr std::size_t kBuckets = 4096;
 
   UnitIndex() = default;  // empty: no unit seen yet
   // The index a verified snapshot lists: `digests` holds kBuckets entries (raw SHA-256, ""
