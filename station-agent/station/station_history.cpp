@@ -105,16 +105,17 @@ Result<StationHistory> StationHistory::restore(const v1::StationSnapshot& snapsh
   history.counts_ = EventCounts{c.passed(),     c.failed(),     c.reworked(),
                                 c.scrapped(),   c.line_stops(), c.break_glasses()};
   history.revocations_.assign(snapshot.revocations().begin(), snapshot.revocations().end());
-  auto units = UnitIndex::from_snapshot(
-      snapshot_dir, {snapshot.unit_buckets().begin(), snapshot.unit_buckets().end()});
-  if (!units) return std::unexpected(std::move(units).error());
-  history.units_ = std::move(*units);
+  if (!snapshot.unit_index_sha256().empty() &&
+      snapshot.unit_index_sha256().size() != verifier::Digest::kSize) {
+    return fail(ErrorCode::kVerificationFailed, "the snapshot's unit index digest is malformed");
+  }
+  history.units_ = UnitIndex::from_snapshot(snapshot_dir, snapshot.unit_index_sha256());
   return history;
 }
 
 Result<v1::StationSnapshot> StationHistory::snapshot(const std::filesystem::path& snapshot_dir) {
-  auto buckets = units_.save(snapshot_dir);
-  if (!buckets) return std::unexpected(std::move(buckets).error());
+  auto index = units_.save(snapshot_dir);
+  if (!index) return std::unexpected(std::move(index).error());
   v1::StationSnapshot out;
   out.set_station_id(station_id_);
   out.set_roster_envelope(roster_statement_);
@@ -139,7 +140,7 @@ Result<v1::StationSnapshot> StationHistory::snapshot(const std::filesystem::path
   c->set_line_stops(counts_.line_stops);
   c->set_break_glasses(counts_.break_glasses);
   for (const auto& r : revocations_) out.add_revocations(r);
-  for (const auto& b : *buckets) out.add_unit_buckets(b);
+  out.set_unit_index_sha256(*index);
   return out;
 }
 

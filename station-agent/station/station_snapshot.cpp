@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// 4096 bucket digests and the person-level state: far below this. A larger file is refused.
+// The person-level state (roster, session ids, revocations): far below this. A larger file is refused.
 constexpr std::size_t kMaxSnapshotBytes = 16 * 1024 * 1024;
 
 }  // namespace
@@ -68,14 +68,22 @@ Result<void> save_snapshot(const fs::path& dir, const v1::StationSnapshot& snaps
   }
   const std::string json = verifier::envelope_to_json(*envelope);
   if (auto ok = fileio::write_file_atomic(file, as_bytes(json), 0640); !ok) return ok;
-  // Buckets of earlier snapshots: no longer listed, removed (a failure only leaves a file).
+  // Index and buckets of earlier snapshots: no longer listed, removed (best effort: a
+  // failure only leaves a file behind).
+  const fs::path sdir = snapshot_dir(dir);
   std::set<fs::path> listed;
-  for (const auto& digest : snapshot.unit_buckets()) {
-    if (!digest.empty()) listed.insert(bucket_file(snapshot_dir(dir), digest));
+  if (!snapshot.unit_index_sha256().empty()) {
+    listed.insert(index_file(sdir, snapshot.unit_index_sha256()));
+    auto digests = read_unit_index(sdir, snapshot.unit_index_sha256());
+    if (!digests) return {};
+    for (const auto& digest : *digests) {
+      if (!digest.empty()) listed.insert(bucket_file(sdir, digest));
+    }
   }
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(snapshot_dir(dir), ec)) {
-    if (entry.path().extension() == ".bucket" && !listed.contains(entry.path())) {
+  for (const auto& entry : fs::directory_iterator(sdir, ec)) {
+    const auto ext = entry.path().extension();
+    if ((ext == ".bucket" || ext == ".index") && !listed.contains(entry.path())) {
       fs::remove(entry.path(), ec);
     }
   }

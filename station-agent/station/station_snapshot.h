@@ -2,8 +2,9 @@
 // command verifies and replays only the records after it instead of the whole journal.
 //
 // DIR/snapshot/state is a DSSE envelope (payload type station-snapshot) over a
-// v1::StationSnapshot, signed by the station key through its token; DIR/snapshot/<sha256>.bucket
-// are its unit buckets (unit_index.h), content-addressed and listed in the signed payload.
+// v1::StationSnapshot, signed by the station key through its token; DIR/snapshot/<sha256>.index
+// and <sha256>.bucket are its unit index and buckets (unit_index.h), content-addressed, the
+// index's digest in the signed payload.
 // Guarantees (the threat model is in docs/station-line.md, "State snapshot"):
 //  - load_snapshot() returns a snapshot only if it verifies under the station key given
 //    (not another station's, not an edited one) and names this station; anything else is
@@ -12,9 +13,9 @@
 //    snapshot's head (Journal::open with a JournalResume), which is used only when that
 //    record is in the journal with that hash — a snapshot of another, rolled-back, truncated
 //    or rewritten journal is ignored.
-//  - save_snapshot() writes the buckets first, then the state file by rename after fsync:
-//    a crash leaves the previous snapshot or the new one, never a mix. Unlisted buckets are
-//    removed afterwards.
+//  - save_snapshot() is given a snapshot whose index and buckets are written (fsync'd) and
+//    commits the state file by rename after fsync: a crash leaves the previous snapshot or
+//    the new one, never a mix. Index and bucket files it does not list are removed after.
 // Never reads key material. Not thread-safe; one process per state directory.
 #pragma once
 

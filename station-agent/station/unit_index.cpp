@@ -32,49 +32,89 @@ fs::path bucket_file(const fs::path& snapshot_dir, std::string_view digest) {
   return snapshot_dir / (to_hex(as_bytes(digest)) + ".bucket");
 }
 
-Result<UnitIndex> UnitIndex::from_snapshot(fs::path snapshot_dir, std::vector<std::string> digests) {
-  if (digests.size() != kBuckets) {
-    return fail(ErrorCode::kVerificationFailed,
-                fmt::format("the snapshot lists {} unit buckets, not {}", digests.size(), kBuckets));
+fs::path index_file(const fs::path& snapshot_dir, std::string_view index_sha256) {
+  return snapshot_dir / (to_hex(as_bytes(index_sha256)) + ".index");
+}
+
+namespace {
+
+Error tampered(const fs::path& file, std::string_view why) {
+  return Error{ErrorCode::kVerificationFailed,
+               fmt::format("snapshot file {} {}: the state directory was tampered with or "
+                           "damaged; remove {} (the next command replays the journal in full "
+                           "and writes a new snapshot) and report it",
+                           file.string(), why, file.parent_path().string()),
+               0,
+               {}};
+}
+
+// Bytes of `file` that hash to `digest`, or why not.
+Result<Bytes> read_vouched(const fs::path& file, std::string_view digest, std::size_t max) {
+  auto bytes = fileio::read_file(file, max);
+  if (!bytes) {
+    return std::unexpected(tampered(file, fmt::format("cannot be read ({})", bytes.error().message)));
   }
-  for (const auto& d : digests) {
-    if (!d.empty() && d.size() != verifier::Digest::kSize) {
-      return fail(ErrorCode::kVerificationFailed, "the snapshot lists a malformed bucket digest");
-    }
+  auto actual = verifier::sha256(*bytes);
+  if (!actual) return std::unexpected(std::move(actual).error());
+  if (as_chars(actual->bytes()) != digest) {
+    return std::unexpected(tampered(file, "does not hash to the digest the signed snapshot lists"));
   }
+  return bytes;
+}
+
+constexpr std::size_t kIndexBytes = UnitIndex::kBuckets * verifier::Digest::kSize;
+
+}  // namespace
+
+Result<std::vector<std::string>> read_unit_index(const fs::path& snapshot_dir,
+                                                 std::string_view index_sha256) {
+  const fs::path file = index_file(snapshot_dir, index_sha256);
+  auto bytes = read_vouched(file, index_sha256, kIndexBytes);
+  if (!bytes) return std::unexpected(std::move(bytes).error());
+  if (bytes->size() != kIndexBytes) return std::unexpected(tampered(file, "has the wrong size"));
+  std::vector<std::string> digests(UnitIndex::kBuckets);
+  const std::string zero(verifier::Digest::kSize, '\0');
+  for (std::size_t i = 0; i < UnitIndex::kBuckets; ++i) {
+    std::string d(as_chars(ByteView(*bytes).subspan(i * verifier::Digest::kSize,
+                                                    verifier::Digest::kSize)));
+    if (d != zero) digests[i] = std::move(d);
+  }
+  return digests;
+}
+
+UnitIndex UnitIndex::from_snapshot(fs::path snapshot_dir, std::string index_sha256) {
   UnitIndex index;
   index.dir_ = std::move(snapshot_dir);
-  index.digests_ = std::move(digests);
+  index.index_sha256_ = std::move(index_sha256);
+  index.index_loaded_ = index.index_sha256_.empty();
   return index;
+}
+
+Result<void> UnitIndex::load_index() const {
+  if (index_loaded_) return {};
+  auto digests = read_unit_index(dir_, index_sha256_);
+  if (!digests) return std::unexpected(std::move(digests).error());
+  digests_ = std::move(*digests);
+  index_loaded_ = true;
+  return {};
 }
 
 Result<void> UnitIndex::load(std::size_t index) const {
   Bucket& bucket = buckets_[index];
   if (bucket.loaded) return {};
+  if (auto ok = load_index(); !ok) return ok;
   const std::string& digest = digests_[index];
   if (digest.empty()) {
     bucket.loaded = true;
     return {};
   }
   const fs::path file = bucket_file(dir_, digest);
-  auto refused = [&](std::string_view why) {
-    return fail(ErrorCode::kVerificationFailed,
-                fmt::format("snapshot bucket {} {}: the state directory was tampered with or "
-                            "damaged; remove {} (the next command replays the journal in full "
-                            "and writes a new snapshot) and report it",
-                            file.string(), why, dir_.string()));
-  };
-  auto bytes = fileio::read_file(file, kMaxBucketBytes);
-  if (!bytes) return refused(fmt::format("cannot be read ({})", bytes.error().message));
-  auto actual = verifier::sha256(*bytes);
-  if (!actual) return std::unexpected(std::move(actual).error());
-  if (as_chars(actual->bytes()) != digest) {
-    return refused("does not hash to the digest the signed snapshot lists");
-  }
+  auto bytes = read_vouched(file, digest, kMaxBucketBytes);
+  if (!bytes) return std::unexpected(std::move(bytes).error());
   v1::SnapshotBucket parsed;
   if (!parsed.ParseFromArray(bytes->data(), static_cast<int>(bytes->size())) ||
       parsed.index() != index) {
-    return refused(fmt::format("is not bucket {}", index));
+    return std::unexpected(tampered(file, fmt::format("is not bucket {}", index)));
   }
   for (auto& u : *parsed.mutable_units()) {
     UnitHistory history{std::move(*u.mutable_serial()),
@@ -129,7 +169,8 @@ Result<void> UnitIndex::bind_serial(std::string_view serial, std::string_view ha
   return {};
 }
 
-Result<std::vector<std::string>> UnitIndex::save(const fs::path& snapshot_dir) {
+Result<std::string> UnitIndex::save(const fs::path& snapshot_dir) {
+  if (auto ok = load_index(); !ok) return std::unexpected(std::move(ok).error());
   for (std::size_t i = 0; i < kBuckets; ++i) {
     Bucket& bucket = buckets_[i];
     if (!bucket.dirty) continue;
@@ -160,8 +201,19 @@ Result<std::vector<std::string>> UnitIndex::save(const fs::path& snapshot_dir) {
     digests_[i] = std::move(name);
     bucket.dirty = false;
   }
+  Bytes index(kIndexBytes);
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    const ByteView d = as_bytes(digests_[i]);
+    std::copy(d.begin(), d.end(), index.begin() + static_cast<std::ptrdiff_t>(i * verifier::Digest::kSize));
+  }
+  auto digest = verifier::sha256(index);
+  if (!digest) return std::unexpected(std::move(digest).error());
+  index_sha256_ = std::string(as_chars(digest->bytes()));
+  if (auto ok = fileio::write_file_atomic(index_file(snapshot_dir, index_sha256_), index, 0444); !ok) {
+    return std::unexpected(std::move(ok).error().context("writing the snapshot's unit index"));
+  }
   dir_ = snapshot_dir;
-  return digests_;
+  return index_sha256_;
 }
 
 }  // namespace hallmark::station

@@ -36,10 +36,10 @@ class UnitIndex {
   static constexpr std::size_t kBuckets = 4096;
 
   UnitIndex() = default;  // empty: no unit seen yet
-  // The index a verified snapshot lists: `digests` holds kBuckets entries (raw SHA-256, ""
-  // for an empty bucket) whose files are in `snapshot_dir`. Files are read on first use.
-  [[nodiscard]] static Result<UnitIndex> from_snapshot(std::filesystem::path snapshot_dir,
-                                                       std::vector<std::string> digests);
+  // The index a verified snapshot names by `index_sha256` (raw SHA-256, "" for an empty
+  // index), its files in `snapshot_dir`. Files are read on first use.
+  [[nodiscard]] static UnitIndex from_snapshot(std::filesystem::path snapshot_dir,
+                                               std::string index_sha256);
 
   // nullptr when the device was never seen.
   [[nodiscard]] Result<const UnitHistory*> unit(std::string_view hardware_id) const;
@@ -50,9 +50,9 @@ class UnitIndex {
   [[nodiscard]] Result<UnitHistory*> unit_for_update(std::string_view hardware_id);
   [[nodiscard]] Result<void> bind_serial(std::string_view serial, std::string_view hardware_id);
 
-  // Writes every bucket changed since it was loaded into `snapshot_dir` (fsync'd,
-  // content-addressed, mode 0444) and returns all kBuckets digests for the snapshot.
-  [[nodiscard]] Result<std::vector<std::string>> save(const std::filesystem::path& snapshot_dir);
+  // Writes every bucket changed since it was loaded and the index into `snapshot_dir`
+  // (fsync'd, content-addressed, mode 0444); the index's SHA-256 for the snapshot.
+  [[nodiscard]] Result<std::string> save(const std::filesystem::path& snapshot_dir);
 
  private:
   struct Bucket {
@@ -63,14 +63,24 @@ class UnitIndex {
   };
   [[nodiscard]] Result<Bucket*> bucket_of(std::string_view key) const;
   [[nodiscard]] Result<void> load(std::size_t index) const;
+  [[nodiscard]] Result<void> load_index() const;
 
   std::filesystem::path dir_;
-  std::vector<std::string> digests_ = std::vector<std::string>(kBuckets);
+  std::string index_sha256_;  // "" : empty, or digests_ already known
+  mutable bool index_loaded_ = true;
+  mutable std::vector<std::string> digests_ = std::vector<std::string>(kBuckets);
   mutable std::vector<Bucket> buckets_ = std::vector<Bucket>(kBuckets);
 };
 
 // The file of bucket digest `digest` (raw SHA-256) in `snapshot_dir`.
 [[nodiscard]] std::filesystem::path bucket_file(const std::filesystem::path& snapshot_dir,
                                                 std::string_view digest);
+// The index file of digest `index_sha256` in `snapshot_dir`.
+[[nodiscard]] std::filesystem::path index_file(const std::filesystem::path& snapshot_dir,
+                                               std::string_view index_sha256);
+// The kBuckets bucket digests ("" for empty) the index file `index_sha256` lists, after
+// checking that its bytes hash to `index_sha256`; kVerificationFailed naming the file.
+[[nodiscard]] Result<std::vector<std::string>> read_unit_index(
+    const std::filesystem::path& snapshot_dir, std::string_view index_sha256);
 
 }  // namespace hallmark::station

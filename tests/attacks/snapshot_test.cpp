@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -176,6 +177,27 @@ TEST_CASE("a deleted unit bucket is refused, never read as an empty one") {
   auto unit = w.line->history().unit("HW-1");
   REQUIRE_FALSE(unit);
   CHECK(has(unit.error().message, "cannot be read"));
+}
+
+TEST_CASE("an edited unit index (a bucket pointed at an empty one) is refused") {
+  EvidenceWorld w;
+  w.record(Attestation::SCRAP, "SN-1", "HW-1");
+  save(w);
+  w.line.reset();
+  int edited = 0;
+  for (const auto& entry : fs::directory_iterator(station::snapshot_dir(w.lw.state))) {
+    if (entry.path().extension() != ".index") continue;
+    Bytes bytes = read_all(entry.path());
+    std::fill(bytes.begin(), bytes.end(), std::byte{0});  // every bucket "empty"
+    ::chmod(entry.path().c_str(), 0644);
+    write_all(entry.path(), bytes);
+    ++edited;
+  }
+  REQUIRE(edited == 1);
+  w.line = w.lw.open_line();
+  auto unit = w.line->history().unit("HW-1");
+  REQUIRE_FALSE(unit);
+  CHECK_MESSAGE(has(unit.error().message, ".index does not hash to the digest"), unit.error().message);
 }
 
 TEST_CASE("an old snapshot copied over the new one is used and the records after it replayed") {
