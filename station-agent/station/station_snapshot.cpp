@@ -74,10 +74,12 @@ Result<void> save_snapshot(const fs::path& dir, const v1::StationSnapshot& snaps
   std::set<fs::path> listed;
   if (!snapshot.unit_index_sha256().empty()) {
     listed.insert(index_file(sdir, snapshot.unit_index_sha256()));
-    auto digests = read_unit_index(sdir, snapshot.unit_index_sha256());
-    if (!digests) return {};
-    for (const auto& digest : *digests) {
-      if (!digest.empty()) listed.insert(bucket_file(sdir, digest));
+    auto index = read_unit_index(sdir, snapshot.unit_index_sha256());
+    if (!index) return {};
+    const std::string zero(verifier::Digest::kSize, '\0');
+    for (std::size_t at = 0; at < index->size(); at += verifier::Digest::kSize) {
+      const std::string digest(as_chars(ByteView(*index).subspan(at, verifier::Digest::kSize)));
+      if (digest != zero) listed.insert(bucket_file(sdir, digest));
     }
   }
   std::error_code ec;

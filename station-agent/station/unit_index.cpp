@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "verifier/core/bytes.h"
@@ -14,15 +15,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A bucket holds about 1/4096 of the units: 64 MiB is ~600,000 units a bucket (2.5 billion
-// units at the station), far beyond its lifetime; a larger file is refused, never read.
+// A bucket holds about 1/65536 of the units: 64 MiB is ~600,000 units a bucket, far beyond
+// a station's lifetime; a larger file is refused, never read.
 constexpr std::size_t kMaxBucketBytes = 64 * 1024 * 1024;
 
 Result<std::size_t> index_of(std::string_view key) {
   auto digest = verifier::sha256(as_bytes(key));
   if (!digest) return std::unexpected(std::move(digest).error());
   const auto b = digest->bytes();
-  return (std::to_integer<std::size_t>(b[0]) << 4 | std::to_integer<std::size_t>(b[1]) >> 4) %
+  return (std::to_integer<std::size_t>(b[0]) << 8 | std::to_integer<std::size_t>(b[1])) %
          UnitIndex::kBuckets;
 }
 
@@ -66,20 +67,20 @@ constexpr std::size_t kIndexBytes = UnitIndex::kBuckets * verifier::Digest::kSiz
 
 }  // namespace
 
-Result<std::vector<std::string>> read_unit_index(const fs::path& snapshot_dir,
-                                                 std::string_view index_sha256) {
+Result<Bytes> read_unit_index(const fs::path& snapshot_dir, std::string_view index_sha256) {
   const fs::path file = index_file(snapshot_dir, index_sha256);
   auto bytes = read_vouched(file, index_sha256, kIndexBytes);
   if (!bytes) return std::unexpected(std::move(bytes).error());
   if (bytes->size() != kIndexBytes) return std::unexpected(tampered(file, "has the wrong size"));
-  std::vector<std::string> digests(UnitIndex::kBuckets);
-  const std::string zero(verifier::Digest::kSize, '\0');
-  for (std::size_t i = 0; i < UnitIndex::kBuckets; ++i) {
-    std::string d(as_chars(ByteView(*bytes).subspan(i * verifier::Digest::kSize,
-                                                    verifier::Digest::kSize)));
-    if (d != zero) digests[i] = std::move(d);
-  }
-  return digests;
+  return bytes;
+}
+
+std::string UnitIndex::digest_of(std::size_t index) const {
+  if (index_.empty()) return {};
+  const ByteView d = ByteView(index_).subspan(index * verifier::Digest::kSize,
+                                              verifier::Digest::kSize);
+  if (std::all_of(d.begin(), d.end(), [](std::byte b) { return b == std::byte{0}; })) return {};
+  return std::string(as_chars(d));
 }
 
 UnitIndex UnitIndex::from_snapshot(fs::path snapshot_dir, std::string index_sha256) {
@@ -92,9 +93,9 @@ UnitIndex UnitIndex::from_snapshot(fs::path snapshot_dir, std::string index_sha2
 
 Result<void> UnitIndex::load_index() const {
   if (index_loaded_) return {};
-  auto digests = read_unit_index(dir_, index_sha256_);
-  if (!digests) return std::unexpected(std::move(digests).error());
-  digests_ = std::move(*digests);
+  auto index = read_unit_index(dir_, index_sha256_);
+  if (!index) return std::unexpected(std::move(index).error());
+  index_ = std::move(*index);
   index_loaded_ = true;
   return {};
 }
@@ -103,7 +104,7 @@ Result<void> UnitIndex::load(std::size_t index) const {
   Bucket& bucket = buckets_[index];
   if (bucket.loaded) return {};
   if (auto ok = load_index(); !ok) return ok;
-  const std::string& digest = digests_[index];
+  const std::string digest = digest_of(index);
   if (digest.empty()) {
     bucket.loaded = true;
     return {};
@@ -171,8 +172,8 @@ Result<void> UnitIndex::bind_serial(std::string_view serial, std::string_view ha
 
 Result<std::string> UnitIndex::save(const fs::path& snapshot_dir) {
   if (auto ok = load_index(); !ok) return std::unexpected(std::move(ok).error());
-  for (std::size_t i = 0; i < kBuckets; ++i) {
-    Bucket& bucket = buckets_[i];
+  if (index_.empty()) index_.assign(kIndexBytes, std::byte{0});
+  for (auto& [i, bucket] : buckets_) {
     if (!bucket.dirty) continue;
     v1::SnapshotBucket out;
     out.set_index(static_cast<std::uint32_t>(i));
@@ -198,14 +199,12 @@ Result<std::string> UnitIndex::save(const fs::path& snapshot_dir) {
     if (auto ok = fileio::write_file_atomic(file, bytes, 0444); !ok) {
       return std::unexpected(std::move(ok).error().context("writing a snapshot bucket"));
     }
-    digests_[i] = std::move(name);
+    const ByteView d = digest->bytes();
+    std::copy(d.begin(), d.end(),
+              index_.begin() + static_cast<std::ptrdiff_t>(i * verifier::Digest::kSize));
     bucket.dirty = false;
   }
-  Bytes index(kIndexBytes);
-  for (std::size_t i = 0; i < kBuckets; ++i) {
-    const ByteView d = as_bytes(digests_[i]);
-    std::copy(d.begin(), d.end(), index.begin() + static_cast<std::ptrdiff_t>(i * verifier::Digest::kSize));
-  }
+  const Bytes& index = index_;
   auto digest = verifier::sha256(index);
   if (!digest) return std::unexpected(std::move(digest).error());
   index_sha256_ = std::string(as_chars(digest->bytes()));

@@ -2,7 +2,8 @@
 // device — the part of a station's history that grows with every unit.
 //
 // Kept in kBuckets buckets (a hardware id or serial goes to the bucket named by the first
-// 12 bits of its SHA-256: about 250 units a bucket at a million units). A state snapshot (station_snapshot.h) stores each bucket as a
+// 16 bits of its SHA-256: about 15 units a bucket at a million units, so replaying a few
+// records or looking up a unit parses a few small files whatever the history). A state snapshot (station_snapshot.h) stores each bucket as a
 // content-addressed file DIR/snapshot/<sha256 hex>.bucket and lists the digests in its signed
 // payload, so a lookup reads and checks one bucket, never the whole history. Guarantees: a
 // bucket is used only after its bytes hash to the digest the verified snapshot lists and it
@@ -17,9 +18,11 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "hallmark/station.pb.h"
+#include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
 
 namespace hallmark::station {
@@ -33,7 +36,7 @@ struct UnitHistory {
 
 class UnitIndex {
  public:
-  static constexpr std::size_t kBuckets = 4096;
+  static constexpr std::size_t kBuckets = 65536;
 
   UnitIndex() = default;  // empty: no unit seen yet
   // The index a verified snapshot names by `index_sha256` (raw SHA-256, "" for an empty
@@ -65,11 +68,14 @@ class UnitIndex {
   [[nodiscard]] Result<void> load(std::size_t index) const;
   [[nodiscard]] Result<void> load_index() const;
 
+  // The digest of bucket `index` ("" for empty) from the loaded index.
+  [[nodiscard]] std::string digest_of(std::size_t index) const;
+
   std::filesystem::path dir_;
-  std::string index_sha256_;  // "" : empty, or digests_ already known
+  std::string index_sha256_;          // "" : no index (every bucket empty)
   mutable bool index_loaded_ = true;
-  mutable std::vector<std::string> digests_ = std::vector<std::string>(kBuckets);
-  mutable std::vector<Bucket> buckets_ = std::vector<Bucket>(kBuckets);
+  mutable Bytes index_;               // kBuckets × 32 bytes once loaded, or empty
+  mutable std::unordered_map<std::size_t, Bucket> buckets_;  // the buckets read or changed
 };
 
 // The file of bucket digest `digest` (raw SHA-256) in `snapshot_dir`.
@@ -78,9 +84,9 @@ class UnitIndex {
 // The index file of digest `index_sha256` in `snapshot_dir`.
 [[nodiscard]] std::filesystem::path index_file(const std::filesystem::path& snapshot_dir,
                                                std::string_view index_sha256);
-// The kBuckets bucket digests ("" for empty) the index file `index_sha256` lists, after
+// The index file `index_sha256` (kBuckets × 32 bytes, zeros for an empty bucket), after
 // checking that its bytes hash to `index_sha256`; kVerificationFailed naming the file.
-[[nodiscard]] Result<std::vector<std::string>> read_unit_index(
+[[nodiscard]] Result<Bytes> read_unit_index(
     const std::filesystem::path& snapshot_dir, std::string_view index_sha256);
 
 }  // namespace hallmark::station
