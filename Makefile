@@ -43,17 +43,25 @@ test-sanitize: deps
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_BUILD_DIR) $(BUILD_DIR)/demo-out
 
-demo: build
+# The demo builds only what it runs (no test suites, no GUI): the four tools, the device
+# simulator and its clock shim, and hallmark-forge (the attacker's tool of act 5).
+DEMO_TARGETS = hallmark-ceremony hallmark-signer hallmark-station hallmark-verify \
+  hallmark-devsim hallmark-devsim-clock hallmark-forge
+
+demo: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEMO_TARGETS)
 	@bash scripts/demo.sh $(BUILD_DIR)
 
 # Not a test: bundle reading and promoted-bundle verification vs openssl dgst -sha256, and
-# peak memory; station per-unit overhead vs one raw token signature + fdatasync; countersign
-# throughput vs the 2-core ECDSA verify rate; the evidence store at scale, SQLite and
-# PostgreSQL (bench/; HALLMARK_BENCH_SCALE=full for the 10 M-unit numbers, docs/performance.md).
+# peak memory; station per-unit overhead vs its floor (2 token signatures, 2 verifications,
+# 1 fdatasync); station status/program at 1k vs a large journal; countersign throughput vs
+# the 2-core ECDSA verify rate; the evidence store at scale, SQLite and PostgreSQL (bench/;
+# HALLMARK_BENCH_SCALE=full: 1 M journal records, 10 M store units; docs/performance.md).
 bench: build
 	@bash bench/bundle_read_bench.sh $(BUILD_DIR)
 	@bash bench/promoted_verify_bench.sh $(BUILD_DIR)
 	@bash bench/station_unit_bench.sh $(BUILD_DIR)
+	@bash bench/station_history_bench.sh $(BUILD_DIR)
 	@bash bench/countersign_bench.sh $(BUILD_DIR)
 	@bash bench/store_scale_bench.sh $(BUILD_DIR)
 

@@ -279,6 +279,7 @@ Result<void> run_status(const LineCliOptions& o) {
   const auto& c = h.counts();
   std::cout << fmt::format("station      {}\n", line.station_id());
   std::cout << fmt::format("journal      {} records\n", line.journal().head().sequence);
+  std::cout << fmt::format("history      {}\n", line.snapshot_note());
   if (const auto& stop = h.line_stop()) {
     std::cout << fmt::format("line         STOPPED at record {}: {}\n", stop->sequence, stop->cause);
   } else {

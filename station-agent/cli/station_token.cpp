@@ -105,6 +105,11 @@ Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostr
   auto line = StationLine::open(std::move(options));
   if (!line) return std::unexpected(line.error());
   opened->line_.emplace(std::move(*line));
+  // A snapshot that did not verify or match is never used (the journal was replayed in
+  // full), but someone or something changed the state directory: say so.
+  if (const auto& note = opened->line_->snapshot_note(); note.find("ignored") != std::string::npos) {
+    status << "WARNING: " << note << "; the whole journal was replayed instead\n";
+  }
   if (const auto& torn = opened->line_->recovered_tail()) {
     status << fmt::format("JOURNAL REPAIRED: {} ended in a torn write (the station stopped in "
                           "the middle of a record): cut {} bytes at offset {} ({}); the repair "

@@ -37,7 +37,8 @@ Journal::Journal(std::filesystem::path path, std::string station_id,
                  fileio::UniqueFd fd) noexcept
     : path_(std::move(path)), station_id_(std::move(station_id)), fd_(std::move(fd)) {}
 
-Result<Journal> Journal::open(const std::filesystem::path& path, std::string_view station_id) {
+Result<Journal> Journal::open(const std::filesystem::path& path, std::string_view station_id,
+                              const std::optional<JournalResume>& resume) {
   const std::string name = path.string();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
@@ -69,16 +70,50 @@ Result<Journal> Journal::open(const std::filesystem::path& path, std::string_vie
                             header->station_id, station_id));
   }
   Journal journal(path, std::string(station_id), std::move(fd));
-  if (auto ok = journal.scan(header->size, file_size); !ok) {
+  journal.header_size_ = header->size;
+  std::uint64_t from = header->size;
+  if (resume && resume->sequence > 0) {
+    auto refused = journal.check_resume(*resume, file_size);
+    if (!refused) return std::unexpected(std::move(refused).error());
+    if (refused->empty()) {
+      auto frame = detail::read_frame(journal.fd_.get(), resume->offset, file_size);
+      if (!frame) return std::unexpected(std::move(frame).error().context("journal " + name));
+      journal.base_ = resume->sequence;
+      journal.base_hash_ = resume->hash;
+      journal.head_ = JournalHead{resume->sequence, resume->hash};
+      journal.head_offset_ = resume->offset;
+      from = resume->offset + frame->size;
+    } else {
+      journal.resume_refused_ = std::move(*refused);
+    }
+  }
+  if (auto ok = journal.scan(from, file_size); !ok) {
     return std::unexpected(std::move(ok).error());
   }
   return journal;
 }
 
-Result<void> Journal::scan(std::uint64_t header_size, std::uint64_t file_size) {
+Result<std::string> Journal::check_resume(const JournalResume& resume, std::uint64_t file_size) {
+  if (resume.offset < header_size_ || resume.offset >= file_size) {
+    return fmt::format("its record {} at offset {} is beyond the journal's {} bytes",
+                       resume.sequence, resume.offset, file_size);
+  }
+  auto frame = detail::read_frame(fd_.get(), resume.offset, file_size);
+  if (!frame) return std::unexpected(std::move(frame).error().context("journal " + path_.string()));
+  if (frame->status != detail::FrameStatus::kOk) {
+    return fmt::format("no whole record at offset {}: {}", resume.offset, frame->reason);
+  }
+  if (frame->record.sequence() != resume.sequence || !(frame->digest == resume.hash)) {
+    return fmt::format("the record at offset {} is not its record {} (the journal was replaced, "
+                       "rolled back or rewritten after it)",
+                       resume.offset, resume.sequence);
+  }
+  return std::string();
+}
+
+Result<void> Journal::scan(std::uint64_t from, std::uint64_t file_size) {
   const std::string name = path_.string();
-  header_size_ = header_size;
-  std::uint64_t offset = header_size;
+  std::uint64_t offset = from;
   while (offset < file_size) {
     const std::uint64_t sequence = head_.sequence + 1;
     auto frame = detail::read_frame(fd_.get(), offset, file_size);
@@ -107,6 +142,7 @@ Result<void> Journal::scan(std::uint64_t header_size, std::uint64_t file_size) {
                               name, sequence, offset, problem));
     }
     offsets_.push_back(offset);
+    head_offset_ = offset;
     head_ = JournalHead{sequence, frame->digest};
     offset += frame->size;
   }
@@ -163,6 +199,7 @@ Result<std::uint64_t> Journal::append(ByteView attestation_envelope) {
                             name, why, sequence));
   }
   offsets_.push_back(size_);
+  head_offset_ = size_;
   size_ += frame.size();
   head_ = JournalHead{sequence, *digest};
   return sequence;
@@ -172,10 +209,16 @@ Result<JournalCursor> Journal::records_since(std::uint64_t after) const {
   const std::string name = path_.string();
   const std::uint64_t count = head_.sequence;
   const std::uint64_t first = after < count ? after : count;  // records after the head: none
-  verifier::Digest previous;
-  std::uint64_t offset = first < count ? offsets_[first] : size_;
-  if (first > 0) {
-    auto frame = detail::read_frame(fd_.get(), offsets_[first - 1], size_);
+  fileio::UniqueFd fd(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+  if (!fd.valid()) return fail(ErrorCode::kIo, fmt::format("journal {}: dup: {}", name, errno_text()));
+  if (first < base_) {
+    // Before the resume point no offsets are known: read (and check) from the first record.
+    return JournalCursor(path_, std::move(fd), header_size_, size_, 1, verifier::Digest{}, first);
+  }
+  verifier::Digest previous = first == base_ ? base_hash_ : verifier::Digest{};
+  std::uint64_t offset = first < count ? offsets_[first - base_] : size_;
+  if (first > base_) {
+    auto frame = detail::read_frame(fd_.get(), offsets_[first - base_ - 1], size_);
     if (!frame) return std::unexpected(std::move(frame).error().context("journal " + name));
     if (frame->status != detail::FrameStatus::kOk) {
       return fail(ErrorCode::kVerificationFailed,
@@ -184,18 +227,23 @@ Result<JournalCursor> Journal::records_since(std::uint64_t after) const {
     }
     previous = frame->digest;
   }
-  fileio::UniqueFd fd(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
-  if (!fd.valid()) return fail(ErrorCode::kIo, fmt::format("journal {}: dup: {}", name, errno_text()));
   return JournalCursor(path_, std::move(fd), offset, size_, first + 1, previous);
 }
 
 JournalCursor::JournalCursor(std::filesystem::path path, fileio::UniqueFd fd,
                              std::uint64_t offset, std::uint64_t end, std::uint64_t sequence,
-                             verifier::Digest previous) noexcept
+                             verifier::Digest previous, std::uint64_t skip_through) noexcept
     : path_(std::move(path)), fd_(std::move(fd)), offset_(offset), end_(end),
-      sequence_(sequence), previous_(previous) {}
+      sequence_(sequence), previous_(previous), skip_through_(skip_through) {}
 
 Result<std::optional<JournalEntry>> JournalCursor::next() {
+  while (true) {
+    auto entry = next_checked();
+    if (!entry || !entry->has_value() || (*entry)->sequence > skip_through_) return entry;
+  }
+}
+
+Result<std::optional<JournalEntry>> JournalCursor::next_checked() {
   if (offset_ >= end_) return std::optional<JournalEntry>{};
   auto frame = detail::read_frame(fd_.get(), offset_, end_);
   if (!frame) return std::unexpected(std::move(frame).error().context("journal " + path_.string()));

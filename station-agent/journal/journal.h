@@ -17,6 +17,12 @@
 //    tail is never cut without a record of the cut. Any other damage — anywhere, the last
 //    frame included — is refused (kVerificationFailed naming the record and byte offset)
 //    and the file is left as it is.
+//  - open() given a JournalResume (the head a verified state snapshot was taken at) checks
+//    only that frame — whole, checksum right, its record hash the one given — and verifies
+//    the file from there on as above. The records before it are fixed by that hash (the
+//    chain) and verified whenever they are read (records_since()), not at open(). A resume
+//    point that does not match is not an error: open() verifies the whole file as without
+//    one and resumed() is false.
 //  - One writer: open() takes an exclusive flock() and refuses a journal already open.
 // Never signs: checkpoints are signed by the caller's callback (the station key). Not
 // thread-safe: one Journal per thread; a JournalCursor is independent of its Journal.
@@ -66,14 +72,25 @@ class JournalCursor {
 
  private:
   friend class Journal;
+  [[nodiscard]] Result<std::optional<JournalEntry>> next_checked();
   JournalCursor(std::filesystem::path path, fileio::UniqueFd fd, std::uint64_t offset,
-                std::uint64_t end, std::uint64_t sequence, verifier::Digest previous) noexcept;
+                std::uint64_t end, std::uint64_t sequence, verifier::Digest previous,
+                std::uint64_t skip_through = 0) noexcept;
   std::filesystem::path path_;
   fileio::UniqueFd fd_;
   std::uint64_t offset_;
   std::uint64_t end_;
   std::uint64_t sequence_;  // of the next record
   verifier::Digest previous_;
+  std::uint64_t skip_through_;  // records up to this one are checked but not returned
+};
+
+// Where a state snapshot says the journal's head was: record `sequence`, whose chain hash
+// is `hash` and whose frame starts at byte `offset`.
+struct JournalResume {
+  std::uint64_t sequence = 0;
+  verifier::Digest hash;
+  std::uint64_t offset = 0;
 };
 
 // Signs the DSSE PAE bytes it is given with the station key; returns the signature.
@@ -85,8 +102,17 @@ class Journal {
   // it and finds a torn final write (see above); open() itself never changes the file.
   // kVerificationFailed for damage or another station's journal, kIo for file system
   // errors or a journal open elsewhere.
+  // With `resume`, see the header comment: only the records after it are verified here.
   [[nodiscard]] static Result<Journal> open(const std::filesystem::path& path,
-                                            std::string_view station_id);
+                                            std::string_view station_id,
+                                            const std::optional<JournalResume>& resume = {});
+
+  // open() verified only the records after the resume point it was given.
+  [[nodiscard]] bool resumed() const noexcept { return base_ > 0; }
+  // Why open() did not resume where it was asked to ("" when it did or was not asked).
+  [[nodiscard]] const std::string& resume_refused() const noexcept { return resume_refused_; }
+  // The byte offset of the head record's frame (0 for an empty journal).
+  [[nodiscard]] std::uint64_t head_offset() const noexcept { return head_offset_; }
 
   [[nodiscard]] JournalHead head() const noexcept { return head_; }
   [[nodiscard]] const std::optional<TornTail>& recovered_tail() const noexcept {
@@ -112,7 +138,10 @@ class Journal {
 
  private:
   Journal(std::filesystem::path path, std::string station_id, fileio::UniqueFd fd) noexcept;
-  [[nodiscard]] Result<void> scan(std::uint64_t header_size, std::uint64_t file_size);
+  [[nodiscard]] Result<void> scan(std::uint64_t from, std::uint64_t file_size);
+  // "" when `resume` is a whole record of this file with that hash; else why not.
+  [[nodiscard]] Result<std::string> check_resume(const JournalResume& resume,
+                                                 std::uint64_t file_size);
   [[nodiscard]] Result<void> cut_torn_tail();
 
   std::filesystem::path path_;
@@ -120,7 +149,11 @@ class Journal {
   fileio::UniqueFd fd_;
   std::uint64_t header_size_ = 0;
   std::uint64_t size_ = 0;              // committed bytes (header + whole frames)
-  std::vector<std::uint64_t> offsets_;  // offsets_[i]: frame of record i + 1
+  std::uint64_t base_ = 0;              // records up to base_ were not scanned (resumed)
+  verifier::Digest base_hash_;          // the chain hash of record base_
+  std::vector<std::uint64_t> offsets_;  // offsets_[i]: frame of record base_ + i + 1
+  std::uint64_t head_offset_ = 0;
+  std::string resume_refused_;
   JournalHead head_;
   std::optional<TornTail> recovered_;
   bool tail_cut_ = false;               // recovered_ has been cut off the file

@@ -32,8 +32,17 @@ Result<StationHistory> StationHistory::replay(const Journal& journal,
                                               const verifier::TrustedRoot& root) {
   StationHistory history;
   history.station_id_ = journal.station_id();
-  auto cursor = journal.records_since(0);
+  auto replayed = history.replay_after(journal, 0, station_key, root);
+  if (!replayed) return std::unexpected(std::move(replayed).error());
+  return history;
+}
+
+Result<std::uint64_t> StationHistory::replay_after(const Journal& journal, std::uint64_t after,
+                                                   const verifier::PublicKey& station_key,
+                                                   const verifier::TrustedRoot& root) {
+  auto cursor = journal.records_since(after);
   if (!cursor) return std::unexpected(cursor.error());
+  std::uint64_t replayed = 0;
   while (true) {
     auto entry = cursor->next();
     if (!entry) return std::unexpected(entry.error());
@@ -62,11 +71,77 @@ Result<StationHistory> StationHistory::replay(const Journal& journal,
                               journal.path().string(), record.sequence,
                               event->monotonic_counter()));
     }
-    if (auto applied = history.apply(record.sequence, *event, root); !applied) {
+    if (auto applied = apply(record.sequence, *event, root); !applied) {
       return std::unexpected(where(applied.error()));
     }
+    ++replayed;
   }
+  return replayed;
+}
+
+Result<StationHistory> StationHistory::restore(const v1::StationSnapshot& snapshot,
+                                               const std::filesystem::path& snapshot_dir,
+                                               const verifier::TrustedRoot& root) {
+  StationHistory history;
+  history.station_id_ = snapshot.station_id();
+  if (!snapshot.roster_envelope().empty()) {
+    auto envelope = verifier::parse_envelope_json(snapshot.roster_envelope());
+    if (!envelope) return std::unexpected(envelope.error().context("the snapshot's person roster"));
+    auto roster = people::verify_roster(*envelope, root);
+    if (!roster) return std::unexpected(roster.error().context("the snapshot's person roster"));
+    history.roster_ = std::move(*roster);
+    history.roster_statement_ = snapshot.roster_envelope();
+  }
+  history.used_sessions_.insert(snapshot.used_sessions().begin(), snapshot.used_sessions().end());
+  if (snapshot.line_stopped()) {
+    history.line_stop_ = LineStop{snapshot.line_stop_sequence(), snapshot.line_stop_cause()};
+  }
+  if (snapshot.has_session()) {
+    const auto& s = snapshot.session();
+    history.session_ = ActiveSession{s.id(), s.operator_name(), s.operator_key_id(),
+                                     s.started_unix()};
+  }
+  const auto& c = snapshot.counts();
+  history.counts_ = EventCounts{c.passed(),     c.failed(),     c.reworked(),
+                                c.scrapped(),   c.line_stops(), c.break_glasses()};
+  history.revocations_.assign(snapshot.revocations().begin(), snapshot.revocations().end());
+  if (!snapshot.unit_index_sha256().empty() &&
+      snapshot.unit_index_sha256().size() != verifier::Digest::kSize) {
+    return fail(ErrorCode::kVerificationFailed, "the snapshot's unit index digest is malformed");
+  }
+  history.units_ = UnitIndex::from_snapshot(snapshot_dir, snapshot.unit_index_sha256());
   return history;
+}
+
+Result<v1::StationSnapshot> StationHistory::snapshot(const std::filesystem::path& snapshot_dir) {
+  auto index = units_.save(snapshot_dir);
+  if (!index) return std::unexpected(std::move(index).error());
+  v1::StationSnapshot out;
+  out.set_station_id(station_id_);
+  out.set_roster_envelope(roster_statement_);
+  for (const auto& id : used_sessions_) out.add_used_sessions(id);
+  if (line_stop_) {
+    out.set_line_stopped(true);
+    out.set_line_stop_sequence(line_stop_->sequence);
+    out.set_line_stop_cause(line_stop_->cause);
+  }
+  if (session_) {
+    auto* s = out.mutable_session();
+    s->set_id(session_->id);
+    s->set_operator_name(session_->operator_name);
+    s->set_operator_key_id(session_->operator_key_id);
+    s->set_started_unix(session_->started_unix);
+  }
+  auto* c = out.mutable_counts();
+  c->set_passed(counts_.passed);
+  c->set_failed(counts_.failed);
+  c->set_reworked(counts_.reworked);
+  c->set_scrapped(counts_.scrapped);
+  c->set_line_stops(counts_.line_stops);
+  c->set_break_glasses(counts_.break_glasses);
+  for (const auto& r : revocations_) out.add_revocations(r);
+  out.set_unit_index_sha256(*index);
+  return out;
 }
 
 Result<void> StationHistory::install_roster(const Event& event, const verifier::TrustedRoot& root) {
@@ -81,6 +156,7 @@ Result<void> StationHistory::install_roster(const Event& event, const verifier::
                             roster->roster.version(), roster_->roster.version()));
   }
   roster_ = std::move(*roster);
+  roster_statement_ = event.signed_statement();
   return {};
 }
 
@@ -146,15 +222,18 @@ Result<void> StationHistory::release_line(std::uint64_t sequence, const Event& e
   return {};
 }
 
-void StationHistory::bind(std::uint64_t sequence, const Event& event) {
-  if (event.hardware_id().empty()) return;
-  auto& unit = units_[event.hardware_id()];
-  if (unit.serial.empty() && !event.serial().empty()) {
-    unit.serial = event.serial();
-    serials_[event.serial()] = event.hardware_id();
+Result<void> StationHistory::bind(std::uint64_t sequence, const Event& event) {
+  if (event.hardware_id().empty()) return {};
+  auto unit = units_.unit_for_update(event.hardware_id());
+  if (!unit) return std::unexpected(std::move(unit).error());
+  if ((*unit)->serial.empty() && !event.serial().empty()) {
+    (*unit)->serial = event.serial();
+    if (auto ok = units_.bind_serial(event.serial(), event.hardware_id()); !ok) return ok;
   }
-  unit.sequences.push_back(sequence);
-  if (event.result() != v1::Attestation::RESULT_UNSPECIFIED) unit.last_result = event.result();
+  (*unit)->sequences.push_back(sequence);
+  if (event.result() != v1::Attestation::RESULT_UNSPECIFIED) (*unit)->last_result = event.result();
+  if (event.event() == Event::SCRAP) (*unit)->scrapped = true;
+  return {};
 }
 
 Result<void> StationHistory::check_operator(const Event& event) const {
@@ -178,17 +257,15 @@ Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event,
   switch (event.event()) {
     case Event::PROGRAM:
     case Event::REWORK:
-      bind(sequence, event);
+      if (auto ok = bind(sequence, event); !ok) return ok;
       if (event.event() == Event::REWORK) ++counts_.reworked;
       if (event.result() == v1::Attestation::PASS) ++counts_.passed;
       if (event.result() == v1::Attestation::FAIL) ++counts_.failed;
       return {};
     case Event::TAKE_OVER:
-      bind(sequence, event);
-      return {};
+      return bind(sequence, event);
     case Event::SCRAP:
-      bind(sequence, event);
-      units_[event.hardware_id()].scrapped = true;
+      if (auto ok = bind(sequence, event); !ok) return ok;
       ++counts_.scrapped;
       return {};
     case Event::LINE_STOP:
@@ -222,34 +299,27 @@ Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event,
   }
 }
 
-const UnitHistory* StationHistory::unit(std::string_view hardware_id) const {
-  auto it = units_.find(hardware_id);
-  return it == units_.end() ? nullptr : &it->second;
-}
-
-const std::string* StationHistory::hardware_id_of(std::string_view serial) const {
-  auto it = serials_.find(serial);
-  return it == serials_.end() ? nullptr : &it->second;
-}
-
-std::optional<std::string> StationHistory::binding_conflict(std::string_view serial,
-                                                            std::string_view hardware_id) const {
-  const UnitHistory* device = unit(hardware_id);
-  if (device != nullptr && device->scrapped) {
+Result<std::optional<std::string>> StationHistory::binding_conflict(
+    std::string_view serial, std::string_view hardware_id) const {
+  auto device = unit(hardware_id);
+  if (!device) return std::unexpected(std::move(device).error());
+  auto bound = hardware_id_of(serial);
+  if (!bound) return std::unexpected(std::move(bound).error());
+  if (*device != nullptr && (*device)->scrapped) {
     return fmt::format("device {} was scrapped (record {}) and is back on the line", hardware_id,
-                       device->sequences.back());
+                       (*device)->sequences.back());
   }
-  if (const std::string* bound = hardware_id_of(serial); bound != nullptr && *bound != hardware_id) {
+  if (*bound != nullptr && **bound != hardware_id) {
     return fmt::format("serial {} is already bound to device {}, but device {} carries it "
                        "(label swap?)",
-                       serial, *bound, hardware_id);
+                       serial, **bound, hardware_id);
   }
-  if (device != nullptr && !device->serial.empty() && device->serial != serial) {
+  if (*device != nullptr && !(*device)->serial.empty() && (*device)->serial != serial) {
     return fmt::format("device {} is already bound to serial {}, but is labelled {} "
                        "(label swap?)",
-                       hardware_id, device->serial, serial);
+                       hardware_id, (*device)->serial, serial);
   }
-  return std::nullopt;
+  return std::optional<std::string>{};
 }
 
 }  // namespace hallmark::station

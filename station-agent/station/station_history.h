@@ -6,7 +6,9 @@
 // stop, break-glass, session start and end, take-over, roster installed) is a station-signed
 // Attestation in it, and this state is nothing but a replay of those events. There is no
 // second file that could disagree with the journal after a crash: an event either reached
-// the journal (and counts) or did not.
+// the journal (and counts) or did not. A state snapshot (station_snapshot.h) is a signed
+// cache of this replay at one record, bound to it by its chain hash; restore() +
+// replay_after() give the same history as replay() without reading what is before it.
 //
 // The station's own signature is not enough: whoever holds the station token can sign any
 // event. So replay() checks that each event was signed for the record that holds it
@@ -21,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -30,19 +33,13 @@
 
 #include "hallmark/station.pb.h"
 #include "station-agent/journal/journal.h"
+#include "station-agent/station/unit_index.h"
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
 #include "verifier/people/roster.h"
 #include "verifier/trust/trusted_root.h"
 
 namespace hallmark::station {
-
-struct UnitHistory {
-  std::string serial;                   // the printed label bound to this hardware id
-  std::vector<std::uint64_t> sequences;  // every record about it, oldest first
-  v1::Attestation::Result last_result = v1::Attestation::RESULT_UNSPECIFIED;
-  bool scrapped = false;
-};
 
 struct LineStop {
   std::uint64_t sequence = 0;  // the LINE_STOP record
@@ -75,6 +72,21 @@ class StationHistory {
                                                      const verifier::PublicKey& station_key,
                                                      const verifier::TrustedRoot& root);
 
+  // The history a verified snapshot (station_snapshot.h) holds, its unit buckets in
+  // `snapshot_dir`. The person roster it names is verified again under `root` (a snapshot
+  // never installs a roster the root did not sign).
+  [[nodiscard]] static Result<StationHistory> restore(const v1::StationSnapshot& snapshot,
+                                                      const std::filesystem::path& snapshot_dir,
+                                                      const verifier::TrustedRoot& root);
+  // Replays the records of `journal` after record `after` onto this history (the checks of
+  // replay()); the number of records replayed.
+  [[nodiscard]] Result<std::uint64_t> replay_after(const Journal& journal, std::uint64_t after,
+                                                   const verifier::PublicKey& station_key,
+                                                   const verifier::TrustedRoot& root);
+  // This history as a snapshot (head fields left for the caller); writes the changed unit
+  // buckets into `snapshot_dir` first.
+  [[nodiscard]] Result<v1::StationSnapshot> snapshot(const std::filesystem::path& snapshot_dir);
+
   // Applies one event (already signed and appended as record `sequence`).
   [[nodiscard]] Result<void> apply(std::uint64_t sequence, const v1::Attestation& event,
                                    const verifier::TrustedRoot& root);
@@ -94,8 +106,13 @@ class StationHistory {
 
   [[nodiscard]] const std::optional<LineStop>& line_stop() const noexcept { return line_stop_; }
   [[nodiscard]] const std::optional<ActiveSession>& session() const noexcept { return session_; }
-  [[nodiscard]] const UnitHistory* unit(std::string_view hardware_id) const;
-  [[nodiscard]] const std::string* hardware_id_of(std::string_view serial) const;
+  // nullptr for a device never seen; an error when the snapshot's unit index is damaged.
+  [[nodiscard]] Result<const UnitHistory*> unit(std::string_view hardware_id) const {
+    return units_.unit(hardware_id);
+  }
+  [[nodiscard]] Result<const std::string*> hardware_id_of(std::string_view serial) const {
+    return units_.hardware_id_of(serial);
+  }
   [[nodiscard]] const EventCounts& counts() const noexcept { return counts_; }
   // The revocations journaled as REVOCATION_INSTALLED (their DSSE JSON), oldest first. Not
   // verified here: the line hands them to load_station_trust(), which verifies them.
@@ -105,8 +122,8 @@ class StationHistory {
 
   // Why binding `serial` to `hardware_id` must stop the line (a label swap, a device already
   // bound to another serial, a scrapped device), or std::nullopt when it may go on.
-  [[nodiscard]] std::optional<std::string> binding_conflict(std::string_view serial,
-                                                            std::string_view hardware_id) const;
+  [[nodiscard]] Result<std::optional<std::string>> binding_conflict(
+      std::string_view serial, std::string_view hardware_id) const;
 
  private:
   [[nodiscard]] Result<void> install_roster(const v1::Attestation& event,
@@ -115,15 +132,15 @@ class StationHistory {
   [[nodiscard]] Result<void> check_operator(const v1::Attestation& event) const;
   [[nodiscard]] Result<void> start_session(const v1::Attestation& event);
   [[nodiscard]] Result<void> release_line(std::uint64_t sequence, const v1::Attestation& event);
-  void bind(std::uint64_t sequence, const v1::Attestation& event);
+  [[nodiscard]] Result<void> bind(std::uint64_t sequence, const v1::Attestation& event);
 
   std::string station_id_;
   std::optional<people::VerifiedRoster> roster_;
+  std::string roster_statement_;  // the DSSE JSON roster_ was verified from
   std::set<std::string, std::less<>> used_sessions_;  // session ids already started
   std::optional<LineStop> line_stop_;
   std::optional<ActiveSession> session_;
-  std::map<std::string, UnitHistory, std::less<>> units_;    // by hardware id
-  std::map<std::string, std::string, std::less<>> serials_;  // serial → hardware id
+  UnitIndex units_;
   EventCounts counts_;
   std::vector<std::string> revocations_;
 };

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "station-agent/station/station_snapshot.h"
 #include "station-agent/station/station_state.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
@@ -83,10 +84,54 @@ Result<StationLine> StationLine::open(LineOptions options) {
   auto config = fileio::hash_file(policy_file(options.dir));
   if (!config) return std::unexpected(config.error());
 
-  auto journal = Journal::open(journal_file(options.dir), station_id);
-  if (!journal) return std::unexpected(std::move(journal).error());
-  auto history = StationHistory::replay(*journal, keys.station_key, chain->root());
-  if (!history) return std::unexpected(history.error());
+  // The history: from the state snapshot when it verifies and matches the journal (only
+  // the records after it replayed), else replayed from the whole journal.
+  LoadedSnapshot loaded = load_snapshot(options.dir, station_id, keys.station_key);
+  std::string snapshot_note = loaded.ignored;
+  std::optional<Journal> journal;
+  std::optional<StationHistory> history;
+  std::uint64_t replayed = 0;
+  if (loaded.snapshot) {
+    const auto& snap = *loaded.snapshot;
+    auto hash = verifier::Digest::from_bytes(as_bytes(snap.head_hash()));
+    if (!hash) return std::unexpected(hash.error());
+    auto opened = Journal::open(journal_file(options.dir), station_id,
+                                JournalResume{snap.sequence(), *hash, snap.head_offset()});
+    if (!opened) return std::unexpected(std::move(opened).error());
+    if (opened->resumed()) {
+      auto restored = StationHistory::restore(snap, snapshot_dir(options.dir), chain->root());
+      if (restored) {
+        journal.emplace(std::move(*opened));
+        history.emplace(std::move(*restored));
+      } else {
+        snapshot_note = fmt::format("snapshot {} ignored: {}",
+                                    snapshot_file(options.dir).string(),
+                                    restored.error().message);
+      }
+    } else {
+      snapshot_note = fmt::format("snapshot {} (record {}) ignored: {}",
+                                  snapshot_file(options.dir).string(), snap.sequence(),
+                                  opened->resume_refused());
+    }
+  }
+  if (history) {
+    auto after = history->replay_after(*journal, loaded.snapshot->sequence(), keys.station_key,
+                                       chain->root());
+    if (!after) return std::unexpected(after.error());
+    replayed = *after;
+    snapshot_note = fmt::format("snapshot at record {}, {} record(s) replayed after it",
+                                loaded.snapshot->sequence(), replayed);
+  } else {
+    journal.reset();  // a journal opened at a refused resume point is opened again, whole
+    auto opened = Journal::open(journal_file(options.dir), station_id);
+    if (!opened) return std::unexpected(std::move(opened).error());
+    journal.emplace(std::move(*opened));
+    auto full = StationHistory::replay(*journal, keys.station_key, chain->root());
+    if (!full) return std::unexpected(full.error());
+    history.emplace(std::move(*full));
+    replayed = journal->head().sequence;
+    if (snapshot_note.empty()) snapshot_note = "no snapshot: the whole journal was replayed";
+  }
 
   auto device_ca = DeviceCertificateAuthority::prepare(
       as_bytes(registration->registration.device_ca_certificate_der()), station_id,
@@ -104,6 +149,7 @@ Result<StationLine> StationLine::open(LineOptions options) {
   line.chain_ = std::move(*chain);
   line.station_id_ = station_id;
   line.config_sha256_ = *config;
+  line.snapshot_note_ = std::move(snapshot_note);
   // Before anything else: a torn final write is cut only together with the signed record
   // of the cut (the journal's first append cuts it), so every repair is in the evidence.
   if (const auto& torn = line.journal_.recovered_tail()) {
@@ -113,7 +159,30 @@ Result<StationLine> StationLine::open(LineOptions options) {
   if (auto journaled = line.journal_revocations(); !journaled) {
     return std::unexpected(journaled.error());
   }
+  // A cache, never the evidence: a snapshot that cannot be written leaves the journal as
+  // it is and the next command replays a little more (said in snapshot_note()).
+  if (replayed >= kSnapshotAfterRecords) {
+    if (auto saved = line.save_snapshot(); !saved) {
+      line.snapshot_note_ += fmt::format("; a new snapshot could not be written: {}",
+                                         saved.error().message);
+    }
+  }
   return line;
+}
+
+Result<void> StationLine::save_snapshot() {
+  const fs::path dir = snapshot_dir(options_.dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail(ErrorCode::kIo, fmt::format("snapshot directory {}: {}", dir.string(), ec.message()));
+  auto snapshot = history_.snapshot(dir);
+  if (!snapshot) return std::unexpected(std::move(snapshot).error());
+  const JournalHead head = journal_.head();
+  snapshot->set_sequence(head.sequence);
+  snapshot->set_head_hash(bytes_of(head.hash));
+  snapshot->set_head_offset(journal_.head_offset());
+  return station::save_snapshot(options_.dir, *snapshot, options_.keys.station_key.key_id(),
+                                options_.keys.sign_event);
 }
 
 Result<void> StationLine::record_repair(const TornTail& torn) {

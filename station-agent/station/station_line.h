@@ -80,7 +80,16 @@ class StationLine {
   // revocation the journal does not hold yet.
   [[nodiscard]] Result<std::vector<std::uint64_t>> journal_revocations();
 
+  // Opens the line; its history comes from the state snapshot (station_snapshot.h) when
+  // it verifies and matches the journal, else from the whole journal, and a new snapshot is
+  // written once kSnapshotAfterRecords or more records had to be replayed.
   [[nodiscard]] static Result<StationLine> open(LineOptions options);
+
+  // Writes a state snapshot of the history at the journal's head (signed by the station key).
+  [[nodiscard]] Result<void> save_snapshot();
+  // How open() got the history: from which snapshot and how many records it replayed, or
+  // why a snapshot was ignored.
+  [[nodiscard]] const std::string& snapshot_note() const noexcept { return snapshot_note_; }
 
   [[nodiscard]] const std::string& station_id() const noexcept { return station_id_; }
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return options_.dir; }
@@ -155,6 +164,7 @@ class StationLine {
   std::optional<DeviceCertificateAuthority> device_ca_;
   std::optional<Error> device_ca_error_;  // set when device_ca_ is not
   std::optional<std::uint64_t> repair_sequence_;
+  std::string snapshot_note_;
 };
 
 }  // namespace hallmark::station

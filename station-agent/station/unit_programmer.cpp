@@ -272,10 +272,14 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
   const std::string hardware_id = std::move(*identified);
   event.set_hardware_id(hardware_id);
   const auto& history = line.history();
-  if (auto conflict = history.binding_conflict(request.serial, hardware_id)) {
-    return stop_the_line(line, *clock, request.serial, hardware_id, std::move(*conflict));
+  auto conflict = history.binding_conflict(request.serial, hardware_id);
+  if (!conflict) return std::unexpected(std::move(conflict).error());
+  if (*conflict) {
+    return stop_the_line(line, *clock, request.serial, hardware_id, std::move(**conflict));
   }
-  const UnitHistory* known = history.unit(hardware_id);
+  auto found = history.unit(hardware_id);
+  if (!found) return std::unexpected(std::move(found).error());
+  const UnitHistory* known = *found;
   if (!rework && known != nullptr) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("unit {} (device {}) already has {} record(s) here, the last one "
@@ -358,7 +362,9 @@ Result<std::uint64_t> scrap_unit(StationLine& line, std::string hardware_id,
   } else if (auto ok = check_hardware_id(hardware_id); !ok) {
     return std::unexpected(Error{ErrorCode::kUsage, ok.error().message, 0, {}});
   }
-  const UnitHistory* known = line.history().unit(hardware_id);
+  auto found = line.history().unit(hardware_id);
+  if (!found) return std::unexpected(std::move(found).error());
+  const UnitHistory* known = *found;
   if (known != nullptr && known->scrapped) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("device {} is already scrapped (record {})", hardware_id,
@@ -389,10 +395,12 @@ Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& devi
   auto identified = read_hardware_id(device, serial);
   if (!identified) return std::unexpected(identified.error());
   const std::string hardware_id = std::move(*identified);
-  if (auto conflict = line.history().binding_conflict(serial, hardware_id)) {
-    return stop_the_line(line, *clock, serial, hardware_id, std::move(*conflict));
-  }
-  if (line.history().unit(hardware_id) != nullptr) {
+  auto conflict = line.history().binding_conflict(serial, hardware_id);
+  if (!conflict) return std::unexpected(std::move(conflict).error());
+  if (*conflict) return stop_the_line(line, *clock, serial, hardware_id, std::move(**conflict));
+  auto found = line.history().unit(hardware_id);
+  if (!found) return std::unexpected(std::move(found).error());
+  if (*found != nullptr) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("unit {} (device {}) is already on this station's records: rework it "
                             "instead",
