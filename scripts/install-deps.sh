@@ -12,6 +12,14 @@ packages=(
   libsqlite3-dev libarchive-dev
   postgresql libpq-dev
   qt6-base-dev  # the Qt 6 Widgets consoles; tests run them with QT_QPA_PLATFORM=offscreen
+  # A station's keys in a TPM (tests/stacks, label tpm): a software TPM, the resource
+  # manager on a private D-Bus bus and its client library (not a dependency of tpm2-abrmd),
+  # tpm2-pkcs11 and its store tool.
+  swtpm swtpm-tools dbus-daemon tpm2-abrmd libtss2-tcti-tabrmd0 tpm2-tools
+  libtpm2-pkcs11-1 libtpm2-pkcs11-tools
+  # Custodian smart cards through OpenSC (tests/stacks, label card): pcscd with the vpcd
+  # reader driver, libcacard to emulate CAC cards, NSS tools to make their keys.
+  pcscd vsmartcard-vpcd libcacard-dev libnss3-tools
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "hsm-profiles/profile/key_policy.h"
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/objects.h"
 
@@ -42,14 +43,14 @@ Result<std::unique_ptr<SignerHsm>> SignerHsm::open(const v1::PlanHsm& plan, Cere
 }
 
 Result<void> SignerHsm::check_provenance(const hsm::TokenKey& key, std::string_view role) {
-  auto verdict = hsm::check_production_use(key.provenance(),
-                                           token_.profile.allow_imported_keys(), key.name());
+  // The plan has no consent for an imported signer-HSM key: the signer's keys are made in it.
+  auto verdict = hsm::check_key_for_production(key.provenance(), token_.profile, false, key.name());
   if (!verdict) {
     transcript_->failed("provenance", kActor,
                         fmt::format("{} key {} refused: {}", role, key.key_id(),
                                     verdict.error().message),
                         &token_.info, {key.to_proto()});
-    return verdict;
+    return std::unexpected(verdict.error());
   }
   return {};
 }

@@ -88,7 +88,6 @@ Result<TokenKey> generate_key(Session& session, const KeySpec& spec) {
   public_template.add_bool(CKA_TOKEN, true)
       .add_bool(CKA_PRIVATE, false)
       .add_bool(CKA_VERIFY, true)
-      .add_bool(CKA_ENCRYPT, false)
       .add_bool(CKA_WRAP, false)
       .add_bool(CKA_DERIVE, false)
       .add_text(CKA_LABEL, spec.label)
@@ -105,7 +104,6 @@ Result<TokenKey> generate_key(Session& session, const KeySpec& spec) {
   private_template.add_bool(CKA_TOKEN, true)
       .add_bool(CKA_PRIVATE, true)
       .add_bool(CKA_SIGN, true)
-      .add_bool(CKA_DECRYPT, false)
       .add_bool(CKA_UNWRAP, false)
       .add_bool(CKA_DERIVE, false)
       .add_bool(CKA_SENSITIVE, true)
@@ -114,6 +112,10 @@ Result<TokenKey> generate_key(Session& session, const KeySpec& spec) {
       .add_text(CKA_LABEL, spec.label)
       .add_bytes(CKA_ID, id);
   if (spec.always_authenticate) private_template.add_bool(CKA_ALWAYS_AUTHENTICATE, true);
+  if (!spec.token_sets_encrypt_decrypt) {
+    public_template.add_bool(CKA_ENCRYPT, false);
+    private_template.add_bool(CKA_DECRYPT, false);
+  }
 
   CK_MECHANISM mechanism{*generate, nullptr, 0};
   CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;
