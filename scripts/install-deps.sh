@@ -16,6 +16,14 @@ packages=(
   # `make fuzz` (fuzz/): clang-16 and its libFuzzer; the ASan/UBSan runtimes come from
   # libclang-rt-16-dev when installed, else from libclang-rt-14-dev (cmake/sanitizers.cmake)
   clang-16 libfuzzer-16-dev libclang-rt-14-dev
+  # A station's keys in a TPM (tests/stacks, label tpm): a software TPM, the resource
+  # manager on a private D-Bus bus and its client library (not a dependency of tpm2-abrmd),
+  # tpm2-pkcs11 and its store tool.
+  swtpm swtpm-tools dbus-daemon tpm2-abrmd libtss2-tcti-tabrmd0 tpm2-tools
+  libtpm2-pkcs11-1 libtpm2-pkcs11-tools
+  # Custodian smart cards through OpenSC (tests/stacks, label card): pcscd with the vpcd
+  # reader driver, libcacard to emulate CAC cards, NSS tools to make their keys.
+  pcscd vsmartcard-vpcd libcacard-dev libnss3-tools
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ceremony/src/summary.h"
+#include "hsm-profiles/profile/key_policy.h"
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_signer.h"
@@ -81,8 +82,8 @@ Result<std::unique_ptr<CustodianCard>> CustodianCard::open(const v1::PlanCustodi
     transcript.failed("key", name, key.error().message, &token->info);
     return std::unexpected(key.error());
   }
-  auto verdict = hsm::check_production_use(key->provenance(), token->profile.allow_imported_keys(),
-                                           key->name());
+  auto verdict = hsm::check_key_for_production(key->provenance(), token->profile,
+                                               plan.allow_imported_key(), key->name());
   if (!verdict) {
     transcript.failed("provenance", name,
                       fmt::format("{} refused: {}", key->key_id(), verdict.error().message),
@@ -94,10 +95,16 @@ Result<std::unique_ptr<CustodianCard>> CustodianCard::open(const v1::PlanCustodi
   }
   transcript.ok("provenance", name,
                 fmt::format("key {} ({}): {}", key->key_id(), key->name(),
-                            provenance_text(key->provenance())),
+                            provenance_text(verdict->believed)),
                 &token->info, {key->to_proto()});
-  ui.progress(fmt::format("{}: key {} — {}", name, key->key_id(),
-                          provenance_text(key->provenance())));
+  if (verdict->imported) {
+    transcript.ok("imported-key", name, fmt::format("{}: {}", key->key_id(), verdict->note),
+                  &token->info, {key->to_proto()});
+  }
+  ui.progress(fmt::format("{}: key {} — {}{}", name, key->key_id(),
+                          provenance_text(verdict->believed),
+                          verdict->imported ? " (imported: the plan and the profile allow it)"
+                                            : ""));
   hsm::TokenKey found = std::move(*key);
   return std::unique_ptr<CustodianCard>(
       new CustodianCard(name, std::move(*token), std::move(found)));

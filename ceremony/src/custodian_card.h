@@ -1,8 +1,10 @@
 // CustodianCard: one custodian's card, open and logged in, with the custodian key found
 // on it (or generated on it when the plan allows), its provenance checked.
 //
-// The key must be generated on the card and never extractable (check_production_use with
-// the card profile's allow_imported_keys); anything else stops the ceremony. Signing goes
+// The key must be generated on the card and never extractable, or — only when the card's
+// profile allows imported keys AND the plan says allow_imported_key for this custodian —
+// imported but never extractable, which the transcript then records as an "imported-key"
+// step (hsm::check_key_for_production); anything else stops the ceremony. Signing goes
 // through hsm::TokenSigner; a CKA_ALWAYS_AUTHENTICATE key asks the UI for its PIN on every
 // signature. Holds key handles only, never key material. Not movable once open (the
 // signer keeps a reference to the session); owned through unique_ptr.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "hsm-profiles/profile/key_policy.h"
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/objects.h"
 
@@ -42,16 +43,16 @@ Result<std::unique_ptr<SignerHsm>> SignerHsm::open(const v1::PlanHsm& plan, Cere
 }
 
 Result<void> SignerHsm::check_provenance(const hsm::TokenKey& key, std::string_view role) {
-  // The signer HSM's role keys are the ones a plan may back up under a custodian quorum.
-  auto verdict = hsm::check_production_use(key.provenance(),
-                                           token_.profile.allow_imported_keys(), key.name(),
-                                           verifier::KeyOrigin::kQuorumBackup);
+  // The signer HSM's role keys are made in it (the plan has no consent for an imported
+  // one), or restored into it from a quorum backup.
+  auto verdict = hsm::check_key_for_production(key.provenance(), token_.profile, false, key.name(),
+                                               verifier::KeyOrigin::kQuorumBackup);
   if (!verdict) {
     transcript_->failed("provenance", kActor,
                         fmt::format("{} key {} refused: {}", role, key.key_id(),
                                     verdict.error().message),
                         &token_.info, {key.to_proto()});
-    return verdict;
+    return std::unexpected(verdict.error());
   }
   return {};
 }

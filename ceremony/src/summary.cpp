@@ -4,6 +4,7 @@
 
 #include "hallmark/keys.pb.h"
 #include "verifier/core/bytes.h"
+#include "verifier/trust/station_registration.h"
 #include "verifier/trust/transcript.h"
 
 namespace hallmark::ceremony {
@@ -98,13 +99,15 @@ std::string registration_summary(const v1::StationRegistration& reg,
   return fmt::format(
       "  STATION REGISTRATION of station '{}' under trust root version {}\n"
       "  valid from {} until {}\n"
+      "  station token  {}\n"
       "  station key    {}\n    provenance: {}\n"
       "  device-CA key  {}\n    provenance: {}\n"
       "  software SHA-256 {}\n  config SHA-256   {}\n"
       "  request created {}; request payload SHA-256 {}\n"
       "  device-CA certificate (issued by the manufacturing CA) SHA-256 {}\n",
       reg.station_id(), reg.trust_root_version(), verifier::format_utc(reg.registered_unix()),
-      verifier::format_utc(reg.expires_unix()), e.station_key().key_id(),
+      verifier::format_utc(reg.expires_unix()), verifier::station_token_text(e),
+      e.station_key().key_id(),
       provenance_text(e.station_key_provenance()), e.device_ca_key().key_id(),
       provenance_text(e.device_ca_key_provenance()), hex_or_none(e.software_sha256()),
       hex_or_none(e.config_sha256()), verifier::format_utc(e.created_unix()),

@@ -70,7 +70,6 @@ std::optional<AttributeTemplate> private_key_template(const KeySpec& spec, ByteV
   private_template.add_bool(CKA_TOKEN, true)
       .add_bool(CKA_PRIVATE, true)
       .add_bool(CKA_SIGN, true)
-      .add_bool(CKA_DECRYPT, false)
       .add_bool(CKA_UNWRAP, false)
       .add_bool(CKA_DERIVE, false)
       .add_bool(CKA_SENSITIVE, true)
@@ -80,6 +79,7 @@ std::optional<AttributeTemplate> private_key_template(const KeySpec& spec, ByteV
       .add_bytes(CKA_ID, id);
   if (spec.always_authenticate) private_template.add_bool(CKA_ALWAYS_AUTHENTICATE, true);
   if (spec.backup) private_template.add_bool(CKA_WRAP_WITH_TRUSTED, true);
+  if (!spec.token_sets_encrypt_decrypt) private_template.add_bool(CKA_DECRYPT, false);
   return private_template;
 }
 
@@ -109,7 +109,6 @@ Result<TokenKey> generate_key(Session& session, const KeySpec& spec) {
   public_template.add_bool(CKA_TOKEN, true)
       .add_bool(CKA_PRIVATE, false)
       .add_bool(CKA_VERIFY, true)
-      .add_bool(CKA_ENCRYPT, false)
       .add_bool(CKA_WRAP, false)
       .add_bool(CKA_DERIVE, false)
       .add_text(CKA_LABEL, spec.label)
@@ -123,6 +122,7 @@ Result<TokenKey> generate_key(Session& session, const KeySpec& spec) {
 
   auto private_template = private_key_template(spec, id);
   if (!private_template) return fail(ErrorCode::kUsage, "no template for this key algorithm");
+  if (!spec.token_sets_encrypt_decrypt) public_template.add_bool(CKA_ENCRYPT, false);
 
   CK_MECHANISM mechanism{*generate, nullptr, 0};
   CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;

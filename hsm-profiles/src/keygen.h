@@ -5,7 +5,8 @@
 // CKA_UNWRAP, CKA_DERIVE, CKA_EXTRACTABLE false (KeySpec::backup: extractable only under a
 // trusted wrapping key); CKA_ALLOWED_MECHANISMS exactly the one
 // mechanism TokenSigner uses (CKM_ECDSA, CKM_RSA_PKCS_PSS or CKM_EDDSA); optionally
-// CKA_ALWAYS_AUTHENTICATE. The public key is verify-only. A label already used on the
+// CKA_ALWAYS_AUTHENTICATE (CKA_DECRYPT / CKA_ENCRYPT left to tokens that fix them
+// themselves, see KeySpec). The public key is verify-only. A label already used on the
 // token is refused, so a URI by label keeps naming one key. Requires a logged-in user
 // session. Never reads or exports private key material. Thread-safety: as the Session.
 #pragma once
@@ -32,6 +33,9 @@ struct KeySpec {
   // true, so it leaves the token only wrapped under a key the security officer marked
   // CKA_TRUSTED (hsm-profiles/src/key_wrap.h). Otherwise never extractable.
   bool backup = false;
+  // Leave CKA_ENCRYPT / CKA_DECRYPT out of the templates: for tokens that fix them and
+  // refuse a template that sets them (profile token_sets_encrypt_decrypt, tpm2-pkcs11).
+  bool token_sets_encrypt_decrypt = false;
 };
 
 // The one signing mechanism Hallmark uses for `algorithm`; empty for an unknown one.

@@ -11,6 +11,7 @@
 
 #include "hallmark/station.pb.h"
 #include "hsm-profiles/cli/token_options.h"
+#include "hsm-profiles/profile/key_policy.h"
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_key.h"
@@ -40,8 +41,9 @@ struct StationKey {
 };
 
 // The private key labelled `label` on the token, or a new one generated there.
-Result<StationKey> find_or_generate(hsm::Session& session, const std::string& label,
-                                    v1::KeyAlgorithm algorithm, bool algorithm_given) {
+Result<StationKey> find_or_generate(hsm::Session& session, const v1::HsmProfile& profile,
+                                    const std::string& label, v1::KeyAlgorithm algorithm,
+                                    bool algorithm_given) {
   hsm::AttributeTemplate match;
   match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_text(CKA_LABEL, label);
   auto found = hsm::find_objects(session, match, 2);
@@ -53,7 +55,8 @@ Result<StationKey> find_or_generate(hsm::Session& session, const std::string& la
                             session.token_label(), label));
   }
   if (found->empty()) {
-    auto key = hsm::generate_key(session, hsm::KeySpec{algorithm, label, {}, false});
+    auto key = hsm::generate_key(session, hsm::KeySpec{algorithm, label, {}, false,
+                                                       profile.token_sets_encrypt_decrypt()});
     if (!key) return std::unexpected(key.error());
     return StationKey{std::move(*key), false};
   }
@@ -67,7 +70,10 @@ Result<StationKey> find_or_generate(hsm::Session& session, const std::string& la
                             v1::KeyAlgorithm_Name(algorithm)));
   }
   // Refuse an unfit key here, before a second key is generated next to it.
-  if (auto ok = hsm::check_production_use(key->provenance(), false, key->name()); !ok) {
+  // No consent for imported station keys exists; a profile whose CKA_LOCAL cannot be
+  // believed makes every key on it imported.
+  if (auto ok = hsm::check_key_for_production(key->provenance(), profile, false, key->name());
+      !ok) {
     return std::unexpected(ok.error().context(
         "the station's tokens must hold keys generated on them; remove it or use another token"));
   }
@@ -93,10 +99,12 @@ Result<void> run_enroll(const EnrollOptions& o, bool json) {
   auto token = hsm::open_token(o.token, true, std::cerr);
   if (!token) return std::unexpected(token.error());
   auto station_key =
-      find_or_generate(token->session, kStationKeyLabel, *algorithm, o.algorithm.has_value());
+      find_or_generate(token->session, token->profile, kStationKeyLabel, *algorithm,
+                       o.algorithm.has_value());
   if (!station_key) return std::unexpected(station_key.error());
   auto device_ca_key =
-      find_or_generate(token->session, kDeviceCaKeyLabel, *algorithm, o.algorithm.has_value());
+      find_or_generate(token->session, token->profile, kDeviceCaKeyLabel, *algorithm,
+                       o.algorithm.has_value());
   if (!device_ca_key) return std::unexpected(device_ca_key.error());
 
   const std::string prompt = "PIN for this signature on '" + token->session.token_label() + "': ";
@@ -109,7 +117,10 @@ Result<void> run_enroll(const EnrollOptions& o, bool json) {
 
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  const EnrollmentInfo info{o.station_id, *software, *config, now.count()};
+  auto token_info = token->session.token_info();
+  if (!token_info) return std::unexpected(token_info.error());
+  const EnrollmentInfo info{o.station_id, *software, *config, now.count(),
+                            token->profile.name(), *token_info};
   auto request = make_enrollment_request(*station_signer, *device_ca_signer, info);
   if (!request) return std::unexpected(request.error());
   auto payload_digest = verifier::sha256(as_bytes(request->payload()));
@@ -120,6 +131,8 @@ Result<void> run_enroll(const EnrollOptions& o, bool json) {
 
   std::ostream& report = json ? std::cerr : std::cout;
   report << fmt::format("station id        {}\n", o.station_id);
+  report << fmt::format("station token     {} ({} {}), profile {}\n", token_info->label(),
+                        token_info->manufacturer(), token_info->model(), token->profile.name());
   report << fmt::format("station key       {}\n", key_line(*station_key));
   report << fmt::format("device-CA key     {}\n", key_line(*device_ca_key));
   report << fmt::format("software SHA-256  {} ({})\n", software->hex(), kSelfExe);

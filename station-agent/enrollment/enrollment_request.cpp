@@ -67,6 +67,8 @@ Result<v1::Envelope> make_enrollment_request(hsm::TokenSigner& station_key,
   enrollment.set_software_sha256(digest_string(info.software_sha256));
   enrollment.set_config_sha256(digest_string(info.config_sha256));
   enrollment.set_created_unix(info.now_unix);
+  enrollment.set_token_profile(info.token_profile);
+  *enrollment.mutable_token() = info.token;
 
   const Bytes payload = verifier::deterministic_bytes(enrollment);
   v1::Envelope envelope;

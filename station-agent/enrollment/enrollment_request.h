@@ -1,7 +1,7 @@
 // A station's enrollment request: the signed StationEnrollment a root quorum will sign in.
 //
 // make_enrollment_request() puts the station id, both public keys, both keys' PKCS#11
-// provenance, the station software and configuration hashes and the creation time into a
+// provenance, the token's profile and C_GetTokenInfo, the station software and configuration hashes and the creation time into a
 // StationEnrollment, serialises it deterministically, and signs the DSSE PAE of those
 // exact bytes with BOTH keys — the station key and the device-CA key — so the request
 // proves possession of each. Before anything is signed it refuses keys that are or were
@@ -31,6 +31,8 @@ struct EnrollmentInfo {
   verifier::Digest software_sha256;  // the running station binary
   verifier::Digest config_sha256;    // the station configuration file
   std::int64_t now_unix = 0;
+  std::string token_profile;  // the HSM profile the keys were opened under
+  v1::TokenInfo token;        // the station token's C_GetTokenInfo
 };
 
 // kUsage naming the id when it is empty, too long or has other characters.

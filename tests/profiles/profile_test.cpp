@@ -15,7 +15,7 @@ using hallmark::hsm::resolve_module_path;
 TEST_CASE("every shipped profile parses and validates") {
   const auto names = profile_names();
   for (const char* expected : {"softhsm2", "opensc-piv", "ykcs11", "opensc-sc-hsm", "yubihsm2",
-                               "tpm2-pkcs11", "generic"}) {
+                               "tpm2-pkcs11", "generic", "opensc-cac"}) {
     CHECK_MESSAGE(std::find(names.begin(), names.end(), expected) != names.end(), expected);
   }
   for (const auto& name : names) {

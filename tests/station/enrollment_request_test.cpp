@@ -26,7 +26,8 @@ struct Station {
   SoftHsmFixture hsm{{"station-token"}};
   hsm::Session session = hsm.open("station-token");
   station::EnrollmentInfo info{"line-3.station_7", digest_of("hallmark-station 0.1"),
-                               digest_of("config"), 1'750'000'000};
+                               digest_of("config"), 1'750'000'000, "softhsm2",
+                               session.token_info().value()};
 
   hsm::TokenSigner generated(const std::string& label,
                              v1::KeyAlgorithm algorithm = v1::ECDSA_P256_SHA256) {
@@ -81,7 +82,8 @@ TEST_CASE("an enrollment request from two token keys carries both signatures ove
   }
 }
 
-TEST_CASE("the request payload records station id, both public keys, provenance and hashes") {
+TEST_CASE("the request payload records station id, both public keys, provenance, hashes and "
+          "the token with its profile") {
   Station st;
   auto station_key = st.generated("station");
   auto device_ca_key = st.generated("device-ca");
@@ -107,6 +109,8 @@ TEST_CASE("the request payload records station id, both public keys, provenance 
   CHECK(enrollment.software_sha256() == std::string(as_chars(st.info.software_sha256.bytes())));
   CHECK(enrollment.config_sha256() == std::string(as_chars(st.info.config_sha256.bytes())));
   CHECK(enrollment.created_unix() == 1'750'000'000);
+  CHECK(enrollment.token_profile() == "softhsm2");
+  CHECK(enrollment.token().label() == "station-token");
   // Deterministic: the payload is exactly the deterministic encoding of what it says.
   CHECK(verifier::deterministic_bytes(enrollment) == Bytes(as_bytes(request->payload()).begin(),
                                                            as_bytes(request->payload()).end()));

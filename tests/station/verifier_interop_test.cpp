@@ -37,7 +37,8 @@ TEST_CASE("the verifier accepts the station's request and the device-CA certific
   const std::int64_t now = std::time(nullptr);
 
   const station::EnrollmentInfo info{"station-7", verifier::sha256(as_bytes("bin")).value(),
-                                     verifier::sha256(ByteView{}).value(), now};
+                                     verifier::sha256(ByteView{}).value(), now, "softhsm2",
+                                     station_session.token_info().value()};
   auto request = station::make_enrollment_request(station_key, device_ca, info);
   REQUIRE(request.has_value());
   auto enrolled = verifier::verify_enrollment_request(*request);

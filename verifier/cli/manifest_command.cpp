@@ -68,6 +68,7 @@ void print_text(const ManifestOptions& options, const VerifiedManifest& v,
   out << fmt::format("serial        {}\n", m.serial());
   out << fmt::format("hardware id   {}\n", m.hardware_id());
   out << fmt::format("station       {}\n", v.station_id);
+  out << fmt::format("station token {}\n", station_token_text(v.station->enrollment.enrollment));
   out << fmt::format("event         {} / {}\n", v1::Attestation::Event_Name(m.event()),
                      v1::Attestation::Result_Name(m.result()));
   out << fmt::format("event time    {}\n", format_utc(m.event_unix()));

@@ -40,6 +40,7 @@ void print_text(const RegistrationOptions& options, const VerifiedStation& v,
   out << fmt::format("expires             {}\n",
                      r.expires_unix() == 0 ? "never" : format_utc(r.expires_unix()));
   out << fmt::format("trust root version  {}\n", r.trust_root_version());
+  out << fmt::format("station token       {}\n", station_token_text(e));
   out << fmt::format("station key         {} ({})\n", v.enrollment.station_key.key_id(),
                      provenance_text(e.station_key_provenance()));
   out << fmt::format("device-CA key       {} ({})\n", v.enrollment.device_ca_key.key_id(),

@@ -7,7 +7,10 @@
 #include <climits>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "verifier/core/document.h"
+#include "verifier/core/printable.h"
 #include "verifier/core/provenance.h"
 #include "verifier/core/time_format.h"
 #include "verifier/trust/certificate_check.h"
@@ -185,6 +188,18 @@ Result<VerifiedStation> verify_station_registration(const v1::Envelope& registra
     return std::unexpected(std::move(ok).error().context("registration of " + who));
   }
   return VerifiedStation{std::move(*parsed), std::move(*enrollment), std::move(notes)};
+}
+
+std::string station_token_text(const v1::StationEnrollment& enrollment) {
+  const v1::TokenInfo& t = enrollment.token();
+  const std::string token =
+      t.label().empty() ? std::string("(token not recorded)")
+                        : fmt::format("{} ({} {})", printable(t.label()),
+                                      printable(t.manufacturer()), printable(t.model()));
+  const std::string profile = enrollment.token_profile().empty()
+                                  ? std::string("(not recorded)")
+                                  : printable(enrollment.token_profile());
+  return fmt::format("{}, profile {}", token, profile);
 }
 
 }  // namespace hallmark::verifier

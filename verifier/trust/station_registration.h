@@ -19,6 +19,11 @@ namespace hallmark::verifier {
 inline constexpr std::string_view kEnrollmentType = "station-enrollment";
 inline constexpr std::string_view kRegistrationType = "station-registration";
 
+// The station token an enrollment names, for people: "LABEL (MANUFACTURER MODEL), profile
+// NAME", every field made printable; "(not recorded)" parts for requests made before the
+// token was recorded. What the station reported, not proven: the key provenance is.
+[[nodiscard]] std::string station_token_text(const v1::StationEnrollment& enrollment);
+
 struct VerifiedEnrollment {
   v1::StationEnrollment enrollment;
   Bytes payload;  // the exact bytes both station keys signed
