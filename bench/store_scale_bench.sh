@@ -12,7 +12,7 @@
 #
 # Usage: bench/store_scale_bench.sh BUILD_DIR
 #   quick default: 100 000 units (SQLite), one 20 000-unit batch each for PostgreSQL/SQLite
-#   HALLMARK_BENCH_SCALE=full: 10 000 000 units (about 15 minutes of countersigning and 10 GB
+#   HALLMARK_BENCH_SCALE=full: 10 000 000 units (about 15 minutes of countersigning and 20 GB
 #   of disk here); HALLMARK_BENCH_UNITS=N overrides the unit count.
 set -euo pipefail
 

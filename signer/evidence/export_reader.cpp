@@ -98,13 +98,7 @@ Result<void> ExportReader::read_header() {
       auto read = read_bounded(header_.station_id, verifier::kMaxStationIdBytes, "the station id");
       if (!read) return std::unexpected(std::move(read).error());
       // A protobuf string: protobuf's own parser refuses one that is not UTF-8.
-      const auto* p = reinterpret_cast<const unsigned char*>(header_.station_id.data());
-      const auto* end = p + header_.station_id.size();
-      while (p < end) {
-        const std::size_t n = verifier::utf8_sequence_length(p, end);
-        if (n == 0) return std::unexpected(malformed("the station id is not UTF-8"));
-        p += n;
-      }
+      if (!verifier::is_utf8(header_.station_id)) return std::unexpected(malformed("the station id is not UTF-8"));
     } else if (tag == tag_of(kFirstSequence, WireFormat::WIRETYPE_VARINT)) {
       if (!in.ReadVarint64(&header_.first_sequence)) return std::unexpected(malformed("first sequence"));
     } else if (tag == tag_of(kLastSequence, WireFormat::WIRETYPE_VARINT)) {

@@ -244,6 +244,21 @@ Result<void> parse_json_message(std::string_view json, google::protobuf::Message
   return {};
 }
 
+bool is_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    const std::size_t n = utf8_sequence_length(p, end);
+    if (n == 0) return false;
+    p += n;
+  }
+  return true;
+}
+
 std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end) {
   const unsigned char c = p[0];
   std::size_t len = 0;

@@ -41,4 +41,8 @@ inline constexpr int kMaxJsonDepth = 64;
 // U+10FFFF) starting at p (p < end), or 0: the one UTF-8 rule of every JSON reader.
 [[nodiscard]] std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end);
 
+// True when all of `text` is well-formed UTF-8 (ASCII included), by the rule above: what
+// protobuf's parser asks of a string field.
+[[nodiscard]] bool is_utf8(std::string_view text);
+
 }  // namespace hallmark::verifier
