@@ -93,8 +93,9 @@ Result<void> run_generate(const KeyOptions& o, bool json) {
   if (!algorithm) return std::unexpected(algorithm.error());
   auto token = hsm::open_token(o.token, true, std::cerr);
   if (!token) return std::unexpected(token.error());
-  hsm::KeySpec spec{*algorithm, o.label, {}, o.always_authenticate,
-                    token->profile.token_sets_encrypt_decrypt()};
+  const hsm::KeySpec spec{.algorithm = *algorithm, .label = o.label,
+                          .always_authenticate = o.always_authenticate,
+                          .token_sets_encrypt_decrypt = token->profile.token_sets_encrypt_decrypt()};
   auto key = hsm::generate_key(token->session, spec);
   if (!key) return std::unexpected(key.error());
   if (json) {

@@ -60,8 +60,9 @@ Result<std::unique_ptr<CustodianCard>> CustodianCard::open(const v1::PlanCustodi
   if (!exists) return std::unexpected(exists.error());
   Result<hsm::TokenKey> key = fail(ErrorCode::kInternal, "unset");
   if (!*exists && may_generate && plan.generate_if_missing()) {
-    key = hsm::generate_key(session, hsm::KeySpec{plan.algorithm(), plan.key_label(), {},
-                                                  plan.always_authenticate()});
+    key = hsm::generate_key(session, hsm::KeySpec{.algorithm = plan.algorithm(),
+                                                  .label = plan.key_label(),
+                                                  .always_authenticate = plan.always_authenticate()});
     if (key) {
       transcript.ok("generate-key", name,
                     fmt::format("custodian key '{}' generated on the card: {}",

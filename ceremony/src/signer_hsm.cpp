@@ -78,8 +78,10 @@ Result<void> SignerHsm::check_labels_free(const std::vector<std::string>& labels
 }
 
 Result<hsm::TokenKey> SignerHsm::generate(const v1::PlanKey& spec, std::string_view role) {
-  auto key = hsm::generate_key(*token_.session, hsm::KeySpec{spec.algorithm(), spec.label(),
-                                                              {}, false, spec.backup()});
+  auto key = hsm::generate_key(
+      *token_.session,
+      hsm::KeySpec{.algorithm = spec.algorithm(), .label = spec.label(), .backup = spec.backup(),
+                   .token_sets_encrypt_decrypt = token_.profile.token_sets_encrypt_decrypt()});
   if (!key) {
     transcript_->failed("generate-key", kActor,
                         fmt::format("{} key '{}': {}", role, spec.label(), key.error().message),

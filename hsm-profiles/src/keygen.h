@@ -24,10 +24,11 @@
 
 namespace hallmark::hsm {
 
+// Spelt with designated initializers (.label = ..., .backup = ...): the flags are all bools.
 struct KeySpec {
   v1::KeyAlgorithm algorithm = v1::ECDSA_P256_SHA256;
-  std::string label;
-  Bytes id;  // CKA_ID; empty: 16 random bytes
+  std::string label{};
+  Bytes id{};  // CKA_ID; empty: 16 random bytes
   bool always_authenticate = false;
   // A signer-HSM role key a plan backs up: CKA_EXTRACTABLE true with CKA_WRAP_WITH_TRUSTED
   // true, so it leaves the token only wrapped under a key the security officer marked

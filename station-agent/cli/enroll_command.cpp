@@ -55,8 +55,9 @@ Result<StationKey> find_or_generate(hsm::Session& session, const v1::HsmProfile&
                             session.token_label(), label));
   }
   if (found->empty()) {
-    auto key = hsm::generate_key(session, hsm::KeySpec{algorithm, label, {}, false,
-                                                       profile.token_sets_encrypt_decrypt()});
+    auto key = hsm::generate_key(
+        session, hsm::KeySpec{.algorithm = algorithm, .label = label,
+                              .token_sets_encrypt_decrypt = profile.token_sets_encrypt_decrypt()});
     if (!key) return std::unexpected(key.error());
     return StationKey{std::move(*key), false};
   }

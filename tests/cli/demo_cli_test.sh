@@ -38,19 +38,8 @@ anchor=$(<ceremony/anchor.sha256)
 trust=(--trust-root ceremony/trust-root-v1.json --pin-digest "$anchor")
 line1=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state station-1)
 
-failures=0
-out="" err="" rc=0
-run() {  # run COMMAND...: sets out, err, rc
-  out=$("$@" 2> "$work/.err" < /dev/null); rc=$?; err=$(<"$work/.err")
-}
-expect() {  # expect "what" CONDITION...
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else
-    echo "FAIL $what"; echo "     exit $rc"; sed 's/^/     out| /' <<<"$out" | head -n 8
-    sed 's/^/     err| /' <<<"$err" | head -n 8; failures=$((failures + 1))
-  fi
-}
-has() { grep -qF -- "$2" <<<"$1"; }
+# run, expect, must, has, count (and the failures count)
+source "$(dirname "${BASH_SOURCE[0]}")/../support/shell_checks.sh"
 device_on() {  # device_on HARDWARE-ID: a simulated chip on devices/t.sock
   mkdir -p devices && rm -f devices/t.sock
   "$devsim" --socket devices/t.sock --hardware-id "$1" < /dev/null > /dev/null 2>&1 &

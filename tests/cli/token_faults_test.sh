@@ -45,19 +45,8 @@ fm=(--module "$fault_module")
 trust=(--trust-root ceremony/trust-root-v1.json)
 mkdir -p faults
 
-failures=0
-out="" err="" rc=0
-run() {  # run COMMAND...: sets out, err, rc
-  out=$("$@" 2> "$work/.err" < /dev/null); rc=$?; err=$(<"$work/.err")
-}
-expect() {  # expect "what" CONDITION...
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else
-    echo "FAIL $what"; echo "     exit $rc"; sed 's/^/     out| /' <<<"$out" | tail -n 6
-    sed 's/^/     err| /' <<<"$err" | tail -n 6; failures=$((failures + 1))
-  fi
-}
-has() { grep -qF -- "$2" <<<"$1"; }
+# run, expect, must, has, count (and the failures count)
+source "$(dirname "${BASH_SOURCE[0]}")/../support/shell_checks.sh"
 # Every file but the token store and the scratch files; a ceremony's transcript of its own
 # refusal (written whole, by design: docs/ceremonies.md) when $transcripts is set.
 transcripts=""
@@ -123,41 +112,41 @@ signing_faults=(C_Sign:1:removed C_SignInit:1:session-invalid C_Sign:1:device-er
 case $case in
   promote)
     # A new release, approved by alice and bob without faults; the release key then fails.
-    sed 's/version: "1.0.0"/version: "1.0.1"/; s/security_counter: 1/security_counter: 2/' \
-      firmware/sensor-c6.textproto > firmware/sensor-c6-1.0.1.textproto
-    run "$signer" bundle create --spec firmware/sensor-c6-1.0.1.textproto \
-      --catalog firmware/catalog.textproto --out release/sensor-c6-1.0.1.bundle
+    sed 's/version: "1.0.0"/version: "1.0.7"/; s/security_counter: 1/security_counter: 2/' \
+      firmware/sensor-c6.textproto > firmware/sensor-c6-1.0.7.textproto
+    run "$signer" bundle create --spec firmware/sensor-c6-1.0.7.textproto \
+      --catalog firmware/catalog.textproto --out release/sensor-c6-1.0.7.bundle
     expect "setup: bundle create" test "$rc" -eq 0
     for who in alice bob; do
-      run "$ceremony" approve release/sensor-c6-1.0.1.bundle --plan ceremony/plan.textproto \
+      run "$ceremony" approve release/sensor-c6-1.0.7.bundle --plan ceremony/plan.textproto \
         "${trust[@]}" --custodian "$who" --channel production --request-id REL-101 \
-        --history release/history --out "release/sensor-c6-1.0.1.approval-$who.json" \
+        --history release/history --out "release/sensor-c6-1.0.7.approval-$who.json" \
         --pin "$who=env:DEMO_PIN"
       expect "setup: $who approves" test "$rc" -eq 0
     done
-    promote=("$signer" promote release/sensor-c6-1.0.1.bundle
-      --approval release/sensor-c6-1.0.1.approval-alice.json
-      --approval release/sensor-c6-1.0.1.approval-bob.json "${trust[@]}"
+    promote=("$signer" promote release/sensor-c6-1.0.7.bundle
+      --approval release/sensor-c6-1.0.7.approval-alice.json
+      --approval release/sensor-c6-1.0.7.approval-bob.json "${trust[@]}"
       --key "pkcs11:token=signer-hsm;object=release" "${fm[@]}" --pin env:DEMO_PIN
-      --history release/history --channel production --out release/sensor-c6-1.0.1.promoted.bundle)
+      --history release/history --channel production --out release/sensor-c6-1.0.7.promoted.bundle)
     for spec in "${signing_faults[@]}" C_Sign:2:removed C_Sign:2:bad-signature; do
       faulted signer-hsm release "$spec" "${promote[@]}"
     done
     slow C_Sign:1:slow:300 "${promote[@]}"
-    expect "then promoted" test -s release/sensor-c6-1.0.1.promoted.bundle
+    expect "then promoted" test -s release/sensor-c6-1.0.7.promoted.bundle
     ;;
   approve)
-    sed 's/version: "1.0.0"/version: "1.0.1"/; s/security_counter: 1/security_counter: 2/' \
-      firmware/sensor-c6.textproto > firmware/sensor-c6-1.0.1.textproto
-    run "$signer" bundle create --spec firmware/sensor-c6-1.0.1.textproto \
-      --catalog firmware/catalog.textproto --out release/sensor-c6-1.0.1.bundle
+    sed 's/version: "1.0.0"/version: "1.0.7"/; s/security_counter: 1/security_counter: 2/' \
+      firmware/sensor-c6.textproto > firmware/sensor-c6-1.0.7.textproto
+    run "$signer" bundle create --spec firmware/sensor-c6-1.0.7.textproto \
+      --catalog firmware/catalog.textproto --out release/sensor-c6-1.0.7.bundle
     expect "setup: bundle create" test "$rc" -eq 0
     # The plan with every card reached through the fault module. A refused approval writes
     # its transcript (and nothing else): it must record the fault.
     transcripts="./faults/approval-alice.transcript*.json"
     sed "s|^\(\s*card_uri: .*\)$|\1\n  module: \"$fault_module\"|" ceremony/plan.textproto \
       > faults/plan.textproto
-    approve=("$ceremony" approve release/sensor-c6-1.0.1.bundle --plan faults/plan.textproto
+    approve=("$ceremony" approve release/sensor-c6-1.0.7.bundle --plan faults/plan.textproto
       "${trust[@]}" --custodian alice --channel production --request-id REL-101
       --history release/history --out faults/approval-alice.json --pin alice=env:DEMO_PIN)
     for spec in "${signing_faults[@]}"; do

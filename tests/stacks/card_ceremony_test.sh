@@ -50,26 +50,8 @@ trap 'exit 2' INT TERM
 cd "$work" || exit 2
 ceremony=$bin_dir/hallmark-ceremony signer=$bin_dir/hallmark-signer verify=$bin_dir/hallmark-verify
 
-failures=0
-out="" err="" rc=0
-run() {  # run COMMAND...: sets out, err, rc
-  out=$("$@" 2> "$work/.err" < /dev/null); rc=$?; err=$(<"$work/.err")
-}
-expect() {  # expect "what" CONDITION...
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else
-    echo "FAIL $what"; echo "     exit $rc"; sed 's/^/     out| /' <<<"$out" | tail -n 15
-    sed 's/^/     err| /' <<<"$err" | tail -n 15; failures=$((failures + 1))
-  fi
-}
-must() {  # must "what" COMMAND...: a step the rest depends on
-  local what=$1; shift
-  run "$@"
-  if ((rc != 0)); then expect "$what" false; echo "stopping: later steps need this one"; exit 1; fi
-  echo "ok   $what"
-}
-has() { grep -qF -- "$2" <<<"$1"; }
-count() { grep -cF -- "$2" <<<"$1"; }
+# run, expect, must, has, count (and the failures count)
+source "$(dirname "${BASH_SOURCE[0]}")/../support/shell_checks.sh"
 
 # Throwaway PINs for throwaway tokens, by environment variable name, never in argv (the
 # NSS tool below takes its password from a file).

@@ -53,25 +53,8 @@ vtrust=(--trust-root ceremony/trust-root-v1.json --pin-digest "$anchor")
 pins=(--pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --pin carol=env:DEMO_PIN
       --signer-pin env:DEMO_PIN)
 
-failures=0
-out="" err="" rc=0
-run() {  # run COMMAND...: sets out, err, rc
-  out=$("$@" 2> "$work/.err" < /dev/null); rc=$?; err=$(<"$work/.err")
-}
-expect() {  # expect "what" CONDITION...
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else
-    echo "FAIL $what"; echo "     exit $rc"; sed 's/^/     out| /' <<<"$out" | head -n 12
-    sed 's/^/     err| /' <<<"$err" | head -n 12; failures=$((failures + 1))
-  fi
-}
-must() {  # must "what" COMMAND...: a step the rest depends on
-  local what=$1; shift
-  run "$@"
-  if ((rc != 0)); then expect "$what" false; echo "stopping: later steps need this one"; exit 1; fi
-  echo "ok   $what"
-}
-has() { grep -qF -- "$2" <<<"$1"; }
+# run, expect, must, has, count (and the failures count)
+source "$(dirname "${BASH_SOURCE[0]}")/../support/shell_checks.sh"
 device_on() {  # device_on HARDWARE-ID: a simulated ESP32-C6 on devices/t.sock
   mkdir -p devices && rm -f devices/t.sock
   "$devsim" --socket devices/t.sock --hardware-id "$1" --family ESP32-C6 --flash-size 4194304 \
