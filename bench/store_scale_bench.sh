@@ -47,8 +47,7 @@ read -r csv_s csv_kib csv_rows < <(
       | wc -l >"$work/rows"; } 2>"$work/time"
   echo "$(tail -1 "$work/time") $(cat "$work/rows")")
 
-pg_out=$(HALLMARK_PG_DURABLE=1 bash "$here/../tests/support/postgres_server.sh" start "$pg_dir")
-pg_conninfo=$pg_out
+pg_conninfo=$(HALLMARK_PG_DURABLE=1 bash "$here/../tests/support/postgres_server.sh" start "$pg_dir")
 sqlite_batch=$("$bench" run --units "$batch" --threads "$threads")
 pg_batch=$("$bench" run --units "$batch" --threads "$threads" --store "postgres:$pg_conninfo")
 pg_bytes=$(psql "$pg_conninfo" -Atc "SELECT pg_database_size(current_database())")

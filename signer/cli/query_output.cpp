@@ -10,7 +10,6 @@
 
 #include "hallmark/evidence.pb.h"
 #include "signer/evidence/event_findings.h"
-#include "verifier/core/dsse.h"
 #include "verifier/core/printable.h"
 #include "verifier/core/time_format.h"
 #include "verifier/log/event_answer.h"

@@ -56,7 +56,6 @@ constexpr std::string_view kEntryColumns =
     "e.clock_synced, f.firmware, e.finding_count";
 constexpr std::string_view kEntryFrom = "entries e JOIN firmware_sets f ON f.id = e.firmware_set";
 
-constexpr int kScrapEvent = 3;  // v1::Attestation::SCRAP
 
 // `value` first seen at `index`: a new row, or an earlier first sighting.
 void seen(std::vector<SeenWith>& rows, std::string_view value, std::uint64_t index) {

@@ -8,7 +8,8 @@
 namespace hallmark::evidence {
 namespace {
 
-// Written once; {INT}, {BLOB}, {ID} and {NOROWID} become each dialect's types.
+// Written once; {INT}, {BLOB}, {ID} and {NOROWID} become each dialect's types, {SCRAP}
+// the SCRAP event's number.
 // An entry names its firmware set: the bundle digest and the image and measured digests
 // (firmware packs them, 32 bytes each, in order), stored once for all the units that
 // received the same; firmware_set_digests indexes each digest of a set (the bundle's too)
@@ -44,7 +45,7 @@ CREATE INDEX entries_serial ON entries (serial, idx);
 CREATE INDEX entries_hardware_id ON entries (hardware_id, idx);
 CREATE INDEX entries_event_time ON entries (event_unix, idx);
 CREATE INDEX entries_firmware_set ON entries (firmware_set, idx);
-CREATE INDEX entries_scraps ON entries (hardware_id, idx) WHERE event = 3;  -- SCRAP (kScrapEvent)
+CREATE INDEX entries_scraps ON entries (hardware_id, idx) WHERE event = {SCRAP};
 CREATE TABLE firmware_set_digests (
   digest {BLOB} NOT NULL,
   set_id {INT} NOT NULL REFERENCES firmware_sets (id),
@@ -114,6 +115,7 @@ std::string schema_for(sql::Dialect dialect) {
   replace_all(text, "{INT}", sqlite ? "INTEGER" : "BIGINT");
   replace_all(text, "{BLOB}", sqlite ? "BLOB" : "BYTEA");
   replace_all(text, "{NOROWID}", sqlite ? " WITHOUT ROWID" : "");
+  replace_all(text, "{SCRAP}", std::to_string(kScrapEvent));
   return text;
 }
 

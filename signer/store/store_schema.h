@@ -16,6 +16,10 @@ namespace hallmark::evidence {
 //    SCRAP events have their own small index (entries_scraps).
 inline constexpr std::int64_t kSchemaVersion = 4;
 
+// v1::Attestation::SCRAP as stored in entries.event: queries ask for it, and the schema's
+// partial index entries_scraps holds only those rows.
+inline constexpr int kScrapEvent = 3;
+
 // Creates the schema when the database has none; refuses (kIo) a database whose schema
 // version is newer than kSchemaVersion. Runs in its own transaction (the write lock), so
 // several processes opening a fresh database at once create it once.

@@ -93,7 +93,13 @@ void OperatorWindow::start_login() {
     set_message(tr("Checking the card %1…").arg(card), false);
     line_.post([card, pin](LineEngine& e) { e.login(card, pin); });
   });
-  connect(dialog_, &QDialog::finished, this, [this] {
+  open_card_dialog();
+}
+
+// Shows the card dialog; when it closes, however, it is dropped and the keys go back to
+// the console (and its scan field).
+void OperatorWindow::open_card_dialog() {
+connect(dialog_, &QDialog::finished, this, [this] {
     dialog_->deleteLater();
     dialog_ = nullptr;
     activateWindow();  // the keys go back to the console (and its scan field)
@@ -128,13 +134,7 @@ void OperatorWindow::start_break_glass() {
     set_message(tr("Checking the supervisor's card %1…").arg(card), false);
     line_.post([card, pin, reason](LineEngine& e) { e.breakGlass(card, pin, reason); });
   });
-  connect(dialog_, &QDialog::finished, this, [this] {
-    dialog_->deleteLater();
-    dialog_ = nullptr;
-    activateWindow();  // the keys go back to the console (and its scan field)
-    refresh_controls();
-  });
-  dialog_->open();
+  open_card_dialog();
 }
 
 }  // namespace hallmark::station::console

@@ -69,6 +69,7 @@ class OperatorWindow : public QMainWindow {
   [[nodiscard]] QString device_uri() const;
 
  private:
+  void open_card_dialog();  // the login or break-glass dialog; dropped when it closes
   struct StepRow {
     QLabel* name;
     QProgressBar* bar;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <utility>
 
 #include "signer/evidence/countersign.h"
 #include "station-agent/journal/journal_export.h"
@@ -40,6 +41,15 @@ bool has(const std::string& text, std::string_view part) {
 void save(EvidenceWorld& w) {
   auto saved = w.line->save_snapshot();
   REQUIRE_MESSAGE(saved, (saved ? "" : saved.error().message));
+}
+
+// The snapshot file's envelope and its payload, for an attacker to edit.
+std::pair<v1::Envelope, v1::StationSnapshot> read_snapshot(const fs::path& file) {
+  auto envelope = verifier::parse_envelope_json(as_chars(read_all(file)));
+  REQUIRE(envelope);
+  v1::StationSnapshot snapshot;
+  REQUIRE(snapshot.ParseFromString(envelope->payload()));
+  return {std::move(*envelope), std::move(snapshot)};
 }
 
 void reopen(EvidenceWorld& w) {
@@ -76,14 +86,11 @@ TEST_CASE("an edited snapshot (payload changed, signature kept) is ignored and t
   save(w);
   w.line.reset();
   const fs::path file = station::snapshot_file(w.lw.state);
-  auto envelope = verifier::parse_envelope_json(as_chars(read_all(file)));
-  REQUIRE(envelope);
-  v1::StationSnapshot edited;
-  REQUIRE(edited.ParseFromString(envelope->payload()));
+  auto [envelope, edited] = read_snapshot(file);
   edited.mutable_counts()->set_scrapped(0);
   edited.clear_session();  // olga logged out, say
-  envelope->set_payload(std::string(as_chars(verifier::deterministic_bytes(edited))));
-  write_all(file, as_bytes(verifier::envelope_to_json(*envelope)));
+  envelope.set_payload(std::string(as_chars(verifier::deterministic_bytes(edited))));
+  write_all(file, as_bytes(verifier::envelope_to_json(envelope)));
 
   w.line = w.lw.open_line();
   CHECK_MESSAGE(has(w.line->snapshot_note(), "ignored: not signed by this station's key"),
@@ -100,10 +107,7 @@ TEST_CASE("a snapshot signed by another key (another station's token) is ignored
   w.line.reset();
   // Re-signed with the device-CA key: a real key on a real token, but not the station key.
   const fs::path file = station::snapshot_file(w.lw.state);
-  auto envelope = verifier::parse_envelope_json(as_chars(read_all(file)));
-  REQUIRE(envelope);
-  v1::StationSnapshot edited;
-  REQUIRE(edited.ParseFromString(envelope->payload()));
+  auto [envelope, edited] = read_snapshot(file);
   edited.clear_session();
   auto line = w.lw.open_line();
   const auto& keys = line->keys();

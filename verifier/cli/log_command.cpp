@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <climits>
 #include <iostream>
 #include <string>
 
@@ -10,7 +9,6 @@
 #include "verifier/cli/manifest_command.h"
 #include "verifier/cli/segment_file.h"
 #include "verifier/core/time_format.h"
-#include "verifier/io/file_io.h"
 #include "verifier/log/log_segment.h"
 #include "verifier/tool/display_json.h"
 
