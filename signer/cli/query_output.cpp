@@ -38,8 +38,8 @@ std::string result_name(int result) {
 }
 
 // CSV field: quoted when it holds a comma, quote or line break.
-std::string csv(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+std::string csv(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
   std::string out = "\"";
   for (char c : s) {
     if (c == '"') out += '"';
@@ -48,9 +48,9 @@ std::string csv(const std::string& s) {
   return out + "\"";
 }
 
-// One row as an auditor reads it: the manifest and attestation decoded, who, why, the
-// findings by kind, the unit's scrap and, for a break-glass, the unit of the line stop.
-using StopSerials = std::map<std::pair<std::string, std::uint64_t>, std::string>;
+// The serial a break-glass released (the unit of its line stop), by the break-glass's log
+// index.
+using ReleasedSerials = std::map<std::uint64_t, std::string>;
 
 // Each row's record, made on an arena emptied every few hundred rows: a query listing a
 // million units allocates and frees nothing per string, and its memory stays flat. A record
@@ -67,55 +67,55 @@ class RowRecords {
   std::uint64_t rows_ = 0;
 };
 
-// Fills `record`, a fresh one.
-Result<void> record_of(const evidence::LogEntry& e, const StopSerials& stops, v1::LogEntryRecord& record) {
+// The row as --json shows it: the manifest and attestation decoded (`record` is fresh).
+Result<void> record_of(const evidence::LogEntry& e, const ReleasedSerials& released,
+                       v1::LogEntryRecord& record) {
   record.set_log_index(e.index);
   if (!record.mutable_manifest()->ParseFromArray(e.manifest.data(), static_cast<int>(e.manifest.size()))) {
     return fail(ErrorCode::kInternal, fmt::format("log entry {} does not parse", e.index));
   }
   // The attestation was verified when it was countersigned; shown here as it was signed.
   (void)record.mutable_attestation()->ParseFromString(record.manifest().attestation_envelope().payload());
-  const evidence::EventAnswer answer = evidence::answer_of(record.attestation(), record.manifest());
-  record.set_operator_name(answer.operator_name);
-  record.set_supervisor_name(answer.supervisor_name);
-  record.set_why(answer.why);
-  for (const auto& kind : answer.finding_kinds) record.add_finding_kinds(kind);
+  record.set_operator_name(e.operator_name);
+  record.set_supervisor_name(e.supervisor_name);
+  record.set_why(e.why);
+  for (int kind : e.finding_kinds) record.add_finding_kinds(evidence::finding_kind_name(kind));
   if (e.scrapped_at) record.set_scrapped_log_index(*e.scrapped_at);
-  if (record.attestation().event() == v1::Attestation::BREAK_GLASS &&
-      record.attestation().linked_sequences_size() > 0) {
-    auto it = stops.find({e.station_id, record.attestation().linked_sequences(0)});
-    if (it != stops.end()) record.set_released_serial(it->second);
-  }
+  if (auto it = released.find(e.index); it != released.end()) record.set_released_serial(it->second);
   return {};
 }
 
 // The serial of each line stop a break-glass among the matching entries released, looked
 // up before the rows are printed (the store streams one query at a time).
-Result<StopSerials> line_stop_serials(evidence::EvidenceStore& store,
-                                      const evidence::EntryQuery& query) {
+Result<ReleasedSerials> released_serials(evidence::EvidenceStore& store,
+                                         const evidence::EntryQuery& query) {
   evidence::EntryQuery glass = query;
   glass.exceptions = false;
   glass.events = {v1::Attestation::BREAK_GLASS};
-  std::vector<std::pair<std::string, std::uint64_t>> wanted;
-  RowRecords records;
+  glass.manifests = true;
+  std::vector<std::pair<std::uint64_t, std::pair<std::string, std::uint64_t>>> wanted;
+  v1::ProvisioningManifest manifest;
+  v1::Attestation attestation;
   auto ok = store.query(glass, [&](const evidence::LogEntry& e) -> Result<void> {
-    v1::LogEntryRecord* record = &records.next();
-    if (auto read = record_of(e, {}, *record); !read) return read;
-    for (std::uint64_t sequence : record->attestation().linked_sequences()) {
-      wanted.emplace_back(e.station_id, sequence);
+    if (!manifest.ParseFromArray(e.manifest.data(), static_cast<int>(e.manifest.size()))) {
+      return fail(ErrorCode::kInternal, fmt::format("log entry {} does not parse", e.index));
+    }
+    if (attestation.ParseFromString(manifest.attestation_envelope().payload()) &&
+        attestation.linked_sequences_size() > 0) {
+      wanted.push_back({e.index, {e.station_id, attestation.linked_sequences(0)}});
     }
     return {};
   });
   if (!ok) return std::unexpected(ok.error());
-  StopSerials out;
-  for (const auto& [station, sequence] : wanted) {
-    auto found = store.station_record(station, sequence);
+  ReleasedSerials out;
+  for (const auto& [glass_index, stop] : wanted) {
+    auto found = store.station_record(stop.first, stop.second);
     if (!found) return std::unexpected(found.error());
     if (!*found) continue;
     const std::uint64_t index = (*found)->second;
     auto read = store.for_each_entry(index, index + 1,
-                                     [&](const evidence::LogEntry& stop) -> Result<void> {
-                                       out[{station, sequence}] = stop.serial;
+                                     [&](const evidence::LogEntry& line_stop) -> Result<void> {
+                                       out[glass_index] = line_stop.serial;
                                        return {};
                                      });
     if (!read) return std::unexpected(read.error());
@@ -132,8 +132,8 @@ constexpr std::string_view kTextRow =
 
 Result<void> print_query(evidence::EvidenceStore& store, const evidence::EntryQuery& query,
                          QueryFormat format, std::ostream& out) {
-  auto stops = line_stop_serials(store, query);
-  if (!stops) return std::unexpected(stops.error());
+  auto released = released_serials(store, query);
+  if (!released) return std::unexpected(released.error());
   std::uint64_t rows = 0;
   if (format == QueryFormat::kCsv) {
     out << "log_index,event_time_utc,station,sequence,event,result,serial,hardware_id,"
@@ -142,47 +142,56 @@ Result<void> print_query(evidence::EvidenceStore& store, const evidence::EntryQu
     out << fmt::format(fmt::runtime(kTextRow), "entry", "event time", "station", "seq", "event",
                        "result", "serial", "hardware id", "who", "findings", "why");
   }
+  // Only --json shows the manifests: the CSV and text rows are the entries' own columns.
+  evidence::EntryQuery rows_query = query;
+  rows_query.manifests = format == QueryFormat::kJson;
   RowRecords records;
-  auto ok = store.query(query, [&](const evidence::LogEntry& e) -> Result<void> {
+  evidence::EventAnswer answer;
+  fmt::memory_buffer line;
+  auto ok = store.query(rows_query, [&](const evidence::LogEntry& e) -> Result<void> {
     ++rows;
-    v1::LogEntryRecord* record = &records.next();
-    if (auto read = record_of(e, *stops, *record); !read) return read;
-    evidence::EventAnswer answer;
-    answer.operator_name = record->operator_name();
-    answer.supervisor_name = record->supervisor_name();
-    answer.finding_kinds.assign(record->finding_kinds().begin(), record->finding_kinds().end());
+    if (format == QueryFormat::kJson) {
+      v1::LogEntryRecord* record = &records.next();
+      if (auto read = record_of(e, *released, *record); !read) return read;
+      // Shown decoded; the signed envelopes themselves are in the unit's manifest file.
+      record->mutable_manifest()->clear_attestation_envelope();
+      record->mutable_attestation()->clear_signed_statement();
+      out << tool::to_display_json(*record, tool::JsonLayout::kOneLine) << '\n';
+      return {};
+    }
+    answer.operator_name = e.operator_name;
+    answer.supervisor_name = e.supervisor_name;
+    answer.finding_kinds.clear();
+    for (int kind : e.finding_kinds) answer.finding_kinds.push_back(evidence::finding_kind_name(kind));
     // A break-glass concerns the unit of the line stop it released.
-    const std::string serial = e.serial.empty() ? record->released_serial() : e.serial;
-    std::string result = result_name(e.result);
-    // A unit that passed and was scrapped later is not a unit in the field.
-    if (e.scrapped_at && e.result == v1::Attestation::PASS) {
-      result += fmt::format(" (scrapped at entry {})", *e.scrapped_at);
+    std::string_view serial = e.serial;
+    if (serial.empty()) {
+      if (auto it = released->find(e.index); it != released->end()) serial = it->second;
     }
-    switch (format) {
-      case QueryFormat::kJson:
-        // Shown decoded; the signed envelopes themselves are in the unit's manifest file.
-        record->mutable_manifest()->clear_attestation_envelope();
-        record->mutable_attestation()->clear_signed_statement();
-        out << tool::to_display_json(*record, tool::JsonLayout::kOneLine) << '\n';
-        break;
-      case QueryFormat::kCsv:
-        out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", e.index,
-                           verifier::format_utc(e.event_unix), csv(e.station_id),
-                           e.station_sequence, event_name(e.event), result_name(e.result),
-                           csv(serial), csv(e.hardware_id), hex_or_dash(e.bundle_digest),
-                           answer.finding_kinds.empty() ? "" : evidence::kinds_text(answer, ";"),
-                           csv(record->operator_name()), csv(record->supervisor_name()),
-                           csv(record->why()),
-                           e.scrapped_at ? std::to_string(*e.scrapped_at) : "", e.event_unix);
-        break;
-      case QueryFormat::kText:
-        out << fmt::format(fmt::runtime(kTextRow), e.index, verifier::format_utc(e.event_unix),
-                           verifier::printable(e.station_id), e.station_sequence, event_name(e.event),
-                           result, verifier::printable(or_dash(serial)), verifier::printable(or_dash(e.hardware_id)),
-                           verifier::printable(evidence::who_text(answer)),
-                           evidence::kinds_text(answer, ","), verifier::printable(or_dash(record->why())));
-        break;
+    line.clear();
+    if (format == QueryFormat::kCsv) {
+      fmt::format_to(std::back_inserter(line), "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                     e.index, verifier::format_utc(e.event_unix), csv(e.station_id),
+                     e.station_sequence, event_name(e.event), result_name(e.result),
+                     csv(serial), csv(e.hardware_id), hex_or_dash(e.bundle_digest),
+                     answer.finding_kinds.empty() ? "" : evidence::kinds_text(answer, ";"),
+                     csv(e.operator_name), csv(e.supervisor_name), csv(e.why),
+                     e.scrapped_at ? std::to_string(*e.scrapped_at) : "", e.event_unix);
+    } else {
+      std::string result = result_name(e.result);
+      // A unit that passed and was scrapped later is not a unit in the field.
+      if (e.scrapped_at && e.result == v1::Attestation::PASS) {
+        result += fmt::format(" (scrapped at entry {})", *e.scrapped_at);
+      }
+      fmt::format_to(std::back_inserter(line), fmt::runtime(kTextRow), e.index,
+                     verifier::format_utc(e.event_unix), verifier::printable(e.station_id),
+                     e.station_sequence, event_name(e.event), result,
+                     verifier::printable(or_dash(std::string(serial))),
+                     verifier::printable(or_dash(e.hardware_id)),
+                     verifier::printable(evidence::who_text(answer)),
+                     evidence::kinds_text(answer, ","), verifier::printable(or_dash(e.why)));
     }
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
     return {};
   });
   if (!ok) return ok;

@@ -15,6 +15,7 @@
 #include "verifier/core/dsse.h"
 #include "verifier/core/time_format.h"
 #include "verifier/journal/export_chain.h"
+#include "verifier/log/event_answer.h"
 
 namespace hallmark::evidence {
 namespace {
@@ -432,6 +433,12 @@ class Countersigner {
     entry_.countersigned_unix = in_.now_unix;
     entry_.clock_synced = a.clock_synced();
     entry_.finding_count = static_cast<std::uint32_t>(findings->size());
+    EventAnswer answer = answer_of(a, manifest);
+    entry_.operator_name = std::move(answer.operator_name);
+    entry_.supervisor_name = std::move(answer.supervisor_name);
+    entry_.why = std::move(answer.why);
+    entry_.finding_kinds.clear();
+    for (const auto& f : *findings) entry_.finding_kinds.push_back(f.kind());
     entry_.firmware.clear();
     for (const auto* list : {&a.image_digests(), &a.measured()}) {
       for (const v1::MeasuredDigest& d : *list) {

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -27,6 +29,7 @@ using sql::Statement;
 enum Op : std::size_t {
   kTreeSize,
   kInsertEntry,
+  kInsertManifest,
   kFirmwareSet,
   kInsertFirmwareSet,
   kInsertFirmwareDigest,
@@ -50,11 +53,38 @@ enum Op : std::size_t {
   kOpCount,
 };
 
+// read_entry's columns, in its order; the manifest, when asked for, follows them.
 constexpr std::string_view kEntryColumns =
-    "e.idx, e.leaf_hash, e.manifest, e.station_id, e.station_sequence, e.record_hash, e.serial, "
+    "e.idx, e.leaf_hash, e.station_id, e.station_sequence, e.record_hash, e.serial, "
     "e.hardware_id, f.bundle_digest, e.event, e.result, e.event_unix, e.countersigned_unix, "
-    "e.clock_synced, f.firmware, e.finding_count";
+    "e.clock_synced, f.firmware, e.finding_count, e.operator_name, e.supervisor_name, e.why, "
+    "e.finding_kinds";
+constexpr int kEntryColumnCount = 19;
 constexpr std::string_view kEntryFrom = "entries e JOIN firmware_sets f ON f.id = e.firmware_set";
+constexpr std::string_view kManifestColumn = ", m.manifest";
+constexpr std::string_view kManifestJoin = " JOIN manifests m ON m.idx = e.idx";
+
+// Finding kinds as stored: "3;7" (v1::Finding::Kind numbers, the manifest's order).
+void write_kinds(const std::vector<int>& kinds, std::string& out) {
+  out.clear();
+  for (int kind : kinds) {
+    if (!out.empty()) out += ';';
+    out += std::to_string(kind);
+  }
+}
+
+bool read_kinds(std::string_view text, std::vector<int>& out) {
+  out.clear();
+  while (!text.empty()) {
+    const auto end = std::min(text.find(';'), text.size());
+    int kind = 0;
+    const auto [at, ec] = std::from_chars(text.data(), text.data() + end, kind);
+    if (ec != std::errc() || at != text.data() + end) return false;
+    out.push_back(kind);
+    text.remove_prefix(std::min(end + 1, text.size()));
+  }
+  return true;
+}
 
 
 // `value` first seen at `index`: a new row, or an earlier first sighting.
@@ -74,9 +104,11 @@ void by_first_sighting(std::vector<SeenWith>& rows) {
 
 constexpr std::array<std::string_view, kOpCount> kSql{
     "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries",
-    "INSERT INTO entries (idx, leaf_hash, manifest, station_id, station_sequence, record_hash, "
-    "serial, hardware_id, firmware_set, event, result, event_unix, countersigned_unix, "
-    "clock_synced, finding_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO entries (idx, leaf_hash, station_id, station_sequence, record_hash, serial, "
+    "hardware_id, firmware_set, event, result, event_unix, countersigned_unix, clock_synced, "
+    "finding_count, operator_name, supervisor_name, why, finding_kinds) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO manifests (idx, manifest) VALUES (?, ?)",
     "SELECT id FROM firmware_sets WHERE bundle_digest = ? AND firmware = ?",
     "INSERT INTO firmware_sets (bundle_digest, firmware) VALUES (?, ?) RETURNING id",
     // A set may list the same digest twice (image and measured): indexed once.
@@ -126,6 +158,7 @@ constexpr std::array<std::string_view, kOpCount> kSql{
 constexpr bool is_plain_write(Op op) noexcept {
   switch (op) {
     case kInsertEntry:
+    case kInsertManifest:
     case kInsertFirmwareDigest:
     case kPutNode:
     case kAddCheckpoint:
@@ -274,13 +307,22 @@ class SqlEvidenceStore final : public EvidenceStore {
   Result<void> for_each_entry(std::uint64_t first, std::uint64_t last,
                               const std::function<Result<void>(const LogEntry&)>& visit) override {
     const std::string sql = fmt::format(
-        "SELECT {} FROM {} WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx", kEntryColumns,
-        kEntryFrom);
+        "SELECT {}{} FROM {}{} WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx", kEntryColumns,
+        kManifestColumn, kEntryFrom, kManifestJoin);
     auto s = db_->prepare(sql, sql::Rows::kStreamed);
     if (!s) return std::unexpected(std::move(s.error()));
-    (*s)->bind_int64(1, i64(first));
-    (*s)->bind_int64(2, i64(last));
-    return stream(**s, visit);
+    Statement& st = **s;
+    st.bind_int64(1, i64(first));
+    st.bind_int64(2, i64(last));
+    ResetOnExit reset(st);
+    LogEntry entry;  // reused: its buffers keep their capacity from row to row
+    for (;;) {
+      auto row = st.step();
+      if (!row) return std::unexpected(std::move(row.error()));
+      if (!*row) return {};
+      if (auto ok = read_entry(st, entry, kEntryColumnCount); !ok) return ok;
+      if (auto ok = visit(entry); !ok) return ok;
+    }
   }
 
   Result<std::optional<StationHead>> station_head(std::string_view station_id) override {
@@ -467,8 +509,8 @@ class SqlEvidenceStore final : public EvidenceStore {
   // The id of the entry's firmware set, made the first time it is seen.
   Result<std::int64_t> firmware_set(const LogEntry& entry);
 
-  Result<void> read_entry(const Statement& s, LogEntry& e) const;
-  Result<void> stream(Statement& s, const std::function<Result<void>(const LogEntry&)>& visit);
+  // The entry in kEntryColumns, and its manifest from `manifest_column` when there is one.
+  Result<void> read_entry(const Statement& s, LogEntry& e, std::optional<int> manifest_column) const;
 
   std::unique_ptr<sql::Connection> db_;  // declared first: statements go before it
   std::string location_;
@@ -482,6 +524,7 @@ class SqlEvidenceStore final : public EvidenceStore {
   std::optional<std::pair<std::uint64_t, Digest>> last_leaf_;  // the entry just appended
   Bytes packed_firmware_;                   // reused by every append
   std::string set_key_;                     // reused by every append
+  std::string kinds_text_;                  // reused by every append
   // Firmware set ids known in this transaction, by bundle digest size + bundle + firmware.
   std::unordered_map<std::string, std::int64_t> firmware_sets_;
 };
@@ -550,24 +593,36 @@ Result<void> SqlEvidenceStore::append_entry(const LogEntry& entry) {
   if (!insert) return std::unexpected(std::move(insert.error()));
   Statement& s = **insert;
   ResetOnExit reset(s);
+  write_kinds(entry.finding_kinds, kinds_text_);
   s.bind_int64(1, i64(entry.index));
   s.bind_blob(2, entry.leaf_hash.bytes());
-  s.bind_blob(3, entry.manifest);
-  s.bind_text(4, entry.station_id);
-  s.bind_int64(5, i64(entry.station_sequence));
-  s.bind_blob(6, entry.record_hash.bytes());
-  s.bind_text(7, entry.serial);
-  s.bind_text(8, entry.hardware_id);
-  s.bind_int64(9, *set);
-  s.bind_int64(10, entry.event);
-  s.bind_int64(11, entry.result);
-  s.bind_int64(12, entry.event_unix);
-  s.bind_int64(13, entry.countersigned_unix);
-  s.bind_int64(14, entry.clock_synced ? 1 : 0);
-  s.bind_int64(15, entry.finding_count);
-  if (auto ok = s.run(); !ok) {
-    tree_size_.reset();
-    return ok;
+  s.bind_text(3, entry.station_id);
+  s.bind_int64(4, i64(entry.station_sequence));
+  s.bind_blob(5, entry.record_hash.bytes());
+  s.bind_text(6, entry.serial);
+  s.bind_text(7, entry.hardware_id);
+  s.bind_int64(8, *set);
+  s.bind_int64(9, entry.event);
+  s.bind_int64(10, entry.result);
+  s.bind_int64(11, entry.event_unix);
+  s.bind_int64(12, entry.countersigned_unix);
+  s.bind_int64(13, entry.clock_synced ? 1 : 0);
+  s.bind_int64(14, entry.finding_count);
+  s.bind_text(15, entry.operator_name);
+  s.bind_text(16, entry.supervisor_name);
+  s.bind_text(17, entry.why);
+  s.bind_text(18, kinds_text_);
+  auto manifest = statement(kInsertManifest);
+  if (!manifest) return std::unexpected(std::move(manifest.error()));
+  Statement& m = **manifest;
+  ResetOnExit reset_manifest(m);
+  m.bind_int64(1, i64(entry.index));
+  m.bind_blob(2, entry.manifest);
+  for (Statement* write : {&s, &m}) {
+    if (auto ok = write->run(); !ok) {
+      tree_size_.reset();
+      return ok;
+    }
   }
   tree_size_ = *size + 1;
   last_leaf_.emplace(entry.index, entry.leaf_hash);
@@ -660,9 +715,10 @@ Result<void> SqlEvidenceStore::query(const EntryQuery& q,
   // The scrap of the row's hardware id rides along (entries_hardware_id makes it one seek).
   std::string sql = fmt::format(
       "SELECT {}, (SELECT MIN(s.idx) FROM entries s WHERE s.hardware_id = e.hardware_id AND "
-      "e.hardware_id <> '' AND s.event = {}) FROM {} WHERE e.idx IN (SELECT k.idx FROM entries k "
-      "WHERE 1 = 1",
-      kEntryColumns, kScrapEvent, kEntryFrom);
+      "e.hardware_id <> '' AND s.event = {}){} FROM {}{} WHERE e.idx IN (SELECT k.idx FROM "
+      "entries k WHERE 1 = 1",
+      kEntryColumns, kScrapEvent, q.manifests ? kManifestColumn : "", kEntryFrom,
+      q.manifests ? kManifestJoin : "");
   if (q.serial) sql += " AND k.serial = ?";
   if (q.hardware_id) sql += " AND k.hardware_id = ?";
   if (q.station_id) sql += " AND k.station_id = ?";
@@ -707,35 +763,38 @@ Result<void> SqlEvidenceStore::query(const EntryQuery& q,
     auto row = st.step();
     if (!row) return std::unexpected(std::move(row.error()));
     if (!*row) return {};
-    if (auto ok = read_entry(st, entry); !ok) return ok;
+    if (auto ok = read_entry(st, entry, q.manifests ? std::optional(kEntryColumnCount + 1)
+                                                    : std::nullopt);
+        !ok) {
+      return ok;
+    }
     entry.scrapped_at.reset();
-    if (!st.is_null(16)) entry.scrapped_at = u64(st.column_int64(16));
+    if (!st.is_null(kEntryColumnCount)) entry.scrapped_at = u64(st.column_int64(kEntryColumnCount));
     if (auto ok = visit(entry); !ok) return ok;
   }
 }
 
-Result<void> SqlEvidenceStore::read_entry(const Statement& s, LogEntry& e) const {
+Result<void> SqlEvidenceStore::read_entry(const Statement& s, LogEntry& e,
+                                          std::optional<int> manifest_column) const {
   e.index = u64(s.column_int64(0));
   auto leaf = digest(s, 1, "leaf hash");
   if (!leaf) return std::unexpected(std::move(leaf.error()));
   e.leaf_hash = *leaf;
-  const auto manifest = s.column_blob(2);
-  e.manifest.assign(manifest.begin(), manifest.end());
-  e.station_id = s.column_text(3);
-  e.station_sequence = u64(s.column_int64(4));
-  auto record = digest(s, 5, "record hash");
+  e.station_id = s.column_text(2);
+  e.station_sequence = u64(s.column_int64(3));
+  auto record = digest(s, 4, "record hash");
   if (!record) return std::unexpected(std::move(record.error()));
   e.record_hash = *record;
-  e.serial = s.column_text(6);
-  e.hardware_id = s.column_text(7);
-  const auto bundle = s.column_blob(8);
+  e.serial = s.column_text(5);
+  e.hardware_id = s.column_text(6);
+  const auto bundle = s.column_blob(7);
   e.bundle_digest.assign(bundle.begin(), bundle.end());
-  e.event = static_cast<int>(s.column_int64(9));
-  e.result = static_cast<int>(s.column_int64(10));
-  e.event_unix = s.column_int64(11);
-  e.countersigned_unix = s.column_int64(12);
-  e.clock_synced = s.column_int64(13) != 0;
-  const auto firmware = s.column_blob(14);
+  e.event = static_cast<int>(s.column_int64(8));
+  e.result = static_cast<int>(s.column_int64(9));
+  e.event_unix = s.column_int64(10);
+  e.countersigned_unix = s.column_int64(11);
+  e.clock_synced = s.column_int64(12) != 0;
+  const auto firmware = s.column_blob(13);
   if (firmware.size() % Digest::kSize != 0) {
     return fail(ErrorCode::kInternal,
                 fmt::format("{}: entry {} has a damaged firmware list", prefix(), e.index));
@@ -746,21 +805,20 @@ Result<void> SqlEvidenceStore::read_entry(const Statement& s, LogEntry& e) const
     std::copy_n(firmware.begin() + static_cast<std::ptrdiff_t>(at), Digest::kSize, bytes.begin());
     e.firmware.emplace_back(bytes);
   }
-  e.finding_count = static_cast<std::uint32_t>(s.column_int64(15));
-  return {};
-}
-
-Result<void> SqlEvidenceStore::stream(Statement& s,
-                                      const std::function<Result<void>(const LogEntry&)>& visit) {
-  ResetOnExit reset(s);
-  LogEntry entry;  // reused: its buffers keep their capacity from row to row
-  for (;;) {
-    auto row = s.step();
-    if (!row) return std::unexpected(std::move(row.error()));
-    if (!*row) return {};
-    if (auto ok = read_entry(s, entry); !ok) return ok;
-    if (auto ok = visit(entry); !ok) return ok;
+  e.finding_count = static_cast<std::uint32_t>(s.column_int64(14));
+  e.operator_name = s.column_text(15);
+  e.supervisor_name = s.column_text(16);
+  e.why = s.column_text(17);
+  if (!read_kinds(s.column_text(18), e.finding_kinds)) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("{}: entry {} has a damaged list of finding kinds", prefix(), e.index));
   }
+  e.manifest.clear();
+  if (manifest_column) {
+    const auto manifest = s.column_blob(*manifest_column);
+    e.manifest.assign(manifest.begin(), manifest.end());
+  }
+  return {};
 }
 
 }  // namespace

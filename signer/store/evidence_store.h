@@ -35,7 +35,8 @@ using verifier::Digest;
 struct LogEntry {
   std::uint64_t index = 0;          // position in the log, from 0
   Digest leaf_hash;                 // merkle::leaf_hash(manifest)
-  Bytes manifest;                   // ProvisioningManifest bytes (exact)
+  Bytes manifest;                   // ProvisioningManifest bytes (exact); empty when read by
+                                    // a query that asked for none (EntryQuery::manifests)
   std::string station_id;
   std::uint64_t station_sequence = 0;
   Digest record_hash;               // SHA-256 of the station's journal record
@@ -49,6 +50,12 @@ struct LogEntry {
   bool clock_synced = false;
   std::vector<Digest> firmware;     // image and measured digests the unit received
   std::uint32_t finding_count = 0;
+  // Who and why, as the manifest's attestation says (evidence::answer_of), and the kinds of
+  // the manifest's findings (v1::Finding::Kind, in its order): a listing needs no manifest.
+  std::string operator_name;
+  std::string supervisor_name;      // BREAK_GLASS only
+  std::string why;
+  std::vector<int> finding_kinds;
   // query() only: the log index of this hardware id's SCRAP event, if it was ever scrapped
   // (a unit that received a firmware and was scrapped later is listed with its scrap).
   std::optional<std::uint64_t> scrapped_at;
@@ -111,6 +118,8 @@ struct EntryQuery {
   // Only exceptions: a FAIL, a rework, scrap, line stop, break-glass or take-over, or any
   // entry carrying a finding (kExceptionEvents below is the list of events).
   bool exceptions = false;
+  // false: LogEntry::manifest is left empty (a listing of columns reads no manifest).
+  bool manifests = true;
 };
 
 // The events that are exceptions in themselves (EntryQuery::exceptions, the report).

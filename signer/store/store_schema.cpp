@@ -16,6 +16,9 @@ namespace {
 // for "which units run firmware X". entries_scraps holds only SCRAP events (few): a
 // query's rows each ask whether their hardware id was scrapped, and a million rows must not
 // be a million seeks into the large hardware id index.
+// The manifest bytes (the leaf, ~1.8 KB) live in a table of their own: a listing of a
+// million units reads the narrow entry rows (who, why and the findings' kinds are columns
+// of them) and never pages through the manifests; a unit's history or a proof reads one.
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE firmware_sets (
   id {ID},
@@ -26,7 +29,6 @@ CREATE TABLE firmware_sets (
 CREATE TABLE entries (
   idx {INT} PRIMARY KEY,
   leaf_hash {BLOB} NOT NULL,
-  manifest {BLOB} NOT NULL,
   station_id TEXT NOT NULL,
   station_sequence {INT} NOT NULL,
   record_hash {BLOB} NOT NULL,
@@ -38,7 +40,15 @@ CREATE TABLE entries (
   event_unix {INT} NOT NULL,
   countersigned_unix {INT} NOT NULL,
   clock_synced {INT} NOT NULL,
-  finding_count {INT} NOT NULL
+  finding_count {INT} NOT NULL,
+  operator_name TEXT NOT NULL,
+  supervisor_name TEXT NOT NULL,
+  why TEXT NOT NULL,
+  finding_kinds TEXT NOT NULL
+);
+CREATE TABLE manifests (
+  idx {INT} PRIMARY KEY,
+  manifest {BLOB} NOT NULL
 );
 CREATE UNIQUE INDEX entries_station_sequence ON entries (station_id, station_sequence);
 CREATE INDEX entries_serial ON entries (serial, idx);

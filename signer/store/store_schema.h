@@ -14,7 +14,9 @@ namespace hallmark::evidence {
 //    entries were countersigned under (manifest files are written again from the store).
 // 4: a manifest holds the attestation envelope in binary (ProvisioningManifest field 13);
 //    SCRAP events have their own small index (entries_scraps).
-inline constexpr std::int64_t kSchemaVersion = 4;
+// 5: manifests in a table of their own; entries carry who, why and the findings' kinds
+//    (a listing reads no manifest).
+inline constexpr std::int64_t kSchemaVersion = 5;
 
 // v1::Attestation::SCRAP as stored in entries.event: queries ask for it, and the schema's
 // partial index entries_scraps holds only those rows.

@@ -434,6 +434,38 @@ void queries(Backend& backend) {
   CHECK(expected(where([](auto& w) { w.firmware = digest_of(0x11); })).find("#1 ") != std::string::npos);
 }
 
+void listing_without_manifests(Backend& backend) {
+  auto store = backend.open();
+  fill(*store);
+  for (const auto& [name, q] : sample_queries()) {
+    INFO(name);
+    EntryQuery listing = q;
+    listing.manifests = false;
+    std::string want;
+    for (LogEntry e : sample_log()) {
+      e.manifest.clear();
+      std::string line = describe(e);
+      if (expected(q).find(describe(sample_entry(e.index))) != std::string::npos) want += line;
+    }
+    CHECK(describe_query(*store, listing) == want);
+  }
+}
+
+void damaged_kinds_refused(Backend& backend) {
+  auto store = backend.open();
+  fill(*store);
+  backend.raw_exec("UPDATE entries SET finding_kinds = '12;x' WHERE idx = 5");
+  std::string seen;
+  const auto read = store->for_each_entry(0, 12, [&](const LogEntry& e) -> Result<void> {
+    seen += std::to_string(e.index) + " ";
+    return {};
+  });
+  REQUIRE_FALSE(read.has_value());
+  CHECK(read.error().code == ErrorCode::kInternal);
+  CHECK(read.error().message.find("entry 5") != std::string::npos);
+  CHECK(seen == "0 1 2 3 4 ");
+}
+
 void clone_helpers(Backend& backend) {
   auto store = backend.open();
   fill(*store);

@@ -19,6 +19,10 @@
   X(missing_node, "a missing Merkle node is an internal error naming the node")                  \
   X(reopen_keeps_data, "committed evidence survives closing and reopening the store")            \
   X(queries, "traceability queries match every set field and return entries in log order")      \
+  X(listing_without_manifests, "a listing that asks for no manifests reads every other column "  \
+                               "as stored")                                                      \
+  X(damaged_kinds_refused, "a damaged list of finding kinds is an internal error naming the "    \
+                           "entry")                                                              \
   X(clone_helpers, "clone checks list each value once with the first log index, units only")     \
   X(scrap_found, "a scrapped hardware id is found by its first SCRAP event")                     \
   X(release_conflict, "a release stored again with different contents is refused")              \

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -83,6 +84,11 @@ LogEntry sample_entry(std::uint64_t index) {
   e.clock_synced = s.synced;
   for (unsigned f : s.firmware) e.firmware.push_back(digest_of(f));
   e.finding_count = s.findings;
+  // Who and why as columns: text with commas and quotes, and kinds in the manifest's order.
+  if (s.event == 1 || s.event == 2) e.operator_name = fmt::format("op-{}", index % 3);
+  if (s.event == 5) e.supervisor_name = "sam";
+  if (s.result == 2) e.why = fmt::format("late, \"clock\" {}", index);
+  for (std::uint32_t k = 0; k < s.findings; ++k) e.finding_kinds.push_back(static_cast<int>(12 - 5 * k));
   return e;
 }
 
@@ -97,10 +103,12 @@ std::string describe(const LogEntry& e) {
   for (const auto& d : e.firmware) firmware += d.hex().substr(0, 4) + ",";
   return fmt::format(
       "#{} leaf={} manifest={} station={}/{} record={} serial='{}' hw='{}' bundle={} event={} "
-      "result={} time={} countersigned={} synced={} firmware=[{}] findings={}\n",
+      "result={} time={} countersigned={} synced={} firmware=[{}] findings={} operator='{}' "
+      "supervisor='{}' why='{}' kinds=[{}]\n",
       e.index, e.leaf_hash.hex(), hex(e.manifest), e.station_id, e.station_sequence,
       e.record_hash.hex(), e.serial, e.hardware_id, hex(e.bundle_digest), e.event, e.result,
-      e.event_unix, e.countersigned_unix, e.clock_synced, firmware, e.finding_count);
+      e.event_unix, e.countersigned_unix, e.clock_synced, firmware, e.finding_count,
+      e.operator_name, e.supervisor_name, e.why, fmt::join(e.finding_kinds, ","));
 }
 
 std::string describe(const CheckpointRow& c) {
