@@ -349,6 +349,15 @@ class Countersigner {
   }
 
   Result<void> append_chunk(Chunk& chunk, ExportOutcome& outcome) {
+    // The clone checks' lookups for the whole chunk at once (a round trip, not one a unit).
+    units_.clear();
+    for (const PendingEvent& event : chunk) {
+      const v1::Attestation& a = event.attestation;
+      if (!event.error && !a.serial().empty() && !a.hardware_id().empty()) {
+        units_.emplace_back(a.serial(), a.hardware_id());
+      }
+    }
+    if (auto ok = store_.prefetch_sightings(units_); !ok) return ok;
     for (PendingEvent& event : chunk) {
       if (broken_ || copied_) return {};  // nothing more is appended; the checkpoint decides
       if (auto ok = append_event(event, outcome); !ok) return ok;
@@ -513,6 +522,7 @@ class Countersigner {
   PersonChecker people_;
   v1::ProvisioningManifest manifest_;  // reused, like entry_
   LogEntry entry_;         // reused: no allocation per event once warm
+  std::vector<std::pair<std::string_view, std::string_view>> units_;  // a chunk's, reused
   std::vector<Node> nodes_;
 };
 

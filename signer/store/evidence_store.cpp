@@ -87,6 +87,52 @@ bool read_kinds(std::string_view text, std::vector<int>& out) {
 }
 
 
+// The events that bind a serial to a hardware id (PROGRAM 1, REWORK 2, SCRAP 3, TAKE_OVER
+// 8), the only ones unit_sightings() counts: a line stop records the mismatched label and
+// board that the station refused, which binds nothing. {UNIT} in the SQL is this list.
+constexpr std::array<int, 4> kUnitEvents{1, 2, 3, 8};
+constexpr bool is_unit_event(int event) noexcept {
+  return std::find(kUnitEvents.begin(), kUnitEvents.end(), event) != kUnitEvents.end();
+}
+
+std::string with_unit_events(std::string_view sql) {
+  std::string list;
+  for (int event : kUnitEvents) list += (list.empty() ? "" : ", ") + std::to_string(event);
+  std::string out(sql);
+  for (auto at = out.find("{UNIT}"); at != std::string::npos; at = out.find("{UNIT}", at)) {
+    out.replace(at, 6, list);
+  }
+  return out;
+}
+
+// Serials and hardware ids per prefetch query (each side; unused places are bound to '',
+// which matches nothing).
+constexpr int kPrefetchWidth = 128;
+
+std::string prefetch_sql() {
+  std::string places;
+  for (int i = 0; i < kPrefetchWidth; ++i) places += i == 0 ? "?" : ", ?";
+  return with_unit_events(fmt::format(
+      "SELECT 0, serial, hardware_id, event, idx FROM entries WHERE serial IN ({0}) AND serial "
+      "<> '' AND hardware_id <> '' AND event IN ({{UNIT}}) UNION ALL "
+      "SELECT 1, serial, hardware_id, event, idx FROM entries WHERE hardware_id IN ({0}) AND "
+      "hardware_id <> '' AND event IN ({{UNIT}})", places));
+}
+
+// A unit event that named a value (the other id of the pair) at a log index.
+struct Sighting {
+  std::string value;
+  int event = 0;
+  std::uint64_t index = 0;
+};
+
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+// Rows by serial (values: hardware ids) or by hardware id (values: serials).
+using SightingRows = std::unordered_map<std::string, std::vector<Sighting>, TextHash, std::equal_to<>>;
+
 // `value` first seen at `index`: a new row, or an earlier first sighting.
 void seen(std::vector<SeenWith>& rows, std::string_view value, std::uint64_t index) {
   for (SeenWith& row : rows) {
@@ -137,13 +183,12 @@ constexpr std::array<std::string_view, kOpCount> kSql{
     "record_hash = excluded.record_hash, last_event_unix = excluded.last_event_unix, "
     "device_tool = excluded.device_tool",
     "SELECT record_hash, idx FROM entries WHERE station_id = ? AND station_sequence = ?",
-    // Unit events only (PROGRAM 1, REWORK 2, SCRAP 3, TAKE_OVER 8): a line stop records
-    // the mismatched label and board that the station refused, which binds nothing. The
-    // first part is the serial's rows, the second the hardware id's (two index lookups).
+    // Unit events only ({UNIT}): the first part is the serial's rows, the second the
+    // hardware id's (two index lookups). prefetch_sightings() asks the same for many.
     "SELECT 0, hardware_id, event, idx FROM entries WHERE serial = ? AND serial <> '' "
-    "AND hardware_id <> '' AND event IN (1, 2, 3, 8) UNION ALL "
+    "AND hardware_id <> '' AND event IN ({UNIT}) UNION ALL "
     "SELECT 1, serial, event, idx FROM entries WHERE hardware_id = ? AND hardware_id <> '' "
-    "AND event IN (1, 2, 3, 8)",
+    "AND event IN ({UNIT})",
     "INSERT INTO releases (bundle_digest, sku, version, promoted_unix, not_before_unix, "
     "not_after_unix, bundle, promoted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "SELECT bundle_digest, sku, version, promoted_unix, not_before_unix, not_after_unix, "
@@ -402,6 +447,7 @@ class SqlEvidenceStore final : public EvidenceStore {
 
   Result<UnitSightings> unit_sightings(std::string_view serial,
                                        std::string_view hardware_id) override {
+    if (auto known = prefetched(serial, hardware_id)) return std::move(*known);
     auto s = statement(kUnitSightings);
     if (!s) return std::unexpected(std::move(s.error()));
     ResetOnExit reset(**s);
@@ -425,6 +471,9 @@ class SqlEvidenceStore final : public EvidenceStore {
     by_first_sighting(out.serials_of_hardware_id);
     return out;
   }
+
+  Result<void> prefetch_sightings(
+      const std::vector<std::pair<std::string_view, std::string_view>>& units) override;
 
   Result<void> put_release(const ReleaseRow& release) override;
   Result<std::optional<ReleaseRow>> release(const Digest& bundle_digest) override;
@@ -465,7 +514,8 @@ class SqlEvidenceStore final : public EvidenceStore {
   Result<Statement*> statement(Op op) {
     auto& slot = statements_[op];
     if (!slot) {
-      auto prepared = db_->prepare(kSql[op], is_plain_write(op) ? sql::Rows::kNone : sql::Rows::kBuffered);
+      auto prepared = db_->prepare(with_unit_events(kSql[op]),
+                                   is_plain_write(op) ? sql::Rows::kNone : sql::Rows::kBuffered);
       if (!prepared) return std::unexpected(std::move(prepared.error()));
       slot = std::move(*prepared);
     }
@@ -519,7 +569,18 @@ class SqlEvidenceStore final : public EvidenceStore {
     tree_size_.reset();
     last_leaf_.reset();
     firmware_sets_.clear();
+    serial_rows_.clear();
+    hardware_rows_.clear();
   }
+
+  // The unit's sightings from the prefetched rows, when both its ids were prefetched.
+  std::optional<UnitSightings> prefetched(std::string_view serial, std::string_view hardware_id) const;
+  // An appended unit event, added to the prefetched rows it belongs to.
+  void saw(const LogEntry& entry);
+
+  std::unique_ptr<Statement> prefetch_;
+  SightingRows serial_rows_;    // prefetched: a serial's unit events (and those appended since)
+  SightingRows hardware_rows_;  // likewise by hardware id
   std::optional<std::uint64_t> tree_size_;  // inside a transaction, once read
   std::optional<std::pair<std::uint64_t, Digest>> last_leaf_;  // the entry just appended
   Bytes packed_firmware_;                   // reused by every append
@@ -626,7 +687,88 @@ Result<void> SqlEvidenceStore::append_entry(const LogEntry& entry) {
   }
   tree_size_ = *size + 1;
   last_leaf_.emplace(entry.index, entry.leaf_hash);
+  saw(entry);
   return {};
+}
+
+Result<void> SqlEvidenceStore::prefetch_sightings(
+    const std::vector<std::pair<std::string_view, std::string_view>>& units) {
+  serial_rows_.clear();
+  hardware_rows_.clear();
+  std::vector<std::string_view> serials;
+  std::vector<std::string_view> hardware_ids;
+  for (const auto& [serial, hardware_id] : units) {
+    if (!serial.empty() && serial_rows_.try_emplace(std::string(serial)).second) serials.push_back(serial);
+    if (!hardware_id.empty() && hardware_rows_.try_emplace(std::string(hardware_id)).second) {
+      hardware_ids.push_back(hardware_id);
+    }
+  }
+  if (!prefetch_ && !(serials.empty() && hardware_ids.empty())) {
+    auto prepared = db_->prepare(prefetch_sql(), sql::Rows::kBuffered);
+    if (!prepared) return std::unexpected(std::move(prepared.error()));
+    prefetch_ = std::move(*prepared);
+  }
+  const auto width = static_cast<std::size_t>(kPrefetchWidth);
+  for (std::size_t at = 0; at < std::max(serials.size(), hardware_ids.size()); at += width) {
+    Statement& s = *prefetch_;
+    ResetOnExit reset(s);
+    for (std::size_t i = 0; i < width; ++i) {
+      s.bind_text(static_cast<int>(i + 1), at + i < serials.size() ? serials[at + i] : "");
+      s.bind_text(static_cast<int>(width + i + 1), at + i < hardware_ids.size() ? hardware_ids[at + i] : "");
+    }
+    for (;;) {
+      auto row = s.step();
+      if (!row) {
+        forget();
+        return std::unexpected(std::move(row.error()));
+      }
+      if (!*row) break;
+      const bool by_serial = s.column_int64(0) == 0;
+      const std::string_view key = by_serial ? s.column_text(1) : s.column_text(2);
+      SightingRows& rows = by_serial ? serial_rows_ : hardware_rows_;
+      auto it = rows.find(key);
+      if (it == rows.end()) continue;  // not asked for (cannot happen: the IN list is ours)
+      it->second.push_back({std::string(by_serial ? s.column_text(2) : s.column_text(1)),
+                            static_cast<int>(s.column_int64(3)), u64(s.column_int64(4))});
+    }
+  }
+  return {};
+}
+
+std::optional<UnitSightings> SqlEvidenceStore::prefetched(std::string_view serial,
+                                                          std::string_view hardware_id) const {
+  const auto by_serial = serial_rows_.find(serial);
+  const auto by_hardware = hardware_rows_.find(hardware_id);
+  if ((!serial.empty() && by_serial == serial_rows_.end()) ||
+      (!hardware_id.empty() && by_hardware == hardware_rows_.end())) {
+    return std::nullopt;
+  }
+  // The rules of kUnitSightings, over the rows it would return.
+  UnitSightings out;
+  if (!serial.empty()) {
+    for (const Sighting& row : by_serial->second) seen(out.hardware_ids_of_serial, row.value, row.index);
+  }
+  if (!hardware_id.empty()) {
+    for (const Sighting& row : by_hardware->second) {
+      if (!row.value.empty()) seen(out.serials_of_hardware_id, row.value, row.index);
+      if (row.event == kScrapEvent) out.scrap = std::min(out.scrap.value_or(row.index), row.index);
+    }
+  }
+  by_first_sighting(out.hardware_ids_of_serial);
+  by_first_sighting(out.serials_of_hardware_id);
+  return out;
+}
+
+void SqlEvidenceStore::saw(const LogEntry& entry) {
+  if (!is_unit_event(entry.event) || entry.hardware_id.empty()) return;
+  if (!entry.serial.empty()) {
+    if (auto it = serial_rows_.find(entry.serial); it != serial_rows_.end()) {
+      it->second.push_back({entry.hardware_id, entry.event, entry.index});
+    }
+  }
+  if (auto it = hardware_rows_.find(entry.hardware_id); it != hardware_rows_.end()) {
+    it->second.push_back({entry.serial, entry.event, entry.index});
+  }
 }
 
 Result<void> SqlEvidenceStore::put_release(const ReleaseRow& release_row) {

@@ -201,6 +201,12 @@ class EvidenceStore {
   // An empty serial or hardware id matches nothing.
   [[nodiscard]] virtual Result<UnitSightings> unit_sightings(std::string_view serial,
                                                              std::string_view hardware_id) = 0;
+  // Looks up the sightings of every (serial, hardware id) of a chunk of events at once (a
+  // query per 128 units, not one each: a round trip to PostgreSQL); unit_sightings() then
+  // answers them without the database, counting the entries appended since, until the next
+  // prefetch or the end of the transaction or savepoint. Forgets the previous chunk's.
+  [[nodiscard]] virtual Result<void> prefetch_sightings(
+      const std::vector<std::pair<std::string_view, std::string_view>>& units) = 0;
 
   // --- releases ---
   [[nodiscard]] virtual Result<void> put_release(const ReleaseRow& release) = 0;  // idempotent

@@ -24,6 +24,8 @@
   X(damaged_kinds_refused, "a damaged list of finding kinds is an internal error naming the "    \
                            "entry")                                                              \
   X(clone_helpers, "clone checks list each value once with the first log index, units only")     \
+  X(prefetched_sightings, "sightings prefetched for a chunk answer as the database does, with "  \
+                          "the entries appended since and without those a savepoint undid")    \
   X(scrap_found, "a scrapped hardware id is found by its first SCRAP event")                     \
   X(release_conflict, "a release stored again with different contents is refused")              \
   X(stream_stops, "a callback error stops a stream and is returned unchanged")                   \
