@@ -8,7 +8,9 @@
 #   hallmark-hsm-profiles  /usr/share/hallmark/profiles (the station and the signer use them)
 #
 # Each package is staged with `cmake --install --component` (prefix /usr, stripped), gets
-# man pages generated from the binaries' --help by help2man, and is built by dpkg-deb.
+# man pages generated from the binaries' --help by help2man, Depends from dpkg-shlibdeps
+# (plus hallmark-hsm-profiles of the same version for the station and the signer), and is
+# built by dpkg-deb.
 # Reproducible: SOURCE_DATE_EPOCH (default: the commit time) sets every mtime and the man
 # pages' date, owners are root, members are sorted, gzip stores no name or time; with a
 # package build (scripts/packages.sh: no build paths in the binaries) two builds of one
@@ -35,17 +37,33 @@ out=$(realpath "$out")
 stage_root=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-debs.XXXXXX")
 trap 'rm -rf "$stage_root"' EXIT
 
-# package|components|binaries for man pages|Depends|Description
+# package|components|binaries for man pages|Depends beyond the shared libraries|Description
 packages=(
-  "hallmark-verify|hallmark-verify|hallmark-verify|libc6, libstdc++6, libssl3, libprotobuf32, libfmt9|Hallmark verifier: check Hallmark documents offline with public keys only"
-  "hallmark-station|hallmark-station|hallmark-station hallmark-station-console|libc6, libstdc++6, libssl3, libprotobuf32, libfmt9, libp11-kit0, libqt6widgets6, libqt6gui6, libqt6core6, hallmark-hsm-profiles (= $version)|Hallmark factory station: journal, device programming and operator console"
-  "hallmark-signer|hallmark-signer|hallmark-signer hallmark-ceremony hallmark-custodian-console|libc6, libstdc++6, libssl3, libprotobuf32, libfmt9, libp11-kit0, libsqlite3-0, libpq5, libarchive13, libgfshare2, libqt6widgets6, libqt6gui6, libqt6core6, hallmark-hsm-profiles (= $version)|Hallmark signing host: signer, key ceremonies and custodian console"
-  "hallmark-devsim|hallmark-devsim|hallmark-devsim|libc6, libstdc++6, libssl3, libfmt9|Hallmark device simulator (tests and demos only, never on a factory line)"
+  "hallmark-verify|hallmark-verify|hallmark-verify||Hallmark verifier: check Hallmark documents offline with public keys only"
+  "hallmark-station|hallmark-station|hallmark-station hallmark-station-console|hallmark-hsm-profiles (= $version)|Hallmark factory station: journal, device programming and operator console"
+  "hallmark-signer|hallmark-signer|hallmark-signer hallmark-ceremony hallmark-custodian-console|hallmark-hsm-profiles (= $version)|Hallmark signing host: signer, key ceremonies and custodian console"
+  "hallmark-devsim|hallmark-devsim|hallmark-devsim||Hallmark device simulator (tests and demos only, never on a factory line)"
   "hallmark-hsm-profiles|hallmark-profiles|||Hallmark HSM profiles: what Hallmark knows about each family of tokens"
 )
 
+# The shared-library packages the staged ELF files need, with versions (dpkg-shlibdeps
+# reads this machine's shlibs/symbols files: Debian 12's, so the same for every build).
+shlib_depends() {
+  local stage=$1 files=() f
+  while IFS= read -r -d '' f; do
+    [[ $(head -c4 "$f" | od -An -c | tr -d ' ') == 177ELF ]] && files+=(-e"$f")
+  done < <(find "$stage/usr" -type f -print0 | sort -z)
+  ((${#files[@]})) || return 0
+  local dir
+  dir=$(mktemp -d "$stage_root/shlibs.XXXXXX")
+  mkdir -p "$dir/debian"
+  printf 'Source: hallmark\n\nPackage: hallmark\nArchitecture: any\n' > "$dir/debian/control"
+  (cd "$dir" && dpkg-shlibdeps -O "${files[@]}" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
+  rm -rf "$dir"
+}
+
 for entry in "${packages[@]}"; do
-  IFS='|' read -r name components mans depends description <<<"$entry"
+  IFS='|' read -r name components mans extra description <<<"$entry"
   stage="$stage_root/$name"
   mkdir -p "$stage/DEBIAN"
   for c in $components; do
@@ -63,6 +81,8 @@ for entry in "${packages[@]}"; do
   printf 'Hallmark %s, built from %s.\nSee https://github.com/ (the Hallmark repository) docs/ for the guides.\n' \
     "$name" "$version" > "$stage/usr/share/doc/$name/README"
   if [[ $name == hallmark-hsm-profiles ]]; then pkg_arch=all; else pkg_arch=$arch; fi
+  depends=$(shlib_depends "$stage")
+  [[ -n $extra ]] && depends=${depends:+$depends, }$extra
   {
     echo "Package: $name"
     echo "Version: $version"
@@ -72,6 +92,7 @@ for entry in "${packages[@]}"; do
     echo "Installed-Size: $(find "$stage" -path "$stage/DEBIAN" -prune -o -type f -printf '%s\n' \
       | awk '{ kib += int(($1 + 1023) / 1024) } END { print kib + 0 }')"
     [[ -n "$depends" ]] && echo "Depends: $depends"
+    [[ $name == hallmark-devsim ]] && echo "Recommends: softhsm2"
     echo "Section: admin"
     echo "Priority: optional"
     echo "Description: $description"

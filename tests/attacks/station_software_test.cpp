@@ -190,7 +190,7 @@ TEST_CASE("a revoked station-software release is refused by name") {
   const auto promoted = promoted_station_release(w, "hallmark-station 2.0.0 build");
   auto verified = bundle::verify_station_software_release(promoted, w.trust(w.now + 5));
   REQUIRE(verified);
-  RecordingUi ui;
+  hallmark::testing::RecordingUi ui;
   ceremony::CeremonyContext context{ui, hallmark::testing::fixed_clock(w.now), {}};
   const std::vector<v1::Envelope> chain{w.v1_root};
   ceremony::RevokeInput rin{chain, {}, &w.plan,
