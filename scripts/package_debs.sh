@@ -72,7 +72,7 @@ for entry in "${packages[@]}"; do
   for bin in $mans; do
     mkdir -p "$stage/usr/share/man/man1"
     # The consoles are Qt applications: --help must not need a display.
-    QT_QPA_PLATFORM=offscreen help2man -N --no-discard-stderr \
+    QT_QPA_PLATFORM=offscreen help2man -N \
       --section=1 --source="Hallmark $version" --output="$stage/usr/share/man/man1/$bin.1" \
       "$stage/usr/bin/$bin"
     gzip -9n "$stage/usr/share/man/man1/$bin.1"

@@ -48,7 +48,7 @@ expected=$("$build/verifier/hallmark-verify" --version | awk '{print $2}')
 expect "the build id names a commit ($expected)" has "$expected" "+g"
 for bin in hallmark-verify hallmark-station hallmark-station-console hallmark-signer \
            hallmark-ceremony hallmark-custodian-console hallmark-devsim; do
-  out=$(QT_QPA_PLATFORM=offscreen "$root/usr/bin/$bin" --version 2>&1)
+  out=$(QT_QPA_PLATFORM=offscreen "$root/usr/bin/$bin" --version 2>/dev/null)
   expect "$bin --version names the build ($out)" test "$out" = "$bin $expected"
   expect "$bin has a man page" sh -c "zcat '$root/usr/share/man/man1/$bin.1.gz' | grep -q '^.TH'"
 done
