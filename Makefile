@@ -13,7 +13,7 @@ SANITIZE_LABELS ?= unit|cli|softhsm
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 3
 
-.PHONY: all deps configure build test test-sanitize fuzz demo bench clean
+.PHONY: all deps configure build test test-sanitize fuzz demo bench clean packages packages-check
 
 all: build
 
@@ -52,6 +52,19 @@ demo: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEMO_TARGETS)
 	@bash scripts/demo.sh $(BUILD_DIR)
 
+# The Debian packages (hallmark-verify, -station, -signer, -devsim, -hsm-profiles) from a
+# package build of their own (no test suites, no build paths in the binaries), into
+# $(PACKAGES_DIR); `make packages-check` builds them twice and requires identical .deb files
+# (scripts/packages_check.sh; docs/release.md "Station software").
+PACKAGES_BUILD_DIR ?= build-packages
+PACKAGES_DIR ?= packages
+
+packages: deps
+	@JOBS=$(JOBS) bash scripts/packages.sh $(PACKAGES_BUILD_DIR) $(PACKAGES_DIR)
+
+packages-check: deps
+	@JOBS=$(JOBS) bash scripts/packages_check.sh
+
 # Not a test: bundle reading and promoted-bundle verification vs openssl dgst -sha256, and
 # peak memory; station per-unit overhead vs its floor (2 token signatures, 2 verifications,
 # 1 fdatasync); station status/program at 1k vs a large journal; countersign throughput vs
@@ -67,4 +80,5 @@ bench: build
 
 clean:
 	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log demo-out $(SANITIZE_BUILD_DIR) \
-	  $(SANITIZE_BUILD_DIR).configure.log $(FUZZ_BUILD_DIR) $(FUZZ_BUILD_DIR).configure.log
+	  $(SANITIZE_BUILD_DIR).configure.log $(FUZZ_BUILD_DIR) $(FUZZ_BUILD_DIR).configure.log \
+	  $(PACKAGES_BUILD_DIR) $(PACKAGES_BUILD_DIR).configure.log $(PACKAGES_DIR) build-packages-check

@@ -24,6 +24,8 @@ packages=(
   # Custodian smart cards through OpenSC (tests/stacks, label card): pcscd with the vpcd
   # reader driver, libcacard to emulate CAC cards, NSS tools to make their keys.
   pcscd vsmartcard-vpcd libcacard-dev libnss3-tools
+  # The Debian packages (`make packages`, scripts/package_debs.sh): man pages from --help.
+  help2man
 )
 
 missing=()

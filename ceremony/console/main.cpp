@@ -11,6 +11,7 @@
 #include "ceremony/console/open_ceremony_page.h"
 #include "hsm-profiles/src/secret_process.h"
 #include "verifier/core/error.h"
+#include "verifier/tool/build_id.h"
 
 int main(int argc, char** argv) {
   if (!hallmark::hsm::protect_secret_process_or_report("hallmark-custodian-console")) {
@@ -23,7 +24,11 @@ int main(int argc, char** argv) {
     parser.setApplicationDescription(
         QStringLiteral("Hallmark custodian console: run key ceremonies (init, approve, "
                        "enroll-station, rotate, revoke) and read their transcripts."));
+    QApplication::setApplicationVersion(
+        QString::fromUtf8(hallmark::build_id().data(),
+                          static_cast<qsizetype>(hallmark::build_id().size())));
     parser.addHelpOption();
+    parser.addVersionOption();
     QCommandLineOption plan(QStringLiteral("plan"), QStringLiteral("Ceremony plan to open"),
                             QStringLiteral("FILE"));
     parser.addOption(plan);

@@ -47,11 +47,26 @@ Result<v1::HsmProfile> parse_profile(std::string_view textproto, std::string_vie
   return profile;
 }
 
+std::filesystem::path installed_profiles_dir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec || exe.empty()) return kInstalledProfilesDir;
+  return exe.parent_path().parent_path() / kInstalledProfilesRelative;
+}
+
 std::filesystem::path profiles_dir() {
   if (const char* env = std::getenv("HALLMARK_PROFILES_DIR"); env != nullptr && *env != '\0') {
     return env;
   }
-  return HALLMARK_DEFAULT_PROFILES_DIR;
+  auto installed = installed_profiles_dir();
+  std::error_code ec;
+  if (std::filesystem::is_directory(installed, ec)) return installed;
+#ifdef HALLMARK_BUILD_TREE_PROFILES_DIR
+  // A build that is not packaged (tests, the demo) runs from its tree: the source's folder.
+  return HALLMARK_BUILD_TREE_PROFILES_DIR;
+#else
+  return installed;
+#endif
 }
 
 std::vector<std::string> profile_names() {
@@ -76,7 +91,8 @@ Result<v1::HsmProfile> load_profile(std::string_view name_or_path) {
       std::string known;
       for (const auto& n : profile_names()) known += (known.empty() ? "" : ", ") + n;
       return fail(ErrorCode::kUsage, "unknown HSM profile '" + std::string(name_or_path) +
-                                         "' (known: " + known + ")");
+                                         "' in " + profiles_dir().string() +
+                                         " (known: " + known + ")");
     }
   }
   auto text = fileio::read_file(path, kMaxProfileBytes);

@@ -20,8 +20,19 @@ namespace hallmark::hsm {
 // Parses and validates a profile's text; `origin` names it in errors.
 Result<v1::HsmProfile> parse_profile(std::string_view textproto, std::string_view origin);
 
-// The folder holding the shipped profiles: $HALLMARK_PROFILES_DIR when set, else the
-// folder this build was configured with.
+// Where a package installs the profiles, relative to the installation prefix
+// (/usr/share/hallmark/profiles for the Debian packages, scripts/package_debs.sh).
+inline constexpr std::string_view kInstalledProfilesRelative = "share/hallmark/profiles";
+inline constexpr std::string_view kInstalledProfilesDir = "/usr/share/hallmark/profiles";
+
+// The installed folder as this executable sees it: <prefix>/share/hallmark/profiles beside
+// the <prefix>/bin it runs from (so an unpacked package finds its own profiles too).
+std::filesystem::path installed_profiles_dir();
+
+// The folder holding the shipped profiles, the first of: $HALLMARK_PROFILES_DIR when set
+// (tests, or a site's own profiles); installed_profiles_dir() when it exists; in a build
+// that is not a package build (HALLMARK_PACKAGE_BUILD off), the source tree's
+// hsm-profiles/profiles. A package build embeds no build path.
 std::filesystem::path profiles_dir();
 
 // Loads a profile by name ("softhsm2") from profiles_dir(), or by path when `name_or_path`

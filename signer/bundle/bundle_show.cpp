@@ -174,6 +174,16 @@ std::string render_summary(const v1::Bundle& b, const verifier::Digest& bundle_d
   out += fmt::format("created           {} ({})\n", verifier::format_utc(b.created_unix()), b.created_unix());
   out += fmt::format("\nImages ({})\n", b.images_size());
   images_table(b, out);
+  if (b.has_station_software()) {
+    // What custodians approve here: the programs stations may run, by digest.
+    out += fmt::format("\nStation software: programs installed ({})\n",
+                       b.station_software().binaries_size());
+    for (const auto& p : b.station_software().binaries()) {
+      out += fmt::format("  {:<40} sha256 {}  from {}\n", p.path(), to_hex(as_bytes(p.sha256())),
+                         p.package());
+    }
+    return out;
+  }
   out += "\nProvisioning plan\n";
   int number = 0;
   for (const auto& line : plan_lines(b)) out += fmt::format("  {:>2}. {}\n", ++number, line);

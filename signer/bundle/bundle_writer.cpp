@@ -11,6 +11,7 @@
 
 #include "signer/bundle/archive_writer.h"
 #include "signer/bundle/bundle_spec.h"
+#include "signer/bundle/deb_programs.h"
 #include "verifier/bundle/bundle_format.h"
 #include "verifier/bundle/bundle_rules.h"
 #include "verifier/core/document.h"
@@ -46,6 +47,26 @@ Result<void> hash_images(PlannedBundle& planned, const CreateProgress& progress)
     }
     const ByteView bytes = digest->bytes();
     image.set_sha256(std::string(as_chars(bytes)));
+  }
+  return {};
+}
+
+// A station-software release: the programs each package installs, from the bytes hashed.
+Result<void> list_programs(PlannedBundle& planned) {
+  v1::StationSoftware& software = *planned.bundle.mutable_station_software();
+  for (int i = 0; i < planned.bundle.images_size(); ++i) {
+    const v1::Image& image = planned.bundle.images(i);
+    auto digest = verifier::Digest::from_bytes(as_bytes(image.sha256()));
+    if (!digest) return std::unexpected(digest.error());
+    auto programs = installed_programs(planned.paths[static_cast<std::size_t>(i)], *digest);
+    if (!programs) return std::unexpected(programs.error());
+    for (const auto& program : *programs) {
+      auto* binary = software.add_binaries();
+      binary->set_path(program.path);
+      const ByteView bytes = program.sha256.bytes();
+      binary->set_sha256(std::string(as_chars(bytes)));
+      binary->set_package(image.name());
+    }
   }
   return {};
 }
@@ -102,6 +123,9 @@ Result<BundleSummary> create_bundle(const v1::BundleSpec& spec, const fs::path& 
   auto planned = plan_bundle(spec, spec_dir, catalog, now_unix);
   if (!planned) return std::unexpected(planned.error());
   if (auto ok = hash_images(*planned, progress); !ok) return std::unexpected(ok.error());
+  if (planned->bundle.has_station_software()) {
+    if (auto ok = list_programs(*planned); !ok) return std::unexpected(ok.error());
+  }
   if (auto ok = check_bundle_rules(planned->bundle); !ok) return std::unexpected(ok.error());
 
   BundleSummary summary;

@@ -58,6 +58,7 @@ struct CountersignOptions {
   TrustFlags trust;
   std::vector<fs::path> registrations;  // files or directories of *.json
   std::vector<fs::path> releases;       // promoted bundles
+  std::vector<fs::path> station_software;  // promoted station-software releases
   std::vector<fs::path> rosters;        // person rosters (hallmark-ceremony roster)
   hsm::TokenOptions key;
   std::optional<fs::path> manifests;
@@ -205,6 +206,8 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
   if (auto ok = register_releases(**store, o.releases, *root); !ok) return ok;
+  auto station_software = evidence::StationSoftwareReleases::load(o.station_software, *root);
+  if (!station_software) return std::unexpected(station_software.error());
 
   evidence::CountersignInput input;
   input.root = &root->root();
@@ -214,6 +217,7 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   input.max_clock_offset_seconds = o.max_clock_offset;
   input.max_export_age_seconds = o.max_export_age;
   input.exports = o.exports;
+  input.station_software = &*station_software;
   input.now_unix = now;
   input.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   input.progress = [](std::string_view line) { std::cerr << line << '\n'; };
@@ -401,6 +405,9 @@ void add_evidence_commands(tool::CommandLine& cli) {
                  "checked against the one in force at each event");
   cs->add_option("--release", c->releases,
                  "Promoted bundle the signer promoted (repeatable; remembered in the store)");
+  cs->add_option("--station-software", c->station_software,
+                 "Promoted station-software release (repeatable): a station running one of "
+                 "its programs is not drift");
   hsm::add_token_options(*cs, c->key, "--key",
                          "pkcs11: URI of the evidence key, e.g. "
                          "'pkcs11:token=signer-hsm;object=evidence'");

@@ -394,7 +394,8 @@ class Countersigner {
     }
     EventContext context{&releases_, in_.root, &station_.station->verified,
                          station_.last_event_unix, in_.now_unix, event.sequence,
-                         station_.device_tool ? &*station_.device_tool : nullptr};
+                         station_.device_tool ? &*station_.device_tool : nullptr,
+                         in_.station_software};
     auto findings = event_findings(store_, a, context);
     if (!findings) return std::unexpected(std::move(findings).error());
     if (PersonChecker::concerns_people(a.event())) {

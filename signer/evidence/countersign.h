@@ -33,6 +33,7 @@
 
 #include "hallmark/dsse.pb.h"
 #include "hallmark/evidence.pb.h"
+#include "signer/evidence/station_software.h"
 #include "signer/store/evidence_store.h"
 #include "verifier/log/log_checkpoint.h"
 #include "verifier/log/merkle.h"
@@ -76,6 +77,8 @@ struct CountersignInput {
   std::int64_t max_clock_offset_seconds = kDefaultMaxClockOffsetSeconds;
   std::int64_t max_export_age_seconds = kDefaultMaxExportAgeSeconds;
   std::vector<std::filesystem::path> exports;
+  // Promoted station-software releases (null: only each station's enrolled software).
+  const StationSoftwareReleases* station_software = nullptr;
   std::int64_t now_unix = 0;
   unsigned threads = 2;
   std::function<void(std::string_view)> progress;  // optional: one line per step

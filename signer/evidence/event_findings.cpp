@@ -222,9 +222,16 @@ Result<void> check_clones(EvidenceStore& store, const v1::Attestation& event, Co
 
 void check_drift(const v1::Attestation& event, Collector& out) {
   const v1::StationEnrollment& enrolled = out.context.station->enrollment.enrollment;
-  if (event.software_sha256() != enrolled.software_sha256()) {
+  // An approved update is not drift: the station runs a program of a promoted
+  // station-software release (a map lookup, only when the software changed).
+  if (event.software_sha256() != enrolled.software_sha256() &&
+      (out.context.station_software == nullptr ||
+       out.context.station_software->find(event.software_sha256(), event.time_unix()) ==
+           nullptr)) {
     out.add(v1::Finding::STATION_DRIFT,
-            fmt::format("station software {} differs from the enrolled {}",
+            fmt::format("station software {} is not approved: it differs from the enrolled {} "
+                        "and is no program of a promoted station-software release in force "
+                        "at the event's time",
                         hex_of(event.software_sha256()), hex_of(enrolled.software_sha256())));
   }
   if (event.config_sha256() != enrolled.config_sha256()) {

@@ -14,7 +14,9 @@
 // clock-sync flag, monotonic per station, inside the bundle's promotion validity and not
 // before its promotion, not in the future beyond a tolerance); clones (a serial with
 // another hardware id, a hardware id with another serial, a scrapped hardware id back);
-// station drift (software or config hash differing from the enrolled ones); device tool
+// station drift (a config hash differing from the enrolled one; a software hash that is
+// neither the enrolled one nor a program of a promoted station-software release in force
+// at the event's time: station_software.h, the digest named); device tool
 // drift (a unit event naming no device tool, or one that differs from the station's
 // previous unit event). Reads the store (entries already appended in this transaction
 // included); writes nothing.
@@ -28,6 +30,7 @@
 
 #include "hallmark/evidence.pb.h"
 #include "hallmark/station.pb.h"
+#include "signer/evidence/station_software.h"
 #include "signer/store/evidence_store.h"
 #include "verifier/bundle/device_match.h"
 #include "verifier/bundle/promoted_bundle.h"
@@ -75,6 +78,9 @@ struct EventContext {
   std::uint64_t sequence = 0;                       // the event's journal record
   // The device tool of the station's previous unit event that named one (null: none).
   const v1::DeviceTool* previous_device_tool = nullptr;
+  // The promoted station-software releases in force (null or empty: only the enrolled
+  // software is approved).
+  const StationSoftwareReleases* station_software = nullptr;
 };
 
 // The device tool `event` names, if it is a unit event naming one (the next event's

@@ -314,7 +314,8 @@ Result<PromoteResult> finish_promotion(PreparedPromotion& p, const ReleaseKey& k
   if (auto ok = write_archive(p, key, temp); !ok) return std::unexpected(ok.error());
   if (hook) hook(temp);
   const std::string channels[] = {p.input.channel};
-  auto verified = bundle::verify_promoted_bundle(temp, p.trust, channels);
+  auto verified = bundle::verify_promoted_release(temp, p.trust, channels,
+                                                  bundle::release_kind(p.contents.bundle));
   if (!verified) {
     return std::unexpected(std::move(verified).error().context(
         "the promoted bundle did not verify, nothing was written"));

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "verifier/tool/build_id.h"
 #include <QApplication>
 
 #include "hsm-profiles/src/secret_process.h"
@@ -38,6 +40,7 @@ int run(int argc, char** argv) {
   CLI::App cli("The station operator's console: scan, program, line stop and break-glass, "
                "operator login with their card",
                "hallmark-station-console");
+  cli.set_version_flag("--version", version_text("hallmark-station-console"));
   LineCliOptions line;
   add_line_options(cli, line);
   std::string bundle;

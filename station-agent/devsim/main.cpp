@@ -7,11 +7,13 @@
 #include <fmt/format.h>
 
 #include "station-agent/devsim/server.h"
+#include "verifier/tool/build_id.h"
 
 int main(int argc, char** argv) {
   using namespace hallmark;
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"hallmark-devsim: a simulated MCU served on a Unix socket (for tests and demos)"};
+  app.set_version_flag("--version", version_text("hallmark-devsim"));
   devsim::DeviceOptions device;
   devsim::ServerOptions server;
   std::uint64_t fail_write_at = 0, disconnect_at = 0;

@@ -97,6 +97,7 @@ Result<CountersignResult> EvidenceWorld::countersign(const std::vector<std::file
   if (know_station) input.stations = stations();
   input.rosters = rosters();
   input.exports = exports;
+  input.station_software = station_software;
   input.now_unix = now();
   input.threads = 2;
   EvidenceKey key;

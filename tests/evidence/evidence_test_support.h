@@ -31,6 +31,8 @@ class EvidenceWorld {
   std::unique_ptr<EvidenceStore> store;
   bool fail_signing = false;  // the evidence key refuses (a token pulled mid-batch)
   int signatures = 0;         // evidence-key signatures made
+  // The promoted station-software releases countersign is given (null: none).
+  const StationSoftwareReleases* station_software = nullptr;
 
   // A unit programmed on a hallmark-devsim device (PASS expected).
   void program(const std::string& serial, const std::string& hardware_id);

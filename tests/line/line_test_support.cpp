@@ -107,7 +107,7 @@ Result<station::StationLine> LineWorld::try_open_line(bool synced) {
                            [station_signer](ByteView pae) { return station_signer->sign(pae); },
                            ca_signer->public_key(), "pkcs11:token=station-1;object=device-ca",
                            [ca_signer](ByteView tbs) { return ca_signer->sign(tbs); }},
-      *verifier::sha256(ByteView{}),
+      software,
       {},
       [synced]() -> Result<station::ClockState> {
         return station::ClockState{synced, synced ? "test: synchronised" : "test: STA_UNSYNC"};

@@ -38,6 +38,9 @@ class LineWorld {
   intake::testing::EnrolledStation station;
   std::filesystem::path state;
   std::filesystem::path promoted;  // the promoted bundle (taken in at construction)
+  // The station binary's digest the line records in every event (the enrolled one:
+  // SHA-256 of nothing); set it before open_line() to run "other software".
+  verifier::Digest software = *verifier::sha256(ByteView{});
 
   // The line on station-1's token, clock reported synchronised unless `synced` is false.
   std::unique_ptr<station::StationLine> open_line(bool synced = true);

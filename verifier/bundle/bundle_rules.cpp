@@ -182,7 +182,75 @@ std::string describe_step(const v1::ProvisioningStep& step) {
   }
 }
 
+ReleaseKind release_kind(const v1::Bundle& bundle) {
+  return bundle.has_station_software() ? ReleaseKind::kStationSoftware : ReleaseKind::kFirmware;
+}
+
+std::string_view release_kind_name(ReleaseKind kind) {
+  return kind == ReleaseKind::kStationSoftware ? "a station-software release" : "a firmware release";
+}
+
+// A station-software release: package files (raw data, no flash), the programs they
+// install, and nothing a device would run.
+Result<void> check_station_software(const v1::Bundle& b, bool require_digests) {
+  if (b.sku() != kStationSoftwareSku) {
+    return refuse(fmt::format("a station-software release must have SKU '{}', not '{}'",
+                              kStationSoftwareSku, b.sku()));
+  }
+  if (b.images_size() == 0) return refuse("the station-software release has no package files");
+  if (!b.device_family().empty() || b.flash_size() != 0 || b.plan_size() != 0 ||
+      b.efuses_size() != 0 || b.has_certificate_profile()) {
+    return refuse("a station-software release has a device family, flash, plan, eFuses or "
+                  "certificate profile: those belong to firmware");
+  }
+  std::set<std::string> names;
+  for (const auto& image : b.images()) {
+    const std::string& n = image.name();
+    if (n.empty()) return refuse("a package file has no name");
+    if (!names.insert(n).second) return refuse(fmt::format("package '{}' is listed twice", n));
+    if (image.role() != v1::DATA || image.format() != v1::IMAGE_FORMAT_RAW ||
+        image.flash_address() != 0) {
+      return refuse(fmt::format("package '{}' must be raw data at address 0 (role DATA)", n));
+    }
+    if (image.size() == 0) return refuse(fmt::format("package '{}' is empty", n));
+    if (require_digests ? image.sha256().size() != verifier::Digest::kSize
+                        : !image.sha256().empty()) {
+      return refuse(fmt::format("package '{}' has a {}-byte sha256 field", n,
+                                image.sha256().size()));
+    }
+  }
+  if (require_digests && b.station_software().binaries_size() == 0) {
+    return refuse("the station-software release lists no installed program");
+  }
+  std::set<std::string> paths;
+  for (const auto& binary : b.station_software().binaries()) {
+    if (binary.path().empty() || binary.path().front() != '/') {
+      return refuse(fmt::format("installed program '{}' is not an absolute path", binary.path()));
+    }
+    if (!paths.insert(binary.path()).second) {
+      return refuse(fmt::format("installed program '{}' is listed twice", binary.path()));
+    }
+    if (binary.sha256().size() != verifier::Digest::kSize) {
+      return refuse(fmt::format("installed program '{}' has a {}-byte sha256 field",
+                                binary.path(), binary.sha256().size()));
+    }
+    if (!names.contains(binary.package())) {
+      return refuse(fmt::format("installed program '{}' names package '{}', which is not in "
+                                "the release", binary.path(), binary.package()));
+    }
+  }
+  return {};
+}
+
 Result<void> check_bundle_rules(const v1::Bundle& bundle, bool require_digests) {
+  if (bundle.has_station_software() || bundle.sku() == kStationSoftwareSku) {
+    if (!bundle.has_station_software()) {
+      return refuse(fmt::format("SKU '{}' is reserved for station-software releases, and this "
+                                "bundle is not one", kStationSoftwareSku));
+    }
+    if (bundle.version().empty()) return refuse("the bundle has an empty version");
+    return check_station_software(bundle, require_digests);
+  }
   if (bundle.sku().empty()) return refuse("the bundle names no SKU");
   if (bundle.version().empty()) return refuse("the bundle has an empty version");
   if (bundle.images_size() == 0) return refuse("the bundle has no images");

@@ -8,7 +8,12 @@
 // whose steps name existing images and eFuses, read-back only after a write, every image
 // written, every eFuse burnt exactly once, eFuse burns last (only MEASURE steps may follow
 // them), and a certificate profile when the plan provisions an identity. Failures are
-// kPolicyRefused. Pure; thread-safe.
+// kPolicyRefused. A station-software release (Bundle.station_software set, SKU
+// kStationSoftwareSku; either without the other is refused) obeys its own rules instead:
+// package files as raw data at address 0 with unique names, no device family, flash,
+// plan, eFuses or certificate profile, and every installed program an absolute path,
+// listed once, with a 32-byte digest, naming one of the package files (at least one
+// program when `require_digests`). Pure; thread-safe.
 #pragma once
 
 #include <string>
@@ -31,6 +36,17 @@ inline constexpr std::string_view kReleaseKeyDigestValue = "release-key";
 // the digest when the promoted release is known), anything else as hex.
 [[nodiscard]] std::string efuse_value_text(const v1::EfuseSetting& setting,
                                            const std::string& release_key_digest_hex = {});
+
+// The SKU of every station-software release and of nothing else (its own promotion
+// history, so firmware and station software never share an anti-rollback line).
+inline constexpr std::string_view kStationSoftwareSku = "station-software";
+
+// What a bundle releases: firmware for devices, or a station's software. The one rule is
+// Bundle.station_software's presence (covered by the bundle digest every signature names),
+// so a release approved as one kind is never accepted as the other.
+enum class ReleaseKind { kFirmware, kStationSoftware };
+[[nodiscard]] ReleaseKind release_kind(const v1::Bundle& bundle);
+[[nodiscard]] std::string_view release_kind_name(ReleaseKind kind);
 
 [[nodiscard]] Result<void> check_bundle_rules(const v1::Bundle& bundle,
                                               bool require_digests = true);

@@ -439,6 +439,18 @@ std::string approval_entry_name(std::size_t k) {
 Result<VerifiedRelease> verify_promoted_bundle(const std::filesystem::path& path,
                                                const verifier::Trust& pinned,
                                                std::span<const std::string> accepted_channels) {
+  return verify_promoted_release(path, pinned, accepted_channels, ReleaseKind::kFirmware);
+}
+
+Result<VerifiedRelease> verify_station_software_release(const std::filesystem::path& path,
+                                                        const verifier::Trust& pinned) {
+  return verify_promoted_release(path, pinned, {}, ReleaseKind::kStationSoftware);
+}
+
+Result<VerifiedRelease> verify_promoted_release(const std::filesystem::path& path,
+                                                const verifier::Trust& pinned,
+                                                std::span<const std::string> accepted_channels,
+                                                ReleaseKind expected) {
   const std::int64_t now_unix = pinned.now_unix();
   // Native images are verified as they stream past; their bytes are never kept.
   NativeChecks native_checks;
@@ -454,6 +466,13 @@ Result<VerifiedRelease> verify_promoted_bundle(const std::filesystem::path& path
   if (!contents) return std::unexpected(contents.error());
   const std::string file = path.string();
   auto in_file = [&file](Error e) { return std::unexpected(std::move(e).context(file)); };
+  if (const ReleaseKind kind = release_kind(contents->bundle); kind != expected) {
+    return in_file(refuse(ErrorCode::kPolicyRefused, std::string(kBundleEntry),
+                          fmt::format("the bundle is {} (SKU '{}'), not {}: it cannot be "
+                                      "accepted as one",
+                                      release_kind_name(kind), contents->bundle.sku(),
+                                      release_kind_name(expected))));
+  }
 
   auto entries = sort_entries(*contents);
   if (!entries) return in_file(entries.error());

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "hallmark/release.pb.h"
+#include "verifier/bundle/bundle_rules.h"
 #include "verifier/bundle/key_mapping.h"
 #include "verifier/bundle/promotion_approvals.h"
 #include "verifier/core/error.h"
@@ -61,9 +62,21 @@ struct VerifiedRelease {
 
 // kVerificationFailed / kPolicyRefused naming the entry and the rule; kIo when the file
 // cannot be read. `trust` is the caller's (pinned anchor, revocations, reference time).
+// Before any signature is checked the bundle's kind (release_kind, bundle_rules.h) must be
+// `expected`: a station-software release is never accepted as firmware, nor the reverse.
+[[nodiscard]] Result<VerifiedRelease> verify_promoted_release(
+    const std::filesystem::path& path, const verifier::Trust& trust,
+    std::span<const std::string> accepted_channels, ReleaseKind expected);
+
+// Firmware for devices: what stations take in and program, and countersign compares with.
 [[nodiscard]] Result<VerifiedRelease> verify_promoted_bundle(
     const std::filesystem::path& path, const verifier::Trust& trust,
     std::span<const std::string> accepted_channels);
+
+// A station-software release (any channel): what countersign accepts as approved station
+// software (signer/evidence/station_software.h).
+[[nodiscard]] Result<VerifiedRelease> verify_station_software_release(
+    const std::filesystem::path& path, const verifier::Trust& trust);
 
 // The key-id mapping of a release public key (CKA_ID as given).
 [[nodiscard]] KeyIdMapping key_id_mapping(const verifier::PublicKey& key, std::string ckaid_hex);

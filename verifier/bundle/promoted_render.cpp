@@ -33,6 +33,13 @@ std::string render_verified_release(const VerifiedRelease& v) {
                        v1::ImageFormat_Name(image.format()), hex_address(image.flash_address()),
                        image.size(), to_hex(as_bytes(image.sha256())));
   }
+  if (b.has_station_software()) {
+    out += "Station software: programs installed\n";
+    for (const auto& p : b.station_software().binaries()) {
+      out += fmt::format("  {:<40} sha256 {}  from {}\n", p.path(), to_hex(as_bytes(p.sha256())),
+                         p.package());
+    }
+  }
   out += "Native images (signed with the release key)\n";
   for (const auto& n : v.native_images) {
     out += fmt::format("  {:<12} {:<20} {:>9} bytes  sha256 {}\n", n.native.image(),

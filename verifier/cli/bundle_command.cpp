@@ -30,6 +30,9 @@ CLI::App* add_bundle_command(tool::CommandLine& command_line, BundleOptions& opt
   sub->add_option("--channel", options.channel,
                   "the channel the bundle must have been promoted on")
       ->capture_default_str();
+  sub->add_flag("--station-software", options.station_software,
+               "the bundle is a station-software release (the packages a station installs), "
+               "not firmware");
   tool::add_time_option(*sub, "--at", options.at,
                         "verify at this time instead of now (ISO 8601 UTC, or Unix "
                         "seconds)");
@@ -41,7 +44,10 @@ Result<void> run_bundle(const BundleOptions& options, std::ostream& out) {
   auto root = load_trust_root(options.trust_root, now);
   if (!root) return std::unexpected(std::move(root).error());
   const std::string channels[] = {options.channel};
-  auto verified = bundle::verify_promoted_bundle(options.bundle, root->trust, channels);
+  auto verified = bundle::verify_promoted_release(
+      options.bundle, root->trust, channels,
+      options.station_software ? bundle::ReleaseKind::kStationSoftware
+                               : bundle::ReleaseKind::kFirmware);
   if (!verified) return std::unexpected(std::move(verified).error());
   if (options.json) {
     const std::string json = tool::to_display_json(verified->release);

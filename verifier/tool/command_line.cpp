@@ -7,14 +7,14 @@
 #include <vector>
 #include <iostream>
 
-#include "hallmark_version.h"
+#include "verifier/tool/build_id.h"
 #include "verifier/core/time_format.h"
 
 namespace hallmark::tool {
 
 CommandLine::CommandLine(std::string program, std::string description)
     : program_(std::move(program)), app_(std::move(description), program_) {
-  app_.set_version_flag("--version", std::string(kHallmarkVersion));
+  app_.set_version_flag("--version", version_text(program_));
   app_.add_flag("--json", json_, "Print machine-readable output (protobuf JSON mapping)");
   app_.require_subcommand(1);
   app_.fallthrough();
