@@ -1,8 +1,8 @@
 // A station programming on a full disk (its state directory moved onto a small tmpfs the
 // test mounts and binds over it; skipped where mounting is not permitted): the journal
 // cannot take the unit's record. Programming ends with an error naming the journal file
-// and no PASS, the journal is as it was (it opens, verifies, same head: no partial record),
-// and with space again the line programs the next unit.
+// and saying the disk is full, no PASS; the journal opens and verifies (the partial record
+// cut, the cut recorded), and with space again the line programs the next unit.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -54,10 +54,12 @@ TEST_CASE("station program on a full disk under its journal ends with an error n
                     r.error().message);
     }
   }
-  // The journal opens and verifies; nothing of the failed unit is in it.
+  // The journal opens and verifies. The part of the unit's record the disk took is cut,
+  // and the line signs the cut as its first record (station_line.cpp: every repair is in
+  // the evidence): one record more than before, and it is not the unit's.
   auto line = lw.open_line();
-  CHECK(line->journal().head().sequence == head.sequence);
-  CHECK(line->journal().head().hash == head.hash);
+  CHECK(line->journal().head().sequence == head.sequence + 1);
+  CHECK(line->journal().head().hash != head.hash);
   const auto release = lw.release(*line);
   auto sim3 = lw.device("HW-F3");
   auto ok = program(*line, release, *sim3, "SN-F3");
