@@ -3,7 +3,9 @@
 # the unit, command-line, PKCS#11 and attack suites) under ASan + UBSan with no recovery
 # (build type Sanitize, cmake/sanitizers.cmake), in a build directory of their own.
 #
-#   scripts/test_sanitize.sh [BUILD_DIR [LABELS]]      env: JOBS
+#   scripts/test_sanitize.sh [BUILD_DIR [LABELS]]      env: JOBS, CMAKE_ARGS
+#
+# ccache, when installed, compiles through it (its cache keys include the sanitizer flags).
 #
 # Not built here: the Qt consoles (label gui; Qt's own leaks at exit need a suppression
 # list of their own) and the demo (label demo, minutes of SoftHSM key generation the plain
@@ -16,8 +18,14 @@ build=${1:-build-sanitize}
 labels=${2:-unit|cli|softhsm}
 jobs=${JOBS:-$(nproc)}
 
+launcher=()
+if command -v ccache > /dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+# shellcheck disable=SC2086 # CMAKE_ARGS is a list of arguments
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Sanitize -DHALLMARK_BUILD_GUI=OFF \
-  -DHALLMARK_WERROR="${HALLMARK_WERROR:-OFF}" > "$build.configure.log" 2>&1 \
+  -DHALLMARK_WERROR="${HALLMARK_WERROR:-OFF}" "${launcher[@]}" ${CMAKE_ARGS:-} \
+  > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j "$jobs"
 

@@ -225,13 +225,16 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   auto result = evidence::countersign(**store, input, evidence_key(o.key, root->root(), state));
   if (!result) return std::unexpected(result.error());
 
-  if (result->checkpoint && o.manifests) {
-    evidence::ManifestSelection batch;
-    batch.first = result->old_size;
-    batch.last = result->new_size;
-    auto written = evidence::write_manifest_files(**store, *o.manifests, batch);
+  if (o.manifests) {
+    auto written = evidence::write_batch_manifests(**store, *o.manifests, *result);
     if (!written) return std::unexpected(written.error());
-    std::cerr << fmt::format("Wrote {} manifest files to {}\n", written->written, o.manifests->string());
+    if (written->written + written->present > 0) {
+      std::cerr << fmt::format("Wrote {} manifest files to {}{}\n", written->written,
+                               o.manifests->string(),
+                               written->present > 0
+                                   ? fmt::format(" ({} already there, identical)", written->present)
+                                   : std::string());
+    }
   }
   if (json) {
     std::cout << countersign_json(*result) << '\n';

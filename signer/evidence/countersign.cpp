@@ -128,8 +128,28 @@ class Countersigner {
     if (auto ok = store_.release_savepoint(); !ok) return ok;
     if (std::holds_alternative<Replay>(*written)) {
       outcome.status = ExportOutcome::Status::kReplay;
+      if (auto ok = find_logged(reader->header(), outcome); !ok) return ok;
       say(fmt::format("{}: every record is countersigned already; nothing changed", file.string()));
     }
+    return {};
+  }
+
+  // Where a replayed export's records are in the log: every one of them is there (each
+  // was checked against the log on the way), so the first and last are found.
+  Result<void> find_logged(const verifier::ExportHeader& header, ExportOutcome& outcome) {
+    if (header.first_sequence == 0 || header.last_sequence < header.first_sequence) return {};
+    auto first = store_.station_record(header.station_id, header.first_sequence);
+    if (!first) return std::unexpected(std::move(first).error());
+    auto last = store_.station_record(header.station_id, header.last_sequence);
+    if (!last) return std::unexpected(std::move(last).error());
+    if (!*first || !*last) {
+      return fail(ErrorCode::kInternal, fmt::format(
+          "{}: records {}..{} of station \"{}\" are countersigned but not in the log (the "
+          "store is damaged)", store_.location(), header.first_sequence, header.last_sequence,
+          header.station_id));
+    }
+    outcome.logged_first = (*first)->second;
+    outcome.logged_end = (*last)->second + 1;
     return {};
   }
 

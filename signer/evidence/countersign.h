@@ -95,6 +95,11 @@ struct ExportOutcome {
   std::uint64_t entries = 0;
   std::uint64_t findings = 0;
   std::string refusal;           // kRefused: why, naming the file and record
+  // kReplay: the log entries holding its records, [logged_first, logged_end) (they may
+  // hold other stations' entries between them): its manifest files can be written again
+  // (write_batch_manifests, manifest_files.h) after a run stopped before writing them.
+  std::uint64_t logged_first = 0;
+  std::uint64_t logged_end = 0;
 };
 
 struct CountersignResult {

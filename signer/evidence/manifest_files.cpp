@@ -124,6 +124,7 @@ Result<ManifestsWritten> write_manifest_files(EvidenceStore& store, const fs::pa
   ManifestsWritten out;
   auto write_entry = [&](const LogEntry& e) -> Result<void> {
     if (e.serial.empty() || e.index < selection.first || e.index >= last) return {};
+    if (selection.station_id && e.station_id != *selection.station_id) return {};
     auto checkpoint = sources.checkpoint(e.index);
     if (!checkpoint) return std::unexpected(checkpoint.error());
     auto registration = sources.registration(e.station_id, e.index);
@@ -144,6 +145,27 @@ Result<ManifestsWritten> write_manifest_files(EvidenceStore& store, const fs::pa
     visited = store.for_each_entry(selection.first, last, write_entry);
   }
   if (!visited) return std::unexpected(visited.error());
+  return out;
+}
+
+Result<ManifestsWritten> write_batch_manifests(EvidenceStore& store, const fs::path& dir,
+                                               const CountersignResult& batch) {
+  std::vector<ManifestSelection> parts;
+  if (batch.new_size > batch.old_size) {
+    parts.push_back(ManifestSelection{batch.old_size, batch.new_size, {}, {}});
+  }
+  for (const ExportOutcome& e : batch.exports) {
+    if (e.status == ExportOutcome::Status::kReplay && e.logged_end > e.logged_first) {
+      parts.push_back(ManifestSelection{e.logged_first, e.logged_end, {}, e.station_id});
+    }
+  }
+  ManifestsWritten out;
+  for (const ManifestSelection& part : parts) {
+    auto written = write_manifest_files(store, dir, part);
+    if (!written) return std::unexpected(written.error());
+    out.written += written->written;
+    out.present += written->present;
+  }
   return out;
 }
 

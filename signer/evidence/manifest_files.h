@@ -27,6 +27,7 @@ struct ManifestSelection {
   std::uint64_t first = 0;                 // log indexes first..last-1
   std::optional<std::uint64_t> last;       // unset: to the end of the log
   std::optional<std::string> serial;       // only this unit's entries
+  std::optional<std::string> station_id;   // only this station's entries
 };
 
 struct ManifestsWritten {
@@ -42,5 +43,16 @@ struct ManifestsWritten {
 [[nodiscard]] Result<ManifestsWritten> write_manifest_files(EvidenceStore& store,
                                                             const std::filesystem::path& dir,
                                                             const ManifestSelection& selection);
+
+struct CountersignResult;
+
+// The manifest files of a countersign batch: those of its new entries, and those of every
+// export it found countersigned already (a replay). So countersign run again with the
+// same exports after a run that was stopped (killed, a full disk) between its commit and
+// its last manifest file writes the files that run did not, byte-identical, and checks
+// the ones it did.
+[[nodiscard]] Result<ManifestsWritten> write_batch_manifests(EvidenceStore& store,
+                                                             const std::filesystem::path& dir,
+                                                             const CountersignResult& batch);
 
 }  // namespace hallmark::evidence

@@ -181,17 +181,25 @@ Result<std::uint64_t> Journal::append(ByteView attestation_envelope) {
   const Bytes frame = encode_frame(record, *digest);
   if (auto cut = cut_torn_tail(); !cut) return std::unexpected(std::move(cut).error());
 
-  ssize_t written = -1;
-  do {
-    written = ::write(fd_.get(), frame.data(), frame.size());
-  } while (written < 0 && errno == EINTR);
-  const int write_errno = errno;
-  if (written != static_cast<ssize_t>(frame.size()) || ::fdatasync(fd_.get()) != 0) {
+  // A short write is continued: the write that fails then says why (a full disk: ENOSPC).
+  std::size_t written = 0;
+  int write_errno = 0;
+  while (written < frame.size()) {
+    const ssize_t n = ::write(fd_.get(), frame.data() + written, frame.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      write_errno = n < 0 ? errno : EIO;
+      break;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (written != frame.size() || ::fdatasync(fd_.get()) != 0) {
     failed_ = true;
     const std::string why =
-        written < 0 ? fmt::format("write failed: {}", std::strerror(write_errno))
-        : written != static_cast<ssize_t>(frame.size())
-            ? fmt::format("short write: {} of {} bytes", written, frame.size())
+        written == 0 ? fmt::format("write failed: {}", std::strerror(write_errno))
+        : written != frame.size()
+            ? fmt::format("wrote {} of {} bytes: {}", written, frame.size(),
+                          std::strerror(write_errno))
             : fmt::format("fdatasync failed: {}", errno_text());
     return fail(ErrorCode::kIo,
                 fmt::format("journal {}: {}; record {} is NOT committed and the line must "

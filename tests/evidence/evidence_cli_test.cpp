@@ -2,9 +2,11 @@
 // the evidence key on the signer-hsm SoftHSM token), query in its three formats, report
 // and retention export, on exports made by the station code.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "station-agent/station/person_events.h"
@@ -71,6 +73,27 @@ TEST_CASE("signer countersign: exit 0 and one signature for a good export and ex
   CHECK(again.exit_code == 0);
   CHECK(again.out.find("\"replay\"") != std::string::npos);
   CHECK(again.out.find("\"evidenceSignatures\"") == std::string::npos);  // 0: not printed
+
+  // A run stopped after its commit left manifest files unwritten (here: removed): the same
+  // countersign again finds the export countersigned and writes them, checking the rest.
+  std::size_t files = 0;
+  std::optional<fs::path> lost;
+  for (const auto& e : fs::directory_iterator(c.w.path("manifests"))) {
+    ++files;
+    lost = e.path();
+  }
+  REQUIRE(lost);
+  fs::remove(*lost);
+  auto rerun = signer("countersign " + shell_quote(good.string()) + c.common + " --manifests " +
+                      shell_quote(c.w.path("manifests").string()));
+  INFO(rerun.err);
+  CHECK(rerun.exit_code == 0);
+  CHECK(rerun.out.find("REPLAY") != std::string::npos);
+  CHECK(fs::exists(*lost));
+  const std::string present =
+      files > 1 ? fmt::format(" ({} already there, identical)", files - 1) : std::string();
+  CHECK(rerun.err.find(fmt::format("Wrote 1 manifest files to {}{}\n",
+                                   c.w.path("manifests").string(), present)) != std::string::npos);
 
   c.w.program("SN-0002", "HW-B2");
   const auto next = c.w.export_now("next.export");

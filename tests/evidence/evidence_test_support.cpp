@@ -90,8 +90,8 @@ std::map<std::string, KnownStation> EvidenceWorld::stations() const {
   return out;
 }
 
-Result<CountersignResult> EvidenceWorld::countersign(const std::vector<std::filesystem::path>& exports,
-                                                     bool know_station) {
+CountersignInput EvidenceWorld::countersign_input(const std::vector<std::filesystem::path>& exports,
+                                                 bool know_station) {
   CountersignInput input;
   input.root = &root;
   if (know_station) input.stations = stations();
@@ -100,6 +100,10 @@ Result<CountersignResult> EvidenceWorld::countersign(const std::vector<std::file
   input.station_software = station_software;
   input.now_unix = now();
   input.threads = 2;
+  return input;
+}
+
+EvidenceKey EvidenceWorld::evidence_key() {
   EvidenceKey key;
   key.open = [] { return Result<void>{}; };
   key.sign = [this](ByteView payload) -> Result<v1::Envelope> {
@@ -110,7 +114,12 @@ Result<CountersignResult> EvidenceWorld::countersign(const std::vector<std::file
                                    signer->public_key().key_id(),
                                    [signer](ByteView pae) { return signer->sign(pae); });
   };
-  return evidence::countersign(*store, input, key);
+  return key;
+}
+
+Result<CountersignResult> EvidenceWorld::countersign(const std::vector<std::filesystem::path>& exports,
+                                                     bool know_station) {
+  return evidence::countersign(*store, countersign_input(exports, know_station), evidence_key());
 }
 
 std::vector<LogEntry> entries(EvidenceStore& store, const EntryQuery& query) {

@@ -48,6 +48,11 @@ class EvidenceWorld {
   Result<CountersignResult> countersign(const std::vector<std::filesystem::path>& exports,
                                         bool know_station = true);
   void register_release();
+  // The evidence key on the signer-hsm token (refuses when fail_signing; counts signatures).
+  EvidenceKey evidence_key();
+  // The inputs countersign() gives, for a countersign run on another store or clock.
+  CountersignInput countersign_input(const std::vector<std::filesystem::path>& exports,
+                                     bool know_station = true);
 
   std::map<std::string, KnownStation> stations() const;
   // The person rosters the signer issued: the staff roster the line installed.
