@@ -157,6 +157,10 @@ class CountingStore final : public EvidenceStore {
   Result<UnitSightings> unit_sightings(std::string_view serial, std::string_view hw) override {
     return count(), in_->unit_sightings(serial, hw);
   }
+  Result<void> prefetch_sightings(
+      const std::vector<std::pair<std::string_view, std::string_view>>& units) override {
+    return count(), in_->prefetch_sightings(units);
+  }
   Result<void> put_release(const ReleaseRow& r) override { return count(), in_->put_release(r); }
   Result<std::optional<ReleaseRow>> release(const Digest& d) override {
     return count(), in_->release(d);
