@@ -178,7 +178,8 @@ void add_token_commands(tool::CommandLine& cli) {
                            "serve a production role (exit 1 if not)",
                            [show, &cli] { return run_show(*show, cli.json()); });
   hsm::add_token_options(*show_cmd, show->token, "--key",
-                         "pkcs11: URI of the key (token and object label or id)");
+                         "pkcs11: URI of the key (token and object label or id)",
+                         hsm::TokenUse::kAdministration);
   show_cmd->add_flag("--allow-imported", show->allow_imported,
                      "Accept a key that was imported but never extractable");
   show_cmd->add_option("--public-out", show->pem_out, "Write the public key (PEM) here");

@@ -21,8 +21,10 @@ Result<std::string> module_to_load(const ProfileRequest& r,
     return fail(ErrorCode::kUsage,
                 fmt::format("no HSM profile named for {}: pass --profile NAME (one of {}; "
                             "in a ceremony plan, the token's profile) or --module PATH to "
-                            "detect it from the token",
-                            r.uri, fmt::join(profile_names(), ", ")));
+                            "detect it from the token (a software token, for a test or a "
+                            "demo only: {})",
+                            r.uri, fmt::join(profile_names(), ", "),
+                            verifier::kAllowSoftwareTokenFlag));
   }
   const auto paths = software_module_paths(known);
   std::error_code ec;

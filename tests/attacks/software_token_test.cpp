@@ -63,7 +63,7 @@ TEST_CASE("a custodian card on SoftHSM is refused at init unless the plan allows
   CeremonyTokens tokens;
   auto outcome = run_init(plan_with(
       "custodians { name: \"alice\" card_uri: \"pkcs11:token=custodian-alice\" "
-      "generate_if_missing: true }",
+      "profile: \"softhsm2\" generate_if_missing: true }",
       kSignerAllowed));
   REQUIRE_FALSE(outcome.ok());
   REQUIRE(outcome.error.has_value());
@@ -77,7 +77,8 @@ TEST_CASE("a custodian card on SoftHSM is refused at init unless the plan allows
 TEST_CASE("a signer HSM on SoftHSM is refused at init unless the plan allows it") {
   CeremonyTokens tokens;
   auto outcome =
-      run_init(plan_with(kAliceAllowed, "signer { uri: \"pkcs11:token=signer-hsm\" }"));
+      run_init(plan_with(kAliceAllowed, "signer { uri: \"pkcs11:token=signer-hsm\" "
+                                        "profile: \"softhsm2\" }"));
   REQUIRE_FALSE(outcome.ok());
   REQUIRE(outcome.error.has_value());
   CHECK(outcome.error->code == ErrorCode::kPolicyRefused);
@@ -100,7 +101,7 @@ TEST_CASE("a plan naming a hardware profile for a SoftHSM card is refused as a m
   CHECK(outcome.error->message.find("custodian-alice") != std::string::npos);
 }
 
-TEST_CASE("allowed, every transcript entry naming a SoftHSM token says software_token") {
+TEST_CASE("allowed: every transcript entry naming a SoftHSM token says software_token") {
   CeremonyTokens tokens;
   auto outcome = run_init(plan_with(kAliceAllowed, kSignerAllowed));
   REQUIRE_MESSAGE(outcome.ok(), (outcome.error ? outcome.error->message : ""));
@@ -120,6 +121,19 @@ TEST_CASE("allowed, every transcript entry naming a SoftHSM token says software_
   const std::string shown = verifier::render_transcript(
       verifier::VerifiedTranscript{t, *checked, {}, {}});
   CHECK(shown.find("SOFTWARE TOKEN, allowed by --allow-software-token") != std::string::npos);
+}
+
+TEST_CASE("a plan that names neither profile nor module for a card is refused before any module loads") {
+  CeremonyTokens tokens;
+  auto outcome = run_init(plan_with(
+      "custodians { name: \"alice\" card_uri: \"pkcs11:token=custodian-alice\" "
+      "generate_if_missing: true }",
+      kSignerAllowed));
+  REQUIRE_FALSE(outcome.ok());
+  REQUIRE(outcome.error.has_value());
+  CHECK(outcome.error->code == ErrorCode::kUsage);
+  CHECK(outcome.error->message.find("no HSM profile named") != std::string::npos);
+  CHECK(outcome.error->message.find("--allow-software-token") != std::string::npos);
 }
 
 }  // TEST_SUITE

@@ -20,6 +20,7 @@ done
 [[ -n $demo && -n $bin_dir && -n $case ]] || { echo "usage: $0 --demo DIR --bin-dir DIR CASE" >&2; exit 2; }
 [[ -s $demo/ceremony/anchor.sha256 ]] || { echo "$demo is not a finished demo output" >&2; exit 2; }
 bin_dir=$(cd "$bin_dir" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-software-token.XXXXXX")
 device_pid=""
@@ -38,9 +39,9 @@ ceremony=$bin_dir/hallmark-ceremony signer=$bin_dir/hallmark-signer
 station=$bin_dir/hallmark-station verify=$bin_dir/hallmark-verify devsim=$bin_dir/hallmark-devsim
 trust=(--trust-root ceremony/trust-root-v1.json)
 softhsm_module=$(awk -F'"' '/module_paths/ {print $2; exit}' \
-  "$(dirname "${BASH_SOURCE[0]}")/../../hsm-profiles/profiles/softhsm2.textproto")
+  "$here/../../hsm-profiles/profiles/softhsm2.textproto")
 
-source "$(dirname "${BASH_SOURCE[0]}")/../support/shell_checks.sh"
+source "$here/../support/shell_checks.sh"
 snapshot() {
   find . -type f ! -path './tokens/*' ! -name '.err' ! -path './devices/*' -print0 |
     sort -z | xargs -0 sha256sum
@@ -55,7 +56,8 @@ device_on() {  # device_on HARDWARE-ID: a simulated ESP32-C6 on devices/t.sock
   echo "device did not start" >&2; exit 2
 }
 # refused TOKEN COMMAND...: without the flag, exit 1 naming TOKEN, softhsm2 and the flag,
-# and no file changed.
+# and no file changed. The commands name --profile softhsm2: a profile named is no way in.
+# (With no profile and no module the command stops earlier, exit 2, naming the flag.)
 refused() {
   local token=$1; shift
   local before; before=$(snapshot)
@@ -88,14 +90,19 @@ case $case in
       --approval release/sensor-c6-1.0.7.approval-bob.json "${trust[@]}"
       --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN
       --history release/history --channel production --out release/sensor-c6-1.0.7.promoted.bundle)
-    refused signer-hsm "${promote[@]}"
+    refused signer-hsm "${promote[@]}" --profile softhsm2
+    run "${promote[@]}"
+    expect "promote with no profile, no module: exit 2" test "$rc" -eq 2
+    expect "it says to name a profile or give the flag" has "$err" "no HSM profile named"
+    expect "it names the flag" has "$err" "--allow-software-token"
     # A hardware profile named for the SoftHSM module and token: a mismatch, whatever flag.
     run "${promote[@]}" --allow-software-token --profile yubihsm2 --module "$softhsm_module"
     expect "promote --profile yubihsm2 on SoftHSM: exit 2" test "$rc" -eq 2
     expect "the mismatch names both profiles" has "$err" "as profile softhsm2, not 'yubihsm2'"
     expect "the mismatch names the token" has "$err" "token 'signer-hsm'"
     must "promote with --allow-software-token" "${promote[@]}" --allow-software-token
-    run "$verify" bundle release/sensor-c6-1.0.7.promoted.bundle "${trust[@]}"
+    run "$verify" bundle release/sensor-c6-1.0.7.promoted.bundle "${trust[@]}" \
+      --pin-digest "$(<ceremony/anchor.sha256)"
     expect "verify bundle: exit 0" test "$rc" -eq 0
     expect "verify bundle shows the software token" \
       has "$out" "SOFTWARE TOKEN, allowed by --allow-software-token"
@@ -112,28 +119,30 @@ case $case in
       --store evidence/evidence.db "${trust[@]}" --registration station \
       --roster people/roster-v1.json --release release/sensor-c6-1.0.0.promoted.bundle \
       --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN \
-      --manifests evidence/manifests
+      --manifests evidence/manifests --profile softhsm2
     refused signer-hsm "$signer" sign --key "pkcs11:token=signer-hsm;object=release" \
       --pin env:DEMO_PIN --payload firmware/catalog.textproto \
-      --payload-type application/octet-stream --out refused/signed.json
+      --payload-type application/octet-stream --out refused/signed.json --profile softhsm2
     ;;
   station)
-    line=(--token pkcs11:token=station-1 --pin env:DEMO_PIN --state station-1)
+    line=(--token pkcs11:token=station-1 --profile softhsm2 --pin env:DEMO_PIN --state station-1)
     device_on C6-000311
     refused station-1 "$station" program "${line[@]}" --serial SN-0311 \
       --device sim:devices/t.sock --bundle sensor-c6
     device_off
     refused station-1 "$station" export "${line[@]}" --out station/station-1.day2.export.pb
     refused station-1 "$station" status "${line[@]}"
-    refused station-1 "$station" enroll --token pkcs11:token=station-1 --pin env:DEMO_PIN \
+    refused station-1 "$station" enroll --token pkcs11:token=station-1 --profile softhsm2 \
+      --pin env:DEMO_PIN \
       --station-id station-1 --out refused/station-1.request.json
     refused station-1 "$station" login "${line[@]}" --card pkcs11:token=person-sam \
       --card-pin env:DEMO_PIN
     must "setup: a blank card" "$ceremony" token init --label person-nina \
       --so-pin env:DEMO_SO_PIN --pin env:DEMO_PIN
     refused person-nina "$station" card init --card pkcs11:token=person-nina \
-      --card-pin env:DEMO_PIN --public-key-out refused/nina.pub.pem
-    run "$verify" registration station/station-1.registration.json "${trust[@]}"
+      --card-pin env:DEMO_PIN --card-profile softhsm2 --public-key-out refused/nina.pub.pem
+    run "$verify" registration station/station-1.registration.json "${trust[@]}" \
+      --pin-digest "$(<ceremony/anchor.sha256)"
     expect "verify registration: exit 0" test "$rc" -eq 0
     expect "verify registration shows the software token" \
       has "$out" "SOFTWARE TOKEN, allowed by --allow-software-token"
@@ -143,7 +152,8 @@ case $case in
     awk '/name: "alice"/ {a = 1} a && /allow_software_token/ {a = 0; next} {print}' \
       ceremony/plan.textproto > refused/plan-no-software.textproto
     expect "setup: alice's allow_software_token removed" \
-      test "$(grep -c allow_software_token refused/plan-no-software.textproto)" -eq 3
+      test "$(grep -c allow_software_token refused/plan-no-software.textproto)" -eq \
+        "$(( $(grep -c allow_software_token ceremony/plan.textproto) - 1 ))"
     new_release
     run "$ceremony" approve release/sensor-c6-1.0.7.bundle --plan refused/plan-no-software.textproto \
       "${trust[@]}" --custodian alice --channel production --request-id REL-102 \

@@ -48,7 +48,8 @@ struct CliWorld {
     common = " --store " + shell_quote(store) + " --trust-root " + shell_quote(root.string()) +
              " --registration " + shell_quote(registration.string()) + " --release " +
              shell_quote(w.lw.promoted.string()) +
-             " --allow-software-token --key 'pkcs11:token=signer-hsm;object=evidence' --pin env:" + kPinEnv;
+             " --allow-software-token "
+             "--key 'pkcs11:token=signer-hsm;object=evidence' --pin env:" + kPinEnv;
   }
 };
 
