@@ -156,13 +156,15 @@ void add_token_commands(tool::CommandLine& cli) {
   auto status = std::make_shared<hsm::TokenOptions>();
   auto* status_cmd = cli.add(*token, "status", "Show a token and its PIN state (tries left)",
                              [status, &cli] { return run_status(*status, cli.json()); });
-  hsm::add_token_options(*status_cmd, *status, "--token", "pkcs11: URI of the token");
+  hsm::add_token_options(*status_cmd, *status, "--token", "pkcs11: URI of the token",
+                         hsm::TokenUse::kAdministration);
 
   auto gen = std::make_shared<KeyOptions>();
   auto* gen_cmd = cli.add(*key, "generate",
                           "Generate a non-exportable signing key inside the token",
                           [gen, &cli] { return run_generate(*gen, cli.json()); });
-  hsm::add_token_options(*gen_cmd, gen->token, "--token", "pkcs11: URI of the token");
+  hsm::add_token_options(*gen_cmd, gen->token, "--token", "pkcs11: URI of the token",
+                         hsm::TokenUse::kAdministration);
   gen_cmd->add_option("--label", gen->label, "Key label (CKA_LABEL)")->required();
   gen_cmd->add_option("--algorithm", gen->algorithm, "p256, p384, rsa3072 or ed25519")
       ->capture_default_str();
@@ -176,7 +178,8 @@ void add_token_commands(tool::CommandLine& cli) {
                            "serve a production role (exit 1 if not)",
                            [show, &cli] { return run_show(*show, cli.json()); });
   hsm::add_token_options(*show_cmd, show->token, "--key",
-                         "pkcs11: URI of the key (token and object label or id)");
+                         "pkcs11: URI of the key (token and object label or id)",
+                         hsm::TokenUse::kAdministration);
   show_cmd->add_flag("--allow-imported", show->allow_imported,
                      "Accept a key that was imported but never extractable");
   show_cmd->add_option("--public-out", show->pem_out, "Write the public key (PEM) here");

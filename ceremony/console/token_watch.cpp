@@ -5,18 +5,21 @@
 #include <algorithm>
 #include <optional>
 
-#include "hsm-profiles/profile/profile.h"
+#include "hsm-profiles/profile/profiled_token.h"
 
 namespace hallmark::ceremony::console {
 namespace {
 
-Result<std::shared_ptr<hsm::Module>> module_for(const std::string& profile_name,
-                                                const std::string& module_override) {
-  auto profile = hsm::load_profile(profile_name);
-  if (!profile) return std::unexpected(profile.error());
+Result<std::shared_ptr<hsm::Module>> module_for(const std::string& uri,
+                                                const std::string& profile_name,
+                                                const std::string& module_override,
+                                                bool allow_software_token) {
   std::optional<std::string> override_path;
   if (!module_override.empty()) override_path = module_override;
-  auto path = hsm::resolve_module_path(*profile, override_path);
+  auto path = hsm::module_path_for({.uri = uri,
+                                    .profile = profile_name,
+                                    .module = override_path,
+                                    .allow_software_token = allow_software_token});
   if (!path) return std::unexpected(path.error());
   return hsm::Module::load(*path);
 }
@@ -62,8 +65,8 @@ Result<std::vector<PresentToken>> TokenWatch::list() const {
 Result<TokenWatch> token_watch_for_plan(const LoadedPlan& loaded) {
   TokenWatch watch;
   auto add = [&](const std::string& role, const std::string& uri, const std::string& profile,
-                 const std::string& module) -> Result<void> {
-    auto m = module_for(profile, module);
+                 const std::string& module, bool allow_software) -> Result<void> {
+    auto m = module_for(uri, profile, module, allow_software);
     if (!m) return std::unexpected(m.error().context(role));
     watch.add_module(std::move(*m));
     auto parsed = hsm::TokenUri::parse(uri);
@@ -72,14 +75,15 @@ Result<TokenWatch> token_watch_for_plan(const LoadedPlan& loaded) {
     return {};
   };
   for (const auto& c : loaded.plan.custodians()) {
-    if (auto ok = add(fmt::format("card of {}", c.name()), c.card_uri(), c.profile(), c.module());
+    if (auto ok = add(fmt::format("card of {}", c.name()), c.card_uri(), c.profile(), c.module(),
+                      c.allow_software_token());
         !ok) {
       return std::unexpected(ok.error());
     }
   }
   if (loaded.plan.has_signer()) {
     const auto& s = loaded.plan.signer();
-    if (auto ok = add("signer HSM", s.uri(), s.profile(), s.module()); !ok) {
+    if (auto ok = add("signer HSM", s.uri(), s.profile(), s.module(), s.allow_software_token()); !ok) {
       return std::unexpected(ok.error());
     }
   }

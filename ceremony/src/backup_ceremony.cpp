@@ -124,7 +124,8 @@ BackupOutcome run_backup(const BackupInput& in, CeremonyContext& context) {
   auto kek = new_kek();
   if (!kek) return refuse(kek.error(), table->at_table);
   auto so_token = open_planned_token(plan.signer().uri(), plan.signer().profile(),
-                                     plan.signer().module());
+                                     plan.signer().module(),
+                                     plan.signer().allow_software_token());
   if (!so_token) return refuse(so_token.error().context("signer HSM"), table->at_table);
   if (auto own = run.table().reserve_signer_hsm(so_token->info); !own) {
     return refuse(own.error(), table->at_table);

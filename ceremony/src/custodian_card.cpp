@@ -35,7 +35,8 @@ Result<std::unique_ptr<CustodianCard>> CustodianCard::open(const v1::PlanCustodi
                                                            TranscriptRecorder& transcript,
                                                            const TokenCheck& check_token) {
   const std::string& name = plan.name();
-  auto token = open_planned_token(plan.card_uri(), plan.profile(), plan.module());
+  auto token = open_planned_token(plan.card_uri(), plan.profile(), plan.module(),
+                                  plan.allow_software_token());
   if (!token) {
     transcript.failed("card", name,
                       fmt::format("card {}: {}", plan.card_uri(), token.error().message));

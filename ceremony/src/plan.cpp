@@ -48,12 +48,8 @@ void apply_defaults(v1::CeremonyPlan& plan) {
   if (plan.validity_days() == 0) plan.set_validity_days(kDefaultValidityDays);
   if (plan.organisation().empty()) plan.set_organisation(std::string(kDefaultOrganisation));
   for (auto& c : *plan.mutable_custodians()) {
-    if (c.profile().empty()) c.set_profile(std::string(kDefaultProfile));
     if (c.key_label().empty()) c.set_key_label(std::string(kDefaultCustodianKeyLabel));
     if (c.algorithm() == v1::KEY_ALGORITHM_UNSPECIFIED) c.set_algorithm(v1::ECDSA_P256_SHA256);
-  }
-  if (plan.signer().profile().empty()) {
-    plan.mutable_signer()->set_profile(std::string(kDefaultProfile));
   }
   default_key(*plan.mutable_release_key(), kDefaultReleaseLabel);
   default_key(*plan.mutable_evidence_key(), kDefaultEvidenceLabel);

@@ -22,7 +22,6 @@ namespace hallmark::ceremony {
 inline constexpr uint32_t kDefaultThreshold = 2;
 inline constexpr uint32_t kDefaultValidityDays = 365;
 inline constexpr std::string_view kDefaultCustodianKeyLabel = "custodian";
-inline constexpr std::string_view kDefaultProfile = "softhsm2";
 inline constexpr std::string_view kDefaultReleaseLabel = "release";
 inline constexpr std::string_view kDefaultEvidenceLabel = "evidence";
 inline constexpr std::string_view kDefaultManufacturingCaLabel = "manufacturing-ca";
@@ -45,7 +44,8 @@ Result<LoadedPlan> parse_plan(ByteView text, std::string_view origin);
 Result<LoadedPlan> load_plan(const std::filesystem::path& path);
 
 // Fills in every default (thresholds 2/2, key labels, ECDSA P-256, 365 days, custodian key
-// label "custodian", profile "softhsm2"). Idempotent.
+// label "custodian"). No profile default: an empty profile is detected from the token
+// (hsm-profiles/profile/profile_choice.h). Idempotent.
 void apply_defaults(v1::CeremonyPlan& plan);
 
 // Checks a plan with defaults applied; errors name `origin` and the custodian at fault.

@@ -25,7 +25,8 @@ Result<std::unique_ptr<SignerHsm>> SignerHsm::open(const v1::PlanHsm& plan, Cere
     return fail(ErrorCode::kUsage,
                 "the plan names no signer HSM: add signer { uri: \"pkcs11:token=...\" }");
   }
-  auto token = open_planned_token(plan.uri(), plan.profile(), plan.module());
+  auto token = open_planned_token(plan.uri(), plan.profile(), plan.module(),
+                                  plan.allow_software_token());
   if (!token) {
     transcript.failed("signer-hsm", kActor,
                       fmt::format("signer HSM {}: {}", plan.uri(), token.error().message));

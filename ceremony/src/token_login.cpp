@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "hsm-profiles/profile/profile.h"
+#include "hsm-profiles/profile/profiled_token.h"
 
 namespace hallmark::ceremony {
 
@@ -12,23 +12,18 @@ std::string describe_token(const v1::TokenInfo& info) {
 }
 
 Result<PlannedToken> open_planned_token(std::string_view uri, std::string_view profile_name,
-                                        std::string_view module_override) {
-  auto profile = hsm::load_profile(profile_name);
-  if (!profile) return std::unexpected(profile.error());
-  auto parsed = hsm::TokenUri::parse(uri);
-  if (!parsed) return std::unexpected(parsed.error());
+                                        std::string_view module_override,
+                                        bool allow_software_token) {
   std::optional<std::string> module_path;
   if (!module_override.empty()) module_path = std::string(module_override);
-  auto path = hsm::resolve_module_path(*profile, module_path);
-  if (!path) return std::unexpected(path.error());
-  auto module = hsm::Module::load(*path);
-  if (!module) return std::unexpected(module.error());
-  auto session = hsm::Session::open(*module, *parsed);
-  if (!session) return std::unexpected(session.error());
-  auto info = session->token_info();
-  if (!info) return std::unexpected(info.error());
-  return PlannedToken{std::move(*profile), std::move(*parsed),
-                      std::make_unique<hsm::Session>(std::move(*session)), std::move(*info)};
+  auto opened = hsm::open_profiled_token({.uri = std::string(uri),
+                                          .profile = std::string(profile_name),
+                                          .module = module_path,
+                                          .allow_software_token = allow_software_token});
+  if (!opened) return std::unexpected(opened.error());
+  return PlannedToken{std::move(opened->choice.profile), std::move(opened->uri),
+                      std::make_unique<hsm::Session>(std::move(opened->session)),
+                      std::move(opened->choice.token)};
 }
 
 Result<void> login_with_retries(PlannedToken& token, PinRequest request, CeremonyUi& ui,

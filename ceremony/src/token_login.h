@@ -27,9 +27,13 @@ struct PlannedToken {
   v1::TokenInfo info;
 };
 
-// Loads the profile and module and opens (without login) the token `uri` names.
+// Opens (without login) the token `uri` names under the profile hsm::choose_profile()
+// decides (hsm-profiles/profile/profile_choice.h): a software token is refused unless the
+// plan entry says allow_software_token. `info` carries the chosen profile and
+// software_token into every transcript entry that names the token.
 Result<PlannedToken> open_planned_token(std::string_view uri, std::string_view profile,
-                                        std::string_view module_override);
+                                        std::string_view module_override,
+                                        bool allow_software_token);
 
 // Logs in to `token` asking `ui` (see the file comment). `request` supplies holder, name
 // and purpose; attempt, state and label are filled in here. `actor` names who in the

@@ -3,15 +3,28 @@
 #include <ostream>
 
 #include "hsm-profiles/profile/profile.h"
+#include "hsm-profiles/profile/profiled_token.h"
+#include "verifier/core/software_token.h"
 
 namespace hallmark::hsm {
 
+void add_software_token_flag(CLI::App& cmd, bool& allow) {
+  cmd.add_flag(std::string(verifier::kAllowSoftwareTokenFlag), allow,
+               "Tests and demos only: let a software token (SoftHSM) hold this production "
+               "role's key; what the command writes records it (software_token)");
+}
+
 void add_token_options(CLI::App& cmd, TokenOptions& options, const std::string& uri_flag,
-                       const std::string& uri_help) {
+                       const std::string& uri_help, TokenUse use) {
   cmd.add_option(uri_flag, options.uri, uri_help)->required();
   cmd.add_option("--profile", options.profile,
-                 "HSM profile name or .textproto path (hsm-profiles/profiles)")
-      ->capture_default_str();
+                 "HSM profile name or .textproto path (hsm-profiles/profiles); default: "
+                 "detected from the module and the token");
+  if (use == TokenUse::kProductionRole) {
+    add_software_token_flag(cmd, options.allow_software_token);
+  } else {
+    options.allow_software_token = true;
+  }
   cmd.add_option("--module", options.module, "PKCS#11 module path (overrides the profile)");
   cmd.add_option("--pin", options.pin,
                  "Where the PIN comes from: prompt, file:PATH, fd:N or env:NAME (never the PIN "
@@ -20,16 +33,12 @@ void add_token_options(CLI::App& cmd, TokenOptions& options, const std::string& 
 }
 
 Result<OpenedToken> open_token(const TokenOptions& options, bool login, std::ostream& status) {
-  auto profile = load_profile(options.profile);
-  if (!profile) return std::unexpected(profile.error());
-  auto uri = TokenUri::parse(options.uri);
-  if (!uri) return std::unexpected(uri.error());
-  auto module_path = resolve_module_path(*profile, options.module);
-  if (!module_path) return std::unexpected(module_path.error());
-  auto module = Module::load(*module_path);
-  if (!module) return std::unexpected(module.error());
-  auto session = Session::open(*module, *uri);
-  if (!session) return std::unexpected(session.error());
+  auto opened = open_profiled_token({.uri = options.uri,
+                                     .profile = options.profile,
+                                     .module = options.module,
+                                     .allow_software_token = options.allow_software_token});
+  if (!opened) return std::unexpected(opened.error());
+  auto* session = &opened->session;
   if (login) {
     auto state = session->pin_state();
     status << "Token '" << session->token_label() << "'";
@@ -41,7 +50,8 @@ Result<OpenedToken> open_token(const TokenOptions& options, bool login, std::ost
     if (!pin) return std::unexpected(pin.error());
     if (auto ok = session->login(*pin); !ok) return std::unexpected(ok.error());
   }
-  return OpenedToken{std::move(*profile), std::move(*uri), std::move(*session)};
+  return OpenedToken{std::move(opened->choice.profile), std::move(opened->choice.token),
+                     std::move(opened->uri), std::move(opened->session)};
 }
 
 Result<v1::KeyAlgorithm> parse_algorithm_flag(const std::string& name) {

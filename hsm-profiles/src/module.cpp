@@ -133,6 +133,14 @@ Result<CK_TOKEN_INFO> Module::token_info(CK_SLOT_ID slot) const {
   return info;
 }
 
+Result<Module::LibraryInfo> Module::library_info() const {
+  CK_INFO info{};
+  CK_RV rv = functions_->C_GetInfo(&info);
+  if (rv != CKR_OK) return token_fail(rv, fmt::format("module {}: C_GetInfo", path_));
+  return LibraryInfo{padded_field(info.manufacturerID, sizeof info.manufacturerID),
+                     padded_field(info.libraryDescription, sizeof info.libraryDescription)};
+}
+
 void Module::add_login(CK_SLOT_ID slot) {
   std::lock_guard lock(login_mutex_);
   ++logins_[slot];

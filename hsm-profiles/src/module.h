@@ -40,6 +40,12 @@ class Module : public std::enable_shared_from_this<Module> {
   // calls on some modules (SoftHSM after C_InitToken), so never keep them around.
   Result<std::vector<CK_SLOT_ID>> slots_with_token() const;
   Result<CK_TOKEN_INFO> token_info(CK_SLOT_ID slot) const;
+  // C_GetInfo: the library's manufacturer and description, unpadded (profile detection).
+  struct LibraryInfo {
+    std::string manufacturer;
+    std::string description;
+  };
+  Result<LibraryInfo> library_info() const;
 
   // Login is per token per process (PKCS#11): sessions count their logins here so the
   // last one to leave logs out and an earlier one does not log out the others.

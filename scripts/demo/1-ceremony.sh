@@ -37,7 +37,7 @@ for s in station-1 station-2; do
   mkdir -p "$out/$s"
   # The station's configuration: hashed into its enrollment, so drift is caught later.
   printf 'allowed_skus: "sensor-c6"\nallowed_skus: "gateway-n9"\n' > "$out/$s/policy.textproto"
-  "$station" enroll --token "pkcs11:token=$s" --pin env:DEMO_PIN --station-id "$s" \
+  "$station" enroll --allow-software-token --token "pkcs11:token=$s" --pin env:DEMO_PIN --station-id "$s" \
     --config "$out/$s/policy.textproto" --out "$out/station/$s.request.json"
   "$ceremony" enroll-station --plan "$out/ceremony/plan.textproto" "${trust[@]}" \
     --request "$out/station/$s.request.json" --out "$out/station/$s.registration.json" \

@@ -76,14 +76,14 @@ done
 echo "-- one approval is not a quorum:"
 expect_fail 1 "$signer" promote "$out/release/sensor-c6-1.0.0.bundle" \
   --approval "$out/release/sensor-c6-1.0.0.approval-alice.json" "${trust[@]}" \
-  --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
+  --allow-software-token --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
   --history "$out/release/history" --channel production --out "$out/release/refused.bundle"
 test ! -e "$out/release/refused.bundle"
 echo "-- two approvals:"
 for r in "${releases[@]}"; do
   "$signer" promote "$out/release/$r.bundle" \
     --approval "$out/release/$r.approval-alice.json" --approval "$out/release/$r.approval-bob.json" \
-    "${trust[@]}" --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
+    "${trust[@]}" --allow-software-token --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
     --history "$out/release/history" --channel production --out "$out/release/$r.promoted.bundle"
   "$verify" bundle "$out/release/$r.promoted.bundle" "${vtrust[@]}" > "$out/release/$r.verified.txt"
   echo "$r: promoted and verified with the trust root alone"

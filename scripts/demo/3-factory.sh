@@ -14,14 +14,14 @@ done
 
 staff() {  # staff STATION OPERATOR: the roster is installed and the operator logs in with their card
   local s=$1 op=$2
-  local line=(--token "pkcs11:token=$s" --pin env:DEMO_PIN --state "$out/$s")
+  local line=(--allow-software-token --token "pkcs11:token=$s" --pin env:DEMO_PIN --state "$out/$s")
   "$station" install-roster "${line[@]}" "$out/people/roster-v1.json"
   "$station" login "${line[@]}" --card "pkcs11:token=person-$op" --card-pin env:DEMO_PIN
 }
 program() {  # program STATION SKU SERIAL HARDWARE-ID [devsim flags...]: one unit, PASS expected
   local s=$1 sku=$2 serial=$3 hw=$4; shift 4
   device_on unit "$hw" "$@"
-  "$station" program --token "pkcs11:token=$s" --pin env:DEMO_PIN --state "$out/$s" \
+  "$station" program --allow-software-token --token "pkcs11:token=$s" --pin env:DEMO_PIN --state "$out/$s" \
     --serial "$serial" --device "$(dev unit)" --bundle "$sku" > "$out/$s/last-unit.txt"
   device_off
   printf '%s %s -> %s\n' "$s" "$serial" "$(grep '^result' "$out/$s/last-unit.txt")"
@@ -31,7 +31,7 @@ step "8. The people: each card makes its key, the custodians sign the roster on 
 # card makes its key and hands over its public key, and a root quorum signs the roster.
 mkdir -p "$out/people"
 for who in sam olga tom ivy; do
-  "$station" card init --card "pkcs11:token=person-$who" --card-pin env:DEMO_PIN \
+  "$station" card init --allow-software-token --card "pkcs11:token=person-$who" --card-pin env:DEMO_PIN \
     --public-key-out "$out/people/$who.pub.pem" > /dev/null
 done
 cat > "$out/people/roster.textproto" <<'ROSTER'
@@ -43,8 +43,8 @@ ROSTER
 "$ceremony" roster --plan "$out/ceremony/plan.textproto" "${trust[@]}" \
   --spec "$out/people/roster.textproto" --reason "demo: the day's staff" \
   --out "$out/people/roster-v1.json" "${pins[@]}" --present alice,bob
-line1=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$out/station-1")
-line2=(--token "pkcs11:token=station-2" --pin env:DEMO_PIN --state "$out/station-2")
+line1=(--allow-software-token --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$out/station-1")
+line2=(--allow-software-token --token "pkcs11:token=station-2" --pin env:DEMO_PIN --state "$out/station-2")
 
 step "8b. Station-1 installs the roster; olga (operator) logs in with her card; 30 sensor-c6 units"
 staff station-1 olga
@@ -104,7 +104,7 @@ device_off
 
 step "11. Each station exports its journal with a checkpoint signed by its station key"
 for s in station-1 station-2; do
-  "$station" export --token "pkcs11:token=$s" --pin env:DEMO_PIN --state "$out/$s" \
+  "$station" export --allow-software-token --token "pkcs11:token=$s" --pin env:DEMO_PIN --state "$out/$s" \
     --out "$out/station/$s.export.pb"
   "$ceremony" key show --key "pkcs11:token=$s;object=station" --pin env:DEMO_PIN \
     --public-out "$out/keys/$s.pem" > /dev/null

@@ -1,9 +1,9 @@
 # Act 5: a co-signed document, and the refusals that matter, each with its exit code.
 step "17. A document signed by two custodians, verified with public keys only"
 printf 'Hallmark demo statement: the night shift may use station-1.\n' > "$out/statement.txt"
-"$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" --pin env:DEMO_PIN \
+"$signer" sign --allow-software-token --key "pkcs11:token=custodian-alice;object=custodian" --pin env:DEMO_PIN \
   --payload "$out/statement.txt" --payload-type text/plain --out "$out/statement.dsse.json"
-"$signer" sign --key "pkcs11:token=custodian-bob;object=custodian" --pin env:DEMO_PIN \
+"$signer" sign --allow-software-token --key "pkcs11:token=custodian-bob;object=custodian" --pin env:DEMO_PIN \
   --envelope "$out/statement.dsse.json" --out "$out/statement.dsse.json"
 "$verify" envelope "$out/statement.dsse.json" --key "$out/keys/alice.pem" \
   --key "$out/keys/bob.pem" --threshold 2
@@ -22,14 +22,14 @@ echo "-- the same version promoted again (anti-rollback):"
 expect_fail 1 "$signer" promote "$out/release/sensor-c6-1.0.0.bundle" \
   --approval "$out/release/sensor-c6-1.0.0.approval-alice.json" \
   --approval "$out/release/sensor-c6-1.0.0.approval-bob.json" "${trust[@]}" \
-  --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
+  --allow-software-token --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
   --history "$out/release/history" --channel production --out "$out/refused/again.bundle"
 echo "-- a station export with one byte changed is refused by countersign, nothing merged:"
 tampered_copy "$out/station/station-1.export.pb" "$out/refused/tampered.export.pb"
 expect_fail 1 "$signer" countersign "$out/refused/tampered.export.pb" \
   --store "$out/refused/evidence.db" "${trust[@]}" \
   --registration "$out/station/station-1.registration.json" \
-  --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
+  --allow-software-token --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
 echo "-- a manifest with one byte changed:"
 manifest=$(ls "$out"/evidence/manifests/SN-0001.*.manifest.json | head -1)
 # The manifest's first base64 character ("C": its first field tag) becomes "A".
@@ -39,7 +39,7 @@ if cmp -s "$manifest" "$out/refused/tampered.manifest.json"; then
 fi
 expect_fail 1 "$verify" manifest "$out/refused/tampered.manifest.json" "${vtrust[@]}"
 echo "-- the same card signing twice counts once:"
-expect_fail 1 "$signer" sign --key "pkcs11:token=custodian-alice;object=custodian" \
+expect_fail 1 "$signer" sign --allow-software-token --key "pkcs11:token=custodian-alice;object=custodian" \
   --pin env:DEMO_PIN --envelope "$out/statement.dsse.json" --out "$out/refused/twice.dsse.json"
 test ! -e "$out/refused/twice.dsse.json"
 echo "-- a threshold the signatures do not reach (carol did not sign):"
@@ -47,7 +47,7 @@ expect_fail 1 "$verify" envelope "$out/statement.dsse.json" --key "$out/keys/ali
   --key "$out/keys/carol.pem" --threshold 2
 echo "-- a person the station invents: mallory's own card is not on the roster signed on the"
 echo "   signer host, so she cannot log in (nothing is journaled):"
-"$station" card init --card "pkcs11:token=person-mallory" --card-pin env:DEMO_PIN \
+"$station" card init --allow-software-token --card "pkcs11:token=person-mallory" --card-pin env:DEMO_PIN \
   --public-key-out "$out/refused/mallory.pub.pem" > /dev/null
 before=$("$station" status "${line1[@]}" | grep '^journal')
 expect_fail 1 "$station" login "${line1[@]}" --card "pkcs11:token=person-mallory" --card-pin env:DEMO_PIN
@@ -59,14 +59,14 @@ forged="$out/refused/station-1-forged"
 rm -rf "$forged" && cp -a "$out/station-1" "$forged" && chmod -R u+w "$forged"
 copy=$("$forge" copy-record "$forged/journal" station-1 "$glass")
 echo "   record $glass copied as record $copy"
-expect_fail 1 "$station" status --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$forged"
-"$station" export --journal "$forged/journal" --station-id station-1 --token "pkcs11:token=station-1" \
+expect_fail 1 "$station" status --allow-software-token --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$forged"
+"$station" export --journal "$forged/journal" --station-id station-1 --allow-software-token --token "pkcs11:token=station-1" \
   --pin env:DEMO_PIN --out "$out/refused/forged.export.pb"
 rm -rf "$out/refused/forged-evidence" && cp -a "$out/evidence" "$out/refused/forged-evidence"
 expect_fail 1 "$signer" countersign "$out/refused/forged.export.pb" \
   --store "$out/refused/forged-evidence/evidence.db" "${trust[@]}" \
   --registration "$out/station/station-1.registration.json" --roster "$out/people/roster-v1.json" \
-  --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
+  --allow-software-token --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
 echo "-- a revoked station cannot be enrolled again:"
 "$ceremony" revoke --plan "$out/ceremony/plan.textproto" "${trust[@]}" --station station-1 \
   --reason "demo: station-1 decommissioned" --out "$out/refused/revoke-station-1.json" \
@@ -79,7 +79,7 @@ echo "-- ...and station-1, given the revocation, keeps it, journals it and progr
 echo "   (on a copy of its state, refused/station-1-revoked: the guides' examples go on with station-1):"
 revoked="$out/refused/station-1-revoked"
 rm -rf "$revoked" && cp -a "$out/station-1" "$revoked"   # modes kept: its cache stays read-only
-line1r=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$revoked")
+line1r=(--allow-software-token --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$revoked")
 "$station" install-revocation "$out/refused/revoke-station-1.json" "${line1r[@]}"
 expect_fail 1 "$station" program "${line1r[@]}" --serial SN-0099 --device "$(dev unit)" --bundle sensor-c6
 "$station" status "${line1r[@]}" > /dev/null   # it still opens: status and export go on

@@ -43,7 +43,7 @@ done
 "$signer" promote "$out/release/sensor-c6-1.0.1.bundle" \
   --approval "$out/release/sensor-c6-1.0.1.approval-alice.json" \
   --approval "$out/release/sensor-c6-1.0.1.approval-bob.json" \
-  "${trust[@]}" --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
+  "${trust[@]}" --allow-software-token --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
   --history "$out/release/history" --channel production --out "$out/release/sensor-c6-1.0.1.promoted.bundle"
 "$verify" bundle "$out/release/sensor-c6-1.0.1.promoted.bundle" "${vtrust[@]}" \
   > "$out/release/sensor-c6-1.0.1.verified.txt"

@@ -75,7 +75,7 @@ Result<void> run_promote(const PromoteOptions& o, bool json) {
                                    "': "));
   if (!signer) return std::unexpected(signer.error());
   promote::ReleaseKey release{signer->public_key(), ckaid,
-                              [&signer](ByteView m) { return signer->sign(m); }};
+                              [&signer](ByteView m) { return signer->sign(m); }, token->token};
   auto result = promote::finish_promotion(*prepared, release);
   if (!result) return std::unexpected(result.error());
   if (json) {

@@ -214,6 +214,7 @@ Result<void> write_archive(PreparedPromotion& p, const ReleaseKey& key, const fs
   release.set_promoted_unix(p.input.now_unix);
   release.set_release_key_id(key.public_key.key_id());
   release.set_release_key_ckaid(std::string(as_chars(key.ckaid)));
+  *release.mutable_release_token() = key.token;
   auto envelope = sign_envelope(release, key);
   if (!envelope) return std::unexpected(envelope.error());
   const std::string json = verifier::envelope_to_json(*envelope);

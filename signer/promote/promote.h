@@ -51,6 +51,9 @@ struct ReleaseKey {
   verifier::PublicKey public_key;
   Bytes ckaid;
   native::SignFunction sign;
+  // The token holding it, as hsm::choose_profile() stamped it (profile, software_token):
+  // recorded in the release (PromotedRelease.release_token) for the auditor.
+  v1::TokenInfo token;
 };
 
 // Everything checked before the release key is touched.

@@ -118,8 +118,9 @@ Result<void> run_enroll(const EnrollOptions& o, bool json) {
 
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  auto token_info = token->session.token_info();
-  if (!token_info) return std::unexpected(token_info.error());
+  // As open_token() stamped it: the profile chosen and software_token, which the
+  // registration carries to every auditor.
+  const std::optional<v1::TokenInfo> token_info = token->token;
   const EnrollmentInfo info{o.station_id, *software, *config, now.count(),
                             token->profile.name(), *token_info};
   auto request = make_enrollment_request(*station_signer, *device_ca_signer, info);

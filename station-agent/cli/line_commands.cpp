@@ -31,7 +31,8 @@ void add_card_options(CLI::App& cmd, hsm::TokenOptions& card, const std::string&
   cmd.add_option("--card-pin", card.pin,
                  "Where the card's PIN comes from: prompt, file:PATH, fd:N or env:NAME")
       ->capture_default_str();
-  cmd.add_option("--card-profile", card.profile, "HSM profile of the card")->capture_default_str();
+  cmd.add_option("--card-profile", card.profile,
+                 "HSM profile of the card; default: detected from the module and the card");
 }
 
 std::string result_name(const v1::Attestation& a) {
@@ -205,7 +206,10 @@ Result<void> run_login(const PersonOptions& o) {
   auto opened = open_line(o.line, std::cerr);
   if (!opened) return std::unexpected(opened.error());
   auto& line = (*opened)->line();
-  auto card = open_card(o.card, std::cerr);
+  hsm::TokenOptions card_options = o.card;
+  // One --allow-software-token covers the station token and the person's card.
+  card_options.allow_software_token = o.line.token.allow_software_token;
+  auto card = open_card(card_options, std::cerr);
   if (!card) return std::unexpected(card.error());
   auto sequence = start_session(line, card->signer());
   if (!sequence) return std::unexpected(sequence.error());
@@ -233,7 +237,10 @@ Result<void> run_break_glass(const PersonOptions& o) {
   if (const auto& stop = line.history().line_stop()) {
     std::cerr << fmt::format("line stopped at record {}: {}\n", stop->sequence, stop->cause);
   }
-  auto card = open_card(o.card, std::cerr);
+  hsm::TokenOptions card_options = o.card;
+  // One --allow-software-token covers the station token and the person's card.
+  card_options.allow_software_token = o.line.token.allow_software_token;
+  auto card = open_card(card_options, std::cerr);
   if (!card) return std::unexpected(card.error());
   auto sequence = break_glass(line, card->signer(), o.reason);
   if (!sequence) return std::unexpected(sequence.error());
@@ -399,6 +406,7 @@ void add_line_commands(tool::CommandLine& cli) {
     // The same flags as every other command that opens a person's card (--card-pin, not
     // --pin, which elsewhere is the station token's).
     add_card_options(*cmd, *o, "person");
+    hsm::add_software_token_flag(*cmd, o->allow_software_token);
     cmd->add_option("--module", o->module, "PKCS#11 module path (overrides the card profile)");
   }
   {

@@ -171,7 +171,8 @@ void add_install_registration_command(tool::CommandLine& cli) {
   cmd->add_option("--state", o->state, "State directory")->capture_default_str();
   hsm::add_token_options(*cmd, o->token, "--token",
                          "pkcs11: URI of the station's token: its keys must be the registered "
-                         "ones (optional)");
+                         "ones (optional)",
+                         hsm::TokenUse::kAdministration);
   cmd->get_option("--token")->required(false);
 }
 

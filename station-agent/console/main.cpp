@@ -51,14 +51,16 @@ int run(int argc, char** argv) {
       ->required();
   cli.add_option("--device", devices, "A device to offer: sim:SOCKET or cmd:CONFIG (repeatable)");
   cli.add_option("--card", cards, "A person card's pkcs11: URI to offer at login (repeatable)");
-  cli.add_option("--card-profile", card.profile, "HSM profile of the person cards")
-      ->capture_default_str();
+  cli.add_option("--card-profile", card.profile,
+                 "HSM profile of the person cards; default: detected from the module and card");
   cli.add_option("--card-module", card.module, "PKCS#11 module of the person cards");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e) == 0 ? 0 : 2;
   }
+  // One --allow-software-token covers the station token and the person cards.
+  card.allow_software_token = line.token.allow_software_token;
 
   // "prompt" cannot read a terminal from a window: the PIN is asked in a dialog instead and
   // handed over on a pipe (PinPipe), never in argv or the environment.

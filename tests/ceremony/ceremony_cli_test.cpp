@@ -254,7 +254,8 @@ TEST_CASE("rotation via the CLI: v1 -> v2 -> v3 verifies, skipped and rolled-bac
 TEST_CASE("enroll-station via the CLI, then a revoked station is refused afterwards") {
   Cli t;
   REQUIRE(t.init().exit_code == 0);
-  auto request = Cli::station("enroll --token pkcs11:token=station-1 --pin env:CEREMONY_PIN "
+  auto request = Cli::station("enroll --allow-software-token "
+                              "--token pkcs11:token=station-1 --pin env:CEREMONY_PIN "
                               "--station-id line-1 --out " + t.q("request.json"));
   REQUIRE_MESSAGE(request.exit_code == 0, request.err);
   const std::string plan_file = t.plan("v1", {"alice", "bob", "carol"}, 2);

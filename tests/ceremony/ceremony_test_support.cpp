@@ -86,12 +86,15 @@ std::string plan_text(const std::vector<PlanCustodianSpec>& custodians, uint32_t
     const std::string uri =
         c.card_uri.empty() ? "pkcs11:token=custodian-" + c.name : c.card_uri;
     text += fmt::format(
-        "custodians {{ name: \"{}\" card_uri: \"{}\" generate_if_missing: true{} }}\n", c.name,
+        "custodians {{ name: \"{}\" card_uri: \"{}\" generate_if_missing: true "
+        "allow_software_token: true{} }}\n", c.name,
         uri, c.always_authenticate ? " always_authenticate: true" : "");
   }
   text += fmt::format("root_threshold: {}\n", root_threshold);
   if (approver_threshold != 0) text += fmt::format("approver_threshold: {}\n", approver_threshold);
-  text += "signer { uri: \"pkcs11:token=signer-hsm\" }\norganisation: \"Test Devices\"\n";
+  text +=
+      "signer { uri: \"pkcs11:token=signer-hsm\" allow_software_token: true }\n"
+      "organisation: \"Test Devices\"\n";
   return text + extra;
 }
 

@@ -36,7 +36,7 @@ ceremony=$bin_dir/hallmark-ceremony signer=$bin_dir/hallmark-signer
 station=$bin_dir/hallmark-station verify=$bin_dir/hallmark-verify devsim=$bin_dir/hallmark-devsim
 anchor=$(<ceremony/anchor.sha256)
 trust=(--trust-root ceremony/trust-root-v1.json --pin-digest "$anchor")
-line1=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state station-1)
+line1=(--allow-software-token --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state station-1)
 
 # run, expect, must, has, count (and the failures count)
 source "$(dirname "${BASH_SOURCE[0]}")/../support/shell_checks.sh"
@@ -108,7 +108,7 @@ case $case in
     expect "a hardware id likewise (CSV stays data on stdout)" has "$err" "C6-000032"
     ;;
   missing-state-dir)
-    run "$station" status --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state station-9
+    run "$station" status --allow-software-token --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state station-9
     expect "a missing --state exits 4" test "$rc" -eq 4
     expect "it says the folder does not exist" has "$err" "station-9 does not exist"
     expect "not: run install-registration" test "$(grep -c 'run hallmark-station install-registration' <<<"$err")" -eq 0
@@ -132,12 +132,12 @@ case $case in
       --store refused/dir.db --trust-root ceremony/trust-root-v1.json --registration station \
       --roster people/roster-v1.json --release release/sensor-c6-1.0.0.promoted.bundle \
       --release release/gateway-n9-2.1.0.promoted.bundle \
-      --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
+      --allow-software-token --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
     expect "countersign --registration DIR exits 0" test "$rc" -eq 0
     expect "it says which files it passed over" has "$err" "station-1.registration.transcript.json"
     run "$signer" countersign station/station-1.export.pb --store refused/named.db \
       --trust-root ceremony/trust-root-v1.json --registration station/station-1.request.json \
-      --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
+      --allow-software-token --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN
     expect "a file named itself must still be a registration" test "$rc" -ne 0
     ;;
   program-refused-before-announcing)

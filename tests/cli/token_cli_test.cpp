@@ -75,7 +75,8 @@ TEST_CASE("an imported extractable key is refused for a production role by key s
   CHECK(show.exit_code == 1);
   CHECK(contains(show.out, "REFUSED"));
   t.write("doc.txt", "statement");
-  auto sign = t.signer("sign --key 'pkcs11:token=signer-hsm;object=imported' "
+  auto sign = t.signer("sign --allow-software-token "
+                       "--key 'pkcs11:token=signer-hsm;object=imported' "
                        "--pin env:HALLMARK_TEST_PIN --payload-type text/plain --payload " +
                        shell_quote(t.path("doc.txt")) + " --out " + shell_quote(t.path("o.json")));
   CHECK(sign.exit_code == 1);
@@ -89,13 +90,15 @@ TEST_CASE("sign then hallmark-verify: two cards reach threshold 2 and the same c
   REQUIRE(t.generate("custodian-alice", "custodian", "p384", "--always-authenticate").exit_code ==
           0);
   t.write("doc.txt", "release 1.0 may ship");
-  auto first = t.signer("sign --key 'pkcs11:token=custodian-alice;object=custodian' "
+  auto first = t.signer("sign --allow-software-token "
+                        "--key 'pkcs11:token=custodian-alice;object=custodian' "
                         "--pin env:HALLMARK_TEST_PIN --payload-type text/plain --payload " +
                         shell_quote(t.path("doc.txt")) + " --out " +
                         shell_quote(t.path("env.json")));
   REQUIRE_MESSAGE(first.exit_code == 0, first.err);
   CHECK(contains(first.err, "About to sign"));  // shown before the PIN is asked for
-  auto second = t.signer("sign --key 'pkcs11:token=signer-hsm;object=release' "
+  auto second = t.signer("sign --allow-software-token "
+                         "--key 'pkcs11:token=signer-hsm;object=release' "
                          "--pin env:HALLMARK_TEST_PIN --envelope " +
                          shell_quote(t.path("env.json")) + " --out " +
                          shell_quote(t.path("env.json")));
@@ -105,7 +108,8 @@ TEST_CASE("sign then hallmark-verify: two cards reach threshold 2 and the same c
   auto ok = t.verify("envelope " + shell_quote(t.path("env.json")) + keys + " --threshold 2");
   CHECK_MESSAGE(ok.exit_code == 0, ok.err);
 
-  auto again = t.signer("sign --key 'pkcs11:token=custodian-alice;object=custodian' "
+  auto again = t.signer("sign --allow-software-token "
+                        "--key 'pkcs11:token=custodian-alice;object=custodian' "
                         "--pin env:HALLMARK_TEST_PIN --envelope " +
                         shell_quote(t.path("env.json")) + " --out " +
                         shell_quote(t.path("env3.json")));

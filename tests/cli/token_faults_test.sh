@@ -127,7 +127,7 @@ case $case in
     promote=("$signer" promote release/sensor-c6-1.0.7.bundle
       --approval release/sensor-c6-1.0.7.approval-alice.json
       --approval release/sensor-c6-1.0.7.approval-bob.json "${trust[@]}"
-      --key "pkcs11:token=signer-hsm;object=release" "${fm[@]}" --pin env:DEMO_PIN
+      --allow-software-token --key "pkcs11:token=signer-hsm;object=release" "${fm[@]}" --pin env:DEMO_PIN
       --history release/history --channel production --out release/sensor-c6-1.0.7.promoted.bundle)
     for spec in "${signing_faults[@]}" C_Sign:2:removed C_Sign:2:bad-signature; do
       faulted signer-hsm release "$spec" "${promote[@]}"
@@ -158,17 +158,17 @@ case $case in
   countersign)
     # A new unit on station-1 and a new export: the evidence key then fails to countersign.
     device_on C6-000201
-    run "$station" program --token pkcs11:token=station-1 --pin env:DEMO_PIN --state station-1 \
+    run "$station" program --allow-software-token --token pkcs11:token=station-1 --pin env:DEMO_PIN --state station-1 \
       --serial SN-0201 --device sim:devices/t.sock --bundle sensor-c6
     expect "setup: program SN-0201" test "$rc" -eq 0
     device_off
-    run "$station" export --token pkcs11:token=station-1 --pin env:DEMO_PIN --state station-1 \
+    run "$station" export --allow-software-token --token pkcs11:token=station-1 --pin env:DEMO_PIN --state station-1 \
       --out station/station-1.day2.export.pb
     expect "setup: export" test "$rc" -eq 0
     countersign=("$signer" countersign station/station-1.day2.export.pb
       --store evidence/evidence.db "${trust[@]}" --registration station
       --roster people/roster-v1.json --release release/sensor-c6-1.0.0.promoted.bundle
-      --key "pkcs11:token=signer-hsm;object=evidence" "${fm[@]}" --pin env:DEMO_PIN
+      --allow-software-token --key "pkcs11:token=signer-hsm;object=evidence" "${fm[@]}" --pin env:DEMO_PIN
       --manifests evidence/manifests)
     for spec in "${signing_faults[@]}"; do
       faulted signer-hsm evidence "$spec" "${countersign[@]}"
@@ -185,7 +185,7 @@ case $case in
     for spec in "${signing_faults[@]}" C_Sign:2:removed C_Sign:2:bad-signature C_Sign:2:device-error; do
       n=$((n + 1))
       device_on "C6-000$n"
-      program=("$station" program --token pkcs11:token=station-1 "${fm[@]}" --pin env:DEMO_PIN
+      program=("$station" program --allow-software-token --token pkcs11:token=station-1 "${fm[@]}" --pin env:DEMO_PIN
         --state station-1 --serial "SN-0$n" --device sim:devices/t.sock --bundle sensor-c6)
       key=station recorded=""
       case $spec in
@@ -196,12 +196,12 @@ case $case in
     done
     recorded=""
     device_on C6-000299
-    slow C_Sign:1:slow:300 "$station" program --token pkcs11:token=station-1 "${fm[@]}" \
+    slow C_Sign:1:slow:300 "$station" program --allow-software-token --token pkcs11:token=station-1 "${fm[@]}" \
       --pin env:DEMO_PIN --state station-1 --serial SN-0299 --device sim:devices/t.sock --bundle sensor-c6
     expect "then programmed" has "$out" "result       PASS"
     ;;
   station-export)
-    export_cmd=("$station" export --token pkcs11:token=station-1 "${fm[@]}" --pin env:DEMO_PIN
+    export_cmd=("$station" export --allow-software-token --token pkcs11:token=station-1 "${fm[@]}" --pin env:DEMO_PIN
       --state station-1 --out station/station-1.again.export.pb)
     for spec in "${signing_faults[@]}"; do
       faulted station-1 station "$spec" "${export_cmd[@]}"

@@ -148,7 +148,8 @@ NAMES
 
 # substitute DOC COMMAND: COMMAND with the guide's examples replaced by the demo's values
 # (whole words only: a name inside a longer path is left alone) and `prompt` PINs by the
-# demo's throwaway PIN variable.
+# demo's throwaway PIN variable; a production command of the signer or a station gets
+# --allow-software-token (the demo's tokens are SoftHSM).
 substitute() {
   local table; table=$(names "$1")
   NAMES="$table" perl -e '
@@ -159,6 +160,11 @@ substitute() {
       $cmd =~ s/(?<![A-Za-z0-9_.\/-])\Q$from\E(?![A-Za-z0-9_\/-]|\.[A-Za-z0-9])/$to/g;
     }
     $cmd =~ s/(^|[ =])prompt(?=\s|$)/$1env:DEMO_PIN/g;
+    # The guides show production commands; the demo'"'"'s tokens are SoftHSM, so its
+    # production commands say --allow-software-token (not the token administration ones).
+    if ($cmd =~ /^hallmark-(signer|station) / && $cmd !~ /install-registration|--allow-software-token/) {
+      $cmd =~ s/ (--(?:token|key|card)[ =][\x27"]?pkcs11:)/ --allow-software-token $1/;
+    }
     print $cmd;
   ' "$2"
 }
@@ -215,7 +221,7 @@ for doc in "${docs[@]}"; do
   sed -i "s|^directories.tokendir = .*|directories.tokendir = $work/tokens|" "$work/softhsm2.conf"
   export SOFTHSM2_CONF="$work/softhsm2.conf" HOME="$work/home"
   mkdir -p "$HOME" && echo "$anchor" > "$HOME/hallmark-anchor.sha256"
-  export LINE="--token pkcs11:token=station-1 --pin env:DEMO_PIN --state station-1"
+  export LINE="--allow-software-token --token pkcs11:token=station-1 --pin env:DEMO_PIN --state station-1"
   cd "$work" || exit 2
   if declare -F "given_$name" > /dev/null && ! "given_$name"; then
     fail "$doc: its preparation (given_$name in $0) failed"; continue

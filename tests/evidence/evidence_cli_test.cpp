@@ -50,7 +50,8 @@ struct CliWorld {
     common = " --store " + shell_quote(store) + " --trust-root " + shell_quote(root.string()) +
              " --registration " + shell_quote(registration.string()) + " --release " +
              shell_quote(w.lw.promoted.string()) +
-             " --key 'pkcs11:token=signer-hsm;object=evidence' --pin env:" + kPinEnv;
+             " --allow-software-token "
+             "--key 'pkcs11:token=signer-hsm;object=evidence' --pin env:" + kPinEnv;
   }
 };
 

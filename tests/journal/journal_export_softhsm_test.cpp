@@ -45,7 +45,8 @@ struct Station {
     ::setenv("HALLMARK_TEST_PIN", SoftHsmFixture::kUserPin, 1);
     ::setenv("HALLMARK_WRONG_PIN", "not-the-pin", 1);
     // The station key is made the way a station makes it: by `hallmark-station enroll`.
-    auto r = station("enroll --token pkcs11:token=station-token --station-id " +
+    auto r = station("enroll --allow-software-token "
+                     "--token pkcs11:token=station-token --station-id " +
                      std::string(kStationId) + " --pin env:HALLMARK_TEST_PIN --out " +
                      q("request.json"));
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -79,7 +80,8 @@ struct Station {
 
   CommandResult export_to(const std::string& out, const std::string& pin_env = "HALLMARK_TEST_PIN",
                           const std::string& journal = "journal") const {
-    return station("export --token pkcs11:token=station-token --pin env:" + pin_env +
+    return station("export --allow-software-token "
+                   "--token pkcs11:token=station-token --pin env:" + pin_env +
                    " --journal " + q(journal) + " --station-id " + kStationId + " --out " +
                    q(out));
   }

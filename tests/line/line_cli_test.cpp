@@ -62,7 +62,8 @@ class CliLine {
   LineWorld lw;
 
   std::string line_options(const char* pin_env = kPinEnv) const {
-    return " --token pkcs11:token=station-1 --pin" + pin_of(pin_env) + " --state " + q(lw.state);
+    return " --allow-software-token "
+           "--token pkcs11:token=station-1 --pin" + pin_of(pin_env) + " --state " + q(lw.state);
   }
 
   // `command` with the station options; `global` flags (--json) go before the command.
@@ -74,7 +75,8 @@ class CliLine {
   fs::path public_key(const std::string& who) const { return lw.w.path(who + ".pub.pem"); }
 
   CommandResult card_init(const std::string& who, const std::string& out = "") const {
-    return station("card init --card " + card_uri(who) + " --card-pin" + pin_of(kPinEnv) +
+    return station("card init --allow-software-token "
+                   "--card " + card_uri(who) + " --card-pin" + pin_of(kPinEnv) +
                    " --public-key-out " + q(out.empty() ? public_key(who) : lw.w.path(out)));
   }
 

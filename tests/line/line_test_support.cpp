@@ -26,6 +26,7 @@ hsm::TokenOptions card_options(const std::string& who) {
   hsm::TokenOptions o;
   o.uri = "pkcs11:token=person-" + who;
   o.pin = std::string("env:") + kPinEnv;
+  o.allow_software_token = true;  // the test's cards are SoftHSM tokens
   return o;
 }
 

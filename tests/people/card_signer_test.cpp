@@ -34,6 +34,7 @@ hsm::TokenOptions card_options(const std::string& uri,
   options.profile = "softhsm2";
   options.module = SoftHsmFixture::kModulePath;
   options.pin = std::string("env:") + kPinVariable;
+  options.allow_software_token = true;  // the test's cards are SoftHSM tokens
   return options;
 }
 

@@ -54,7 +54,8 @@ struct Cli {
     return run(HALLMARK_SIGNER_BIN,
                "promote " + q("r.bundle") + " --approval " + q("ap-alice.json") + " --approval " +
                    q("ap-bob.json") + " --trust-root " + q("v1.json") +
-                   " --key 'pkcs11:token=signer-hsm;object=release' --pin env:" + pin_env +
+                   " --allow-software-token "
+                   "--key 'pkcs11:token=signer-hsm;object=release' --pin env:" + pin_env +
                    " --history " + q("history") + " --channel production --out " +
                    q("promoted.bundle"));
   }

@@ -245,7 +245,7 @@ TEST_CASE("a key that is not the trust root's release key cannot promote") {
   REQUIRE(prepared);
   auto evidence = hallmark::testing::fixture_signer(w.tokens, "signer-hsm", "evidence");
   promote::ReleaseKey key{evidence->signer->public_key(), {},
-                          [&](ByteView m) { return evidence->signer->sign(m); }};
+                          [&](ByteView m) { return evidence->signer->sign(m); }, {}};
   auto r = promote::finish_promotion(*prepared, key);
   REQUIRE_FALSE(r);
   CHECK(mentions(r.error(), "is not the RELEASE key"));

@@ -171,7 +171,7 @@ World::Release World::release() const {
   }
   hallmark::testing::FixtureSigner* s = release_signer_.get();
   return {s, ReleaseKey{s->signer->public_key(), s->signer->key().id(),
-                        [s](ByteView m) { return s->signer->sign(m); }}};
+                        [s](ByteView m) { return s->signer->sign(m); }, {}}};
 }
 
 Result<PromoteResult> World::promote(const fs::path& bundle,

@@ -98,10 +98,10 @@ custodians {
   key_label: "CAC ID Certificate"
   allow_imported_key: $2
 }
-custodians { name: "carol" card_uri: "pkcs11:token=custodian-carol" generate_if_missing: true }
+custodians { name: "carol" card_uri: "pkcs11:token=custodian-carol" generate_if_missing: true allow_software_token: true }
 root_threshold: 2
 approver_threshold: 2
-signer { uri: "pkcs11:token=signer-hsm" profile: "softhsm2" }
+signer { uri: "pkcs11:token=signer-hsm" profile: "softhsm2" allow_software_token: true }
 validity_days: 365
 organisation: "Card Test Ltd"
 PLAN
@@ -153,7 +153,7 @@ case $case in
     done
     must "the release key promotes on the two card approvals" "$signer" promote release/sensor.bundle \
       --approval release/approval-alice.json --approval release/approval-bob.json \
-      --trust-root trust/trust-root-v1.json --key "pkcs11:token=signer-hsm;object=release" \
+      --trust-root trust/trust-root-v1.json --allow-software-token --key "pkcs11:token=signer-hsm;object=release" \
       --pin env:TEST_PIN --history release/history --channel production \
       --out release/sensor.promoted.bundle
     run "$verify" bundle release/sensor.promoted.bundle "${vtrust[@]}"

@@ -75,7 +75,7 @@ umask 077
 printf 'tpm-user-pin\n' > "$work/tpm.pin"
 must "tpm2_ptool makes the store and the token station-tpm" \
   sh -c 'tpm2_ptool init && tpm2_ptool addtoken --pid=1 --sopin=tpm-so-pin-1 --userpin=tpm-user-pin --label=station-tpm'
-tpm=(--token "pkcs11:token=station-tpm" --profile tpm2-pkcs11 --pin "file:$work/tpm.pin")
+tpm=(--allow-software-token --token "pkcs11:token=station-tpm" --profile tpm2-pkcs11 --pin "file:$work/tpm.pin")
 line=("${tpm[@]}" --state station-tpm)
 mkdir -p station-tpm
 printf 'allowed_skus: "sensor-c6"\n' > station-tpm/policy.textproto
@@ -139,7 +139,7 @@ case $case in
 
     run "$signer" countersign station/station-tpm.export.pb --store evidence/evidence.db "${trust[@]}" \
       --registration station/station-tpm.registration.json --roster people/roster-v2.json \
-      --release "$bundle" --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN \
+      --release "$bundle" --allow-software-token --key "pkcs11:token=signer-hsm;object=evidence" --pin env:DEMO_PIN \
       --manifests evidence/manifests-tpm
     expect "the signer countersigns the TPM station's export" test "$rc" -eq 0
     manifest=$(ls evidence/manifests-tpm/*.manifest.json 2> /dev/null | head -n 1)

@@ -48,12 +48,14 @@ struct StationToken {
   CommandResult enroll(const std::string& out, const std::string& extra = "",
                        const std::string& pin = "env:HALLMARK_TEST_PIN") const {
     return run_command(shell_quote(HALLMARK_STATION_BIN) + " " + extra +
-                       " enroll --token pkcs11:token=station-token --station-id station-7 --pin " +
+                       " enroll --allow-software-token "
+                       "--token pkcs11:token=station-token --station-id station-7 --pin " +
                        pin + " --out " + shell_quote(path(out)));
   }
   CommandResult enroll_with(const std::string& out, const std::string& options) const {
     return run_command(shell_quote(HALLMARK_STATION_BIN) +
-                       " enroll --token pkcs11:token=station-token --station-id station-7 "
+                       " enroll --allow-software-token "
+                       "--token pkcs11:token=station-token --station-id station-7 "
                        "--pin env:HALLMARK_TEST_PIN --out " +
                        shell_quote(path(out)) + " " + options);
   }
@@ -166,7 +168,8 @@ TEST_CASE("--json prints the StationEnrollment in protobuf JSON") {
 TEST_CASE("an invalid station id exits 2 and writes nothing") {
   StationToken t;
   auto r = run_command(shell_quote(HALLMARK_STATION_BIN) +
-                       " enroll --token pkcs11:token=station-token --station-id 'line 7' "
+                       " enroll --allow-software-token "
+                       "--token pkcs11:token=station-token --station-id 'line 7' "
                        "--pin env:HALLMARK_TEST_PIN --out " +
                        shell_quote(t.path("request.json")));
   CHECK(r.exit_code == 2);

@@ -139,6 +139,7 @@ TEST_CASE("an operator's shift: login with the card - PASS - a label swap stops 
     EngineOptions options;
     options.bundle = line::testing::kSku;
     options.open_line = [&lw]() -> Result<LineHandle> { return LineHandle(lw.open_line()); };
+    options.card.allow_software_token = true;  // the test's person cards are SoftHSM tokens
     options.cards = {QStringLiteral("pkcs11:token=person-olga"), QStringLiteral("pkcs11:token=person-sam")};
     ConsoleThread worker(std::move(options));
     OperatorWindow window(worker, WindowOptions{{QString::fromStdString(device_a->uri())},

@@ -14,6 +14,7 @@
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/software_token.h"
 #include "verifier/native/esp32_secure_boot_v2.h"
 #include "verifier/native/mcuboot.h"
 
@@ -142,6 +143,9 @@ Result<std::pair<v1::PromotedRelease, verifier::PublicKey>> check_release(
   if (!r.release_key_id().empty() && r.release_key_id() != key_id) {
     return bad(named.name, "names release key " + r.release_key_id() + " but was signed by " +
                                key_id);
+  }
+  if (auto ok = verifier::check_software_token_claim(r.release_token(), named.name); !ok) {
+    return std::unexpected(ok.error());
   }
   auto key = root.key(key_id);
   if (!key) return std::unexpected(std::move(key).error().context(named.name));

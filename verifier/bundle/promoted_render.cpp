@@ -3,6 +3,8 @@
 
 #include "verifier/bundle/bundle_rules.h"
 #include "verifier/bundle/promoted_bundle.h"
+#include "verifier/core/printable.h"
+#include "verifier/core/software_token.h"
 #include "verifier/core/time_format.h"
 
 namespace hallmark::bundle {
@@ -45,6 +47,18 @@ std::string render_verified_release(const VerifiedRelease& v) {
     out += fmt::format("  {:<12} {:<20} {:>9} bytes  sha256 {}\n", n.native.image(),
                        v1::ImageFormat_Name(n.native.format()), n.native.size(),
                        to_hex(as_bytes(n.native.sha256())));
+  }
+  const v1::TokenInfo& t = v.release.release_token();
+  if (!t.label().empty()) {
+    out += fmt::format("Release key token {} ({} {}), profile {}\n", verifier::printable(t.label()),
+                       verifier::printable(t.manufacturer()), verifier::printable(t.model()),
+                       t.profile().empty() ? "(not recorded)" : verifier::printable(t.profile()));
+  }
+  if (verifier::is_software_token(t)) {
+    out += fmt::format("  SOFTWARE TOKEN{} (tests and demos only)\n",
+                       t.software_token()
+                           ? ", allowed by " + std::string(verifier::kAllowSoftwareTokenFlag)
+                           : std::string());
   }
   return out + render_key_id_mapping(v.release_key);
 }

@@ -2,6 +2,8 @@
 // quorum, carrying the device-CA certificate).
 #include "verifier/trust/station_registration.h"
 
+#include "verifier/core/software_token.h"
+
 #include "verifier/core/time_format.h"
 
 #include <climits>
@@ -173,6 +175,11 @@ Result<VerifiedStation> verify_station_registration(const v1::Envelope& registra
                 "registration of " + who + " carries the enrollment of " +
                     station_name(enrollment->enrollment.station_id()));
   }
+  if (auto ok = check_software_token_claim(enrollment->enrollment.token(),
+                                          "enrollment of " + who);
+      !ok) {
+    return std::unexpected(std::move(ok).error());
+  }
   for (const PublicKey* key : {&enrollment->station_key, &enrollment->device_ca_key}) {
     if (auto ok = apply_revocation(root.key_revoked_from(key->key_id()),
                                    who + " key " + key->key_id(), evidence_unix, notes);
@@ -199,7 +206,14 @@ std::string station_token_text(const v1::StationEnrollment& enrollment) {
   const std::string profile = enrollment.token_profile().empty()
                                   ? std::string("(not recorded)")
                                   : printable(enrollment.token_profile());
-  return fmt::format("{}, profile {}", token, profile);
+  std::string text = fmt::format("{}, profile {}", token, profile);
+  if (is_software_token(t)) {
+    text += fmt::format(" — SOFTWARE TOKEN{} (tests and demos only)",
+                        t.software_token()
+                            ? ", allowed by " + std::string(kAllowSoftwareTokenFlag)
+                            : std::string());
+  }
+  return text;
 }
 
 }  // namespace hallmark::verifier

@@ -1,6 +1,8 @@
 // Transcript chain: building (ceremony side) and checking (verifier side), plus signatures.
 #include "verifier/trust/transcript.h"
 
+#include "verifier/core/software_token.h"
+
 #include <algorithm>
 #include <climits>
 #include <utility>
@@ -81,6 +83,14 @@ Result<std::vector<v1::TranscriptEntry>> check_transcript_chain(
                               : ": entry " + std::to_string(i - 1) +
                                     " was edited, or entries were removed, inserted or "
                                     "reordered"));
+    }
+    if (auto ok = check_software_token_claim(entry.token(), at); !ok) {
+      return std::unexpected(ok.error());
+    }
+    for (const auto& key : entry.keys()) {
+      if (auto ok = check_software_token_claim(key.token(), at); !ok) {
+        return std::unexpected(ok.error());
+      }
     }
     auto digest = sha256(as_bytes(bytes));
     if (!digest) return std::unexpected(std::move(digest).error());

@@ -5,6 +5,7 @@
 
 #include "verifier/core/printable.h"
 #include "verifier/core/public_key.h"
+#include "verifier/core/software_token.h"
 #include "verifier/trust/transcript.h"
 
 namespace hallmark::verifier {
@@ -12,8 +13,17 @@ namespace hallmark::verifier {
 namespace {
 
 std::string token_text(const v1::TokenInfo& t) {
-  return fmt::format("label \"{}\", serial \"{}\", {} {}", printable(t.label()),
-                     printable(t.serial()), printable(t.manufacturer()), printable(t.model()));
+  std::string text =
+      fmt::format("label \"{}\", serial \"{}\", {} {}", printable(t.label()),
+                  printable(t.serial()), printable(t.manufacturer()), printable(t.model()));
+  if (!t.profile().empty()) text += fmt::format(", profile {}", printable(t.profile()));
+  if (is_software_token(t)) {
+    text += fmt::format(" — SOFTWARE TOKEN{} (tests and demos only)",
+                        t.software_token()
+                            ? ", allowed by " + std::string(kAllowSoftwareTokenFlag)
+                            : std::string());
+  }
+  return text;
 }
 
 std::string provenance_text(const v1::KeyProvenance& p) {

@@ -1,0 +1,81 @@
+#include "hsm-profiles/profile/profiled_token.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <filesystem>
+
+#include "hsm-profiles/profile/profile.h"
+#include "verifier/core/software_token.h"
+
+namespace hallmark::hsm {
+namespace {
+
+Result<std::string> module_to_load(const ProfileRequest& r,
+                                   const std::optional<v1::HsmProfile>& named,
+                                   std::span<const v1::HsmProfile> known) {
+  if (named || r.module) {
+    return resolve_module_path(named ? *named : v1::HsmProfile{}, r.module);
+  }
+  if (!r.allow_software_token) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("no HSM profile named for {}: pass --profile NAME (one of {}; "
+                            "in a ceremony plan, the token's profile) or --module PATH to "
+                            "detect it from the token (a software token, for a test or a "
+                            "demo only: {})",
+                            r.uri, fmt::join(profile_names(), ", "),
+                            verifier::kAllowSoftwareTokenFlag));
+  }
+  const auto paths = software_module_paths(known);
+  std::error_code ec;
+  for (const auto& p : paths) {
+    if (std::filesystem::exists(p, ec)) return p;
+  }
+  return fail(ErrorCode::kToken,
+              fmt::format("{} given without --profile or --module, but no software-token "
+                          "module is installed (tried {})",
+                          verifier::kAllowSoftwareTokenFlag, fmt::join(paths, ", ")));
+}
+
+}  // namespace
+
+Result<ProfiledToken> open_profiled_token(const ProfileRequest& request) {
+  auto known = load_all_profiles();
+  if (!known) return std::unexpected(known.error());
+  std::optional<v1::HsmProfile> named;
+  if (!request.profile.empty()) {
+    auto p = load_profile(request.profile);
+    if (!p) return std::unexpected(p.error());
+    named = std::move(*p);
+  }
+  auto uri = TokenUri::parse(request.uri);
+  if (!uri) return std::unexpected(uri.error());
+  auto path = module_to_load(request, named, *known);
+  if (!path) return std::unexpected(path.error());
+  auto module = Module::load(*path);
+  if (!module) return std::unexpected(module.error());
+  auto library = (*module)->library_info();
+  if (!library) return std::unexpected(library.error());
+  auto session = Session::open(*module, *uri);
+  if (!session) return std::unexpected(session.error());
+  auto info = session->token_info();
+  if (!info) return std::unexpected(info.error());
+  TokenIdentity identity{*path, library->manufacturer, library->description, std::move(*info)};
+  auto choice = choose_profile(named, *known, identity, request.allow_software_token);
+  if (!choice) return std::unexpected(choice.error());
+  return ProfiledToken{std::move(*choice), std::move(*uri), std::move(*session)};
+}
+
+Result<std::string> module_path_for(const ProfileRequest& request) {
+  auto known = load_all_profiles();
+  if (!known) return std::unexpected(known.error());
+  std::optional<v1::HsmProfile> named;
+  if (!request.profile.empty()) {
+    auto p = load_profile(request.profile);
+    if (!p) return std::unexpected(p.error());
+    named = std::move(*p);
+  }
+  return module_to_load(request, named, *known);
+}
+
+}  // namespace hallmark::hsm
