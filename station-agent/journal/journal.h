@@ -124,8 +124,6 @@ class Journal {
   [[nodiscard]] std::uint64_t records_read() const noexcept { return *records_read_; }
   // The header's size: where the first frame starts.
   [[nodiscard]] std::uint64_t header_size() const noexcept { return header_size_; }
-  // The committed bytes (header and whole frames).
-  [[nodiscard]] std::uint64_t committed_size() const noexcept { return size_; }
   // Why open() did not resume where it was asked to ("" when it did or was not asked).
   [[nodiscard]] const std::string& resume_refused() const noexcept { return resume_refused_; }
   // The byte offset of the head record's frame (0 for an empty journal).

@@ -39,7 +39,8 @@ struct SealAcknowledgement {
     std::string_view manifest_json, std::string_view name, const verifier::TrustedRoot& root,
     std::string_view station_id);
 
-// "" if `entry` is the record acknowledged (same sequence, same signed attestation).
+// Accepts `entry` only if it is the record acknowledged (same sequence, same signed
+// attestation); kPolicyRefused (a forked journal) otherwise.
 [[nodiscard]] Result<void> matches(const SealAcknowledgement& ack, const JournalEntry& entry);
 
 }  // namespace hallmark::station
