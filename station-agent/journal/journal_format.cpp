@@ -72,9 +72,11 @@ Result<ParsedHeader> parse_header(ByteView data) {
     auto hash = verifier::Digest::from_bytes(seal.subspan(8, verifier::Digest::kSize));
     if (!hash) return std::unexpected(std::move(hash).error());
     parsed.sealed.hash = *hash;
-    if (parsed.sealed.sequence == 0) {
+    // 0 would be an unsealed journal; past 2^63 the next sequence numbers could wrap.
+    if (parsed.sealed.sequence == 0 || parsed.sealed.sequence >= (std::uint64_t{1} << 63)) {
       return fail(ErrorCode::kVerificationFailed,
-                  "journal header says records up to 0 were sealed (malformed)");
+                  fmt::format("journal header says records up to {} were sealed (malformed)",
+                              parsed.sealed.sequence));
     }
   }
   return parsed;
