@@ -202,6 +202,19 @@ TEST_CASE("seal: a sealed header whose record hash was changed (check recomputed
   CHECK(opened.error().code == ErrorCode::kVerificationFailed);
 }
 
+TEST_CASE("seal: a sealed header naming record 0 or one past 2^63 (sequences would wrap) is malformed") {
+  for (std::uint64_t sealed : {std::uint64_t{1} << 63, ~std::uint64_t{0}}) {
+    auto header = encode_header(kStation, verifier::ChainPoint{sealed, verifier::Digest{}});
+    REQUIRE(header);
+    CHECK_FALSE(parse_header(*header));
+  }
+  auto fine = encode_header(kStation, verifier::ChainPoint{(std::uint64_t{1} << 63) - 1, {}});
+  REQUIRE(fine);
+  auto parsed = parse_header(*fine);
+  REQUIRE(parsed);
+  CHECK(parsed->sealed.sequence == (std::uint64_t{1} << 63) - 1);
+}
+
 TEST_CASE("export: the next export reads only the records after the last one, however long the journal") {
   Fixture f;
   f.append(300);
