@@ -202,7 +202,7 @@ TEST_CASE("seal: a sealed header whose record hash was changed (check recomputed
   CHECK(opened.error().code == ErrorCode::kVerificationFailed);
 }
 
-TEST_CASE("seal: a sealed header naming record 0 or one past 2^63 (sequences would wrap) is malformed") {
+TEST_CASE("seal: a sealed header naming record 2^63 or beyond (sequences could wrap) is malformed") {
   for (std::uint64_t sealed : {std::uint64_t{1} << 63, ~std::uint64_t{0}}) {
     auto header = encode_header(kStation, verifier::ChainPoint{sealed, verifier::Digest{}});
     REQUIRE(header);
