@@ -60,7 +60,12 @@ Result<void> run_export(ExportOptions o) {
                             "never creates one)",
                             o.journal, ec ? ec.message() : "not a regular file"));
   }
-  auto journal = Journal::open(o.journal, o.station_id);
+  // Opened where the last export ended (when the export state says where that record is),
+  // so an export reads the new records only, however long the journal: the records before
+  // were exported already, and the journal checks that the resume point is its record.
+  auto state = read_export_state(o.journal);
+  if (!state) return std::unexpected(std::move(state).error());
+  auto journal = Journal::open(o.journal, o.station_id, state->resume);
   if (!journal) return std::unexpected(std::move(journal).error());
   if (const auto& torn = journal->recovered_tail()) {
     std::cerr << fmt::format("journal {} ends in a torn write of {} bytes at offset {} ({}): "
@@ -88,6 +93,10 @@ Result<void> run_export(ExportOptions o) {
   std::cout << fmt::format("records      {}..{} ({} records)\n", exported->first_sequence(),
                            exported->last_sequence(), exported->records_size());
   std::cout << fmt::format("head hash    {}\n", journal->head().hash.hex());
+  std::cout << fmt::format("read         {} journal records{}\n", journal->records_read(),
+                           journal->resumed() ? fmt::format(" (from record {})",
+                                                            state->last_sequence)
+                                              : " (the whole journal)");
   std::cout << fmt::format("export       {}\n", o.out);
   return {};
 }

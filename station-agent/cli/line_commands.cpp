@@ -285,7 +285,11 @@ Result<void> run_status(const LineCliOptions& o) {
   const auto& h = line.history();
   const auto& c = h.counts();
   std::cout << fmt::format("station      {}\n", line.station_id());
-  std::cout << fmt::format("journal      {} records\n", line.journal().head().sequence);
+  std::cout << fmt::format("journal      {} records{}\n", line.journal().head().sequence,
+                           line.journal().sealed().sequence == 0
+                               ? std::string()
+                               : fmt::format(" (1..{} sealed into segments)",
+                                             line.journal().sealed().sequence));
   std::cout << fmt::format("history      {}\n", line.snapshot_note());
   if (const auto& stop = h.line_stop()) {
     std::cout << fmt::format("line         STOPPED at record {}: {}\n", stop->sequence, stop->cause);

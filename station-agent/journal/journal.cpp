@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <system_error>
 #include <utility>
@@ -71,8 +72,16 @@ Result<Journal> Journal::open(const std::filesystem::path& path, std::string_vie
   }
   Journal journal(path, std::string(station_id), std::move(fd));
   journal.header_size_ = header->size;
+  journal.sealed_ = header->sealed;
+  journal.base_ = header->sealed.sequence;
+  journal.base_hash_ = header->sealed.hash;
+  journal.head_ = header->sealed;
   std::uint64_t from = header->size;
-  if (resume && resume->sequence > 0) {
+  const bool at_seal = resume && resume->sequence == header->sealed.sequence &&
+                       resume->hash == header->sealed.hash;
+  if (at_seal) {
+    journal.resumed_ = resume->sequence > 0;  // the header names that very record
+  } else if (resume && resume->sequence > 0) {
     auto refused = journal.check_resume(*resume, file_size);
     if (!refused) return std::unexpected(std::move(refused).error());
     if (refused->empty()) {
@@ -80,6 +89,7 @@ Result<Journal> Journal::open(const std::filesystem::path& path, std::string_vie
       if (!frame) return std::unexpected(std::move(frame).error().context("journal " + name));
       journal.base_ = resume->sequence;
       journal.base_hash_ = resume->hash;
+      journal.resumed_ = true;
       journal.head_ = JournalHead{resume->sequence, resume->hash};
       journal.head_offset_ = resume->offset;
       from = resume->offset + frame->size;
@@ -100,6 +110,7 @@ Result<std::string> Journal::check_resume(const JournalResume& resume, std::uint
   }
   auto frame = detail::read_frame(fd_.get(), resume.offset, file_size);
   if (!frame) return std::unexpected(std::move(frame).error().context("journal " + path_.string()));
+  ++*records_read_;
   if (frame->status != detail::FrameStatus::kOk) {
     return fmt::format("no whole record at offset {}: {}", resume.offset, frame->reason);
   }
@@ -118,6 +129,7 @@ Result<void> Journal::scan(std::uint64_t from, std::uint64_t file_size) {
     const std::uint64_t sequence = head_.sequence + 1;
     auto frame = detail::read_frame(fd_.get(), offset, file_size);
     if (!frame) return std::unexpected(std::move(frame).error().context("journal " + name));
+    ++*records_read_;
     std::string problem;
     if (frame->status == detail::FrameStatus::kTorn) {
       auto torn = detail::torn_write_problem(fd_.get(), offset, file_size, sequence, head_.hash);
@@ -215,19 +227,28 @@ Result<std::uint64_t> Journal::append(ByteView attestation_envelope) {
 
 Result<JournalCursor> Journal::records_since(std::uint64_t after) const {
   const std::string name = path_.string();
+  if (after < sealed_.sequence) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("journal {}: records {}..{} were sealed into segments and are no "
+                            "longer in the journal, which starts after record {}; read them "
+                            "from the segments (hallmark-verify journal SEGMENT)",
+                            name, after + 1, sealed_.sequence, sealed_.sequence));
+  }
   const std::uint64_t count = head_.sequence;
   const std::uint64_t first = after < count ? after : count;  // records after the head: none
   fileio::UniqueFd fd(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
   if (!fd.valid()) return fail(ErrorCode::kIo, fmt::format("journal {}: dup: {}", name, errno_text()));
   if (first < base_) {
     // Before the resume point no offsets are known: read (and check) from the first record.
-    return JournalCursor(path_, std::move(fd), header_size_, size_, 1, verifier::Digest{}, first);
+    return JournalCursor(path_, std::move(fd), header_size_, size_, sealed_.sequence + 1,
+                         sealed_.hash, records_read_.get(), first);
   }
   verifier::Digest previous = first == base_ ? base_hash_ : verifier::Digest{};
   std::uint64_t offset = first < count ? offsets_[first - base_] : size_;
   if (first > base_) {
     auto frame = detail::read_frame(fd_.get(), offsets_[first - base_ - 1], size_);
     if (!frame) return std::unexpected(std::move(frame).error().context("journal " + name));
+    ++*records_read_;
     if (frame->status != detail::FrameStatus::kOk) {
       return fail(ErrorCode::kVerificationFailed,
                   fmt::format("journal {}: record {} changed on disk: {}", name, first,
@@ -235,14 +256,50 @@ Result<JournalCursor> Journal::records_since(std::uint64_t after) const {
     }
     previous = frame->digest;
   }
-  return JournalCursor(path_, std::move(fd), offset, size_, first + 1, previous);
+  return JournalCursor(path_, std::move(fd), offset, size_, first + 1, previous,
+                       records_read_.get());
+}
+
+Result<void> Journal::replace_sealed(const verifier::ChainPoint& through,
+                                     std::uint64_t keep_from) {
+  const std::string name = path_.string();
+  if (failed_) {
+    return fail(ErrorCode::kIo, fmt::format("journal {}: an earlier write failed; reopen it "
+                                            "before sealing", name));
+  }
+  if (through.sequence <= sealed_.sequence || through.sequence > head_.sequence ||
+      keep_from < header_size_ || keep_from > size_) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("journal {}: cannot seal through record {} at offset {}", name,
+                            through.sequence, keep_from));
+  }
+  auto header = encode_header(station_id_, through);
+  if (!header) return std::unexpected(std::move(header).error());
+  auto file = fileio::AtomicFile::create(path_, 0640);
+  if (!file) return std::unexpected(std::move(file).error());
+  if (auto ok = file->write(*header); !ok) return ok;
+  constexpr std::uint64_t kCopyChunk = 1u << 20;  // the kept records, copied as they are
+  for (std::uint64_t at = keep_from; at < size_; at += kCopyChunk) {
+    const auto n = static_cast<std::size_t>(std::min(kCopyChunk, size_ - at));
+    auto kept = detail::pread_all(fd_.get(), at, n);
+    if (!kept) return std::unexpected(std::move(kept).error().context("journal " + name));
+    if (kept->size() != n) {
+      return fail(ErrorCode::kIo, fmt::format("journal {}: it shrank while being sealed", name));
+    }
+    if (auto ok = file->write(*kept); !ok) return ok;
+  }
+  if (auto ok = file->commit(); !ok) return ok;
+  failed_ = true;  // this descriptor is the replaced file: no append may go there
+  return {};
 }
 
 JournalCursor::JournalCursor(std::filesystem::path path, fileio::UniqueFd fd,
                              std::uint64_t offset, std::uint64_t end, std::uint64_t sequence,
-                             verifier::Digest previous, std::uint64_t skip_through) noexcept
+                             verifier::Digest previous, std::uint64_t* records_read,
+                             std::uint64_t skip_through) noexcept
     : path_(std::move(path)), fd_(std::move(fd)), offset_(offset), end_(end),
-      sequence_(sequence), previous_(previous), skip_through_(skip_through) {}
+      sequence_(sequence), previous_(previous), skip_through_(skip_through),
+      records_read_(records_read) {}
 
 Result<std::optional<JournalEntry>> JournalCursor::next() {
   while (true) {
@@ -255,6 +312,7 @@ Result<std::optional<JournalEntry>> JournalCursor::next_checked() {
   if (offset_ >= end_) return std::optional<JournalEntry>{};
   auto frame = detail::read_frame(fd_.get(), offset_, end_);
   if (!frame) return std::unexpected(std::move(frame).error().context("journal " + path_.string()));
+  ++*records_read_;
   std::string problem = frame->status != detail::FrameStatus::kOk
                             ? frame->reason
                             : detail::check_link(*frame, sequence_, previous_);
@@ -275,23 +333,33 @@ Result<std::optional<JournalEntry>> JournalCursor::next_checked() {
 }
 
 Bytes Journal::checkpoint_payload(std::int64_t time_unix) const {
+  return checkpoint_payload(head_, time_unix);
+}
+
+Bytes Journal::checkpoint_payload(const verifier::ChainPoint& point, std::int64_t time_unix) const {
   v1::JournalCheckpoint checkpoint;
   checkpoint.set_station_id(station_id_);
-  checkpoint.set_sequence(head_.sequence);
-  checkpoint.set_head_hash(std::string(as_chars(head_.hash.bytes())));
+  checkpoint.set_sequence(point.sequence);
+  checkpoint.set_head_hash(std::string(as_chars(point.hash.bytes())));
   checkpoint.set_time_unix(time_unix);
   return verifier::deterministic_bytes(checkpoint);
 }
 
 Result<v1::Envelope> Journal::make_checkpoint(std::int64_t time_unix, std::string_view key_id,
                                               const CheckpointSigner& sign) const {
+  return make_checkpoint(head_, time_unix, key_id, sign);
+}
+
+Result<v1::Envelope> Journal::make_checkpoint(const verifier::ChainPoint& point,
+                                              std::int64_t time_unix, std::string_view key_id,
+                                              const CheckpointSigner& sign) const {
   if (!sign) return fail(ErrorCode::kUsage, "journal checkpoint: no signer given");
   auto envelope = verifier::sign_envelope(verifier::payload_type_of("journal-checkpoint"),
-                                          checkpoint_payload(time_unix), key_id, sign);
+                                          checkpoint_payload(point, time_unix), key_id, sign);
   if (!envelope) {
     return std::unexpected(std::move(envelope).error().context(
         fmt::format("signing checkpoint of journal {} at record {}", path_.string(),
-                    head_.sequence)));
+                    point.sequence)));
   }
   return envelope;
 }

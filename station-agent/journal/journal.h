@@ -23,6 +23,11 @@
 //    chain) and verified whenever they are read (records_since()), not at open(). A resume
 //    point that does not match is not an error: open() verifies the whole file as without
 //    one and resumed() is false.
+//  - A sealed journal (HMJRNL2 header, journal_seal.h) starts after the record its header
+//    names: its first record links to that record's hash, and records_since() refuses to
+//    read before it (those records are in segments, off the station).
+//  - records_read() counts the frames open() and every cursor of this journal read, so a
+//    caller can show (and a test check) that a command read only what it needed.
 //  - One writer: open() takes an exclusive flock() and refuses a journal already open.
 // Never signs: checkpoints are signed by the caller's callback (the station key). Not
 // thread-safe: one Journal per thread; a JournalCursor is independent of its Journal.
@@ -31,6 +36,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,13 +75,15 @@ class JournalCursor {
  public:
   // The next record, std::nullopt at the end, or an error naming the record.
   [[nodiscard]] Result<std::optional<JournalEntry>> next();
+  // The byte offset of the next record's frame (the end of the journal after the last).
+  [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
 
  private:
   friend class Journal;
   [[nodiscard]] Result<std::optional<JournalEntry>> next_checked();
   JournalCursor(std::filesystem::path path, fileio::UniqueFd fd, std::uint64_t offset,
                 std::uint64_t end, std::uint64_t sequence, verifier::Digest previous,
-                std::uint64_t skip_through = 0) noexcept;
+                std::uint64_t* records_read, std::uint64_t skip_through = 0) noexcept;
   std::filesystem::path path_;
   fileio::UniqueFd fd_;
   std::uint64_t offset_;
@@ -83,6 +91,7 @@ class JournalCursor {
   std::uint64_t sequence_;  // of the next record
   verifier::Digest previous_;
   std::uint64_t skip_through_;  // records up to this one are checked but not returned
+  std::uint64_t* records_read_;  // the Journal's counter (outlives its cursors)
 };
 
 // Where a state snapshot says the journal's head was: record `sequence`, whose chain hash
@@ -108,7 +117,13 @@ class Journal {
                                             const std::optional<JournalResume>& resume = {});
 
   // open() verified only the records after the resume point it was given.
-  [[nodiscard]] bool resumed() const noexcept { return base_ > 0; }
+  [[nodiscard]] bool resumed() const noexcept { return resumed_; }
+  // The last record sealed into a segment (sequence 0: none); the first record links to it.
+  [[nodiscard]] const verifier::ChainPoint& sealed() const noexcept { return sealed_; }
+  // Frames read so far by open() and by cursors (see the header comment).
+  [[nodiscard]] std::uint64_t records_read() const noexcept { return *records_read_; }
+  // The header's size: where the first frame starts.
+  [[nodiscard]] std::uint64_t header_size() const noexcept { return header_size_; }
   // Why open() did not resume where it was asked to ("" when it did or was not asked).
   [[nodiscard]] const std::string& resume_refused() const noexcept { return resume_refused_; }
   // The byte offset of the head record's frame (0 for an empty journal).
@@ -118,6 +133,8 @@ class Journal {
   [[nodiscard]] const std::optional<TornTail>& recovered_tail() const noexcept {
     return recovered_;
   }
+  // A torn tail was found and not cut yet (no append since open()).
+  [[nodiscard]] bool torn_tail_pending() const noexcept { return recovered_ && !tail_cut_; }
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
   [[nodiscard]] const std::string& station_id() const noexcept { return station_id_; }
 
@@ -125,14 +142,31 @@ class Journal {
   // append() after open() found a torn tail cuts the tail (ftruncate, fsync) first.
   [[nodiscard]] Result<std::uint64_t> append(ByteView attestation_envelope);
 
-  // The records with a sequence greater than `after` (0: all), in order.
+  // The records with a sequence greater than `after` (0: all), in order. kPolicyRefused
+  // when `after` is before the sealed record (those records are in segments).
   [[nodiscard]] Result<JournalCursor> records_since(std::uint64_t after) const;
+
+  // Replaces the file, atomically (a temporary file, fsync, rename, directory fsync), by a
+  // sealed journal that starts after `through` (its header names it) and holds the bytes
+  // from `keep_from` (the frame of record through.sequence + 1, or the end) on, as they are.
+  // The caller has read and checked those records (journal_seal.h). This object then refuses
+  // appends: the file it holds is no longer the journal; reopen.
+  [[nodiscard]] Result<void> replace_sealed(const verifier::ChainPoint& through,
+                                            std::uint64_t keep_from);
 
   // The deterministic v1::JournalCheckpoint bytes of the current head at `time_unix`.
   [[nodiscard]] Bytes checkpoint_payload(std::int64_t time_unix) const;
+  // The same of another record `point` of this journal (a segment's last record).
+  [[nodiscard]] Bytes checkpoint_payload(const verifier::ChainPoint& point,
+                                         std::int64_t time_unix) const;
   // A DSSE envelope (payload type payload_type_of("journal-checkpoint")) over
   // checkpoint_payload(time_unix), signed through `sign`; `key_id` is the signature hint.
   [[nodiscard]] Result<v1::Envelope> make_checkpoint(std::int64_t time_unix,
+                                                     std::string_view key_id,
+                                                     const CheckpointSigner& sign) const;
+  // The same of record `point` (a segment's last record).
+  [[nodiscard]] Result<v1::Envelope> make_checkpoint(const verifier::ChainPoint& point,
+                                                     std::int64_t time_unix,
                                                      std::string_view key_id,
                                                      const CheckpointSigner& sign) const;
 
@@ -149,8 +183,13 @@ class Journal {
   fileio::UniqueFd fd_;
   std::uint64_t header_size_ = 0;
   std::uint64_t size_ = 0;              // committed bytes (header + whole frames)
-  std::uint64_t base_ = 0;              // records up to base_ were not scanned (resumed)
+  verifier::ChainPoint sealed_;         // the header's sealed record (0: none)
+  std::uint64_t base_ = 0;              // records up to base_ were not scanned (resumed
+                                        // or sealed)
   verifier::Digest base_hash_;          // the chain hash of record base_
+  bool resumed_ = false;
+  // Behind a pointer so that a moved Journal's cursors keep counting into it.
+  std::unique_ptr<std::uint64_t> records_read_ = std::make_unique<std::uint64_t>(0);
   std::vector<std::uint64_t> offsets_;  // offsets_[i]: frame of record base_ + i + 1
   std::uint64_t head_offset_ = 0;
   std::string resume_refused_;

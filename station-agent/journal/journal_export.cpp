@@ -24,32 +24,59 @@ std::filesystem::path export_state_path(const std::filesystem::path& journal) {
   return state;
 }
 
-Result<std::uint64_t> read_last_exported(const std::filesystem::path& journal) {
+Result<ExportState> read_export_state(const std::filesystem::path& journal) {
   const std::filesystem::path path = export_state_path(journal);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     if (ec) return fail(ErrorCode::kIo, fmt::format("{}: {}", path.string(), ec.message()));
-    return std::uint64_t{0};
+    return ExportState{};
   }
   auto bytes = fileio::read_file(path, kMaxStateBytes);
   if (!bytes) return std::unexpected(std::move(bytes).error());
   std::string_view text = as_chars(*bytes);
-  if (!text.starts_with(kStatePrefix) || !text.ends_with('\n')) {
+  auto malformed = [&] {
     return fail(ErrorCode::kVerificationFailed,
                 fmt::format("export state {} is malformed", path.string()));
-  }
+  };
+  if (!text.starts_with(kStatePrefix) || !text.ends_with('\n')) return malformed();
   text = text.substr(kStatePrefix.size(), text.size() - kStatePrefix.size() - 1);
-  std::uint64_t sequence = 0;
-  const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), sequence);
-  if (err != std::errc{} || end != text.data() + text.size() || text.empty()) {
-    return fail(ErrorCode::kVerificationFailed,
-                fmt::format("export state {} is malformed", path.string()));
-  }
-  return sequence;
+  auto number = [](std::string_view digits, std::uint64_t& out) {
+    const auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return err == std::errc{} && end == digits.data() + digits.size() && !digits.empty();
+  };
+  ExportState state;
+  const std::size_t space = text.find(' ');
+  if (!number(text.substr(0, space), state.last_sequence)) return malformed();
+  if (space == std::string_view::npos) return state;  // written before resume points were kept
+  // " hash <64 hex> offset <n>"
+  std::string_view rest = text.substr(space);
+  constexpr std::string_view kHash = " hash ";
+  constexpr std::string_view kOffset = " offset ";
+  const std::size_t hex_size = 2 * verifier::Digest::kSize;
+  if (!rest.starts_with(kHash) || rest.size() < kHash.size() + hex_size) return malformed();
+  auto hash = verifier::Digest::from_hex(rest.substr(kHash.size(), hex_size));
+  if (!hash) return malformed();
+  rest = rest.substr(kHash.size() + hex_size);
+  if (!rest.starts_with(kOffset)) return malformed();
+  JournalResume resume{state.last_sequence, *hash, 0};
+  if (!number(rest.substr(kOffset.size()), resume.offset)) return malformed();
+  state.resume = resume;
+  return state;
 }
 
-Result<void> record_exported(const std::filesystem::path& journal, std::uint64_t sequence) {
-  const std::string text = fmt::format("{}{}\n", kStatePrefix, sequence);
+Result<std::uint64_t> read_last_exported(const std::filesystem::path& journal) {
+  auto state = read_export_state(journal);
+  if (!state) return std::unexpected(std::move(state).error());
+  return state->last_sequence;
+}
+
+Result<void> record_exported(const std::filesystem::path& journal, std::uint64_t sequence,
+                             const std::optional<JournalResume>& resume) {
+  std::string text = fmt::format("{}{}", kStatePrefix, sequence);
+  if (resume && resume->sequence == sequence) {
+    text += fmt::format(" hash {} offset {}", resume->hash.hex(), resume->offset);
+  }
+  text += '\n';
   return fileio::write_file_atomic(export_state_path(journal), as_bytes(text));
 }
 
@@ -96,7 +123,10 @@ Result<v1::StationExport> export_journal(const Journal& journal,
     return std::unexpected(std::move(ok).error());
   }
   // Only now: a crash before this line makes the next export repeat this range.
-  if (auto ok = record_exported(journal.path(), exported->last_sequence()); !ok) {
+  const JournalHead head = journal.head();
+  std::optional<JournalResume> resume;
+  if (head.sequence > 0) resume = JournalResume{head.sequence, head.hash, journal.head_offset()};
+  if (auto ok = record_exported(journal.path(), exported->last_sequence(), resume); !ok) {
     return std::unexpected(std::move(ok).error().context(
         "export written but its state not recorded; the next export repeats it"));
   }

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 #include "hallmark/station.pb.h"
@@ -26,9 +27,22 @@ namespace hallmark::station {
 // The last exported sequence recorded for `journal` (0 if it was never exported).
 [[nodiscard]] Result<std::uint64_t> read_last_exported(const std::filesystem::path& journal);
 
-// Records, atomically, that everything up to `sequence` was exported.
+// The last export as the state records it: its last record and, when known, where that
+// record's frame is (hash and offset), so the next export opens the journal there
+// (Journal::open with a JournalResume) and reads only the records after it. The resume
+// point is a hint the journal checks against the record itself; a wrong one costs a
+// whole-journal check, never a wrong export.
+struct ExportState {
+  std::uint64_t last_sequence = 0;
+  std::optional<JournalResume> resume;
+};
+[[nodiscard]] Result<ExportState> read_export_state(const std::filesystem::path& journal);
+
+// Records, atomically, that everything up to `sequence` was exported (and, with `resume`,
+// where its record is).
 [[nodiscard]] Result<void> record_exported(const std::filesystem::path& journal,
-                                           std::uint64_t sequence);
+                                           std::uint64_t sequence,
+                                           const std::optional<JournalResume>& resume = {});
 
 // The records after `after` up to the current head, with a checkpoint of the head at
 // `time_unix` signed through `sign` (`key_id` is the signature hint).

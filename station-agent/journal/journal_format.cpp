@@ -22,17 +22,23 @@ std::uint32_t get_u32_be(ByteView in) noexcept {
   return value;
 }
 
-Result<Bytes> encode_header(std::string_view station_id) {
+Result<Bytes> encode_header(std::string_view station_id, const verifier::ChainPoint& sealed) {
   if (station_id.empty() || station_id.size() > kMaxStationIdBytes) {
     return fail(ErrorCode::kUsage,
                 fmt::format("station id must be 1 to {} bytes, got {}", kMaxStationIdBytes,
                             station_id.size()));
   }
-  Bytes out = to_bytes(kJournalMagic);
+  Bytes out = to_bytes(sealed.sequence > 0 ? kSealedJournalMagic : kJournalMagic);
   out.push_back(static_cast<std::byte>(station_id.size() >> 8));
   out.push_back(static_cast<std::byte>(station_id.size() & 0xFFu));
   const ByteView id = as_bytes(station_id);
   out.insert(out.end(), id.begin(), id.end());
+  if (sealed.sequence > 0) {
+    put_u32_be(out, static_cast<std::uint32_t>(sealed.sequence >> 32));
+    put_u32_be(out, static_cast<std::uint32_t>(sealed.sequence & 0xFFFFFFFFu));
+    const ByteView hash = sealed.hash.bytes();
+    out.insert(out.end(), hash.begin(), hash.end());
+  }
   auto digest = verifier::sha256(out);
   if (!digest) return std::unexpected(std::move(digest).error());
   put_u32_be(out, frame_check(*digest));
@@ -41,13 +47,15 @@ Result<Bytes> encode_header(std::string_view station_id) {
 
 Result<ParsedHeader> parse_header(ByteView data) {
   const std::size_t magic = kJournalMagic.size();
-  if (data.size() < magic + 2 || as_chars(data.first(magic)) != kJournalMagic) {
+  const bool sealed = data.size() >= magic && as_chars(data.first(magic)) == kSealedJournalMagic;
+  if (data.size() < magic + 2 || (!sealed && as_chars(data.first(magic)) != kJournalMagic)) {
     return fail(ErrorCode::kVerificationFailed,
                 "not a Hallmark station journal (bad or missing \"HMJRNL1\" header)");
   }
   const std::size_t id_size = (std::to_integer<std::size_t>(data[magic]) << 8) |
                               std::to_integer<std::size_t>(data[magic + 1]);
-  const std::size_t size = magic + 2 + id_size + 4;
+  const std::size_t seal_size = sealed ? 8 + verifier::Digest::kSize : 0;
+  const std::size_t size = magic + 2 + id_size + seal_size + 4;
   if (id_size == 0 || id_size > kMaxStationIdBytes || data.size() < size) {
     return fail(ErrorCode::kVerificationFailed, "journal header is truncated or malformed");
   }
@@ -56,7 +64,22 @@ Result<ParsedHeader> parse_header(ByteView data) {
   if (get_u32_be(data.subspan(size - 4)) != frame_check(*digest)) {
     return fail(ErrorCode::kVerificationFailed, "journal header checksum does not match");
   }
-  return ParsedHeader{std::string(as_chars(data.subspan(magic + 2, id_size))), size};
+  ParsedHeader parsed{std::string(as_chars(data.subspan(magic + 2, id_size))), size, {}};
+  if (sealed) {
+    const ByteView seal = data.subspan(magic + 2 + id_size, seal_size);
+    parsed.sealed.sequence =
+        (std::uint64_t{get_u32_be(seal)} << 32) | get_u32_be(seal.subspan(4));
+    auto hash = verifier::Digest::from_bytes(seal.subspan(8, verifier::Digest::kSize));
+    if (!hash) return std::unexpected(std::move(hash).error());
+    parsed.sealed.hash = *hash;
+    // 0 would be an unsealed journal; past 2^63 the next sequence numbers could wrap.
+    if (parsed.sealed.sequence == 0 || parsed.sealed.sequence >= (std::uint64_t{1} << 63)) {
+      return fail(ErrorCode::kVerificationFailed,
+                  fmt::format("journal header says records up to {} were sealed (malformed)",
+                              parsed.sealed.sequence));
+    }
+  }
+  return parsed;
 }
 
 Bytes encode_frame(ByteView record_bytes, const verifier::Digest& digest) {

@@ -2,10 +2,13 @@
 //
 // A journal file is
 //   header:  "HMJRNL1\n" | u16 BE n | n bytes station id (UTF-8, 1..255) | u32 check
+//       or:  "HMJRNL2\n" | u16 BE n | station id | u64 BE sealed sequence | 32 bytes its hash
+//            | u32 check   (a journal whose records up to the sealed one are in segments)
 //   frames:  u32 BE n | n bytes deterministic v1::JournalRecord | u32 check
 // where `check` is the first 4 bytes (big-endian) of the SHA-256 of the bytes it follows
 // (for a frame: of the record bytes only). Records are numbered from 1: record i has
-// sequence i and previous_hash = SHA-256 of record i-1's bytes (32 zero bytes for record 1).
+// sequence i and previous_hash = SHA-256 of record i-1's bytes (32 zero bytes for record 1);
+// a sealed journal's first record is the sealed one's successor and links to its hash.
 // The checksum is truncated SHA-256 rather than CRC32C because every record's SHA-256 is
 // computed anyway for the hash chain, so it costs nothing and needs no second primitive.
 // It only tells a torn write from a complete one; tamper evidence comes from the chain and
@@ -27,6 +30,10 @@
 namespace hallmark::station {
 
 inline constexpr std::string_view kJournalMagic = "HMJRNL1\n";
+// A journal whose first records were sealed into segments (journal_seal.h): its header also
+// names the last sealed record (u64 BE sequence, its 32-byte chain hash), to which the
+// journal's first record links.
+inline constexpr std::string_view kSealedJournalMagic = "HMJRNL2\n";
 inline constexpr std::size_t kMaxStationIdBytes = verifier::kMaxStationIdBytes;
 inline constexpr std::size_t kFrameOverhead = 8;  // length prefix + checksum
 // A record larger than this is refused on append and treated as damage on open.
@@ -41,17 +48,21 @@ void put_u32_be(Bytes& out, std::uint32_t value);
 [[nodiscard]] std::uint32_t get_u32_be(ByteView in) noexcept;  // in.size() >= 4
 
 // The file header for `station_id`; kUsage if the id is empty or longer than 255 bytes.
-[[nodiscard]] Result<Bytes> encode_header(std::string_view station_id);
+// With `sealed` (sequence > 0): the HMJRNL2 header of a journal that continues after it.
+[[nodiscard]] Result<Bytes> encode_header(std::string_view station_id,
+                                          const verifier::ChainPoint& sealed = {});
 
 // Parses a header from the start of `data` (which may run on into the first frame).
 // Returns the station id and the header's size; kVerificationFailed if it is malformed.
 struct ParsedHeader {
   std::string station_id;
   std::size_t size = 0;
+  verifier::ChainPoint sealed;  // sequence 0 and the zero hash for an HMJRNL1 header
 };
 [[nodiscard]] Result<ParsedHeader> parse_header(ByteView data);
 // Header bytes to read to be sure the whole header is in `data`.
-inline constexpr std::size_t kMaxHeaderBytes = kJournalMagic.size() + 2 + kMaxStationIdBytes + 4;
+inline constexpr std::size_t kMaxHeaderBytes =
+    kJournalMagic.size() + 2 + kMaxStationIdBytes + 8 + verifier::Digest::kSize + 4;
 
 // length | record bytes | check(record bytes), where digest = SHA-256(record bytes).
 [[nodiscard]] Bytes encode_frame(ByteView record_bytes, const verifier::Digest& digest);

@@ -126,6 +126,16 @@ Result<StationLine> StationLine::open(LineOptions options) {
     auto opened = Journal::open(journal_file(options.dir), station_id);
     if (!opened) return std::unexpected(std::move(opened).error());
     journal.emplace(std::move(*opened));
+    if (journal->sealed().sequence > 0) {
+      return fail(ErrorCode::kVerificationFailed,
+                  fmt::format("journal {} was sealed through record {} (the records before are "
+                              "in segments, off the station), so this station's history comes "
+                              "from its state snapshot, which cannot be used: {}. Restore the "
+                              "state directory (journal and snapshot together) from its backup; "
+                              "the line does not open on part of its history",
+                              journal_file(options.dir).string(), journal->sealed().sequence,
+                              snapshot_note.empty() ? "there is none" : snapshot_note));
+    }
     auto full = StationHistory::replay(*journal, keys.station_key, chain->root());
     if (!full) return std::unexpected(full.error());
     history.emplace(std::move(*full));
@@ -170,7 +180,9 @@ Result<StationLine> StationLine::open(LineOptions options) {
   return line;
 }
 
-Result<void> StationLine::save_snapshot() {
+Result<void> StationLine::save_snapshot() { return save_snapshot_at(journal_.head_offset()); }
+
+Result<void> StationLine::save_snapshot_at(std::uint64_t head_offset) {
   const fs::path dir = snapshot_dir(options_.dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -180,7 +192,7 @@ Result<void> StationLine::save_snapshot() {
   const JournalHead head = journal_.head();
   snapshot->set_sequence(head.sequence);
   snapshot->set_head_hash(bytes_of(head.hash));
-  snapshot->set_head_offset(journal_.head_offset());
+  snapshot->set_head_offset(head_offset);
   return station::save_snapshot(options_.dir, *snapshot, options_.keys.station_key.key_id(),
                                 options_.keys.sign_event);
 }

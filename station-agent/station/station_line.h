@@ -34,6 +34,8 @@
 #include "hallmark/station.pb.h"
 #include "hsm-profiles/x509/certificate_issuer.h"
 #include "station-agent/journal/journal.h"
+#include "station-agent/journal/journal_seal.h"
+#include "station-agent/station/seal_acknowledgement.h"
 #include "station-agent/station/clock_state.h"
 #include "station-agent/station/device_certificate.h"
 #include "station-agent/station/station_history.h"
@@ -87,6 +89,15 @@ class StationLine {
 
   // Writes a state snapshot of the history at the journal's head (signed by the station key).
   [[nodiscard]] Result<void> save_snapshot();
+
+  // Seals the journal's records up to the one the signer acknowledged (`ack`, verified with
+  // verify_seal_acknowledgement() under root(); also capped at what was exported) into the
+  // segment file `out`, then writes a snapshot of the history at the head for the sealed
+  // journal and replaces the journal (journal_seal.h, line_seal.cpp). From then on the
+  // station's history before the sealed record comes only from its snapshot. The line is
+  // closed afterwards: every later record() is refused; open it again.
+  [[nodiscard]] Result<SealResult> seal_journal(const SealAcknowledgement& ack,
+                                                const std::filesystem::path& out);
   // How open() got the history: from which snapshot and how many records it replayed, or
   // why a snapshot was ignored.
   [[nodiscard]] const std::string& snapshot_note() const noexcept { return snapshot_note_; }
@@ -151,6 +162,8 @@ class StationLine {
   StationLine(LineOptions options, Journal journal) noexcept
       : options_(std::move(options)), journal_(std::move(journal)) {}
   [[nodiscard]] Result<void> record_repair(const TornTail& torn);
+  // save_snapshot() naming `head_offset` as the head record's frame offset.
+  [[nodiscard]] Result<void> save_snapshot_at(std::uint64_t head_offset);
 
   LineOptions options_;
   Journal journal_;

@@ -130,6 +130,7 @@ NAMES
     ;;
     station-operator.md) cat <<NAMES
 $common
+SN-0042.118.manifest.json	$manifest
 /var/lib/hallmark-station/policy.textproto	station-1/policy.textproto
 /var/lib/hallmark-station	station-1
 station-1.registration.json	station/station-1.registration.json

@@ -163,6 +163,21 @@ TEST_CASE("a second export after new records starts after the last exported sequ
   CHECK(contains(alone.out, "NOT anchored"));
 }
 
+TEST_CASE("an export reads the records after the last export, not the whole journal") {
+  Station s;
+  s.append(200);
+  auto first = s.export_to("e1");
+  REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+  CHECK(contains(first.out, "(the whole journal)"));
+  s.append(2);
+  auto r = s.export_to("e2");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(contains(r.out, "records      201..202 (2 records)"));
+  // The resume frame, then the 2 new records checked at open and read for the export.
+  CHECK_MESSAGE(contains(r.out, "read         5 journal records (from record 200)"), r.out);
+  CHECK(s.verify("e2", "e1").exit_code == 0);
+}
+
 TEST_CASE("a second export with no new records carries none and chains to the first") {
   Station s;
   s.append(2);

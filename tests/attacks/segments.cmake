@@ -1,0 +1,12 @@
+# Journal segments attacked by someone holding the state directory (and the archive): a
+# segment edited, dropped, swapped, truncated or replayed, a fork or a gap across the
+# boundary, a seal of records the signer did not acknowledge; caught at the signer
+# (countersign), by hallmark-verify's export chain, or refused by the station: label softhsm.
+add_executable(attacks_segments_tests main.cpp segments_test.cpp
+  ${PROJECT_SOURCE_DIR}/tests/evidence/evidence_test_support.cpp)
+target_link_libraries(attacks_segments_tests PRIVATE
+  hallmark_line_test_support hallmark::evidence hallmark::station_journal fmt::fmt
+  hallmark::warnings)
+target_include_directories(attacks_segments_tests PRIVATE ${PROJECT_SOURCE_DIR})
+doctest_discover_tests(attacks_segments_tests TEST_PREFIX "attacks/segments/"
+  PROPERTIES LABELS softhsm)
