@@ -309,7 +309,8 @@ bool same_device_tool(const v1::DeviceTool& a, const v1::DeviceTool& b) {
 
 bool is_unit_event(v1::Attestation::Event event) {
   return event == v1::Attestation::PROGRAM || event == v1::Attestation::REWORK ||
-         event == v1::Attestation::SCRAP || event == v1::Attestation::TAKE_OVER;
+         event == v1::Attestation::SCRAP || event == v1::Attestation::TAKE_OVER ||
+         event == v1::Attestation::RMA_RECEIVED;
 }
 
 Result<std::vector<v1::Finding>> event_findings(EvidenceStore& store, const v1::Attestation& event,

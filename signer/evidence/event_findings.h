@@ -90,7 +90,7 @@ struct EventContext {
 // The same driver, config and programs (field by field: no allocation per event).
 [[nodiscard]] bool same_device_tool(const v1::DeviceTool& a, const v1::DeviceTool& b);
 
-// True for the events that concern one unit (program, rework, scrap, take-over).
+// True for the events that concern one unit (program, rework, scrap, take-over, a return).
 [[nodiscard]] bool is_unit_event(v1::Attestation::Event event);
 
 [[nodiscard]] Result<std::vector<v1::Finding>> event_findings(EvidenceStore& store,

@@ -27,6 +27,7 @@ void count_event(v1::StationIndicators& s, const v1::ProvisioningManifest& m) {
       s.set_take_overs(s.take_overs() + 1);
       if (m.result() == v1::Attestation::PASS) s.set_units_passed(s.units_passed() + 1);
       break;
+    case v1::Attestation::RMA_RECEIVED: return;  // a returned unit's inspection, not a unit made
     default: break;
   }
   if (m.result() == v1::Attestation::FAIL) s.set_failures(s.failures() + 1);

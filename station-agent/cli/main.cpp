@@ -2,6 +2,7 @@
 // layer and the shared tool code — never signer or ceremony code (docs/design.md §1).
 #include "station-agent/cli/enroll_command.h"
 #include "station-agent/cli/export_command.h"
+#include "station-agent/cli/inspect_command.h"
 #include "station-agent/cli/seal_command.h"
 #include "station-agent/cli/line_commands.h"
 #include "station-agent/cli/state_commands.h"
@@ -23,5 +24,6 @@ int main(int argc, char** argv) {
   hallmark::station::add_export_command(cli);
   hallmark::station::add_journal_commands(cli);
   hallmark::station::add_line_commands(cli);
+  hallmark::station::add_inspect_command(cli);
   return cli.run(argc, argv);
 }

@@ -264,6 +264,10 @@ Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event,
       return {};
     case Event::TAKE_OVER:
       return bind(sequence, event);
+    case Event::RMA_RECEIVED:
+      // A returned unit that inspected as its evidence says is bound here (it may be
+      // reworked); one that did not is recorded, and its LINE_STOP follows.
+      return event.result() == v1::Attestation::PASS ? bind(sequence, event) : Result<void>{};
     case Event::SCRAP:
       if (auto ok = bind(sequence, event); !ok) return ok;
       ++counts_.scrapped;

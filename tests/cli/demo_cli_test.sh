@@ -148,6 +148,55 @@ case $case in
     expect "it says no operator is logged in" has "$err" "no operator is logged in"
     expect "it never announced programming the unit" test "$(grep -c 'programming SN-0099' <<<"$err")" -eq 0
     ;;
+  device-certificate-pem-openssl)
+    # A unit's identity certificate leaves as PEM with its chain: openssl accepts it under
+    # the manufacturing CA alone, and refuses it tampered or without the device CA.
+    manifest=$(ls evidence/manifests/SN-0001.*.manifest.json | head -1)
+    run "$verify" device "$manifest" "${trust[@]}" --pem-out certs
+    expect "device --pem-out exits 0" test "$rc" -eq 0
+    for f in certs/SN-0001.pem certs/SN-0001.chain.pem certs/station-1.device-ca.pem certs/manufacturing-ca.pem; do
+      expect "$f written" test -s "$f"
+    done
+    expect "the chain holds three certificates" \
+      test "$(grep -c 'BEGIN CERTIFICATE' certs/SN-0001.chain.pem)" -eq 3
+    run openssl verify -x509_strict -CAfile certs/manufacturing-ca.pem \
+      -untrusted certs/station-1.device-ca.pem certs/SN-0001.pem
+    expect "openssl verify -x509_strict accepts the unit's certificate: $out $err" test "$rc" -eq 0
+    run openssl verify -x509_strict -CAfile certs/manufacturing-ca.pem certs/SN-0001.pem
+    expect "without the device CA openssl cannot build the chain" test "$rc" -ne 0
+    # One byte of the signature changed: no longer issued by the device CA.
+    openssl x509 -in certs/SN-0001.pem -outform DER -out certs/unit.der
+    size=$(stat -c %s certs/unit.der)
+    printf '\x00' | dd of=certs/unit.der bs=1 seek=$((size - 2)) conv=notrunc status=none
+    openssl x509 -inform DER -in certs/unit.der -out certs/tampered.pem
+    run openssl verify -x509_strict -CAfile certs/manufacturing-ca.pem \
+      -untrusted certs/station-1.device-ca.pem certs/tampered.pem
+    expect "openssl refuses a tampered certificate" test "$rc" -ne 0
+    # A certificate another CA issued (self-signed here) is refused the same way.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout certs/k.pem \
+      -subj /CN=SN-0001 -days 1 -out certs/forged.pem 2>/dev/null
+    run openssl verify -x509_strict -CAfile certs/manufacturing-ca.pem \
+      -untrusted certs/station-1.device-ca.pem certs/forged.pem
+    expect "openssl refuses a certificate not issued by the device CA" test "$rc" -ne 0
+    ;;
+  unit-inspect-never-bound)
+    # The read-only inspection: a device in none of the manifests fails the binding (exit 1).
+    device_on C6-0000EE
+    run "$verify" unit --device sim:devices/t.sock --manifests evidence/manifests \
+      --bundle release/sensor-c6-1.0.0.promoted.bundle "${trust[@]}" --serial SN-0001
+    expect "verify unit on a never-bound device exits 1" test "$rc" -eq 1
+    expect "it names the binding check" has "$out" "FAIL    binding: hardware id C6-0000EE is bound to no serial"
+    run "$verify" --json unit --device sim:devices/t.sock --manifests evidence/manifests \
+      --bundle release/sensor-c6-1.0.0.promoted.bundle "${trust[@]}"
+    expect "--json exits 1 too" test "$rc" -eq 1
+    expect "--json prints a UnitInspection" has "$out" '"hardwareId": "C6-0000EE"'
+    cp "$(ls evidence/manifests/SN-0001.*.manifest.json | head -1)" refused/bad.manifest.json
+    sed -i 's/"manifest": "C/"manifest": "A/' refused/bad.manifest.json
+    run "$verify" unit --device sim:devices/t.sock --manifests refused/bad.manifest.json \
+      --bundle release/sensor-c6-1.0.0.promoted.bundle "${trust[@]}"
+    expect "a tampered manifest refuses the inspection (exit 1)" test "$rc" -eq 1
+    expect "it names the file" has "$err" "refused/bad.manifest.json"
+    ;;
   *) echo "unknown case $case" >&2; exit 2 ;;
 esac
 ((failures == 0))

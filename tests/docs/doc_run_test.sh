@@ -94,6 +94,8 @@ $common
 approval-alice.transcript.json	release/sensor-c6-1.0.0.approval-alice.transcript.json
 sensor-c6-1.1.0.promoted.bundle	release/sensor-c6-1.0.0.promoted.bundle
 revocation-1.json	refused/revoke-station-1.json
+sim:/run/devsim/unit.sock	sim:devices/unit.sock
+manifests/	evidence/manifests/
 SN-0042.118.manifest.json	$manifest
 station-1.registration.json	station/station-1.registration.json
 SN-0042.*.manifest.json	evidence/manifests/SN-0001.*.manifest.json
@@ -141,6 +143,7 @@ roster-v2.json	people/roster-v2.json
 nina.pub.pem	people/nina.pub.pem
 sim:/run/devsim/unit.sock	sim:devices/unit.sock
 sim:/run/devsim/unit-2.sock	sim:devices/unit-2.sock
+manifests/	evidence/manifests/
 NAMES
     ;;
     *) printf '%s\n' "$common" ;;

@@ -9,6 +9,7 @@
 #include "verifier/cli/registration_command.h"
 #include "verifier/cli/transcript_command.h"
 #include "verifier/cli/trust_root_command.h"
+#include "verifier/cli/unit_command.h"
 #include "verifier/tool/command_line.h"
 
 int main(int argc, char** argv) {
@@ -34,5 +35,7 @@ int main(int argc, char** argv) {
   hallmark::verifier::cli::add_registration_command(command_line, registration);
   hallmark::verifier::cli::LogOptions log;
   hallmark::verifier::cli::add_log_command(command_line, log);
+  hallmark::verifier::cli::UnitOptions unit;
+  hallmark::verifier::cli::add_unit_command(command_line, unit);
   return command_line.run(argc, argv);
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hallmark/evidence.pb.h"
+#include "verifier/cli/certificate_export.h"
 #include "verifier/core/printable.h"
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
@@ -171,15 +172,22 @@ CLI::App* add_manifest_file_command(tool::CommandLine& command_line, ManifestOpt
   return sub;
 }
 
+struct LoadedManifest {
+  VerifiedManifest verified;
+  std::string anchor;                // the anchor line, for the OK line
+  std::string manufacturing_ca_der;  // of the newest trust root version
+};
+
 // The trust root loaded and the manifest file read and verified, errors naming the file.
-Result<std::pair<VerifiedManifest, std::string>> load_and_verify(const ManifestOptions& options) {
+Result<LoadedManifest> load_and_verify(const ManifestOptions& options) {
   auto root = load_trust_root(options.trust_root, options.at.value_or(unix_now()));
   if (!root) return std::unexpected(std::move(root).error());
   auto file = read_manifest_file(options.file);
   if (!file) return std::unexpected(std::move(file).error());
   auto verified = verify_manifest_file(*file, root->trust.root());
   if (!verified) return std::unexpected(std::move(verified).error().context(options.file.string()));
-  return std::pair{std::move(*verified), root->anchor_line()};
+  return LoadedManifest{std::move(*verified), root->anchor_line(),
+                        root->trust.root().current().manufacturing_ca_certificate_der()};
 }
 
 }  // namespace
@@ -195,30 +203,36 @@ CLI::App* add_manifest_command(tool::CommandLine& command_line, ManifestOptions&
 Result<void> run_manifest(const ManifestOptions& options, std::ostream& out) {
   auto loaded = load_and_verify(options);
   if (!loaded) return std::unexpected(std::move(loaded).error());
-  const VerifiedManifest* verified = &loaded->first;
+  const VerifiedManifest* verified = &loaded->verified;
   if (options.json) {
     // A revocation that leaves this evidence standing is said on stderr, beside the JSON.
     for (const auto& note : verified->station->revocation_notes) std::cerr << "note: " << note << '\n';
     const std::string json = tool::to_display_json(record_of(*verified));
     out << json << (json.ends_with('\n') ? "" : "\n");
   } else {
-    print_text(options, *verified, loaded->second, out);
+    print_text(options, *verified, loaded->anchor, out);
   }
   return {};
 }
 
 CLI::App* add_device_command(tool::CommandLine& command_line, ManifestOptions& options) {
-  return add_manifest_file_command(
+  CLI::App* sub = add_manifest_file_command(
       command_line, options, "device",
       "Verify a unit's identity certificate from its manifest: the manifest as `manifest` "
       "does, then the certificate issued by the station's device-CA key to that serial",
       run_device);
+  sub->add_option("--pem-out", options.pem_out,
+                  "also write, once verified, SERIAL.pem, SERIAL.chain.pem (with the device-CA "
+                  "and manufacturing-CA certificates), STATION.device-ca.pem and "
+                  "manufacturing-ca.pem into DIR, for openssl verify and IoT registries")
+      ->type_name("DIR");
+  return sub;
 }
 
 Result<void> run_device(const ManifestOptions& options, std::ostream& out) {
   auto loaded = load_and_verify(options);
   if (!loaded) return std::unexpected(std::move(loaded).error());
-  const VerifiedManifest* verified = &loaded->first;
+  const VerifiedManifest* verified = &loaded->verified;
   const v1::Attestation& a = verified->attestation;
   if (a.device_certificate_der().empty()) {
     return fail(ErrorCode::kVerificationFailed,
@@ -231,13 +245,24 @@ Result<void> run_device(const ManifestOptions& options, std::ostream& out) {
       as_bytes(station.registration.device_ca_certificate_der()),
       station.enrollment.device_ca_key, verified->manifest.serial(), a.time_unix());
   if (!device) return std::unexpected(std::move(device).error().context(options.file.string()));
+  if (!options.pem_out.empty()) {
+    const auto& registration = station.registration;
+    auto written = write_certificate_pems(
+        CertificateChain{verified->manifest.serial(), verified->station_id,
+                         to_bytes(a.device_certificate_der()),
+                         to_bytes(registration.device_ca_certificate_der()),
+                         to_bytes(loaded->manufacturing_ca_der)},
+        options.pem_out);
+    if (!written) return std::unexpected(std::move(written).error());
+    for (const auto& path : *written) std::cerr << "wrote " << path.string() << '\n';
+  }
   if (options.json) {
     const std::string json = tool::to_display_json(a);
     out << json << (json.ends_with('\n') ? "" : "\n");
     return {};
   }
   out << fmt::format("OK: {}: the device certificate of {} verified under {}\n",
-                     options.file.string(), verified->manifest.serial(), loaded->second);
+                     options.file.string(), verified->manifest.serial(), loaded->anchor);
   out << fmt::format("serial        {}\n", device->common_name);
   out << fmt::format("hardware id   {}\n", verified->manifest.hardware_id());
   out << fmt::format("device key    {} (generated on the device; never left it)\n",

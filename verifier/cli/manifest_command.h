@@ -24,6 +24,7 @@ struct ManifestOptions {
   TrustRootInputs trust_root;
   std::optional<int64_t> at;  // default: now
   bool json = false;          // the global --json flag: the verified ProvisioningManifest
+  std::filesystem::path pem_out;  // device: write the certificate and its chain as PEM here
 };
 
 // Adds the `manifest` subcommand; `options` and `command_line` must outlive run().
