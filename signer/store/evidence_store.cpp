@@ -89,15 +89,17 @@ bool read_kinds(std::string_view text, std::vector<int>& out) {
 
 // The events that bind a serial to a hardware id (PROGRAM 1, REWORK 2, SCRAP 3, TAKE_OVER
 // 8), the only ones unit_sightings() counts: a line stop records the mismatched label and
-// board that the station refused, which binds nothing. {UNIT} in the SQL is this list.
-constexpr std::array<int, 4> kUnitEvents{1, 2, 3, 8};
-constexpr bool is_unit_event(int event) noexcept {
-  return std::find(kUnitEvents.begin(), kUnitEvents.end(), event) != kUnitEvents.end();
+// board that the station refused, which binds nothing, and a returned unit (RMA_RECEIVED)
+// is checked against the bindings (countersign's is_unit_event) without making one.
+// {UNIT} in the SQL is this list.
+constexpr std::array<int, 4> kBindingEvents{1, 2, 3, 8};
+constexpr bool is_binding_event(int event) noexcept {
+  return std::find(kBindingEvents.begin(), kBindingEvents.end(), event) != kBindingEvents.end();
 }
 
 std::string with_unit_events(std::string_view sql) {
   std::string list;
-  for (int event : kUnitEvents) list += (list.empty() ? "" : ", ") + std::to_string(event);
+  for (int event : kBindingEvents) list += (list.empty() ? "" : ", ") + std::to_string(event);
   std::string out(sql);
   for (auto at = out.find("{UNIT}"); at != std::string::npos; at = out.find("{UNIT}", at)) {
     out.replace(at, 6, list);
@@ -183,7 +185,7 @@ constexpr std::array<std::string_view, kOpCount> kSql{
     "record_hash = excluded.record_hash, last_event_unix = excluded.last_event_unix, "
     "device_tool = excluded.device_tool",
     "SELECT record_hash, idx FROM entries WHERE station_id = ? AND station_sequence = ?",
-    // Unit events only ({UNIT}): the first part is the serial's rows, the second the
+    // Binding events only ({UNIT}): the first part is the serial's rows, the second the
     // hardware id's (two index lookups). prefetch_sightings() asks the same for many.
     "SELECT 0, hardware_id, event, idx FROM entries WHERE serial = ? AND serial <> '' "
     "AND hardware_id <> '' AND event IN ({UNIT}) UNION ALL "
@@ -760,7 +762,7 @@ std::optional<UnitSightings> SqlEvidenceStore::prefetched(std::string_view seria
 }
 
 void SqlEvidenceStore::saw(const LogEntry& entry) {
-  if (!is_unit_event(entry.event) || entry.hardware_id.empty()) return;
+  if (!is_binding_event(entry.event) || entry.hardware_id.empty()) return;
   if (!entry.serial.empty()) {
     if (auto it = serial_rows_.find(entry.serial); it != serial_rows_.end()) {
       it->second.push_back({entry.hardware_id, entry.event, entry.index});
