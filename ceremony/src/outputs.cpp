@@ -52,14 +52,6 @@ Result<WrittenOutputs> write_outcome(const CeremonyOutcome& outcome,
   return written;
 }
 
-Result<v1::Envelope> read_envelope(const std::filesystem::path& path) {
-  auto bytes = fileio::read_file(path, verifier::kMaxEnvelopeBytes);
-  if (!bytes) return std::unexpected(bytes.error());
-  auto envelope = verifier::parse_envelope_json(as_chars(*bytes));
-  if (!envelope) return std::unexpected(envelope.error().context(path.string()));
-  return envelope;
-}
-
 Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& paths) {
   std::vector<v1::Envelope> envelopes;
   for (const auto& path : paths) {

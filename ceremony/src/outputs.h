@@ -15,6 +15,7 @@
 #include "ceremony/src/ceremony.h"
 #include "hallmark/dsse.pb.h"
 #include "verifier/core/error.h"
+#include "verifier/io/envelope_file.h"
 
 namespace hallmark::ceremony {
 
@@ -29,7 +30,7 @@ Result<WrittenOutputs> write_outcome(const CeremonyOutcome& outcome,
 // "<dir>/<stem>.transcript.json" for "<dir>/<stem>.json".
 std::filesystem::path transcript_path_for(const std::filesystem::path& document_path);
 
-Result<v1::Envelope> read_envelope(const std::filesystem::path& path);
+using fileio::read_envelope;  // verifier/io/envelope_file.h
 Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& paths);
 
 }  // namespace hallmark::ceremony

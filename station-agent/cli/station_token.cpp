@@ -1,6 +1,5 @@
 #include "station-agent/cli/station_token.h"
 
-#include <chrono>
 #include <filesystem>
 #include <ostream>
 #include <utility>
@@ -9,6 +8,7 @@
 
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_signer.h"
+#include "verifier/io/clock.h"
 
 namespace hallmark::station {
 
@@ -39,9 +39,7 @@ Result<void> require_state_dir(const std::string& state) {
 
 Result<std::string> installed_station_id(const std::string& state) {
   if (auto ok = require_state_dir(state); !ok) return std::unexpected(ok.error());
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = unix_now();
   auto trust = load_station_trust(state, now, {}, StoredRevocations::kLeaveOut);
   if (!trust) return std::unexpected(trust.error());
   auto station = load_registration(state, trust->root(), now);
