@@ -1,6 +1,7 @@
 #include "ceremony/src/outputs.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
@@ -50,6 +51,26 @@ Result<WrittenOutputs> write_outcome(const CeremonyOutcome& outcome,
     written.document = document_path;
   }
   return written;
+}
+
+Result<void> check_output_free(const std::filesystem::path& out) {
+  if (out.empty()) return fail(ErrorCode::kUsage, "choose where the ceremony's output goes");
+  std::error_code ec;
+  const std::filesystem::path dir = out.has_parent_path() ? out.parent_path() : ".";
+  std::filesystem::create_directories(dir, ec);
+  if (ec || ::access(dir.c_str(), W_OK) != 0) {
+    return fail(ErrorCode::kIo, fmt::format("cannot write into {}: {}; choose a writable "
+                                            "output directory",
+                                            dir.string(),
+                                            ec ? ec.message() : std::string("no permission")));
+  }
+  if (std::filesystem::exists(out, ec)) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{} exists: a ceremony never replaces a signed document; choose "
+                            "another path or move it away",
+                            out.string()));
+  }
+  return {};
 }
 
 Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& paths) {

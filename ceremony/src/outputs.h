@@ -31,6 +31,12 @@ Result<WrittenOutputs> write_outcome(const CeremonyOutcome& outcome,
 std::filesystem::path transcript_path_for(const std::filesystem::path& document_path);
 
 using fileio::read_envelope;  // verifier/io/envelope_file.h
+
+// Refuses to start a ceremony whose output `out` cannot be written: kUsage when it is empty
+// or exists (a ceremony never replaces a signed document), kIo when its directory cannot be
+// created or written. Called before any card is touched, not after the custodians have
+// signed; the command line and the custodian console both call it.
+Result<void> check_output_free(const std::filesystem::path& out);
 Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& paths);
 
 }  // namespace hallmark::ceremony
