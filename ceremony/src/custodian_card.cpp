@@ -112,7 +112,7 @@ Result<std::unique_ptr<CustodianCard>> CustodianCard::open(const v1::PlanCustodi
 }
 
 Result<Bytes> CustodianCard::sign(ByteView message, CeremonyUi& ui) {
-  hsm::Session& session = *token_.session;
+  hsm::Session& session = token_.session;
   auto pin_for_signature = [this, &ui, &session]() -> Result<hsm::Pin> {
     PinRequest request;
     request.holder = PinRequest::Holder::kCustodian;

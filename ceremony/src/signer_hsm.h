@@ -56,7 +56,7 @@ class SignerHsm {
   // both objects in `created`.
   Result<hsm::TokenKey> restore(const hsm::WrappingKey& kek, const v1::WrappedKey& wrapped,
                                 std::string_view role, hsm::CreatedObjects& created);
-  hsm::Session& session() noexcept { return *token_.session; }
+  hsm::Session& session() noexcept { return token_.session; }
 
   // Destroys every key generated through this object (a refused ceremony).
   void discard_generated() noexcept;

@@ -28,12 +28,12 @@ Result<PlannedToken> open_planned_token(std::string_view uri, std::string_view p
   auto info = session->token_info();
   if (!info) return std::unexpected(info.error());
   return PlannedToken{std::move(*profile), std::move(*parsed),
-                      std::make_unique<hsm::Session>(std::move(*session)), std::move(*info)};
+                      std::move(*session), std::move(*info)};
 }
 
 Result<void> login_with_retries(PlannedToken& token, PinRequest request, CeremonyUi& ui,
                                 TranscriptRecorder& transcript, const std::string& actor) {
-  hsm::Session& session = *token.session;
+  hsm::Session& session = token.session;
   const std::string where = describe_token(token.info);
   request.token_label = token.info.label();
   request.max_attempts = kMaxPinAttempts;

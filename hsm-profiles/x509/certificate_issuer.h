@@ -138,7 +138,7 @@ class CertificateIssuer {
                                              const verifier::PublicKey& subject_key,
                                              Validity validity);
 
-// Signs with a key in a token. `signer` (and its Session) must outlive the function.
+// Signs with a key in a token. `signer` must outlive the function (it shares its Session).
 [[nodiscard]] SignFunction token_sign_function(hsm::TokenSigner& signer);
 
 }  // namespace hallmark::x509

@@ -53,16 +53,6 @@ void add_line_options(CLI::App& cmd, LineCliOptions& options) {
       ->capture_default_str();
 }
 
-struct OpenedLine::Keys {
-  hsm::TokenSigner station;
-  hsm::TokenSigner device_ca;
-};
-
-OpenedLine::~OpenedLine() {
-  line_.reset();  // the line's callbacks point at the signers, which point at the session
-  keys_.reset();
-}
-
 Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostream& status) {
   if (auto ok = require_state_dir(o.state); !ok) return std::unexpected(ok.error());
   auto opened = std::unique_ptr<OpenedLine>(new OpenedLine());
@@ -87,18 +77,17 @@ Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostr
   auto ca = hsm::TokenSigner::create(session, std::move(*ca_key),
                                      hsm::pin_callback(o.token, prompt));
   if (!ca) return std::unexpected(ca.error());
-  opened->keys_ = std::make_unique<OpenedLine::Keys>(
-      OpenedLine::Keys{std::move(*station), std::move(*ca)});
-  auto* keys = opened->keys_.get();
+  auto station_signer = std::make_shared<hsm::TokenSigner>(std::move(*station));
+  auto ca_signer = std::make_shared<hsm::TokenSigner>(std::move(*ca));
 
   auto software = running_software_sha256();
   if (!software) return std::unexpected(software.error());
   LineOptions options{
       o.state,
-      StationKeys{keys->station.public_key(), station_uri,
-                  [keys](ByteView pae) { return keys->station.sign(pae); },
-                  keys->device_ca.public_key(), ca_uri,
-                  [keys](ByteView tbs) { return keys->device_ca.sign(tbs); }},
+      StationKeys{station_signer->public_key(), station_uri,
+                  [station_signer](ByteView pae) { return station_signer->sign(pae); },
+                  ca_signer->public_key(), ca_uri,
+                  [ca_signer](ByteView tbs) { return ca_signer->sign(tbs); }},
       *software, {}, {}};
   auto line = StationLine::open(std::move(options));
   if (!line) return std::unexpected(line.error());
