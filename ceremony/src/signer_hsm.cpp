@@ -17,7 +17,9 @@ const std::string kActor(kSignerActor);
 SignerHsm::SignerHsm(PlannedToken token, CeremonyUi& ui, TranscriptRecorder& transcript)
     : token_(std::move(token)), ui_(&ui), transcript_(&transcript) {}
 
-SignerHsm::~SignerHsm() = default;
+// The guard: keys generated here survive only a ceremony that kept them (keep_generated),
+// whichever way the ceremony ended — a refusal, an early return, an exception.
+SignerHsm::~SignerHsm() { discard_generated(); }
 
 Result<std::unique_ptr<SignerHsm>> SignerHsm::open(const v1::PlanHsm& plan, CeremonyUi& ui,
                                                    TranscriptRecorder& transcript) {
@@ -212,6 +214,7 @@ Result<hsm::TokenKey> SignerHsm::restore(const hsm::WrappingKey& kek,
 }
 
 void SignerHsm::discard_generated() noexcept {
+  if (generated_.empty()) return;
   CK_FUNCTION_LIST* f = token_.session.functions();
   const CK_SESSION_HANDLE session = token_.session.handle();
   for (const auto& key : generated_) {
