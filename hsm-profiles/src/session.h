@@ -55,8 +55,11 @@ class Session {
   [[nodiscard]] Session share() const noexcept { return Session(state_); }
 
   CK_FUNCTION_LIST* functions() const noexcept { return state_->module->functions(); }
-  CK_SESSION_HANDLE handle() const noexcept { return state_->handle; }
-  CK_SLOT_ID slot() const noexcept { return state_->slot; }
+  // CK_INVALID_HANDLE (and slot 0) for a moved-from Session, which owns nothing.
+  CK_SESSION_HANDLE handle() const noexcept {
+    return state_ ? state_->handle : CK_INVALID_HANDLE;
+  }
+  CK_SLOT_ID slot() const noexcept { return state_ ? state_->slot : 0; }
   const std::shared_ptr<Module>& module() const noexcept { return state_->module; }
   // The token's label when the session was opened, for messages.
   const std::string& token_label() const noexcept { return state_->label; }
@@ -70,7 +73,7 @@ class Session {
   Result<void> login_so(const Pin& pin);
   // C_Login(CKU_CONTEXT_SPECIFIC): right after C_SignInit on a CKA_ALWAYS_AUTHENTICATE key.
   Result<void> context_login(const Pin& pin);
-  bool logged_in() const noexcept { return state_->login_type.has_value(); }
+  bool logged_in() const noexcept { return state_ && state_->login_type.has_value(); }
   // Ends this session's login (C_Logout when no other session counts on it) and keeps the
   // session open with its session objects: an SO step followed by user work on the token.
   void logout() noexcept;

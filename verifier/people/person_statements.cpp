@@ -28,7 +28,7 @@ std::optional<std::vector<char32_t>> decode_utf8(std::string_view text) {
   while (p < end) {
     const std::size_t length = *p < 0x80U ? 1 : verifier::utf8_sequence_length(p, end);
     if (length == 0) return std::nullopt;
-    char32_t cp = *p & kLeadBits[length];
+    auto cp = static_cast<char32_t>(*p & kLeadBits[length]);
     for (std::size_t k = 1; k < length; ++k) cp = (cp << 6U) | (p[k] & 0x3FU);
     out.push_back(cp);
     p += length;
