@@ -4,8 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <unistd.h>
-
 #include <iostream>
 
 #include "ceremony/src/outputs.h"
@@ -56,26 +54,6 @@ Result<TerminalUi> make_terminal_ui(const CeremonyOptions& o,
     }
   }
   return ui;
-}
-
-Result<void> check_output_free(const std::filesystem::path& out) {
-  std::error_code ec;
-  // Found out before any card is touched, not after the custodians have signed.
-  const std::filesystem::path dir = out.has_parent_path() ? out.parent_path() : ".";
-  std::filesystem::create_directories(dir, ec);
-  if (ec || ::access(dir.c_str(), W_OK) != 0) {
-    return fail(ErrorCode::kIo, fmt::format("cannot write into {}: {}; choose a writable "
-                                            "output directory",
-                                            dir.string(),
-                                            ec ? ec.message() : std::string("no permission")));
-  }
-  if (std::filesystem::exists(out, ec)) {
-    return fail(ErrorCode::kUsage,
-                fmt::format("{} exists: a ceremony never replaces a signed document; choose "
-                            "another path or move it away",
-                            out.string()));
-  }
-  return {};
 }
 
 Result<void> finish_ceremony(const CeremonyOutcome& outcome, const std::filesystem::path& out,

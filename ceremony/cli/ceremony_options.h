@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ceremony/src/ceremony.h"
+#include "ceremony/src/outputs.h"
 #include "ceremony/src/plan.h"
 #include "ceremony/src/terminal_ui.h"
 
@@ -49,7 +50,7 @@ Result<TerminalUi> make_terminal_ui(const CeremonyOptions& options,
 Result<void> finish_ceremony(const CeremonyOutcome& outcome, const std::filesystem::path& out,
                              bool json);
 
-// Refuses to start when `out` exists (a ceremony never replaces a signed document).
-Result<void> check_output_free(const std::filesystem::path& out);
+// check_output_free() is the ceremony library's (ceremony/src/outputs.h), shared with the
+// custodian console.
 
 }  // namespace hallmark::ceremony

@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "ceremony/src/enroll_station.h"
 #include "ceremony/src/init_ceremony.h"
+#include "ceremony/src/outputs.h"
 #include "ceremony/src/plan.h"
 #include "ceremony/src/rotate_ceremony.h"
 #include "hallmark/trust.pb.h"
@@ -16,26 +15,6 @@ namespace hallmark::ceremony::console {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Found out before any card is touched, not after the custodians have signed.
-Result<void> check_output_free(const fs::path& out) {
-  if (out.empty()) return fail(ErrorCode::kUsage, "choose where the ceremony's output goes");
-  std::error_code ec;
-  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
-  fs::create_directories(dir, ec);
-  if (ec || ::access(dir.c_str(), W_OK) != 0) {
-    return fail(ErrorCode::kIo,
-                fmt::format("cannot write into {}: {}; choose a writable output folder",
-                            dir.string(), ec ? ec.message() : std::string("no permission")));
-  }
-  if (fs::exists(out, ec)) {
-    return fail(ErrorCode::kUsage,
-                fmt::format("{} exists: a ceremony never replaces a signed document; choose "
-                            "another output or move it away",
-                            out.string()));
-  }
-  return {};
-}
 
 Result<void> need(const std::string& value, std::string_view what) {
   if (value.empty()) return fail(ErrorCode::kUsage, fmt::format("choose {}", what));

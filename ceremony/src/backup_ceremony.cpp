@@ -37,17 +37,17 @@ Result<hsm::WrappingKey> trusted_kek(PlannedToken& token, const SecretBytes& kek
   request.token_label = token.info.label();
   request.purpose = "mark the backup's key-encryption key trusted (it lives only in this "
                     "session)";
-  if (auto state = token.session->pin_state()) request.state = *state;
+  if (auto state = token.session.pin_state()) request.state = *state;
   auto pin = ui.ask_pin(request);
   if (!pin) return std::unexpected(pin.error());
-  if (auto ok = token.session->login_so(*pin); !ok) {
+  if (auto ok = token.session.login_so(*pin); !ok) {
     transcript.failed("security-officer", std::string(kSignerActor),
                       "SO login refused: " + ok.error().message, &token.info);
     return std::unexpected(ok.error().context("signer HSM security officer"));
   }
-  auto key = hsm::WrappingKey::create(*token.session, kek.view(),
+  auto key = hsm::WrappingKey::create(token.session, kek.view(),
                                       hsm::WrappingKey::Use::kWrapTrusted);
-  token.session->logout();
+  token.session.logout();
   if (!key) {
     transcript.failed("security-officer", std::string(kSignerActor), key.error().message,
                       &token.info);

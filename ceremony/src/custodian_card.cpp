@@ -56,7 +56,7 @@ Result<std::unique_ptr<CustodianCard>> CustodianCard::open(const v1::PlanCustodi
 
   hsm::TokenUri key_uri = token->uri;
   key_uri.object_label = plan.key_label();
-  hsm::Session& session = *token->session;
+  hsm::Session& session = token->session;
   auto exists = private_key_exists(session, plan.key_label());
   if (!exists) return std::unexpected(exists.error());
   Result<hsm::TokenKey> key = fail(ErrorCode::kInternal, "unset");
@@ -113,7 +113,7 @@ Result<std::unique_ptr<CustodianCard>> CustodianCard::open(const v1::PlanCustodi
 }
 
 Result<Bytes> CustodianCard::sign(ByteView message, CeremonyUi& ui) {
-  hsm::Session& session = *token_.session;
+  hsm::Session& session = token_.session;
   auto pin_for_signature = [this, &ui, &session]() -> Result<hsm::Pin> {
     PinRequest request;
     request.holder = PinRequest::Holder::kCustodian;

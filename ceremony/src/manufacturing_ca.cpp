@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "hsm-profiles/x509/certificate_issuer.h"
+#include "verifier/core/openssl_handles.h"
 #include "verifier/core/sha256.h"
 
 namespace hallmark::ceremony {
@@ -63,8 +64,7 @@ Result<std::string> certificate_organisation(ByteView der) {
                 "the trust root carries no manufacturing CA certificate");
   }
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      d2i_X509(nullptr, &p, static_cast<long>(der.size())), &X509_free);
+  ossl::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert) {
     return fail(ErrorCode::kVerificationFailed,
                 "the trust root's manufacturing CA certificate is not DER X.509");

@@ -1,6 +1,7 @@
 #include "ceremony/src/outputs.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
@@ -52,12 +53,24 @@ Result<WrittenOutputs> write_outcome(const CeremonyOutcome& outcome,
   return written;
 }
 
-Result<v1::Envelope> read_envelope(const std::filesystem::path& path) {
-  auto bytes = fileio::read_file(path, verifier::kMaxEnvelopeBytes);
-  if (!bytes) return std::unexpected(bytes.error());
-  auto envelope = verifier::parse_envelope_json(as_chars(*bytes));
-  if (!envelope) return std::unexpected(envelope.error().context(path.string()));
-  return envelope;
+Result<void> check_output_free(const std::filesystem::path& out) {
+  if (out.empty()) return fail(ErrorCode::kUsage, "choose where the ceremony's output goes");
+  std::error_code ec;
+  const std::filesystem::path dir = out.has_parent_path() ? out.parent_path() : ".";
+  std::filesystem::create_directories(dir, ec);
+  if (ec || ::access(dir.c_str(), W_OK) != 0) {
+    return fail(ErrorCode::kIo, fmt::format("cannot write into {}: {}; choose a writable "
+                                            "output directory",
+                                            dir.string(),
+                                            ec ? ec.message() : std::string("no permission")));
+  }
+  if (std::filesystem::exists(out, ec)) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{} exists: a ceremony never replaces a signed document; choose "
+                            "another path or move it away",
+                            out.string()));
+  }
+  return {};
 }
 
 Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& paths) {

@@ -15,6 +15,7 @@
 #include "ceremony/src/ceremony.h"
 #include "hallmark/dsse.pb.h"
 #include "verifier/core/error.h"
+#include "verifier/io/envelope_file.h"
 
 namespace hallmark::ceremony {
 
@@ -29,7 +30,13 @@ Result<WrittenOutputs> write_outcome(const CeremonyOutcome& outcome,
 // "<dir>/<stem>.transcript.json" for "<dir>/<stem>.json".
 std::filesystem::path transcript_path_for(const std::filesystem::path& document_path);
 
-Result<v1::Envelope> read_envelope(const std::filesystem::path& path);
+using fileio::read_envelope;  // verifier/io/envelope_file.h
+
+// Refuses to start a ceremony whose output `out` cannot be written: kUsage when it is empty
+// or exists (a ceremony never replaces a signed document), kIo when its directory cannot be
+// created or written. Called before any card is touched, not after the custodians have
+// signed; the command line and the custodian console both call it.
+Result<void> check_output_free(const std::filesystem::path& out);
 Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& paths);
 
 }  // namespace hallmark::ceremony

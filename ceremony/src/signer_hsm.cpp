@@ -17,7 +17,9 @@ const std::string kActor(kSignerActor);
 SignerHsm::SignerHsm(PlannedToken token, CeremonyUi& ui, TranscriptRecorder& transcript)
     : token_(std::move(token)), ui_(&ui), transcript_(&transcript) {}
 
-SignerHsm::~SignerHsm() = default;
+// The guard: keys generated here survive only a ceremony that kept them (keep_generated),
+// whichever way the ceremony ended — a refusal, an early return, an exception.
+SignerHsm::~SignerHsm() { discard_generated(); }
 
 Result<std::unique_ptr<SignerHsm>> SignerHsm::open(const v1::PlanHsm& plan, CeremonyUi& ui,
                                                    TranscriptRecorder& transcript) {
@@ -62,7 +64,7 @@ Result<void> SignerHsm::check_labels_free(const std::vector<std::string>& labels
   for (const auto& label : labels) {
     hsm::AttributeTemplate match;
     match.add_text(CKA_LABEL, label);
-    auto found = hsm::find_objects(*token_.session, match, 1);
+    auto found = hsm::find_objects(token_.session, match, 1);
     if (!found) return std::unexpected(found.error());
     if (!found->empty()) {
       const std::string detail = fmt::format(
@@ -80,7 +82,7 @@ Result<void> SignerHsm::check_labels_free(const std::vector<std::string>& labels
 
 Result<hsm::TokenKey> SignerHsm::generate(const v1::PlanKey& spec, std::string_view role) {
   auto key = hsm::generate_key(
-      *token_.session,
+      token_.session,
       hsm::KeySpec{.algorithm = spec.algorithm(), .label = spec.label(), .backup = spec.backup(),
                    .token_sets_encrypt_decrypt = token_.profile.token_sets_encrypt_decrypt()});
   if (!key) {
@@ -106,10 +108,10 @@ Result<hsm::TokenKey> SignerHsm::generate(const v1::PlanKey& spec, std::string_v
 Result<hsm::TokenKey> SignerHsm::find(std::string_view key_id, std::string_view role) {
   hsm::AttributeTemplate match;
   match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
-  auto handles = hsm::find_objects(*token_.session, match, 1024);
+  auto handles = hsm::find_objects(token_.session, match, 1024);
   if (!handles) return std::unexpected(handles.error());
   for (CK_OBJECT_HANDLE handle : *handles) {
-    auto key = hsm::TokenKey::from_handle(*token_.session, handle);
+    auto key = hsm::TokenKey::from_handle(token_.session, handle);
     if (!key || key->key_id() != key_id) continue;  // other keys may be of other kinds
     if (auto ok = check_provenance(*key, role); !ok) return std::unexpected(ok.error());
     transcript_->ok("key", kActor, fmt::format("{} key {} found ({})", role, key_id, key->name()),
@@ -125,13 +127,13 @@ Result<hsm::TokenKey> SignerHsm::find(std::string_view key_id, std::string_view 
 }
 
 Result<hsm::TokenSigner> SignerHsm::signer(const hsm::TokenKey& key) {
-  return hsm::TokenSigner::create(*token_.session, key);
+  return hsm::TokenSigner::create(token_.session, key);
 }
 
 Result<void> SignerHsm::check_empty() {
   hsm::AttributeTemplate match;
   match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
-  auto found = hsm::find_objects(*token_.session, match, 1);
+  auto found = hsm::find_objects(token_.session, match, 1);
   if (!found) return std::unexpected(found.error());
   if (!found->empty()) {
     const std::string detail = fmt::format(
@@ -147,7 +149,7 @@ Result<void> SignerHsm::check_empty() {
 
 Result<Bytes> SignerHsm::wrap(const hsm::TokenKey& key, const hsm::WrappingKey& kek,
                               std::string_view role) {
-  auto wrapped = hsm::wrap_key(*token_.session, kek, key.handle(),
+  auto wrapped = hsm::wrap_key(token_.session, kek, key.handle(),
                                fmt::format("the {} key {}", role, key.key_id()));
   if (!wrapped) {
     transcript_->failed("wrap-key", kActor, wrapped.error().message, &token_.info,
@@ -163,7 +165,7 @@ Result<Bytes> SignerHsm::wrap(const hsm::TokenKey& key, const hsm::WrappingKey& 
 }
 
 Result<hsm::WrappingKey> SignerHsm::unwrapping_key(ByteView kek_bytes) {
-  return hsm::WrappingKey::create(*token_.session, kek_bytes, hsm::WrappingKey::Use::kUnwrap);
+  return hsm::WrappingKey::create(token_.session, kek_bytes, hsm::WrappingKey::Use::kUnwrap);
 }
 
 Result<hsm::TokenKey> SignerHsm::restore(const hsm::WrappingKey& kek,
@@ -181,12 +183,12 @@ Result<hsm::TokenKey> SignerHsm::restore(const hsm::WrappingKey& kek,
   hsm::KeySpec spec{public_key->algorithm(), wrapped.label(), to_bytes(wrapped.ckaid()), false,
                     true};
   const Bytes id = to_bytes(wrapped.ckaid());
-  auto handle = hsm::unwrap_private_key(*token_.session, kek, as_bytes(wrapped.wrapped()), spec,
+  auto handle = hsm::unwrap_private_key(token_.session, kek, as_bytes(wrapped.wrapped()), spec,
                                         id, created);
   if (!handle) return fail_with(handle.error());
-  auto pub = hsm::create_public_key(*token_.session, *public_key, wrapped.label(), id, created);
+  auto pub = hsm::create_public_key(token_.session, *public_key, wrapped.label(), id, created);
   if (!pub) return fail_with(pub.error());
-  auto key = hsm::TokenKey::from_handle(*token_.session, *handle);
+  auto key = hsm::TokenKey::from_handle(token_.session, *handle);
   if (!key) return fail_with(key.error());
   if (key->key_id() != public_key->key_id()) {
     return fail_with(Error{ErrorCode::kVerificationFailed,
@@ -197,7 +199,7 @@ Result<hsm::TokenKey> SignerHsm::restore(const hsm::WrappingKey& kek,
   }
   if (auto ok = check_provenance(*key, role); !ok) return std::unexpected(ok.error());
   // The public half came from the trust root; a private key that is not its pair fails here.
-  auto signer = hsm::TokenSigner::create(*token_.session, *key);
+  auto signer = hsm::TokenSigner::create(token_.session, *key);
   if (!signer) return fail_with(signer.error());
   auto signature = signer->sign(as_bytes("hallmark restore check"));
   if (!signature) {
@@ -213,14 +215,15 @@ Result<hsm::TokenKey> SignerHsm::restore(const hsm::WrappingKey& kek,
 }
 
 void SignerHsm::discard_generated() noexcept {
-  CK_FUNCTION_LIST* f = token_.session->functions();
-  const CK_SESSION_HANDLE session = token_.session->handle();
+  if (generated_.empty()) return;
+  CK_FUNCTION_LIST* f = token_.session.functions();
+  const CK_SESSION_HANDLE session = token_.session.handle();
   for (const auto& key : generated_) {
     // The public half: same label and CKA_ID, as keygen made it.
     hsm::AttributeTemplate match;
     match.add_ulong(CKA_CLASS, CKO_PUBLIC_KEY).add_text(CKA_LABEL, key.label());
     match.add_bytes(CKA_ID, key.id());
-    auto publics = hsm::find_objects(*token_.session, match, 2);
+    auto publics = hsm::find_objects(token_.session, match, 2);
     if (publics && publics->size() == 1) f->C_DestroyObject(session, publics->front());
     const CK_RV rv = f->C_DestroyObject(session, key.handle());
     const std::string what = fmt::format("key '{}' ({}) generated in this refused ceremony",

@@ -3,8 +3,11 @@
 // already present is refused, so init never adopts a key of unknown origin), find a key by
 // the key id a trust root names, and sign with it.
 //
-// Keys generated in a ceremony that is then refused are destroyed again (discard), so a
-// rerun starts clean and no key of a failed ceremony survives to be trusted by accident.
+// SignerHsm is also the guard of the keys it generates: unless the ceremony commits them
+// (keep_generated, once its document is written), they are destroyed again — by
+// discard_generated() on a refusal (so the transcript records it), and in any case by the
+// destructor — so a rerun starts clean and no key of a failed ceremony survives to be
+// trusted by accident, whatever path the ceremony took out.
 // Every step goes into the transcript. Holds key handles only. Not thread-safe.
 #pragma once
 
@@ -56,11 +59,13 @@ class SignerHsm {
   // both objects in `created`.
   Result<hsm::TokenKey> restore(const hsm::WrappingKey& kek, const v1::WrappedKey& wrapped,
                                 std::string_view role, hsm::CreatedObjects& created);
-  hsm::Session& session() noexcept { return *token_.session; }
+  hsm::Session& session() noexcept { return token_.session; }
 
-  // Destroys every key generated through this object (a refused ceremony).
+  // Destroys every key generated through this object and not kept (a refused ceremony);
+  // the destructor calls it too.
   void discard_generated() noexcept;
-  // Keeps what was generated (the ceremony's document was written).
+  // Commits what was generated (the ceremony's document was written): the destructor
+  // then leaves those keys in place.
   void keep_generated() noexcept { generated_.clear(); }
 
   const v1::TokenInfo& token() const noexcept { return token_.info; }

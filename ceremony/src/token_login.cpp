@@ -22,13 +22,12 @@ Result<PlannedToken> open_planned_token(std::string_view uri, std::string_view p
                                           .allow_software_token = allow_software_token});
   if (!opened) return std::unexpected(opened.error());
   return PlannedToken{std::move(opened->choice.profile), std::move(opened->uri),
-                      std::make_unique<hsm::Session>(std::move(opened->session)),
-                      std::move(opened->choice.token)};
+                      std::move(opened->session), std::move(opened->choice.token)};
 }
 
 Result<void> login_with_retries(PlannedToken& token, PinRequest request, CeremonyUi& ui,
                                 TranscriptRecorder& transcript, const std::string& actor) {
-  hsm::Session& session = *token.session;
+  hsm::Session& session = token.session;
   const std::string where = describe_token(token.info);
   request.token_label = token.info.label();
   request.max_attempts = kMaxPinAttempts;

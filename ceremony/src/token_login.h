@@ -23,7 +23,7 @@ inline constexpr int kMaxPinAttempts = 3;
 struct PlannedToken {
   v1::HsmProfile profile;
   hsm::TokenUri uri;
-  std::unique_ptr<hsm::Session> session;  // stable address: signers keep a reference
+  hsm::Session session;  // signers share it (Session::share), so a move cannot dangle
   v1::TokenInfo info;
 };
 

@@ -1,15 +1,13 @@
 #include "ceremony/src/transcript_recorder.h"
 
-#include <chrono>
+#include <utility>
+
+#include "verifier/io/clock.h"
 
 namespace hallmark::ceremony {
 
 Clock system_clock() {
-  return [] {
-    return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
-  };
+  return [] { return static_cast<int64_t>(unix_now()); };
 }
 
 TranscriptRecorder::TranscriptRecorder(std::string ceremony, std::string plan_digest_hex,

@@ -1,6 +1,7 @@
 #include "hsm-profiles/src/objects.h"
 
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -61,18 +62,18 @@ Result<ObjectSearch> ObjectSearch::start(const Session& session, AttributeTempla
 }
 
 ObjectSearch::ObjectSearch(ObjectSearch&& other) noexcept
-    : session_(std::exchange(other.session_, nullptr)) {}
+    : session_(std::move(other.session_)), active_(std::exchange(other.active_, false)) {}
 
 ObjectSearch::~ObjectSearch() {
-  if (session_ != nullptr) session_->functions()->C_FindObjectsFinal(session_->handle());
+  if (active_) session_.functions()->C_FindObjectsFinal(session_.handle());
 }
 
 Result<std::vector<CK_OBJECT_HANDLE>> ObjectSearch::next(std::size_t max) {
   std::vector<CK_OBJECT_HANDLE> handles(max);
   CK_ULONG found = 0;
-  CK_RV rv = session_->functions()->C_FindObjects(session_->handle(), handles.data(),
+  CK_RV rv = session_.functions()->C_FindObjects(session_.handle(), handles.data(),
                                                   static_cast<CK_ULONG>(max), &found);
-  if (rv != CKR_OK) return std::unexpected(session_->error(rv, "C_FindObjects"));
+  if (rv != CKR_OK) return std::unexpected(session_.error(rv, "C_FindObjects"));
   handles.resize(found);
   return handles;
 }

@@ -52,8 +52,9 @@ class ObjectSearch {
   Result<std::vector<CK_OBJECT_HANDLE>> next(std::size_t max);
 
  private:
-  explicit ObjectSearch(const Session& session) : session_(&session) {}
-  const Session* session_;
+  explicit ObjectSearch(const Session& session) : session_(session.share()) {}
+  Session session_;     // shared: the search cannot outlive the session it runs in
+  bool active_ = true;  // false once moved from
 };
 
 // Every object matching `match` (at most `limit`; more are not looked for).

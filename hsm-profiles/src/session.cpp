@@ -90,43 +90,24 @@ std::string wrong_pin_text(std::string_view who, const Result<PinState>& state) 
 
 }  // namespace
 
-Session::Session(std::shared_ptr<Module> module, CK_SLOT_ID slot, CK_SESSION_HANDLE handle,
-                 std::string label)
-    : module_(std::move(module)), slot_(slot), handle_(handle), label_(std::move(label)) {}
+Session::~Session() = default;
+Session::Session(Session&& other) noexcept = default;
+Session& Session::operator=(Session&& other) noexcept = default;
 
-Session::~Session() { close(); }
+void Session::State::logout() noexcept {
+  if (handle == CK_INVALID_HANDLE || !module || !login_type) return;
+  if (module->drop_login(slot)) module->functions()->C_Logout(handle);
+  login_type.reset();
+}
 
-Session::Session(Session&& other) noexcept
-    : module_(std::move(other.module_)),
-      slot_(other.slot_),
-      handle_(std::exchange(other.handle_, CK_INVALID_HANDLE)),
-      label_(std::move(other.label_)),
-      login_type_(std::exchange(other.login_type_, std::nullopt)) {}
-
-Session& Session::operator=(Session&& other) noexcept {
-  if (this != &other) {
-    close();
-    module_ = std::move(other.module_);
-    slot_ = other.slot_;
-    handle_ = std::exchange(other.handle_, CK_INVALID_HANDLE);
-    label_ = std::move(other.label_);
-    login_type_ = std::exchange(other.login_type_, std::nullopt);
-  }
-  return *this;
+Session::State::~State() {
+  if (handle == CK_INVALID_HANDLE || !module) return;
+  logout();
+  module->functions()->C_CloseSession(handle);
 }
 
 void Session::logout() noexcept {
-  if (handle_ == CK_INVALID_HANDLE || !module_ || !login_type_) return;
-  if (module_->drop_login(slot_)) module_->functions()->C_Logout(handle_);
-  login_type_.reset();
-}
-
-void Session::close() noexcept {
-  if (handle_ == CK_INVALID_HANDLE || !module_) return;
-  if (login_type_ && module_->drop_login(slot_)) module_->functions()->C_Logout(handle_);
-  login_type_.reset();
-  module_->functions()->C_CloseSession(handle_);
-  handle_ = CK_INVALID_HANDLE;
+  if (state_) state_->logout();
 }
 
 Result<Session> Session::open(std::shared_ptr<Module> module, const TokenUri& uri) {
@@ -149,23 +130,28 @@ Result<Session> Session::open(std::shared_ptr<Module> module, const TokenUri& ur
     error.message += advice(rv);
     return std::unexpected(std::move(error));
   }
-  return Session(std::move(module), *slot, handle, std::move(label));
+  auto state = std::make_shared<State>();
+  state->module = std::move(module);
+  state->slot = *slot;
+  state->handle = handle;
+  state->label = std::move(label);
+  return Session(std::move(state));
 }
 
 Error Session::error(CK_RV rv, std::string_view what) const {
-  auto error = token_error(rv, fmt::format("token '{}': {}", label_, what));
+  auto error = token_error(rv, fmt::format("token '{}': {}", state_->label, what));
   error.message += advice(rv);
   return error;
 }
 
 Result<v1::TokenInfo> Session::token_info() const {
-  auto info = module_->token_info(slot_);
+  auto info = state_->module->token_info(state_->slot);
   if (!info) return std::unexpected(info.error());
   return token_info_proto(*info);
 }
 
 Result<PinState> Session::pin_state() const {
-  auto info = module_->token_info(slot_);
+  auto info = state_->module->token_info(state_->slot);
   if (!info) return std::unexpected(info.error());
   return PinState::from_flags(info->flags);
 }
@@ -175,12 +161,12 @@ Result<void> Session::login(const Pin& pin) { return login_as(CKU_USER, pin); }
 Result<void> Session::login_so(const Pin& pin) { return login_as(CKU_SO, pin); }
 
 Result<void> Session::login_as(CK_USER_TYPE user, const Pin& pin) {
-  if (login_type_) return {};
+  if (state_->login_type) return {};
   const std::string_view who = user == CKU_SO ? "security officer PIN" : "PIN";
-  CK_RV rv = functions()->C_Login(handle_, user, pin_bytes(pin), pin.size());
+  CK_RV rv = functions()->C_Login(state_->handle, user, pin_bytes(pin), pin.size());
   if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
-    module_->add_login(slot_);
-    login_type_ = user;
+    state_->module->add_login(state_->slot);
+    state_->login_type = user;
     return {};
   }
   if (rv == CKR_PIN_INCORRECT) {
@@ -205,7 +191,7 @@ Result<void> Session::login_as(CK_USER_TYPE user, const Pin& pin) {
 }
 
 Result<void> Session::context_login(const Pin& pin) {
-  CK_RV rv = functions()->C_Login(handle_, CKU_CONTEXT_SPECIFIC, pin_bytes(pin), pin.size());
+  CK_RV rv = functions()->C_Login(state_->handle, CKU_CONTEXT_SPECIFIC, pin_bytes(pin), pin.size());
   if (rv == CKR_OK) return {};
   if (rv == CKR_PIN_INCORRECT) {
     return std::unexpected(

@@ -1,8 +1,10 @@
 // A PKCS#11 session on one token, and the user login that goes with it.
 //
-// Session is move-only; its noexcept destructor logs out (when this session logged in
-// and no other session of this process still counts on the login — login is per token
-// per process) and closes the session. Tokens are found by URI, never by slot number.
+// Session is move-only, and its owners share one PKCS#11 session: share() gives another
+// owner (a TokenSigner, an ObjectSearch keeps one), so a signer never points at a Session
+// that was moved or destroyed. When the last owner goes, a noexcept destructor logs out
+// (when this session logged in and no other session of this process still counts on the
+// login — login is per token per process) and closes the session. Tokens are found by URI, never by slot number.
 // Errors name the token and, when the token is gone, say to insert it; a wrong PIN error
 // includes what the token's flags say about the tries left. Never stores a PIN; never
 // reads key material. Thread-safety: one thread at a time per Session; distinct Sessions
@@ -48,12 +50,19 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  CK_FUNCTION_LIST* functions() const noexcept { return module_->functions(); }
-  CK_SESSION_HANDLE handle() const noexcept { return handle_; }
-  CK_SLOT_ID slot() const noexcept { return slot_; }
-  const std::shared_ptr<Module>& module() const noexcept { return module_; }
+  // Another owner of this same session (same handle, same login): the session stays open
+  // while any owner exists. For what must outlive the Session it was made from.
+  [[nodiscard]] Session share() const noexcept { return Session(state_); }
+
+  CK_FUNCTION_LIST* functions() const noexcept { return state_->module->functions(); }
+  // CK_INVALID_HANDLE (and slot 0) for a moved-from Session, which owns nothing.
+  CK_SESSION_HANDLE handle() const noexcept {
+    return state_ ? state_->handle : CK_INVALID_HANDLE;
+  }
+  CK_SLOT_ID slot() const noexcept { return state_ ? state_->slot : 0; }
+  const std::shared_ptr<Module>& module() const noexcept { return state_->module; }
   // The token's label when the session was opened, for messages.
-  const std::string& token_label() const noexcept { return label_; }
+  const std::string& token_label() const noexcept { return state_->label; }
 
   Result<v1::TokenInfo> token_info() const;
   Result<PinState> pin_state() const;
@@ -64,7 +73,7 @@ class Session {
   Result<void> login_so(const Pin& pin);
   // C_Login(CKU_CONTEXT_SPECIFIC): right after C_SignInit on a CKA_ALWAYS_AUTHENTICATE key.
   Result<void> context_login(const Pin& pin);
-  bool logged_in() const noexcept { return login_type_.has_value(); }
+  bool logged_in() const noexcept { return state_ && state_->login_type.has_value(); }
   // Ends this session's login (C_Logout when no other session counts on it) and keeps the
   // session open with its session objects: an SO step followed by user work on the token.
   void logout() noexcept;
@@ -74,16 +83,22 @@ class Session {
   Error error(CK_RV rv, std::string_view what) const;
 
  private:
-  Session(std::shared_ptr<Module> module, CK_SLOT_ID slot, CK_SESSION_HANDLE handle,
-          std::string label);
-  Result<void> login_as(CK_USER_TYPE user, const Pin& pin);
-  void close() noexcept;
+  // The one PKCS#11 session every owner shares; closed (after its logout) by its destructor.
+  struct State {
+    std::shared_ptr<Module> module;
+    CK_SLOT_ID slot = 0;
+    CK_SESSION_HANDLE handle = CK_INVALID_HANDLE;
+    std::string label;
+    std::optional<CK_USER_TYPE> login_type;  // set when this session holds a login
 
-  std::shared_ptr<Module> module_;
-  CK_SLOT_ID slot_ = 0;
-  CK_SESSION_HANDLE handle_ = CK_INVALID_HANDLE;
-  std::string label_;
-  std::optional<CK_USER_TYPE> login_type_;  // set when this session holds a login
+    ~State();
+    void logout() noexcept;
+  };
+
+  explicit Session(std::shared_ptr<State> state) noexcept : state_(std::move(state)) {}
+  Result<void> login_as(CK_USER_TYPE user, const Pin& pin);
+
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace hallmark::hsm

@@ -35,7 +35,7 @@ CK_BYTE_PTR bytes_ptr(ByteView data) {
 
 TokenSigner::TokenSigner(Session& session, TokenKey key, PinCallback context_pin,
                          CK_MECHANISM_TYPE mechanism, SignatureCheck check)
-    : session_(&session),
+    : session_(session.share()),
       key_(std::move(key)),
       context_pin_(std::move(context_pin)),
       mechanism_(mechanism),
@@ -109,19 +109,19 @@ Result<Bytes> TokenSigner::sign_prepared(ByteView data) {
     mechanism.pParameter = &pss;
     mechanism.ulParameterLen = sizeof pss;
   }
-  CK_FUNCTION_LIST* f = session_->functions();
+  CK_FUNCTION_LIST* f = session_.functions();
   const auto what = fmt::format("signing with {} ({})", key_.name(),
                                 ck_mechanism_name(mechanism_));
-  CK_RV rv = f->C_SignInit(session_->handle(), &mechanism, key_.handle());
+  CK_RV rv = f->C_SignInit(session_.handle(), &mechanism, key_.handle());
   if (rv == CKR_MECHANISM_INVALID || rv == CKR_MECHANISM_PARAM_INVALID ||
       rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT) {
-    return std::unexpected(session_->error(
+    return std::unexpected(session_.error(
         rv, fmt::format("{}: the token or the key does not allow this mechanism", what)));
   }
   if (rv == CKR_USER_NOT_LOGGED_IN) {
-    return std::unexpected(session_->error(rv, fmt::format("{}: log in first", what)));
+    return std::unexpected(session_.error(rv, fmt::format("{}: log in first", what)));
   }
-  if (rv != CKR_OK) return std::unexpected(session_->error(rv, what));
+  if (rv != CKR_OK) return std::unexpected(session_.error(rv, what));
 
   if (key_.provenance().always_authenticate()) {
     auto pin = context_pin_();
@@ -129,7 +129,7 @@ Result<Bytes> TokenSigner::sign_prepared(ByteView data) {
       abandon_operation(data);
       return std::unexpected(pin.error().context(what));
     }
-    auto login = session_->context_login(*pin);
+    auto login = session_.context_login(*pin);
     if (!login) {
       abandon_operation(data);
       return std::unexpected(login.error().context(what));
@@ -138,13 +138,13 @@ Result<Bytes> TokenSigner::sign_prepared(ByteView data) {
 
   Bytes signature(kSignatureBuffer);
   auto size = static_cast<CK_ULONG>(signature.size());
-  rv = f->C_Sign(session_->handle(), bytes_ptr(data), static_cast<CK_ULONG>(data.size()),
+  rv = f->C_Sign(session_.handle(), bytes_ptr(data), static_cast<CK_ULONG>(data.size()),
                  reinterpret_cast<CK_BYTE_PTR>(signature.data()), &size);
   if (rv != CKR_OK) {
     // Any C_Sign error but BUFFER_TOO_SMALL ends the operation; that one cannot happen
     // with kSignatureBuffer, but end it anyway rather than leave the session busy.
     if (rv == CKR_BUFFER_TOO_SMALL) abandon_operation(data);
-    auto error = session_->error(rv, what);
+    auto error = session_.error(rv, what);
     if (rv == CKR_USER_NOT_LOGGED_IN && key_.provenance().always_authenticate()) {
       error.message += " (the key needs a context-specific login for every signature)";
     }
@@ -159,7 +159,7 @@ void TokenSigner::abandon_operation(ByteView data) noexcept {
   // signing operation, and one that succeeds ends it too; its signature is discarded.
   std::array<CK_BYTE, kSignatureBuffer> discard{};
   auto size = static_cast<CK_ULONG>(discard.size());
-  session_->functions()->C_Sign(session_->handle(), bytes_ptr(data),
+  session_.functions()->C_Sign(session_.handle(), bytes_ptr(data),
                                 static_cast<CK_ULONG>(data.size()), discard.data(), &size);
 }
 

@@ -12,8 +12,9 @@
 // rather than a bad signature. A caller that verifies every signature itself before using
 // it (x509::CertificateIssuer does, for each certificate) creates the signer with
 // SignatureCheck::kByCaller, so a signature is verified once, not twice.
-// Never reads private key material. Thread-safety: as the Session it signs on; the
-// Session must outlive the signer and must not be moved while the signer exists.
+// Never reads private key material. Thread-safety: as the Session it signs on, which the
+// signer shares (Session::share): moving or destroying the Session it was created with
+// leaves the signer working, and the session stays open while the signer exists.
 #pragma once
 
 #include <cstddef>
@@ -60,7 +61,7 @@ class TokenSigner {
   Result<Bytes> sign_prepared(ByteView data);
   void abandon_operation(ByteView data) noexcept;
 
-  Session* session_;
+  Session session_;  // shared with the Session given to create()
   TokenKey key_;
   PinCallback context_pin_;
   CK_MECHANISM_TYPE mechanism_;

@@ -18,23 +18,14 @@
 namespace hallmark::x509 {
 namespace {
 
-// One deleter type per OpenSSL handle type this file owns.
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    Free(p);
-  }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
-using IntegerPtr = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER_free>>;
-using BitStringPtr = std::unique_ptr<ASN1_BIT_STRING, Deleter<ASN1_BIT_STRING_free>>;
-using OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>>;
-using BasicConstraintsPtr =
-    std::unique_ptr<BASIC_CONSTRAINTS, Deleter<BASIC_CONSTRAINTS_free>>;
-using AuthorityKeyIdPtr = std::unique_ptr<AUTHORITY_KEYID, Deleter<AUTHORITY_KEYID_free>>;
-using AlgorithmPtr = std::unique_ptr<X509_ALGOR, Deleter<X509_ALGOR_free>>;
+using ossl::X509Ptr;
+using NamePtr = ossl::X509NamePtr;
+using IntegerPtr = ossl::Asn1StringPtr;
+using BitStringPtr = ossl::Asn1StringPtr;
+using OctetStringPtr = ossl::Asn1StringPtr;
+using ossl::AuthorityKeyIdPtr;
+using ossl::BasicConstraintsPtr;
+using AlgorithmPtr = ossl::X509AlgorPtr;
 
 constexpr std::size_t kSerialBytes = 16;
 constexpr std::size_t kMaxNameChars = 64;  // RFC 5280 ub-common-name, ub-organization-name
@@ -114,18 +105,6 @@ Result<SpkiParts> split_spki(const verifier::PublicKey& key) {
   ++p;  // no unused bits
   return SpkiParts{std::move(algorithm),
                    ByteView(reinterpret_cast<const std::byte*>(p), length - 1)};
-}
-
-// RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value.
-Result<Bytes> key_identifier(ByteView key_bits) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int md_len = 0;
-  if (EVP_Digest(key_bits.data(), key_bits.size(), md.data(), &md_len, EVP_sha1(), nullptr) !=
-      1) {
-    return ossl::fail(ErrorCode::kInternal, "cannot compute the key identifier");
-  }
-  const auto* first = reinterpret_cast<const std::byte*>(md.data());
-  return Bytes(first, first + md_len);
 }
 
 Result<OctetStringPtr> octet_string(ByteView bytes) {
@@ -352,7 +331,7 @@ Result<CertificateIssuer> CertificateIssuer::create(verifier::PublicKey issuer_k
   if (!algorithm) return std::unexpected(algorithm.error());
   auto parts = split_spki(issuer_key);
   if (!parts) return std::unexpected(parts.error());
-  auto authority = key_identifier(parts->key_bits);
+  auto authority = verifier::x509_profile::key_identifier_of_bits(parts->key_bits);
   if (!authority) return std::unexpected(authority.error());
   return CertificateIssuer(std::move(issuer_key), std::move(sign), *algorithm,
                            std::move(*authority));
@@ -362,7 +341,7 @@ Result<Bytes> CertificateIssuer::issue(const CertificateSpec& spec) const {
   if (auto ok = check_spec(spec, key_); !ok) return std::unexpected(ok.error());
   auto subject_key = split_spki(spec.subject_key);
   if (!subject_key) return std::unexpected(subject_key.error());
-  auto subject_key_id = key_identifier(subject_key->key_bits);
+  auto subject_key_id = verifier::x509_profile::key_identifier_of_bits(subject_key->key_bits);
   if (!subject_key_id) return std::unexpected(subject_key_id.error());
   auto subject = make_name(spec.subject_cn, spec.organisation);
   if (!subject) return std::unexpected(subject.error());
@@ -438,7 +417,7 @@ CertificateSpec manufacturing_ca_spec(std::string organisation, const verifier::
       .organisation = std::move(organisation),
       .issuer_cn = std::string(kManufacturingCaName),
       .is_ca = true,
-      .path_len = 1,
+      .path_len = verifier::x509_profile::kManufacturingCaPathLength,
       .usage = CertificateUsage::kCertificateSigning,
       .not_before_unix = validity.not_before_unix,
       .not_after_unix = validity.not_after_unix,
@@ -449,11 +428,11 @@ CertificateSpec manufacturing_ca_spec(std::string organisation, const verifier::
 CertificateSpec device_ca_spec(std::string_view station_id, std::string organisation,
                                const verifier::PublicKey& subject_key, Validity validity) {
   return CertificateSpec{
-      .subject_cn = std::string(kDeviceCaNamePrefix) + std::string(station_id),
+      .subject_cn = verifier::x509_profile::device_ca_common_name(station_id),
       .organisation = std::move(organisation),
       .issuer_cn = std::string(kManufacturingCaName),
       .is_ca = true,
-      .path_len = 0,
+      .path_len = verifier::x509_profile::kDeviceCaPathLength,
       .usage = CertificateUsage::kCertificateSigning,
       .not_before_unix = validity.not_before_unix,
       .not_after_unix = validity.not_after_unix,

@@ -39,13 +39,15 @@
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
 #include "verifier/core/public_key.h"
+#include "verifier/core/x509_profile.h"
 
 namespace hallmark::x509 {
 
-// Issuer CN of every device-CA certificate; subject CN of the manufacturing CA.
-inline constexpr std::string_view kManufacturingCaName = "Hallmark manufacturing CA";
-// Subject CN of a station's device-CA is this prefix followed by the station id.
-inline constexpr std::string_view kDeviceCaNamePrefix = "Hallmark device CA ";
+// The names are the certificate profile's (verifier/core/x509_profile.h), which both
+// checkers of a device-CA certificate use too.
+inline constexpr std::string_view kManufacturingCaName =
+    verifier::x509_profile::kManufacturingCaName;
+inline constexpr std::string_view kDeviceCaNamePrefix = verifier::x509_profile::kDeviceCaNamePrefix;
 
 enum class CertificateUsage {
   kCertificateSigning,  // keyUsage keyCertSign | cRLSign (CA certificates only)
@@ -128,14 +130,15 @@ class CertificateIssuer {
                                                     const verifier::PublicKey& key,
                                                     Validity validity);
 
-// A station's device-CA, issued by the manufacturing CA: CN "Hallmark device CA
-// <station_id>", CA:TRUE pathlen 0, keyCertSign | cRLSign.
+// A station's device-CA, issued by the manufacturing CA: the profile of
+// verifier/core/x509_profile.h (CN "Hallmark device CA <station_id>", CA:TRUE pathlen 0,
+// keyCertSign | cRLSign), which the station and every verifier check.
 [[nodiscard]] CertificateSpec device_ca_spec(std::string_view station_id,
                                              std::string organisation,
                                              const verifier::PublicKey& subject_key,
                                              Validity validity);
 
-// Signs with a key in a token. `signer` (and its Session) must outlive the function.
+// Signs with a key in a token. `signer` must outlive the function (it shares its Session).
 [[nodiscard]] SignFunction token_sign_function(hsm::TokenSigner& signer);
 
 }  // namespace hallmark::x509

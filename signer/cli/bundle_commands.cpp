@@ -6,7 +6,6 @@
 
 #include <charconv>
 #include <cstdlib>
-#include <ctime>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -18,6 +17,7 @@
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/key_mapping.h"
 #include "verifier/tool/display_json.h"
+#include "verifier/io/clock.h"
 
 namespace hallmark::signer {
 namespace {
@@ -43,7 +43,7 @@ struct ShowOptions {
 // SOURCE_DATE_EPOCH (reproducible builds) fixes the creation time; otherwise now.
 Result<std::int64_t> creation_time() {
   const char* fixed = std::getenv("SOURCE_DATE_EPOCH");
-  if (fixed == nullptr || *fixed == '\0') return static_cast<std::int64_t>(std::time(nullptr));
+  if (fixed == nullptr || *fixed == '\0') return unix_now();
   std::int64_t value = 0;
   const std::string_view text(fixed);
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

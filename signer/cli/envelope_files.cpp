@@ -1,19 +1,9 @@
 #include "signer/cli/envelope_files.h"
 
-#include <chrono>
-
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::signer {
-
-Result<v1::Envelope> read_envelope(const std::filesystem::path& path) {
-  auto json = fileio::read_file(path, kMaxSignedDocumentBytes);
-  if (!json) return std::unexpected(json.error());
-  auto envelope = verifier::parse_envelope_json(as_chars(*json));
-  if (!envelope) return std::unexpected(std::move(envelope).error().context(path.string()));
-  return envelope;
-}
 
 Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::filesystem::path>& paths) {
   std::vector<v1::Envelope> out;
@@ -42,12 +32,6 @@ Result<verifier::Trust> read_trust(const std::vector<std::filesystem::path>& cha
     inputs.revocations.push_back({p.string(), std::move(*e)});
   }
   return verifier::load_trust(std::move(inputs));
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace hallmark::signer

@@ -10,16 +10,16 @@
 #include "hallmark/dsse.pb.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/core/error.h"
+#include "verifier/io/clock.h"
+#include "verifier/io/envelope_file.h"
 #include "verifier/trust/trust.h"
 
 namespace hallmark::signer {
 
-// Approvals, trust roots, revocations and registrations are DSSE JSON of a few KiB, carried
-// in promoted bundles as promotion entries: a file larger than such an entry may be is
-// refused before it is parsed.
-inline constexpr std::size_t kMaxSignedDocumentBytes = bundle::kMaxPromotionEntryBytes;
-
-[[nodiscard]] Result<v1::Envelope> read_envelope(const std::filesystem::path& path);
+// The one reader of signed-document files and its one size limit
+// (verifier/io/envelope_file.h); an approval too large for a promotion entry is refused
+// when the promoted bundle is verified before it is committed.
+using fileio::read_envelope;
 [[nodiscard]] Result<std::vector<v1::Envelope>> read_envelopes(
     const std::vector<std::filesystem::path>& paths);
 
@@ -29,7 +29,6 @@ inline constexpr std::size_t kMaxSignedDocumentBytes = bundle::kMaxPromotionEntr
                                                  const std::vector<std::filesystem::path>& revocations,
                                                  std::int64_t now_unix);
 
-// Now, in unix seconds.
-[[nodiscard]] std::int64_t unix_now();
+// Now, in unix seconds: hallmark::unix_now() (verifier/io/clock.h).
 
 }  // namespace hallmark::signer

@@ -11,6 +11,7 @@
 #include "hsm-profiles/src/token_signer.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/sha256.h"
+#include "verifier/io/envelope_file.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::signer {
@@ -30,10 +31,8 @@ struct SignOptions {
 // The envelope to sign: a new one over a payload file, or an existing one to co-sign.
 Result<v1::Envelope> load_envelope(const SignOptions& o) {
   if (o.envelope_file) {
-    auto bytes = fileio::read_file(*o.envelope_file, verifier::kMaxEnvelopeBytes);
-    if (!bytes) return std::unexpected(bytes.error());
-    auto envelope = verifier::parse_envelope_json(as_chars(*bytes));
-    if (!envelope) return std::unexpected(envelope.error().context(*o.envelope_file));
+    auto envelope = fileio::read_envelope(*o.envelope_file);
+    if (!envelope) return std::unexpected(envelope.error());
     return envelope;
   }
   auto payload = fileio::read_file(*o.payload_file, kMaxPayloadBytes);

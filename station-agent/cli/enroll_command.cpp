@@ -1,7 +1,6 @@
 #include "station-agent/cli/enroll_command.h"
 #include "station-agent/cli/station_token.h"
 
-#include <chrono>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -21,6 +20,7 @@
 #include "verifier/core/sha256.h"
 #include "verifier/io/file_io.h"
 #include "verifier/tool/display_json.h"
+#include "verifier/io/clock.h"
 
 namespace hallmark::station {
 namespace {
@@ -116,12 +116,11 @@ Result<void> run_enroll(const EnrollOptions& o, bool json) {
                                                    hsm::pin_callback(o.token, prompt));
   if (!device_ca_signer) return std::unexpected(device_ca_signer.error());
 
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now().time_since_epoch());
+  const std::int64_t now = unix_now();
   // As open_token() stamped it: the profile chosen and software_token, which the
   // registration carries to every auditor.
   const std::optional<v1::TokenInfo> token_info = token->token;
-  const EnrollmentInfo info{o.station_id, *software, *config, now.count(),
+  const EnrollmentInfo info{o.station_id, *software, *config, now,
                             token->profile.name(), *token_info};
   auto request = make_enrollment_request(*station_signer, *device_ca_signer, info);
   if (!request) return std::unexpected(request.error());

@@ -1,7 +1,6 @@
 #include "station-agent/cli/export_command.h"
 #include "station-agent/cli/station_token.h"
 
-#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -16,6 +15,7 @@
 #include "station-agent/journal/journal.h"
 #include "station-agent/journal/journal_export.h"
 #include "station-agent/station/station_line.h"
+#include "verifier/io/clock.h"
 
 namespace hallmark::station {
 namespace {
@@ -85,9 +85,7 @@ Result<void> run_export(ExportOptions o) {
   const std::string key_id = signer->key_id();
   const CheckpointSigner sign = [&signer](ByteView pae) { return signer->sign(pae); };
 
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  auto exported = export_journal(*journal, o.out, now.count(), key_id, sign);
+  auto exported = export_journal(*journal, o.out, unix_now(), key_id, sign);
   if (!exported) return std::unexpected(exported.error());
   std::cout << fmt::format("station id   {}\n", exported->station_id());
   std::cout << fmt::format("records      {}..{} ({} records)\n", exported->first_sequence(),

@@ -1,7 +1,6 @@
 #include "station-agent/cli/state_commands.h"
 #include "station-agent/cli/station_token.h"
 
-#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -15,15 +14,12 @@
 #include "station-agent/station/intake.h"
 #include "station-agent/station/station_state.h"
 #include "verifier/tool/display_json.h"
+#include "verifier/io/clock.h"
 
 namespace hallmark::station {
 namespace {
 
-std::int64_t now_unix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t now_unix() { return unix_now(); }
 
 Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& files) {
   std::vector<v1::Envelope> out;

@@ -1,6 +1,5 @@
 #include "station-agent/cli/station_token.h"
 
-#include <chrono>
 #include <filesystem>
 #include <ostream>
 #include <utility>
@@ -9,6 +8,7 @@
 
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_signer.h"
+#include "verifier/io/clock.h"
 
 namespace hallmark::station {
 
@@ -39,9 +39,7 @@ Result<void> require_state_dir(const std::string& state) {
 
 Result<std::string> installed_station_id(const std::string& state) {
   if (auto ok = require_state_dir(state); !ok) return std::unexpected(ok.error());
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = unix_now();
   auto trust = load_station_trust(state, now, {}, StoredRevocations::kLeaveOut);
   if (!trust) return std::unexpected(trust.error());
   auto station = load_registration(state, trust->root(), now);
@@ -53,16 +51,6 @@ void add_line_options(CLI::App& cmd, LineCliOptions& options) {
   hsm::add_token_options(cmd, options.token, "--token", "pkcs11: URI of the station's token");
   cmd.add_option("--state", options.state, "The station's state directory")
       ->capture_default_str();
-}
-
-struct OpenedLine::Keys {
-  hsm::TokenSigner station;
-  hsm::TokenSigner device_ca;
-};
-
-OpenedLine::~OpenedLine() {
-  line_.reset();  // the line's callbacks point at the signers, which point at the session
-  keys_.reset();
 }
 
 Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostream& status) {
@@ -89,18 +77,17 @@ Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostr
   auto ca = hsm::TokenSigner::create(session, std::move(*ca_key),
                                      hsm::pin_callback(o.token, prompt));
   if (!ca) return std::unexpected(ca.error());
-  opened->keys_ = std::make_unique<OpenedLine::Keys>(
-      OpenedLine::Keys{std::move(*station), std::move(*ca)});
-  auto* keys = opened->keys_.get();
+  auto station_signer = std::make_shared<hsm::TokenSigner>(std::move(*station));
+  auto ca_signer = std::make_shared<hsm::TokenSigner>(std::move(*ca));
 
   auto software = running_software_sha256();
   if (!software) return std::unexpected(software.error());
   LineOptions options{
       o.state,
-      StationKeys{keys->station.public_key(), station_uri,
-                  [keys](ByteView pae) { return keys->station.sign(pae); },
-                  keys->device_ca.public_key(), ca_uri,
-                  [keys](ByteView tbs) { return keys->device_ca.sign(tbs); }},
+      StationKeys{station_signer->public_key(), station_uri,
+                  [station_signer](ByteView pae) { return station_signer->sign(pae); },
+                  ca_signer->public_key(), ca_uri,
+                  [ca_signer](ByteView tbs) { return ca_signer->sign(tbs); }},
       *software, {}, {}};
   auto line = StationLine::open(std::move(options));
   if (!line) return std::unexpected(line.error());

@@ -45,17 +45,17 @@ struct LineCliOptions {
 // --token/--profile/--module/--pin for the station token and --state.
 void add_line_options(CLI::App& cmd, LineCliOptions& options);
 
+// The line and the token it signs with. The line's signing callbacks own their
+// TokenSigners, which share the token's session (Session::share): nothing here depends on
+// the order members are destroyed in.
 class OpenedLine {
  public:
-  ~OpenedLine();
   StationLine& line() { return *line_; }
 
  private:
   friend Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions&, std::ostream&);
-  struct Keys;
   OpenedLine() = default;
   std::unique_ptr<hsm::OpenedToken> token_;
-  std::unique_ptr<Keys> keys_;
   std::optional<StationLine> line_;
 };
 

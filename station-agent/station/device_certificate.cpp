@@ -1,21 +1,18 @@
 #include "station-agent/station/device_certificate.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <memory>
 #include <optional>
-#include <span>
 #include <utility>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 #include "verifier/core/openssl_handles.h"
+#include "verifier/core/x509_profile.h"
 
 namespace hallmark::station {
 namespace {
@@ -23,16 +20,7 @@ namespace {
 constexpr std::int64_t kSecondsPerDay = 24 * 60 * 60;
 constexpr std::size_t kMaxFieldChars = 64;  // RFC 5280 ub-common-name
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    Free(p);
-  }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using X509PubkeyPtr = std::unique_ptr<X509_PUBKEY, Deleter<X509_PUBKEY_free>>;
-using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
+using NamePtr = ossl::X509NamePtr;
 
 std::unexpected<Error> refuse(std::string message) {
   return fail(ErrorCode::kPolicyRefused, std::move(message));
@@ -151,74 +139,32 @@ Result<DeviceSubject> device_ca_subject(X509* ca) {
   return DeviceSubject{std::move(*cn), org.value_or(std::string())};
 }
 
-X509Ptr parse_certificate(ByteView der) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  const auto* end = p + der.size();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (p != end) return nullptr;
-  return cert;
-}
-
-Bytes public_key_der(X509* cert) {
-  unsigned char* der = nullptr;
-  const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-  if (len <= 0 || der == nullptr) return {};
-  ossl::OpensslPtr<unsigned char> owned(der);
-  const auto* first = reinterpret_cast<const std::byte*>(der);
-  return Bytes(first, first + len);
-}
-
-// SHA-1 of the subjectPublicKey bits of `spki_der` (RFC 5280 key identifier method 1), as
-// the certificate issuer computes the authority key identifier.
-Result<Bytes> key_identifier(ByteView spki_der) {
-  const auto* p = reinterpret_cast<const unsigned char*>(spki_der.data());
-  X509PubkeyPtr spki(d2i_X509_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
-  const unsigned char* bits = nullptr;
-  int bits_len = 0;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int md_len = 0;
-  if (!spki || X509_PUBKEY_get0_param(nullptr, &bits, &bits_len, nullptr, spki.get()) != 1 ||
-      EVP_Digest(bits, static_cast<std::size_t>(bits_len), md.data(), &md_len, EVP_sha1(),
-                 nullptr) != 1) {
-    return ossl::fail(ErrorCode::kInternal, "cannot compute the device-CA key identifier");
-  }
-  const auto* first = reinterpret_cast<const std::byte*>(md.data());
-  return Bytes(first, first + md_len);
-}
-
-// The device-CA certificate must be this station's, certify the key that will sign, be a
-// CA allowed to sign certificates, and be named so that every certificate issued with its
-// subject as issuer name and its key's identifier as authority key id chains to it: what
-// X509_check_issued() tests for each issued certificate, checked once.
+// The device-CA certificate must be this station's, certify the key that will sign, and be
+// of the one device-CA profile the issuer produces and every verifier checks
+// (verifier/core/x509_profile.h); and it must be named so that every certificate issued with
+// its subject as issuer name and its key's identifier as authority key id chains to it:
+// what X509_check_issued() tests for each issued certificate, checked once.
 Result<DeviceSubject> check_device_ca(X509* ca, std::string_view station_id,
                                       const verifier::PublicKey& device_ca_key) {
-  const Bytes spki = public_key_der(ca);
-  if (spki.empty()) {
-    return ossl::fail(ErrorCode::kUsage, "the device-CA certificate's public key is unreadable");
+  namespace profile = verifier::x509_profile;
+  if (auto ok = profile::check_certified_key(ca, device_ca_key); !ok) {
+    return refuse(fmt::format("the station's {}; the device-CA key on the token is {}: the "
+                              "registration does not match this token; re-install the right "
+                              "registration",
+                              ok.error().message, device_ca_key.key_id()));
   }
-  auto key = verifier::PublicKey::from_spki_der(spki);
-  if (!key) return std::unexpected(key.error().context("the station's device-CA certificate"));
-  if (!(*key == device_ca_key)) {
-    return refuse(fmt::format("the station's device-CA certificate certifies key {} but the "
-                              "device-CA key on the token is {}: the registration does not "
-                              "match this token; re-install the right registration",
-                              key->key_id(), device_ca_key.key_id()));
+  if (auto ok = profile::check_device_ca_name(ca, station_id); !ok) {
+    return refuse(fmt::format("the {}: it is not for this station; re-install this station's "
+                              "registration",
+                              ok.error().message));
+  }
+  if (auto ok = profile::check_device_ca_extensions(ca); !ok) {
+    return refuse(fmt::format("the station's {}: it is not a CA certificate allowed to sign "
+                              "certificates as Hallmark issues them; re-enroll the station",
+                              ok.error().message));
   }
   auto subject = device_ca_subject(ca);
   if (!subject) return subject;
-  const std::string expected = std::string(x509::kDeviceCaNamePrefix) + std::string(station_id);
-  if (subject->common_name != expected) {
-    return refuse(fmt::format("the device-CA certificate is for '{}', not for this station "
-                              "('{}'); re-install this station's registration",
-                              subject->common_name, expected));
-  }
-  const std::uint32_t flags = X509_get_extension_flags(ca);
-  const std::uint32_t usage = X509_get_key_usage(ca);
-  if ((flags & EXFLAG_INVALID) != 0 || X509_check_ca(ca) == 0 ||
-      ((flags & EXFLAG_KUSAGE) != 0 && (usage & KU_KEY_CERT_SIGN) == 0)) {
-    return refuse("the station's device-CA certificate is not a CA certificate allowed to sign "
-                  "certificates; re-enroll the station");
-  }
   // The issuer name every device certificate will carry, as the issuer encodes it.
   auto issuer_name = x509::name_der(subject->common_name, subject->organisation);
   if (!issuer_name) return std::unexpected(issuer_name.error());
@@ -228,17 +174,6 @@ Result<DeviceSubject> check_device_ca(X509* ca, std::string_view station_id,
     return refuse("the station's device-CA certificate subject is not encoded as Hallmark "
                   "issues it (O then CN, UTF-8); device certificates naming it would not "
                   "chain; re-enroll the station");
-  }
-  auto authority = key_identifier(device_ca_key.spki_der());
-  if (!authority) return std::unexpected(authority.error());
-  if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(ca);
-      ski != nullptr &&
-      !std::ranges::equal(std::span(ASN1_STRING_get0_data(ski),
-                                    static_cast<std::size_t>(ASN1_STRING_length(ski))),
-                          std::as_bytes(std::span(*authority)),
-                          [](unsigned char a, std::byte b) { return std::byte{a} == b; })) {
-    return refuse("the station's device-CA certificate has a subject key identifier that is "
-                  "not its key's; device certificates would not chain; re-enroll the station");
   }
   return subject;
 }
@@ -300,12 +235,12 @@ Result<v1::KeyAlgorithm> profile_key_algorithm(std::string_view key_algorithm) {
 Result<DeviceCertificateAuthority> DeviceCertificateAuthority::prepare(
     ByteView device_ca_certificate_der, std::string_view station_id,
     const verifier::PublicKey& device_ca_key, x509::SignFunction sign) {
-  X509Ptr ca = parse_certificate(device_ca_certificate_der);
+  auto ca = verifier::x509_profile::parse_certificate(device_ca_certificate_der,
+                                                     "the station's device-CA certificate");
   if (!ca) {
-    return ossl::fail(ErrorCode::kUsage, "the station's device-CA certificate is not one DER "
-                                         "certificate; re-install the station's registration");
+    return fail(ErrorCode::kUsage, ca.error().message + "; re-install the station's registration");
   }
-  auto subject = check_device_ca(ca.get(), station_id, device_ca_key);
+  auto subject = check_device_ca(ca->get(), station_id, device_ca_key);
   if (!subject) return std::unexpected(subject.error());
   auto issuer = x509::CertificateIssuer::create(device_ca_key, std::move(sign));
   if (!issuer) return std::unexpected(issuer.error());

@@ -1,6 +1,5 @@
 #include "station-agent/station/station_line.h"
 
-#include <chrono>
 #include <map>
 #include <set>
 #include <span>
@@ -15,6 +14,7 @@
 #include "verifier/core/dsse.h"
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
+#include "verifier/io/clock.h"
 
 namespace hallmark::station {
 namespace {
@@ -23,11 +23,7 @@ namespace fs = std::filesystem;
 
 constexpr std::int64_t kDefaultSessionSeconds = 12 * 3600;
 
-std::int64_t system_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t system_now() { return unix_now(); }
 
 std::string bytes_of(const verifier::Digest& d) { return std::string(as_chars(d.bytes())); }
 

@@ -18,8 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kMaxDocumentBytes = 4 * 1024 * 1024;
-
 fs::path root_dir(const fs::path& dir) { return dir / "trust-root"; }
 fs::path anchor_file(const fs::path& dir) { return root_dir(dir) / "anchor.sha256"; }
 fs::path version_file(const fs::path& dir, std::uint64_t version) {
@@ -107,14 +105,6 @@ Result<std::optional<v1::StationPolicy>> load_policy(const fs::path& dir) {
     return std::unexpected(ok.error());
   }
   return std::optional<v1::StationPolicy>{std::move(policy)};
-}
-
-Result<v1::Envelope> read_envelope(const fs::path& path) {
-  auto bytes = fileio::read_file(path, kMaxDocumentBytes);
-  if (!bytes) return std::unexpected(bytes.error());
-  auto envelope = verifier::parse_envelope_json(text_of(*bytes));
-  if (!envelope) return std::unexpected(envelope.error().context(path.string()));
-  return envelope;
 }
 
 Result<verifier::VerifiedStation> install_registration(const fs::path& dir,

@@ -29,6 +29,7 @@
 #include "hallmark/dsse.pb.h"
 #include "hallmark/station.pb.h"
 #include "verifier/core/error.h"
+#include "verifier/io/envelope_file.h"
 #include "verifier/trust/station_registration.h"
 #include "verifier/trust/trust.h"
 
@@ -89,7 +90,8 @@ enum class StoredRevocations { kApply, kLeaveOut };
 // The station policy, or std::nullopt when the file does not exist.
 [[nodiscard]] Result<std::optional<v1::StationPolicy>> load_policy(const std::filesystem::path& dir);
 
-// Reads DSSE JSON envelope files (bounded), naming the file on error.
-[[nodiscard]] Result<v1::Envelope> read_envelope(const std::filesystem::path& path);
+// Reads DSSE JSON envelope files (bounded), naming the file on error: the one reader,
+// verifier/io/envelope_file.h.
+using fileio::read_envelope;
 
 }  // namespace hallmark::station

@@ -1,6 +1,6 @@
 // Programming one unit, and the exceptions around units (rework, scrap, take-over).
 //
-// program_unit() is the station's main job (docs/design.md §4.5): it refuses to start without an
+// program_unit() is the station's main job (docs/design.md flow 5): it refuses to start without an
 // operator session, on a stopped line, or on an unsynchronised clock the policy forbids;
 // reads the device's hardware id (an unreadable or empty one is a recorded FAIL, never a
 // pass); binds it to the scanned serial — a label swap, a device

@@ -1,3 +1,4 @@
+#include <optional>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -49,6 +50,20 @@ TEST_SUITE("softhsm") {
                                           *signature));
       CHECK(signer.key_id() == signer.public_key().key_id());
     }
+  }
+
+  TEST_CASE("a signer keeps signing after the Session it was made from is moved and destroyed") {
+    SoftHsmFixture hsm({"signer-hsm"});
+    const Bytes message = to_bytes("hallmark trust root v2");
+    std::optional<hsm::TokenSigner> signer;
+    {
+      auto session = hsm.open("signer-hsm");
+      signer.emplace(make_signer(session, {v1::ECDSA_P256_SHA256, "shared", {}, false}));
+      hsm::Session moved = std::move(session);  // a move that once left the signer dangling
+    }  // every Session object is gone; the signer's share keeps the session open
+    auto signature = signer->sign(message);
+    REQUIRE_MESSAGE(signature, (signature ? "" : signature.error().message));
+    CHECK(signer->public_key().verify(message, *signature));
   }
 
   TEST_CASE("always-authenticate key needs the context login for every signature") {

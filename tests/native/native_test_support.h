@@ -1,9 +1,10 @@
 // Independent checks for the native-format tests. Everything here is written from the
 // public format descriptions — Espressif's "Secure Boot v2: Signature Block Format" table
-// and MCUboot's "Image Format" (docs/design.md, bootutil/image.h) — with offsets as
-// literals and arithmetic done by OpenSSL directly (EVP digests, BIGNUM, EVP verification
-// from tests/support/test_keys.h); none of it calls hallmark::native or hallmark::verifier,
-// so the implementation cannot mark its own homework. Uses doctest CHECK/REQUIRE.
+// and MCUboot's "Image Format" (MCUboot's own design document and bootutil/image.h;
+// summarised in docs/native-formats.md) — with offsets as literals and arithmetic done by
+// OpenSSL directly (EVP digests, BIGNUM, EVP verification from tests/support/test_keys.h);
+// none of it calls hallmark::native or hallmark::verifier, so the implementation cannot
+// mark its own homework. Uses doctest CHECK/REQUIRE.
 #pragma once
 
 #include <cstdint>

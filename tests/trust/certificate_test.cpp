@@ -101,12 +101,14 @@ TEST_CASE("tampered device-CA certificate is refused") {
   CHECK_FALSE(verdict(Bytes{std::byte{0x30}, std::byte{0x03}}).empty());
 }
 
-TEST_CASE("the common name must name the station as a whole word") {
+TEST_CASE("the common name must be exactly the one the issuer writes for the station") {
   CertSpec spec;
   spec.cn = "Hallmark device CA st-10";
   CHECK(contains(with(spec), "does not name station"));
-  spec.cn = "st-1";
-  CHECK(with(spec) == "");
+  spec.cn = "st-1";  // contains the station id, but the issuer never writes it
+  CHECK(contains(with(spec), "does not name station"));
+  spec.cn = "Device CA st-1";
+  CHECK(contains(with(spec), "does not name station"));
   const Bytes der = make_certificate(device_ca(), mfg_ca());
   CHECK(contains(verdict(der, mfg_ca(), device_ca(), "st-"), "does not name"));
 }

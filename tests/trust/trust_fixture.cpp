@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "verifier/core/document.h"
+#include "verifier/core/openssl_handles.h"
 #include "verifier/core/sha256.h"
 
 namespace hallmark::trust_testing {
@@ -33,10 +34,6 @@ void add_key(v1::TrustRoot& root, const Key& key) {
   }
   *root.add_keys() = key.pub.to_proto();
 }
-
-struct X509Deleter {
-  void operator()(X509* p) const noexcept { X509_free(p); }
-};
 
 void add_extensions(X509* cert, const CertSpec& spec) {
   BASIC_CONSTRAINTS* bc = BASIC_CONSTRAINTS_new();
@@ -185,7 +182,7 @@ v1::StationEnrollment enrollment(std::string station_id, const Key& station, con
 }
 
 Bytes make_certificate(const Key& subject, const Key& issuer, const CertSpec& spec) {
-  std::unique_ptr<X509, X509Deleter> cert(X509_new());
+  ossl::X509Ptr cert(X509_new());
   check(cert != nullptr, "X509_new");
   check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "version");
   check(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 4242) == 1, "serial");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "tests/verifier/test_support.h"
+#include "verifier/io/envelope_file.h"
 #include "verifier/io/file_io.h"
 
 namespace fio = hallmark::fileio;
@@ -155,4 +156,30 @@ TEST_CASE("exclusive write into a missing directory fails and names the file") {
   auto r = fio::write_file_exclusive(dir.path() / "no" / "f", as_bytes("x"), 0444);
   REQUIRE_FALSE(r.has_value());
   CHECK(mentions(r.error(), "no/f"));
+}
+
+TEST_CASE("an envelope file one byte over the one signed-document limit is refused unparsed") {
+  ht::TempDir dir;
+  // Valid JSON padded with spaces to exactly the limit, then one byte more.
+  const std::string json =
+      R"({"payloadType":"t","payload":"","signatures":[{"keyid":"","sig":"AA=="}]})";
+  std::string at_limit = json + std::string(fio::kMaxSignedDocumentBytes - json.size(), ' ');
+  const auto ok_path = dir.write("at-limit.json", at_limit);
+  auto ok = fio::read_envelope(ok_path);
+  REQUIRE_MESSAGE(ok.has_value(), (ok ? "" : ok.error().message));
+  CHECK(ok->payload_type() == "t");
+  const auto big_path = dir.write("over-limit.json", at_limit + " ");
+  auto big = fio::read_envelope(big_path);
+  REQUIRE_FALSE(big.has_value());
+  CHECK(big.error().code == ErrorCode::kIo);
+  CHECK(mentions(big.error(), big_path.string()));
+  CHECK(mentions(big.error(), "limit"));
+}
+
+TEST_CASE("an envelope file that is not DSSE JSON is refused naming the file") {
+  ht::TempDir dir;
+  const auto path = dir.write("bad.json", "{\"payloadType\":");
+  auto r = fio::read_envelope(path);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(mentions(r.error(), path.string()));
 }

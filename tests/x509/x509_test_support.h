@@ -14,13 +14,11 @@
 #include "hsm-profiles/src/token_signer.h"
 #include "hsm-profiles/x509/certificate_issuer.h"
 #include "tests/support/softhsm_fixture.h"
+#include "verifier/core/openssl_handles.h"
 
 namespace hallmark::testing {
 
-struct X509Deleter {
-  void operator()(X509* p) const noexcept { X509_free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+using ossl::X509Ptr;
 
 // A key generated on a token, with a signer; the session stays put (the signer points at it).
 struct TokenIssuer {

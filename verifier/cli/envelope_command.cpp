@@ -8,6 +8,7 @@
 #include "hallmark/tool_output.pb.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/public_key.h"
+#include "verifier/io/envelope_file.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::verifier::cli {
@@ -55,10 +56,8 @@ Result<void> verify_files(const EnvelopeOptions& options, Outcome& outcome) {
     trusted.push_back(std::move(*key));
   }
   const std::string name = options.envelope.string();
-  auto json = fileio::read_file(options.envelope, kMaxEnvelopeBytes);
-  if (!json) return std::unexpected(std::move(json).error());
-  auto envelope = parse_envelope_json(as_chars(*json));
-  if (!envelope) return std::unexpected(std::move(envelope).error().context(name));
+  auto envelope = fileio::read_envelope(options.envelope);
+  if (!envelope) return std::unexpected(std::move(envelope).error());
   outcome.report.set_signature_count(static_cast<std::uint32_t>(envelope->signatures_size()));
   auto verified = verify_envelope(*envelope, trusted, options.threshold, options.payload_type);
   if (!verified) {

@@ -12,6 +12,7 @@
 #include "verifier/core/printable.h"
 #include "verifier/core/sha256.h"
 #include "verifier/core/time_format.h"
+#include "verifier/io/envelope_file.h"
 #include "verifier/io/file_io.h"
 #include "verifier/tool/display_json.h"
 #include "verifier/trust/station_registration.h"
@@ -77,10 +78,8 @@ Result<void> run_registration(const RegistrationOptions& options, std::ostream& 
   auto root = load_trust_root(options.trust_root, at);
   if (!root) return std::unexpected(std::move(root).error());
   const std::string name = options.file.string();
-  auto json = fileio::read_file(options.file, kMaxEnvelopeBytes);
-  if (!json) return std::unexpected(std::move(json).error());
-  auto envelope = parse_envelope_json(as_chars(*json));
-  if (!envelope) return std::unexpected(std::move(envelope).error().context(name));
+  auto envelope = fileio::read_envelope(options.file);
+  if (!envelope) return std::unexpected(std::move(envelope).error());
   auto verified = verify_station_registration(*envelope, root->trust.root(), at);
   if (!verified) return std::unexpected(std::move(verified).error().context(name));
   if (options.json) {

@@ -7,6 +7,7 @@
 
 #include "verifier/core/dsse.h"
 #include "verifier/core/public_key.h"
+#include "verifier/io/envelope_file.h"
 #include "verifier/io/file_io.h"
 #include "verifier/trust/transcript.h"
 #include "verifier/tool/command_line.h"
@@ -122,10 +123,8 @@ Result<void> run_transcript(const TranscriptOptions& options, std::ostream& out)
                 "give either --trust-root FILE... or --key PEM... with --threshold K");
   }
   const std::string name = options.transcript.string();
-  auto json = fileio::read_file(options.transcript, kMaxEnvelopeBytes);
-  if (!json) return std::unexpected(std::move(json).error());
-  auto envelope = parse_envelope_json(as_chars(*json));
-  if (!envelope) return std::unexpected(std::move(envelope).error().context(name));
+  auto envelope = fileio::read_envelope(options.transcript);
+  if (!envelope) return std::unexpected(std::move(envelope).error());
   std::string under;
   auto verified = verify_file(options, *envelope, under);
   if (!verified) return std::unexpected(std::move(verified).error());

@@ -1,12 +1,12 @@
 #include "verifier/cli/trust_root_command.h"
 
-#include <chrono>
 #include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "verifier/core/dsse.h"
+#include "verifier/io/envelope_file.h"
 #include "verifier/io/file_io.h"
 #include "verifier/trust/transcript.h"
 #include "verifier/tool/command_line.h"
@@ -16,13 +16,7 @@ namespace hallmark::verifier::cli {
 
 namespace {
 
-Result<v1::Envelope> read_envelope(const std::filesystem::path& path) {
-  auto json = fileio::read_file(path, kMaxEnvelopeBytes);
-  if (!json) return std::unexpected(std::move(json).error());
-  auto envelope = parse_envelope_json(as_chars(*json));
-  if (!envelope) return std::unexpected(std::move(envelope).error().context(path.string()));
-  return envelope;
-}
+using fileio::read_envelope;
 
 std::string holder(const v1::TrustRoot& root, const std::string& key_id) {
   for (const auto& c : root.custodians()) {
@@ -83,12 +77,6 @@ void print_text(const TrustRootOptions& options, const LoadedTrust& loaded, std:
 }
 
 }  // namespace
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string LoadedTrust::anchor_line() const {
   return "trust root anchor " + trust.anchor_digest().hex() + " (pinned by " + pinned_by + ")";

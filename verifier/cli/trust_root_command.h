@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "verifier/core/error.h"
+#include "verifier/io/clock.h"
 #include "verifier/tool/command_line.h"
 #include "verifier/trust/trust.h"
 
@@ -48,8 +49,8 @@ struct LoadedTrust {
 // the newest version must be valid. Errors name the file at fault.
 Result<LoadedTrust> load_trust_root(const TrustRootInputs& inputs, int64_t now_unix);
 
-// The current time, for --at's default (the library never reads the clock).
-int64_t unix_now();
+// unix_now() (verifier/io/clock.h) gives --at's default: the library never reads the clock.
+using hallmark::unix_now;
 
 struct TrustRootOptions {
   TrustRootInputs inputs;

@@ -74,6 +74,34 @@ std::string envelope_to_json(const v1::Envelope& envelope) {
   return out;
 }
 
+std::vector<bool> keys_that_signed(const v1::Envelope& envelope,
+                                   std::span<const PublicKey* const> keys) {
+  const Bytes message = pae(envelope.payload_type(), as_bytes(envelope.payload()));
+  std::vector<bool> accepted(keys.size(), false);
+  std::vector<std::size_t> order;
+  order.reserve(keys.size());
+  for (const auto& signature : envelope.signatures()) {
+    // The key id only decides which key is tried first; every key is tried.
+    order.clear();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] == nullptr) continue;
+      if (keys[i]->key_id() == signature.keyid()) {
+        order.insert(order.begin(), i);
+      } else {
+        order.push_back(i);
+      }
+    }
+    for (const std::size_t i : order) {
+      if (accepted[i]) continue;
+      if (keys[i]->verify(message, as_bytes(signature.sig()))) {
+        accepted[i] = true;
+        break;  // one signature counts for one key
+      }
+    }
+  }
+  return accepted;
+}
+
 Result<VerifiedPayload> verify_envelope(const v1::Envelope& envelope,
                                         std::span<const PublicKey> trusted,
                                         std::uint32_t threshold,
@@ -96,23 +124,7 @@ Result<VerifiedPayload> verify_envelope(const v1::Envelope& envelope,
   }
 
   const ByteView payload = as_bytes(envelope.payload());
-  const Bytes message = pae(envelope.payload_type(), payload);
-  std::vector<bool> accepted(keys.size(), false);
-  for (const auto& signature : envelope.signatures()) {
-    // The key id only decides which key is tried first; every key is tried.
-    std::vector<std::size_t> order;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (keys[i]->key_id() == signature.keyid()) order.insert(order.begin(), i);
-      else order.push_back(i);
-    }
-    for (const std::size_t i : order) {
-      if (accepted[i]) continue;
-      if (keys[i]->verify(message, as_bytes(signature.sig()))) {
-        accepted[i] = true;
-        break;  // one signature counts for one key
-      }
-    }
-  }
+  const std::vector<bool> accepted = keys_that_signed(envelope, keys);
 
   std::vector<std::string> verified;
   for (std::size_t i = 0; i < keys.size(); ++i) {

@@ -57,6 +57,14 @@ struct VerifiedPayload {
   std::vector<std::string> key_ids;   // distinct trusted keys that verified, sorted
 };
 
+// Which of `keys` signed `envelope` (result[i] for keys[i]): the one signature-matching
+// loop of every threshold check (verify_envelope here, role quorums in verifier/trust). Each
+// signature is tried against the key its key id names first — a hint, never a decision —
+// then against every other key; a signature counts for at most one key and a key at most
+// once, however many signatures it made. Null entries never match. Verifies only.
+[[nodiscard]] std::vector<bool> keys_that_signed(const v1::Envelope& envelope,
+                                                 std::span<const PublicKey* const> keys);
+
 // Verifies that at least `threshold` distinct keys of `trusted` signed the envelope and,
 // when `expected_payload_type` is not empty, that the envelope has that payload type.
 // threshold 0, no trusted keys, or a threshold above the number of distinct trusted keys

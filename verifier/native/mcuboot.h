@@ -28,7 +28,8 @@
 
 namespace hallmark::native {
 
-// Constants from MCUboot's bootutil/image.h and docs/design.md ("Image Format").
+// Constants from MCUboot's bootutil/image.h and MCUboot's own design document ("Image
+// Format"); summarised in docs/native-formats.md, "MCUboot".
 namespace mcuboot {
 inline constexpr std::uint32_t kImageMagic = 0x96f3b83d;
 inline constexpr std::size_t kHeaderSize = 32;  // the fixed header; ih_hdr_size may be larger

@@ -10,49 +10,28 @@
 
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
+#include "verifier/core/json_rules.h"
 #include "verifier/core/sha256.h"
 
 namespace hallmark::people {
 namespace {
 
-// Strict UTF-8 decoding (no overlongs, no surrogates, nothing above U+10FFFF): protobuf
-// refuses to parse a string field that is not UTF-8, so a statement signed with one could
-// never be verified again.
+// Strict UTF-8 decoding by the one UTF-8 rule (verifier::utf8_sequence_length: no
+// overlongs, no surrogates, nothing above U+10FFFF): protobuf refuses to parse a string
+// field that is not UTF-8, so a statement signed with one could never be verified again.
 std::optional<std::vector<char32_t>> decode_utf8(std::string_view text) {
+  constexpr std::array<unsigned char, 5> kLeadBits{0, 0x7F, 0x1F, 0x0F, 0x07};
   std::vector<char32_t> out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if (lead < 0x80U) {
-      length = 1;
-      cp = lead;
-    } else if ((lead & 0xE0U) == 0xC0U) {
-      length = 2;
-      cp = lead & 0x1FU;
-      min = 0x80;
-    } else if ((lead & 0xF0U) == 0xE0U) {
-      length = 3;
-      cp = lead & 0x0FU;
-      min = 0x800;
-    } else if ((lead & 0xF8U) == 0xF0U) {
-      length = 4;
-      cp = lead & 0x07U;
-      min = 0x10000;
-    } else {
-      return std::nullopt;
-    }
-    if (i + length > text.size()) return std::nullopt;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0U) != 0x80U) return std::nullopt;
-      cp = (cp << 6U) | (next & 0x3FU);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = p + text.size();
+  while (p < end) {
+    const std::size_t length = *p < 0x80U ? 1 : verifier::utf8_sequence_length(p, end);
+    if (length == 0) return std::nullopt;
+    auto cp = static_cast<char32_t>(*p & kLeadBits[length]);
+    for (std::size_t k = 1; k < length; ++k) cp = (cp << 6U) | (p[k] & 0x3FU);
     out.push_back(cp);
-    i += length;
+    p += length;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // What `--json` prints: the one renderer of every protobuf message a Hallmark command shows
-// as JSON (docs/formats.md, "JSON output").
+// as JSON (docs/formats.md, "Command-line `--json`").
 //
 // The protobuf JSON mapping (lowerCamelCase names, enums by name, 64-bit integers as
 // strings, fields at their default left out, fields in declaration order), with two rules

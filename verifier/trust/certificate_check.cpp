@@ -1,5 +1,6 @@
 // Device-CA certificate checks with OpenSSL: signature (with the algorithm the issuer key
-// dictates, RSA-PSS parameters pinned), then what the certificate says.
+// dictates, RSA-PSS parameters pinned), then what the certificate says — the profile of
+// verifier/core/x509_profile.h, the one the issuer and the station use — then validity.
 #include "verifier/trust/certificate_check.h"
 
 #include "verifier/core/time_format.h"
@@ -11,41 +12,21 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <cctype>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "verifier/core/openssl_handles.h"
+#include "verifier/core/x509_profile.h"
 #include "verifier/trust/station_registration.h"
 
 namespace hallmark::verifier {
 
 namespace {
 
-constexpr std::size_t kMaxCertificateBytes = 64 * 1024;
 constexpr long kPssSaltBytes = 32;
-constexpr int kKeyCertSignBit = 5;  // RFC 5280 KeyUsage bit numbering
 
-struct X509Deleter {
-  void operator()(X509* p) const noexcept { X509_free(p); }
-};
-struct Asn1TimeDeleter {
-  void operator()(ASN1_TIME* p) const noexcept { ASN1_TIME_free(p); }
-};
-struct BasicConstraintsDeleter {
-  void operator()(BASIC_CONSTRAINTS* p) const noexcept { BASIC_CONSTRAINTS_free(p); }
-};
-struct BitStringDeleter {
-  void operator()(ASN1_BIT_STRING* p) const noexcept { ASN1_BIT_STRING_free(p); }
-};
-struct PssParamsDeleter {
-  void operator()(RSA_PSS_PARAMS* p) const noexcept { RSA_PSS_PARAMS_free(p); }
-};
-struct AlgorDeleter {
-  void operator()(X509_ALGOR* p) const noexcept { X509_ALGOR_free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+using ossl::X509Ptr;
 
 const unsigned char* uchars(ByteView b) noexcept {
   return reinterpret_cast<const unsigned char*>(b.data());
@@ -53,20 +34,7 @@ const unsigned char* uchars(ByteView b) noexcept {
 
 // `what` names the certificate in messages ("device-CA certificate", "device certificate").
 Result<X509Ptr> parse_certificate(ByteView der, const std::string& what = "device-CA certificate") {
-  if (der.empty()) return fail(ErrorCode::kVerificationFailed, what + " is missing");
-  if (der.size() > kMaxCertificateBytes) {
-    return fail(ErrorCode::kVerificationFailed, what + " is too large");
-  }
-  const unsigned char* p = uchars(der);
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert) {
-    return ossl::fail(ErrorCode::kVerificationFailed, what + " is not a DER X.509 certificate");
-  }
-  if (p != uchars(der) + der.size()) {
-    return fail(ErrorCode::kVerificationFailed,
-                what + " has trailing bytes after its DER encoding");
-  }
-  return cert;
+  return x509_profile::parse_certificate(der, what);
 }
 
 // The DER of a SEQUENCE parameter, decoded with `d2i`; null unless it is exactly one T.
@@ -97,7 +65,8 @@ Result<void> check_pss_parameters(const X509_ALGOR* signature_algorithm) {
   const std::string bad =
       "device-CA certificate RSA-PSS parameters are not "
       "SHA-256/MGF1-SHA-256/salt 32";
-  auto pss = decode_sequence<RSA_PSS_PARAMS, PssParamsDeleter>(ptype, pval, d2i_RSA_PSS_PARAMS);
+  auto pss = decode_sequence<RSA_PSS_PARAMS, ossl::RsaPssParamsDeleter>(ptype, pval,
+                                                                       d2i_RSA_PSS_PARAMS);
   if (!pss || !is_sha256(pss->hashAlgorithm) || pss->maskGenAlgorithm == nullptr ||
       pss->saltLength == nullptr || ASN1_INTEGER_get(pss->saltLength) != kPssSaltBytes ||
       (pss->trailerField != nullptr && ASN1_INTEGER_get(pss->trailerField) != 1)) {
@@ -108,7 +77,8 @@ Result<void> check_pss_parameters(const X509_ALGOR* signature_algorithm) {
   const void* mgf_pval = nullptr;
   X509_ALGOR_get0(&mgf, &mgf_ptype, &mgf_pval, pss->maskGenAlgorithm);
   if (OBJ_obj2nid(mgf) != NID_mgf1) return fail(ErrorCode::kVerificationFailed, bad);
-  auto mgf_hash = decode_sequence<X509_ALGOR, AlgorDeleter>(mgf_ptype, mgf_pval, d2i_X509_ALGOR);
+  auto mgf_hash =
+      decode_sequence<X509_ALGOR, ossl::X509AlgorDeleter>(mgf_ptype, mgf_pval, d2i_X509_ALGOR);
   if (!is_sha256(mgf_hash.get())) return fail(ErrorCode::kVerificationFailed, bad);
   return {};
 }
@@ -156,7 +126,7 @@ Result<void> check_signature(X509* cert, const PublicKey& issuer,
 }
 
 Result<int64_t> unix_time(const ASN1_TIME* t, const std::string& what = "device-CA certificate") {
-  std::unique_ptr<ASN1_TIME, Asn1TimeDeleter> epoch(ASN1_TIME_set(nullptr, 0));
+  ossl::Asn1StringPtr epoch(ASN1_TIME_set(nullptr, 0));
   int days = 0;
   int seconds = 0;
   if (!epoch || t == nullptr || ASN1_TIME_diff(&days, &seconds, epoch.get(), t) != 1) {
@@ -178,53 +148,6 @@ Result<void> check_validity(X509* cert, int64_t now,
                     std::to_string(*not_before) + " to " + std::to_string(*not_after) + ")");
   }
   return {};
-}
-
-Result<void> check_constraints(X509* cert) {
-  const uint32_t flags = X509_get_extension_flags(cert);
-  if ((flags & EXFLAG_INVALID) != 0) {
-    return fail(ErrorCode::kVerificationFailed,
-                "device-CA certificate has invalid or duplicated extensions");
-  }
-  if ((flags & EXFLAG_CRITICAL) != 0) {
-    return fail(ErrorCode::kVerificationFailed,
-                "device-CA certificate has a critical extension Hallmark does not understand");
-  }
-  int critical = -1;
-  std::unique_ptr<BASIC_CONSTRAINTS, BasicConstraintsDeleter> bc(static_cast<BASIC_CONSTRAINTS*>(
-      X509_get_ext_d2i(cert, NID_basic_constraints, &critical, nullptr)));
-  if (!bc || critical != 1 || bc->ca == 0) {
-    return fail(ErrorCode::kVerificationFailed,
-                "device-CA certificate must carry a critical basicConstraints CA:TRUE");
-  }
-  if (bc->pathlen == nullptr || ASN1_INTEGER_get(bc->pathlen) != 0) {
-    return fail(ErrorCode::kVerificationFailed,
-                "device-CA certificate must limit its path length to 0 (it certifies devices, "
-                "never other CAs)");
-  }
-  critical = -1;
-  std::unique_ptr<ASN1_BIT_STRING, BitStringDeleter> ku(
-      static_cast<ASN1_BIT_STRING*>(X509_get_ext_d2i(cert, NID_key_usage, &critical, nullptr)));
-  if (!ku || critical != 1 || ASN1_BIT_STRING_get_bit(ku.get(), kKeyCertSignBit) != 1) {
-    return fail(ErrorCode::kVerificationFailed,
-                "device-CA certificate must carry a critical keyUsage with keyCertSign");
-  }
-  return {};
-}
-
-bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-
-// The station id appears in the CN as a whole word: "st-1" matches "Device CA st-1" but
-// not "st-10". The subject key, not the name, is what binds the certificate to the station.
-bool names_station(std::string_view cn, std::string_view station_id) {
-  for (auto pos = cn.find(station_id); pos != std::string_view::npos;
-       pos = cn.find(station_id, pos + 1)) {
-    const auto end = pos + station_id.size();
-    const bool left = pos == 0 || !is_word_char(cn[pos - 1]);
-    const bool right = end == cn.size() || !is_word_char(cn[end]);
-    if (left && right) return true;
-  }
-  return false;
 }
 
 // The subject's one common name, as UTF-8.
@@ -255,25 +178,6 @@ Result<PublicKey> subject_key_of(X509* cert, const std::string& what) {
       ByteView(reinterpret_cast<const std::byte*>(der), static_cast<std::size_t>(der_len)));
   if (!key) return std::unexpected(std::move(key).error().context(what + " subject key"));
   return key;
-}
-
-Result<void> check_subject(X509* cert, const PublicKey& subject_key, std::string_view station_id) {
-  if (station_id.empty()) return fail(ErrorCode::kVerificationFailed, "station id is empty");
-  auto cn = common_name(cert, "device-CA certificate");
-  if (!cn) return std::unexpected(std::move(cn).error());
-  if (!names_station(*cn, station_id)) {
-    return fail(ErrorCode::kVerificationFailed, "device-CA certificate common name \"" + *cn +
-                                                    "\" does not name station " +
-                                                    std::string(station_id));
-  }
-  auto key = subject_key_of(cert, "device-CA certificate");
-  if (!key) return std::unexpected(std::move(key).error());
-  if (key->key_id() != subject_key.key_id()) {
-    return fail(ErrorCode::kVerificationFailed,
-                "device-CA certificate certifies key " + key->key_id() +
-                    ", not the enrolled device-CA key " + subject_key.key_id());
-  }
-  return {};
 }
 
 }  // namespace
@@ -345,11 +249,10 @@ Result<void> verify_device_ca_certificate_by_any(ByteView certificate_der,
     if (!first_error) first_error = std::move(ok).error();
   }
   if (!signed_ok) return std::unexpected(std::move(*first_error));
-  if (X509_get_version(cert->get()) != X509_VERSION_3) {
-    return fail(ErrorCode::kVerificationFailed, "device-CA certificate is not X.509 v3");
+  // What the issuer puts in every device-CA certificate, the station checks too.
+  if (auto ok = x509_profile::check_device_ca_profile(cert->get(), station_id, subject_key); !ok) {
+    return ok;
   }
-  if (auto ok = check_constraints(cert->get()); !ok) return ok;
-  if (auto ok = check_subject(cert->get(), subject_key, station_id); !ok) return ok;
   return check_validity(cert->get(), now_unix);
 }
 

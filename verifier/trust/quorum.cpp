@@ -61,19 +61,6 @@ Result<std::vector<RoleKey>> counting_keys(const v1::TrustRoot& root, const v1::
   return keys;
 }
 
-// Indices of `keys` in the order to try for a signature: the hinted key first, then the
-// rest. The hint never excludes a key.
-std::vector<std::size_t> try_order(const std::vector<RoleKey>& keys, const std::string& hint) {
-  std::vector<std::size_t> order;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i].key.key_id() == hint)
-      order.insert(order.begin(), i);
-    else
-      order.push_back(i);
-  }
-  return order;
-}
-
 Result<void> check_keys(const v1::TrustRoot& root) {
   std::set<std::string> ids;
   for (const auto& proto : root.keys()) {
@@ -183,17 +170,10 @@ Result<std::pair<VerifiedPayload, Quorum>> verify_role_quorum(
   if (!keys) return std::unexpected(std::move(keys).error());
 
   const ByteView payload = as_bytes(envelope.payload());
-  const Bytes message = pae(envelope.payload_type(), payload);
-  std::vector<bool> accepted(keys->size(), false);
-  for (const auto& signature : envelope.signatures()) {
-    for (const std::size_t i : try_order(*keys, signature.keyid())) {
-      if (accepted[i]) continue;
-      if ((*keys)[i].key.verify(message, as_bytes(signature.sig()))) {
-        accepted[i] = true;
-        break;  // one signature is one key's
-      }
-    }
-  }
+  std::vector<const PublicKey*> candidates;
+  candidates.reserve(keys->size());
+  for (const auto& k : *keys) candidates.push_back(&k.key);
+  const std::vector<bool> accepted = keys_that_signed(envelope, candidates);
 
   Quorum quorum;
   quorum.threshold = entry->threshold();

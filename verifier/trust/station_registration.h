@@ -59,9 +59,10 @@ Result<VerifiedStation> verify_station_registration(
     const v1::Envelope& registration, const TrustedRoot& root, int64_t now_unix,
     std::optional<int64_t> evidence_unix = std::nullopt);
 
-// The device-CA certificate: signed by `issuer`, subject key == `subject_key`, CN carries
-// `station_id`, basicConstraints CA:TRUE pathlen 0 (critical), keyUsage keyCertSign
-// (critical), valid at `now_unix`.
+// The device-CA certificate: signed by `issuer` with the algorithm its key defines, of the
+// one device-CA profile the issuer uses (verifier/core/x509_profile.h: CN exactly
+// "Hallmark device CA <station_id>", subject key == `subject_key`, critical
+// basicConstraints CA:TRUE pathlen 0, critical keyUsage keyCertSign), valid at `now_unix`.
 Result<void> verify_device_ca_certificate(ByteView certificate_der, const PublicKey& issuer,
                                           const PublicKey& subject_key,
                                           std::string_view station_id, int64_t now_unix);
