@@ -24,6 +24,9 @@ packages=(
   # Custodian smart cards through OpenSC (tests/stacks, label card): pcscd with the vpcd
   # reader driver, libcacard to emulate CAC cards, NSS tools to make their keys.
   pcscd vsmartcard-vpcd libcacard-dev libnss3-tools
+  # The auditor's report site loaded in a real browser (tests/cli/report_browser_test.sh,
+  # label browser): headless Chromium.
+  chromium
 )
 
 missing=()
