@@ -61,7 +61,8 @@ std::string serial_link(std::string_view root, const std::string& serial) {
 std::string bar_chart(std::string_view title, const std::vector<std::string>& weeks,
                       const std::vector<std::uint64_t>& values) {
   constexpr int kWidth = 300, kHeight = 80, kTop = 14, kBottom = 14;
-  const std::uint64_t top = std::max<std::uint64_t>(1, *std::max_element(values.begin(), values.end()));
+  const std::uint64_t max = *std::max_element(values.begin(), values.end());
+  const std::uint64_t top = std::max<std::uint64_t>(1, max);
   const double step = static_cast<double>(kWidth) / static_cast<double>(values.size());
   std::string bars;
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -79,7 +80,7 @@ std::string bar_chart(std::string_view title, const std::vector<std::string>& we
       R"(<text x="0" y="{h}" font-size="10">{first}</text><text x="{w}" y="{h}" font-size="10" text-anchor="end">{last}</text>)"
       "</svg><figcaption>{t}</figcaption></figure>\n",
       fmt::arg("w", kWidth), fmt::arg("h", kHeight), fmt::arg("base", kHeight - kBottom),
-      fmt::arg("bars", bars), fmt::arg("top", top), fmt::arg("first", weeks.front()),
+      fmt::arg("bars", bars), fmt::arg("top", max), fmt::arg("first", weeks.front()),
       fmt::arg("last", weeks.back()), fmt::arg("t", e(title)));
 }
 
