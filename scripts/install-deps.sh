@@ -26,6 +26,9 @@ packages=(
   pcscd vsmartcard-vpcd libcacard-dev libnss3-tools
   # The Debian packages (`make packages`, scripts/package_debs.sh): man pages from --help.
   help2man
+  # The auditor's report site loaded in a real browser (tests/cli/report_browser_test.sh,
+  # label browser): headless Chromium.
+  chromium
 )
 
 missing=()

@@ -1,6 +1,7 @@
 # Act 4: the signer countersigns both exports (one evidence signature for the batch), every
 # manifest is verified with the trust root alone, traceability questions are answered, the
-# week's indicators are reported and the day is retained as a write-once segment.
+# week's indicators are reported (as text and as a static site for auditors) and the day is
+# retained as a write-once segment.
 step "12. Countersign both stations' exports: one manifest per event, one evidence signature"
 store=(--store "$out/evidence/evidence.db")
 exports=("$out/station/station-1.export.pb" "$out/station/station-2.export.pb")
@@ -50,6 +51,11 @@ week=$(date -u +%G-W%V)
 "$signer" report "${store[@]}" --week "$week" | tee "$out/evidence/report-$week.txt"
 "$signer" --json report "${store[@]}" --week "$week" > "$out/evidence/report-$week.json"
 grep -q '"breakGlass": "2"' "$out/evidence/report-$week.json"
+
+echo "-- the same numbers as a static site for auditors (trends, releases, units with exceptions):"
+"$signer" report "${store[@]}" --week "$week" --html "$out/report"
+check "the report site has no page for the week" test -s "$out/report/weeks/$week.html"
+check "the report site lists no unit with an exception" test -n "$(ls "$out"/report/serials/u-*.html)"
 
 echo "-- this week's exceptions, with who and why (also as CSV and JSON lines):"
 "$signer" query "${store[@]}" --exceptions --week "$week" | tee "$out/evidence/exceptions-$week.txt"

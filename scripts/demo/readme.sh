@@ -12,6 +12,9 @@ public keys only; run the commands from this directory (\`$v\` is in \`$build/ve
 \`--pin-digest\` (or: \`export HALLMARK_ANCHOR=\$PWD/ceremony/anchor.sha256\`).
 The tokens and PINs are throwaway: never use them for anything real.
 
+For auditors, start with **report/index.html**: the week's indicators per station, their
+trend, the releases and the units that need a look, each with its manifests.
+
 <!-- docs-test: run table -->
 | file | what it is | check it with |
 |---|---|---|
@@ -36,6 +39,7 @@ The tokens and PINs are throwaway: never use them for anything real.
 | (same) | a unit's identity certificate, issued by its station's device-CA key | \`$v device evidence/manifests/SN-1005.*.manifest.json $t\` |
 | evidence/units-*.csv | which units received each release (the CRA question) | \`hallmark-signer query --store evidence/evidence.db --firmware $sensor_digest --csv\` |
 | evidence/report-*.{txt,json} | the week's indicators per station | \`hallmark-signer report --store evidence/evidence.db --week $week\` |
+| report/index.html | the auditor's report as a static site (open it in a browser; it loads nothing from the network): what needs attention, each indicator's trend over 12 weeks per station, each release and where its units were made, each unit with an exception with its history, manifests and the command that verifies them | \`hallmark-signer report --store evidence/evidence.db --week $week --html report\` |
 | evidence/exceptions-$week.{txt,csv,json} | the week's exceptions (failures, reworks, scraps, line stops, break-glass, take-overs, findings) with who and why | \`hallmark-signer query --store evidence/evidence.db --exceptions --week $week\` (add \`--csv\`, or \`--json\` before \`query\`) |
 | evidence/retention/hallmark-log-DAY.segment | today's write-once retention segment | \`$v log evidence/retention/hallmark-log-*.segment $t\` |
 | backup/backup-manifest.json | the backup of the signer HSM's keys: wrapped under a key split among alice, bob and carol, signed by them | \`$v envelope backup/backup-manifest.json --key keys/alice.pem --key keys/bob.pem --threshold 2\` |

@@ -19,7 +19,9 @@
 #include "signer/evidence/event_findings.h"
 #include "signer/evidence/known_stations.h"
 #include "signer/evidence/manifest_files.h"
+#include "signer/evidence/report_site.h"
 #include "signer/evidence/retention.h"
+#include "signer/evidence/audit_report.h"
 #include "signer/evidence/weekly_report.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/document.h"
@@ -351,15 +353,49 @@ Result<void> run_query(const QueryOptions& o, bool json) {
 
 struct ReportOptions {
   std::string store;
-  std::string week;
+  std::optional<std::string> week;
+  std::optional<unsigned> weeks;
+  std::optional<fs::path> html;
+  std::vector<std::string> serials;
+  std::size_t serial_pages = 500;
 };
 
+// The text table, the JSON and the site all print one evidence::AuditReport.
 Result<void> run_report(const ReportOptions& o, bool json) {
+  if (!o.html && (!o.serials.empty())) {
+    return fail(ErrorCode::kUsage, "--serial is for --html (a unit's page); for its history as "
+                                   "text: hallmark-signer query --serial SERIAL");
+  }
   auto store = evidence::open_store(o.store);
   if (!store) return std::unexpected(store.error());
-  auto report = evidence::weekly_report(**store, o.week);
+  evidence::AuditRange range;
+  range.last_week = o.week.value_or(verifier::iso_week(unix_now()));
+  range.weeks = o.weeks.value_or(o.html ? 12 : 1);
+  range.max_serials = o.html ? o.serial_pages : 0;
+  auto report = evidence::audit_report(**store, range);
   if (!report) return std::unexpected(report.error());
-  std::cout << (json ? tool::to_display_json(*report) + "\n" : evidence::render_weekly_report(*report));
+  if (o.html) {
+    auto written = evidence::write_report_site(**store, *report, o.serials, *o.html, unix_now());
+    if (!written) return std::unexpected(written.error());
+    std::cout << fmt::format("Wrote the report for {} to {}: {} pages, {} units with their {} "
+                             "manifests. Open {}\n",
+                             range.weeks == 1 ? range.last_week
+                                              : fmt::format("{} weeks to {}", range.weeks, range.last_week),
+                             o.html->string(), written->pages, written->units, written->manifests,
+                             (*o.html / "index.html").string());
+    if (report->serials_truncated) {
+      std::cerr << fmt::format("More than {} units had exceptions: the first {} have a page "
+                               "(--serial-pages); list them all with hallmark-signer query "
+                               "--exceptions\n", o.serial_pages, o.serial_pages);
+    }
+    return {};
+  }
+  if (json) {
+    const auto layout = report->weeks.size() == 1 ? tool::JsonLayout::kIndented : tool::JsonLayout::kOneLine;
+    for (const auto& week : report->weeks) std::cout << tool::to_display_json(week, layout) + "\n";
+    return {};
+  }
+  std::cout << evidence::render_text_report(*report);
   return {};
 }
 
@@ -464,7 +500,16 @@ void add_evidence_commands(tool::CommandLine& cli) {
                      "failures, break-glass",
                      [r, &cli] { return run_report(*r, cli.json()); });
   add_store_flag(*rc, r->store);
-  rc->add_option("--week", r->week, "ISO week, e.g. 2026-W47")->required();
+  rc->add_option("--week", r->week, "ISO week, e.g. 2026-W47: the (last) week reported "
+                                    "(default: this week, UTC)");
+  rc->add_option("--weeks", r->weeks, "Weeks ending with --week (default 1; 12 with --html)");
+  rc->add_option("--html", r->html,
+                 "Write the report as a static site into this directory (self-contained: "
+                 "opens offline); replaces a report written there before");
+  rc->add_option("--serial-pages", r->serial_pages,
+                 "With --html: the most units with exceptions that get a page with their "
+                 "history and manifests (default 500)");
+  rc->add_option("--serial", r->serials, "With --html: also this unit's page (repeatable)");
 
   auto t = std::make_shared<RetentionOptions>();
   auto* retention = cli.app().add_subcommand("retention", "Retention of the evidence log");

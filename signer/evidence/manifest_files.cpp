@@ -19,11 +19,11 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxManifestFile = 16u << 20;
 
-// The serial as the first part of a file name, one to one and without '.': letters, digits
-// and '-' stay, every other byte is "_XX" (hex); an empty serial (an event with no unit) is
-// "_". The first '.' of a manifest file name therefore ends the serial, and
-// "SERIAL.*.manifest.json" names that unit's files only — never those of "SERIAL.5" or of
-// "SERIAL/x", which a lossy rule would have mixed in.
+}  // namespace
+
+// The first '.' of a manifest file name ends the serial, so "SERIAL.*.manifest.json" names
+// that unit's files only — never those of "SERIAL.5" or of "SERIAL/x", which a lossy rule
+// would have mixed in.
 std::string file_safe(const std::string& name) {
   if (name.empty()) return "_";
   std::string out;
@@ -38,6 +38,8 @@ std::string file_safe(const std::string& name) {
   }
   return out;
 }
+
+namespace {
 
 // What a manifest file needs besides its entry, looked up once per batch and per station.
 class FileSources {

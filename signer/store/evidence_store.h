@@ -124,7 +124,8 @@ struct EntryQuery {
 
 // The events that are exceptions in themselves (EntryQuery::exceptions, the report).
 inline constexpr int kExceptionEvents[] = {2 /*REWORK*/, 3 /*SCRAP*/, 4 /*LINE_STOP*/,
-                                           5 /*BREAK_GLASS*/, 8 /*TAKE_OVER*/};
+                                           5 /*BREAK_GLASS*/, 8 /*TAKE_OVER*/,
+                                           13 /*RMA_RECEIVED*/};
 inline constexpr int kFailResult = 2;  // v1::Attestation::FAIL
 
 // A row per (value, first log entry that had it), for clone checks.
