@@ -115,8 +115,8 @@ struct EntryQuery {
   std::vector<int> events;                // v1::Attestation::Event: any of these
   std::optional<int> result;              // v1::Attestation::Result
   std::optional<int> finding_kind;        // entries carrying a finding of this v1::Finding::Kind
-  // Only exceptions: a FAIL, a rework, scrap, line stop, break-glass, take-over or returned unit, or any
-  // entry carrying a finding (kExceptionEvents below is the list of events).
+  // Only exceptions: a FAIL, a rework, scrap, line stop, break-glass, take-over or returned
+  // unit, or any entry carrying a finding (kExceptionEvents below is the list of events).
   bool exceptions = false;
   // false: LogEntry::manifest is left empty (a listing of columns reads no manifest).
   bool manifests = true;
