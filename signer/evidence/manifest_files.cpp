@@ -154,11 +154,11 @@ Result<ManifestsWritten> write_batch_manifests(EvidenceStore& store, const fs::p
                                                const CountersignResult& batch) {
   std::vector<ManifestSelection> parts;
   if (batch.new_size > batch.old_size) {
-    parts.push_back(ManifestSelection{batch.old_size, batch.new_size, {}, {}});
+    parts.push_back(ManifestSelection{.first = batch.old_size, .last = batch.new_size, .serial = {}, .station_id = {}});
   }
   for (const ExportOutcome& e : batch.exports) {
     if (e.status == ExportOutcome::Status::kReplay && e.logged_end > e.logged_first) {
-      parts.push_back(ManifestSelection{e.logged_first, e.logged_end, {}, e.station_id});
+      parts.push_back(ManifestSelection{.first = e.logged_first, .last = e.logged_end, .serial = {}, .station_id = e.station_id});
     }
   }
   ManifestsWritten out;
