@@ -31,6 +31,12 @@ Result<std::string> module_to_load(const ProfileRequest& r,
   for (const auto& p : paths) {
     if (std::filesystem::exists(p, ec)) return p;
   }
+  if (paths.empty()) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{} given without --profile or --module, but no profile in {} is a "
+                            "software token: pass --profile NAME or --module PATH",
+                            verifier::kAllowSoftwareTokenFlag, profiles_dir().string()));
+  }
   return fail(ErrorCode::kToken,
               fmt::format("{} given without --profile or --module, but no software-token "
                           "module is installed (tried {})",

@@ -67,7 +67,7 @@ must "installed hallmark-verify checks a manifest" "$root/usr/bin/hallmark-verif
 bundle=$(ls release/*.promoted.bundle | head -1)
 must "installed hallmark-verify checks a promoted bundle" "$root/usr/bin/hallmark-verify" bundle "$bundle" "${trust[@]}"
 must "installed hallmark-signer shows a bundle" "$root/usr/bin/hallmark-signer" bundle show "$bundle"
-line=(--token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$work/demo/station-1")
+line=(--allow-software-token --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state "$work/demo/station-1")
 must "installed hallmark-station reads its state through its token" "$root/usr/bin/hallmark-station" status "${line[@]}"
 # The profile is the installed one: without it there, the station names where it looked.
 mv "$root/usr/share/hallmark/profiles/softhsm2.textproto" "$work/softhsm2.textproto"

@@ -103,7 +103,7 @@ case $case in
 
     must "install-registration on the TPM token" \
       "$station" install-registration --registration station/station-tpm.registration.json \
-      "${trust[@]}" --station-id station-tpm --state station-tpm "${tpm[@]}"
+      "${trust[@]}" --station-id station-tpm --state station-tpm "${tpm[@]:1}"  # takes no --allow-software-token
     bundle=$(ls release/*sensor-c6*.promoted.bundle 2> /dev/null | head -n 1)
     [[ -z $bundle ]] && bundle=$(ls release/*.promoted.bundle | head -n 1)
     must "intake of a promoted release" "$station" intake "$bundle" --state station-tpm
