@@ -43,17 +43,22 @@ Result<std::string> module_to_load(const ProfileRequest& r,
                           verifier::kAllowSoftwareTokenFlag, fmt::join(paths, ", ")));
 }
 
+// The profile the request names, if it names one.
+Result<std::optional<v1::HsmProfile>> named_profile(const ProfileRequest& request) {
+  if (request.profile.empty()) return std::optional<v1::HsmProfile>();
+  auto p = load_profile(request.profile);
+  if (!p) return std::unexpected(p.error());
+  return std::optional<v1::HsmProfile>(std::move(*p));
+}
+
 }  // namespace
 
 Result<ProfiledToken> open_profiled_token(const ProfileRequest& request) {
   auto known = load_all_profiles();
   if (!known) return std::unexpected(known.error());
-  std::optional<v1::HsmProfile> named;
-  if (!request.profile.empty()) {
-    auto p = load_profile(request.profile);
-    if (!p) return std::unexpected(p.error());
-    named = std::move(*p);
-  }
+  auto named_or = named_profile(request);
+  if (!named_or) return std::unexpected(named_or.error());
+  const std::optional<v1::HsmProfile>& named = *named_or;
   auto uri = TokenUri::parse(request.uri);
   if (!uri) return std::unexpected(uri.error());
   auto path = module_to_load(request, named, *known);
@@ -75,13 +80,9 @@ Result<ProfiledToken> open_profiled_token(const ProfileRequest& request) {
 Result<std::string> module_path_for(const ProfileRequest& request) {
   auto known = load_all_profiles();
   if (!known) return std::unexpected(known.error());
-  std::optional<v1::HsmProfile> named;
-  if (!request.profile.empty()) {
-    auto p = load_profile(request.profile);
-    if (!p) return std::unexpected(p.error());
-    named = std::move(*p);
-  }
-  return module_to_load(request, named, *known);
+  auto named = named_profile(request);
+  if (!named) return std::unexpected(named.error());
+  return module_to_load(request, *named, *known);
 }
 
 }  // namespace hallmark::hsm

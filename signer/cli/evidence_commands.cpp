@@ -490,8 +490,8 @@ void add_evidence_commands(tool::CommandLine& cli) {
                  "Only entries carrying a finding of this kind (CLOCK_UNSYNCED, CLAIM_MISMATCH, "
                  "...)");
   qc->add_flag("--exceptions", q->exceptions,
-               "Only exceptions: failures, reworks, scraps, line stops, break-glass, take-overs "
-               "and entries with findings, with who and why");
+               "Only exceptions: failures, reworks, scraps, line stops, break-glass, take-overs, "
+               "returned units and entries with findings, with who and why");
   qc->add_flag("--csv", q->csv, "CSV instead of a table");
 
   auto r = std::make_shared<ReportOptions>();
