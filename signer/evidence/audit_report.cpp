@@ -29,37 +29,37 @@ constexpr Indicator kIndicators[] = {
     {"people", "person findings", [](const SI& s) { return s.person_findings(); }, true},
 };
 
-void count_event(SI& s, const v1::ProvisioningManifest& m) {
-  switch (m.event()) {
+void count_event(SI& s, const LogEntry& m) {
+  switch (m.event) {
     case v1::Attestation::PROGRAM:
-      if (m.result() == v1::Attestation::PASS) s.set_units_passed(s.units_passed() + 1);
+      if (m.result == v1::Attestation::PASS) s.set_units_passed(s.units_passed() + 1);
       break;
     case v1::Attestation::REWORK:
       s.set_reworks(s.reworks() + 1);
-      if (m.result() == v1::Attestation::PASS) s.set_units_passed(s.units_passed() + 1);
+      if (m.result == v1::Attestation::PASS) s.set_units_passed(s.units_passed() + 1);
       break;
     case v1::Attestation::SCRAP: s.set_scraps(s.scraps() + 1); break;
     case v1::Attestation::LINE_STOP: s.set_line_stops(s.line_stops() + 1); break;
     case v1::Attestation::BREAK_GLASS: s.set_break_glass(s.break_glass() + 1); break;
     case v1::Attestation::TAKE_OVER:
       s.set_take_overs(s.take_overs() + 1);
-      if (m.result() == v1::Attestation::PASS) s.set_units_passed(s.units_passed() + 1);
+      if (m.result == v1::Attestation::PASS) s.set_units_passed(s.units_passed() + 1);
       break;
     case v1::Attestation::RMA_RECEIVED: return;  // a returned unit's inspection, not a unit made
     default: break;
   }
-  if (m.result() == v1::Attestation::FAIL) s.set_failures(s.failures() + 1);
+  if (m.result == v1::Attestation::FAIL) s.set_failures(s.failures() + 1);
 }
 
 // A unit passed programming: the events count_event counts in units_passed.
-bool unit_passed(const v1::ProvisioningManifest& m) {
-  return m.result() == v1::Attestation::PASS &&
-         (m.event() == v1::Attestation::PROGRAM || m.event() == v1::Attestation::REWORK ||
-          m.event() == v1::Attestation::TAKE_OVER);
+bool unit_passed(const LogEntry& m) {
+  return m.result == v1::Attestation::PASS &&
+         (m.event == v1::Attestation::PROGRAM || m.event == v1::Attestation::REWORK ||
+          m.event == v1::Attestation::TAKE_OVER);
 }
 
-bool is_exception(const LogEntry& entry, const v1::ProvisioningManifest& m) {
-  return entry.result == kFailResult || m.findings_size() > 0 ||
+bool is_exception(const LogEntry& entry) {
+  return entry.result == kFailResult || !entry.finding_kinds.empty() ||
          std::find(std::begin(kExceptionEvents), std::end(kExceptionEvents), entry.event) !=
              std::end(kExceptionEvents);
 }
@@ -161,24 +161,20 @@ Result<AuditReport> audit_report(EvidenceStore& store, const AuditRange& range) 
   EntryQuery query;
   query.from_unix = report.from_unix;
   query.to_unix = report.to_unix;
-  v1::ProvisioningManifest manifest;
+  query.manifests = false;  // every count is an entry column: no manifest is read or parsed
   auto visited = store.query(query, [&](const LogEntry& entry) -> Result<void> {
-    if (!manifest.ParseFromArray(entry.manifest.data(), static_cast<int>(entry.manifest.size()))) {
-      return fail(ErrorCode::kInternal,
-                  fmt::format("log entry {} does not parse as a manifest", entry.index));
-    }
     SI& s = table.station(entry.event_unix, entry.station_id);
-    count_event(s, manifest);
+    count_event(s, entry);
     bool drift = false;
-    for (const v1::Finding& f : manifest.findings()) {
-      if (f.kind() == v1::Finding::STATION_DRIFT || f.kind() == v1::Finding::DEVICE_TOOL_DRIFT) {
+    for (int kind : entry.finding_kinds) {
+      if (kind == v1::Finding::STATION_DRIFT || kind == v1::Finding::DEVICE_TOOL_DRIFT) {
         drift = true;
       } else {
-        count_finding(s, f.kind());
+        count_finding(s, kind);
       }
     }
     if (drift) s.set_drift_incidents(s.drift_incidents() + 1);
-    if (unit_passed(manifest)) {
+    if (unit_passed(entry)) {
       if (auto digest = Digest::from_bytes(entry.bundle_digest)) {
         ReleaseUse& use = releases[*digest];
         use.bundle_digest = *digest;
@@ -186,7 +182,7 @@ Result<AuditReport> audit_report(EvidenceStore& store, const AuditRange& range) 
         ++use.stations[entry.station_id];
       }
     }
-    if (!entry.serial.empty() && is_exception(entry, manifest) && !report.serials_truncated &&
+    if (!entry.serial.empty() && is_exception(entry) && !report.serials_truncated &&
         !serials.contains(entry.serial)) {
       if (serials.size() < range.max_serials) {
         serials.insert(entry.serial);

@@ -83,6 +83,7 @@ LogEntry entry(std::uint64_t index, std::string station, std::string serial, int
   e.result = result;
   e.event_unix = kMonday + 3600 + static_cast<std::int64_t>(index);
   e.finding_count = static_cast<std::uint32_t>(findings.size());
+  e.finding_kinds = findings;  // as countersign writes them beside the manifest
   return e;
 }
 
