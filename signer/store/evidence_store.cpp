@@ -111,9 +111,27 @@ std::string with_unit_events(std::string_view sql) {
 // which matches nothing).
 constexpr int kPrefetchWidth = 128;
 
-std::string prefetch_sql() {
+// SQLite looks each value of an IN list up in the index. PostgreSQL plans a long IN list
+// against a table it has no statistics for yet (a store grown inside one countersign
+// transaction) as a scan of the whole table: 15 ms a query at 40 000 entries, growing with
+// the store. There every value is looked up on its own, in a lateral subquery the planner
+// may not flatten into a join it could plan the same way (OFFSET 0): 0.5 ms at any size.
+std::string prefetch_sql(sql::Dialect dialect) {
   std::string places;
-  for (int i = 0; i < kPrefetchWidth; ++i) places += i == 0 ? "?" : ", ?";
+  std::string rows;
+  for (int i = 0; i < kPrefetchWidth; ++i) {
+    places += i == 0 ? "?" : ", ?";
+    rows += i == 0 ? "(?)" : ", (?)";
+  }
+  if (dialect == sql::Dialect::kPostgres) {
+    return with_unit_events(fmt::format(
+        "SELECT 0, e.serial, e.hardware_id, e.event, e.idx FROM (VALUES {0}) AS k(v) CROSS JOIN "
+        "LATERAL (SELECT serial, hardware_id, event, idx FROM entries WHERE serial = k.v AND "
+        "serial <> '' AND hardware_id <> '' AND event IN ({{UNIT}}) OFFSET 0) e UNION ALL "
+        "SELECT 1, e.serial, e.hardware_id, e.event, e.idx FROM (VALUES {0}) AS k(v) CROSS JOIN "
+        "LATERAL (SELECT serial, hardware_id, event, idx FROM entries WHERE hardware_id = k.v AND "
+        "hardware_id <> '' AND event IN ({{UNIT}}) OFFSET 0) e", rows));
+  }
   return with_unit_events(fmt::format(
       "SELECT 0, serial, hardware_id, event, idx FROM entries WHERE serial IN ({0}) AND serial "
       "<> '' AND hardware_id <> '' AND event IN ({{UNIT}}) UNION ALL "
@@ -706,7 +724,7 @@ Result<void> SqlEvidenceStore::prefetch_sightings(
     }
   }
   if (!prefetch_ && !(serials.empty() && hardware_ids.empty())) {
-    auto prepared = db_->prepare(prefetch_sql(), sql::Rows::kBuffered);
+    auto prepared = db_->prepare(prefetch_sql(db_->dialect()), sql::Rows::kBuffered);
     if (!prepared) return std::unexpected(std::move(prepared.error()));
     prefetch_ = std::move(*prepared);
   }
