@@ -19,125 +19,14 @@
 #include "signer/store/sql_connection.h"
 #include "signer/store/store_location.h"
 #include "signer/store/store_schema.h"
+#include "signer/store/store_statements.h"
 
 namespace hallmark::evidence {
 namespace {
 
 using sql::ResetOnExit;
 using sql::Statement;
-
-enum Op : std::size_t {
-  kTreeSize,
-  kInsertEntry,
-  kInsertManifest,
-  kFirmwareSet,
-  kInsertFirmwareSet,
-  kInsertFirmwareDigest,
-  kPutNode,
-  kNode,
-  kAddCheckpoint,
-  kLatestCheckpoint,
-  kCheckpointAt,
-  kCheckpointsBetween,
-  kCheckpointCovering,
-  kPutRegistration,
-  kRegistrations,
-  kStationHead,
-  kSetStationHead,
-  kStationRecord,
-  kUnitSightings,
-  kPutRelease,
-  kRelease,
-  kAddFinding,
-  kFindingsBetween,
-  kOpCount,
-};
-
-// read_entry's columns, in its order; the manifest, when asked for, follows them.
-constexpr std::string_view kEntryColumns =
-    "e.idx, e.leaf_hash, e.station_id, e.station_sequence, e.record_hash, e.serial, "
-    "e.hardware_id, f.bundle_digest, e.event, e.result, e.event_unix, e.countersigned_unix, "
-    "e.clock_synced, f.firmware, e.finding_count, e.operator_name, e.supervisor_name, e.why, "
-    "e.finding_kinds";
-constexpr int kEntryColumnCount = 19;
-constexpr std::string_view kEntryFrom = "entries e JOIN firmware_sets f ON f.id = e.firmware_set";
-constexpr std::string_view kManifestColumn = ", m.manifest";
-constexpr std::string_view kManifestJoin = " JOIN manifests m ON m.idx = e.idx";
-
-// Finding kinds as stored: "3;7" (v1::Finding::Kind numbers, the manifest's order).
-void write_kinds(const std::vector<int>& kinds, std::string& out) {
-  out.clear();
-  for (int kind : kinds) {
-    if (!out.empty()) out += ';';
-    out += std::to_string(kind);
-  }
-}
-
-bool read_kinds(std::string_view text, std::vector<int>& out) {
-  out.clear();
-  while (!text.empty()) {
-    const auto end = std::min(text.find(';'), text.size());
-    int kind = 0;
-    const auto [at, ec] = std::from_chars(text.data(), text.data() + end, kind);
-    if (ec != std::errc() || at != text.data() + end) return false;
-    out.push_back(kind);
-    text.remove_prefix(std::min(end + 1, text.size()));
-  }
-  return true;
-}
-
-
-// The events that bind a serial to a hardware id (PROGRAM 1, REWORK 2, SCRAP 3, TAKE_OVER
-// 8), the only ones unit_sightings() counts: a line stop records the mismatched label and
-// board that the station refused, which binds nothing, and a returned unit (RMA_RECEIVED)
-// is checked against the bindings (countersign's is_unit_event) without making one.
-// {UNIT} in the SQL is this list.
-constexpr std::array<int, 4> kBindingEvents{1, 2, 3, 8};
-constexpr bool is_binding_event(int event) noexcept {
-  return std::find(kBindingEvents.begin(), kBindingEvents.end(), event) != kBindingEvents.end();
-}
-
-std::string with_unit_events(std::string_view sql) {
-  std::string list;
-  for (int event : kBindingEvents) list += (list.empty() ? "" : ", ") + std::to_string(event);
-  std::string out(sql);
-  for (auto at = out.find("{UNIT}"); at != std::string::npos; at = out.find("{UNIT}", at)) {
-    out.replace(at, 6, list);
-  }
-  return out;
-}
-
-// Serials and hardware ids per prefetch query (each side; unused places are bound to '',
-// which matches nothing).
-constexpr int kPrefetchWidth = 128;
-
-// SQLite looks each value of an IN list up in the index. PostgreSQL plans a long IN list
-// against a table it has no statistics for yet (a store grown inside one countersign
-// transaction) as a scan of the whole table: 15 ms a query at 40 000 entries, growing with
-// the store. There every value is looked up on its own, in a lateral subquery the planner
-// may not flatten into a join it could plan the same way (OFFSET 0): 0.5 ms at any size.
-std::string prefetch_sql(sql::Dialect dialect) {
-  std::string places;
-  std::string rows;
-  for (int i = 0; i < kPrefetchWidth; ++i) {
-    places += i == 0 ? "?" : ", ?";
-    rows += i == 0 ? "(?)" : ", (?)";
-  }
-  if (dialect == sql::Dialect::kPostgres) {
-    return with_unit_events(fmt::format(
-        "SELECT 0, e.serial, e.hardware_id, e.event, e.idx FROM (VALUES {0}) AS k(v) CROSS JOIN "
-        "LATERAL (SELECT serial, hardware_id, event, idx FROM entries WHERE serial = k.v AND "
-        "serial <> '' AND hardware_id <> '' AND event IN ({{UNIT}}) OFFSET 0) e UNION ALL "
-        "SELECT 1, e.serial, e.hardware_id, e.event, e.idx FROM (VALUES {0}) AS k(v) CROSS JOIN "
-        "LATERAL (SELECT serial, hardware_id, event, idx FROM entries WHERE hardware_id = k.v AND "
-        "hardware_id <> '' AND event IN ({{UNIT}}) OFFSET 0) e", rows));
-  }
-  return with_unit_events(fmt::format(
-      "SELECT 0, serial, hardware_id, event, idx FROM entries WHERE serial IN ({0}) AND serial "
-      "<> '' AND hardware_id <> '' AND event IN ({{UNIT}}) UNION ALL "
-      "SELECT 1, serial, hardware_id, event, idx FROM entries WHERE hardware_id IN ({0}) AND "
-      "hardware_id <> '' AND event IN ({{UNIT}})", places));
-}
+using namespace statements;  // NOLINT(google-build-using-namespace): the store's own SQL
 
 // A unit event that named a value (the other id of the pair) at a log index.
 struct Sighting {
@@ -166,73 +55,6 @@ void seen(std::vector<SeenWith>& rows, std::string_view value, std::uint64_t ind
 void by_first_sighting(std::vector<SeenWith>& rows) {
   std::sort(rows.begin(), rows.end(),
             [](const SeenWith& a, const SeenWith& b) { return a.log_index < b.log_index; });
-}
-
-constexpr std::array<std::string_view, kOpCount> kSql{
-    "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries",
-    "INSERT INTO entries (idx, leaf_hash, station_id, station_sequence, record_hash, serial, "
-    "hardware_id, firmware_set, event, result, event_unix, countersigned_unix, clock_synced, "
-    "finding_count, operator_name, supervisor_name, why, finding_kinds) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "INSERT INTO manifests (idx, manifest) VALUES (?, ?)",
-    "SELECT id FROM firmware_sets WHERE bundle_digest = ? AND firmware = ?",
-    "INSERT INTO firmware_sets (bundle_digest, firmware) VALUES (?, ?) RETURNING id",
-    // A set may list the same digest twice (image and measured): indexed once.
-    "INSERT INTO firmware_set_digests (digest, set_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-    "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)",
-    // Level 0 is the entries' own leaf hashes: never stored twice.
-    "SELECT hash FROM nodes WHERE level = ? AND idx = ? UNION ALL "
-    "SELECT leaf_hash FROM entries WHERE 0 = ? AND idx = ?",
-    "INSERT INTO checkpoints (tree_size, root_hash, time_unix, envelope) VALUES (?, ?, ?, ?)",
-    "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints "
-    "ORDER BY tree_size DESC, id DESC LIMIT 1",
-    "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints WHERE tree_size = ? "
-    "ORDER BY id DESC LIMIT 1",
-    "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints "
-    "WHERE time_unix >= ? AND time_unix < ? ORDER BY time_unix, id",
-    "SELECT tree_size, root_hash, time_unix, envelope FROM checkpoints WHERE tree_size > ? "
-    "ORDER BY tree_size, id LIMIT 1",
-    "INSERT INTO station_registrations (station_id, from_index, envelope) VALUES (?, ?, ?) "
-    "ON CONFLICT DO NOTHING",
-    "SELECT from_index, envelope FROM station_registrations WHERE station_id = ? "
-    "ORDER BY from_index",
-    "SELECT sequence, record_hash, last_event_unix, device_tool FROM station_heads "
-    "WHERE station_id = ?",
-    "INSERT INTO station_heads (station_id, sequence, record_hash, last_event_unix, device_tool) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET sequence = excluded.sequence, "
-    "record_hash = excluded.record_hash, last_event_unix = excluded.last_event_unix, "
-    "device_tool = excluded.device_tool",
-    "SELECT record_hash, idx FROM entries WHERE station_id = ? AND station_sequence = ?",
-    // Binding events only ({UNIT}): the first part is the serial's rows, the second the
-    // hardware id's (two index lookups). prefetch_sightings() asks the same for many.
-    "SELECT 0, hardware_id, event, idx FROM entries WHERE serial = ? AND serial <> '' "
-    "AND hardware_id <> '' AND event IN ({UNIT}) UNION ALL "
-    "SELECT 1, serial, event, idx FROM entries WHERE hardware_id = ? AND hardware_id <> '' "
-    "AND event IN ({UNIT})",
-    "INSERT INTO releases (bundle_digest, sku, version, promoted_unix, not_before_unix, "
-    "not_after_unix, bundle, promoted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    "SELECT bundle_digest, sku, version, promoted_unix, not_before_unix, not_after_unix, "
-    "bundle, promoted FROM releases WHERE bundle_digest = ?",
-    "INSERT INTO findings (time_unix, event_unix, station_id, kind, log_index, finding) "
-    "VALUES (?, ?, ?, ?, ?, ?)",
-    "SELECT time_unix, event_unix, station_id, kind, log_index, finding FROM findings "
-    "WHERE time_unix >= ? AND time_unix < ? ORDER BY id",
-};
-
-// Writes whose outcome nothing waits for: PostgreSQL pipelines them (sql::Rows::kNone).
-constexpr bool is_plain_write(Op op) noexcept {
-  switch (op) {
-    case kInsertEntry:
-    case kInsertManifest:
-    case kInsertFirmwareDigest:
-    case kPutNode:
-    case kAddCheckpoint:
-    case kPutRegistration:
-    case kSetStationHead:
-    case kPutRelease:
-    case kAddFinding: return true;
-    default: return false;
-  }
 }
 
 std::int64_t i64(std::uint64_t v) noexcept { return static_cast<std::int64_t>(v); }
@@ -724,7 +546,7 @@ Result<void> SqlEvidenceStore::prefetch_sightings(
     }
   }
   if (!prefetch_ && !(serials.empty() && hardware_ids.empty())) {
-    auto prepared = db_->prepare(prefetch_sql(db_->dialect()), sql::Rows::kBuffered);
+    auto prepared = db_->prepare(sightings_prefetch_sql(db_->dialect()), sql::Rows::kBuffered);
     if (!prepared) return std::unexpected(std::move(prepared.error()));
     prefetch_ = std::move(*prepared);
   }
