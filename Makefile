@@ -71,7 +71,8 @@ packages-check: deps
 # peak memory; station per-unit overhead vs its floor (2 token signatures, 2 verifications,
 # 1 fdatasync); station status/program at 1k vs a large journal; countersign throughput vs
 # the 2-core ECDSA verify rate; the evidence store at scale, SQLite and PostgreSQL (bench/;
-# HALLMARK_BENCH_SCALE=full: 1 M journal records, 10 M store units; docs/performance.md).
+# HALLMARK_BENCH_SCALE=full: 1 M journal records, 10 M store units; docs/performance.md);
+# `hallmark-verify log` on a day's segment at two sizes.
 bench: build
 	@bash bench/bundle_read_bench.sh $(BUILD_DIR)
 	@bash bench/promoted_verify_bench.sh $(BUILD_DIR)
@@ -79,6 +80,7 @@ bench: build
 	@bash bench/station_history_bench.sh $(BUILD_DIR)
 	@bash bench/countersign_bench.sh $(BUILD_DIR)
 	@bash bench/store_scale_bench.sh $(BUILD_DIR)
+	@bash bench/log_segment_bench.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log demo-out $(SANITIZE_BUILD_DIR) \

@@ -8,6 +8,9 @@
 #   - store bytes per unit (goal <= 2 KB, SQLite)
 #   - PostgreSQL (its own durable throwaway server) against SQLite on the same batch
 #     (goal >= 0.5), and its bytes per unit.
+#   - a PostgreSQL store grown the same way (HALLMARK_BENCH_PG_UNITS units; 1 000 000 at full
+#     scale, none by default): its first and last batch rates, history and proof latency,
+#     bytes per unit.
 # Reports, never fails on timing. Needs the test build (make build does).
 #
 # Usage: bench/store_scale_bench.sh BUILD_DIR
@@ -24,6 +27,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 units=100000
 [[ ${HALLMARK_BENCH_SCALE:-} == full ]] && units=10000000
 units=${HALLMARK_BENCH_UNITS:-$units}
+pg_units=0
+[[ ${HALLMARK_BENCH_SCALE:-} == full ]] && pg_units=1000000
+pg_units=${HALLMARK_BENCH_PG_UNITS:-$pg_units}
 batch=20000
 threads=$(nproc)
 work=$(mktemp -d /tmp/hallmark-store-bench.XXXXXX)
@@ -51,6 +57,14 @@ pg_conninfo=$(HALLMARK_PG_DURABLE=1 bash "$here/../tests/support/postgres_server
 sqlite_batch=$("$bench" run --units "$batch" --threads "$threads")
 pg_batch=$("$bench" run --units "$batch" --threads "$threads" --store "postgres:$pg_conninfo")
 pg_bytes=$(psql "$pg_conninfo" -Atc "SELECT pg_database_size(current_database())")
+if ((pg_units > 0)); then
+  echo "store at scale: growing a PostgreSQL store to $pg_units units..." >&2
+  psql "$pg_conninfo" -qc "CREATE DATABASE grown" >/dev/null
+  grown_conninfo=${pg_conninfo/dbname=hallmark/dbname=grown}
+  pg_out=$("$bench" scale --units "$pg_units" --batch "$batch" --threads "$threads" \
+    --store "postgres:$grown_conninfo")
+  pg_grown_bytes=$(psql "$grown_conninfo" -Atc "SELECT pg_database_size(current_database())")
+fi
 pg_rate=$(value countersign_per_second "$pg_batch")
 sqlite_rate=$(value countersign_per_second "$sqlite_batch")
 
@@ -68,3 +82,15 @@ printf '  one %s-unit batch:   SQLite %s /s, PostgreSQL %s /s  ratio %.2f (goal 
   "$batch" "$sqlite_rate" "$pg_rate" "$(awk -v a="$pg_rate" -v b="$sqlite_rate" 'BEGIN {print a / b}')"
 printf '  store size, PostgreSQL: %.0f bytes per unit (the whole database after %s units)\n' \
   "$(awk -v a="$pg_bytes" -v b="$batch" 'BEGIN {print a / b}')" "$batch"
+if ((pg_units > 0)); then
+  printf 'PostgreSQL store at %s units\n' "$(value units "$pg_out")"
+  printf '  countersign:         first batch %8s /s, last batch %8s /s  ratio %.2f\n' \
+    "$(value first_batch_per_second "$pg_out")" "$(value last_batch_per_second "$pg_out")" \
+    "$(awk -v a="$(value last_batch_per_second "$pg_out")" -v b="$(value first_batch_per_second "$pg_out")" 'BEGIN {print a / b}')"
+  printf '  serial -> history:   median %s ms, slowest of 200 %s ms\n' \
+    "$(value serial_history_ms_median "$pg_out")" "$(value serial_history_ms_max "$pg_out")"
+  printf '  inclusion proof:     median %s ms, slowest of 200 %s ms\n' \
+    "$(value inclusion_proof_ms_median "$pg_out")" "$(value inclusion_proof_ms_max "$pg_out")"
+  printf '  store size:          %.0f bytes per unit (the whole database)\n' \
+    "$(awk -v a="$pg_grown_bytes" -v b="$(value units "$pg_out")" 'BEGIN {print a / b}')"
+fi

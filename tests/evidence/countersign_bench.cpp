@@ -8,6 +8,12 @@
 //                                                      the real path, B per export: first
 //                                                      and last batch rates, a serial's
 //                                                      history, inclusion proofs
+//   countersign_bench segment --units N --out DIR      a store grown to N units as for
+//                                                      scale, then its day written as a
+//                                                      retention segment into DIR, with
+//                                                      a trust root naming the evidence
+//                                                      key (DIR/trust-root.json), for
+//                                                      `hallmark-verify log` to check
 //   (run and scale: --store postgres:CONNINFO, an empty database, instead of SQLite)
 //
 // The test keys are made afresh in each process, so the export is made by the process that
@@ -40,6 +46,8 @@
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/token_signer.h"
 #include "signer/evidence/countersign.h"
+#include "signer/evidence/retention.h"
+#include "verifier/core/time_format.h"
 #include "verifier/log/merkle.h"
 #include "verifier/bundle/unit_claims.h"
 #include "tests/support/softhsm_fixture.h"
@@ -325,6 +333,7 @@ class BenchSigner {
   evidence::EvidenceStore& store() { return *store_; }
   void close_store() { store_.reset(); }
   [[nodiscard]] int signatures() const { return signatures_; }
+  [[nodiscard]] const verifier::PublicKey& evidence_key() const { return signer_->public_key(); }
 
  private:
   hallmark::testing::SoftHsmFixture hsm_;
@@ -387,28 +396,44 @@ std::pair<double, double> latency_ms(int samples, Fn&& fn) {
 // A store grown to `units` through the real path, `batch` units per export (each a real,
 // station-signed continuation of one journal): the countersign rate of the first and the
 // last batch, then what people ask of a store that size.
-int scale(std::uint64_t units, std::uint64_t batch, unsigned threads, const std::string& location) {
-  BenchSigner signer(threads, location);
-  std::string previous(32, '\0');
+// Grows the signer's store by `units` units, `batch` per export (each a real, station-signed
+// continuation of one journal); returns the units and the first and last batch rates.
+struct Growth {
+  std::uint64_t size = 0;
   double first_rate = 0;
   double last_rate = 0;
+};
+Growth grow(BenchSigner& signer, std::uint64_t units, std::uint64_t batch) {
+  Growth g;
+  std::string previous(32, '\0');
   const std::uint64_t batches = std::max<std::uint64_t>(1, units / batch);
   const auto all = std::chrono::steady_clock::now();
   for (std::uint64_t b = 0; b < batches; ++b) {
-    if (generate(b * batch + 1, batch, previous, signer.export_path()) != 0) return 1;
+    if (generate(b * batch + 1, batch, previous, signer.export_path()) != 0) {
+      throw std::runtime_error("cannot make the station export");
+    }
     const auto start = std::chrono::steady_clock::now();
     const auto result = signer.countersign(signer.export_path());
     const double rate = static_cast<double>(batch) / seconds_since(start);
     if (result.exports[0].findings != 0) throw std::runtime_error("a bench unit raised a finding");
-    (b == 0 ? first_rate : last_rate) = rate;
-    if (b == 0) last_rate = rate;
+    (b == 0 ? g.first_rate : g.last_rate) = rate;
+    if (b == 0) g.last_rate = rate;
     if ((b + 1) % 10 == 0 || b + 1 == batches) {
       std::fprintf(stderr, "  %llu of %llu units countersigned (%.0f s; last batch %.0f/s)\n",
                    static_cast<unsigned long long>((b + 1) * batch),
                    static_cast<unsigned long long>(batches * batch), seconds_since(all), rate);
     }
   }
-  const std::uint64_t size = batches * batch;
+  g.size = batches * batch;
+  return g;
+}
+
+int scale(std::uint64_t units, std::uint64_t batch, unsigned threads, const std::string& location) {
+  BenchSigner signer(threads, location);
+  const Growth g = grow(signer, units, batch);
+  const std::uint64_t size = g.size;
+  const double first_rate = g.first_rate;
+  const double last_rate = g.last_rate;
   std::printf("units %llu\n", static_cast<unsigned long long>(size));
   std::printf("firmware_hex %s\n", to_hex(as_bytes(digest_bytes(1, 0))).c_str());  // every unit's
   std::printf("first_batch_per_second %.0f\n", first_rate);
@@ -442,6 +467,35 @@ int scale(std::uint64_t units, std::uint64_t batch, unsigned threads, const std:
   return 0;
 }
 
+// The trust root of the bench (custodians alice and bob) with the evidence role naming the
+// bench's evidence key, as `hallmark-verify` reads it (a signed envelope in JSON).
+std::string trust_root_naming(const verifier::PublicKey& evidence_key) {
+  v1::TrustRoot root = tt::make_root(tt::default_spec());
+  *root.add_keys() = evidence_key.to_proto();
+  v1::RoleKeys* role = root.add_roles();
+  role->set_role(v1::EVIDENCE);
+  role->set_threshold(1);
+  role->add_key_ids(evidence_key.key_id());
+  const v1::Envelope envelope = tt::sign("trust-root", root, {&tt::alice(), &tt::bob()});
+  std::printf("trust_root_digest %s\n", to_hex(as_bytes(tt::payload_digest(envelope))).c_str());
+  return verifier::envelope_to_json(envelope);
+}
+
+// A store of `units` units countersigned on one day, written as that day's retention segment.
+int segment(std::uint64_t units, std::uint64_t batch, unsigned threads, const std::filesystem::path& out) {
+  BenchSigner signer(threads, "");
+  const Growth g = grow(signer, units, batch);
+  std::filesystem::create_directories(out);
+  auto written = evidence::export_segment(signer.store(), verifier::utc_day(tt::kNow), out);
+  if (!written) throw std::runtime_error(written.error().message);
+  std::ofstream(out / "trust-root.json") << trust_root_naming(signer.evidence_key());
+  std::printf("units %llu\nsegment %s\nsegment_bytes %llu\nat_unix %lld\n",
+              static_cast<unsigned long long>(g.size), written->file.string().c_str(),
+              static_cast<unsigned long long>(std::filesystem::file_size(written->file)),
+              static_cast<long long>(tt::kNow));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -450,23 +504,26 @@ int main(int argc, char** argv) {
   unsigned threads = 2;
   std::uint64_t batch = 20000;
   std::string store;  // a fresh SQLite file unless given (postgres:CONNINFO of an empty database)
+  std::string out;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--units") units = std::stoull(argv[i + 1]);
     if (flag == "--threads") threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
     if (flag == "--batch") batch = std::stoull(argv[i + 1]);
     if (flag == "--store") store = argv[i + 1];
+    if (flag == "--out") out = argv[i + 1];
   }
   try {
     if (mode == "baseline") return baseline(units, threads);
     if (mode == "parts") return parts(units);
     if (mode == "run") return run(units, threads, store);
     if (mode == "scale") return scale(units, batch, threads, store);
+    if (mode == "segment" && !out.empty()) return segment(units, batch, threads, out);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "countersign_bench: %s\n", e.what());
     return 1;
   }
-  std::fprintf(stderr, "usage: countersign_bench baseline|run|scale --units N --threads T "
-                       "[--batch N] [--store LOCATION]\n");
+  std::fprintf(stderr, "usage: countersign_bench baseline|run|scale|segment --units N --threads T "
+                       "[--batch N] [--store LOCATION] [--out DIR]\n");
   return 2;
 }
