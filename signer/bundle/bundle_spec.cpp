@@ -133,28 +133,38 @@ const v1::SkuCatalog::Sku* find_sku(const v1::SkuCatalog& catalog, std::string_v
   return nullptr;
 }
 
-// A station-software release: its packages are data (no device, no catalogue entry); the
-// rules (check_bundle_rules) refuse anything a device would run.
-Result<PlannedBundle> plan_station_software(const v1::BundleSpec& spec, const fs::path& spec_dir,
-                                            std::int64_t now_unix) {
-  PlannedBundle planned;
-  v1::Bundle& b = planned.bundle;
+namespace {
+
+// What every bundle takes from its spec as it is.
+void copy_spec(const v1::BundleSpec& spec, std::int64_t now_unix, v1::Bundle& b) {
   b.set_sku(spec.sku());
   b.set_version(spec.version());
   b.set_security_counter(spec.security_counter());
   b.set_created_unix(now_unix);
   b.set_requester(spec.requester());
-  b.mutable_station_software();
   *b.mutable_plan() = spec.plan();
   *b.mutable_efuses() = spec.efuses();
   if (spec.has_certificate_profile()) *b.mutable_certificate_profile() = spec.certificate_profile();
+}
+
+// The spec's images added to `planned`, each a regular file under `spec_dir`, then the
+// bundle rules (check_bundle_rules) over the whole. With `sku`, a firmware bundle: each
+// image's format must be one the device boots. Without, a station-software release: its
+// packages are data (an image without a role is DATA), and the rules refuse anything a
+// device would run.
+Result<PlannedBundle> with_images(PlannedBundle planned, const v1::BundleSpec& spec,
+                                  const fs::path& spec_dir, const v1::SkuCatalog::Sku* sku) {
+  v1::Bundle& b = planned.bundle;
   for (const auto& file : spec.images()) {
+    if (sku != nullptr) {
+      if (auto ok = check_format(file, *sku); !ok) return std::unexpected(ok.error());
+    }
     fs::path path = spec_dir / file.path();
     auto size = regular_file_size(path, file.name());
     if (!size) return std::unexpected(size.error());
     auto* image = b.add_images();
     image->set_name(file.name());
-    image->set_role(file.role() == v1::IMAGE_ROLE_UNSPECIFIED ? v1::DATA : file.role());
+    image->set_role(sku == nullptr && file.role() == v1::IMAGE_ROLE_UNSPECIFIED ? v1::DATA : file.role());
     image->set_format(file.format());
     image->set_flash_address(file.flash_address());
     image->set_size(*size);
@@ -166,10 +176,18 @@ Result<PlannedBundle> plan_station_software(const v1::BundleSpec& spec, const fs
   return planned;
 }
 
+}  // namespace
+
 Result<PlannedBundle> plan_bundle(const v1::BundleSpec& spec, const fs::path& spec_dir,
                                   const v1::SkuCatalog& catalog, std::int64_t now_unix) {
   if (auto ok = check_spec_fields(spec); !ok) return std::unexpected(ok.error());
-  if (spec.station_software()) return plan_station_software(spec, spec_dir, now_unix);
+  PlannedBundle planned;
+  v1::Bundle& b = planned.bundle;
+  copy_spec(spec, now_unix, b);
+  if (spec.station_software()) {  // no device, no catalogue entry
+    b.mutable_station_software();
+    return with_images(std::move(planned), spec, spec_dir, nullptr);
+  }
   const auto* sku = find_sku(catalog, spec.sku());
   if (sku == nullptr) {
     std::string known;
@@ -178,35 +196,9 @@ Result<PlannedBundle> plan_bundle(const v1::BundleSpec& spec, const fs::path& sp
                 fmt::format("unknown SKU '{}': known SKUs are {}", spec.sku(),
                             known.empty() ? "(none: the catalogue is empty)" : known));
   }
-  PlannedBundle planned;
-  v1::Bundle& b = planned.bundle;
-  b.set_sku(spec.sku());
   b.set_device_family(sku->device_family());
-  b.set_version(spec.version());
-  b.set_security_counter(spec.security_counter());
   b.set_flash_size(sku->flash_size());
-  b.set_created_unix(now_unix);
-  b.set_requester(spec.requester());
-  *b.mutable_plan() = spec.plan();
-  *b.mutable_efuses() = spec.efuses();
-  if (spec.has_certificate_profile()) *b.mutable_certificate_profile() = spec.certificate_profile();
-  for (const auto& file : spec.images()) {
-    if (auto ok = check_format(file, *sku); !ok) return std::unexpected(ok.error());
-    fs::path path = spec_dir / file.path();
-    auto size = regular_file_size(path, file.name());
-    if (!size) return std::unexpected(size.error());
-    auto* image = b.add_images();
-    image->set_name(file.name());
-    image->set_role(file.role());
-    image->set_format(file.format());
-    image->set_flash_address(file.flash_address());
-    image->set_size(*size);
-    planned.paths.push_back(std::move(path));
-  }
-  if (auto ok = check_bundle_rules(b, /*require_digests=*/false); !ok) {
-    return std::unexpected(ok.error());
-  }
-  return planned;
+  return with_images(std::move(planned), spec, spec_dir, sku);
 }
 
 }  // namespace hallmark::bundle
