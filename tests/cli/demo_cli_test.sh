@@ -8,32 +8,9 @@
 # what it checked and exits non-zero, naming the check, when one fails.
 set -uo pipefail
 
-demo="" bin_dir="" case=""
-while (($#)); do
-  case $1 in
-    --demo) demo=$2; shift 2 ;;
-    --bin-dir) bin_dir=$2; shift 2 ;;
-    *) case=$1; shift ;;
-  esac
-done
-[[ -n $demo && -n $bin_dir && -n $case ]] || { echo "usage: $0 --demo DIR --bin-dir DIR CASE" >&2; exit 2; }
-[[ -s $demo/ceremony/anchor.sha256 ]] || { echo "$demo is not a finished demo output" >&2; exit 2; }
-bin_dir=$(cd "$bin_dir" && pwd)
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-demo-cli.XXXXXX")
-device_pid=""
-cleanup() {
-  [[ -n $device_pid ]] && { kill "$device_pid" 2>/dev/null; wait "$device_pid" 2>/dev/null; }
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cp -a "$demo/." "$work/"   # modes kept: the stations' caches stay read-only
-rm -f "$work"/devices/*.sock
-sed -i "s|^directories.tokendir = .*|directories.tokendir = $work/tokens|" "$work/softhsm2.conf"
-export SOFTHSM2_CONF="$work/softhsm2.conf" DEMO_PIN="demo-user-pin"
-cd "$work" || exit 2
-ceremony=$bin_dir/hallmark-ceremony signer=$bin_dir/hallmark-signer
-station=$bin_dir/hallmark-station verify=$bin_dir/hallmark-verify devsim=$bin_dir/hallmark-devsim
+source "$(dirname "${BASH_SOURCE[0]}")/../support/demo_copy.sh"
+demo_copy_args "$@"
+demo_copy_enter demo-cli
 anchor=$(<ceremony/anchor.sha256)
 trust=(--trust-root ceremony/trust-root-v1.json --pin-digest "$anchor")
 line1=(--allow-software-token --token "pkcs11:token=station-1" --pin env:DEMO_PIN --state station-1)

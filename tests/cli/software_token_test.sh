@@ -9,34 +9,10 @@
 # Usage: software_token_test.sh --demo DEMO_OUT --bin-dir DIR CASE
 set -uo pipefail
 
-demo="" bin_dir="" case=""
-while (($#)); do
-  case $1 in
-    --demo) demo=$2; shift 2 ;;
-    --bin-dir) bin_dir=$2; shift 2 ;;
-    *) case=$1; shift ;;
-  esac
-done
-[[ -n $demo && -n $bin_dir && -n $case ]] || { echo "usage: $0 --demo DIR --bin-dir DIR CASE" >&2; exit 2; }
-[[ -s $demo/ceremony/anchor.sha256 ]] || { echo "$demo is not a finished demo output" >&2; exit 2; }
-bin_dir=$(cd "$bin_dir" && pwd)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-software-token.XXXXXX")
-device_pid=""
-device_off() {
-  [[ -n $device_pid ]] && { kill "$device_pid" 2>/dev/null; wait "$device_pid" 2>/dev/null; }
-  device_pid=""
-}
-cleanup() { device_off; rm -rf "$work"; }
-trap cleanup EXIT
-cp -a "$demo/." "$work/"
-rm -f "$work"/devices/*.sock
-sed -i "s|^directories.tokendir = .*|directories.tokendir = $work/tokens|" "$work/softhsm2.conf"
-export SOFTHSM2_CONF="$work/softhsm2.conf" DEMO_PIN="demo-user-pin" DEMO_SO_PIN="demo-so-pin"
-cd "$work" || exit 2
-ceremony=$bin_dir/hallmark-ceremony signer=$bin_dir/hallmark-signer
-station=$bin_dir/hallmark-station verify=$bin_dir/hallmark-verify devsim=$bin_dir/hallmark-devsim
+source "$here/../support/demo_copy.sh"
+demo_copy_args "$@"
+demo_copy_enter software-token
 trust=(--trust-root ceremony/trust-root-v1.json)
 softhsm_module=$(awk -F'"' '/module_paths/ {print $2; exit}' \
   "$here/../../hsm-profiles/profiles/softhsm2.textproto")

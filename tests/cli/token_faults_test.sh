@@ -10,37 +10,11 @@
 # Usage: token_faults_test.sh --demo DEMO_OUT --bin-dir DIR --fault-module SO CASE
 set -uo pipefail
 
-demo="" bin_dir="" fault_module="" case=""
-while (($#)); do
-  case $1 in
-    --demo) demo=$2; shift 2 ;;
-    --bin-dir) bin_dir=$2; shift 2 ;;
-    --fault-module) fault_module=$2; shift 2 ;;
-    *) case=$1; shift ;;
-  esac
-done
-[[ -n $demo && -n $bin_dir && -n $fault_module && -n $case ]] || {
-  echo "usage: $0 --demo DIR --bin-dir DIR --fault-module SO CASE" >&2; exit 2; }
-[[ -s $demo/ceremony/anchor.sha256 ]] || { echo "$demo is not a finished demo output" >&2; exit 2; }
-bin_dir=$(cd "$bin_dir" && pwd)
-fault_module=$(realpath "$fault_module")
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-faults.XXXXXX")
-device_pid=""
-device_off() {
-  [[ -n $device_pid ]] && { kill "$device_pid" 2>/dev/null; wait "$device_pid" 2>/dev/null; }
-  device_pid=""
-}
-cleanup() { device_off; rm -rf "$work"; }
-trap cleanup EXIT
-cp -a "$demo/." "$work/"
-rm -f "$work"/devices/*.sock
-sed -i "s|^directories.tokendir = .*|directories.tokendir = $work/tokens|" "$work/softhsm2.conf"
-export SOFTHSM2_CONF="$work/softhsm2.conf" DEMO_PIN="demo-user-pin" DEMO_SO_PIN="demo-so-pin"
+source "$(dirname "${BASH_SOURCE[0]}")/../support/demo_copy.sh"
+demo_copy_args "$@"
+[[ -n $fault_module ]] || { echo "usage: $0 --demo DIR --bin-dir DIR --fault-module SO CASE" >&2; exit 2; }
 unset HALLMARK_FAULT HALLMARK_FAULT_TRACE
-cd "$work" || exit 2
-ceremony=$bin_dir/hallmark-ceremony signer=$bin_dir/hallmark-signer
-station=$bin_dir/hallmark-station devsim=$bin_dir/hallmark-devsim
+demo_copy_enter faults
 fm=(--module "$fault_module")
 trust=(--trust-root ceremony/trust-root-v1.json)
 mkdir -p faults

@@ -17,35 +17,11 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/tpm_stack.sh"
 
-demo="" bin_dir="" case=""
-while (($#)); do
-  case $1 in
-    --demo) demo=$2; shift 2 ;;
-    --bin-dir) bin_dir=$2; shift 2 ;;
-    *) case=$1; shift ;;
-  esac
-done
-[[ -n $demo && -n $bin_dir && -n $case ]] || { echo "usage: $0 --demo DIR --bin-dir DIR CASE" >&2; exit 2; }
+source "$here/../support/demo_copy.sh"
+demo_copy_args "$@"
 tpm_stack_require
-[[ -s $demo/ceremony/anchor.sha256 ]] || { echo "$demo is not a finished demo output" >&2; exit 2; }
-bin_dir=$(cd "$bin_dir" && pwd)
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-tpm.XXXXXX")
-device_pid=""
-cleanup() {
-  [[ -n $device_pid ]] && { kill "$device_pid" 2> /dev/null; wait "$device_pid" 2> /dev/null; }
-  tpm_stack_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-cp -a "$demo/." "$work/"
-rm -f "$work"/devices/*.sock
-sed -i "s|^directories.tokendir = .*|directories.tokendir = $work/tokens|" "$work/softhsm2.conf"
-export SOFTHSM2_CONF="$work/softhsm2.conf" DEMO_PIN="demo-user-pin"
-cd "$work" || exit 2
-ceremony=$bin_dir/hallmark-ceremony signer=$bin_dir/hallmark-signer
-verify=$bin_dir/hallmark-verify devsim=$bin_dir/hallmark-devsim
+demo_copy_on_exit() { tpm_stack_stop; }
+demo_copy_enter tpm
 station=$work/bin/hallmark-station  # the demo's wrapper: a simulated NTP-disciplined clock
 anchor=$(<ceremony/anchor.sha256)
 trust=(--trust-root ceremony/trust-root-v1.json)
@@ -62,10 +38,6 @@ device_on() {  # device_on HARDWARE-ID: a simulated ESP32-C6 on devices/t.sock
   device_pid=$!
   for _ in $(seq 100); do [[ -S devices/t.sock ]] && return; sleep 0.05; done
   echo "device did not start" >&2; exit 2
-}
-device_off() {
-  [[ -n $device_pid ]] && { kill "$device_pid" 2> /dev/null; wait "$device_pid" 2> /dev/null; }
-  device_pid=""
 }
 
 # The TPM, its tpm2-pkcs11 store and one token "station-tpm". tpm2_ptool takes its PINs in
