@@ -475,7 +475,7 @@ Result<std::unique_ptr<Connection>> open_postgres(const std::string& conninfo, s
   // may run on a generic plan made while a new store was nearly empty. That is safe only
   // because every prepared read is an equality lookup on an index (a generic plan of one is
   // an index scan at any size) and the one read of many keys, the clone checks' prefetch
-  // (evidence_store.cpp), looks each key up on its own. An IN list of 128 keys planned
+  // (store_statements.cpp), looks each key up on its own. An IN list of 128 keys planned
   // without statistics scanned the whole table: 370 units/s. Planning every execution
   // instead (plan_cache_mode = force_custom_plan) cost the server a third of its time on
   // the inserts: 11 500 against 15 000 units/s for a 20 000-unit batch into a new store.

@@ -1,6 +1,6 @@
 // The evidence store's SQL, one text for SQLite and PostgreSQL ("?" placeholders; the
 // PostgreSQL connection numbers them), and the few encodings its rows use. Only
-// evidence_store.cpp runs these; the tests read the prefetch's text to check its plan.
+// evidence_store.cpp and evidence_queries.cpp run these; the tests read the prefetch's text.
 #pragma once
 
 #include <algorithm>
