@@ -9,10 +9,10 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <ctime>
 
 #include "ceremony/console/file_field.h"
 #include "verifier/core/time_format.h"
+#include "verifier/io/clock.h"
 
 namespace hallmark::ceremony::console {
 namespace {
@@ -32,7 +32,7 @@ const QColor kRed(0x9b, 0x00, 0x00);
 }  // namespace
 
 TranscriptPage::TranscriptPage(QWidget* parent) : QWidget(parent) {
-  clock_ = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  clock_ = [] { return unix_now(); };
   auto* layout = new QVBoxLayout(this);
   auto* form = new QFormLayout;
   transcript_ = new FileField(FileField::Mode::kOpenFile, QStringLiteral("Transcript"), this);
