@@ -199,6 +199,19 @@ TEST_CASE("a swapped unit (its hardware id bound to another serial) fails the bi
   CHECK(contains(check_named(i, "binding")->detail, "bound to serial SN-A1"));
 }
 
+// The evidence also binds the unit's serial to another board (a clone sold under the same
+// label, or a label moved to another board): the unit in hand is not the only one with that
+// identity, and the inspection must not pass it.
+TEST_CASE("a cloned serial (also bound to another hardware id) fails the binding, naming the other board") {
+  InspectWorld t;
+  t.w.record(Attestation::PROGRAM, "SN-A1", "HW-X9");
+  t.countersign_now();
+  const auto i = t.inspect(*t.a, "SN-A1");
+  CHECK_FALSE(i.ok());
+  CHECK(status_of(i, "binding") == CheckStatus::kFail);
+  CHECK(contains(check_named(i, "binding")->detail, "also bound to hardware id HW-X9"));
+}
+
 TEST_CASE("manifests of another serial do not vouch for the unit: never bound") {
   InspectWorld t;
   const auto only_b = t.w.path("manifests-b");
