@@ -1,3 +1,4 @@
+// Why this file is long: all of the store's SQL, shared by SQLite and PostgreSQL, in one place.
 // The evidence store, written once over the connection layer: the same SQL runs on SQLite
 // and PostgreSQL. Statements are prepared once and reused; inside a transaction the tree
 // size is read once and then counted. An entry names its firmware set (bundle digest +
