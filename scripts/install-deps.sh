@@ -26,6 +26,8 @@ packages=(
   pcscd vsmartcard-vpcd libcacard-dev libnss3-tools
   # The Debian packages (`make packages`, scripts/package_debs.sh): man pages from --help.
   help2man
+  # The size checker (scripts/check_sizes.py, tests/structure) and the fuzz seeds (fuzz/).
+  python3
   # The auditor's report site loaded in a real browser (tests/cli/report_browser_test.sh,
   # label browser): headless Chromium.
   chromium

@@ -71,6 +71,34 @@ CeremonyPage::CeremonyPage(QWidget* parent) : QWidget(parent) {
   actor_->setVisible(false);
   right->addWidget(actor_);
 
+  right->addWidget(build_signing_box(), 1);
+
+  quorum_ = new QLabel(this);
+  quorum_->setFont(scaled(font(), 1.3, true));
+  quorum_->setWordWrap(true);
+  quorum_->setObjectName("quorumLabel");
+  right->addWidget(quorum_);
+
+  notes_ = new QPlainTextEdit(this);
+  notes_->setReadOnly(true);
+  notes_->setMaximumBlockCount(2000);
+  notes_->setObjectName("activityLog");
+  notes_->setAccessibleName(QStringLiteral("What is happening"));
+  notes_->setTabChangesFocus(true);
+  notes_->setFixedHeight(120);
+  right->addWidget(notes_);
+
+  result_ = new QLabel(this);
+  result_->setFont(scaled(font(), 1.2, true));
+  result_->setWordWrap(true);
+  result_->setObjectName("resultLabel");
+  result_->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+  result_->setVisible(false);
+  outer->addWidget(result_);
+}
+
+// "What is being signed": who signs, the summary they read, the digest read aloud.
+QGroupBox* CeremonyPage::build_signing_box() {
   auto* signing = new QGroupBox(QStringLiteral("What is being signed"), this);
   auto* signing_layout = new QVBoxLayout(signing);
   signing_who_ = new QLabel(QStringLiteral("Nothing yet."), signing);
@@ -100,30 +128,7 @@ CeremonyPage::CeremonyPage(QWidget* parent) : QWidget(parent) {
   payload_digest_->setWordWrap(true);
   payload_digest_->setObjectName("signingPayloadDigest");
   signing_layout->addWidget(payload_digest_);
-  right->addWidget(signing, 1);
-
-  quorum_ = new QLabel(this);
-  quorum_->setFont(scaled(font(), 1.3, true));
-  quorum_->setWordWrap(true);
-  quorum_->setObjectName("quorumLabel");
-  right->addWidget(quorum_);
-
-  notes_ = new QPlainTextEdit(this);
-  notes_->setReadOnly(true);
-  notes_->setMaximumBlockCount(2000);
-  notes_->setObjectName("activityLog");
-  notes_->setAccessibleName(QStringLiteral("What is happening"));
-  notes_->setTabChangesFocus(true);
-  notes_->setFixedHeight(120);
-  right->addWidget(notes_);
-
-  result_ = new QLabel(this);
-  result_->setFont(scaled(font(), 1.2, true));
-  result_->setWordWrap(true);
-  result_->setObjectName("resultLabel");
-  result_->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-  result_->setVisible(false);
-  outer->addWidget(result_);
+  return signing;
 }
 
 void CeremonyPage::reset(const QString& title) {

@@ -11,6 +11,7 @@
 
 #include "ceremony/src/ceremony_ui.h"
 
+class QGroupBox;
 class QLabel;
 class QListWidget;
 class QPlainTextEdit;
@@ -47,6 +48,7 @@ class CeremonyPage : public QWidget {
 
  private:
   void mark(int row, const QString& prefix, bool current);
+  QGroupBox* build_signing_box();
 
   QLabel* title_ = nullptr;
   QListWidget* steps_ = nullptr;

@@ -73,38 +73,7 @@ OpenCeremonyPage::OpenCeremonyPage(QWidget* parent) : QWidget(parent) {
   explain_->setWordWrap(true);
   form_->addRow(QString(), explain_);
 
-  using Mode = FileField::Mode;
-  plan_ = new FileField(Mode::kOpenFile, QStringLiteral("Ceremony plan"), this);
-  plan_->setObjectName("planFile");
-  previous_plan_ = new FileField(Mode::kOpenFile, QStringLiteral("Previous plan"), this);
-  trust_roots_ = new FileField(Mode::kOpenFiles, QStringLiteral("Trust root chain"), this);
-  trust_roots_->setObjectName("trustRootFiles");
-  revocations_ = new FileField(Mode::kOpenFiles, QStringLiteral("Revocations"), this);
-  bundle_ = new FileField(Mode::kOpenFile, QStringLiteral("Bundle"), this);
-  against_ = new FileField(Mode::kOpenFile, QStringLiteral("Previous promoted bundle"), this);
-  history_ = new FileField(Mode::kFolder, QStringLiteral("Promotion history"), this);
-  custodian_ = new QLineEdit(this);
-  channel_ = new QLineEdit(this);
-  request_id_ = new QLineEdit(this);
-  valid_days_ = new QSpinBox(this);
-  valid_days_->setRange(1, 365);
-  valid_days_->setValue(static_cast<int>(kDefaultApprovalDays));
-  enrollment_ = new FileField(Mode::kOpenFile, QStringLiteral("Enrollment request"), this);
-  revoke_keys_ = new QLineEdit(this);
-  revoke_custodians_ = new QLineEdit(this);
-  revoke_stations_ = new QLineEdit(this);
-  revoke_bundles_ = new QLineEdit(this);
-  reason_ = new QLineEdit(this);
-  present_ = new QLineEdit(this);
-  present_->setObjectName("presentCustodians");
-  present_->setPlaceholderText(QStringLiteral("everyone in the plan"));
-  out_ = new FileField(Mode::kFolder, QStringLiteral("Output folder"), this);
-  out_->setObjectName("outputFolder");
-  out_file_ = new FileField(Mode::kSaveFile, QStringLiteral("Output file"), this);
-  out_file_->setObjectName("outputFile");
-  for (QLineEdit* e : {revoke_keys_, revoke_custodians_, revoke_stations_, revoke_bundles_}) {
-    e->setPlaceholderText(QStringLiteral("comma-separated"));
-  }
+  create_fields();
 
   form_->addRow(QStringLiteral("&Plan:"), plan_);
   form_->addRow(QStringLiteral("Previous pla&n (optional):"), previous_plan_);
@@ -146,6 +115,43 @@ OpenCeremonyPage::OpenCeremonyPage(QWidget* parent) : QWidget(parent) {
     connect(e, &QLineEdit::returnPressed, this, &OpenCeremonyPage::startRequested);
   }
   update_rows();
+}
+
+// The files and values of every kind of ceremony (update_rows shows those of the kind
+// chosen), created in the form's tab order.
+void OpenCeremonyPage::create_fields() {
+  using Mode = FileField::Mode;
+  plan_ = new FileField(Mode::kOpenFile, QStringLiteral("Ceremony plan"), this);
+  plan_->setObjectName("planFile");
+  previous_plan_ = new FileField(Mode::kOpenFile, QStringLiteral("Previous plan"), this);
+  trust_roots_ = new FileField(Mode::kOpenFiles, QStringLiteral("Trust root chain"), this);
+  trust_roots_->setObjectName("trustRootFiles");
+  revocations_ = new FileField(Mode::kOpenFiles, QStringLiteral("Revocations"), this);
+  bundle_ = new FileField(Mode::kOpenFile, QStringLiteral("Bundle"), this);
+  against_ = new FileField(Mode::kOpenFile, QStringLiteral("Previous promoted bundle"), this);
+  history_ = new FileField(Mode::kFolder, QStringLiteral("Promotion history"), this);
+  custodian_ = new QLineEdit(this);
+  channel_ = new QLineEdit(this);
+  request_id_ = new QLineEdit(this);
+  valid_days_ = new QSpinBox(this);
+  valid_days_->setRange(1, 365);
+  valid_days_->setValue(static_cast<int>(kDefaultApprovalDays));
+  enrollment_ = new FileField(Mode::kOpenFile, QStringLiteral("Enrollment request"), this);
+  revoke_keys_ = new QLineEdit(this);
+  revoke_custodians_ = new QLineEdit(this);
+  revoke_stations_ = new QLineEdit(this);
+  revoke_bundles_ = new QLineEdit(this);
+  reason_ = new QLineEdit(this);
+  present_ = new QLineEdit(this);
+  present_->setObjectName("presentCustodians");
+  present_->setPlaceholderText(QStringLiteral("everyone in the plan"));
+  out_ = new FileField(Mode::kFolder, QStringLiteral("Output folder"), this);
+  out_->setObjectName("outputFolder");
+  out_file_ = new FileField(Mode::kSaveFile, QStringLiteral("Output file"), this);
+  out_file_->setObjectName("outputFile");
+  for (QLineEdit* e : {revoke_keys_, revoke_custodians_, revoke_stations_, revoke_bundles_}) {
+    e->setPlaceholderText(QStringLiteral("comma-separated"));
+  }
 }
 
 CeremonyKind OpenCeremonyPage::kind() const {

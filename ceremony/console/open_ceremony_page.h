@@ -40,6 +40,7 @@ class OpenCeremonyPage : public QWidget {
   void startRequested();
 
  private:
+  void create_fields();
   void update_rows();
 
   QFormLayout* form_ = nullptr;

@@ -141,24 +141,19 @@ void PinEdit::mouseMoveEvent(QMouseEvent* event) { event->accept(); }
 
 void PinEdit::mouseDoubleClickEvent(QMouseEvent* event) { event->accept(); }
 
-PinDialog::PinDialog(const PinRequest& request, const QString& digest_text, QWidget* parent)
-    : QDialog(parent) {
-  const bool signer = request.holder == PinRequest::Holder::kSignerHsm;
-  const QString who = signer ? QStringLiteral("the signer HSM")
-                             : QStringLiteral("custodian %1").arg(QString::fromStdString(request.name));
-  setWindowTitle(QStringLiteral("PIN for %1").arg(who));
-  setModal(true);
-  setMinimumWidth(kPinDialogWidth);
-  setMaximumWidth(kPinDialogWidth);
+namespace {
 
-  auto* layout = new QVBoxLayout(this);
+// What the PIN is asked for, above the PIN field: who enters it for which token, the
+// purpose, the PIN state (a final try in red), and the digest being signed.
+void add_request_labels(QVBoxLayout* layout, const PinRequest& request, bool signer,
+                        const QString& digest_text, QDialog* dialog) {
   auto* heading = new QLabel(
       signer ? QStringLiteral("Signer HSM operator: enter the PIN of token '%1'")
                    .arg(QString::fromStdString(request.token_label))
              : QStringLiteral("%1: enter the PIN of your card '%2'")
                    .arg(QString::fromStdString(request.name),
                         QString::fromStdString(request.token_label)),
-      this);
+      dialog);
   QFont big = heading->font();
   big.setPointSizeF(std::max(big.pointSizeF(), 11.0) * 1.35);
   big.setBold(true);
@@ -168,7 +163,7 @@ PinDialog::PinDialog(const PinRequest& request, const QString& digest_text, QWid
   layout->addWidget(heading);
 
   auto* purpose = new QLabel(QStringLiteral("to %1").arg(QString::fromStdString(request.purpose)),
-                             this);
+                             dialog);
   purpose->setWordWrap(true);
   purpose->setObjectName("pinPurpose");
   layout->addWidget(purpose);
@@ -177,7 +172,7 @@ PinDialog::PinDialog(const PinRequest& request, const QString& digest_text, QWid
                                .arg(request.attempt)
                                .arg(request.max_attempts)
                                .arg(QString::fromStdString(request.state.text())),
-                           this);
+                           dialog);
   state->setObjectName("pinState");
   state->setWordWrap(true);
   if (request.state.locked || request.state.final_try) {
@@ -191,7 +186,7 @@ PinDialog::PinDialog(const PinRequest& request, const QString& digest_text, QWid
     auto* final_try = new QLabel(
         "FINAL TRY: one more wrong PIN LOCKS this token. If you are not sure of the PIN, "
         "press Cancel and ask the security officer.",
-        this);
+        dialog);
     final_try->setWordWrap(true);
     final_try->setStyleSheet(
         "background: #b00020; color: white; font-weight: bold; padding: 8px;");
@@ -202,15 +197,31 @@ PinDialog::PinDialog(const PinRequest& request, const QString& digest_text, QWid
     // Each line unindented, so a group of eight fits the dialog's width on one line.
     QStringList lines = digest_text.split(QLatin1Char('\n'));
     for (QString& line : lines) line = line.trimmed();
-    auto* digest = new QLabel(QStringLiteral("You are signing:\n%1").arg(lines.join(QLatin1Char('\n'))), this);
+    auto* digest = new QLabel(QStringLiteral("You are signing:\n%1").arg(lines.join(QLatin1Char('\n'))), dialog);
     QFont mono(QStringLiteral("DejaVu Sans Mono"));
     mono.setStyleHint(QFont::Monospace);
-    mono.setPointSizeF(std::max(font().pointSizeF(), 10.0));
+    mono.setPointSizeF(std::max(dialog->font().pointSizeF(), 10.0));
     digest->setFont(mono);
     digest->setWordWrap(true);
     digest->setObjectName("pinDigest");
     layout->addWidget(digest);
   }
+}
+
+}  // namespace
+
+PinDialog::PinDialog(const PinRequest& request, const QString& digest_text, QWidget* parent)
+    : QDialog(parent) {
+  const bool signer = request.holder == PinRequest::Holder::kSignerHsm;
+  const QString who = signer ? QStringLiteral("the signer HSM")
+                             : QStringLiteral("custodian %1").arg(QString::fromStdString(request.name));
+  setWindowTitle(QStringLiteral("PIN for %1").arg(who));
+  setModal(true);
+  setMinimumWidth(kPinDialogWidth);
+  setMaximumWidth(kPinDialogWidth);
+
+  auto* layout = new QVBoxLayout(this);
+  add_request_labels(layout, request, signer, digest_text, this);
 
   edit_ = new PinEdit(this);
   edit_->setObjectName("pinEdit");

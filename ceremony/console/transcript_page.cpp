@@ -125,6 +125,47 @@ void TranscriptPage::open_transcript() {
   show_report(*report_);
 }
 
+namespace {
+
+// One row of the table: index, time, step and actor, detail, and what the verification
+// says of it.
+QStringList row_cells(const TranscriptRow& r, const TranscriptReport& report,
+                      bool unsigned_content) {
+  QStringList cells;
+  cells << QString::number(r.index);
+  if (r.entry) {
+    const auto& e = *r.entry;
+    QString who = QStringLiteral("%1 · %2").arg(q(e.step()), q(e.actor()));
+    if (!e.token().label().empty()) who += QStringLiteral("\n(%1)").arg(q(e.token().label()));
+    who += e.ok() ? QStringLiteral("\nok") : QStringLiteral("\nFAILED");
+    // "2026-11-21 09:20:43 UTC" on two lines: date, then time.
+    cells << q(verifier::format_utc(e.time_unix())).replace(QLatin1Char(' '), QLatin1Char('\n'))
+          << who << q(e.detail());
+  } else {
+    cells << QString() << QString() << QStringLiteral("(not a transcript entry)");
+  }
+  QString verification;
+  switch (r.link) {
+    case TranscriptRow::Link::kChained:
+      verification = unsigned_content
+                         ? QStringLiteral("✗ chained, but the signatures do not cover it: %1")
+                               .arg(q(report.signature_problem))
+                         : (report.signatures_checked ? QStringLiteral("✓ chained, signed")
+                                                      : QStringLiteral("✓ chained (signatures "
+                                                                       "not checked)"));
+      break;
+    case TranscriptRow::Link::kBroken:
+    case TranscriptRow::Link::kUnreadable:
+      verification = QStringLiteral("✗ BREAK: %1").arg(q(r.problem));
+      break;
+    case TranscriptRow::Link::kAfterBreak: verification = QStringLiteral("✗ ") + q(r.problem); break;
+  }
+  cells << verification;
+  return cells;
+}
+
+}  // namespace
+
 void TranscriptPage::show_report(const TranscriptReport& report) {
   verdict_->setText(q(report.verdict));
   verdict_->setStyleSheet(report.verified
@@ -156,36 +197,7 @@ void TranscriptPage::show_report(const TranscriptReport& report) {
   const bool unsigned_content = report.signatures_checked && !report.signatures_ok;
   int row = 0;
   for (const auto& r : report.rows) {
-    QStringList cells;
-    cells << QString::number(r.index);
-    if (r.entry) {
-      const auto& e = *r.entry;
-      QString who = QStringLiteral("%1 · %2").arg(q(e.step()), q(e.actor()));
-      if (!e.token().label().empty()) who += QStringLiteral("\n(%1)").arg(q(e.token().label()));
-      who += e.ok() ? QStringLiteral("\nok") : QStringLiteral("\nFAILED");
-      // "2026-11-21 09:20:43 UTC" on two lines: date, then time.
-      cells << q(verifier::format_utc(e.time_unix())).replace(QLatin1Char(' '), QLatin1Char('\n'))
-            << who << q(e.detail());
-    } else {
-      cells << QString() << QString() << QStringLiteral("(not a transcript entry)");
-    }
-    QString verification;
-    switch (r.link) {
-      case TranscriptRow::Link::kChained:
-        verification = unsigned_content
-                           ? QStringLiteral("✗ chained, but the signatures do not cover it: %1")
-                                 .arg(q(report.signature_problem))
-                           : (report.signatures_checked ? QStringLiteral("✓ chained, signed")
-                                                        : QStringLiteral("✓ chained (signatures "
-                                                                         "not checked)"));
-        break;
-      case TranscriptRow::Link::kBroken:
-      case TranscriptRow::Link::kUnreadable:
-        verification = QStringLiteral("✗ BREAK: %1").arg(q(r.problem));
-        break;
-      case TranscriptRow::Link::kAfterBreak: verification = QStringLiteral("✗ ") + q(r.problem); break;
-    }
-    cells << verification;
+    const QStringList cells = row_cells(r, report, unsigned_content);
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
       if (r.link == TranscriptRow::Link::kBroken || r.link == TranscriptRow::Link::kUnreadable) {

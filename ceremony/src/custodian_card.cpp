@@ -19,6 +19,43 @@ Result<bool> private_key_exists(const hsm::Session& session, const std::string& 
   return !found->empty();
 }
 
+// The custodian's key on the card: found by its label, or generated there when it is
+// missing and both the caller (`may_generate`) and the plan (generate_if_missing) allow it;
+// recorded.
+Result<hsm::TokenKey> card_key(const v1::PlanCustodian& plan, bool may_generate,
+                               PlannedToken& token, CeremonyUi& ui,
+                               TranscriptRecorder& transcript) {
+  const std::string& name = plan.name();
+  hsm::TokenUri key_uri = token.uri;
+  key_uri.object_label = plan.key_label();
+  hsm::Session& session = token.session;
+  auto exists = private_key_exists(session, plan.key_label());
+  if (!exists) return std::unexpected(exists.error());
+  Result<hsm::TokenKey> key = fail(ErrorCode::kInternal, "unset");
+  if (!*exists && may_generate && plan.generate_if_missing()) {
+    key = hsm::generate_key(session, hsm::KeySpec{.algorithm = plan.algorithm(),
+                                                  .label = plan.key_label(),
+                                                  .always_authenticate = plan.always_authenticate()});
+    if (key) {
+      transcript.ok("generate-key", name,
+                    fmt::format("custodian key '{}' generated on the card: {}",
+                                plan.key_label(), key->key_id()),
+                    &token.info, {key->to_proto()});
+      ui.progress(fmt::format("{}: key '{}' generated on the card", name, plan.key_label()));
+    }
+  } else if (!*exists) {
+    key = fail(ErrorCode::kToken,
+               fmt::format("custodian {}: no key labelled '{}' on {}: generate one on the card "
+                           "(hallmark-ceremony key generate, or generate_if_missing: true in "
+                           "the plan at init) or check the card",
+                           name, plan.key_label(), describe_token(token.info)));
+  } else {
+    key = hsm::TokenKey::find(session, key_uri);
+  }
+  if (!key) transcript.failed("key", name, key.error().message, &token.info);
+  return key;
+}
+
 }  // namespace
 
 CustodianCard::CustodianCard(std::string custodian, PlannedToken token, hsm::TokenKey key)
@@ -54,36 +91,8 @@ Result<std::unique_ptr<CustodianCard>> CustodianCard::open(const v1::PlanCustodi
     return std::unexpected(ok.error());
   }
 
-  hsm::TokenUri key_uri = token->uri;
-  key_uri.object_label = plan.key_label();
-  hsm::Session& session = token->session;
-  auto exists = private_key_exists(session, plan.key_label());
-  if (!exists) return std::unexpected(exists.error());
-  Result<hsm::TokenKey> key = fail(ErrorCode::kInternal, "unset");
-  if (!*exists && may_generate && plan.generate_if_missing()) {
-    key = hsm::generate_key(session, hsm::KeySpec{.algorithm = plan.algorithm(),
-                                                  .label = plan.key_label(),
-                                                  .always_authenticate = plan.always_authenticate()});
-    if (key) {
-      transcript.ok("generate-key", name,
-                    fmt::format("custodian key '{}' generated on the card: {}",
-                                plan.key_label(), key->key_id()),
-                    &token->info, {key->to_proto()});
-      ui.progress(fmt::format("{}: key '{}' generated on the card", name, plan.key_label()));
-    }
-  } else if (!*exists) {
-    key = fail(ErrorCode::kToken,
-               fmt::format("custodian {}: no key labelled '{}' on {}: generate one on the card "
-                           "(hallmark-ceremony key generate, or generate_if_missing: true in "
-                           "the plan at init) or check the card",
-                           name, plan.key_label(), describe_token(token->info)));
-  } else {
-    key = hsm::TokenKey::find(session, key_uri);
-  }
-  if (!key) {
-    transcript.failed("key", name, key.error().message, &token->info);
-    return std::unexpected(key.error());
-  }
+  auto key = card_key(plan, may_generate, *token, ui, transcript);
+  if (!key) return std::unexpected(key.error());
   auto verdict = hsm::check_key_for_production(key->provenance(), token->profile,
                                                plan.allow_imported_key(), key->name());
   if (!verdict) {

@@ -12,6 +12,40 @@ namespace hallmark::ceremony {
 namespace {
 // Owner of the signer HSM's token in the table; plans refuse control characters in names.
 const std::string kHsmOwner = "\x01signer-hsm";
+
+// Each open card signs the transcript's PAE `message` into `envelope` once per key (a card
+// that cannot is skipped with a warning); the keys that signed.
+std::vector<verifier::PublicKey> sign_by_open_cards(
+    v1::Envelope& envelope, ByteView message,
+    const std::vector<std::unique_ptr<CustodianCard>>& cards, CeremonyUi& ui) {
+  SignatureProgress progress{"sign the ceremony transcript", {}, {}};
+  {
+    std::set<std::string> asked;
+    for (const auto& card : cards) {
+      if (asked.insert(card->key().key_id()).second) progress.signers.push_back(card->custodian());
+    }
+  }
+  ui.signatures(progress);
+  std::vector<verifier::PublicKey> keys;
+  std::set<std::string> signed_by;
+  for (const auto& card : cards) {
+    if (!signed_by.insert(card->key().key_id()).second) continue;
+    auto signature = card->sign(message, ui);
+    if (!signature) {
+      ui.warning(fmt::format("custodian {} could not sign the transcript: {}",
+                             card->custodian(), signature.error().message));
+      continue;
+    }
+    auto* added = envelope.add_signatures();
+    added->set_keyid(card->key().key_id());
+    added->set_sig(std::string(as_chars(*signature)));
+    keys.push_back(card->key().public_key());
+    progress.signed_by.push_back(card->custodian());
+    ui.signatures(progress);
+  }
+  return keys;
+}
+
 }  // namespace
 
 CustodianTable::CustodianTable(CeremonyUi& ui, TranscriptRecorder& transcript)
@@ -193,31 +227,8 @@ v1::Envelope CustodianTable::close_transcript(
   }
 
   const Bytes message = verifier::pae(envelope.payload_type(), payload);
-  SignatureProgress progress{"sign the ceremony transcript", {}, {}};
-  {
-    std::set<std::string> asked;
-    for (const auto& card : open_) {
-      if (asked.insert(card->key().key_id()).second) progress.signers.push_back(card->custodian());
-    }
-  }
-  ui_->signatures(progress);
-  std::vector<verifier::PublicKey> keys;
-  std::set<std::string> signed_by;
-  for (const auto& card : open_) {
-    if (!signed_by.insert(card->key().key_id()).second) continue;
-    auto signature = card->sign(message, *ui_);
-    if (!signature) {
-      ui_->warning(fmt::format("custodian {} could not sign the transcript: {}",
-                               card->custodian(), signature.error().message));
-      continue;
-    }
-    auto* added = envelope.add_signatures();
-    added->set_keyid(card->key().key_id());
-    added->set_sig(std::string(as_chars(*signature)));
-    keys.push_back(card->key().public_key());
-    progress.signed_by.push_back(card->custodian());
-    ui_->signatures(progress);
-  }
+  const std::vector<verifier::PublicKey> keys =
+      sign_by_open_cards(envelope, message, open_, *ui_);
   if (keys.empty()) {
     ui_->warning("no custodian card could sign the transcript: it is written unsigned and "
                  "proves nothing by itself");

@@ -16,6 +16,101 @@ namespace {
 constexpr int64_t kSecondsPerDay = 86400;
 const std::string kActor(kCeremonyActor);
 
+
+// The plan, in the transcript.
+void record_plan(const LoadedPlan& loaded, TranscriptRecorder& transcript) {
+  const v1::CeremonyPlan& plan = loaded.plan;
+  transcript.ok("plan", kActor,
+                fmt::format("plan {} (SHA-256 {}): {} custodians, root {} of {}, approver {} "
+                            "of {}, validity {} days",
+                            loaded.file_name(), loaded.digest.hex(), plan.custodians_size(),
+                            plan.root_threshold(), plan.custodians_size(),
+                            plan.approver_threshold(), plan.custodians_size(),
+                            plan.validity_days()));
+}
+
+// The root threshold among the custodians present, before any card is touched; recorded.
+Result<void> check_init_quorum(const v1::CeremonyPlan& plan,
+                               const std::vector<std::string>& present,
+                               TranscriptRecorder& transcript) {
+  if (present.size() < plan.root_threshold()) {
+    return std::unexpected(
+        Error{ErrorCode::kPolicyRefused,
+              fmt::format("only {} custodian(s) present ({}) but trust root v1 needs the "
+                          "signatures of {} of the {} custodians: come back with more "
+                          "custodians (no card was touched)",
+                          present.size(), join_names(present), plan.root_threshold(),
+                          plan.custodians_size()),
+              0,
+              {}});
+  }
+  transcript.ok("quorum", kActor,
+                fmt::format("{} present, root threshold {}", present.size(),
+                            plan.root_threshold()));
+  return {};
+}
+
+// The signer HSM, reserved for this ceremony, with none of the three labels taken.
+Result<std::unique_ptr<SignerHsm>> open_signer_hsm(const v1::CeremonyPlan& plan,
+                                                   CeremonyRun& run) {
+  auto hsm = SignerHsm::open(plan.signer(), run.ui(), run.transcript());
+  if (!hsm) return hsm;
+  if (auto own = run.table().reserve_signer_hsm((*hsm)->token()); !own) {
+    return std::unexpected(own.error());
+  }
+  if (auto free = (*hsm)->check_labels_free({plan.release_key().label(),
+                                              plan.evidence_key().label(),
+                                              plan.manufacturing_ca_key().label()});
+      !free) {
+    return std::unexpected(free.error());
+  }
+  return hsm;
+}
+
+// Every custodian's card checked and key read.
+Result<std::vector<CustodianRecord>> enrol_custodians(const v1::CeremonyPlan& plan,
+                                                      CeremonyRun& run) {
+  std::vector<CustodianRecord> custodians;
+  for (const auto& c : plan.custodians()) {
+    auto enrolled = run.table().enrol(c);
+    if (!enrolled) return std::unexpected(enrolled.error());
+    custodians.push_back({c.name(), {enrolled->key.public_key()}, enrolled->key.token()});
+  }
+  return custodians;
+}
+
+// The seats at the table: each custodian present signs with the key their card holds.
+std::vector<SignerSeat> init_seats(const std::vector<const v1::PlanCustodian*>& at_table,
+                                   const std::vector<CustodianRecord>& custodians) {
+  std::vector<SignerSeat> seats;
+  for (const v1::PlanCustodian* c : at_table) {
+    SignerSeat seat{c, {}};
+    for (const auto& record : custodians) {
+      if (record.name == c->name()) seat.key_ids.insert(record.keys.front().key_id());
+    }
+    seats.push_back(std::move(seat));
+  }
+  return seats;
+}
+
+// The signed trust root v1 loads as an anchor of the signing host at `now`; recorded.
+Result<void> verify_as_anchor(const v1::Envelope& envelope, int64_t now,
+                              TranscriptRecorder& transcript) {
+  verifier::TrustInputs anchor;
+  anchor.chain.push_back({"trust root v1", envelope});
+  anchor.anchor = verifier::AnchorPin::signing_host();
+  anchor.now_unix = now;
+  auto verified = verifier::load_trust(std::move(anchor));
+  if (!verified) {
+    transcript.failed("verify", kActor, verified.error().message);
+    return std::unexpected(verified.error().context("the signed trust root v1"));
+  }
+  transcript.ok("verify", kActor,
+                fmt::format("trust root v1 verifies as an anchor (payload SHA-256 {})",
+                            verified->root().current_digest().hex()));
+  return {};
+}
+
 }  // namespace
 
 CeremonyOutcome run_init(const LoadedPlan& loaded, CeremonyContext& context) {
@@ -27,13 +122,7 @@ CeremonyOutcome run_init(const LoadedPlan& loaded, CeremonyContext& context) {
   const int64_t expires = now + static_cast<int64_t>(plan.validity_days()) * kSecondsPerDay;
 
   ui.step("Plan");
-  transcript.ok("plan", kActor,
-                fmt::format("plan {} (SHA-256 {}): {} custodians, root {} of {}, approver {} "
-                            "of {}, validity {} days",
-                            loaded.file_name(), loaded.digest.hex(), plan.custodians_size(),
-                            plan.root_threshold(), plan.custodians_size(),
-                            plan.approver_threshold(), plan.custodians_size(),
-                            plan.validity_days()));
+  record_plan(loaded, transcript);
   std::vector<std::string> names;
   for (const auto& c : plan.custodians()) names.push_back(c.name());
   auto present = run.present(names);
@@ -42,43 +131,18 @@ CeremonyOutcome run_init(const LoadedPlan& loaded, CeremonyContext& context) {
   for (const auto& name : *present) at_table.push_back(find_custodian(plan, name));
 
   ui.step("Quorum");
-  if (present->size() < plan.root_threshold()) {
-    return run.refuse(
-        Error{ErrorCode::kPolicyRefused,
-              fmt::format("only {} custodian(s) present ({}) but trust root v1 needs the "
-                          "signatures of {} of the {} custodians: come back with more "
-                          "custodians (no card was touched)",
-                          present->size(), join_names(*present), plan.root_threshold(),
-                          plan.custodians_size()),
-              0,
-              {}},
-        at_table);
+  if (auto ok = check_init_quorum(plan, *present, transcript); !ok) {
+    return run.refuse(ok.error(), at_table);
   }
-  transcript.ok("quorum", kActor,
-                fmt::format("{} present, root threshold {}", present->size(),
-                            plan.root_threshold()));
 
   // The HSM is checked before the custodians spend their PINs on a ceremony it would stop.
   ui.step("Check the signer HSM");
-  auto hsm = SignerHsm::open(plan.signer(), ui, transcript);
+  auto hsm = open_signer_hsm(plan, run);
   if (!hsm) return run.refuse(hsm.error(), at_table);
-  if (auto own = run.table().reserve_signer_hsm((*hsm)->token()); !own) {
-    return run.refuse(own.error(), at_table);
-  }
-  if (auto free = (*hsm)->check_labels_free({plan.release_key().label(),
-                                              plan.evidence_key().label(),
-                                              plan.manufacturing_ca_key().label()});
-      !free) {
-    return run.refuse(free.error(), at_table);
-  }
 
   ui.step("Check every custodian's card");
-  std::vector<CustodianRecord> custodians;
-  for (const auto& c : plan.custodians()) {
-    auto enrolled = run.table().enrol(c);
-    if (!enrolled) return run.refuse(enrolled.error(), at_table);
-    custodians.push_back({c.name(), {enrolled->key.public_key()}, enrolled->key.token()});
-  }
+  auto custodians = enrol_custodians(plan, run);
+  if (!custodians) return run.refuse(custodians.error(), at_table);
 
   ui.step("Generate the signer keys inside the signer HSM");
   auto refuse_and_discard = [&](Error error) {
@@ -101,7 +165,7 @@ CeremonyOutcome run_init(const LoadedPlan& loaded, CeremonyContext& context) {
   parts.version = 1;
   parts.issued_unix = now;
   parts.expires_unix = expires;
-  parts.custodians = std::move(custodians);
+  parts.custodians = std::move(*custodians);
   parts.root_threshold = plan.root_threshold();
   parts.approver_threshold = plan.approver_threshold();
   parts.signer = {release->public_key().to_proto(), evidence->public_key().to_proto(),
@@ -112,32 +176,16 @@ CeremonyOutcome run_init(const LoadedPlan& loaded, CeremonyContext& context) {
   transcript.ok("build", kActor, "trust root v1 built:\n" + trust_root_summary(*root));
 
   ui.step("Sign trust root v1");
-  std::vector<SignerSeat> seats;
-  for (const v1::PlanCustodian* c : at_table) {
-    SignerSeat seat{c, {}};
-    for (const auto& record : parts.custodians) {
-      if (record.name == c->name()) seat.key_ids.insert(record.keys.front().key_id());
-    }
-    seats.push_back(std::move(seat));
-  }
   const Bytes payload = verifier::deterministic_bytes(*root);
-  auto envelope = run.table().sign(seats, verifier::kTrustRootType, payload,
+  auto envelope = run.table().sign(init_seats(at_table, parts.custodians),
+                                   verifier::kTrustRootType, payload,
                                    trust_root_summary(*root), "sign trust root v1");
   if (!envelope) return refuse_and_discard(envelope.error());
 
   ui.step("Verify trust root v1");
-  verifier::TrustInputs anchor;
-  anchor.chain.push_back({"trust root v1", *envelope});
-  anchor.anchor = verifier::AnchorPin::signing_host();
-  anchor.now_unix = run.now();
-  auto verified = verifier::load_trust(std::move(anchor));
-  if (!verified) {
-    transcript.failed("verify", kActor, verified.error().message);
-    return refuse_and_discard(verified.error().context("the signed trust root v1"));
+  if (auto ok = verify_as_anchor(*envelope, run.now(), transcript); !ok) {
+    return refuse_and_discard(ok.error());
   }
-  transcript.ok("verify", kActor,
-                fmt::format("trust root v1 verifies as an anchor (payload SHA-256 {})",
-                            verified->root().current_digest().hex()));
   (*hsm)->keep_generated();
   return run.succeed(std::move(*envelope), std::string(verifier::kTrustRootType), 1,
                      "trust root v1 signed by " + join_names(*present));

@@ -56,14 +56,11 @@ void apply_defaults(v1::CeremonyPlan& plan) {
   default_key(*plan.mutable_manufacturing_ca_key(), kDefaultManufacturingCaLabel);
 }
 
-Result<void> validate_plan(const v1::CeremonyPlan& plan, std::string_view origin) {
-  const auto n = static_cast<uint32_t>(plan.custodians_size());
-  if (n == 0) {
-    return fail(ErrorCode::kUsage,
-                fmt::format("{}: the plan names no custodians: add a custodians {{ name "
-                            "card_uri }} block per custodian",
-                            origin));
-  }
+namespace {
+
+// Each custodian named once (1 to 64 printable characters) with a card of their own: a
+// well-formed URI, not the signer HSM, not another custodian's.
+Result<void> validate_custodians(const v1::CeremonyPlan& plan, std::string_view origin) {
   std::set<std::string> names;
   std::set<std::string> uris;
   for (const auto& c : plan.custodians()) {
@@ -102,23 +99,11 @@ Result<void> validate_plan(const v1::CeremonyPlan& plan, std::string_view origin
                               origin, c.card_uri(), c.name()));
     }
   }
-  const std::pair<std::string_view, uint32_t> thresholds[] = {
-      {"root_threshold", plan.root_threshold()},
-      {"approver_threshold", plan.approver_threshold()}};
-  for (const auto& [what, value] : thresholds) {
-    if (value < 1 || value > n) {
-      return fail(ErrorCode::kUsage,
-                  fmt::format("{}: {} is {} but the plan has {} custodian(s): choose 1 to {}",
-                              origin, what, value, n, n));
-    }
-  }
-  if (plan.validity_days() > kMaxValidityDays) {
-    return fail(ErrorCode::kUsage, fmt::format("{}: validity_days {} is more than 20 years",
-                                               origin, plan.validity_days()));
-  }
-  if (!plan.signer().uri().empty()) {
-    if (auto ok = check_uri(plan.signer().uri(), "the signer HSM", origin); !ok) return ok;
-  }
+  return {};
+}
+
+// Three different signer-key labels; regenerate_keys names only those.
+Result<void> validate_key_labels(const v1::CeremonyPlan& plan, std::string_view origin) {
   const std::string labels[] = {plan.release_key().label(), plan.evidence_key().label(),
                                 plan.manufacturing_ca_key().label()};
   if (labels[0] == labels[1] || labels[0] == labels[2] || labels[1] == labels[2]) {
@@ -136,6 +121,37 @@ Result<void> validate_plan(const v1::CeremonyPlan& plan, std::string_view origin
     }
   }
   return {};
+}
+
+}  // namespace
+
+Result<void> validate_plan(const v1::CeremonyPlan& plan, std::string_view origin) {
+  const auto n = static_cast<uint32_t>(plan.custodians_size());
+  if (n == 0) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{}: the plan names no custodians: add a custodians {{ name "
+                            "card_uri }} block per custodian",
+                            origin));
+  }
+  if (auto ok = validate_custodians(plan, origin); !ok) return ok;
+  const std::pair<std::string_view, uint32_t> thresholds[] = {
+      {"root_threshold", plan.root_threshold()},
+      {"approver_threshold", plan.approver_threshold()}};
+  for (const auto& [what, value] : thresholds) {
+    if (value < 1 || value > n) {
+      return fail(ErrorCode::kUsage,
+                  fmt::format("{}: {} is {} but the plan has {} custodian(s): choose 1 to {}",
+                              origin, what, value, n, n));
+    }
+  }
+  if (plan.validity_days() > kMaxValidityDays) {
+    return fail(ErrorCode::kUsage, fmt::format("{}: validity_days {} is more than 20 years",
+                                               origin, plan.validity_days()));
+  }
+  if (!plan.signer().uri().empty()) {
+    if (auto ok = check_uri(plan.signer().uri(), "the signer HSM", origin); !ok) return ok;
+  }
+  return validate_key_labels(plan, origin);
 }
 
 Result<LoadedPlan> parse_plan(ByteView text, std::string_view origin) {

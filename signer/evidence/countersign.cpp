@@ -1,3 +1,4 @@
+// Why this file is long: the countersign batch is one transaction, its steps kept together.
 #include "signer/evidence/countersign.h"
 
 #include <algorithm>

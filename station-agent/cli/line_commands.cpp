@@ -348,6 +348,42 @@ Result<void> run_status(const LineCliOptions& o) {
   return {};
 }
 
+// hallmark-station card init: a person's own signing key, made on their card.
+void add_card_command(tool::CommandLine& cli) {
+  auto* card = cli.app().add_subcommand("card", "A person's own card");
+  card->require_subcommand(1);
+  auto o = std::make_shared<hsm::TokenOptions>();
+  auto out = std::make_shared<std::string>();
+  auto* cmd = cli.add(*card, "init",
+                      "Make the person's signing key on their card (never exportable) and "
+                      "write its public key for the roster on the signer host",
+                      [o, out]() -> Result<void> {
+                        if (std::filesystem::exists(*out)) {
+                          return fail(ErrorCode::kUsage,
+                                      fmt::format("{} exists: choose another --public-key-out "
+                                                  "(a public key file is never overwritten)",
+                                                  *out));
+                        }
+                        auto made = init_card(*o, std::cerr);
+                        if (!made) return std::unexpected(made.error());
+                        const std::string pem = made->public_key.to_pem();
+                        if (auto ok = fileio::write_file_exclusive(*out, as_bytes(pem), 0644); !ok) {
+                          return ok;
+                        }
+                        std::cout << fmt::format("key          {}\nkey id       {}\npublic key   {}\n",
+                                                 made->key.uri(), made->public_key.key_id(), *out);
+                        return {};
+                      });
+  cmd->add_option("--public-key-out", *out,
+                  "Where to write the card's public key (PEM), for the person roster")
+      ->required();
+  // The same flags as every other command that opens a person's card (--card-pin, not
+  // --pin, which elsewhere is the station token's).
+  add_card_options(*cmd, *o, "person");
+  hsm::add_software_token_flag(*cmd, o->allow_software_token);
+  cmd->add_option("--module", o->module, "PKCS#11 module path (overrides the card profile)");
+}
+
 }  // namespace
 
 void add_line_commands(tool::CommandLine& cli) {
@@ -379,40 +415,7 @@ void add_line_commands(tool::CommandLine& cli) {
     cmd->add_option("--from-station", o->from, "The station that started the unit")->required();
     cmd->add_option("--reason", o->reason, "Why this station takes it over")->required();
   }
-  {
-    auto* card = cli.app().add_subcommand("card", "A person's own card");
-    card->require_subcommand(1);
-    auto o = std::make_shared<hsm::TokenOptions>();
-    auto out = std::make_shared<std::string>();
-    auto* cmd = cli.add(*card, "init",
-                        "Make the person's signing key on their card (never exportable) and "
-                        "write its public key for the roster on the signer host",
-                        [o, out]() -> Result<void> {
-                          if (std::filesystem::exists(*out)) {
-                            return fail(ErrorCode::kUsage,
-                                        fmt::format("{} exists: choose another --public-key-out "
-                                                    "(a public key file is never overwritten)",
-                                                    *out));
-                          }
-                          auto made = init_card(*o, std::cerr);
-                          if (!made) return std::unexpected(made.error());
-                          const std::string pem = made->public_key.to_pem();
-                          if (auto ok = fileio::write_file_exclusive(*out, as_bytes(pem), 0644); !ok) {
-                            return ok;
-                          }
-                          std::cout << fmt::format("key          {}\nkey id       {}\npublic key   {}\n",
-                                                   made->key.uri(), made->public_key.key_id(), *out);
-                          return {};
-                        });
-    cmd->add_option("--public-key-out", *out,
-                    "Where to write the card's public key (PEM), for the person roster")
-        ->required();
-    // The same flags as every other command that opens a person's card (--card-pin, not
-    // --pin, which elsewhere is the station token's).
-    add_card_options(*cmd, *o, "person");
-    hsm::add_software_token_flag(*cmd, o->allow_software_token);
-    cmd->add_option("--module", o->module, "PKCS#11 module path (overrides the card profile)");
-  }
+  add_card_command(cli);
   {
     auto o = std::make_shared<LineCliOptions>();
     auto file = std::make_shared<std::string>();

@@ -81,6 +81,32 @@ void OperatorWindow::build() {
   auto* root = new QVBoxLayout(central);
   root->setSpacing(10);
 
+  build_status_area(central, root);
+  build_unit_area(central, root);
+  setCentralWidget(central);
+
+  // Long texts (paths, digests, device errors) wrap or are cut inside the window; they
+  // never make it larger than the 1280×800 screen it is meant for.
+  // Only the horizontal policy changes: a word-wrapped label keeps its height-for-width,
+  // so the line-stop banner grows to show all of its lines.
+  for (QLabel* label : {bundle_, banner_text_, detail_, message_, state_}) {
+    QSizePolicy policy = label->sizePolicy();
+    policy.setHorizontalPolicy(QSizePolicy::Ignored);
+    label->setSizePolicy(policy);
+  }
+  detail_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
+  detail_->setMinimumHeight(110);
+  message_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
+  message_->setMinimumHeight(48);
+  device_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  device_->setMinimumContentsLength(24);
+
+  connect_controls();
+  rebuild_steps({});
+}
+
+// The station and who is logged in, the accepted bundle, and the line-stop banner.
+void OperatorWindow::build_status_area(QWidget* central, QVBoxLayout* root) {
   auto* top = new QHBoxLayout();
   station_ = new QLabel(central);
   station_->setObjectName(QStringLiteral("stationLabel"));
@@ -120,7 +146,11 @@ void OperatorWindow::build() {
   banner_layout->addWidget(release_);
   banner_->setVisible(false);
   root->addWidget(banner_);
+}
 
+// The scan field and device, the big state with the plan's steps, the shift's counters and
+// the message line.
+void OperatorWindow::build_unit_area(QWidget* central, QVBoxLayout* root) {
   auto* scan_row = new QHBoxLayout();
   auto* scan_label = new QLabel(tr("&Scan serial"), central);
   scan_label->setObjectName(QStringLiteral("scanLabel"));
@@ -196,24 +226,10 @@ void OperatorWindow::build() {
   message_->setObjectName(QStringLiteral("messageLine"));
   message_->setWordWrap(true);
   root->addWidget(message_);
-  setCentralWidget(central);
+}
 
-  // Long texts (paths, digests, device errors) wrap or are cut inside the window; they
-  // never make it larger than the 1280×800 screen it is meant for.
-  // Only the horizontal policy changes: a word-wrapped label keeps its height-for-width,
-  // so the line-stop banner grows to show all of its lines.
-  for (QLabel* label : {bundle_, banner_text_, detail_, message_, state_}) {
-    QSizePolicy policy = label->sizePolicy();
-    policy.setHorizontalPolicy(QSizePolicy::Ignored);
-    label->setSizePolicy(policy);
-  }
-  detail_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
-  detail_->setMinimumHeight(110);
-  message_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
-  message_->setMinimumHeight(48);
-  device_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-  device_->setMinimumContentsLength(24);
-
+// Keyboard-only use: the focus order, Enter in the scan field, the F-keys.
+void OperatorWindow::connect_controls() {
   // Focus order for keyboard-only use: scan, device, then the buttons.
   setTabOrder(scan_, device_);
   setTabOrder(device_, rework_);
@@ -236,7 +252,6 @@ void OperatorWindow::build() {
   connect(f5, &QShortcut::activated, this, &OperatorWindow::start_rework);
   auto* f9 = new QShortcut(QKeySequence(Qt::Key_F9), this);
   connect(f9, &QShortcut::activated, this, &OperatorWindow::start_break_glass);
-  rebuild_steps({});
 }
 
 QString OperatorWindow::display_state() const { return state_->property("state").toString(); }

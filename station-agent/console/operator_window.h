@@ -29,6 +29,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QGridLayout;
+class QVBoxLayout;
 
 namespace hallmark::station::console {
 
@@ -76,6 +77,9 @@ class OperatorWindow : public QMainWindow {
   };
 
   void build();
+  void build_status_area(QWidget* central, QVBoxLayout* root);
+  void build_unit_area(QWidget* central, QVBoxLayout* root);
+  void connect_controls();
   void on_snapshot(const LineSnapshot& snapshot);
   void on_unit_started(const QString& serial);
   void on_step(const StepUpdate& update);

@@ -25,6 +25,32 @@ Result<void> write_segment_once(const std::filesystem::path& out, const v1::Stat
   return {};
 }
 
+// The records after `after` through `through` copied into `segment`: the last of them, and
+// the journal offset just after it (where the journal keeps its records from).
+struct CopiedRecords {
+  std::optional<JournalEntry> last;
+  std::uint64_t keep_from = 0;
+};
+
+Result<CopiedRecords> copy_records(Journal& journal, std::uint64_t after, std::uint64_t through,
+                                   v1::StationExport& segment) {
+  const std::string name = journal.path().string();
+  auto cursor = journal.records_since(after);
+  if (!cursor) return std::unexpected(std::move(cursor).error());
+  std::optional<JournalEntry> last;
+  while (!last || last->sequence < through) {
+    auto entry = cursor->next();
+    if (!entry) return std::unexpected(std::move(entry).error());
+    if (!entry->has_value()) {
+      return fail(ErrorCode::kInternal, fmt::format("journal {} ended before record {}", name,
+                                                    through));
+    }
+    segment.add_records(std::string(as_chars((*entry)->record_bytes)));
+    last = std::move(**entry);
+  }
+  return CopiedRecords{std::move(last), cursor->offset()};
+}
+
 }  // namespace
 
 Result<SealResult> seal_journal(Journal& journal, const SealRequest& request) {
@@ -60,20 +86,10 @@ Result<SealResult> seal_journal(Journal& journal, const SealRequest& request) {
   segment.set_station_id(journal.station_id());
   segment.set_first_sequence(sealed.sequence + 1);
   segment.set_last_sequence(request.through);
-  auto cursor = journal.records_since(sealed.sequence);
-  if (!cursor) return std::unexpected(std::move(cursor).error());
-  std::optional<JournalEntry> last;
-  while (!last || last->sequence < request.through) {
-    auto entry = cursor->next();
-    if (!entry) return std::unexpected(std::move(entry).error());
-    if (!entry->has_value()) {
-      return fail(ErrorCode::kInternal, fmt::format("journal {} ended before record {}", name,
-                                                    request.through));
-    }
-    segment.add_records(std::string(as_chars((*entry)->record_bytes)));
-    last = std::move(**entry);
-  }
-  const std::uint64_t keep_from = cursor->offset();
+  auto copied = copy_records(journal, sealed.sequence, request.through, segment);
+  if (!copied) return std::unexpected(std::move(copied).error());
+  const std::optional<JournalEntry>& last = copied->last;
+  const std::uint64_t keep_from = copied->keep_from;
   auto hash = verifier::sha256(last->record_bytes);
   if (!hash) return std::unexpected(std::move(hash).error());
   result.through = verifier::ChainPoint{request.through, *hash};

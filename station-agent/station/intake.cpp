@@ -164,6 +164,43 @@ fs::path cached_path(const fs::path& dir, const verifier::Digest& bundle_digest)
   return dir / "cache" / (bundle_digest.hex() + ".bundle");
 }
 
+namespace {
+
+// A refusal of the staged copy, naming the operator's file instead of the staging copy the
+// verifier actually read.
+Error naming_operator_file(Error error, const fileio::AtomicFile& staged,
+                           const fs::path& bundle_file) {
+  const std::string temp = staged.temp_path().string();
+  for (auto at = error.message.find(temp); at != std::string::npos;
+       at = error.message.find(temp, at)) {
+    error.message.replace(at, temp.size(), bundle_file.string());
+    at += bundle_file.string().size();
+  }
+  if (error.message.find(bundle_file.string()) == std::string::npos) {
+    error = std::move(error).context(bundle_file.string());
+  }
+  return error;
+}
+
+// The accepted bundle's entry in the ledger: what the no-downgrade rule and recheck_cached
+// read back.
+void add_accepted(v1::StationIntakeLedger& ledger, const IntakeResult& result,
+                  std::int64_t now_unix) {
+  v1::AcceptedBundle* accepted = ledger.add_accepted();
+  const auto& r = result.release.release;
+  accepted->set_sku(r.sku());
+  accepted->set_version(r.version());
+  accepted->set_security_counter(r.security_counter());
+  const auto digest = result.release.bundle_digest.bytes();
+  accepted->set_bundle_digest(reinterpret_cast<const char*>(digest.data()), digest.size());
+  accepted->set_trust_root_version(result.release.trust_root_version);
+  accepted->set_accepted_unix(now_unix);
+  const auto file_digest = result.file_sha256.bytes();
+  accepted->set_file_sha256(reinterpret_cast<const char*>(file_digest.data()), file_digest.size());
+}
+
+}  // namespace
+
 Result<IntakeResult> intake_bundle(const fs::path& dir, const fs::path& bundle_file,
                                    std::span<const verifier::TrustDocument> revocations,
                                    std::int64_t now_unix) {
@@ -191,18 +228,7 @@ Result<IntakeResult> intake_bundle(const fs::path& dir, const fs::path& bundle_f
   if (auto ok = copy_into(bundle_file, *staged); !ok) return std::unexpected(ok.error());
   auto verified = bundle::verify_promoted_bundle(staged->temp_path(), *trust, channels);
   if (!verified) {
-    // Name the operator's file, not the staging copy the verifier actually read.
-    Error error = verified.error();
-    const std::string temp = staged->temp_path().string();
-    for (auto at = error.message.find(temp); at != std::string::npos;
-         at = error.message.find(temp, at)) {
-      error.message.replace(at, temp.size(), bundle_file.string());
-      at += bundle_file.string().size();
-    }
-    if (error.message.find(bundle_file.string()) == std::string::npos) {
-      error = std::move(error).context(bundle_file.string());
-    }
-    return std::unexpected(std::move(error));
+    return std::unexpected(naming_operator_file(verified.error(), *staged, bundle_file));
   }
   auto file_sha256 = fileio::hash_file(staged->temp_path());
   if (!file_sha256) return std::unexpected(file_sha256.error());
@@ -233,17 +259,7 @@ Result<IntakeResult> intake_bundle(const fs::path& dir, const fs::path& bundle_f
   if (auto ok = move_into_place(staged->path(), result.cached); !ok) {
     return std::unexpected(ok.error());
   }
-  v1::AcceptedBundle* accepted = ledger->add_accepted();
-  const auto& r = result.release.release;
-  accepted->set_sku(r.sku());
-  accepted->set_version(r.version());
-  accepted->set_security_counter(r.security_counter());
-  const auto digest = result.release.bundle_digest.bytes();
-  accepted->set_bundle_digest(reinterpret_cast<const char*>(digest.data()), digest.size());
-  accepted->set_trust_root_version(result.release.trust_root_version);
-  accepted->set_accepted_unix(now_unix);
-  const auto file_digest = result.file_sha256.bytes();
-  accepted->set_file_sha256(reinterpret_cast<const char*>(file_digest.data()), file_digest.size());
+  add_accepted(*ledger, result, now_unix);
   if (auto ok = write_ledger(dir, *ledger); !ok) return std::unexpected(ok.error());
   return result;
 }

@@ -41,6 +41,84 @@ Result<void> check_key(const verifier::PublicKey& on_token, const verifier::Publ
 
 fs::path journal_file(const fs::path& dir) { return dir / "journal"; }
 
+namespace {
+
+// The journal of `dir` and the station's history: from the state snapshot when it verifies
+// and matches the journal (only the records after it replayed), else replayed from the
+// whole journal; a journal sealed past its start needs the snapshot. With the count of
+// records replayed and a note on the snapshot for the operator.
+struct LoadedHistory {
+  Journal journal;
+  StationHistory history;
+  std::uint64_t replayed = 0;
+  std::string snapshot_note;
+};
+
+Result<LoadedHistory> load_history(const fs::path& dir, const std::string& station_id,
+                                   const verifier::PublicKey& station_key,
+                                   const verifier::TrustedRoot& root) {
+  LoadedSnapshot loaded = load_snapshot(dir, station_id, station_key);
+  std::string snapshot_note = loaded.ignored;
+  std::optional<Journal> journal;
+  std::optional<StationHistory> history;
+  std::uint64_t replayed = 0;
+  if (loaded.snapshot) {
+    const auto& snap = *loaded.snapshot;
+    auto hash = verifier::Digest::from_bytes(as_bytes(snap.head_hash()));
+    if (!hash) return std::unexpected(hash.error());
+    auto opened = Journal::open(journal_file(dir), station_id,
+                                JournalResume{snap.sequence(), *hash, snap.head_offset()});
+    if (!opened) return std::unexpected(std::move(opened).error());
+    if (opened->resumed()) {
+      auto restored = StationHistory::restore(snap, snapshot_dir(dir), root);
+      if (restored) {
+        journal.emplace(std::move(*opened));
+        history.emplace(std::move(*restored));
+      } else {
+        snapshot_note = fmt::format("snapshot {} ignored: {}",
+                                    snapshot_file(dir).string(),
+                                    restored.error().message);
+      }
+    } else {
+      snapshot_note = fmt::format("snapshot {} (record {}) ignored: {}",
+                                  snapshot_file(dir).string(), snap.sequence(),
+                                  opened->resume_refused());
+    }
+  }
+  if (history) {
+    auto after = history->replay_after(*journal, loaded.snapshot->sequence(), station_key,
+                                       root);
+    if (!after) return std::unexpected(after.error());
+    replayed = *after;
+    snapshot_note = fmt::format("snapshot at record {}, {} record(s) replayed after it",
+                                loaded.snapshot->sequence(), replayed);
+  } else {
+    journal.reset();  // a journal opened at a refused resume point is opened again, whole
+    auto opened = Journal::open(journal_file(dir), station_id);
+    if (!opened) return std::unexpected(std::move(opened).error());
+    journal.emplace(std::move(*opened));
+    if (journal->sealed().sequence > 0) {
+      return fail(ErrorCode::kVerificationFailed,
+                  fmt::format("journal {} was sealed through record {} (the records before are "
+                              "in segments, off the station), so this station's history comes "
+                              "from its state snapshot, which cannot be used: {}. Restore the "
+                              "state directory (journal and snapshot together) from its backup; "
+                              "the line does not open on part of its history",
+                              journal_file(dir).string(), journal->sealed().sequence,
+                              snapshot_note.empty() ? "there is none" : snapshot_note));
+    }
+    auto full = StationHistory::replay(*journal, station_key, root);
+    if (!full) return std::unexpected(full.error());
+    history.emplace(std::move(*full));
+    replayed = journal->head().sequence;
+    if (snapshot_note.empty()) snapshot_note = "no snapshot: the whole journal was replayed";
+  }
+  return LoadedHistory{std::move(*journal), std::move(*history), replayed,
+                       std::move(snapshot_note)};
+}
+
+}  // namespace
+
 Result<verifier::Digest> running_software_sha256() {
   return fileio::hash_file("/proc/self/exe");
 }
@@ -82,74 +160,22 @@ Result<StationLine> StationLine::open(LineOptions options) {
 
   // The history: from the state snapshot when it verifies and matches the journal (only
   // the records after it replayed), else replayed from the whole journal.
-  LoadedSnapshot loaded = load_snapshot(options.dir, station_id, keys.station_key);
-  std::string snapshot_note = loaded.ignored;
-  std::optional<Journal> journal;
-  std::optional<StationHistory> history;
-  std::uint64_t replayed = 0;
-  if (loaded.snapshot) {
-    const auto& snap = *loaded.snapshot;
-    auto hash = verifier::Digest::from_bytes(as_bytes(snap.head_hash()));
-    if (!hash) return std::unexpected(hash.error());
-    auto opened = Journal::open(journal_file(options.dir), station_id,
-                                JournalResume{snap.sequence(), *hash, snap.head_offset()});
-    if (!opened) return std::unexpected(std::move(opened).error());
-    if (opened->resumed()) {
-      auto restored = StationHistory::restore(snap, snapshot_dir(options.dir), chain->root());
-      if (restored) {
-        journal.emplace(std::move(*opened));
-        history.emplace(std::move(*restored));
-      } else {
-        snapshot_note = fmt::format("snapshot {} ignored: {}",
-                                    snapshot_file(options.dir).string(),
-                                    restored.error().message);
-      }
-    } else {
-      snapshot_note = fmt::format("snapshot {} (record {}) ignored: {}",
-                                  snapshot_file(options.dir).string(), snap.sequence(),
-                                  opened->resume_refused());
-    }
-  }
-  if (history) {
-    auto after = history->replay_after(*journal, loaded.snapshot->sequence(), keys.station_key,
-                                       chain->root());
-    if (!after) return std::unexpected(after.error());
-    replayed = *after;
-    snapshot_note = fmt::format("snapshot at record {}, {} record(s) replayed after it",
-                                loaded.snapshot->sequence(), replayed);
-  } else {
-    journal.reset();  // a journal opened at a refused resume point is opened again, whole
-    auto opened = Journal::open(journal_file(options.dir), station_id);
-    if (!opened) return std::unexpected(std::move(opened).error());
-    journal.emplace(std::move(*opened));
-    if (journal->sealed().sequence > 0) {
-      return fail(ErrorCode::kVerificationFailed,
-                  fmt::format("journal {} was sealed through record {} (the records before are "
-                              "in segments, off the station), so this station's history comes "
-                              "from its state snapshot, which cannot be used: {}. Restore the "
-                              "state directory (journal and snapshot together) from its backup; "
-                              "the line does not open on part of its history",
-                              journal_file(options.dir).string(), journal->sealed().sequence,
-                              snapshot_note.empty() ? "there is none" : snapshot_note));
-    }
-    auto full = StationHistory::replay(*journal, keys.station_key, chain->root());
-    if (!full) return std::unexpected(full.error());
-    history.emplace(std::move(*full));
-    replayed = journal->head().sequence;
-    if (snapshot_note.empty()) snapshot_note = "no snapshot: the whole journal was replayed";
-  }
+  auto loaded = load_history(options.dir, station_id, keys.station_key, chain->root());
+  if (!loaded) return std::unexpected(std::move(loaded).error());
+  std::uint64_t replayed = loaded->replayed;
+  std::string snapshot_note = std::move(loaded->snapshot_note);
 
   auto device_ca = DeviceCertificateAuthority::prepare(
       as_bytes(registration->registration.device_ca_certificate_der()), station_id,
       keys.device_ca_key, keys.sign_certificate);
 
-  StationLine line(std::move(options), std::move(*journal));
+  StationLine line(std::move(options), std::move(loaded->journal));
   if (device_ca) {
     line.device_ca_.emplace(std::move(*device_ca));
   } else {
     line.device_ca_error_ = std::move(device_ca).error();
   }
-  line.history_ = std::move(*history);
+  line.history_ = std::move(loaded->history);
   line.policy_ = std::move(**policy);
   line.registration_ = std::move(*registration);
   line.chain_ = std::move(*chain);

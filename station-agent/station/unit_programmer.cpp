@@ -245,6 +245,77 @@ Result<ClockState> unit_may_start(const StationLine& line, const LoadedRelease& 
   return line.clock_for_unit();
 }
 
+namespace {
+
+// The unit's history here, as the mode needs it: none for a first programming, some for a
+// rework.
+Result<const UnitHistory*> unit_for_mode(const StationHistory& history,
+                                         const UnitRequest& request,
+                                         const std::string& hardware_id) {
+  auto found = history.unit(hardware_id);
+  if (!found) return found;
+  const UnitHistory* known = *found;
+  const bool rework = request.mode == UnitMode::kRework;
+  if (!rework && known != nullptr) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("unit {} (device {}) already has {} record(s) here, the last one "
+                            "{}: use `hallmark-station rework` to program it again",
+                            request.serial, hardware_id, known->sequences.size(),
+                            known->sequences.back()));
+  }
+  if (rework && known == nullptr) {
+    return fail(ErrorCode::kPolicyRefused,
+                fmt::format("unit {} (device {}) has no record at this station: program it, or "
+                            "take it over from the station that started it",
+                            request.serial, hardware_id));
+  }
+  return known;
+}
+
+// The provisioning plan run on the identified device and its attestation recorded: PASS
+// when every step ran on the same device from the first read to the last, FAIL naming the
+// step otherwise (a device that changed stops the line).
+Result<UnitOutcome> run_plan_and_record(StationLine& line, const ClockState& clock,
+                                        const LoadedRelease& release,
+                                        device::DeviceDriver& device, const UnitRequest& request,
+                                        const std::string& hardware_id,
+                                        const StepObserver& observe, PlanImages images,
+                                        Event event) {
+  PlanContext context{line, release, device, request.serial, hardware_id, observe,
+                      std::move(images)};
+  auto ran = run_provisioning_plan(context, event);
+  const bool token_fault = !ran && ran.error().code == ErrorCode::kToken;
+  if (!ran) {
+    // A device fault, or the station token failing mid-plan (the device-CA key): the unit
+    // is recorded as failed, naming the step, then reworkable.
+    event.set_result(Event::FAIL);
+    event.set_detail(ran.error().message);
+  } else {
+    // The same device from the first read to the last, or the evidence is void.
+    if (std::string changed = device_changed(device, event); !changed.empty()) {
+      event.set_result(Event::FAIL);
+      event.set_detail(std::move(changed));
+      auto failed = line.record(event, clock);
+      if (!failed) return std::unexpected(failed.error());
+      return stop_the_line(line, clock, request.serial, hardware_id, event.detail());
+    }
+    event.set_result(Event::PASS);
+    event.set_detail(fmt::format("{} plan steps done, measured", release.release.bundle.plan_size()));
+  }
+  auto sequence = line.record(event, clock);
+  if (!sequence) return std::unexpected(sequence.error());
+  UnitOutcome outcome;
+  outcome.verdict = event.result() == Event::PASS ? UnitVerdict::kPass : UnitVerdict::kFail;
+  outcome.token_fault = token_fault;
+  outcome.sequence = *sequence;
+  outcome.hardware_id = hardware_id;
+  outcome.detail = event.detail();
+  outcome.attestation = std::move(event);
+  return outcome;
+}
+
+}  // namespace
+
 Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release,
                                  device::DeviceDriver& device, const UnitRequest& request,
                                  const StepObserver& observe) {
@@ -277,22 +348,9 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
   if (*conflict) {
     return stop_the_line(line, *clock, request.serial, hardware_id, std::move(**conflict));
   }
-  auto found = history.unit(hardware_id);
+  auto found = unit_for_mode(history, request, hardware_id);
   if (!found) return std::unexpected(std::move(found).error());
   const UnitHistory* known = *found;
-  if (!rework && known != nullptr) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("unit {} (device {}) already has {} record(s) here, the last one "
-                            "{}: use `hallmark-station rework` to program it again",
-                            request.serial, hardware_id, known->sequences.size(),
-                            known->sequences.back()));
-  }
-  if (rework && known == nullptr) {
-    return fail(ErrorCode::kPolicyRefused,
-                fmt::format("unit {} (device {}) has no record at this station: program it, or "
-                            "take it over from the station that started it",
-                            request.serial, hardware_id));
-  }
 
   if (rework) {
     for (auto sequence : known->sequences) event.add_linked_sequences(sequence);
@@ -317,37 +375,8 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
     return outcome;
   }
 
-  PlanContext context{line, release, device, request.serial, hardware_id, observe,
-                      std::move(*images)};
-  auto ran = run_provisioning_plan(context, event);
-  const bool token_fault = !ran && ran.error().code == ErrorCode::kToken;
-  if (!ran) {
-    // A device fault, or the station token failing mid-plan (the device-CA key): the unit
-    // is recorded as failed, naming the step, then reworkable.
-    event.set_result(Event::FAIL);
-    event.set_detail(ran.error().message);
-  } else {
-    // The same device from the first read to the last, or the evidence is void.
-    if (std::string changed = device_changed(device, event); !changed.empty()) {
-      event.set_result(Event::FAIL);
-      event.set_detail(std::move(changed));
-      auto failed = line.record(event, *clock);
-      if (!failed) return std::unexpected(failed.error());
-      return stop_the_line(line, *clock, request.serial, hardware_id, event.detail());
-    }
-    event.set_result(Event::PASS);
-    event.set_detail(fmt::format("{} plan steps done, measured", release.release.bundle.plan_size()));
-  }
-  auto sequence = line.record(event, *clock);
-  if (!sequence) return std::unexpected(sequence.error());
-  UnitOutcome outcome;
-  outcome.verdict = event.result() == Event::PASS ? UnitVerdict::kPass : UnitVerdict::kFail;
-  outcome.token_fault = token_fault;
-  outcome.sequence = *sequence;
-  outcome.hardware_id = hardware_id;
-  outcome.detail = event.detail();
-  outcome.attestation = std::move(event);
-  return outcome;
+  return run_plan_and_record(line, *clock, release, device, request, hardware_id, observe,
+                             std::move(*images), std::move(event));
 }
 
 Result<std::uint64_t> scrap_unit(StationLine& line, std::string hardware_id,

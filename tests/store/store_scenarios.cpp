@@ -6,46 +6,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "tests/store/scenario_support.h"
+
 namespace hallmark::evidence::test::scenario {
 namespace {
-
-constexpr std::int64_t kT = 1'700'000'000;
-
-void ok(const Result<void>& r) { REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message)); }
-template <class T>
-T ok(Result<T> r) {
-  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
-  return std::move(*r);
-}
-template <class T>
-Error refused(const Result<T>& r) {
-  REQUIRE_FALSE(r.has_value());
-  return r.error();
-}
-
-// An entry that is not in sample_log(): index 12 of a third station.
-LogEntry extra_entry() {
-  LogEntry e = sample_entry(1);
-  e.index = 12;
-  e.station_id = "st-c";
-  e.station_sequence = 1;
-  e.serial = "SN-9";
-  e.hardware_id = "HW-99";
-  return e;
-}
-
-ReleaseRow release_of(unsigned fill_byte, std::string version) {
-  return ReleaseRow{digest_of(fill_byte), "widget", std::move(version), kT - 100, kT - 1000, kT + 100'000, {}, {}};
-}
-
-// EntryQuery with the fields `set` assigns (designated initializers would trip
-// -Wmissing-field-initializers).
-template <class Set>
-EntryQuery where(Set set) {
-  EntryQuery q;
-  set(q);
-  return q;
-}
 
 std::vector<std::pair<std::string, EntryQuery>> sample_queries() {
   std::vector<std::pair<std::string, EntryQuery>> q;
@@ -80,34 +44,6 @@ std::vector<std::pair<std::string, EntryQuery>> sample_queries() {
                    w.station_id = "st-b";
                  }));
   return q;
-}
-
-// What a query must return, computed from the sample log itself.
-std::string expected(const EntryQuery& q) {
-  std::string out;
-  for (const auto& e : sample_log()) {
-    if (q.serial && e.serial != *q.serial) continue;
-    if (q.hardware_id && e.hardware_id != *q.hardware_id) continue;
-    if (q.station_id && e.station_id != *q.station_id) continue;
-    if (q.from_unix && e.event_unix < *q.from_unix) continue;
-    if (q.to_unix && e.event_unix >= *q.to_unix) continue;
-    if (q.firmware) {
-      const auto f = q.firmware->bytes();
-      const bool bundle = std::equal(f.begin(), f.end(), e.bundle_digest.begin(), e.bundle_digest.end());
-      if (!bundle && std::find(e.firmware.begin(), e.firmware.end(), *q.firmware) == e.firmware.end()) continue;
-    }
-    out += describe(e);
-  }
-  return out;
-}
-
-std::string all_entries(EvidenceStore& store) {
-  std::string out;
-  ok(store.for_each_entry(0, 1000, [&](const LogEntry& e) -> Result<void> {
-    out += describe(e);
-    return {};
-  }));
-  return out;
 }
 
 }  // namespace
@@ -464,108 +400,6 @@ void damaged_kinds_refused(Backend& backend) {
   CHECK(read.error().code == ErrorCode::kInternal);
   CHECK(read.error().message.find("entry 5") != std::string::npos);
   CHECK(seen == "0 1 2 3 4 ");
-}
-
-namespace {
-
-// Every pair of the sample log's serials and hardware ids (and none), as unit_sightings sees it.
-std::string sightings_of_all(EvidenceStore& store) {
-  const std::vector<std::string> serials{"", "SN-1", "SN-2", "SN-3", "SN-5", "SN-9", "SN-0"};
-  const std::vector<std::string> hardware_ids{"", "HW-1", "HW-2", "HW-3", "HW-4", "HW-9", "HW-99"};
-  std::string out;
-  for (const auto& serial : serials) {
-    for (const auto& hw : hardware_ids) {
-      const UnitSightings seen = ok(store.unit_sightings(serial, hw));
-      out += fmt::format("{}/{}: {}| {}| scrap {}\n", serial, hw, describe(seen.hardware_ids_of_serial),
-                         describe(seen.serials_of_hardware_id),
-                         seen.scrap ? std::to_string(*seen.scrap) : "-");
-    }
-  }
-  return out;
-}
-
-std::vector<std::pair<std::string_view, std::string_view>> every_unit() {
-  return {{"SN-1", "HW-1"}, {"SN-2", "HW-2"}, {"SN-3", "HW-3"}, {"SN-5", "HW-3"}, {"SN-9", "HW-99"},
-          {"SN-0", "HW-4"}, {"SN-1", "HW-9"}, {"", "HW-1"}, {"SN-2", ""}};
-}
-
-// A clone of SN-2 on a new board, and HW-1 scrapped: both change what the checks must see.
-std::vector<LogEntry> clone_then_scrap() {
-  LogEntry clone = extra_entry();
-  clone.serial = "SN-2";
-  LogEntry scrap = extra_entry();
-  scrap.index = 13;
-  scrap.station_sequence = 2;
-  scrap.serial = "SN-1";
-  scrap.hardware_id = "HW-1";
-  scrap.event = 3;
-  LogEntry line_stop = extra_entry();  // binds nothing: never counted
-  line_stop.index = 14;
-  line_stop.station_sequence = 3;
-  line_stop.hardware_id = "HW-2";
-  line_stop.event = 4;
-  return {clone, scrap, line_stop};
-}
-
-}  // namespace
-
-void prefetched_sightings(Backend& backend) {
-  auto store = backend.open();
-  fill(*store);
-  const std::string from_database = sightings_of_all(*store);
-  ok(store->begin());
-  ok(store->prefetch_sightings(every_unit()));
-  CHECK(sightings_of_all(*store) == from_database);
-  for (const LogEntry& e : clone_then_scrap()) ok(store->append_entry(e));
-  const std::string prefetched = sightings_of_all(*store);
-  ok(store->prefetch_sightings({}));  // forgets: every answer from the database again
-  CHECK(sightings_of_all(*store) == prefetched);
-  CHECK(prefetched != from_database);
-  CHECK(prefetched.find("SN-2/HW-2: HW-2@2 HW-99@12 ") != std::string::npos);
-  CHECK(prefetched.find("SN-1/HW-1: HW-1@1 HW-4@5 | SN-1@1 | scrap 13") != std::string::npos);
-
-  // Appended after a savepoint and undone by it: the prefetched rows forget them too.
-  store->rollback();
-  ok(store->begin());
-  ok(store->savepoint());
-  ok(store->prefetch_sightings(every_unit()));
-  for (const LogEntry& e : clone_then_scrap()) ok(store->append_entry(e));
-  ok(store->rollback_to_savepoint());
-  CHECK(sightings_of_all(*store) == from_database);
-  ok(store->prefetch_sightings(every_unit()));
-  CHECK(sightings_of_all(*store) == from_database);
-  store->rollback();
-}
-
-void clone_helpers(Backend& backend) {
-  auto store = backend.open();
-  fill(*store);
-  auto of_serial = [&](const char* serial) {
-    return describe(ok(store->unit_sightings(serial, "")).hardware_ids_of_serial);
-  };
-  auto of_hardware = [&](const char* hw) {
-    return describe(ok(store->unit_sightings("", hw)).serials_of_hardware_id);
-  };
-  CHECK(of_serial("SN-1") == "HW-1@1 HW-4@5 ");
-  CHECK(of_serial("SN-2") == "HW-2@2 ");
-  CHECK(of_hardware("HW-3") == "SN-3@3 SN-5@7 ");
-  CHECK(of_serial("").empty());  // events without a unit
-  CHECK(of_hardware("HW-9").empty());  // seen without a serial
-  CHECK(of_hardware("").empty());
-  CHECK(of_serial("SN-0").empty());
-  // Both at once: one lookup answers for the serial and for the hardware id.
-  const UnitSightings both = ok(store->unit_sightings("SN-1", "HW-3"));
-  CHECK(describe(both.hardware_ids_of_serial) == "HW-1@1 HW-4@5 ");
-  CHECK(describe(both.serials_of_hardware_id) == "SN-3@3 SN-5@7 ");
-  CHECK(both.scrap == std::optional<std::uint64_t>(6));
-}
-
-void scrap_found(Backend& backend) {
-  auto store = backend.open();
-  fill(*store);
-  CHECK(ok(store->unit_sightings("", "HW-3")).scrap == std::optional<std::uint64_t>(6));
-  CHECK_FALSE(ok(store->unit_sightings("SN-1", "HW-1")).scrap.has_value());
-  CHECK_FALSE(ok(store->unit_sightings("", "HW-7")).scrap.has_value());
 }
 
 void release_conflict(Backend& backend) {
