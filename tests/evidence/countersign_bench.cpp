@@ -1,3 +1,4 @@
+// Why this file is long: one benchmark program; its five modes share the signer and the export generator.
 // Countersign throughput: a benchmark, not a test (bench/countersign_bench.sh runs it).
 //
 //   countersign_bench baseline --units N --threads T   OpenSSL ECDSA verify rate, T threads
