@@ -159,8 +159,7 @@ manifests/	evidence/manifests/
 station-software-0.2.0.promoted.bundle	release/station-software.promoted.bundle
 hallmark-station_0.2.0+g1a2b3c4d5e6f_amd64.deb	release/$station_deb
 hallmark-hsm-profiles_0.2.0+g1a2b3c4d5e6f_all.deb	release/$profiles_deb
-dpkg -i	dpkg --root=station-root --force-depends --force-script-chrootless -i
-hallmark-station --version	station-root/usr/bin/hallmark-station --version
+hallmark-station --version	$work/station-root/usr/bin/hallmark-station --version
 NAMES
     ;;
     *) printf '%s\n' "$common" ;;
@@ -223,8 +222,8 @@ given_station-operator() {
 }
 # The update path's station-software release (docs/release.md "Station software"): this
 # build's packages, bundled, approved by alice and bob, promoted with the release key, as
-# the demo releases firmware; and an empty root for `dpkg --root` (the guide's `dpkg -i`
-# installs there, never into this machine).
+# the demo releases firmware; and the guide's `dpkg -i` of them, into a scratch root (never
+# into this machine; not a Hallmark command, so the loop below does not run it).
 given_station_software() {
   local requester who
   requester=$(awk '/^key id/ {print $NF}' keys/carol.txt)
@@ -253,7 +252,9 @@ SPEC
     --history release/history --channel production \
     --out release/station-software.promoted.bundle > /dev/null 2>&1 &&
   mkdir -p station-root/var/lib/dpkg/info station-root/var/lib/dpkg/updates &&
-  touch station-root/var/lib/dpkg/status
+  touch station-root/var/lib/dpkg/status &&
+  dpkg --root="$PWD/station-root" --force-depends --force-script-chrootless \
+    -i "release/$station_deb" "release/$profiles_deb" > /dev/null
 }
 given_custodian() {  # the restore's plan: the demo's, its signer HSM a fresh token
   sed 's/token=signer-hsm"/token=signer-hsm-new"/' ceremony/plan.textproto \
