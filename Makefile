@@ -56,8 +56,9 @@ demo: configure
 
 # The Debian packages (hallmark-verify, -station, -signer, -devsim, -hsm-profiles) from a
 # package build of their own (no test suites, no build paths in the binaries), into
-# $(PACKAGES_DIR); `make packages-check` builds them twice and requires identical .deb files
-# (scripts/packages_check.sh; docs/release.md "Station software").
+# $(PACKAGES_DIR); `make packages-check` builds them twice (other folder names and depths,
+# the second without ccache) and requires identical .deb files with no build path in them
+# (scripts/packages_check.sh; docs/release.md "Packages", docs/testing.md "Packages").
 PACKAGES_BUILD_DIR ?= build-packages
 PACKAGES_DIR ?= packages
 

@@ -71,10 +71,12 @@ for entry in "${packages[@]}"; do
   done
   for bin in $mans; do
     mkdir -p "$stage/usr/share/man/man1"
-    # The consoles are Qt applications: --help must not need a display.
-    QT_QPA_PLATFORM=offscreen help2man -N \
+    # The consoles are Qt applications: --help must not need a display. Run by its bare
+    # name (from PATH): hallmark-devsim and the custodian console echo argv[0] in --help,
+    # and help2man takes the folder off the usage line only.
+    PATH="$stage/usr/bin:$PATH" QT_QPA_PLATFORM=offscreen help2man -N \
       --section=1 --source="Hallmark $version" --output="$stage/usr/share/man/man1/$bin.1" \
-      "$stage/usr/bin/$bin"
+      "$bin"
     gzip -9n "$stage/usr/share/man/man1/$bin.1"
   done
   mkdir -p "$stage/usr/share/doc/$name"

@@ -4,6 +4,10 @@
 # packaged executables and makes the .deb files in OUT_DIR (scripts/package_debs.sh).
 # JOBS (default nproc) and CMAKE_ARGS (e.g. the ccache launchers) pass through.
 set -euo pipefail
+# Through ccache (CMAKE_ARGS with its launchers), the compiler must still see absolute paths:
+# base_dir (this machine's is /work) turns them into paths relative to each object's folder,
+# which -ffile-prefix-map does not map and which differ with the build folder's depth.
+export CCACHE_BASEDIR=
 build=${1:?usage: packages.sh BUILD_DIR OUT_DIR}
 out=${2:?usage: packages.sh BUILD_DIR OUT_DIR}
 src=$(cd "$(dirname "$0")/.." && pwd)

@@ -222,17 +222,14 @@ Result<void> check_clones(EvidenceStore& store, const v1::Attestation& event, Co
 
 void check_drift(const v1::Attestation& event, Collector& out) {
   const v1::StationEnrollment& enrolled = out.context.station->enrollment.enrollment;
-  // An approved update is not drift: the station runs a program of a promoted
-  // station-software release (a map lookup, only when the software changed).
-  if (event.software_sha256() != enrolled.software_sha256() &&
-      (out.context.station_software == nullptr ||
-       out.context.station_software->find(event.software_sha256(), event.time_unix()) ==
-           nullptr)) {
-    out.add(v1::Finding::STATION_DRIFT,
-            fmt::format("station software {} is not approved: it differs from the enrolled {} "
-                        "and is no program of a promoted station-software release in force "
-                        "at the event's time",
-                        hex_of(event.software_sha256()), hex_of(enrolled.software_sha256())));
+  // Approved software: the enrolled build until a promoted station-software release is in
+  // force, then only released programs (the one rule: StationSoftwareReleases).
+  static const StationSoftwareReleases kNoReleases;
+  const StationSoftwareReleases& releases =
+      out.context.station_software != nullptr ? *out.context.station_software : kNoReleases;
+  if (auto why = releases.unapproved_software(enrolled.software_sha256(),
+                                              event.software_sha256(), event.time_unix())) {
+    out.add(v1::Finding::STATION_DRIFT, std::move(*why));
   }
   if (event.config_sha256() != enrolled.config_sha256()) {
     out.add(v1::Finding::STATION_DRIFT,

@@ -14,9 +14,10 @@
 // clock-sync flag, monotonic per station, inside the bundle's promotion validity and not
 // before its promotion, not in the future beyond a tolerance); clones (a serial with
 // another hardware id, a hardware id with another serial, a scrapped hardware id back);
-// station drift (a config hash differing from the enrolled one; a software hash that is
-// neither the enrolled one nor a program of a promoted station-software release in force
-// at the event's time: station_software.h, the digest named); device tool
+// station drift (a config hash differing from the enrolled one; software that is not
+// approved at the event's time — the enrolled build before any promoted station-software
+// release is in force, a program of a release in force after: station_software.h, the
+// digest named); device tool
 // drift (a unit event naming no device tool, or one that differs from the station's
 // previous unit event). Reads the store (entries already appended in this transaction
 // included); writes nothing.

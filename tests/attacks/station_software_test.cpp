@@ -222,4 +222,56 @@ TEST_CASE("a newer station-software release does not withdraw the older one, and
   CHECK(releases->find(bytes("anything else"), w.now + 60) == nullptr);
 }
 
+// The enrolled build (LineWorld: SHA-256 of nothing, `kEnrolledBuild` here) is approved only
+// until a station-software release is in force (station_software.h).
+const std::string kEnrolledBuild;
+
+TEST_CASE("a station kept on its enrolled build once a station-software release is in force "
+          "is drift, and the finding names the digest") {
+  EvidenceWorld w;
+  auto releases = StationSoftwareReleases::load(
+      {promoted_station_release(w.lw.w, "hallmark-station 2.0.0 build")}, w.lw.w.trust(w.now()));
+  REQUIRE_MESSAGE(releases, (releases ? "" : releases.error().message));
+  const auto entry = countersigned_with(w, kEnrolledBuild, *releases, "SN-STAYED");
+  REQUIRE(has_finding(entry, Finding::STATION_DRIFT));
+  const std::string detail = detail_of(entry, Finding::STATION_DRIFT);
+  CHECK(detail.find(digest_of(kEnrolledBuild).hex()) != std::string::npos);
+  CHECK(detail.find("enrolled software") != std::string::npos);
+  CHECK(detail.find("install a promoted release") != std::string::npos);
+}
+
+TEST_CASE("a station-software release that lists the enrolled build keeps it approved") {
+  EvidenceWorld w;
+  auto releases = StationSoftwareReleases::load(
+      {promoted_station_release(w.lw.w, kEnrolledBuild)}, w.lw.w.trust(w.now()));
+  REQUIRE_MESSAGE(releases, (releases ? "" : releases.error().message));
+  const auto entry = countersigned_with(w, kEnrolledBuild, *releases, "SN-RELEASED");
+  CHECK_FALSE(has_finding(entry, Finding::STATION_DRIFT));
+}
+
+TEST_CASE("the enrolled build is approved only for events before the first release in force, "
+          "and an update only from its release's promotion on") {
+  promote::testing::World w;
+  const std::string v2 = "hallmark-station 2.0.0 build";
+  auto releases = StationSoftwareReleases::load({promoted_station_release(w, v2)},
+                                                w.trust(w.now + 5));
+  REQUIRE_MESSAGE(releases, (releases ? "" : releases.error().message));
+  const auto bytes = [](const std::string& s) {
+    return std::string(as_chars(digest_of(s).bytes()));
+  };
+  const std::string enrolled = bytes(kEnrolledBuild);
+  // Before the release: the enrolled build, and nothing else.
+  CHECK_FALSE(releases->unapproved_software(enrolled, enrolled, w.now - 1));
+  CHECK(releases->unapproved_software(enrolled, bytes(v2), w.now - 1));
+  // From its promotion on: the release's program, and no longer the enrolled build.
+  CHECK_FALSE(releases->unapproved_software(enrolled, bytes(v2), w.now + 60));
+  const auto stayed = releases->unapproved_software(enrolled, enrolled, w.now + 60);
+  REQUIRE(stayed);
+  CHECK(stayed->find(digest_of(kEnrolledBuild).hex()) != std::string::npos);
+  // With no release given, the enrolled build is what is approved, at any time.
+  const StationSoftwareReleases none;
+  CHECK_FALSE(none.unapproved_software(enrolled, enrolled, w.now + 60));
+  CHECK(none.unapproved_software(enrolled, bytes(v2), w.now + 60));
+}
+
 }  // namespace hallmark::evidence::testing

@@ -2,7 +2,7 @@
 # Every Hallmark command the README, the guides and demo-out/README.md show runs as written
 # on the demo's output and exits as the text says.
 #
-# Usage: doc_run_test.sh --demo DEMO_OUT [--bin NAME=PATH]... DOC...
+# Usage: doc_run_test.sh --demo DEMO_OUT [--packages DIR] [--bin NAME=PATH]... DOC...
 #
 # DEMO_OUT is what `make demo` (the ctest fixture `demo`) left; it is never changed: each DOC
 # runs, in the order it shows them, in its own scratch copy (its SoftHSM tokens included).
@@ -10,7 +10,9 @@
 # Hallmark binaries (--bin, as doc_commands_test.sh takes them) first on PATH, stdin closed (a PIN prompt fails, it never hangs)
 # and a time limit. It must exit 0, or N when its line ends with a comment "# exit N: why",
 # or as a <!-- docs-test: exit N --> marker says; a <!-- docs-test: skip WHY --> block is
-# not run (each skip is listed).
+# not run (each skip is listed); a <!-- docs-test: packages WHY --> block needs the Debian
+# packages of this build (DIR: the ctest fixture test_packages) and is skipped, listed,
+# without --packages (a build without the Qt consoles makes no packages).
 #
 # What a guide shows as an example stands for the demo's real value, replaced word for word
 # before the command runs (the table `names` below, per guide): a placeholder (9a0c4e...,
@@ -23,11 +25,13 @@
 set -uo pipefail
 
 demo=""
+packages=""
 docs=()
 declare -A bin_path=()
 while (($#)); do
   case $1 in
     --demo) demo=$2; shift 2 ;;
+    --packages) packages=$(realpath "$2"); shift 2 ;;
     --bin) [[ $2 == *=* ]] || { echo "usage: --bin NAME=PATH" >&2; exit 2; }
            bin_path[${2%%=*}]=$2; shift 2 ;;
     *) docs+=("$1"); shift ;;
@@ -71,6 +75,14 @@ week=$(date -u -d "$day" +%G-W%V)
 monday=$(date -u -d "$day -$(( $(date -u -d "$day" +%u) - 1 )) days" +%F)
 sunday=$(date -u -d "$monday +6 days" +%F)
 sensor_digest=$(awk -F, 'NR == 2 {print $9}' "$demo/evidence/units-sensor-c6.csv")
+# The packages of this build (--packages), by file name, and their version's release part.
+station_deb="" profiles_deb="" software_version=""
+if [[ -n $packages ]]; then
+  station_deb=$(cd "$packages" && ls hallmark-station_*.deb) &&
+    profiles_deb=$(cd "$packages" && ls hallmark-hsm-profiles_*.deb) ||
+    { echo "doc_run_test: no hallmark-station or hallmark-hsm-profiles package in $packages" >&2; exit 2; }
+  software_version=${station_deb#hallmark-station_}; software_version=${software_version%%+*}
+fi
 
 # names DOC: the replacements for that guide, "EXAMPLE<TAB>DEMO VALUE" per line, longest
 # first where one example is part of another.
@@ -144,6 +156,10 @@ nina.pub.pem	people/nina.pub.pem
 sim:/run/devsim/unit.sock	sim:devices/unit.sock
 sim:/run/devsim/unit-2.sock	sim:devices/unit-2.sock
 manifests/	evidence/manifests/
+station-software-0.2.0.promoted.bundle	release/station-software.promoted.bundle
+hallmark-station_0.2.0+g1a2b3c4d5e6f_amd64.deb	release/$station_deb
+hallmark-hsm-profiles_0.2.0+g1a2b3c4d5e6f_all.deb	release/$profiles_deb
+hallmark-station --version	$work/station-root/usr/bin/hallmark-station --version
 NAMES
     ;;
     *) printf '%s\n' "$common" ;;
@@ -201,7 +217,44 @@ given_station-operator() {
     --pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --present alice,bob > /dev/null 2>&1 &&
   hallmark-ceremony revoke --plan ceremony/plan.textproto --trust-root ceremony/trust-root-v1.json \
     --bundle "$(printf '3f1c0a7e%056d' 0)" --reason "withdrawn" --out revocation-2.json \
-    --pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --present alice,bob > /dev/null 2>&1
+    --pin alice=env:DEMO_PIN --pin bob=env:DEMO_PIN --present alice,bob > /dev/null 2>&1 &&
+  { [[ -z $packages ]] || given_station_software; }
+}
+# The update path's station-software release (docs/release.md "Station software"): this
+# build's packages, bundled, approved by alice and bob, promoted with the release key, as
+# the demo releases firmware; and the guide's `dpkg -i` of them, into a scratch root (never
+# into this machine; not a Hallmark command, so the loop below does not run it).
+given_station_software() {
+  local requester who
+  requester=$(awk '/^key id/ {print $NF}' keys/carol.txt)
+  cp "$packages/$station_deb" "$packages/$profiles_deb" release/ &&
+  cat > release/station-software.textproto <<SPEC &&
+station_software: true
+sku: "station-software"
+version: "$software_version"
+requester: "$requester"
+images { name: "hallmark-station" path: "$station_deb" }
+images { name: "hallmark-hsm-profiles" path: "$profiles_deb" }
+SPEC
+  hallmark-signer bundle create --spec release/station-software.textproto \
+    --catalog firmware/catalog.textproto --out release/station-software.bundle > /dev/null || return 1
+  for who in alice bob; do
+    hallmark-ceremony approve release/station-software.bundle --plan ceremony/plan.textproto \
+      --trust-root ceremony/trust-root-v1.json --custodian "$who" --channel production \
+      --request-id REL-station-software --history release/history \
+      --out "release/station-software.approval-$who.json" --pin "$who=env:DEMO_PIN" \
+      > /dev/null 2>&1 || return 1
+  done
+  hallmark-signer promote release/station-software.bundle \
+    --approval release/station-software.approval-alice.json \
+    --approval release/station-software.approval-bob.json --trust-root ceremony/trust-root-v1.json \
+    --allow-software-token --key "pkcs11:token=signer-hsm;object=release" --pin env:DEMO_PIN \
+    --history release/history --channel production \
+    --out release/station-software.promoted.bundle > /dev/null 2>&1 &&
+  mkdir -p station-root/var/lib/dpkg/info station-root/var/lib/dpkg/updates &&
+  touch station-root/var/lib/dpkg/status &&
+  dpkg --root="$PWD/station-root" --force-depends --force-script-chrootless \
+    -i "release/$station_deb" "release/$profiles_deb" > /dev/null
 }
 given_custodian() {  # the restore's plan: the demo's, its signer HSM a fresh token
   sed 's/token=signer-hsm"/token=signer-hsm-new"/' ceremony/plan.textproto \
@@ -235,6 +288,10 @@ for doc in "${docs[@]}"; do
     want=0
     if [[ $marker == skip* ]]; then
       echo "skip $d:$line (${marker#skip }): $cmd"; skipped=$((skipped + 1)); continue
+    fi
+    if [[ $marker == packages* && -z $packages ]]; then
+      echo "skip $d:$line (no --packages: ${marker#packages }): $cmd"; skipped=$((skipped + 1))
+      continue
     fi
     [[ $marker =~ ^exit\ ([0-9]+) ]] && want=${BASH_REMATCH[1]}
     [[ $cmd =~ \#\ *exits?\ ([0-9]+) ]] && want=${BASH_REMATCH[1]}

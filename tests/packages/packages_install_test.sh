@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The Debian packages install and run: packages_install_test.sh --build BUILD --demo DEMO_OUT
+# The Debian packages install and run:
+#   packages_install_test.sh --debs DIR --build BUILD --demo DEMO_OUT
 #
-# Makes the packages from the build tree (scripts/package_debs.sh), installs them with
+# Takes the packages made from the build tree (DIR: packages/reproducible made them with
+# scripts/package_debs.sh), installs them with
 # `dpkg --root` into a fresh root under a temporary directory (never into this machine:
 # --force-depends because that root holds no libraries; the binaries use this machine's),
 # then from that root only: every program's --version names the exact build; the man
@@ -11,22 +13,25 @@
 # a copy of the demo's station-1 state through its SoftHSM token; hallmark-signer shows a
 # demo bundle. Leaves nothing behind.
 set -uo pipefail
-build="" demo=""
+build="" demo="" debs_dir=""
 while (($#)); do
   case $1 in
+    --debs) debs_dir=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --demo) demo=$2; shift 2 ;;
-    *) echo "usage: $0 --build BUILD --demo DEMO_OUT" >&2; exit 2 ;;
+    *) echo "usage: $0 --debs DIR --build BUILD --demo DEMO_OUT" >&2; exit 2 ;;
   esac
 done
-[[ -n $build && -n $demo ]] || { echo "usage: $0 --build BUILD --demo DEMO_OUT" >&2; exit 2; }
+[[ -n $debs_dir && -n $build && -n $demo ]] ||
+  { echo "usage: $0 --debs DIR --build BUILD --demo DEMO_OUT" >&2; exit 2; }
 [[ -s $demo/ceremony/anchor.sha256 ]] || { echo "$demo is not a finished demo output" >&2; exit 2; }
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-packages.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 source "$src/tests/support/shell_checks.sh"
 
-debs=$(bash "$src/scripts/package_debs.sh" "$build" "$work/debs") || { echo "FAIL: package_debs.sh"; exit 1; }
+mkdir -p "$work/debs" && cp "$debs_dir"/*.deb "$work/debs/" || { echo "FAIL: no packages in $debs_dir"; exit 1; }
+debs=$(ls "$work"/debs/*.deb)
 for p in hallmark-verify hallmark-station hallmark-signer hallmark-devsim hallmark-hsm-profiles; do
   expect "package $p was made" has "$debs" "/${p}_"
 done
