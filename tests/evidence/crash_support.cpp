@@ -331,11 +331,11 @@ Result<CountersignResult> CrashScenario::run(const std::string& location,
   EvidenceKey real = w.evidence_key();
   EvidenceKey key;
   key.open = [&]() -> Result<hsm::ProductionSigner> {
-    auto opened = real.open();
-    if (!opened) return opened;
+    auto evidence_signer = real.open();
+    if (!evidence_signer) return evidence_signer;
     return hsm::ProductionSignerTestAccess::unchecked(
-        hsm::ProductionRole::kEvidence, opened->public_key(),
-        [&, signer = *opened](ByteView pae) -> Result<Bytes> {
+        hsm::ProductionRole::kEvidence, evidence_signer->public_key(),
+        [&, signer = *evidence_signer](ByteView pae) -> Result<Bytes> {
           const Bytes p(pae.begin(), pae.end());
           if (auto known = signed_.find(p); known != signed_.end()) return known->second;
           if (!may_sign_for_real) {
