@@ -7,6 +7,7 @@
 
 #include "hallmark/tool_output.pb.h"
 #include "hsm-profiles/cli/token_options.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "hsm-profiles/profile/profile.h"
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/token_admin.h"
@@ -115,8 +116,9 @@ Result<void> run_show(const KeyOptions& o, bool json) {
   if (!token) return std::unexpected(token.error());
   auto key = hsm::TokenKey::find(token->session, token->uri);
   if (!key) return std::unexpected(key.error());
-  const bool allow_imported = o.allow_imported || token->profile.allow_imported_keys();
-  auto verdict = hsm::check_production_use(key->provenance(), allow_imported, key->name());
+  auto verdict = hsm::check_production_key(
+      *key, token->profile, verifier::KeyOrigin::kNeverExported,
+      o.allow_imported ? hsm::ImportedKey::kOperatorAllows : hsm::ImportedKey::kByProfile);
   if (json) {
     std::cout << tool::to_display_json(key->to_proto()) << '\n';
   } else {

@@ -19,10 +19,10 @@ const std::string kActor(kSignerActor);
 
 Result<Bytes> issue(SignerHsm& hsm, const hsm::TokenKey& ca_key, const x509::CertificateSpec& spec,
                     const std::string& what, TranscriptRecorder& transcript) {
-  auto signer = hsm.signer(ca_key);
+  auto signer = hsm.signer(ca_key, hsm::ProductionRole::kManufacturingCa);
   if (!signer) return std::unexpected(signer.error().context(what));
-  auto certificate =
-      x509::issue_certificate(spec, ca_key.public_key(), x509::token_sign_function(*signer));
+  auto certificate = x509::issue_certificate(
+      spec, ca_key.public_key(), [s = std::move(*signer)](ByteView tbs) { return s.sign(tbs); });
   if (!certificate) {
     transcript.failed("certificate", kActor,
                       fmt::format("{}: {}", what, certificate.error().message), &hsm.token());

@@ -126,8 +126,9 @@ Result<hsm::TokenKey> SignerHsm::find(std::string_view key_id, std::string_view 
                           role, key_id, describe_token(token_.info)));
 }
 
-Result<hsm::TokenSigner> SignerHsm::signer(const hsm::TokenKey& key) {
-  return hsm::TokenSigner::create(token_.session, key);
+Result<hsm::ProductionSigner> SignerHsm::signer(const hsm::TokenKey& key,
+                                                hsm::ProductionRole role) {
+  return hsm::ProductionSigner::create(token_.session, key, token_.profile, role);
 }
 
 Result<void> SignerHsm::check_empty() {

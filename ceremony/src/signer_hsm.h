@@ -22,6 +22,7 @@
 #include "hallmark/ceremony.pb.h"
 #include "hsm-profiles/src/key_wrap.h"
 #include "hsm-profiles/src/token_key.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "hsm-profiles/src/token_signer.h"
 
 namespace hallmark::ceremony {
@@ -43,8 +44,9 @@ class SignerHsm {
   Result<hsm::TokenKey> generate(const v1::PlanKey& spec, std::string_view role);
   // The private key whose public key has id `key_id`, provenance checked.
   Result<hsm::TokenKey> find(std::string_view key_id, std::string_view role);
-  // A signer for `key` (which must come from this HSM).
-  Result<hsm::TokenSigner> signer(const hsm::TokenKey& key);
+  // A production signer for `key` (which must come from this HSM) in `role`: the
+  // provenance rule is applied again by hsm::ProductionSigner::create().
+  Result<hsm::ProductionSigner> signer(const hsm::TokenKey& key, hsm::ProductionRole role);
 
   // Refuses (kPolicyRefused) unless the HSM holds no private key at all: a restore goes
   // into a fresh, empty token, never next to keys of unknown origin.

@@ -11,7 +11,7 @@
 
 #include "hsm-profiles/cli/token_options.h"
 #include "hsm-profiles/src/token_key.h"
-#include "hsm-profiles/src/token_signer.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "signer/cli/envelope_files.h"
 #include "signer/cli/query_output.h"
 #include "signer/cli/store_commands.h"
@@ -131,49 +131,20 @@ Result<void> register_releases(EvidenceStore& store, const std::vector<fs::path>
   return store.commit();
 }
 
-// The evidence key on its token, opened once the first export passed its checks.
-struct EvidenceToken {
-  std::optional<hsm::OpenedToken> token;
-  std::optional<hsm::TokenSigner> signer;
-};
-
-evidence::EvidenceKey evidence_key(const hsm::TokenOptions& options,
-                                   const verifier::TrustedRoot& root,
-                                   std::shared_ptr<EvidenceToken> state) {
+// The evidence key on its token, opened once the first export passed its checks. Its
+// provenance is checked by ProductionSigner::create(), its role in the trust root by the
+// library (evidence_key.h).
+evidence::EvidenceKey evidence_key(const hsm::TokenOptions& options) {
   evidence::EvidenceKey key;
-  key.open = [&options, &root, state]() -> Result<void> {
+  key.open = [&options]() -> Result<hsm::ProductionSigner> {
     auto token = hsm::open_token(options, true, std::cerr);
     if (!token) return std::unexpected(token.error());
-    state->token.emplace(std::move(*token));
-    auto found = hsm::TokenKey::find(state->token->session, state->token->uri);
+    auto found = hsm::TokenKey::find(token->session, token->uri);
     if (!found) return std::unexpected(found.error());
-    if (auto ok = hsm::check_production_use(found->provenance(),
-                                            state->token->profile.allow_imported_keys(),
-                                            found->name(), verifier::KeyOrigin::kQuorumBackup);
-        !ok) {
-      return ok;
-    }
-    auto signer = hsm::TokenSigner::create(
-        state->token->session, std::move(*found),
+    return hsm::ProductionSigner::create(
+        token->session, std::move(*found), token->profile, hsm::ProductionRole::kEvidence,
         hsm::pin_callback(options, "PIN for the evidence key on '" +
-                                       state->token->session.token_label() + "': "));
-    if (!signer) return std::unexpected(signer.error());
-    const auto evidence_keys = root.role_keys(v1::EVIDENCE);
-    const std::string id = signer->public_key().key_id();
-    if (std::none_of(evidence_keys.begin(), evidence_keys.end(),
-                     [&id](const verifier::PublicKey& k) { return k.key_id() == id; })) {
-      return fail(ErrorCode::kPolicyRefused,
-                  fmt::format("{}: key {} is not the trust root's evidence key; give the "
-                              "evidence key's pkcs11: URI with --key", options.uri, id));
-    }
-    state->signer.emplace(std::move(*signer));
-    return {};
-  };
-  key.sign = [state](ByteView payload) -> Result<v1::Envelope> {
-    auto& signer = *state->signer;
-    return verifier::sign_envelope(verifier::payload_type_of(evidence::kCheckpointType), payload,
-                                   signer.public_key().key_id(),
-                                   [&signer](ByteView pae) { return signer.sign(pae); });
+                                       token->session.token_label() + "': "));
   };
   return key;
 }
@@ -223,8 +194,7 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   input.now_unix = now;
   input.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   input.progress = [](std::string_view line) { std::cerr << line << '\n'; };
-  auto state = std::make_shared<EvidenceToken>();
-  auto result = evidence::countersign(**store, input, evidence_key(o.key, root->root(), state));
+  auto result = evidence::countersign(**store, input, evidence_key(o.key));
   if (!result) return std::unexpected(result.error());
 
   if (o.manifests) {

@@ -8,7 +8,6 @@
 
 #include "hsm-profiles/cli/token_options.h"
 #include "hsm-profiles/src/token_key.h"
-#include "hsm-profiles/src/token_signer.h"
 #include "signer/cli/envelope_files.h"
 #include "signer/promote/promote.h"
 #include "verifier/core/dsse.h"
@@ -62,20 +61,14 @@ Result<void> run_promote(const PromoteOptions& o, bool json) {
   if (!token) return std::unexpected(token.error());
   auto key = hsm::TokenKey::find(token->session, token->uri);
   if (!key) return std::unexpected(key.error());
-  // The release key is a signer-HSM role key: a plan may back it up under a custodian quorum.
-  if (auto ok = hsm::check_production_use(key->provenance(), token->profile.allow_imported_keys(),
-                                          key->name(), verifier::KeyOrigin::kQuorumBackup);
-      !ok) {
-    return ok;
-  }
-  const Bytes ckaid = key->id();
-  auto signer = hsm::TokenSigner::create(
-      token->session, std::move(*key),
+  // The provenance and role checks live in the library: ProductionSigner::create() for the
+  // key, finish_promotion() for its role in the trust root.
+  auto signer = hsm::ProductionSigner::create(
+      token->session, std::move(*key), token->profile, hsm::ProductionRole::kRelease,
       hsm::pin_callback(o.key, "PIN for this signature on '" + token->session.token_label() +
                                    "': "));
   if (!signer) return std::unexpected(signer.error());
-  promote::ReleaseKey release{signer->public_key(), ckaid,
-                              [&signer](ByteView m) { return signer->sign(m); }, token->token};
+  promote::ReleaseKey release{.signer = std::move(*signer), .token = token->token};
   auto result = promote::finish_promotion(*prepared, release);
   if (!result) return std::unexpected(result.error());
   if (json) {

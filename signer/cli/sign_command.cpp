@@ -8,7 +8,7 @@
 
 #include "hsm-profiles/cli/token_options.h"
 #include "hsm-profiles/src/token_key.h"
-#include "hsm-profiles/src/token_signer.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/sha256.h"
 #include "verifier/io/envelope_file.h"
@@ -65,10 +65,6 @@ Result<void> run_sign(const SignOptions& o) {
   if (!token) return std::unexpected(token.error());
   auto key = hsm::TokenKey::find(token->session, token->uri);
   if (!key) return std::unexpected(key.error());
-  const bool allow_imported = o.allow_imported || token->profile.allow_imported_keys();
-  if (auto ok = hsm::check_production_use(key->provenance(), allow_imported, key->name()); !ok) {
-    return ok;
-  }
   const std::string key_id = key->key_id();
   for (const auto& existing : envelope->signatures()) {
     if (existing.keyid() == key_id) {
@@ -77,10 +73,13 @@ Result<void> run_sign(const SignOptions& o) {
                               key->name()));
     }
   }
-  auto signer = hsm::TokenSigner::create(
-      token->session, std::move(*key),
+  // A document signed by hand is a custodian's: ProductionSigner::create() applies the
+  // provenance rule for that role (the key never left its token).
+  auto signer = hsm::ProductionSigner::create(
+      token->session, std::move(*key), token->profile, hsm::ProductionRole::kCustodian,
       hsm::pin_callback(o.key, "PIN for this signature on '" + token->session.token_label() +
-                                   "': "));
+                                   "': "),
+      o.allow_imported ? hsm::ImportedKey::kOperatorAllows : hsm::ImportedKey::kByProfile);
   if (!signer) return std::unexpected(signer.error());
   auto signature =
       signer->sign(verifier::pae(envelope->payload_type(), as_bytes(envelope->payload())));

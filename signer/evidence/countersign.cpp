@@ -516,8 +516,9 @@ class Countersigner {
     checkpoint.set_root_hash(std::string(as_chars(root.bytes())));
     checkpoint.set_time_unix(in_.now_unix);
     const std::string payload = checkpoint.SerializeAsString();
-    if (auto ok = key_.open(); !ok) return ok;
-    auto envelope = key_.sign(as_bytes(payload));
+    auto signer = key_.open();
+    if (!signer) return std::unexpected(std::move(signer).error());
+    auto envelope = evidence::sign_checkpoint(*signer, *in_.root, as_bytes(payload));
     if (!envelope) return std::unexpected(std::move(envelope).error());
     ++result_.signatures;
     CheckpointRow row{frontier_.size(), root, in_.now_unix,

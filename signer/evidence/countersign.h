@@ -16,7 +16,7 @@
 // checkpoint time is compared with the signer's clock (CLOCK_OFFSET), and the registration
 // the entries were countersigned under is kept with them (their manifest files can be
 // written again from the store, manifest_files.h). At the end ONE evidence-key signature
-// covers the batch: a
+// (sign_checkpoint, evidence_key.h: only the trust root's evidence key) covers the batch: a
 // LogCheckpoint of the new tree size and root, stored with the log, and the whole batch is
 // committed in one transaction. Any error (store, key, an attestation whose signature does
 // not verify under a good checkpoint) rolls the batch back: the log and store are as they
@@ -33,6 +33,7 @@
 
 #include "hallmark/dsse.pb.h"
 #include "hallmark/evidence.pb.h"
+#include "signer/evidence/evidence_key.h"
 #include "signer/evidence/station_software.h"
 #include "signer/store/evidence_store.h"
 #include "verifier/log/log_checkpoint.h"
@@ -44,21 +45,12 @@
 namespace hallmark::evidence {
 
 inline constexpr std::string_view kLogOrigin = verifier::kLogOrigin;  // one definition
-inline constexpr std::string_view kCheckpointType = "log-checkpoint";
 
 // A station the signer knows: its verified registration and the registration's JSON (it
 // goes into every manifest file, so auditors need nothing else).
 struct KnownStation {
   verifier::VerifiedStation verified;
   std::string registration_json;
-};
-
-// The evidence key: open() once the batch has verified and grown the log (login: a
-// refusal or a replay never asks for a PIN), then sign() exactly once, given the
-// LogCheckpoint payload.
-struct EvidenceKey {
-  std::function<Result<void>()> open;
-  std::function<Result<v1::Envelope>(ByteView checkpoint_payload)> sign;
 };
 
 inline constexpr std::int64_t kDefaultMaxClockOffsetSeconds = 300;

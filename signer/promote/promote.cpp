@@ -70,15 +70,19 @@ Result<void> commit_rename(const fs::path& from, const fs::path& to) {
   return {};
 }
 
+native::SignFunction sign_function(const ReleaseKey& key) {
+  return [&key](ByteView message) { return key.signer.sign(message); };
+}
+
 Result<v1::Envelope> sign_envelope(const v1::PromotedRelease& release, const ReleaseKey& key) {
   v1::Envelope envelope;
   envelope.set_payload_type(verifier::payload_type_of(bundle::kPromotedReleaseType));
   const Bytes payload = verifier::deterministic_bytes(release);
   envelope.set_payload(std::string(as_chars(payload)));
-  auto sig = key.sign(verifier::pae(envelope.payload_type(), payload));
+  auto sig = key.signer.sign(verifier::pae(envelope.payload_type(), payload));
   if (!sig) return std::unexpected(std::move(sig).error().context("signing release.json"));
   auto* s = envelope.add_signatures();
-  s->set_keyid(key.public_key.key_id());
+  s->set_keyid(key.signer.key_id());
   s->set_sig(std::string(as_chars(*sig)));
   return envelope;
 }
@@ -86,7 +90,7 @@ Result<v1::Envelope> sign_envelope(const v1::PromotedRelease& release, const Rel
 Result<Bytes> sign_native(const v1::Image& image, ByteView bytes, const v1::Bundle& b,
                           const ReleaseKey& key) {
   if (image.format() == v1::ESP32_SECURE_BOOT_V2) {
-    return native::sign_esp32_sbv2(bytes, key.public_key, key.sign);
+    return native::sign_esp32_sbv2(bytes, key.signer.public_key(), sign_function(key));
   }
   native::McubootParams params;
   auto version = mcuboot_version(b.version());
@@ -96,7 +100,7 @@ Result<Bytes> sign_native(const v1::Image& image, ByteView bytes, const v1::Bund
     return fail(ErrorCode::kUsage, "the security counter does not fit MCUboot's 32 bits");
   }
   params.security_counter = static_cast<std::uint32_t>(b.security_counter());
-  return native::sign_mcuboot(bytes, params, key.public_key, key.sign);
+  return native::sign_mcuboot(bytes, params, key.signer.public_key(), sign_function(key));
 }
 
 // Copies the images of the input bundle into `writer` (streaming, checked again by the
@@ -176,7 +180,7 @@ Result<void> write_archive(PreparedPromotion& p, const ReleaseKey& key, const fs
     n->set_format(image.format());
     n->set_sha256(std::string(as_chars(digest->bytes())));
     n->set_size(signed_image->size());
-    const auto mapping = bundle::key_id_mapping(key.public_key, {});
+    const auto mapping = bundle::key_id_mapping(key.signer.public_key(), {});
     const auto& key_digest = image.format() == v1::MCUBOOT ? mapping.mcuboot_key_hash
                                                            : mapping.esp32_efuse_digest;
     if (key_digest) n->set_key_digest(std::string(as_chars(key_digest->bytes())));
@@ -212,8 +216,8 @@ Result<void> write_archive(PreparedPromotion& p, const ReleaseKey& key, const fs
   release.set_trust_root_version(p.trust.root().version());
   release.set_trust_root_digest(std::string(as_chars(p.trust.root().current_digest().bytes())));
   release.set_promoted_unix(p.input.now_unix);
-  release.set_release_key_id(key.public_key.key_id());
-  release.set_release_key_ckaid(std::string(as_chars(key.ckaid)));
+  release.set_release_key_id(key.signer.key_id());
+  release.set_release_key_ckaid(std::string(as_chars(key.signer.ckaid())));
   *release.mutable_release_token() = key.token;
   auto envelope = sign_envelope(release, key);
   if (!envelope) return std::unexpected(envelope.error());
@@ -302,12 +306,16 @@ Result<PreparedPromotion> prepare_promotion(PromoteInput input) {
 
 Result<PromoteResult> finish_promotion(PreparedPromotion& p, const ReleaseKey& key,
                                        const BeforeVerifyHook& hook) {
+  if (auto ok = key.signer.require_role(hsm::ProductionRole::kRelease); !ok) {
+    return std::unexpected(ok.error());
+  }
   const auto release_keys = p.trust.root().role_keys(v1::RELEASE);
   if (std::none_of(release_keys.begin(), release_keys.end(),
-                   [&](const auto& k) { return k.key_id() == key.public_key.key_id(); })) {
+                   [&](const auto& k) { return k.key_id() == key.signer.key_id(); })) {
     return fail(ErrorCode::kPolicyRefused,
-                fmt::format("key {} is not the RELEASE key of trust root v{}",
-                            key.public_key.key_id(), p.trust.root().version()));
+                fmt::format("{} (key id {}) is not the RELEASE key of trust root v{}: give "
+                            "the release key's pkcs11: URI",
+                            key.signer.name(), key.signer.key_id(), p.trust.root().version()));
   }
   if (auto free = check_out_free(p.input.out); !free) return std::unexpected(free.error());
   const fs::path temp = temp_path_for(p.input.out);

@@ -12,7 +12,7 @@
 // verify_promoted_bundle() on it, renames it into place (never replacing a file) and only
 // then stores the promoted manifest and appends to the history. Any failure leaves no
 // output, no temporary file and the history unchanged. Holds no key material: it signs
-// through a callback. One thread.
+// only through a ProductionSigner opened for the release role. One thread.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,7 @@
 
 #include "hallmark/dsse.pb.h"
 #include "hallmark/release.pb.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "signer/native/sign_function.h"
 #include "verifier/native/mcuboot.h"
 #include "signer/promote/promotion_history.h"
@@ -45,12 +46,12 @@ struct PromoteInput {
   std::int64_t now_unix = 0;
 };
 
-// The release key as promotion uses it: its public key, its CKA_ID (recorded for the
-// key-id mapping) and a callback that signs with it (hsm::TokenSigner in production).
+// The release key as promotion uses it: a ProductionSigner, which only exists for a key
+// whose provenance passed the production-role rule (hsm-profiles/profile/production_signer.h);
+// finish_promotion() refuses one opened for another role than kRelease, and a key that is
+// not the trust root's RELEASE key. Its CKA_ID is recorded for the key-id mapping.
 struct ReleaseKey {
-  verifier::PublicKey public_key;
-  Bytes ckaid;
-  native::SignFunction sign;
+  hsm::ProductionSigner signer;
   // The token holding it, as hsm::choose_profile() stamped it (profile, software_token):
   // recorded in the release (PromotedRelease.release_token) for the auditor.
   v1::TokenInfo token;

@@ -11,7 +11,7 @@
 #include "hsm-profiles/cli/token_options.h"
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_key.h"
-#include "hsm-profiles/src/token_signer.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "station-agent/journal/journal.h"
 #include "station-agent/journal/journal_export.h"
 #include "station-agent/station/station_line.h"
@@ -79,8 +79,9 @@ Result<void> run_export(ExportOptions o) {
   auto key = find_labelled_key(token->session, kStationKeyLabel);
   if (!key) return std::unexpected(key.error());
   const std::string prompt = "PIN for this signature on '" + token->session.token_label() + "': ";
-  auto signer = hsm::TokenSigner::create(token->session, std::move(*key),
-                                         hsm::pin_callback(o.token, prompt));
+  auto signer = hsm::ProductionSigner::create(token->session, std::move(*key), token->profile,
+                                              hsm::ProductionRole::kStation,
+                                              hsm::pin_callback(o.token, prompt));
   if (!signer) return std::unexpected(signer.error());
   const std::string key_id = signer->key_id();
   const CheckpointSigner sign = [&signer](ByteView pae) { return signer->sign(pae); };

@@ -273,7 +273,8 @@ Result<void> run_take_over(const tool::CommandLine& cli, const TakeOverOptions& 
   if (!opened) return std::unexpected(opened.error());
   auto device = device::open_driver(o.device);
   if (!device) return std::unexpected(device.error());
-  auto outcome = take_over_unit((*opened)->line(), **device, o.serial, o.from, o.reason);
+  auto outcome = take_over_unit((*opened)->line(), **device, Serial(o.serial), StationId(o.from),
+                                o.reason);
   if (!outcome) return std::unexpected(outcome.error());
   return report_outcome(cli, *outcome, o.serial);
 }

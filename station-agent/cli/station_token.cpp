@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "hsm-profiles/src/objects.h"
-#include "hsm-profiles/src/token_signer.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "verifier/io/clock.h"
 
 namespace hallmark::station {
@@ -65,30 +65,32 @@ Result<std::unique_ptr<OpenedLine>> open_line(const LineCliOptions& o, std::ostr
   if (!station_key) return std::unexpected(station_key.error());
   auto ca_key = find_labelled_key(session, kDeviceCaKeyLabel);
   if (!ca_key) return std::unexpected(ca_key.error());
-  const std::string station_uri = station_key->uri();
-  const std::string ca_uri = ca_key->uri();
   const std::string prompt = "PIN for this signature on '" + session.token_label() + "': ";
-  auto station = hsm::TokenSigner::create(session, std::move(*station_key),
-                                          hsm::pin_callback(o.token, prompt));
+  // ProductionSigner::create() refuses a key that is or was extractable (or imported
+  // without the profile's consent); StationLine::open() then checks both are the
+  // registered ones.
+  auto station = hsm::ProductionSigner::create(session, std::move(*station_key),
+                                               opened->token_->profile,
+                                               hsm::ProductionRole::kStation,
+                                               hsm::pin_callback(o.token, prompt));
   if (!station) return std::unexpected(station.error());
   // The certificate issuer (StationKeys) verifies every device certificate too; the token
   // signer checks first so a token that signs wrongly is named, with its key, as a token
   // fault (one P-256 verify, well under a millisecond a unit).
-  auto ca = hsm::TokenSigner::create(session, std::move(*ca_key),
-                                     hsm::pin_callback(o.token, prompt));
+  auto ca = hsm::ProductionSigner::create(session, std::move(*ca_key), opened->token_->profile,
+                                          hsm::ProductionRole::kDeviceCa,
+                                          hsm::pin_callback(o.token, prompt));
   if (!ca) return std::unexpected(ca.error());
-  auto station_signer = std::make_shared<hsm::TokenSigner>(std::move(*station));
-  auto ca_signer = std::make_shared<hsm::TokenSigner>(std::move(*ca));
+  auto keys = StationKeys::from_signers(*station, *ca);
+  if (!keys) return std::unexpected(keys.error());
 
   auto software = running_software_sha256();
   if (!software) return std::unexpected(software.error());
-  LineOptions options{
-      o.state,
-      StationKeys{station_signer->public_key(), station_uri,
-                  [station_signer](ByteView pae) { return station_signer->sign(pae); },
-                  ca_signer->public_key(), ca_uri,
-                  [ca_signer](ByteView tbs) { return ca_signer->sign(tbs); }},
-      *software, {}, {}};
+  LineOptions options{.dir = o.state,
+                      .keys = std::move(*keys),
+                      .software_sha256 = *software,
+                      .now = {},
+                      .read_clock = {}};
   auto line = StationLine::open(std::move(options));
   if (!line) return std::unexpected(line.error());
   opened->line_.emplace(std::move(*line));

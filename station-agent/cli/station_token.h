@@ -1,9 +1,10 @@
 // The station's own token at the command line: its two keys (labelled "station" and
 // "device-ca" by `hallmark-station enroll`), and the programming line opened with them.
 //
-// open_line() logs in, finds both keys and opens the StationLine with signing callbacks
-// that keep the keys in the token (the line then checks they are the registered ones and
-// replays the journal). Never reads key material. Not thread-safe.
+// open_line() logs in, finds both keys, opens each as a production signer for its role
+// (hsm::ProductionSigner::create applies the provenance rule) and opens the StationLine with
+// them (the line then checks they are the registered ones and replays the journal). Never
+// reads key material. Not thread-safe.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -10,15 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "verifier/core/ids.h"
 #include "verifier/core/sha256.h"
 
 namespace hallmark::device {
 
-// The identity a chip reports about itself (eFuse MAC / unique id), as printable text.
-struct HardwareId {
-  std::string value;
-  friend bool operator==(const HardwareId&, const HardwareId&) = default;
-};
+// The identity a chip reports about itself (eFuse MAC / unique id), as printable text: the
+// one hardware-id type (verifier/core/ids.h), so a driver's answer cannot be taken for a
+// serial.
+using HardwareId = hallmark::HardwareId;
 
 // What the device says it is, as far as its driver can honestly tell: the chip family, the
 // flash size the chip reports, its silicon revision and, when the driver knows them, the

@@ -48,11 +48,13 @@ Result<DeviceInspection> inspect_device(DeviceDriver& device, const InspectionSo
   if (!identified) {
     return std::unexpected(std::move(identified).error().context("reading the unit's hardware id"));
   }
-  if (identified->value.empty()) {
+  if (identified->empty()) {
     return fail(ErrorCode::kIo, "the device reported no hardware id: it cannot be inspected");
   }
   const auto evidence =
-      inspect::find_unit_evidence(*sources.manifests, identified->value, sources.label);
+      inspect::find_unit_evidence(*sources.manifests, *identified,
+                                  sources.label ? std::optional(Serial(*sources.label))
+                                                : std::nullopt);
   const bundle::VerifiedRelease* release = nullptr;
   for (const auto& r : *sources.releases) {
     if (evidence.bundle_digest && r.bundle_digest == *evidence.bundle_digest) release = &r;
@@ -63,7 +65,7 @@ Result<DeviceInspection> inspect_device(DeviceDriver& device, const InspectionSo
     if (!regions) return std::unexpected(std::move(regions).error());
     claims = std::move(*regions);
   }
-  auto reading = read_unit(device, identified->value, claims ? &*claims : nullptr);
+  auto reading = read_unit(device, identified->str(), claims ? &*claims : nullptr);
   if (!reading) return std::unexpected(std::move(reading).error());
   out.inspection = inspect::inspect_unit(evidence, sources.label, release,
                                          claims ? &*claims : nullptr, *reading);

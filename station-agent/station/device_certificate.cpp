@@ -185,7 +185,7 @@ Result<DeviceSubject> expand_subject_template(std::string_view subject_template,
                                               const device::HardwareId& hardware_id) {
   if (auto ok = check_printable("serial", serial); !ok) return std::unexpected(ok.error());
   if (subject_template.find("${hardware_id}") != std::string_view::npos) {
-    if (auto ok = check_printable("hardware id", hardware_id.value); !ok) {
+    if (auto ok = check_printable("hardware id", hardware_id.str()); !ok) {
       return std::unexpected(ok.error());
     }
   }
@@ -209,7 +209,7 @@ Result<DeviceSubject> expand_subject_template(std::string_view subject_template,
           "inside a value); fix the bundle's certificate_profile",
           subject_template, part));
     }
-    *slot = expand(value, serial, hardware_id.value);
+    *slot = expand(value, serial, hardware_id.str());
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }

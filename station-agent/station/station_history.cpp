@@ -228,7 +228,9 @@ Result<void> StationHistory::bind(std::uint64_t sequence, const Event& event) {
   if (!unit) return std::unexpected(std::move(unit).error());
   if ((*unit)->serial.empty() && !event.serial().empty()) {
     (*unit)->serial = event.serial();
-    if (auto ok = units_.bind_serial(event.serial(), event.hardware_id()); !ok) return ok;
+    if (auto ok = units_.bind_serial(Serial(event.serial()), HardwareId(event.hardware_id())); !ok) {
+      return ok;
+    }
   }
   (*unit)->sequences.push_back(sequence);
   if (event.result() != v1::Attestation::RESULT_UNSPECIFIED) (*unit)->last_result = event.result();
@@ -304,21 +306,21 @@ Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event,
 }
 
 Result<std::optional<std::string>> StationHistory::binding_conflict(
-    std::string_view serial, std::string_view hardware_id) const {
-  auto device = unit(hardware_id);
+    const Serial& serial, const HardwareId& hardware_id) const {
+  auto device = unit(hardware_id.str());
   if (!device) return std::unexpected(std::move(device).error());
-  auto bound = hardware_id_of(serial);
+  auto bound = hardware_id_of(serial.str());
   if (!bound) return std::unexpected(std::move(bound).error());
   if (*device != nullptr && (*device)->scrapped) {
     return fmt::format("device {} was scrapped (record {}) and is back on the line", hardware_id,
                        (*device)->sequences.back());
   }
-  if (*bound != nullptr && **bound != hardware_id) {
+  if (*bound != nullptr && **bound != hardware_id.str()) {
     return fmt::format("serial {} is already bound to device {}, but device {} carries it "
                        "(label swap?)",
                        serial, **bound, hardware_id);
   }
-  if (*device != nullptr && !(*device)->serial.empty() && (*device)->serial != serial) {
+  if (*device != nullptr && !(*device)->serial.empty() && (*device)->serial != serial.str()) {
     return fmt::format("device {} is already bound to serial {}, but is labelled {} "
                        "(label swap?)",
                        hardware_id, (*device)->serial, serial);

@@ -123,7 +123,7 @@ class StationHistory {
   // Why binding `serial` to `hardware_id` must stop the line (a label swap, a device already
   // bound to another serial, a scrapped device), or std::nullopt when it may go on.
   [[nodiscard]] Result<std::optional<std::string>> binding_conflict(
-      std::string_view serial, std::string_view hardware_id) const;
+      const Serial& serial, const HardwareId& hardware_id) const;
 
  private:
   [[nodiscard]] Result<void> install_roster(const v1::Attestation& event,

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "hallmark/station.pb.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "hsm-profiles/x509/certificate_issuer.h"
 #include "station-agent/journal/journal.h"
 #include "station-agent/journal/journal_seal.h"
@@ -50,16 +51,28 @@ namespace hallmark::station {
 
 using verifier::PaeSigner;  // signs DSSE PAE bytes with a key that stays in its token
 
-// `sign_certificate` need not verify its signatures (hsm::SignatureCheck::kByCaller): the
-// certificate issuer verifies every certificate signature under `device_ca_key`.
-// `sign_event` must return only verified signatures (hsm::TokenSigner's default).
-struct StationKeys {
+// The station's two keys as the line signs with them. Made only by from_signers(), from
+// ProductionSigners opened for the station and device-CA roles, so no front end can hand
+// the line a key whose provenance was never checked (hsm-profiles/profile/production_signer.h).
+// `sign_certificate` need not verify its signatures (the device-CA signer may be opened with
+// hsm::SignatureCheck::kByCaller): the certificate issuer verifies every certificate
+// signature under `device_ca_key`. `sign_event` returns only verified signatures.
+class StationKeys {
+ public:
+  // kPolicyRefused naming the key when `station` was not opened as the station key or
+  // `device_ca` as the device-CA key.
+  [[nodiscard]] static Result<StationKeys> from_signers(const hsm::ProductionSigner& station,
+                                                        const hsm::ProductionSigner& device_ca);
+
   verifier::PublicKey station_key;
   std::string station_key_uri;  // pkcs11: URI, recorded in attestations
   PaeSigner sign_event;
   verifier::PublicKey device_ca_key;
   std::string device_ca_key_uri;
   x509::SignFunction sign_certificate;
+
+ private:
+  StationKeys(const hsm::ProductionSigner& station, const hsm::ProductionSigner& device_ca);
 };
 
 struct LineOptions {

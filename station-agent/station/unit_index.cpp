@@ -162,11 +162,11 @@ Result<UnitHistory*> UnitIndex::unit_for_update(std::string_view hardware_id) {
   return &it->second;
 }
 
-Result<void> UnitIndex::bind_serial(std::string_view serial, std::string_view hardware_id) {
-  auto bucket = bucket_of(serial);
+Result<void> UnitIndex::bind_serial(const Serial& serial, const HardwareId& hardware_id) {
+  auto bucket = bucket_of(serial.str());
   if (!bucket) return std::unexpected(std::move(bucket).error());
   (*bucket)->dirty = true;
-  (*bucket)->serials.insert_or_assign(std::string(serial), std::string(hardware_id));
+  (*bucket)->serials.insert_or_assign(serial.str(), hardware_id.str());
   return {};
 }
 

@@ -23,6 +23,7 @@
 
 #include "hallmark/station.pb.h"
 #include "verifier/core/bytes.h"
+#include "verifier/core/ids.h"
 #include "verifier/core/error.h"
 
 namespace hallmark::station {
@@ -51,7 +52,7 @@ class UnitIndex {
 
   // The device's entry, created empty when it was never seen.
   [[nodiscard]] Result<UnitHistory*> unit_for_update(std::string_view hardware_id);
-  [[nodiscard]] Result<void> bind_serial(std::string_view serial, std::string_view hardware_id);
+  [[nodiscard]] Result<void> bind_serial(const Serial& serial, const HardwareId& hardware_id);
 
   // Writes every bucket changed since it was loaded and the index into `snapshot_dir`
   // (fsync'd, content-addressed, mode 0444); the index's SHA-256 for the snapshot.

@@ -90,10 +90,10 @@ Result<std::string> read_hardware_id(device::DeviceDriver& device, std::string_v
     return std::unexpected(identified.error().context(
         fmt::format("reading the hardware id of the unit labelled {}", serial)));
   }
-  if (auto ok = check_hardware_id(identified->value); !ok) {
+  if (auto ok = check_hardware_id(identified->str()); !ok) {
     return std::unexpected(ok.error().context(fmt::format("the unit labelled {}", serial)));
   }
-  return std::move(identified->value);
+  return identified->str();
 }
 
 // What a device tool prints is untrusted and goes into a signed record: each field is cut
@@ -136,8 +136,8 @@ std::string wrong_device(device::DeviceDriver& device, const bundle::ExpectedDev
 // naming what changed — a board swapped mid-run voids the evidence.
 std::string device_changed(device::DeviceDriver& device, const Event& event) {
   auto again = device.identify();
-  if (!again || again->value != event.hardware_id()) {
-    const std::string seen = again ? again->value : "no answer (" + again.error().message + ")";
+  if (!again || again->str() != event.hardware_id()) {
+    const std::string seen = again ? again->str() : "no answer (" + again.error().message + ")";
     return fmt::format("hardware id changed during programming: {} then {}", event.hardware_id(),
                        seen);
   }
@@ -343,7 +343,7 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
   const std::string hardware_id = std::move(*identified);
   event.set_hardware_id(hardware_id);
   const auto& history = line.history();
-  auto conflict = history.binding_conflict(request.serial, hardware_id);
+  auto conflict = history.binding_conflict(Serial(request.serial), HardwareId(hardware_id));
   if (!conflict) return std::unexpected(std::move(conflict).error());
   if (*conflict) {
     return stop_the_line(line, *clock, request.serial, hardware_id, std::move(**conflict));
@@ -410,8 +410,10 @@ Result<std::uint64_t> scrap_unit(StationLine& line, std::string hardware_id,
 }
 
 Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& device,
-                                   std::string_view serial, std::string_view from_station,
+                                   const Serial& unit_serial, const StationId& from,
                                    std::string_view reason) {
+  const std::string_view serial = unit_serial.str();
+  const std::string_view from_station = from.str();
   if (auto ok = check_serial(serial); !ok) return std::unexpected(ok.error());
   if (from_station.empty() || from_station == line.station_id()) {
     return fail(ErrorCode::kUsage, "name the other station that started the unit (--from-station)");
@@ -424,7 +426,7 @@ Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& devi
   auto identified = read_hardware_id(device, serial);
   if (!identified) return std::unexpected(identified.error());
   const std::string hardware_id = std::move(*identified);
-  auto conflict = line.history().binding_conflict(serial, hardware_id);
+  auto conflict = line.history().binding_conflict(unit_serial, HardwareId(hardware_id));
   if (!conflict) return std::unexpected(std::move(conflict).error());
   if (*conflict) return stop_the_line(line, *clock, serial, hardware_id, std::move(**conflict));
   auto found = line.history().unit(hardware_id);

@@ -32,6 +32,7 @@
 #include "hallmark/station.pb.h"
 #include "station-agent/driver/device_driver.h"
 #include "station-agent/station/cached_entries.h"
+#include "verifier/core/ids.h"
 #include "station-agent/station/station_line.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/error.h"
@@ -107,8 +108,8 @@ struct UnitRequest {
 // This station takes over a unit another station started: binds serial ↔ hardware id
 // here (stopping the line on a conflict, like program) so the unit may be reworked.
 [[nodiscard]] Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& device,
-                                                 std::string_view serial,
-                                                 std::string_view from_station,
+                                                 const Serial& serial,
+                                                 const StationId& from_station,
                                                  std::string_view reason);
 
 // kUsage unless `serial` is 1..64 printable ASCII characters without spaces.

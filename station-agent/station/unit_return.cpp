@@ -51,7 +51,8 @@ void set_tool(Event& event, const device::DeviceTool& tool) {
 // This station's own records of the unit: scrapped here, or bound here otherwise.
 void check_station_history(const StationLine& line, inspect::Inspection& inspection) {
   const std::string serial = !inspection.label.empty() ? inspection.label : inspection.serial;
-  auto conflict = line.history().binding_conflict(serial, inspection.hardware_id);
+  auto conflict =
+      line.history().binding_conflict(Serial(serial), HardwareId(inspection.hardware_id));
   if (!conflict || *conflict) {
     inspection.checks.push_back(
         {"station history", inspect::CheckStatus::kFail,

@@ -18,6 +18,7 @@
 #include "tests/support/trusted_root_access.h"
 #include "tests/evidence/evidence_test_support.h"
 #include "tests/line/forwarding_driver.h"
+#include "tests/support/production_signers.h"
 #include "verifier/bundle/unit_claims.h"
 #include "verifier/core/time_format.h"
 #include "verifier/io/file_io.h"
@@ -268,15 +269,15 @@ TEST_CASE("one revoked registration does not stop other stations' countersign") 
   input.exports = {good, other};
   input.now_unix = w.now();
   EvidenceKey key;
-  key.open = [] { return Result<void>{}; };
   int signatures = 0;
   auto evidence = hallmark::testing::fixture_signer(w.lw.w.tokens, "signer-hsm", "evidence");
-  key.sign = [&](ByteView payload) -> Result<v1::Envelope> {
-    ++signatures;
+  key.open = [&]() -> Result<hsm::ProductionSigner> {
     auto* signer = evidence->signer.get();
-    return verifier::sign_envelope(verifier::payload_type_of(kCheckpointType), payload,
-                                   signer->public_key().key_id(),
-                                   [signer](ByteView pae) { return signer->sign(pae); });
+    return hsm::ProductionSignerTestAccess::unchecked(  // counts signatures
+        hsm::ProductionRole::kEvidence, signer->public_key(), [&signatures, signer](ByteView pae) {
+          ++signatures;
+          return signer->sign(pae);
+        });
   };
   auto r = countersign(*w.store, input, key);
   REQUIRE_MESSAGE(r, (r ? "" : r.error().message));

@@ -74,7 +74,7 @@ TEST_CASE("command driver: the hardware id is parsed from the tool's output") {
   Bench bench;
   auto id = bench.driver("/dev/ttyUSB0")->identify();
   REQUIRE(id.has_value());
-  CHECK(id->value == "7c:df:a1:00:11:22");
+  CHECK(id->str() == "7c:df:a1:00:11:22");
   CHECK(bench.read("last-port") == "/dev/ttyUSB0");
 }
 

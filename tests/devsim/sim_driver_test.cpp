@@ -31,7 +31,7 @@ TEST_CASE("identify reports the hardware id the device was given") {
   auto dev = open(sim);
   auto id = dev->identify();
   REQUIRE(id.has_value());
-  CHECK(id->value == "esp32-7cdfa1001122");
+  CHECK(id->str() == "esp32-7cdfa1001122");
 }
 
 TEST_CASE("describe reports the family, revision and formats the device was given and its flash size") {
@@ -78,8 +78,8 @@ TEST_CASE("two simulated devices without an id get different random ids") {
   auto ia = open(a)->identify();
   auto ib = open(b)->identify();
   REQUIRE((ia && ib));
-  CHECK(ia->value != ib->value);
-  CHECK(ia->value.starts_with("sim-"));
+  CHECK(ia->str() != ib->str());
+  CHECK(ia->str().starts_with("sim-"));
 }
 
 TEST_CASE("write then read_hash returns the SHA-256 of what was written") {
@@ -144,8 +144,8 @@ TEST_CASE("a different hardware id on re-read is visible to the driver") {
   auto first = dev->identify();
   auto second = dev->identify();
   REQUIRE((first && second));
-  CHECK(first->value == "unit-A");
-  CHECK(second->value == "unit-B");
+  CHECK(first->str() == "unit-A");
+  CHECK(second->str() == "unit-B");
   CHECK(*first != *second);
 }
 
@@ -213,7 +213,7 @@ TEST_CASE("a device reintroduced from its state file keeps id, flash, eFuses and
   const Bytes image = testing::firmware(5000, 3);
   {
     auto dev = open(sim);
-    id = dev->identify()->value;
+    id = dev->identify()->str();
     spki = *dev->generate_identity();
     REQUIRE(dev->write(0x1000, image, {}));
     REQUIRE(dev->burn_efuse(device::kEfuseDebugDisable, one_byte()));
@@ -221,7 +221,7 @@ TEST_CASE("a device reintroduced from its state file keeps id, flash, eFuses and
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server saves on hang-up
   sim.restart({"--state", state, "--hardware-id", "ignored-when-state-exists"});
   auto dev = open(sim);
-  CHECK(dev->identify()->value == id);
+  CHECK(dev->identify()->str() == id);
   CHECK(*dev->generate_identity() == spki);
   CHECK(*dev->read_hash(0x1000, static_cast<std::uint32_t>(image.size())) == *verifier::sha256(image));
   CHECK(dev->measure({})->efuses.debug_disabled);

@@ -51,6 +51,7 @@
 #include "verifier/core/time_format.h"
 #include "verifier/log/merkle.h"
 #include "verifier/bundle/unit_claims.h"
+#include "tests/support/production_signer_access.h"
 #include "tests/support/softhsm_fixture.h"
 #include "tests/trust/trust_fixture.h"
 #include "verifier/core/document.h"
@@ -78,9 +79,16 @@ double cpu_seconds() {
   return s(usage.ru_utime) + s(usage.ru_stime);
 }
 
-verifier::TrustedRoot root() {
-  const auto spec = tt::default_spec();
-  auto chain = std::vector<v1::Envelope>{tt::sign_root(spec, {&tt::alice(), &tt::bob()})};
+// The default test root, with `evidence` as its EVIDENCE key (countersign signs only with
+// the trust root's evidence key).
+verifier::TrustedRoot root(const verifier::PublicKey& evidence) {
+  v1::TrustRoot made = tt::make_root(tt::default_spec());
+  *made.add_keys() = evidence.to_proto();
+  auto* role = made.add_roles();
+  role->set_role(v1::EVIDENCE);
+  role->set_threshold(1);
+  role->add_key_ids(evidence.key_id());
+  auto chain = std::vector<v1::Envelope>{tt::sign("trust-root", made, {&tt::alice(), &tt::bob()})};
   auto r = verifier::TrustedRootTestAccess::chain(chain, tt::kNow);
   if (!r) throw std::runtime_error(r.error().message);
   return std::move(*r);
@@ -284,18 +292,23 @@ long peak_rss_kib() {
   return usage.ru_maxrss;
 }
 
+// A fresh P-256 evidence key on the bench token, with its signer.
+std::optional<hsm::TokenSigner> evidence_signer(hsm::Session& session) {
+  auto key = hsm::generate_key(session, hsm::KeySpec{v1::ECDSA_P256_SHA256, "evidence", {}, false});
+  if (!key) throw std::runtime_error(key.error().message);
+  auto signer = hsm::TokenSigner::create(session, std::move(*key));
+  if (!signer) throw std::runtime_error(signer.error().message);
+  return std::move(*signer);
+}
+
 // The signer's side of a bench: a throwaway SoftHSM token with the evidence key (one
 // PKCS#11 signature per batch), the trust root, the station's verified registration, the
 // release every unit names, and a store (a fresh SQLite file unless `location` names one).
 class BenchSigner {
  public:
   BenchSigner(unsigned threads, const std::string& location)
-      : hsm_({"bench-signer"}), session_(hsm_.open("bench-signer")), trusted_(root()) {
-    auto key = hsm::generate_key(session_, hsm::KeySpec{v1::ECDSA_P256_SHA256, "evidence", {}, false});
-    if (!key) throw std::runtime_error(key.error().message);
-    auto signer = hsm::TokenSigner::create(session_, std::move(*key));
-    if (!signer) throw std::runtime_error(signer.error().message);
-    signer_.emplace(std::move(*signer));
+      : hsm_({"bench-signer"}), session_(hsm_.open("bench-signer")),
+        signer_(evidence_signer(session_)), trusted_(root(signer_->public_key())) {
     const auto registration = registration_envelope();
     auto station = verifier::verify_station_registration(registration, trusted_, tt::kNow);
     if (!station) throw std::runtime_error(station.error().message);
@@ -311,12 +324,13 @@ class BenchSigner {
                                                                       verifier::envelope_to_json(registration)});
     input_.now_unix = tt::kNow;
     input_.threads = threads;
-    key_.open = [] { return Result<void>{}; };
-    key_.sign = [this](ByteView payload) {
-      ++signatures_;
-      return verifier::sign_envelope(verifier::payload_type_of(evidence::kCheckpointType), payload,
-                                     signer_->public_key().key_id(),
-                                     [this](ByteView pae) { return signer_->sign(pae); });
+    // The test-only path (tests/support/production_signers.h), to count signatures.
+    key_.open = [this]() -> Result<hsm::ProductionSigner> {
+      return hsm::ProductionSignerTestAccess::unchecked(
+          hsm::ProductionRole::kEvidence, signer_->public_key(), [this](ByteView pae) {
+            ++signatures_;
+            return signer_->sign(pae);
+          });
     };
   }
 

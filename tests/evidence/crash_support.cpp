@@ -18,6 +18,7 @@
 #include "signer/evidence/event_findings.h"
 #include "signer/evidence/manifest_files.h"
 #include "tests/line/line_test_support.h"
+#include "tests/support/production_signers.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/dsse.h"
 
@@ -329,17 +330,22 @@ Result<CountersignResult> CrashScenario::run(const std::string& location,
   input.now_unix = now;
   EvidenceKey real = w.evidence_key();
   EvidenceKey key;
-  key.open = [] { return Result<void>{}; };
-  key.sign = [&](ByteView payload) -> Result<v1::Envelope> {
-    const std::string p(as_chars(payload));
-    if (auto known = signed_.find(p); known != signed_.end()) return known->second;
-    if (!may_sign_for_real) {
-      return fail(ErrorCode::kInternal, "crash test: a checkpoint payload the reference run "
-                                        "did not sign (the rerun's log differs)");
-    }
-    auto envelope = real.sign(payload);
-    if (envelope) signed_.emplace(p, *envelope);
-    return envelope;
+  key.open = [&]() -> Result<hsm::ProductionSigner> {
+    auto evidence_signer = real.open();
+    if (!evidence_signer) return evidence_signer;
+    return hsm::ProductionSignerTestAccess::unchecked(
+        hsm::ProductionRole::kEvidence, evidence_signer->public_key(),
+        [&, signer = *evidence_signer](ByteView pae) -> Result<Bytes> {
+          const Bytes p(pae.begin(), pae.end());
+          if (auto known = signed_.find(p); known != signed_.end()) return known->second;
+          if (!may_sign_for_real) {
+            return fail(ErrorCode::kInternal, "crash test: a checkpoint payload the reference "
+                                              "run did not sign (the rerun's log differs)");
+          }
+          auto signature = signer.sign(pae);
+          if (signature) signed_.emplace(p, *signature);
+          return signature;
+        });
   };
   auto result = countersign(*store, input, key);
   if (!result) return result;

@@ -84,7 +84,7 @@ class CrashScenario {
                                 const std::filesystem::path& manifests, bool may_sign_for_real);
 
  private:
-  std::map<std::string, v1::Envelope> signed_;  // checkpoint payload -> its envelope
+  std::map<Bytes, Bytes> signed_;  // PAE of a checkpoint -> its signature
 };
 
 // Runs `body` in a forked child killed at `point` number `n`; true when the child died of

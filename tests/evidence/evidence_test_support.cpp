@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "station-agent/journal/journal_export.h"
+#include "tests/support/production_signers.h"
 #include "signer/evidence/event_findings.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/document.h"
@@ -105,14 +106,17 @@ CountersignInput EvidenceWorld::countersign_input(const std::vector<std::filesys
 
 EvidenceKey EvidenceWorld::evidence_key() {
   EvidenceKey key;
-  key.open = [] { return Result<void>{}; };
-  key.sign = [this](ByteView payload) -> Result<v1::Envelope> {
-    if (fail_signing) return fail(ErrorCode::kToken, "test: the evidence token was removed");
-    ++signatures;
+  // The test-only path: these tests count and fail signatures (the real path is
+  // attacks/production_signer and the CLI tests).
+  key.open = [this]() -> Result<hsm::ProductionSigner> {
     auto* signer = evidence_->signer.get();
-    return verifier::sign_envelope(verifier::payload_type_of(kCheckpointType), payload,
-                                   signer->public_key().key_id(),
-                                   [signer](ByteView pae) { return signer->sign(pae); });
+    return hsm::ProductionSignerTestAccess::unchecked(
+        hsm::ProductionRole::kEvidence, signer->public_key(),
+        [this, signer](ByteView pae) -> Result<Bytes> {
+          if (fail_signing) return fail(ErrorCode::kToken, "test: the evidence token was removed");
+          ++signatures;
+          return signer->sign(pae);
+        });
   };
   return key;
 }

@@ -305,7 +305,8 @@ TEST_CASE("take-over binds a unit started elsewhere so it can be reworked here")
   const auto release = lw.release(*line);
   auto sim = lw.device("HW-X");
   auto driver = connect(*sim);
-  auto taken = station::take_over_unit(*line, *driver, "SN-X", "station-2", "station-2 down");
+  auto taken = station::take_over_unit(*line, *driver, Serial("SN-X"), StationId("station-2"),
+                                       "station-2 down");
   REQUIRE_MESSAGE(taken, (taken ? "" : taken.error().message));
   driver.reset();  // the simulator serves one connection at a time
   CHECK(taken->attestation.event() == v1::Attestation::TAKE_OVER);

@@ -10,11 +10,11 @@
 #include "ceremony/src/roster_ceremony.h"
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_key.h"
-#include "hsm-profiles/src/token_signer.h"
 #include "station-agent/driver/sim_driver.h"
 #include "station-agent/station/intake.h"
 #include "station-agent/station/person_events.h"
 #include "station-agent/station/station_state.h"
+#include "tests/support/production_signers.h"
 
 namespace hallmark::line::testing {
 namespace {
@@ -61,8 +61,8 @@ void full_plan(v1::BundleSpec& spec) {
 
 struct LineWorld::Tokens {
   std::unique_ptr<hsm::Session> station_session;
-  std::unique_ptr<hsm::TokenSigner> station;
-  std::unique_ptr<hsm::TokenSigner> device_ca;
+  std::optional<hsm::ProductionSigner> station;
+  std::optional<hsm::ProductionSigner> device_ca;
   std::map<std::string, station::OpenedCard> cards;
 };
 
@@ -90,24 +90,18 @@ Result<station::StationLine> LineWorld::try_open_line(bool synced) {
   auto& t = *tokens_;
   if (!t.station_session) {
     t.station_session = std::make_unique<hsm::Session>(w.tokens.hsm.open(kStationId));
-    auto s = hsm::TokenSigner::create(*t.station_session, labelled(*t.station_session, "station"));
-    REQUIRE(s);
-    t.station = std::make_unique<hsm::TokenSigner>(std::move(*s));
+    t.station = hallmark::testing::production_signer(
+        *t.station_session, labelled(*t.station_session, "station"), hsm::ProductionRole::kStation);
     // As the station does: the certificate issuer verifies each device certificate.
-    auto ca = hsm::TokenSigner::create(*t.station_session,
-                                       labelled(*t.station_session, "device-ca"), {},
-                                       hsm::SignatureCheck::kByCaller);
-    REQUIRE(ca);
-    t.device_ca = std::make_unique<hsm::TokenSigner>(std::move(*ca));
+    t.device_ca = hallmark::testing::production_signer(
+        *t.station_session, labelled(*t.station_session, "device-ca"),
+        hsm::ProductionRole::kDeviceCa, hsm::SignatureCheck::kByCaller);
   }
-  auto* station_signer = t.station.get();
-  auto* ca_signer = t.device_ca.get();
+  auto keys = station::StationKeys::from_signers(*t.station, *t.device_ca);
+  REQUIRE_MESSAGE(keys, (keys ? "" : keys.error().message));
   station::LineOptions options{
       state,
-      station::StationKeys{station_signer->public_key(), "pkcs11:token=station-1;object=station",
-                           [station_signer](ByteView pae) { return station_signer->sign(pae); },
-                           ca_signer->public_key(), "pkcs11:token=station-1;object=device-ca",
-                           [ca_signer](ByteView tbs) { return ca_signer->sign(tbs); }},
+      std::move(*keys),
       software,
       {},
       [synced]() -> Result<station::ClockState> {

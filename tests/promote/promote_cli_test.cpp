@@ -107,8 +107,8 @@ TEST_CASE("bundle show of a promoted bundle prints the release key-id mapping as
   REQUIRE(s.exit_code == 0);
   // Derived independently from the release public key on the token.
   const auto release = c.w.release();
-  const auto expected = bundle::key_id_mapping(release.key.public_key,
-                                               to_hex(release.key.ckaid));
+  const auto expected = bundle::key_id_mapping(release.key.signer.public_key(),
+                                               to_hex(release.key.signer.ckaid()));
   REQUIRE(expected.esp32_efuse_digest);
   REQUIRE(expected.mcuboot_key_hash);
   CHECK(has(s.out, "Release key id mapping"));

@@ -8,6 +8,7 @@
 #include "ceremony/src/revoke_ceremony.h"
 #include "ceremony/src/trust_root_builder.h"
 #include "tests/promote/promote_test_support.h"
+#include "tests/support/production_signers.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/key_mapping.h"
 
@@ -58,7 +59,7 @@ TEST_CASE("happy path: two approvals, promote, and the promoted bundle verifies"
 
   auto again = bundle::verify_promoted_bundle(w.path("promoted.bundle"), w.trust(w.now + 5), {});
   REQUIRE_MESSAGE(again, (again ? "" : again.error().message));
-  CHECK(again->release.release_key_id() == w.release().key.public_key.key_id());
+  CHECK(again->release.release_key_id() == w.release().key.signer.key_id());
   CHECK(again->release_key.esp32_efuse_digest.has_value());
   CHECK(again->release_key.mcuboot_key_hash.has_value());
   CHECK_FALSE(again->release_key.ckaid_hex.empty());
@@ -214,9 +215,9 @@ TEST_CASE("a signing failure (wrong PIN, token gone) leaves no output, no temp f
       w.input(bundle, {w.approval(bundle, "alice"), w.approval(bundle, "bob")}));
   REQUIRE(prepared);
   auto key = w.release().key;
-  key.sign = [](ByteView) -> Result<Bytes> {
-    return fail(ErrorCode::kToken, "CKR_PIN_INCORRECT");
-  };
+  key.signer = hsm::ProductionSignerTestAccess::unchecked(
+      hsm::ProductionRole::kRelease, key.signer.public_key(),
+      [](ByteView) -> Result<Bytes> { return fail(ErrorCode::kToken, "CKR_PIN_INCORRECT"); });
   auto r = promote::finish_promotion(*prepared, key);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::kToken);
@@ -244,8 +245,11 @@ TEST_CASE("a key that is not the trust root's release key cannot promote") {
       w.input(bundle, {w.approval(bundle, "alice"), w.approval(bundle, "bob")}));
   REQUIRE(prepared);
   auto evidence = hallmark::testing::fixture_signer(w.tokens, "signer-hsm", "evidence");
-  promote::ReleaseKey key{evidence->signer->public_key(), {},
-                          [&](ByteView m) { return evidence->signer->sign(m); }, {}};
+  // Opened as a release key (its provenance passes): the trust root's roles refuse it.
+  promote::ReleaseKey key{.signer = hallmark::testing::production_signer(
+                              evidence->session, evidence->signer->key(),
+                              hsm::ProductionRole::kRelease),
+                          .token = {}};
   auto r = promote::finish_promotion(*prepared, key);
   REQUIRE_FALSE(r);
   CHECK(mentions(r.error(), "is not the RELEASE key"));

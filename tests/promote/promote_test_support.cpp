@@ -12,6 +12,7 @@
 #include "ceremony/src/init_ceremony.h"
 #include "signer/bundle/bundle_writer.h"
 #include "tests/bundle/bundle_test_support.h"
+#include "tests/support/production_signers.h"
 #include "verifier/core/document.h"
 
 namespace hallmark::promote::testing {
@@ -170,8 +171,9 @@ World::Release World::release() const {
     release_signer_ = hallmark::testing::fixture_signer(tokens, "signer-hsm", "release");
   }
   hallmark::testing::FixtureSigner* s = release_signer_.get();
-  return {s, ReleaseKey{s->signer->public_key(), s->signer->key().id(),
-                        [s](ByteView m) { return s->signer->sign(m); }, {}}};
+  return {s, ReleaseKey{.signer = hallmark::testing::production_signer(
+                            s->session, s->signer->key(), hsm::ProductionRole::kRelease),
+                        .token = {}}};
 }
 
 Result<PromoteResult> World::promote(const fs::path& bundle,

@@ -207,8 +207,8 @@ std::string Inspection::summary() const {
 }
 
 UnitEvidence find_unit_evidence(std::span<const verifier::VerifiedManifest> manifests,
-                                const std::string& hardware_id,
-                                const std::optional<std::string>& label) {
+                                const HardwareId& device, const std::optional<Serial>& label) {
+  const std::string& hardware_id = device.str();
   UnitEvidence e;
   e.hardware_id = hardware_id;
   std::vector<const verifier::VerifiedManifest*> sorted;
@@ -224,7 +224,7 @@ UnitEvidence find_unit_evidence(std::span<const verifier::VerifiedManifest> mani
   }
   if (e.serials.size() == 1) e.serial = e.serials.front();
   // The serial as bound (or as labelled) on another device: a clone or a swap.
-  const std::string serial = label.value_or(e.serial);
+  const std::string serial = label ? label->str() : e.serial;
   for (const auto* m : sorted) {
     if (!serial.empty() && m->manifest.serial() == serial && m->manifest.hardware_id() != hardware_id &&
         !m->manifest.hardware_id().empty()) {

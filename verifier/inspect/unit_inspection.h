@@ -26,6 +26,7 @@
 
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/bundle/unit_claims.h"
+#include "verifier/core/ids.h"
 #include "verifier/core/public_key.h"
 #include "verifier/core/sha256.h"
 #include "verifier/log/manifest_file.h"
@@ -60,8 +61,8 @@ struct UnitEvidence {
 
 // `manifests` must have verified; `label` is the serial printed on the unit, when known.
 [[nodiscard]] UnitEvidence find_unit_evidence(std::span<const verifier::VerifiedManifest> manifests,
-                                              const std::string& hardware_id,
-                                              const std::optional<std::string>& label);
+                                              const HardwareId& hardware_id,
+                                              const std::optional<Serial>& label);
 
 // The bundle's images the inspection measures (the regions UnitReading answers for), from
 // the release the evidence names.

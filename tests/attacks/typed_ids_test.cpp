@@ -1,0 +1,79 @@
+// A serial and a hardware id (or a station id) swapped at a call: with both as strings the
+// call compiles and the station binds the label to the wrong device or blames the wrong
+// station. The ids are distinct types (verifier/core/ids.h), so the swap is a compile error;
+// these static_asserts hold the real API functions to that, and the cases check the ids
+// behave as the strings they carry.
+#include <doctest/doctest.h>
+
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "station-agent/station/station_history.h"
+#include "station-agent/station/unit_programmer.h"
+#include "verifier/core/ids.h"
+#include "verifier/inspect/unit_inspection.h"
+
+namespace hallmark::testing {
+namespace {
+
+using station::StationHistory;
+
+// binding_conflict(serial, hardware_id): the right order compiles; swapped, or given bare
+// strings, it does not.
+constexpr auto kBindingConflict = &StationHistory::binding_conflict;
+static_assert(std::is_invocable_v<decltype(kBindingConflict), const StationHistory&,
+                                  const Serial&, const HardwareId&>);
+static_assert(!std::is_invocable_v<decltype(kBindingConflict), const StationHistory&,
+                                   const HardwareId&, const Serial&>);
+static_assert(!std::is_invocable_v<decltype(kBindingConflict), const StationHistory&,
+                                   std::string, std::string>);
+
+// take_over_unit(line, device, serial, from_station, reason).
+using TakeOver = decltype(&station::take_over_unit);
+static_assert(std::is_invocable_v<TakeOver, station::StationLine&, device::DeviceDriver&,
+                                  const Serial&, const StationId&, std::string_view>);
+static_assert(!std::is_invocable_v<TakeOver, station::StationLine&, device::DeviceDriver&,
+                                   const StationId&, const Serial&, std::string_view>);
+static_assert(!std::is_invocable_v<TakeOver, station::StationLine&, device::DeviceDriver&,
+                                   const HardwareId&, const StationId&, std::string_view>);
+static_assert(!std::is_invocable_v<TakeOver, station::StationLine&, device::DeviceDriver&,
+                                   const char*, const char*, const char*>);
+
+// find_unit_evidence(manifests, hardware_id, label serial).
+using FindEvidence = decltype(&inspect::find_unit_evidence);
+using Manifests = std::span<const verifier::VerifiedManifest>;
+static_assert(std::is_invocable_v<FindEvidence, Manifests, const HardwareId&,
+                                  const std::optional<Serial>&>);
+static_assert(!std::is_invocable_v<FindEvidence, Manifests, const Serial&,
+                                   const std::optional<HardwareId>&>);
+static_assert(!std::is_invocable_v<FindEvidence, Manifests, std::string,
+                                   std::optional<std::string>>);
+
+// No id converts into another, nor silently from a string.
+static_assert(!std::is_convertible_v<Serial, HardwareId>);
+static_assert(!std::is_convertible_v<HardwareId, Serial>);
+static_assert(!std::is_convertible_v<StationId, Serial>);
+static_assert(!std::is_convertible_v<std::string, Serial>);
+static_assert(!std::is_convertible_v<const char*, HardwareId>);
+
+}  // namespace
+
+TEST_CASE("typed ids compare, hash and format as the strings they carry") {
+  const Serial a("SN-0001");
+  const Serial b(std::string("SN-0002"));
+  CHECK(a == Serial("SN-0001"));
+  CHECK(a != b);
+  CHECK(a < b);
+  CHECK(a.str() == "SN-0001");
+  CHECK(Serial().empty());
+  CHECK(fmt::format("unit {} on {}", a, HardwareId("HW-A1")) == "unit SN-0001 on HW-A1");
+  std::unordered_set<StationId> stations{StationId("station-1"), StationId("station-1"),
+                                         StationId("station-2")};
+  CHECK(stations.size() == 2);
+}
+
+}  // namespace hallmark::testing
