@@ -26,7 +26,7 @@
 #include "hallmark/release.pb.h"
 #include "signer/native/sign_function.h"
 #include "verifier/native/mcuboot.h"
-#include "signer/promote/promotion_history.h"
+#include "verifier/bundle/promotion_history.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/public_key.h"
