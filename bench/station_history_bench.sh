@@ -16,7 +16,7 @@
 set -euo pipefail
 
 build=${1:?usage: $0 BUILD_DIR}
-bench=$build/tests/line/station_history_bench
+bench=$build/bench/station_history_bench
 [[ -x $bench ]] || {
   echo "missing $bench: build with -DHALLMARK_BUILD_TESTS=ON (make build does)" >&2; exit 2; }
 

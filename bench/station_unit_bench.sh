@@ -12,7 +12,7 @@
 set -euo pipefail
 
 build=${1:?usage: $0 BUILD_DIR}
-bench=$build/tests/line/station_unit_bench
+bench=$build/bench/station_unit_bench
 [[ -x $bench ]] || {
   echo "missing $bench: build with -DHALLMARK_BUILD_TESTS=ON (make build does)" >&2; exit 2; }
 

@@ -5,7 +5,7 @@
 add_library(hallmark_station_people STATIC
   station/card_signer.cpp)
 add_library(hallmark::station_people ALIAS hallmark_station_people)
-target_include_directories(hallmark_station_people PUBLIC ${PROJECT_SOURCE_DIR})
+hallmark_layer(hallmark_station_people station)
 target_link_libraries(hallmark_station_people
   PUBLIC hallmark::hsm hallmark::token_cli hallmark::verifier hallmark::people hallmark::proto
   PRIVATE OpenSSL::Crypto fmt::fmt hallmark::warnings)

@@ -93,20 +93,7 @@ Result<void> finish_ceremony(const CeremonyOutcome& outcome, const std::filesyst
 
 void add_trust_file_options(CLI::App& cmd, TrustFiles& files, const std::string& plan_help) {
   cmd.add_option("--plan", files.plan, plan_help)->required();
-  cmd.add_option("--trust-root", files.trust_roots,
-                 "Trust root chain v1.json ... vN.json, in order")
-      ->required();
-  cmd.add_option("--revocation", files.revocations, "Revocations to honour (repeatable)");
-}
-
-Result<LoadedTrustFiles> load_trust_files(const TrustFiles& files) {
-  auto plan = load_plan(files.plan);
-  if (!plan) return std::unexpected(plan.error());
-  auto chain = read_envelopes(files.trust_roots);
-  if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_envelopes(files.revocations);
-  if (!revocations) return std::unexpected(revocations.error());
-  return LoadedTrustFiles{std::move(*plan), std::move(*chain), std::move(*revocations)};
+  tool::add_trust_root_flags(cmd, files.trust, tool::TrustRootFlagUse::kSigningHost);
 }
 
 }  // namespace hallmark::ceremony

@@ -13,6 +13,7 @@
 #include "ceremony/src/outputs.h"
 #include "ceremony/src/plan.h"
 #include "ceremony/src/terminal_ui.h"
+#include "ceremony/src/trust_files.h"
 
 namespace hallmark::ceremony {
 
@@ -24,23 +25,9 @@ struct CeremonyOptions {
 
 void add_ceremony_options(CLI::App& cmd, CeremonyOptions& options, bool signer_hsm);
 
-// What every ceremony after init starts from: a plan (where the cards are), the trust-root
-// chain and the revocations to honour.
-struct TrustFiles {
-  std::string plan;
-  std::vector<std::string> trust_roots;
-  std::vector<std::string> revocations;
-};
-
+// What every ceremony after init starts from (ceremony/src/trust_files.h, loaded by
+// load_trust_files() there): --plan, and --trust-root / --revocation (verifier/tool).
 void add_trust_file_options(CLI::App& cmd, TrustFiles& files, const std::string& plan_help);
-
-struct LoadedTrustFiles {
-  LoadedPlan plan;
-  std::vector<v1::Envelope> chain;
-  std::vector<v1::Envelope> revocations;
-};
-
-Result<LoadedTrustFiles> load_trust_files(const TrustFiles& files);
 
 // A terminal UI on stderr; every --pin name must be a custodian of one of `plans`.
 Result<TerminalUi> make_terminal_ui(const CeremonyOptions& options,

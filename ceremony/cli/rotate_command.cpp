@@ -13,8 +13,7 @@ namespace hallmark::ceremony {
 namespace {
 
 struct RotateOptions {
-  std::vector<std::string> trust_roots;
-  std::vector<std::string> revocations;
+  tool::TrustRootFlags trust;  // --trust-root, --revocation
   std::string plan;
   std::optional<std::string> previous_plan;
   std::string out_dir;
@@ -30,9 +29,9 @@ Result<void> run(const RotateOptions& o, bool json) {
     if (!loaded) return std::unexpected(loaded.error());
     previous = std::move(*loaded);
   }
-  auto chain = read_envelopes(o.trust_roots);
+  auto chain = read_envelopes(tool::path_strings(o.trust.chain));
   if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_envelopes(o.revocations);
+  auto revocations = read_envelopes(tool::path_strings(o.trust.revocations));
   if (!revocations) return std::unexpected(revocations.error());
   // Named after the version that follows the last one given (what it claims, for naming
   // only: the ceremony verifies the chain).
@@ -61,9 +60,7 @@ void add_rotate_command(tool::CommandLine& cli) {
                       "signed by a threshold of vN's root custodians AND of vN+1's; writes "
                       "OUT_DIR/trust-root-vN+1.json and its transcript",
                       [o, &cli] { return run(*o, cli.json()); });
-  cmd->add_option("--trust-root", o->trust_roots, "Trust root chain v1.json ... vN.json, in order")
-      ->required();
-  cmd->add_option("--revocation", o->revocations, "Revocations to honour (repeatable)");
+  tool::add_trust_root_flags(*cmd, o->trust, tool::TrustRootFlagUse::kSigningHost);
   cmd->add_option("--plan", o->plan, "The new ceremony plan (custodians, thresholds of vN+1)")
       ->required();
   cmd->add_option("--previous-plan", o->previous_plan,

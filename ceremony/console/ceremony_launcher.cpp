@@ -9,6 +9,7 @@
 #include "ceremony/src/outputs.h"
 #include "ceremony/src/plan.h"
 #include "ceremony/src/rotate_ceremony.h"
+#include "ceremony/src/trust_files.h"
 #include "hallmark/trust.pb.h"
 
 namespace hallmark::ceremony::console {
@@ -21,28 +22,19 @@ Result<void> need(const std::string& value, std::string_view what) {
   return {};
 }
 
-struct Loaded {
-  LoadedPlan plan;
-  std::vector<v1::Envelope> chain;
-  std::vector<v1::Envelope> revocations;
-};
-
-Result<Loaded> load_common(const CeremonyRequest& r, bool with_chain) {
+// The plan, and for every ceremony but init the chain and revocations: the same loading as
+// the command line's (ceremony/src/trust_files.h).
+Result<LoadedTrustFiles> load_common(const CeremonyRequest& r, bool with_chain) {
   if (auto ok = need(r.plan, "the ceremony plan"); !ok) return std::unexpected(ok.error());
-  auto plan = load_plan(r.plan);
-  if (!plan) return std::unexpected(plan.error());
-  Loaded loaded{std::move(*plan), {}, {}};
-  if (!with_chain) return loaded;
-  if (r.trust_roots.empty()) {
-    return fail(ErrorCode::kUsage, "choose the trust root chain (v1.json ... vN.json, in order)");
+  if (!with_chain) {
+    auto plan = load_plan(r.plan);
+    if (!plan) return std::unexpected(plan.error());
+    return LoadedTrustFiles{std::move(*plan), {}, {}};
   }
-  auto chain = read_envelopes(r.trust_roots);
-  if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_envelopes(r.revocations);
-  if (!revocations) return std::unexpected(revocations.error());
-  loaded.chain = std::move(*chain);
-  loaded.revocations = std::move(*revocations);
-  return loaded;
+  TrustFiles files{r.plan, {}};
+  files.trust.chain.assign(r.trust_roots.begin(), r.trust_roots.end());
+  files.trust.revocations.assign(r.revocations.begin(), r.revocations.end());
+  return load_trust_files(files);
 }
 
 Result<LaunchResult> finish(CeremonyOutcome outcome, const fs::path& out) {

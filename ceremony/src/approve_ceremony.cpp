@@ -6,8 +6,8 @@
 #include <span>
 
 #include "ceremony/src/ceremony_run.h"
-#include "signer/bundle/bundle_show.h"
-#include "signer/promote/promotion_history.h"
+#include "verifier/bundle/bundle_show.h"
+#include "verifier/bundle/promotion_history.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/promotion_approvals.h"
 #include "verifier/core/document.h"

@@ -10,10 +10,10 @@
 #include <memory>
 #include <optional>
 
-#include "signer/bundle/bundle_show.h"
+#include "verifier/bundle/bundle_show.h"
 #include "signer/bundle/bundle_spec.h"
 #include "signer/bundle/bundle_writer.h"
-#include "signer/promote/promotion_history.h"
+#include "verifier/bundle/promotion_history.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/key_mapping.h"
 #include "verifier/tool/display_json.h"

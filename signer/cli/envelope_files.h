@@ -12,6 +12,7 @@
 #include "verifier/core/error.h"
 #include "verifier/io/clock.h"
 #include "verifier/io/envelope_file.h"
+#include "verifier/tool/trust_root_flags.h"
 #include "verifier/trust/trust.h"
 
 namespace hallmark::signer {

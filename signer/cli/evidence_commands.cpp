@@ -37,15 +37,10 @@ namespace {
 namespace fs = std::filesystem;
 using evidence::EvidenceStore;
 
-struct TrustFlags {
-  std::vector<fs::path> chain;
-  std::vector<fs::path> revocations;
-};
+using TrustFlags = tool::TrustRootFlags;  // --trust-root, --revocation
 
 void add_trust_flags(CLI::App& cmd, TrustFlags& t) {
-  cmd.add_option("--trust-root", t.chain, "Trust root chain v1.json ... vN.json, in order")
-      ->required();
-  cmd.add_option("--revocation", t.revocations, "Revocations to honour (repeatable)");
+  tool::add_trust_root_flags(cmd, t, tool::TrustRootFlagUse::kSigningHost);
 }
 
 Result<verifier::Trust> load_root(const TrustFlags& t, std::int64_t now) {

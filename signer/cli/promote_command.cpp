@@ -22,8 +22,7 @@ namespace fs = std::filesystem;
 struct PromoteOptions {
   fs::path bundle;
   std::vector<fs::path> approvals;
-  std::vector<fs::path> trust_roots;
-  std::vector<fs::path> revocations;
+  tool::TrustRootFlags trust;  // --trust-root, --revocation
   hsm::TokenOptions key;
   fs::path history;
   std::string channel;
@@ -38,9 +37,9 @@ Result<void> run_promote(const PromoteOptions& o, bool json) {
     if (!e) return std::unexpected(e.error());
     input.approvals.push_back({path.filename().string(), std::move(*e)});
   }
-  auto chain = read_envelopes(o.trust_roots);
+  auto chain = read_envelopes(o.trust.chain);
   if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_envelopes(o.revocations);
+  auto revocations = read_envelopes(o.trust.revocations);
   if (!revocations) return std::unexpected(revocations.error());
   input.chain = std::move(*chain);
   input.revocations = std::move(*revocations);
@@ -92,9 +91,7 @@ void add_promote_command(tool::CommandLine& cli) {
                       [o, &cli] { return run_promote(*o, cli.json()); });
   cmd->add_option("bundle", o->bundle, "Bundle file (from bundle create)")->required();
   cmd->add_option("--approval", o->approvals, "Approval file (repeatable)")->required();
-  cmd->add_option("--trust-root", o->trust_roots, "Trust root chain v1.json ... vN.json, in order")
-      ->required();
-  cmd->add_option("--revocation", o->revocations, "Revocations to honour (repeatable)");
+  tool::add_trust_root_flags(*cmd, o->trust, tool::TrustRootFlagUse::kSigningHost);
   hsm::add_token_options(*cmd, o->key, "--key",
                          "pkcs11: URI of the release key, e.g. "
                          "'pkcs11:token=signer-hsm;object=release'");

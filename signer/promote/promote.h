@@ -27,7 +27,7 @@
 #include "hsm-profiles/profile/production_signer.h"
 #include "signer/native/sign_function.h"
 #include "verifier/native/mcuboot.h"
-#include "signer/promote/promotion_history.h"
+#include "verifier/bundle/promotion_history.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/public_key.h"

@@ -14,6 +14,7 @@
 #include "station-agent/station/intake.h"
 #include "station-agent/station/station_state.h"
 #include "verifier/tool/display_json.h"
+#include "verifier/tool/trust_root_flags.h"
 #include "verifier/io/clock.h"
 
 namespace hallmark::station {
@@ -34,7 +35,7 @@ Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>&
 struct InstallOptions {
   hsm::TokenOptions token;
   std::string registration;
-  std::vector<std::string> trust_root;
+  tool::TrustRootFlags trust;  // --trust-root
   std::string station_id;
   std::string state = kDefaultStateDir;
 };
@@ -42,7 +43,7 @@ struct InstallOptions {
 Result<void> run_install(const InstallOptions& o, bool json) {
   auto registration = read_envelope(o.registration);
   if (!registration) return std::unexpected(registration.error());
-  auto chain = read_envelopes(o.trust_root);
+  auto chain = read_envelopes(tool::path_strings(o.trust.chain));
   if (!chain) return std::unexpected(chain.error());
   InstallInput input{&*registration, *chain, o.station_id, {}, now_unix()};
   if (!o.token.uri.empty()) {
@@ -160,9 +161,7 @@ void add_install_registration_command(tool::CommandLine& cli) {
                       [o, &cli] { return run_install(*o, cli.json()); });
   cmd->add_option("--registration", o->registration, "The signed station registration (JSON)")
       ->required();
-  cmd->add_option("--trust-root", o->trust_root,
-                  "Trust root versions, anchor (v1.json) first; pinned on first install")
-      ->required();
+  tool::add_trust_root_flags(*cmd, o->trust, tool::TrustRootFlagUse::kStationInstall);
   cmd->add_option("--station-id", o->station_id, "This station's id, as enrolled")->required();
   cmd->add_option("--state", o->state, "State directory")->capture_default_str();
   hsm::add_token_options(*cmd, o->token, "--token",

@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "signer/promote/promotion_history.h"
+#include "verifier/bundle/promotion_history.h"
 #include "tests/bundle/bundle_test_support.h"
 #include "tests/support/run_command.h"
 #include "verifier/bundle/bundle_reader.h"

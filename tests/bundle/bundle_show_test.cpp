@@ -1,7 +1,7 @@
 // Summary and diff: what a custodian reads before approving must show every change.
 #include <doctest/doctest.h>
 
-#include "signer/bundle/bundle_show.h"
+#include "verifier/bundle/bundle_show.h"
 #include "signer/bundle/bundle_writer.h"
 #include "tests/bundle/bundle_test_support.h"
 

@@ -1,7 +1,6 @@
 // hallmark-ceremony init / rotate / enroll-station / revoke as binaries on throwaway SoftHSM
 // tokens, checked with hallmark-verify. PINs reach the binaries through environment
 // variables named on the command line, or through a file descriptor — never in argv.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdlib>

@@ -1,6 +1,5 @@
 // hallmark-ceremony (token, key) and hallmark-signer sign, run as binaries against
 // throwaway SoftHSM tokens. PINs reach the binaries by environment variable name only.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdlib>

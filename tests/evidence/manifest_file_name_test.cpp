@@ -1,6 +1,5 @@
 // Manifest file names: the documented glob SERIAL.*.manifest.json names one unit's files,
 // whatever other serials the factory uses (dots, underscores, slashes, control bytes).
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <fnmatch.h>

@@ -3,7 +3,6 @@
 // half site, a directory that is not a report is never replaced, and a store of many
 // exception units writes a bounded number of pages. On a throwaway SQLite store filled
 // through the store's API (no tokens: the report reads what countersign stored).
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -1,7 +1,6 @@
 // The production-role rule per token family (hsm-profiles/profile/key_policy.h): what a
 // module reports is believed only as far as its profile says, and an imported key needs
 // the profile's and the plan's consent.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <string>

@@ -1,7 +1,6 @@
 // choose_profile(): the profile a command names against the one the module and token
 // report, and the software-token rule (hsm-profiles/profile/profile_choice.h). Pure: the
 // module and token info are values, as a module would report them.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <string>

@@ -1,7 +1,7 @@
 // The promotion history keeps each promoted manifest beside its line, last_promoted() gives
 // it back (and refuses one that was changed), and the approve ceremony diffs against it
 // before the custodian's PIN is asked for.
-#include "signer/promote/promotion_history.h"
+#include "verifier/bundle/promotion_history.h"
 
 #include <doctest/doctest.h>
 

@@ -5,6 +5,7 @@
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/tool/command_line.h"
 #include "verifier/tool/display_json.h"
+#include "verifier/tool/trust_root_flags.h"
 
 namespace hallmark::verifier::cli {
 
@@ -18,15 +19,7 @@ CLI::App* add_bundle_command(tool::CommandLine& command_line, BundleOptions& opt
         return run_bundle(options, std::cout);
       });
   sub->add_option("bundle", options.bundle, "promoted bundle file")->required();
-  sub->add_option("--trust-root", options.trust_root.chain,
-                  "pinned trust root envelopes, anchor first")
-      ->required()
-      ->type_name("TRUST_ROOT.json");
-  sub->add_option("--pin-digest", options.trust_root.pin_digest,
-                  "hex SHA-256 of the anchor's payload, obtained out of band");
-  sub->add_option("--revocation", options.trust_root.revocations,
-                  "revocation envelope to apply; repeat for more")
-      ->type_name("FILE");
+  tool::add_trust_root_flags(*sub, options.trust_root, tool::TrustRootFlagUse::kPinned);
   sub->add_option("--channel", options.channel,
                   "the channel the bundle must have been promoted on")
       ->capture_default_str();

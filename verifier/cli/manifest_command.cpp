@@ -15,6 +15,7 @@
 #include "verifier/trust/station_registration.h"
 #include "verifier/tool/command_line.h"
 #include "verifier/tool/display_json.h"
+#include "verifier/tool/trust_root_flags.h"
 
 namespace hallmark::verifier::cli {
 namespace {
@@ -108,14 +109,7 @@ v1::LogEntryRecord record_of(const VerifiedManifest& v) {
 }  // namespace
 
 void add_trust_root_flags(CLI::App& sub, TrustRootInputs& inputs, std::optional<int64_t>& at) {
-  sub.add_option("--trust-root", inputs.chain, "pinned trust root envelopes, anchor first")
-      ->required()
-      ->type_name("TRUST_ROOT.json");
-  sub.add_option("--pin-digest", inputs.pin_digest,
-                 "hex SHA-256 of the anchor's payload, obtained out of band");
-  sub.add_option("--revocation", inputs.revocations,
-                 "revocation envelope to apply; repeat for more")
-      ->type_name("FILE");
+  tool::add_trust_root_flags(sub, inputs, tool::TrustRootFlagUse::kPinned);
   tool::add_time_option(sub, "--at", at,
                         "check the trust root's validity at this time instead of now (ISO "
                         "8601 UTC, or Unix seconds)");

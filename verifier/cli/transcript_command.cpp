@@ -12,6 +12,7 @@
 #include "verifier/trust/transcript.h"
 #include "verifier/tool/command_line.h"
 #include "verifier/tool/display_json.h"
+#include "verifier/tool/trust_root_flags.h"
 
 namespace hallmark::verifier::cli {
 
@@ -92,16 +93,12 @@ CLI::App* add_transcript_command(tool::CommandLine& command_line, TranscriptOpti
                          return run_transcript(options, std::cout);
                        });
   sub->add_option("file", options.transcript, "transcript envelope (JSON)")->required();
-  auto* root = sub->add_option("--trust-root", options.trust_root.chain,
-                               "trust root chain, anchor first; its root role must have signed")
-                   ->type_name("TRUST_ROOT.json");
-  sub->add_option("--pin-digest", options.trust_root.pin_digest,
-                  "hex SHA-256 of the trust root anchor's payload")
-      ->needs(root);
-  sub->add_option("--revocation", options.trust_root.revocations,
-                  "revocation envelope to apply to the trust root; repeat for more")
-      ->needs(root)
-      ->type_name("FILE");
+  // The trust root is optional here (--key instead); its root role must have signed.
+  auto* root = tool::add_trust_root_flags(*sub, options.trust_root,
+                                          tool::TrustRootFlagUse::kPinned)
+                   ->required(false);
+  sub->get_option("--pin-digest")->needs(root);
+  sub->get_option("--revocation")->needs(root);
   auto* key = sub->add_option("--key", options.keys,
                               "public key (PEM) of a signer, for a transcript without a trust "
                               "root; repeat for more")

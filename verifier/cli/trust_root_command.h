@@ -23,15 +23,13 @@
 #include "verifier/core/error.h"
 #include "verifier/io/clock.h"
 #include "verifier/tool/command_line.h"
+#include "verifier/tool/trust_root_flags.h"
 #include "verifier/trust/trust.h"
 
 namespace hallmark::verifier::cli {
 
-struct TrustRootInputs {
-  std::vector<std::filesystem::path> chain;        // anchor first
-  std::string pin_digest;                          // hex SHA-256 of the anchor's payload
-  std::vector<std::filesystem::path> revocations;  // applied after the chain
-};
+// --trust-root, --pin-digest, --revocation: the one flags struct (verifier/tool).
+using TrustRootInputs = tool::TrustRootFlags;
 
 // The installed anchor pin, when --pin-digest is not given.
 inline constexpr const char* kAnchorEnv = "HALLMARK_ANCHOR";

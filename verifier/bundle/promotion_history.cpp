@@ -1,4 +1,4 @@
-#include "signer/promote/promotion_history.h"
+#include "verifier/bundle/promotion_history.h"
 
 #include "verifier/core/time_format.h"
 

@@ -1,4 +1,4 @@
-#include "tests/line/instant_device.h"
+#include "bench/station/instant_device.h"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>

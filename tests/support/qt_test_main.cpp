@@ -1,5 +1,6 @@
-// doctest with a QApplication: the console's widgets need one. Offscreen unless told
-// otherwise, so the suite runs headless.
+// The doctest main of the console suites (hallmark::qt_test_main): the widgets need a
+// QApplication, offscreen unless the caller chose a platform, so the suites run headless.
+// Qt sees only the program name; every argument is doctest's.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 

@@ -26,7 +26,7 @@
 #include "hsm-profiles/src/token_signer.h"
 #include "station-agent/station/device_certificate.h"
 #include "station-agent/station/provisioning_plan.h"
-#include "tests/line/instant_device.h"
+#include "bench/station/instant_device.h"
 #include "tests/line/line_test_support.h"
 
 namespace hallmark::line::testing {

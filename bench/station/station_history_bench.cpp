@@ -22,7 +22,7 @@
 #include <fmt/format.h>
 
 #include "station-agent/station/station_snapshot.h"
-#include "tests/line/instant_device.h"
+#include "bench/station/instant_device.h"
 #include "tests/line/line_test_support.h"
 
 namespace hallmark::line::testing {

@@ -1,4 +1,4 @@
-#include "signer/bundle/bundle_show.h"
+#include "verifier/bundle/bundle_show.h"
 
 #include <fmt/format.h>
 

@@ -1,0 +1,2 @@
+// Probe (tests/boundaries): a ceremony header, named from a target that may not include it.
+#include "ceremony/src/ceremony.h"

@@ -1,0 +1,2 @@
+// Probe (tests/boundaries): a signer header, named from a target that may not include it.
+#include "signer/promote/promote.h"

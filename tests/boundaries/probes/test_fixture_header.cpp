@@ -1,0 +1,2 @@
+// Probe (tests/boundaries): a test fixture, named from product code.
+#include "tests/support/softhsm_fixture.h"
