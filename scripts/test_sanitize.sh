@@ -28,9 +28,12 @@ launcher=()
 if command -v ccache > /dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
+# Warnings are the normal build's gate (HALLMARK_WERROR there): the sanitizers' instrumentation
+# changes GCC's flow analysis, which can warn (maybe-uninitialized, stringop) where the code
+# is sound, and a sanitizer run is for what happens at run time.
 # shellcheck disable=SC2086 # CMAKE_ARGS is a list of arguments
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Sanitize -DHALLMARK_BUILD_GUI=OFF \
-  -DHALLMARK_WERROR="${HALLMARK_WERROR:-OFF}" "${launcher[@]}" ${CMAKE_ARGS:-} \
+  -DHALLMARK_WERROR=OFF "${launcher[@]}" ${CMAKE_ARGS:-} \
   > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log"; exit 1; }
 
