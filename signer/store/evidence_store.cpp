@@ -273,6 +273,18 @@ Result<void> SqlEvidenceStore::append_entry(const LogEntry& entry) {
   return {};
 }
 
+namespace {
+
+void bind_or_null(Statement& s, int param, const std::vector<std::string_view>& keys, std::size_t at) {
+  if (at < keys.size()) {
+    s.bind_text(param, keys[at]);
+  } else {
+    s.bind_null(param);
+  }
+}
+
+}  // namespace
+
 Result<void> SqlEvidenceStore::prefetch_sightings(
     const std::vector<std::pair<std::string_view, std::string_view>>& units) {
   serial_rows_.clear();
@@ -295,8 +307,10 @@ Result<void> SqlEvidenceStore::prefetch_sightings(
     Statement& s = *prefetch_;
     ResetOnExit reset(s);
     for (std::size_t i = 0; i < width; ++i) {
-      s.bind_text(static_cast<int>(i + 1), at + i < serials.size() ? serials[at + i] : "");
-      s.bind_text(static_cast<int>(width + i + 1), at + i < hardware_ids.size() ? hardware_ids[at + i] : "");
+      // Unused places are NULL, which matches nothing without a lookup ('' would find every
+      // entry without a serial or hardware id, a number that grows with the store).
+      bind_or_null(s, static_cast<int>(i + 1), serials, at + i);
+      bind_or_null(s, static_cast<int>(width + i + 1), hardware_ids, at + i);
     }
     for (;;) {
       auto row = s.step();

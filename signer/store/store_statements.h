@@ -134,7 +134,7 @@ constexpr bool is_binding_event(int event) noexcept {
 // `sql` with {UNIT} replaced by the binding events.
 std::string with_unit_events(std::string_view sql);
 
-// Serials and hardware ids per prefetch query (each side; unused places are bound to '',
+// Serials and hardware ids per prefetch query (each side; unused places are bound to NULL,
 // which matches nothing).
 inline constexpr int kPrefetchWidth = 128;
 
