@@ -79,16 +79,20 @@ double cpu_seconds() {
   return s(usage.ru_utime) + s(usage.ru_stime);
 }
 
-// The default test root, with `evidence` as its EVIDENCE key (countersign signs only with
-// the trust root's evidence key).
-verifier::TrustedRoot root(const verifier::PublicKey& evidence) {
+// The default test root (custodians alice and bob), with `evidence` as its EVIDENCE key
+// (countersign signs only with the trust root's evidence key), signed.
+v1::Envelope root_envelope(const verifier::PublicKey& evidence) {
   v1::TrustRoot made = tt::make_root(tt::default_spec());
   *made.add_keys() = evidence.to_proto();
   auto* role = made.add_roles();
   role->set_role(v1::EVIDENCE);
   role->set_threshold(1);
   role->add_key_ids(evidence.key_id());
-  auto chain = std::vector<v1::Envelope>{tt::sign("trust-root", made, {&tt::alice(), &tt::bob()})};
+  return tt::sign("trust-root", made, {&tt::alice(), &tt::bob()});
+}
+
+verifier::TrustedRoot root(const verifier::PublicKey& evidence) {
+  auto chain = std::vector<v1::Envelope>{root_envelope(evidence)};
   auto r = verifier::TrustedRootTestAccess::chain(chain, tt::kNow);
   if (!r) throw std::runtime_error(r.error().message);
   return std::move(*r);
@@ -482,16 +486,10 @@ int scale(std::uint64_t units, std::uint64_t batch, unsigned threads, const std:
   return 0;
 }
 
-// The trust root of the bench (custodians alice and bob) with the evidence role naming the
-// bench's evidence key, as `hallmark-verify` reads it (a signed envelope in JSON).
-std::string trust_root_naming(const verifier::PublicKey& evidence_key) {
-  v1::TrustRoot root = tt::make_root(tt::default_spec());
-  *root.add_keys() = evidence_key.to_proto();
-  v1::RoleKeys* role = root.add_roles();
-  role->set_role(v1::EVIDENCE);
-  role->set_threshold(1);
-  role->add_key_ids(evidence_key.key_id());
-  const v1::Envelope envelope = tt::sign("trust-root", root, {&tt::alice(), &tt::bob()});
+// The bench's trust root as `hallmark-verify` reads it (a signed envelope in JSON); prints
+// the digest to pin.
+std::string trust_root_json(const verifier::PublicKey& evidence_key) {
+  const v1::Envelope envelope = root_envelope(evidence_key);
   std::printf("trust_root_digest %s\n", to_hex(as_bytes(tt::payload_digest(envelope))).c_str());
   return verifier::envelope_to_json(envelope);
 }
@@ -503,7 +501,7 @@ int segment(std::uint64_t units, std::uint64_t batch, unsigned threads, const st
   std::filesystem::create_directories(out);
   auto written = evidence::export_segment(signer.store(), verifier::utc_day(tt::kNow), out);
   if (!written) throw std::runtime_error(written.error().message);
-  std::ofstream(out / "trust-root.json") << trust_root_naming(signer.evidence_key());
+  std::ofstream(out / "trust-root.json") << trust_root_json(signer.evidence_key());
   std::printf("units %llu\nsegment %s\nsegment_bytes %llu\nat_unix %lld\n",
               static_cast<unsigned long long>(g.size), written->file.string().c_str(),
               static_cast<unsigned long long>(std::filesystem::file_size(written->file)),
