@@ -23,6 +23,10 @@ mkdir -p "$base/b"
 base=$(realpath "$base")
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$src" log -1 --format=%ct)}
 a_build=$base/a-build b_build=$base/b/second-build-dir
+# Both builds must see the same source: a commit or an edit while the check runs (it takes
+# two builds) would show up as differing packages, which is not what the check is about.
+source_state() { git -C "$src" rev-parse HEAD; git -C "$src" status --porcelain --untracked-files=no; }
+source_before=$(source_state)
 launchers=""
 command -v ccache > /dev/null &&
   launchers="-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
@@ -38,6 +42,11 @@ start=$SECONDS
   bash "$src/scripts/packages.sh" "$b_build" "$base/b-debs" > "$base/b.log" 2>&1) \
   || { tail -n 30 "$base/b.log"; echo "packages-check: the second build failed ($base/b.log)" >&2; exit 1; }
 echo "second build (no cache) and packages: $((SECONDS - start)) s"
+if [[ "$(source_state)" != "$source_before" ]]; then
+  echo "packages-check: the source in $src changed during the check (a commit or an edit" \
+    "between the two builds); run it again on a source nobody changes meanwhile (a worktree)" >&2
+  exit 1
+fi
 
 status=0
 for deb in "$base"/a-debs/*.deb; do
