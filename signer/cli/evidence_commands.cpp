@@ -15,6 +15,7 @@
 #include "signer/cli/query_output.h"
 #include "signer/cli/store_commands.h"
 #include "signer/evidence/countersign.h"
+#include "signer/evidence/event_findings.h"
 #include "signer/evidence/known_stations.h"
 #include "signer/evidence/manifest_files.h"
 #include "verifier/bundle/promoted_bundle.h"
