@@ -10,6 +10,7 @@
 #include "hsm-profiles/profile/production_signer.h"
 #include "hsm-profiles/profile/profile.h"
 #include "verifier/core/document.h"
+#include "verifier/core/dsse.h"
 #include "verifier/trust/station_registration.h"
 
 namespace hallmark::bench {

@@ -7,6 +7,7 @@
 // std::runtime_error when a step fails: a benchmark reports and stops. Not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>

@@ -7,6 +7,9 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include "hallmark/release.pb.h"
+#include "hallmark/station.pb.h"
+#include "hallmark/trust.pb.h"
 #include "tests/trust/trust_fixture.h"
 #include "verifier/bundle/unit_claims.h"
 #include "verifier/core/document.h"

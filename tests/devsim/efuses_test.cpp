@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "station-agent/devsim/efuses.h"
+#include "verifier/core/sha256.h"
 
 using namespace hallmark;
 
