@@ -11,7 +11,7 @@
 set -euo pipefail
 
 build=${1:?usage: $0 BUILD_DIR}
-bench=$build/tests/evidence/countersign_bench
+bench=$build/bench/countersign_bench
 [[ -x $bench ]] || { echo "missing $bench: run make build first" >&2; exit 2; }
 n=${HALLMARK_BENCH_ATTESTATIONS:-20000}
 threads=$(nproc)

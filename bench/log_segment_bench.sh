@@ -13,7 +13,7 @@
 set -euo pipefail
 
 build=${1:?usage: $0 BUILD_DIR}
-bench=$build/tests/evidence/countersign_bench
+bench=$build/bench/countersign_bench
 verify=$build/verifier/hallmark-verify
 [[ -x $bench && -x $verify ]] || { echo "missing $bench or $verify: run make build first" >&2; exit 2; }
 small=20000 large=200000

@@ -75,7 +75,7 @@ SPEC
   done
   "$signer" promote "$dir/bundle" --approval "$dir/approval-alice.json" \
     --approval "$dir/approval-bob.json" --trust-root "$trust" \
-    --key "pkcs11:token=signer-hsm;object=release" --pin env:BENCH_PIN \
+    --key "pkcs11:token=signer-hsm;object=release" --allow-software-token --pin env:BENCH_PIN \
     --history "$work/history" --channel bench --out "$work/$name.promoted" >/dev/null 2>&1
 }
 

@@ -20,7 +20,7 @@
 set -euo pipefail
 
 build=${1:?usage: $0 BUILD_DIR}
-bench=$build/tests/evidence/countersign_bench
+bench=$build/bench/countersign_bench
 signer=$build/signer/hallmark-signer
 [[ -x $bench && -x $signer ]] || { echo "missing $bench or $signer: run make build first" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)

@@ -2,8 +2,9 @@
 // for a physical device, for benchmarks only (station_unit_bench), so what is timed is the
 // station and not a device or its transport.
 //
-// It keeps a hardware id, a 4 MiB flash, the three eFuses (one-time, like a chip), an
-// identity key (a real P-256 key made with OpenSSL) and the installed certificate. It has
+// It keeps a hardware id, a 4 MiB flash, the three eFuses (one-time, burned by the
+// simulator's rules: station-agent/devsim/efuses.h), an identity key (a real P-256 key made
+// with OpenSSL) and the installed certificate. It has
 // NO boot ROM model: reset() and measure() always report that the device boots, whatever
 // the flash holds. The secure-boot ROM model, fault injection and a real transport live in
 // hallmark-devsim (tests/devsim); every test of the station's behaviour uses that.

@@ -1,7 +1,6 @@
 #include "signer/cli/evidence_commands.h"
 
 #include <algorithm>
-#include <cctype>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -19,16 +18,11 @@
 #include "signer/evidence/event_findings.h"
 #include "signer/evidence/known_stations.h"
 #include "signer/evidence/manifest_files.h"
-#include "signer/evidence/report_site.h"
-#include "signer/evidence/retention.h"
-#include "signer/evidence/audit_report.h"
-#include "signer/evidence/weekly_report.h"
 #include "verifier/bundle/promoted_bundle.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/time_format.h"
 #include "verifier/people/roster.h"
-#include "verifier/tool/display_json.h"
 #include "verifier/trust/station_registration.h"
 
 namespace hallmark::signer {
@@ -51,7 +45,7 @@ Result<verifier::Trust> load_root(const TrustFlags& t, std::int64_t now) {
 
 struct CountersignOptions {
   std::vector<fs::path> exports;
-  std::string store;
+  StoreFlag store;
   TrustFlags trust;
   std::vector<fs::path> registrations;  // files or directories of *.json
   std::vector<fs::path> releases;       // promoted bundles
@@ -171,7 +165,7 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   if (o.max_clock_offset < 0 || o.max_export_age < 0) {
     return fail(ErrorCode::kUsage, "--max-clock-offset and --max-export-age are seconds, not negative");
   }
-  auto store = evidence::open_store(o.store);
+  auto store = o.store.open();
   if (!store) return std::unexpected(store.error());
   if (auto ok = register_releases(**store, o.releases, *root); !ok) return ok;
   auto station_software = evidence::StationSoftwareReleases::load(o.station_software, *root);
@@ -218,13 +212,13 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
 // --- manifests ---
 
 struct ManifestsOptions {
-  std::string store;
+  StoreFlag store;
   fs::path out;
   std::optional<std::string> serial;
 };
 
 Result<void> run_manifests(const ManifestsOptions& o) {
-  auto store = evidence::open_store(o.store);
+  auto store = o.store.open();
   if (!store) return std::unexpected(store.error());
   evidence::ManifestSelection selection;
   selection.serial = o.serial;

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "signer/cli/envelope_files.h"
+#include "verifier/io/clock.h"
 #include "signer/cli/query_hint.h"
 #include "signer/cli/query_output.h"
 #include "signer/evidence/audit_report.h"
@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 // --- query, report, retention ---
 
 struct QueryOptions {
-  std::string store;
+  StoreFlag store;
   std::optional<std::string> serial, hardware_id, station, firmware, from, to, week, result,
       finding;
   std::vector<std::string> events;
@@ -92,7 +92,7 @@ Result<void> run_query(const QueryOptions& o, bool json) {
     q.finding_kind = *kind;
   }
   q.exceptions = o.exceptions;
-  auto store = evidence::open_store(o.store);
+  auto store = o.store.open();
   if (!store) return std::unexpected(store.error());
   const QueryFormat format = json ? QueryFormat::kJson : o.csv ? QueryFormat::kCsv : QueryFormat::kText;
   if (auto ok = print_query(**store, q, format, std::cout); !ok) return ok;
@@ -105,7 +105,7 @@ Result<void> run_query(const QueryOptions& o, bool json) {
 }
 
 struct ReportOptions {
-  std::string store;
+  StoreFlag store;
   std::optional<std::string> week;
   std::optional<unsigned> weeks;
   std::optional<fs::path> html;
@@ -119,7 +119,7 @@ Result<void> run_report(const ReportOptions& o, bool json) {
     return fail(ErrorCode::kUsage, "--serial is for --html (a unit's page); for its history as "
                                    "text: hallmark-signer query --serial SERIAL");
   }
-  auto store = evidence::open_store(o.store);
+  auto store = o.store.open();
   if (!store) return std::unexpected(store.error());
   evidence::AuditRange range;
   range.last_week = o.week.value_or(verifier::iso_week(unix_now()));
@@ -153,13 +153,13 @@ Result<void> run_report(const ReportOptions& o, bool json) {
 }
 
 struct RetentionOptions {
-  std::string store;
+  StoreFlag store;
   std::string day;
   fs::path out;
 };
 
 Result<void> run_retention(const RetentionOptions& o) {
-  auto store = evidence::open_store(o.store);
+  auto store = o.store.open();
   if (!store) return std::unexpected(store.error());
   auto written = evidence::export_segment(**store, o.day, o.out);
   if (!written) return std::unexpected(written.error());
@@ -173,8 +173,8 @@ Result<void> run_retention(const RetentionOptions& o) {
 
 }  // namespace
 
-void add_store_flag(CLI::App& cmd, std::string& store) {
-  cmd.add_option("--store", store,
+void add_store_flag(CLI::App& cmd, StoreFlag& store) {
+  cmd.add_option("--store", store.location,
                  "Evidence store: a SQLite file (or sqlite:PATH), or postgresql://... / "
                  "postgres:CONNINFO")
       ->required();

@@ -9,11 +9,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "signer/store/store_location.h"

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "station-agent/devsim/boot_rom.h"
+#include "station-agent/devsim/efuses.h"
 #include "verifier/core/openssl_handles.h"
 #include "verifier/io/file_io.h"
 
@@ -141,25 +142,7 @@ Result<void> SimulatedDevice::install_certificate(ByteView der) {
 }
 
 Result<void> SimulatedDevice::burn_efuse(std::string_view name, ByteView value) {
-  const bool one = value.size() == 1 && value[0] == std::byte{1};
-  bool* burned = nullptr;
-  if (name == device::kEfuseKeyDigest) {
-    if (value.size() != verifier::Digest::kSize) return fail(ErrorCode::kUsage, "key_digest takes 32 bytes");
-    burned = &efuses_.key_digest_burned;
-  } else if (name == device::kEfuseSecureBoot) {
-    burned = &efuses_.secure_boot_enabled;
-  } else if (name == device::kEfuseDebugDisable) {
-    burned = &efuses_.debug_disabled;
-  } else {
-    return fail(ErrorCode::kUsage, fmt::format("unknown eFuse '{}'", name));
-  }
-  if (*burned) return fail(ErrorCode::kPolicyRefused, fmt::format("eFuse '{}' is already burned (one-time)", name));
-  if (name == device::kEfuseKeyDigest) {
-    efuses_.key_digest = *verifier::Digest::from_bytes(value);
-  } else if (!one) {
-    return fail(ErrorCode::kUsage, fmt::format("eFuse '{}' takes the single byte 01", name));
-  }
-  *burned = true;
+  if (auto ok = devsim::burn_efuse(efuses_, name, value); !ok) return ok;
   return save();
 }
 

@@ -20,35 +20,18 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/card_stack.sh"
 
-demo="" bin_dir="" card_bin="" case=""
 args=("$@")
-while (($#)); do
-  case $1 in
-    --demo) demo=$2; shift 2 ;;
-    --bin-dir) bin_dir=$2; shift 2 ;;
-    --card-bin) card_bin=$2; shift 2 ;;
-    *) case=$1; shift ;;
-  esac
-done
-[[ -n $demo && -n $bin_dir && -n $card_bin && -n $case ]] || {
-  echo "usage: $0 --demo DIR --bin-dir DIR --card-bin FILE CASE" >&2; exit 2; }
+source "$here/../support/demo_copy.sh"
+demo_copy_args "$@"
+[[ -n $card_bin ]] || { echo "usage: $0 --demo DIR --bin-dir DIR --card-bin FILE CASE" >&2; exit 2; }
 card_stack_require
 [[ -x $card_bin ]] || {
   echo "SKIP: $card_bin was not built: it needs the Debian package libcacard-dev (scripts/install-deps.sh installs it)"
   exit 77; }
-[[ -s $demo/ceremony/anchor.sha256 ]] || { echo "$demo is not a finished demo output" >&2; exit 2; }
 card_stack_enter "$here/card_ceremony_test.sh" "${args[@]}"
-
-bin_dir=$(cd "$bin_dir" && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/hallmark-card.XXXXXX")
-cleanup() {
-  card_stack_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-cd "$work" || exit 2
-ceremony=$bin_dir/hallmark-ceremony signer=$bin_dir/hallmark-signer verify=$bin_dir/hallmark-verify
+# Not a copy of the demo: its own tokens and cards; only the firmware is taken from $demo.
+demo_copy_on_exit() { card_stack_stop; }
+demo_work_enter card
 
 # run, expect, must, has, count (and the failures count)
 source "$(dirname "${BASH_SOURCE[0]}")/../support/shell_checks.sh"
