@@ -24,7 +24,9 @@ class ModuleAllocations {
   ModuleAllocations() noexcept { __lsan_disable(); }
   ~ModuleAllocations() { __lsan_enable(); }
 #else
-  ModuleAllocations() noexcept = default;
+  // User-provided, so a scope holding only this is not an unused variable to the compiler.
+  ModuleAllocations() noexcept {}
+  ~ModuleAllocations() {}
 #endif
   ModuleAllocations(const ModuleAllocations&) = delete;
   ModuleAllocations& operator=(const ModuleAllocations&) = delete;
