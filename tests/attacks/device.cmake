@@ -2,10 +2,9 @@
 # another family, less flash, a board swapped mid-run, a tool that cannot say — is refused
 # by a real station-1 line (SoftHSM tokens, hallmark-devsim devices) before anything is
 # written, and a station-signed PASS on the wrong part is flagged by countersign.
-add_executable(attacks_device_tests device_test.cpp
-  ${PROJECT_SOURCE_DIR}/tests/evidence/evidence_test_support.cpp)
+add_executable(attacks_device_tests device_test.cpp)
 target_link_libraries(attacks_device_tests PRIVATE hallmark::test_main
-  hallmark_line_test_support hallmark::evidence hallmark::station_journal fmt::fmt
+  hallmark_evidence_test_support fmt::fmt
   hallmark::warnings)
 doctest_discover_tests(attacks_device_tests TEST_PREFIX "attacks/device/"
   PROPERTIES LABELS softhsm)
