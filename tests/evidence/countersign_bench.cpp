@@ -324,6 +324,14 @@ class BenchSigner {
       throw std::runtime_error("cannot store the bench release");
     }
     input_.root = &trusted_;
+    // The station-software releases the store holds (none: the enrolled build is approved).
+    auto trust = verifier::load_trust({{{"bench trust root", root_envelope(signer_->public_key())}},
+                                       {}, verifier::AnchorPin::signing_host(), tt::kNow});
+    if (!trust) throw std::runtime_error(trust.error().message);
+    auto releases = evidence::StationSoftwareReleases::in_force(*store_, {}, *trust);
+    if (!releases) throw std::runtime_error(releases.error().message);
+    station_software_.emplace(std::move(*releases));
+    input_.station_software = &*station_software_;
     input_.stations.insert_or_assign(kStation, evidence::KnownStation{std::move(*station),
                                                                       verifier::envelope_to_json(registration)});
     input_.now_unix = tt::kNow;
@@ -361,6 +369,7 @@ class BenchSigner {
   verifier::TrustedRoot trusted_;
   std::filesystem::path db_;
   std::unique_ptr<evidence::EvidenceStore> store_;
+  std::optional<evidence::StationSoftwareReleases> station_software_;
   evidence::CountersignInput input_;
   evidence::EvidenceKey key_;
   int signatures_ = 0;
