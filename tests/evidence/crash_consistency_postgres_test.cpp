@@ -7,6 +7,7 @@
 // (tests/support/postgres_server.sh).
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
