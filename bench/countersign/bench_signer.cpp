@@ -56,6 +56,11 @@ BenchSigner::BenchSigner(unsigned threads, const std::string& location)
     throw std::runtime_error("cannot store the bench release");
   }
   input_.root = &trust_.root();
+  // The station-software releases the store holds (none: the enrolled build is approved).
+  auto releases = evidence::StationSoftwareReleases::in_force(*store_, {}, trust_);
+  if (!releases) throw std::runtime_error(releases.error().message);
+  station_software_.emplace(std::move(*releases));
+  input_.station_software = &*station_software_;
   input_.stations.insert_or_assign(kStation, evidence::KnownStation{std::move(*station),
                                                                     verifier::envelope_to_json(registration)});
   input_.now_unix = bench_now();

@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "hallmark/hsm_profile.pb.h"
 #include "hsm-profiles/src/token_key.h"
 #include "signer/evidence/countersign.h"
+#include "signer/evidence/station_software.h"
 #include "signer/store/evidence_store.h"
 #include "tests/support/softhsm_fixture.h"
 #include "verifier/trust/trust.h"
@@ -44,6 +46,7 @@ class BenchSigner {
   verifier::Trust trust_;
   std::filesystem::path db_;
   std::unique_ptr<evidence::EvidenceStore> store_;
+  std::optional<evidence::StationSoftwareReleases> station_software_;
   evidence::CountersignInput input_;
   evidence::EvidenceKey evidence_;
   std::uint64_t signatures_ = 0;

@@ -168,8 +168,11 @@ Result<void> run_countersign(const CountersignOptions& o, bool json) {
   auto store = o.store.open();
   if (!store) return std::unexpected(store.error());
   if (auto ok = register_releases(**store, o.releases, *root); !ok) return ok;
-  auto station_software = evidence::StationSoftwareReleases::load(o.station_software, *root);
+  // Every release the store holds, after recording those given (verified first).
+  auto station_software =
+      evidence::StationSoftwareReleases::in_force(**store, o.station_software, *root);
   if (!station_software) return std::unexpected(station_software.error());
+  for (const std::string& why : station_software->passed_over()) std::cerr << why << '\n';
 
   evidence::CountersignInput input;
   input.root = &root->root();
@@ -250,8 +253,9 @@ void add_evidence_commands(tool::CommandLine& cli) {
   cs->add_option("--release", c->releases,
                  "Promoted bundle the signer promoted (repeatable; remembered in the store)");
   cs->add_option("--station-software", c->station_software,
-                 "Promoted station-software release (repeatable): a station running one of "
-                 "its programs is not drift");
+                 "Promoted station-software release (repeatable; verified, then remembered "
+                 "in the store): a station running a program of a release the store holds "
+                 "is not drift");
   hsm::add_token_options(*cs, c->key, "--key",
                          "pkcs11: URI of the evidence key, e.g. "
                          "'pkcs11:token=signer-hsm;object=evidence'");

@@ -5,11 +5,15 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "hsm-profiles/cli/token_options.h"
 #include "hsm-profiles/src/token_key.h"
 #include "signer/cli/envelope_files.h"
+#include "signer/evidence/event_findings.h"
+#include "signer/evidence/station_software.h"
 #include "signer/promote/promote.h"
+#include "signer/store/evidence_store.h"
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
 #include "verifier/tool/display_json.h"
@@ -27,7 +31,31 @@ struct PromoteOptions {
   fs::path history;
   std::string channel;
   fs::path out;
+  std::optional<std::string> store;  // evidence store that records the release
 };
+
+// The promoted release, verified again from `out`, recorded in the evidence store as
+// countersign --station-software / --release would record it; returns the store's
+// location (any password hidden).
+Result<std::string> record_release(const std::string& location, const fs::path& out,
+                                   bundle::ReleaseKind kind, const verifier::Trust& trust) {
+  auto store = evidence::open_store(location);
+  if (!store) return std::unexpected(store.error());
+  if (kind == bundle::ReleaseKind::kStationSoftware) {
+    auto added = evidence::record_station_software(**store, {out}, trust);
+    if (!added) return std::unexpected(added.error());
+    return (*store)->location();
+  }
+  auto firmware = bundle::verify_promoted_bundle(out, trust, {});
+  if (!firmware) return std::unexpected(firmware.error());
+  if (auto ok = (*store)->begin(); !ok) return std::unexpected(ok.error());
+  if (auto ok = (*store)->put_release(evidence::release_row(*firmware)); !ok) {
+    (*store)->rollback();
+    return std::unexpected(ok.error());
+  }
+  if (auto ok = (*store)->commit(); !ok) return std::unexpected(ok.error());
+  return (*store)->location();
+}
 
 Result<void> run_promote(const PromoteOptions& o, bool json) {
   promote::PromoteInput input;
@@ -77,6 +105,17 @@ Result<void> run_promote(const PromoteOptions& o, bool json) {
               << bundle::render_verified_release(result->verified);
   }
   std::cerr << fmt::format("Recorded in {}\n", prepared->history.file().string());
+  if (o.store) {
+    auto recorded = record_release(*o.store, o.out, bundle::release_kind(result->verified.bundle),
+                                   prepared->trust);
+    if (!recorded) {
+      return std::unexpected(std::move(recorded).error().context(fmt::format(
+          "{} is promoted, but not recorded in the evidence store (give it to "
+          "countersign --station-software or --release)",
+          o.out.string())));
+    }
+    std::cerr << fmt::format("Recorded in {}\n", *recorded);
+  }
   return {};
 }
 
@@ -99,6 +138,9 @@ void add_promote_command(tool::CommandLine& cli) {
       ->required();
   cmd->add_option("--channel", o->channel, "Release channel the approvals name")->required();
   cmd->add_option("--out", o->out, "Promoted bundle to write (never replaced)")->required();
+  cmd->add_option("--store", o->store,
+                  "Evidence store to record the promoted release in (SQLite file or "
+                  "postgres:CONNINFO): countersign then compares with it without the file");
 }
 
 }  // namespace hallmark::signer

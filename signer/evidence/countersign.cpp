@@ -564,6 +564,10 @@ verifier::merkle::NodeSource store_nodes(EvidenceStore& store) {
 Result<CountersignResult> countersign(EvidenceStore& store, const CountersignInput& input,
                                       const EvidenceKey& key) {
   if (input.root == nullptr) return fail(ErrorCode::kUsage, "countersign: no trust root");
+  if (input.station_software == nullptr) {
+    return fail(ErrorCode::kUsage, "countersign: no station-software releases (read them from "
+                                   "the evidence store with StationSoftwareReleases::in_force)");
+  }
   if (auto ok = store.begin(); !ok) return std::unexpected(ok.error());
   auto result = Countersigner(store, input, key).run();
   if (!result) {
@@ -572,6 +576,12 @@ Result<CountersignResult> countersign(EvidenceStore& store, const CountersignInp
   }
   if (auto ok = store.commit(); !ok) {
     store.rollback();
+    // Committed or not, a rerun comes out as one uninterrupted run would (the crash tests,
+    // tests/evidence/crash_consistency*_test.cpp): what the log holds is skipped.
+    ok.error().message +=
+        "; running the same countersign again is safe: it is idempotent (records the log "
+        "already holds are skipped, nothing is countersigned or signed twice, and missing "
+        "manifest files are written)";
     return std::unexpected(ok.error());
   }
   return result;

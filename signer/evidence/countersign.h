@@ -69,7 +69,9 @@ struct CountersignInput {
   std::int64_t max_clock_offset_seconds = kDefaultMaxClockOffsetSeconds;
   std::int64_t max_export_age_seconds = kDefaultMaxExportAgeSeconds;
   std::vector<std::filesystem::path> exports;
-  // Promoted station-software releases (null: only each station's enrolled software).
+  // The station-software releases the store holds in force
+  // (StationSoftwareReleases::in_force on this store). Required: null is refused (kUsage),
+  // so no front end compares station software with less than what the signer recorded.
   const StationSoftwareReleases* station_software = nullptr;
   std::int64_t now_unix = 0;
   unsigned threads = 2;

@@ -223,12 +223,15 @@ Result<void> check_clones(EvidenceStore& store, const v1::Attestation& event, Co
 void check_drift(const v1::Attestation& event, Collector& out) {
   const v1::StationEnrollment& enrolled = out.context.station->enrollment.enrollment;
   // Approved software: the enrolled build until a promoted station-software release is in
-  // force, then only released programs (the one rule: StationSoftwareReleases).
-  static const StationSoftwareReleases kNoReleases;
-  const StationSoftwareReleases& releases =
-      out.context.station_software != nullptr ? *out.context.station_software : kNoReleases;
-  if (auto why = releases.unapproved_software(enrolled.software_sha256(),
-                                              event.software_sha256(), event.time_unix())) {
+  // force, then only released programs (the one rule: StationSoftwareReleases). Without the
+  // releases (countersign() refuses to run so) nothing is approved.
+  if (out.context.station_software == nullptr) {
+    out.add(v1::Finding::STATION_DRIFT,
+            fmt::format("station software {} was not compared with the station-software "
+                        "releases (none were read from the evidence store)",
+                        hex_of(event.software_sha256())));
+  } else if (auto why = out.context.station_software->unapproved_software(
+                 enrolled.software_sha256(), event.software_sha256(), event.time_unix())) {
     out.add(v1::Finding::STATION_DRIFT, std::move(*why));
   }
   if (event.config_sha256() != enrolled.config_sha256()) {

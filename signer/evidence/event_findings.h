@@ -79,8 +79,8 @@ struct EventContext {
   std::uint64_t sequence = 0;                       // the event's journal record
   // The device tool of the station's previous unit event that named one (null: none).
   const v1::DeviceTool* previous_device_tool = nullptr;
-  // The promoted station-software releases in force (null or empty: only the enrolled
-  // software is approved).
+  // The promoted station-software releases the evidence store holds in force (empty: only
+  // the enrolled software is approved). Required: countersign() refuses to run without.
   const StationSoftwareReleases* station_software = nullptr;
 };
 

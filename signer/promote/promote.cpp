@@ -37,6 +37,13 @@ class RemoveOnExit {
   RemoveOnExit(const RemoveOnExit&) = delete;
   RemoveOnExit& operator=(const RemoveOnExit&) = delete;
   void release() noexcept { path_.clear(); }
+  // Removes the file now; whether it is gone.
+  bool remove_now() noexcept {
+    std::error_code ec;
+    fs::remove(path_, ec);
+    path_.clear();
+    return !ec;
+  }
 
  private:
   fs::path path_;
@@ -320,7 +327,16 @@ Result<PromoteResult> finish_promotion(PreparedPromotion& p, const ReleaseKey& k
   if (auto free = check_out_free(p.input.out); !free) return std::unexpected(free.error());
   const fs::path temp = temp_path_for(p.input.out);
   RemoveOnExit cleanup(temp);
-  if (auto ok = write_archive(p, key, temp); !ok) return std::unexpected(ok.error());
+  // A failure to write (a full disk, an I/O error) names the file the operator asked for and
+  // what became of the temporary one, not only the temporary one.
+  const auto not_written = [&](Error e) {
+    const bool removed = cleanup.remove_now();
+    return std::unexpected(std::move(e).context(fmt::format(
+        "cannot write the promoted bundle {} (nothing was written; its temporary file {} {})",
+        p.input.out.string(), temp.string(),
+        removed ? "was removed" : "could not be removed: delete it")));
+  };
+  if (auto ok = write_archive(p, key, temp); !ok) return not_written(std::move(ok).error());
   if (hook) hook(temp);
   const std::string channels[] = {p.input.channel};
   auto verified = bundle::verify_promoted_release(temp, p.trust, channels,
@@ -331,7 +347,7 @@ Result<PromoteResult> finish_promotion(PreparedPromotion& p, const ReleaseKey& k
   }
   std::error_code ec;
   const auto size = fs::file_size(temp, ec);
-  if (auto ok = commit_rename(temp, p.input.out); !ok) return std::unexpected(ok.error());
+  if (auto ok = commit_rename(temp, p.input.out); !ok) return not_written(std::move(ok).error());
   cleanup.release();
   if (auto ok = p.history.append(p.record, p.contents.bundle_bytes); !ok) {
     fs::remove(p.input.out, ec);  // not recorded, so not promoted

@@ -11,7 +11,8 @@
 // approvals, release.json) to a temporary file beside the output, runs
 // verify_promoted_bundle() on it, renames it into place (never replacing a file) and only
 // then stores the promoted manifest and appends to the history. Any failure leaves no
-// output, no temporary file and the history unchanged. Holds no key material: it signs
+// output, no temporary file and the history unchanged; one writing the archive (a full
+// disk) names the output asked for and says the temporary file was removed. Holds no key material: it signs
 // only through a ProductionSigner opened for the release role. One thread.
 #pragma once
 

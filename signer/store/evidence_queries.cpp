@@ -223,6 +223,45 @@ Result<std::optional<ReleaseRow>> SqlEvidenceStore::release(const Digest& bundle
   return std::optional<ReleaseRow>(std::move(r));
 }
 
+Result<std::vector<StationSoftwareRow>> SqlEvidenceStore::station_software_releases() {
+  std::vector<StationSoftwareRow> rows;
+  {
+    auto s = statement(kStationSoftwareReleases);
+    if (!s) return std::unexpected(std::move(s.error()));
+    ResetOnExit reset(**s);
+    for (;;) {
+      auto row = (*s)->step();
+      if (!row) return std::unexpected(std::move(row.error()));
+      if (!*row) break;
+      StationSoftwareRow r;
+      auto d = digest(**s, 0, "station_software_releases.bundle_digest");
+      if (!d) return std::unexpected(std::move(d.error()));
+      r.bundle_digest = *d;
+      r.version = (*s)->column_text(1);
+      r.promoted_unix = (*s)->column_int64(2);
+      r.recorded_unix = (*s)->column_int64(3);
+      const auto bundle = (*s)->column_blob(4);
+      r.bundle.assign(bundle.begin(), bundle.end());
+      rows.push_back(std::move(r));
+    }
+  }
+  auto e = statement(kStationSoftwarePromotion);
+  if (!e) return std::unexpected(std::move(e.error()));
+  for (StationSoftwareRow& r : rows) {
+    ResetOnExit reset(**e);
+    (*e)->bind_blob(1, r.bundle_digest.bytes());
+    for (;;) {
+      auto row = (*e)->step();
+      if (!row) return std::unexpected(std::move(row.error()));
+      if (!*row) break;
+      const auto document = (*e)->column_blob(1);
+      r.promotion.emplace_back(std::string((*e)->column_text(0)),
+                               Bytes(document.begin(), document.end()));
+    }
+  }
+  return rows;
+}
+
 Result<std::vector<FindingRow>> SqlEvidenceStore::findings_between(std::int64_t from_unix,
                                                                    std::int64_t to_unix) {
   auto s = statement(kFindingsBetween);

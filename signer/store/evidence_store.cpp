@@ -372,6 +372,40 @@ Result<void> SqlEvidenceStore::put_release(const ReleaseRow& release_row) {
   return (*s)->run();
 }
 
+Result<bool> SqlEvidenceStore::put_station_software(const StationSoftwareRow& row) {
+  if (auto ok = writable("put_station_software"); !ok) return std::unexpected(std::move(ok.error()));
+  {  // held already: kept as first recorded (its promotion entries are never mixed)
+    auto held = statement(kStationSoftwareHeld);
+    if (!held) return std::unexpected(std::move(held.error()));
+    ResetOnExit reset(**held);
+    (*held)->bind_blob(1, row.bundle_digest.bytes());
+    auto found = (*held)->step();
+    if (!found) return std::unexpected(std::move(found.error()));
+    if (*found) return false;
+  }
+  auto s = statement(kPutStationSoftware);
+  if (!s) return std::unexpected(std::move(s.error()));
+  {
+    ResetOnExit reset(**s);
+    (*s)->bind_blob(1, row.bundle_digest.bytes());
+    (*s)->bind_text(2, row.version);
+    (*s)->bind_int64(3, row.promoted_unix);
+    (*s)->bind_int64(4, row.recorded_unix);
+    (*s)->bind_blob(5, row.bundle);
+    if (auto ok = (*s)->run(); !ok) return std::unexpected(std::move(ok.error()));
+  }
+  auto e = statement(kPutStationSoftwareEntry);
+  if (!e) return std::unexpected(std::move(e.error()));
+  for (const auto& [name, document] : row.promotion) {
+    ResetOnExit reset(**e);
+    (*e)->bind_blob(1, row.bundle_digest.bytes());
+    (*e)->bind_text(2, name);
+    (*e)->bind_blob(3, document);
+    if (auto ok = (*e)->run(); !ok) return std::unexpected(std::move(ok.error()));
+  }
+  return true;
+}
+
 }  // namespace detail
 
 Result<std::unique_ptr<EvidenceStore>> open_store(std::string_view location) {

@@ -6,7 +6,8 @@
 // What it holds: the log entries (ProvisioningManifest bytes = the Merkle leaves, with the
 // columns queries need), the complete Merkle nodes (merkle.h), the signed checkpoints, each
 // station's head (last countersigned journal record), the releases the signer promoted,
-// and findings. It never holds key material.
+// the station-software releases countersign was shown, and findings. It never holds key
+// material.
 //
 // Writes happen only inside begin()..commit(); rollback() (or destroying the store without
 // commit) leaves it exactly as it was, so a countersign that fails halfway changes
@@ -21,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "verifier/core/bytes.h"
@@ -96,6 +98,18 @@ struct ReleaseRow {
   std::int64_t not_after_unix = 0;
   Bytes bundle;                      // v1::Bundle and v1::PromotedRelease as verified: what
   Bytes promoted;                    // a unit programmed with it must show (unit_claims.h)
+};
+
+// A promoted station-software release as recorded (signer/evidence/station_software.h):
+// what it was verified from, so that it is verified again whenever it is read.
+struct StationSoftwareRow {
+  Digest bundle_digest;             // SHA-256 of `bundle`
+  std::string version;
+  std::int64_t promoted_unix = 0;   // in force from (the release's promotion time)
+  std::int64_t recorded_unix = 0;   // when the signer first recorded it
+  Bytes bundle;                     // hallmark/bundle.pb exactly (lists the programs' digests)
+  // The promotion/ entries (release.json, approval-K.json, trust-root-vN.json), by name.
+  std::vector<std::pair<std::string, Bytes>> promotion;
 };
 
 // The registration a station's entries from `from_index` on were countersigned under.
@@ -212,6 +226,13 @@ class EvidenceStore {
   // --- releases ---
   [[nodiscard]] virtual Result<void> put_release(const ReleaseRow& release) = 0;  // idempotent
   [[nodiscard]] virtual Result<std::optional<ReleaseRow>> release(const Digest& bundle_digest) = 0;
+
+  // --- station-software releases (rows verified by the caller before and after) ---
+  // Records a release; one already held (same bundle digest) is kept as first recorded and
+  // false is returned. A write: inside a transaction.
+  [[nodiscard]] virtual Result<bool> put_station_software(const StationSoftwareRow& row) = 0;
+  // Every recorded release with its promotion entries, by promotion time.
+  [[nodiscard]] virtual Result<std::vector<StationSoftwareRow>> station_software_releases() = 0;
 
   // --- findings ---
   [[nodiscard]] virtual Result<void> add_finding(const FindingRow& finding) = 0;

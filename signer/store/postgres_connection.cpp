@@ -225,6 +225,14 @@ class PostgresConnection final : public Connection {
     }
     ResultPtr result(PQexec(conn_, "COMMIT"));
     auto ok = check(result.get(), "COMMIT failed");
+    if (!ok && (result == nullptr || PQstatus(conn_) != CONNECTION_OK)) {
+      // COMMIT may have reached the server and taken effect: only its reply was lost.
+      ok = fail(ErrorCode::kIo,
+                fmt::format("{}: the connection was lost while COMMIT's reply was awaited, so "
+                            "the outcome is unknown: the transaction may or may not have been "
+                            "committed ({})",
+                            display_name_, trimmed(PQerrorMessage(conn_))));
+    }
     // A transaction the server aborted answers COMMIT with ROLLBACK.
     if (ok && std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
       ok = fail(ErrorCode::kIo, display_name_ + ": the server rolled the transaction back");

@@ -118,6 +118,9 @@ class SqlEvidenceStore final : public EvidenceStore {
   Result<void> put_release(const ReleaseRow& release) override;
   Result<std::optional<ReleaseRow>> release(const Digest& bundle_digest) override;
 
+  Result<bool> put_station_software(const StationSoftwareRow& row) override;
+  Result<std::vector<StationSoftwareRow>> station_software_releases() override;
+
   Result<void> add_finding(const FindingRow& finding) override;
 
   Result<std::vector<FindingRow>> findings_between(std::int64_t from_unix,

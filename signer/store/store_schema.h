@@ -16,13 +16,16 @@ namespace hallmark::evidence {
 //    SCRAP events have their own small index (entries_scraps).
 // 5: manifests in a table of their own; entries carry who, why and the findings' kinds
 //    (a listing reads no manifest).
-inline constexpr std::int64_t kSchemaVersion = 5;
+// 6: the promoted station-software releases countersign has seen, with their promotion
+//    (signer/evidence/station_software.h); a version-5 store gains the two tables on open.
+inline constexpr std::int64_t kSchemaVersion = 6;
 
 // v1::Attestation::SCRAP as stored in entries.event: queries ask for it, and the schema's
 // partial index entries_scraps holds only those rows.
 inline constexpr int kScrapEvent = 3;
 
-// Creates the schema when the database has none; refuses (kIo) a database whose schema
+// Creates the schema when the database has none; brings a version-5 store to 6 (adds the
+// station-software tables); refuses (kIo) a database whose schema
 // version is newer than kSchemaVersion. Runs in its own transaction (the write lock), so
 // several processes opening a fresh database at once create it once.
 [[nodiscard]] Result<void> ensure_schema(sql::Connection& db);

@@ -36,6 +36,11 @@ enum Op : std::size_t {
   kUnitSightings,
   kPutRelease,
   kRelease,
+  kStationSoftwareHeld,
+  kPutStationSoftware,
+  kPutStationSoftwareEntry,
+  kStationSoftwareReleases,
+  kStationSoftwarePromotion,
   kAddFinding,
   kFindingsBetween,
   kOpCount,
@@ -98,6 +103,16 @@ inline constexpr std::array<std::string_view, kOpCount> kSql{
     "not_after_unix, bundle, promoted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "SELECT bundle_digest, sku, version, promoted_unix, not_before_unix, not_after_unix, "
     "bundle, promoted FROM releases WHERE bundle_digest = ?",
+    // A release recorded again (any countersign may show it) is kept once, as first shown.
+    "SELECT 1 FROM station_software_releases WHERE bundle_digest = ?",
+    "INSERT INTO station_software_releases (bundle_digest, version, promoted_unix, "
+    "recorded_unix, bundle) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    "INSERT INTO station_software_promotion (bundle_digest, name, document) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING",
+    "SELECT bundle_digest, version, promoted_unix, recorded_unix, bundle "
+    "FROM station_software_releases ORDER BY promoted_unix, bundle_digest",
+    "SELECT name, document FROM station_software_promotion WHERE bundle_digest = ? "
+    "ORDER BY name",
     "INSERT INTO findings (time_unix, event_unix, station_id, kind, log_index, finding) "
     "VALUES (?, ?, ?, ?, ?, ?)",
     "SELECT time_unix, event_unix, station_id, kind, log_index, finding FROM findings "
@@ -115,6 +130,8 @@ constexpr bool is_plain_write(Op op) noexcept {
     case kPutRegistration:
     case kSetStationHead:
     case kPutRelease:
+    case kPutStationSoftware:
+    case kPutStationSoftwareEntry:
     case kAddFinding: return true;
     default: return false;
   }

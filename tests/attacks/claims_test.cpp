@@ -267,6 +267,7 @@ TEST_CASE("one revoked registration does not stop other stations' countersign") 
   input.stations = known->valid;
   input.invalid_stations = known->invalid;
   input.exports = {good, other};
+  input.station_software = &w.stored_station_software();
   input.now_unix = w.now();
   EvidenceKey key;
   int signatures = 0;

@@ -1,8 +1,10 @@
 // Station software released like firmware (docs/release.md "Station software"): a real
 // station-1 line records the digest of the software it runs in every event; the signer
-// countersigns with the promoted station-software releases in force. Each test is an
-// attack by someone who holds a station (runs their own build, passes a firmware release
-// or an unapproved one off as station software) or a fault in the release path.
+// countersigns with the promoted station-software releases its evidence store holds in
+// force. Each test is an attack by someone who holds a station (runs their own build, passes
+// a firmware release or an unapproved one off as station software), by someone who runs
+// countersign without the release file or writes into the store, or a fault in the release
+// path.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -12,6 +14,7 @@
 #include "ceremony/src/revoke_ceremony.h"
 #include "signer/bundle/bundle_writer.h"
 #include "signer/evidence/station_software.h"
+#include "tests/bundle/bundle_test_support.h"
 #include "tests/evidence/evidence_test_support.h"
 #include "tests/support/run_command.h"
 #include "verifier/bundle/bundle_rules.h"
@@ -80,15 +83,35 @@ fs::path promoted_station_release(const promote::testing::World& w, const std::s
   return w.path(out);
 }
 
+// A fresh SQLite evidence store in the world's directory.
+std::unique_ptr<EvidenceStore> signer_store(const promote::testing::World& w,
+                                            const std::string& name = "signer-evidence.db") {
+  auto store = open_store("sqlite:" + w.path(name).string());
+  REQUIRE_MESSAGE(store, (store ? "" : store.error().message));
+  return std::move(*store);
+}
+
+// The releases in force after `files` were shown to countersign (--station-software).
+Result<StationSoftwareReleases> shown(EvidenceStore& store, const std::vector<fs::path>& files,
+                                      const verifier::Trust& trust) {
+  return StationSoftwareReleases::in_force(store, files, trust);
+}
+
+std::size_t recorded(EvidenceStore& store) {
+  auto rows = store.station_software_releases();
+  REQUIRE_MESSAGE(rows, (rows ? "" : rows.error().message));
+  return rows->size();
+}
+
 // The event of `serial` recorded by a line running software `program`, countersigned with
-// `releases`.
+// `releases` (null: as the CLI does, with what the store holds and no file given).
 LogEntry countersigned_with(EvidenceWorld& w, const std::string& program,
-                            const StationSoftwareReleases& releases, const std::string& serial) {
+                            const StationSoftwareReleases* releases, const std::string& serial) {
   w.line.reset();
   w.lw.software = digest_of(program);
   w.line = w.lw.open_line();
   w.record(Attestation::PROGRAM, serial, "HW-" + serial);
-  w.station_software = &releases;
+  w.station_software = releases;
   auto r = w.countersign({w.export_now(serial + ".export")});
   REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
   return entry_of(w, serial);
@@ -99,21 +122,20 @@ LogEntry countersigned_with(EvidenceWorld& w, const std::string& program,
 TEST_CASE("an approved station update is not drift") {
   EvidenceWorld w;
   const std::string v2 = "hallmark-station 2.0.0 build";
-  auto releases = StationSoftwareReleases::load({promoted_station_release(w.lw.w, v2)},
-                                                w.lw.w.trust(w.now()));
+  auto releases = shown(*w.store, {promoted_station_release(w.lw.w, v2)}, w.lw.w.trust(w.now()));
   REQUIRE_MESSAGE(releases, (releases ? "" : releases.error().message));
   CHECK(releases->release_count() == 1);
-  const auto entry = countersigned_with(w, v2, *releases, "SN-UPDATED");
+  const auto entry = countersigned_with(w, v2, &*releases, "SN-UPDATED");
   CHECK_FALSE(has_finding(entry, Finding::STATION_DRIFT));
 }
 
 TEST_CASE("an unapproved station binary is drift, and the finding names its digest") {
   EvidenceWorld w;
-  auto releases = StationSoftwareReleases::load(
-      {promoted_station_release(w.lw.w, "hallmark-station 2.0.0 build")}, w.lw.w.trust(w.now()));
+  auto releases = shown(*w.store, {promoted_station_release(w.lw.w, "hallmark-station 2.0.0 build")},
+                        w.lw.w.trust(w.now()));
   REQUIRE(releases);
   const std::string own_build = "hallmark-station 2.0.0 build, patched on the station";
-  const auto entry = countersigned_with(w, own_build, *releases, "SN-PATCHED");
+  const auto entry = countersigned_with(w, own_build, &*releases, "SN-PATCHED");
   REQUIRE(has_finding(entry, Finding::STATION_DRIFT));
   CHECK(detail_of(entry, Finding::STATION_DRIFT).find(digest_of(own_build).hex()) !=
         std::string::npos);
@@ -122,9 +144,135 @@ TEST_CASE("an unapproved station binary is drift, and the finding names its dige
 
 TEST_CASE("a station update with no station-software release given is drift") {
   EvidenceWorld w;
-  const StationSoftwareReleases none;
-  const auto entry = countersigned_with(w, "hallmark-station 2.0.0 build", none, "SN-NOREL");
+  const auto entry = countersigned_with(w, "hallmark-station 2.0.0 build", nullptr, "SN-NOREL");
   CHECK(has_finding(entry, Finding::STATION_DRIFT));
+}
+
+TEST_CASE("countersign without --station-software after a release was recorded still flags an "
+          "unapproved binary as drift, naming its digest") {
+  EvidenceWorld w;
+  const std::string v2 = "hallmark-station 2.0.0 build";
+  // The release is shown once (a countersign with --station-software)...
+  REQUIRE(shown(*w.store, {promoted_station_release(w.lw.w, v2)}, w.lw.w.trust(w.now())));
+  // ...and later runs give no file (forgotten, or stripped from the command).
+  const std::string own_build = "hallmark-station 2.0.0 build, patched on the station";
+  const auto patched = countersigned_with(w, own_build, nullptr, "SN-NOFLAG");
+  REQUIRE(has_finding(patched, Finding::STATION_DRIFT));
+  CHECK(detail_of(patched, Finding::STATION_DRIFT).find(digest_of(own_build).hex()) !=
+        std::string::npos);
+  // The recorded release is what approves the update, with no file given either.
+  CHECK_FALSE(has_finding(countersigned_with(w, v2, nullptr, "SN-NOFLAG-OK"),
+                          Finding::STATION_DRIFT));
+}
+
+TEST_CASE("countersign refuses to run without the station-software releases of its store") {
+  EvidenceWorld w;
+  w.program("SN-NORELEASES", "HW-NORELEASES");
+  auto input = w.countersign_input({w.export_now("norel.export")});
+  input.station_software = nullptr;  // a front end that forgot them
+  auto r = countersign(*w.store, input, w.evidence_key());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kUsage);
+  CHECK(mentions(r.error(), "station-software releases"));
+  CHECK(entries(*w.store).empty());
+}
+
+TEST_CASE("a forged, unpromoted or one-of-three-approved release offered to the store is "
+          "refused and nothing is recorded") {
+  promote::testing::World w;
+  const auto good = promoted_station_release(w, "hallmark-station 2.0.0 build");
+  // Forged: a byte of the release envelope's signature changed.
+  promote::testing::flip_byte(good, w.path("forged.bundle"), "promotion/release", 40, true);
+  // Unpromoted: the bundle as custodians were asked to approve it, never signed.
+  const auto deb = make_deb(w, "unpromoted", "hallmark-station 2.0.0 build, unpromoted");
+  const auto unpromoted = station_bundle(w, deb, "2.0.1", "unpromoted.bundle");
+  // One approval of the three custodians: the second taken out of a promoted release.
+  auto entries = bundle::testing::entries_of(good);
+  const auto before = entries.size();
+  std::erase_if(entries, [](const auto& e) { return e.name == "promotion/approval-2.json"; });
+  REQUIRE(entries.size() + 1 == before);
+  bundle::testing::write_archive(w.path("one-approval.bundle"), entries);
+
+  auto store = signer_store(w);
+  const struct {
+    fs::path file;
+    const char* why;
+  } offers[] = {{w.path("forged.bundle"), "release"},
+                {unpromoted, "not promoted"},
+                {w.path("one-approval.bundle"), "approval"}};
+  for (const auto& offer : offers) {
+    CAPTURE(offer.file);
+    // Offered alone, and beside a good release (which is not recorded either).
+    for (const auto& files : {std::vector<fs::path>{offer.file}, std::vector<fs::path>{good, offer.file}}) {
+      auto r = shown(*store, files, w.trust(w.now + 5));
+      REQUIRE_FALSE(r);
+      CHECK(mentions(r.error(), offer.file.string()));
+      CHECK(mentions(r.error(), offer.why));
+      CHECK(recorded(*store) == 0);
+    }
+  }
+  auto fine = shown(*store, {good}, w.trust(w.now + 5));
+  REQUIRE_MESSAGE(fine, (fine ? "" : fine.error().message));
+  CHECK(recorded(*store) == 1);
+}
+
+TEST_CASE("a station-software release recorded twice is stored once") {
+  promote::testing::World w;
+  const auto release = promoted_station_release(w, "hallmark-station 2.0.0 build");
+  fs::copy_file(release, w.path("copy.promoted.bundle"));
+  auto store = signer_store(w);
+  auto first = record_station_software(*store, {release, release}, w.trust(w.now + 5));
+  REQUIRE_MESSAGE(first, (first ? "" : first.error().message));
+  CHECK(*first == 1);
+  auto again = record_station_software(*store, {w.path("copy.promoted.bundle")}, w.trust(w.now + 9));
+  REQUIRE_MESSAGE(again, (again ? "" : again.error().message));
+  CHECK(*again == 0);
+  auto rows = store->station_software_releases();
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->front().recorded_unix == w.now + 5);  // kept as first recorded
+  auto releases = shown(*store, {release}, w.trust(w.now + 10));
+  REQUIRE(releases);
+  CHECK(releases->release_count() == 1);
+}
+
+TEST_CASE("a station-software release written into the store behind the signer's back "
+          "approves nothing") {
+  EvidenceWorld w;
+  const std::string v2 = "hallmark-station 2.0.0 build";
+  REQUIRE(shown(*w.store, {promoted_station_release(w.lw.w, v2)}, w.lw.w.trust(w.now())));
+  auto rows = w.store->station_software_releases();
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 1);
+  // The attacker's row: the real release's Bundle with their binary's digest in it, under
+  // its own digest, carrying the real promotion (which signs the real bundle digest)...
+  const std::string own_build = "hallmark-station 2.0.0 build, the attacker's";
+  StationSoftwareRow forged = rows->front();
+  v1::Bundle bundle;
+  REQUIRE(bundle.ParseFromArray(forged.bundle.data(), static_cast<int>(forged.bundle.size())));
+  bundle.mutable_station_software()->mutable_binaries(0)->set_sha256(
+      std::string(as_chars(digest_of(own_build).bytes())));
+  const std::string bytes = bundle.SerializeAsString();
+  forged.bundle = to_bytes(bytes);
+  forged.bundle_digest = digest_of(bytes);
+  // ...and one with no promotion at all.
+  StationSoftwareRow bare = forged;
+  bare.promotion.clear();
+  bare.version = "9.9.9";
+  bare.bundle_digest = digest_of(bytes + " ");
+  REQUIRE(w.store->begin());
+  REQUIRE(w.store->put_station_software(forged).value_or(false));
+  REQUIRE(w.store->put_station_software(bare).value_or(false));
+  REQUIRE(w.store->commit());
+
+  const auto& releases = w.stored_station_software();
+  CHECK(releases.release_count() == 1);  // the real one
+  REQUIRE(releases.passed_over().size() == 2);
+  CHECK(releases.passed_over()[0].find("approves nothing") != std::string::npos);
+  const auto entry = countersigned_with(w, own_build, nullptr, "SN-FORGEDROW");
+  REQUIRE(has_finding(entry, Finding::STATION_DRIFT));
+  CHECK(detail_of(entry, Finding::STATION_DRIFT).find(digest_of(own_build).hex()) !=
+        std::string::npos);
 }
 
 TEST_CASE("a station-software release approved by one custodian is not promoted") {
@@ -142,17 +290,20 @@ TEST_CASE("a station-software release with an approval tampered after promotion 
   const auto promoted = promoted_station_release(w, "hallmark-station 2.0.0 build");
   const auto entry = promote::testing::flip_byte(promoted, w.path("tampered.bundle"),
                                                  "promotion/approval-2", 40, true);
-  auto r = StationSoftwareReleases::load({w.path("tampered.bundle")}, w.trust(w.now + 5));
+  auto store = signer_store(w);
+  auto r = shown(*store, {w.path("tampered.bundle")}, w.trust(w.now + 5));
   REQUIRE_FALSE(r);
   CHECK(mentions(r.error(), "tampered.bundle"));
+  CHECK(recorded(*store) == 0);
 }
 
 TEST_CASE("a firmware release passed off as a station-software release is refused") {
   EvidenceWorld w;  // w.lw.promoted: firmware for combo-1, properly promoted
-  auto r = StationSoftwareReleases::load({w.lw.promoted}, w.lw.w.trust(w.now()));
+  auto r = shown(*w.store, {w.lw.promoted}, w.lw.w.trust(w.now()));
   REQUIRE_FALSE(r);
   CHECK(mentions(r.error(), "is a firmware release"));
   CHECK(mentions(r.error(), w.lw.promoted.string()));
+  CHECK(recorded(*w.store) == 0);
 }
 
 TEST_CASE("a station-software release passed off as firmware is refused") {
@@ -197,17 +348,30 @@ TEST_CASE("a revoked station-software release is refused by name") {
                             {{}, {}, {}, {verified->bundle_digest.hex()}, "bad build", std::nullopt}};
   auto revoked = ceremony::run_revoke(rin, context);
   REQUIRE(revoked.ok());
-  auto r = StationSoftwareReleases::load({promoted}, w.trust(w.now + 5, {*revoked.document}));
+  auto store = signer_store(w);
+  auto r = shown(*store, {promoted}, w.trust(w.now + 5, {*revoked.document}));
   REQUIRE_FALSE(r);
   CHECK(mentions(r.error(), "is revoked"));
+  CHECK(recorded(*store) == 0);
+  // Recorded before the revocation: it approves nothing from then on, named, and the
+  // other releases stay in force.
+  const auto other = promoted_station_release(w, "hallmark-station 3.0.0 build", "3.0.0");
+  REQUIRE(shown(*store, {promoted, other}, w.trust(w.now + 5)));
+  auto after = shown(*store, {}, w.trust(w.now + 5, {*revoked.document}));
+  REQUIRE_MESSAGE(after, (after ? "" : after.error().message));
+  CHECK(after->release_count() == 1);
+  REQUIRE(after->passed_over().size() == 1);
+  CHECK(after->passed_over()[0].find(verified->bundle_digest.hex()) != std::string::npos);
+  CHECK(after->passed_over()[0].find("revoked") != std::string::npos);
 }
 
 TEST_CASE("a newer station-software release does not withdraw the older one, and neither "
           "approves events before its promotion") {
   promote::testing::World w;
   const std::string v2 = "hallmark-station 2.0.0 build", v3 = "hallmark-station 3.0.0 build";
-  auto releases = StationSoftwareReleases::load(
-      {promoted_station_release(w, v2, "2.0.0"), promoted_station_release(w, v3, "3.0.0")},
+  auto store = signer_store(w);
+  auto releases = shown(
+      *store, {promoted_station_release(w, v2, "2.0.0"), promoted_station_release(w, v3, "3.0.0")},
       w.trust(w.now + 5));
   REQUIRE_MESSAGE(releases, (releases ? "" : releases.error().message));
   const auto bytes = [](const std::string& s) {
@@ -229,10 +393,11 @@ const std::string kEnrolledBuild;
 TEST_CASE("a station kept on its enrolled build once a station-software release is in force "
           "is drift, and the finding names the digest") {
   EvidenceWorld w;
-  auto releases = StationSoftwareReleases::load(
-      {promoted_station_release(w.lw.w, "hallmark-station 2.0.0 build")}, w.lw.w.trust(w.now()));
+  auto releases = shown(*w.store, {promoted_station_release(w.lw.w, "hallmark-station 2.0.0 build")},
+                        w.lw.w.trust(w.now()));
   REQUIRE_MESSAGE(releases, (releases ? "" : releases.error().message));
-  const auto entry = countersigned_with(w, kEnrolledBuild, *releases, "SN-STAYED");
+  // A later countersign, given no release file: the recorded release is in force.
+  const auto entry = countersigned_with(w, kEnrolledBuild, nullptr, "SN-STAYED");
   REQUIRE(has_finding(entry, Finding::STATION_DRIFT));
   const std::string detail = detail_of(entry, Finding::STATION_DRIFT);
   CHECK(detail.find(digest_of(kEnrolledBuild).hex()) != std::string::npos);
@@ -242,10 +407,10 @@ TEST_CASE("a station kept on its enrolled build once a station-software release 
 
 TEST_CASE("a station-software release that lists the enrolled build keeps it approved") {
   EvidenceWorld w;
-  auto releases = StationSoftwareReleases::load(
-      {promoted_station_release(w.lw.w, kEnrolledBuild)}, w.lw.w.trust(w.now()));
+  auto releases = shown(*w.store, {promoted_station_release(w.lw.w, kEnrolledBuild)},
+                        w.lw.w.trust(w.now()));
   REQUIRE_MESSAGE(releases, (releases ? "" : releases.error().message));
-  const auto entry = countersigned_with(w, kEnrolledBuild, *releases, "SN-RELEASED");
+  const auto entry = countersigned_with(w, kEnrolledBuild, &*releases, "SN-RELEASED");
   CHECK_FALSE(has_finding(entry, Finding::STATION_DRIFT));
 }
 
@@ -253,8 +418,8 @@ TEST_CASE("the enrolled build is approved only for events before the first relea
           "and an update only from its release's promotion on") {
   promote::testing::World w;
   const std::string v2 = "hallmark-station 2.0.0 build";
-  auto releases = StationSoftwareReleases::load({promoted_station_release(w, v2)},
-                                                w.trust(w.now + 5));
+  auto store = signer_store(w);
+  auto releases = shown(*store, {promoted_station_release(w, v2)}, w.trust(w.now + 5));
   REQUIRE_MESSAGE(releases, (releases ? "" : releases.error().message));
   const auto bytes = [](const std::string& s) {
     return std::string(as_chars(digest_of(s).bytes()));
@@ -268,10 +433,11 @@ TEST_CASE("the enrolled build is approved only for events before the first relea
   const auto stayed = releases->unapproved_software(enrolled, enrolled, w.now + 60);
   REQUIRE(stayed);
   CHECK(stayed->find(digest_of(kEnrolledBuild).hex()) != std::string::npos);
-  // With no release given, the enrolled build is what is approved, at any time.
-  const StationSoftwareReleases none;
-  CHECK_FALSE(none.unapproved_software(enrolled, enrolled, w.now + 60));
-  CHECK(none.unapproved_software(enrolled, bytes(v2), w.now + 60));
+  // With no release recorded, the enrolled build is what is approved, at any time.
+  auto none = shown(*signer_store(w, "empty.db"), {}, w.trust(w.now + 5));
+  REQUIRE(none);
+  CHECK_FALSE(none->unapproved_software(enrolled, enrolled, w.now + 60));
+  CHECK(none->unapproved_software(enrolled, bytes(v2), w.now + 60));
 }
 
 }  // namespace hallmark::evidence::testing

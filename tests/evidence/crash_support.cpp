@@ -166,6 +166,12 @@ class CountingStore final : public EvidenceStore {
   Result<std::optional<ReleaseRow>> release(const Digest& d) override {
     return count(), in_->release(d);
   }
+  Result<bool> put_station_software(const StationSoftwareRow& r) override {
+    return count(), in_->put_station_software(r);
+  }
+  Result<std::vector<StationSoftwareRow>> station_software_releases() override {
+    return count(), in_->station_software_releases();
+  }
   Result<void> add_finding(const FindingRow& f) override { return count(), in_->add_finding(f); }
   Result<std::vector<FindingRow>> findings_between(std::int64_t from, std::int64_t to) override {
     return count(), in_->findings_between(from, to);

@@ -98,10 +98,19 @@ CountersignInput EvidenceWorld::countersign_input(const std::vector<std::filesys
   if (know_station) input.stations = stations();
   input.rosters = rosters();
   input.exports = exports;
-  input.station_software = station_software;
+  input.station_software =
+      station_software != nullptr ? station_software : &stored_station_software();
   input.now_unix = now();
   input.threads = 2;
   return input;
+}
+
+const StationSoftwareReleases& EvidenceWorld::stored_station_software() {
+  auto releases = StationSoftwareReleases::in_force(*store, {}, lw.w.trust(now()));
+  REQUIRE_MESSAGE(releases, (releases ? "" : releases.error().message));
+  stored_releases_.reset();
+  stored_releases_.emplace(std::move(*releases));
+  return *stored_releases_;
 }
 
 EvidenceKey EvidenceWorld::evidence_key() {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,11 @@ class EvidenceWorld {
   std::unique_ptr<EvidenceStore> store;
   bool fail_signing = false;  // the evidence key refuses (a token pulled mid-batch)
   int signatures = 0;         // evidence-key signatures made
-  // The promoted station-software releases countersign is given (null: none).
+  // The promoted station-software releases countersign is given (null: those `store`
+  // holds, stored_station_software()).
   const StationSoftwareReleases* station_software = nullptr;
+  // StationSoftwareReleases::in_force(*store, {}, trust now), read again at each call.
+  const StationSoftwareReleases& stored_station_software();
 
   // A unit programmed on a hallmark-devsim device (PASS expected).
   void program(const std::string& serial, const std::string& hardware_id);
@@ -62,6 +66,7 @@ class EvidenceWorld {
 
  private:
   std::unique_ptr<hallmark::testing::FixtureSigner> evidence_;
+  std::optional<StationSoftwareReleases> stored_releases_;
 };
 
 // Entries matching `query`, in log order.

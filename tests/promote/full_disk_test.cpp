@@ -57,7 +57,13 @@ TEST_CASE("promote on a full disk under --out fails naming the bundle it writes,
     CHECK(r.error().code == ErrorCode::kIo);
     CHECK_MESSAGE(r.error().message.find(w.path("disk").string()) != std::string::npos,
                   r.error().message);
-    CHECK_MESSAGE(r.error().message.find("promoted.bundle") != std::string::npos, r.error().message);
+    // The file the operator asked for, not only the temporary one beside it, and what
+    // became of the temporary.
+    CHECK_MESSAGE(r.error().message.find(w.path("disk/promoted.bundle").string()) !=
+                      std::string::npos,
+                  r.error().message);
+    CHECK_MESSAGE(r.error().message.find("temporary file") != std::string::npos, r.error().message);
+    CHECK_MESSAGE(r.error().message.find("was removed") != std::string::npos, r.error().message);
     CHECK_MESSAGE(r.error().message.find("No space left") != std::string::npos, r.error().message);
     CHECK(names_in(disk.dir()).empty());  // nothing whole, partial or temporary
     CHECK(w.history_text() == history_before);

@@ -8,6 +8,8 @@
 #include "tests/bundle/bundle_test_support.h"
 #include "tests/promote/promote_test_support.h"
 #include "tests/support/run_command.h"
+#include "signer/store/evidence_store.h"
+#include "verifier/bundle/bundle_reader.h"
 #include "verifier/core/dsse.h"
 
 using namespace hallmark;
@@ -50,14 +52,15 @@ struct Cli {
                    " --channel production --request-id CR-7 --out " + q("ap-" + who + ".json") +
                    " --pin " + who + "=env:PROMOTE_PIN");
   }
-  CommandResult promote(const std::string& pin_env = "PROMOTE_PIN") const {
+  CommandResult promote(const std::string& pin_env = "PROMOTE_PIN",
+                        const std::string& more = "") const {
     return run(HALLMARK_SIGNER_BIN,
                "promote " + q("r.bundle") + " --approval " + q("ap-alice.json") + " --approval " +
                    q("ap-bob.json") + " --trust-root " + q("v1.json") +
                    " --allow-software-token "
                    "--key 'pkcs11:token=signer-hsm;object=release' --pin env:" + pin_env +
                    " --history " + q("history") + " --channel production --out " +
-                   q("promoted.bundle"));
+                   q("promoted.bundle") + more);
   }
   CommandResult verify(const std::string& file) const {
     const auto pin = verifier::sha256(as_bytes(w.v1_root.payload()));
@@ -94,6 +97,23 @@ TEST_CASE("approve twice, promote and hallmark-verify bundle: OK with the key-id
   CHECK(has(v.out, "MCUboot key hash"));
   CHECK(has(v.out, "PKCS#11 CKA_ID"));
   CHECK(has(c.w.history_text(), "\t2.0.1\t9\t"));
+}
+
+TEST_CASE("promote --store records the promoted release in the evidence store") {
+  Cli c;
+  c.prepare();
+  const auto p = c.promote("PROMOTE_PIN", " --store " + c.q("evidence.db"));
+  INFO(p.err);
+  REQUIRE(p.exit_code == 0);
+  CHECK(has(p.err, "Recorded in sqlite:" + c.w.path("evidence.db").string()));
+  auto contents = bundle::read_bundle(c.w.path("promoted.bundle"));
+  REQUIRE(contents);
+  auto store = evidence::open_store(c.w.path("evidence.db").string());
+  REQUIRE(store);
+  auto row = (*store)->release(contents->bundle_digest);
+  REQUIRE(row);
+  REQUIRE(row->has_value());
+  CHECK((*row)->version == "2.0.1");
 }
 
 TEST_CASE("bundle show of a promoted bundle prints the release key-id mapping as recorded") {

@@ -62,7 +62,7 @@ TEST_CASE("sqlite: the store is one file with a rollback journal synced at every
   SqliteBackend backend;
   auto store = backend.open();
   CHECK(pragma(backend.dir() / "evidence.db", "PRAGMA journal_mode") == "delete");  // a fresh connection's default
-  CHECK(pragma(backend.dir() / "evidence.db", "SELECT version FROM hallmark_schema") == "5");
+  CHECK(pragma(backend.dir() / "evidence.db", "SELECT version FROM hallmark_schema") == "6");
   REQUIRE(store->begin());
   REQUIRE(store->put_release(big_release(1)));
   REQUIRE(store->commit());

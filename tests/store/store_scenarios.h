@@ -28,10 +28,14 @@
                           "the entries appended since and without those a savepoint undid")    \
   X(scrap_found, "a scrapped hardware id is found by its first SCRAP event")                     \
   X(release_conflict, "a release stored again with different contents is refused")              \
+  X(station_software_once, "a station-software release recorded twice is kept once, as first "   \
+                           "recorded, its promotion entries never mixed with another's")        \
   X(stream_stops, "a callback error stops a stream and is returned unchanged")                   \
   X(nested_calls, "the store answers other calls from inside a streaming callback")              \
   X(newer_schema_refused, "a store written by a newer schema version is refused")         \
-  X(older_schema_refused, "a store of a pre-release schema is refused and says what to do")
+  X(older_schema_refused, "a store of a pre-release schema is refused and says what to do")       \
+  X(schema_5_gains_station_software, "a store of schema 5 opens, keeps its evidence and gains "  \
+                                     "the station-software tables")
 
 namespace hallmark::evidence::test::scenario {
 

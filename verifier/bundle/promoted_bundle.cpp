@@ -181,11 +181,81 @@ Result<VerifiedRelease> verify_station_software_release(const std::filesystem::p
   return verify_promoted_release(path, pinned, {}, ReleaseKind::kStationSoftware);
 }
 
+namespace {
+
+// Everything after the archive was read: the bundle's kind, the trust-root chain, the
+// revocation, the release, the approvals, the channel and (given `native_checks`) the
+// native images. `file` names the archive (or the stored record) in every refusal.
+Result<VerifiedRelease> verify_contents(const BundleContents& contents,
+                                        const verifier::Trust& pinned,
+                                        std::span<const std::string> accepted_channels,
+                                        ReleaseKind expected,
+                                        const NativeImageChecks& native_checks,
+                                        const std::string& file) {
+  const std::int64_t now_unix = pinned.now_unix();
+  auto in_file = [&file](Error e) { return std::unexpected(std::move(e).context(file)); };
+  if (const ReleaseKind kind = release_kind(contents.bundle); kind != expected) {
+    return in_file(refuse(ErrorCode::kPolicyRefused, std::string(kBundleEntry),
+                          fmt::format("the bundle is {} (SKU '{}'), not {}: it cannot be "
+                                      "accepted as one",
+                                      release_kind_name(kind), contents.bundle.sku(),
+                                      release_kind_name(expected))));
+  }
+
+  auto entries = sort_entries(contents);
+  if (!entries) return in_file(entries.error());
+  auto trust = extend_chain(pinned, *entries);
+  if (!trust) return in_file(trust.error());
+  const verifier::TrustedRoot& root = trust->root();
+  if (auto ok = trust->refuse_revoked_bundle(contents.bundle_digest.bytes()); !ok) {
+    return in_file(refuse(ErrorCode::kPolicyRefused, std::string(kBundleEntry),
+                          ok.error().message));
+  }
+  auto release = check_release(root, *entries->release, contents);
+  if (!release) return in_file(release.error());
+  const v1::PromotedRelease& r = release->first;
+  if (r.promoted_unix() > now_unix) {
+    return in_file(refuse(ErrorCode::kVerificationFailed, std::string(kReleaseEntry),
+                          fmt::format("promoted at {}, after the verification time {}",
+                                      verifier::format_utc(r.promoted_unix()),
+                                      verifier::format_utc(now_unix))));
+  }
+  const ApprovalSubject subject{contents.bundle_digest, contents.bundle.sku(),
+                                contents.bundle.version(), contents.bundle.requester(),
+                                r.promoted_unix()};
+  auto quorum = check_approvals(root, entries->approvals, subject);
+  if (!quorum) return in_file(quorum.error());
+  if (auto ok = check_approval_digests(r, *quorum); !ok) return in_file(ok.error());
+  if (auto ok = check_channel(r.channel(), *quorum, accepted_channels); !ok) {
+    return in_file(refuse(ok.error().code, std::string(kReleaseEntry), ok.error().message));
+  }
+  auto native = native_checks.check(contents, r, release->second);
+  if (!native) return in_file(native.error());
+
+  VerifiedRelease out;
+  out.bundle = contents.bundle;
+  out.bundle_digest = contents.bundle_digest;
+  out.release = r;
+  out.trust_root_version = root.version();
+  out.anchor_digest = trust->anchor_digest();
+  out.approvals = std::move(*quorum);
+  out.native_images = std::move(*native);
+  out.release_key = key_id_mapping(release->second, to_hex(as_bytes(r.release_key_ckaid())));
+  out.promotion.bundle = contents.bundle_bytes;
+  for (const auto& entry : contents.entries) {
+    if (entry.kind == EntryKind::kPromotion && entry.bytes) {
+      out.promotion.entries.emplace_back(entry.name, *entry.bytes);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<VerifiedRelease> verify_promoted_release(const std::filesystem::path& path,
                                                 const verifier::Trust& pinned,
                                                 std::span<const std::string> accepted_channels,
                                                 ReleaseKind expected) {
-  const std::int64_t now_unix = pinned.now_unix();
   // Native images are verified as they stream past; their bytes are never kept.
   NativeImageChecks native_checks;
   ReadOptions options;
@@ -195,56 +265,53 @@ Result<VerifiedRelease> verify_promoted_release(const std::filesystem::path& pat
   };
   auto contents = read_bundle(path, options);
   if (!contents) return std::unexpected(contents.error());
-  const std::string file = path.string();
-  auto in_file = [&file](Error e) { return std::unexpected(std::move(e).context(file)); };
-  if (const ReleaseKind kind = release_kind(contents->bundle); kind != expected) {
-    return in_file(refuse(ErrorCode::kPolicyRefused, std::string(kBundleEntry),
-                          fmt::format("the bundle is {} (SKU '{}'), not {}: it cannot be "
-                                      "accepted as one",
-                                      release_kind_name(kind), contents->bundle.sku(),
-                                      release_kind_name(expected))));
-  }
+  return verify_contents(*contents, pinned, accepted_channels, expected, native_checks,
+                         path.string());
+}
 
-  auto entries = sort_entries(*contents);
-  if (!entries) return in_file(entries.error());
-  auto trust = extend_chain(pinned, *entries);
-  if (!trust) return in_file(trust.error());
-  const verifier::TrustedRoot& root = trust->root();
-  if (auto ok = trust->refuse_revoked_bundle(contents->bundle_digest.bytes()); !ok) {
-    return in_file(refuse(ErrorCode::kPolicyRefused, std::string(kBundleEntry),
-                          ok.error().message));
+Result<VerifiedRelease> verify_station_software_record(const PromotionRecord& record,
+                                                       const verifier::Trust& pinned,
+                                                       const std::string& where) {
+  auto in_record = [&where](Error e) { return std::unexpected(std::move(e).context(where)); };
+  BundleContents contents;
+  contents.path = where;
+  if (!contents.bundle.ParseFromArray(record.bundle.data(),
+                                      static_cast<int>(record.bundle.size()))) {
+    return in_record(refuse(ErrorCode::kVerificationFailed, std::string(kBundleEntry),
+                            "is not a valid hallmark.v1.Bundle message"));
   }
-  auto release = check_release(root, *entries->release, *contents);
-  if (!release) return in_file(release.error());
-  const v1::PromotedRelease& r = release->first;
-  if (r.promoted_unix() > now_unix) {
-    return in_file(refuse(ErrorCode::kVerificationFailed, std::string(kReleaseEntry),
-                          fmt::format("promoted at {}, after the verification time {}",
-                                      verifier::format_utc(r.promoted_unix()),
-                                      verifier::format_utc(now_unix))));
+  if (auto ok = check_bundle_rules(contents.bundle); !ok) {
+    return in_record(refuse(ok.error().code, std::string(kBundleEntry), ok.error().message));
   }
-  const ApprovalSubject subject{contents->bundle_digest, contents->bundle.sku(),
-                                contents->bundle.version(), contents->bundle.requester(),
-                                r.promoted_unix()};
-  auto quorum = check_approvals(root, entries->approvals, subject);
-  if (!quorum) return in_file(quorum.error());
-  if (auto ok = check_approval_digests(r, *quorum); !ok) return in_file(ok.error());
-  if (auto ok = check_channel(r.channel(), *quorum, accepted_channels); !ok) {
-    return in_file(refuse(ok.error().code, std::string(kReleaseEntry), ok.error().message));
+  auto digest = verifier::sha256(record.bundle);
+  if (!digest) return std::unexpected(digest.error());
+  contents.bundle_bytes = record.bundle;
+  contents.bundle_digest = *digest;
+  // The same bounds the archive reader puts on promotion entries.
+  if (record.entries.size() > kMaxPromotionEntries) {
+    return in_record(refuse(ErrorCode::kVerificationFailed, std::string(kPromotionPrefix),
+                            fmt::format("{} promotion entries, more than {}",
+                                        record.entries.size(), kMaxPromotionEntries)));
   }
-  auto native = native_checks.check(*contents, r, release->second);
-  if (!native) return in_file(native.error());
-
-  VerifiedRelease out;
-  out.bundle = contents->bundle;
-  out.bundle_digest = contents->bundle_digest;
-  out.release = r;
-  out.trust_root_version = root.version();
-  out.anchor_digest = trust->anchor_digest();
-  out.approvals = std::move(*quorum);
-  out.native_images = std::move(*native);
-  out.release_key = key_id_mapping(release->second, to_hex(as_bytes(r.release_key_ckaid())));
-  return out;
+  for (const auto& [name, bytes] : record.entries) {
+    if (!name.starts_with(kPromotionPrefix) || bytes.size() > kMaxPromotionEntryBytes) {
+      return in_record(refuse(ErrorCode::kVerificationFailed, name,
+                              fmt::format("is not a promotion entry of at most {} bytes",
+                                          kMaxPromotionEntryBytes)));
+    }
+    BundleEntry entry;
+    entry.name = name;
+    entry.kind = EntryKind::kPromotion;
+    entry.size = bytes.size();
+    entry.bytes = bytes;
+    contents.entries.push_back(std::move(entry));
+  }
+  // A station-software release has raw images only: no native image to check, and the
+  // package bytes are not needed (their programs' digests are in the Bundle, which the
+  // bundle digest covers).
+  const NativeImageChecks no_native_images;
+  return verify_contents(contents, pinned, {}, ReleaseKind::kStationSoftware,
+                         no_native_images, where);
 }
 
 KeyIdMapping key_id_mapping(const verifier::PublicKey& key, std::string ckaid_hex) {

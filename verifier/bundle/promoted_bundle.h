@@ -26,12 +26,14 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hallmark/release.pb.h"
 #include "verifier/bundle/bundle_rules.h"
 #include "verifier/bundle/key_mapping.h"
 #include "verifier/bundle/promotion_approvals.h"
+#include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
 #include "verifier/core/sha256.h"
 #include "verifier/trust/trust.h"
@@ -49,6 +51,15 @@ struct VerifiedNativeImage {
   std::string entry;  // native/sha256-<hex>
 };
 
+// A promotion kept apart from its archive: the exact hallmark/bundle.pb bytes and the
+// promotion/ entries (release, approvals, trust-root chain) as (name, bytes). Everything a
+// release's approval rests on, without the image bytes (the signer's evidence store keeps
+// this for station-software releases: signer/evidence/station_software.h).
+struct PromotionRecord {
+  Bytes bundle;
+  std::vector<std::pair<std::string, Bytes>> entries;
+};
+
 struct VerifiedRelease {
   v1::Bundle bundle;
   verifier::Digest bundle_digest;
@@ -58,6 +69,7 @@ struct VerifiedRelease {
   ApprovalQuorum approvals;
   std::vector<VerifiedNativeImage> native_images;
   KeyIdMapping release_key;
+  PromotionRecord promotion;  // what it was verified from, images apart
 };
 
 // kVerificationFailed / kPolicyRefused naming the entry and the rule; kIo when the file
@@ -77,6 +89,14 @@ struct VerifiedRelease {
 // software (signer/evidence/station_software.h).
 [[nodiscard]] Result<VerifiedRelease> verify_station_software_release(
     const std::filesystem::path& path, const verifier::Trust& trust);
+
+// A station-software release from its PromotionRecord, with every check of
+// verify_promoted_release() but the image bytes' (its Bundle lists each image's digest and
+// the programs' digests, under the bundle digest every signature names; it has no native
+// images): the same chain, revocation, release-key and 2-of-3 quorum rules, the same
+// bounds on promotion entries. `where` names the record in every refusal.
+[[nodiscard]] Result<VerifiedRelease> verify_station_software_record(
+    const PromotionRecord& record, const verifier::Trust& trust, const std::string& where);
 
 // The key-id mapping of a release public key (CKA_ID as given).
 [[nodiscard]] KeyIdMapping key_id_mapping(const verifier::PublicKey& key, std::string ckaid_hex);
