@@ -468,7 +468,7 @@ int scale(std::uint64_t units, std::uint64_t batch, unsigned threads, const std:
   };
   const auto history = latency_ms(200, [&](int) {
     evidence::EntryQuery q;
-    q.serial = fmt::format("SN-{:08}", random_unit());
+    q.serial = Serial(fmt::format("SN-{:08}", random_unit()));
     int found = 0;
     auto ok = store.query(q, [&](const evidence::LogEntry&) -> Result<void> {
       ++found;
