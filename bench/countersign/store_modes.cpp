@@ -76,7 +76,7 @@ void report_latency(evidence::EvidenceStore& store, std::uint64_t size) {
   };
   const auto history = latency_ms(200, [&](int) {
     evidence::EntryQuery q;
-    q.serial = fmt::format("SN-{:08}", random_unit());
+    q.serial = Serial(fmt::format("SN-{:08}", random_unit()));
     int found = 0;
     auto ok = store.query(q, [&](const evidence::LogEntry&) -> Result<void> {
       ++found;

@@ -25,13 +25,13 @@ Result<std::string> no_match_hint(evidence::EvidenceStore& store,
   if (!matched) return std::unexpected(matched.error());
   if (found) return std::string();
 
-  const std::string wanted = by_serial ? *query.serial : *query.hardware_id;
+  const std::string wanted = by_serial ? query.serial->str() : query.hardware_id->str();
   const char* what = by_serial ? "serial" : "hardware id";
   auto size = store.tree_size();
   if (!size) return std::unexpected(size.error());
   std::set<std::string> values;
   auto listed = store.for_each_entry(0, *size, [&](const evidence::LogEntry& e) -> Result<void> {
-    const std::string& v = by_serial ? e.serial : e.hardware_id;
+    const std::string& v = by_serial ? e.serial.str() : e.hardware_id.str();
     if (!v.empty()) values.insert(v);
     return {};
   });

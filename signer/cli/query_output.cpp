@@ -93,7 +93,7 @@ Result<ReleasedSerials> released_serials(evidence::EvidenceStore& store,
   glass.exceptions = false;
   glass.events = {v1::Attestation::BREAK_GLASS};
   glass.manifests = true;
-  std::vector<std::pair<std::uint64_t, std::pair<std::string, std::uint64_t>>> wanted;
+  std::vector<std::pair<std::uint64_t, std::pair<StationId, std::uint64_t>>> wanted;
   v1::ProvisioningManifest manifest;
   v1::Attestation attestation;
   auto ok = store.query(glass, [&](const evidence::LogEntry& e) -> Result<void> {
@@ -115,7 +115,7 @@ Result<ReleasedSerials> released_serials(evidence::EvidenceStore& store,
     const std::uint64_t index = (*found)->second;
     auto read = store.for_each_entry(index, index + 1,
                                      [&](const evidence::LogEntry& line_stop) -> Result<void> {
-                                       out[glass_index] = line_stop.serial;
+                                       out[glass_index] = line_stop.serial.str();
                                        return {};
                                      });
     if (!read) return std::unexpected(read.error());
@@ -164,16 +164,16 @@ Result<void> print_query(evidence::EvidenceStore& store, const evidence::EntryQu
     answer.finding_kinds.clear();
     for (int kind : e.finding_kinds) answer.finding_kinds.push_back(evidence::finding_kind_name(kind));
     // A break-glass concerns the unit of the line stop it released.
-    std::string_view serial = e.serial;
+    std::string_view serial = e.serial.str();
     if (serial.empty()) {
       if (auto it = released->find(e.index); it != released->end()) serial = it->second;
     }
     line.clear();
     if (format == QueryFormat::kCsv) {
       fmt::format_to(std::back_inserter(line), "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                     e.index, verifier::format_utc(e.event_unix), csv(e.station_id),
+                     e.index, verifier::format_utc(e.event_unix), csv(e.station_id.str()),
                      e.station_sequence, event_name(e.event), result_name(e.result),
-                     csv(serial), csv(e.hardware_id), hex_or_dash(e.bundle_digest),
+                     csv(serial), csv(e.hardware_id.str()), hex_or_dash(e.bundle_digest),
                      answer.finding_kinds.empty() ? "" : evidence::kinds_text(answer, ";"),
                      csv(e.operator_name), csv(e.supervisor_name), csv(e.why),
                      e.scrapped_at ? std::to_string(*e.scrapped_at) : "", e.event_unix);
@@ -184,10 +184,10 @@ Result<void> print_query(evidence::EvidenceStore& store, const evidence::EntryQu
         result += fmt::format(" (scrapped at entry {})", *e.scrapped_at);
       }
       fmt::format_to(std::back_inserter(line), fmt::runtime(kTextRow), e.index,
-                     verifier::format_utc(e.event_unix), verifier::printable(e.station_id),
+                     verifier::format_utc(e.event_unix), verifier::printable(e.station_id.str()),
                      e.station_sequence, event_name(e.event), result,
                      verifier::printable(or_dash(std::string(serial))),
-                     verifier::printable(or_dash(e.hardware_id)),
+                     verifier::printable(or_dash(e.hardware_id.str())),
                      verifier::printable(evidence::who_text(answer)),
                      evidence::kinds_text(answer, ","), verifier::printable(or_dash(e.why)));
     }

@@ -55,9 +55,10 @@ Result<int> enum_value(const std::string& flag, const std::string& text,
 
 Result<void> run_query(const QueryOptions& o, bool json) {
   evidence::EntryQuery q;
-  q.serial = o.serial;
-  q.hardware_id = o.hardware_id;
-  q.station_id = o.station;
+  // The flags' text becomes typed ids here, where it enters (verifier/core/ids.h).
+  if (o.serial) q.serial = Serial(*o.serial);
+  if (o.hardware_id) q.hardware_id = HardwareId(*o.hardware_id);
+  if (o.station) q.station_id = StationId(*o.station);
   if (o.firmware) {
     auto digest = verifier::Digest::from_hex(*o.firmware);
     if (!digest) return fail(ErrorCode::kUsage, fmt::format("--firmware \"{}\" is not a SHA-256 in hex", *o.firmware));

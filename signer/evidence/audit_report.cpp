@@ -163,7 +163,7 @@ Result<AuditReport> audit_report(EvidenceStore& store, const AuditRange& range) 
   query.to_unix = report.to_unix;
   query.manifests = false;  // every count is an entry column: no manifest is read or parsed
   auto visited = store.query(query, [&](const LogEntry& entry) -> Result<void> {
-    SI& s = table.station(entry.event_unix, entry.station_id);
+    SI& s = table.station(entry.event_unix, entry.station_id.str());
     count_event(s, entry);
     bool drift = false;
     for (int kind : entry.finding_kinds) {
@@ -179,13 +179,13 @@ Result<AuditReport> audit_report(EvidenceStore& store, const AuditRange& range) 
         ReleaseUse& use = releases[*digest];
         use.bundle_digest = *digest;
         ++use.units;
-        ++use.stations[entry.station_id];
+        ++use.stations[entry.station_id.str()];
       }
     }
     if (!entry.serial.empty() && is_exception(entry) && !report.serials_truncated &&
-        !serials.contains(entry.serial)) {
+        !serials.contains(entry.serial.str())) {
       if (serials.size() < range.max_serials) {
-        serials.insert(entry.serial);
+        serials.insert(entry.serial.str());
       } else {
         report.serials_truncated = true;
       }
@@ -198,7 +198,7 @@ Result<AuditReport> audit_report(EvidenceStore& store, const AuditRange& range) 
   if (!refused) return std::unexpected(std::move(refused).error());
   for (const FindingRow& row : *refused) {
     if (row.log_index) continue;  // counted with its event above
-    count_finding(table.station(row.time_unix, row.station_id), row.kind);
+    count_finding(table.station(row.time_unix, row.station_id.str()), row.kind);
   }
   report.weeks = table.take();
 

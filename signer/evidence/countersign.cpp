@@ -42,6 +42,7 @@ using Outcome = std::variant<Refused, Replay, Written>;
 // Where an export's new records start in the station's chain.
 struct Plan {
   const KnownStation* station = nullptr;
+  StationId id;                      // the station's, as its registration names it
   ChainPoint start;                  // the record the export continues from
   std::uint64_t countersigned = 0;   // the station's records already in the log
   std::int64_t last_event_unix = 0;
@@ -139,9 +140,10 @@ class Countersigner {
   // was checked against the log on the way), so the first and last are found.
   Result<void> find_logged(const verifier::ExportHeader& header, ExportOutcome& outcome) {
     if (header.first_sequence == 0 || header.last_sequence < header.first_sequence) return {};
-    auto first = store_.station_record(header.station_id, header.first_sequence);
+    const StationId station_id(header.station_id);
+    auto first = store_.station_record(station_id, header.first_sequence);
     if (!first) return std::unexpected(std::move(first).error());
-    auto last = store_.station_record(header.station_id, header.last_sequence);
+    auto last = store_.station_record(station_id, header.last_sequence);
     if (!last) return std::unexpected(std::move(last).error());
     if (!*first || !*last) {
       return fail(ErrorCode::kInternal, fmt::format(
@@ -177,10 +179,11 @@ class Countersigner {
           "--registration (a station that was never enrolled cannot be countersigned)",
           file.string(), header.station_id)}};
     }
-    auto head = store_.station_head(header.station_id);
-    if (!head) return std::unexpected(std::move(head).error());
     Plan plan;
     plan.station = &known->second;
+    plan.id = StationId(station_of(known->second));
+    auto head = store_.station_head(plan.id);
+    if (!head) return std::unexpected(std::move(head).error());
     plan.countersigned = *head ? (*head)->sequence : 0;
     plan.last_event_unix = *head ? (*head)->last_event_unix : 0;
     if (*head && !(*head)->device_tool.empty()) {
@@ -200,7 +203,7 @@ class Countersigner {
           plan.countersigned + 1, header.first_sequence - 1)}};
     }
     if (header.first_sequence > 1) {
-      auto before = store_.station_record(header.station_id, header.first_sequence - 1);
+      auto before = store_.station_record(plan.id, header.first_sequence - 1);
       if (!before) return std::unexpected(std::move(before).error());
       if (!*before) return fail(ErrorCode::kInternal, "station head without its record");
       plan.start = ChainPoint{header.first_sequence - 1, (*before)->first};
@@ -211,7 +214,7 @@ class Countersigner {
   // A record already countersigned must be the very record in the log.
   Result<std::optional<Refused>> check_not_forked(const verifier::LinkedRecord& record,
                                                   const fs::path& file) {
-    const std::string& station_id = station_of(*station_.station);
+    const StationId& station_id = station_.id;
     auto stored = store_.station_record(station_id, record.sequence);
     if (!stored) return std::unexpected(std::move(stored).error());
     if (!*stored || (*stored)->first == record.hash) return std::optional<Refused>();
@@ -233,7 +236,7 @@ class Countersigner {
     finding.set_time_unix(in_.now_unix);
     FindingRow row;
     row.time_unix = in_.now_unix;
-    row.station_id = outcome.station_id;
+    row.station_id = StationId(outcome.station_id);
     row.kind = refused.kind;
     row.finding = to_bytes(finding.SerializeAsString());
     return store_.add_finding(row);
@@ -308,7 +311,7 @@ class Countersigner {
     if (reader.header().last_sequence <= plan.countersigned) return Outcome{Replay{}};
     StationHead head{checkpoint->head.sequence, checkpoint->head.hash, station_.last_event_unix,
                      station_.device_tool ? to_bytes(station_.device_tool->SerializeAsString()) : Bytes{}};
-    if (auto ok = store_.set_station_head(station_of(*plan.station), head); !ok) return std::unexpected(ok.error());
+    if (auto ok = store_.set_station_head(plan.id, head); !ok) return std::unexpected(ok.error());
     if (auto ok = remember_registration(outcome); !ok) return std::unexpected(ok.error());
     if (auto ok = check_clock(checkpoint->time_unix, outcome); !ok) return std::unexpected(ok.error());
     outcome.first_new = plan.countersigned + 1;
@@ -325,7 +328,7 @@ class Countersigner {
   // written again from the store alone (manifest_files.h).
   Result<void> remember_registration(const ExportOutcome& outcome) {
     if (outcome.entries == 0) return {};
-    const std::string& station_id = station_of(*station_.station);
+    const StationId& station_id = station_.id;
     auto known = store_.station_registrations(station_id);
     if (!known) return std::unexpected(std::move(known).error());
     const std::string& json = station_.station->registration_json;
@@ -362,7 +365,7 @@ class Countersigner {
     FindingRow row;
     row.time_unix = in_.now_unix;
     row.event_unix = checkpoint_unix;
-    row.station_id = outcome.station_id;
+    row.station_id = StationId(outcome.station_id);
     row.kind = v1::Finding::CLOCK_OFFSET;
     row.finding = to_bytes(finding.SerializeAsString());
     ++outcome.findings;
@@ -375,7 +378,7 @@ class Countersigner {
     for (const PendingEvent& event : chunk) {
       const v1::Attestation& a = event.attestation;
       if (!event.error && !a.serial().empty() && !a.hardware_id().empty()) {
-        units_.emplace_back(a.serial(), a.hardware_id());
+        units_.emplace_back(Serial(a.serial()), HardwareId(a.hardware_id()));
       }
     }
     if (auto ok = store_.prefetch_sightings(units_); !ok) return ok;
@@ -452,11 +455,11 @@ class Countersigner {
       return fail(ErrorCode::kInternal, "a provisioning manifest does not serialise");
     }
     entry_.leaf_hash = merkle::leaf_hash(entry_.manifest);
-    entry_.station_id = station_id;
+    entry_.station_id = station_.id;
     entry_.station_sequence = event.sequence;
     entry_.record_hash = event.record_hash;
-    entry_.serial = a.serial();
-    entry_.hardware_id = a.hardware_id();
+    entry_.serial = Serial(a.serial());
+    entry_.hardware_id = HardwareId(a.hardware_id());
     entry_.bundle_digest = to_bytes(a.bundle_digest());
     entry_.event = a.event();
     entry_.result = a.result();
@@ -492,7 +495,7 @@ class Countersigner {
       FindingRow row;
       row.time_unix = in_.now_unix;
       row.event_unix = a.time_unix();
-      row.station_id = station_id;
+      row.station_id = station_.id;
       row.kind = f.kind();
       row.log_index = entry_.index;
       row.finding = to_bytes(f.SerializeAsString());
@@ -545,7 +548,7 @@ class Countersigner {
   PersonChecker people_;
   v1::ProvisioningManifest manifest_;  // reused, like entry_
   LogEntry entry_;         // reused: no allocation per event once warm
-  std::vector<std::pair<std::string_view, std::string_view>> units_;  // a chunk's, reused
+  std::vector<std::pair<Serial, HardwareId>> units_;  // a chunk's, reused
   std::vector<Node> nodes_;
 };
 

@@ -195,17 +195,19 @@ Result<void> check_clones(EvidenceStore& store, const v1::Attestation& event, Co
   if (!is_unit_event(event.event()) || event.serial().empty() || event.hardware_id().empty()) {
     return {};
   }
-  auto seen = store.unit_sightings(event.serial(), event.hardware_id());
+  const Serial serial(event.serial());
+  const HardwareId hardware_id(event.hardware_id());
+  auto seen = store.unit_sightings(serial, hardware_id);
   if (!seen) return std::unexpected(std::move(seen).error());
-  for (const SeenWith& other : seen->hardware_ids_of_serial) {
-    if (other.value == event.hardware_id()) continue;
+  for (const SeenWith<HardwareId>& other : seen->hardware_ids_of_serial) {
+    if (other.value == hardware_id) continue;
     out.add(v1::Finding::SERIAL_CLONE,
             fmt::format("serial {} was countersigned with hardware id {} (log entry {}), now "
                         "with {}", event.serial(), other.value, other.log_index, event.hardware_id()))
         .add_log_indexes(other.log_index);
   }
-  for (const SeenWith& other : seen->serials_of_hardware_id) {
-    if (other.value == event.serial()) continue;
+  for (const SeenWith<Serial>& other : seen->serials_of_hardware_id) {
+    if (other.value == serial) continue;
     out.add(v1::Finding::HARDWARE_CLONE,
             fmt::format("hardware id {} was countersigned as serial {} (log entry {}), now as "
                         "{}", event.hardware_id(), other.value, other.log_index, event.serial()))

@@ -62,7 +62,7 @@ class FileSources {
     return &*checkpoint_;
   }
 
-  Result<const std::string*> registration(const std::string& station_id, std::uint64_t index) {
+  Result<const std::string*> registration(const StationId& station_id, std::uint64_t index) {
     auto known = registrations_.find(station_id);
     if (known == registrations_.end()) {
       auto rows = store_.station_registrations(station_id);
@@ -84,7 +84,7 @@ class FileSources {
  private:
   EvidenceStore& store_;
   std::optional<CheckpointRow> checkpoint_;
-  std::map<std::string, std::vector<RegistrationRow>> registrations_;
+  std::map<StationId, std::vector<RegistrationRow>> registrations_;
 };
 
 // Creates `path` with `bytes`, or finds it there with the same bytes (true).
@@ -133,7 +133,7 @@ Result<ManifestsWritten> write_manifest_files(EvidenceStore& store, const fs::pa
     if (!registration) return std::unexpected(registration.error());
     auto file = manifest_file(e, **checkpoint, **registration, nodes);
     if (!file) return std::unexpected(file.error());
-    auto present = write_once(dir / manifest_file_name(e.serial, e.index), tool::to_json(*file));
+    auto present = write_once(dir / manifest_file_name(e.serial.str(), e.index), tool::to_json(*file));
     if (!present) return std::unexpected(present.error());
     ++(*present ? out.present : out.written);
     return {};
@@ -158,7 +158,7 @@ Result<ManifestsWritten> write_batch_manifests(EvidenceStore& store, const fs::p
   }
   for (const ExportOutcome& e : batch.exports) {
     if (e.status == ExportOutcome::Status::kReplay && e.logged_end > e.logged_first) {
-      parts.push_back(ManifestSelection{.first = e.logged_first, .last = e.logged_end, .serial = {}, .station_id = e.station_id});
+      parts.push_back(ManifestSelection{.first = e.logged_first, .last = e.logged_end, .serial = {}, .station_id = StationId(e.station_id)});
     }
   }
   ManifestsWritten out;

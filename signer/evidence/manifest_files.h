@@ -26,8 +26,8 @@ namespace hallmark::evidence {
 struct ManifestSelection {
   std::uint64_t first = 0;                 // log indexes first..last-1
   std::optional<std::uint64_t> last;       // unset: to the end of the log
-  std::optional<std::string> serial;       // only this unit's entries
-  std::optional<std::string> station_id;   // only this station's entries
+  std::optional<Serial> serial;            // only this unit's entries
+  std::optional<StationId> station_id;     // only this station's entries
 };
 
 struct ManifestsWritten {

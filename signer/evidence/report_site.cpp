@@ -33,7 +33,7 @@ Result<SerialHistory> history_of(EvidenceStore& store, const std::string& serial
   SerialHistory h;
   h.serial = serial;
   EntryQuery query;
-  query.serial = serial;
+  query.serial = Serial(serial);
   v1::ProvisioningManifest manifest;
   v1::Attestation attestation;
   auto ok = store.query(query, [&](const LogEntry& entry) -> Result<void> {
@@ -47,15 +47,15 @@ Result<SerialHistory> history_of(EvidenceStore& store, const std::string& serial
     const EventAnswer answer = answer_of(attestation, manifest);
     h.rows.push_back({.log_index = entry.index,
                       .event_unix = entry.event_unix,
-                      .station_id = entry.station_id,
+                      .station_id = entry.station_id.str(),
                       .sequence = entry.station_sequence,
                       .event = enum_text(v1::Attestation::Event_descriptor(), entry.event, false),
                       .result = enum_text(v1::Attestation::Result_descriptor(), entry.result, true),
-                      .hardware_id = entry.hardware_id,
+                      .hardware_id = entry.hardware_id.str(),
                       .who = who_text(answer),
                       .findings = kinds_text(answer, ", "),
                       .why = answer.why,
-                      .manifest_file = manifest_file_name(entry.serial, entry.index)});
+                      .manifest_file = manifest_file_name(entry.serial.str(), entry.index)});
     return {};
   });
   if (!ok) return std::unexpected(ok.error());
@@ -151,7 +151,7 @@ Result<SiteWritten> write_report_site(EvidenceStore& store, const AuditReport& r
   }
   for (const SerialHistory& h : histories) {
     ManifestSelection selection;
-    selection.serial = h.serial;
+    selection.serial = Serial(h.serial);
     auto written = write_manifest_files(store, tmp / "manifests", selection);
     if (!written) return std::unexpected(written.error());
     out.manifests += written->written;

@@ -13,19 +13,23 @@
 namespace hallmark::evidence::detail {
 namespace {
 
-// `value` first seen at `index`: a new row, or an earlier first sighting.
-void seen(std::vector<SeenWith>& rows, std::string_view value, std::uint64_t index) {
-  for (SeenWith& row : rows) {
-    if (row.value != value) continue;
+// `value` (a stored id of kind Id) first seen at `index`: a new row, or an earlier first
+// sighting.
+template <class Id>
+void seen(std::vector<SeenWith<Id>>& rows, std::string_view value, std::uint64_t index) {
+  for (SeenWith<Id>& row : rows) {
+    if (row.value.str() != value) continue;
     row.log_index = std::min(row.log_index, index);
     return;
   }
-  rows.push_back(SeenWith{std::string(value), index});
+  rows.push_back(SeenWith<Id>{Id(value), index});
 }
 
-void by_first_sighting(std::vector<SeenWith>& rows) {
-  std::sort(rows.begin(), rows.end(),
-            [](const SeenWith& a, const SeenWith& b) { return a.log_index < b.log_index; });
+template <class Id>
+void by_first_sighting(std::vector<SeenWith<Id>>& rows) {
+  std::sort(rows.begin(), rows.end(), [](const SeenWith<Id>& a, const SeenWith<Id>& b) {
+    return a.log_index < b.log_index;
+  });
 }
 
 }  // namespace
@@ -73,11 +77,11 @@ Result<void> SqlEvidenceStore::for_each_entry(
   }
 }
 
-Result<std::optional<StationHead>> SqlEvidenceStore::station_head(std::string_view station_id) {
+Result<std::optional<StationHead>> SqlEvidenceStore::station_head(const StationId& station_id) {
   auto s = statement(kStationHead);
   if (!s) return std::unexpected(std::move(s.error()));
   ResetOnExit reset(**s);
-  (*s)->bind_text(1, station_id);
+  (*s)->bind_text(1, station_id.str());
   auto row = (*s)->step();
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return std::optional<StationHead>();
@@ -93,11 +97,11 @@ Result<std::optional<StationHead>> SqlEvidenceStore::station_head(std::string_vi
 }
 
 Result<std::vector<RegistrationRow>> SqlEvidenceStore::station_registrations(
-    std::string_view station_id) {
+    const StationId& station_id) {
   auto s = statement(kRegistrations);
   if (!s) return std::unexpected(std::move(s.error()));
   ResetOnExit reset(**s);
-  (*s)->bind_text(1, station_id);
+  (*s)->bind_text(1, station_id.str());
   std::vector<RegistrationRow> rows;
   for (;;) {
     auto row = (*s)->step();
@@ -109,12 +113,12 @@ Result<std::vector<RegistrationRow>> SqlEvidenceStore::station_registrations(
 }
 
 Result<std::optional<std::pair<Digest, std::uint64_t>>> SqlEvidenceStore::station_record(
-    std::string_view station_id, std::uint64_t sequence) {
+    const StationId& station_id, std::uint64_t sequence) {
   using Found = std::optional<std::pair<Digest, std::uint64_t>>;
   auto s = statement(kStationRecord);
   if (!s) return std::unexpected(std::move(s.error()));
   ResetOnExit reset(**s);
-  (*s)->bind_text(1, station_id);
+  (*s)->bind_text(1, station_id.str());
   (*s)->bind_int64(2, i64(sequence));
   auto row = (*s)->step();
   if (!row) return std::unexpected(std::move(row.error()));
@@ -124,14 +128,14 @@ Result<std::optional<std::pair<Digest, std::uint64_t>>> SqlEvidenceStore::statio
   return Found(std::pair{*hash, u64((*s)->column_int64(1))});
 }
 
-Result<UnitSightings> SqlEvidenceStore::unit_sightings(std::string_view serial,
-                                                       std::string_view hardware_id) {
+Result<UnitSightings> SqlEvidenceStore::unit_sightings(const Serial& serial,
+                                                       const HardwareId& hardware_id) {
   if (auto known = prefetched(serial, hardware_id)) return std::move(*known);
   auto s = statement(kUnitSightings);
   if (!s) return std::unexpected(std::move(s.error()));
   ResetOnExit reset(**s);
-  (*s)->bind_text(1, serial);
-  (*s)->bind_text(2, hardware_id);
+  (*s)->bind_text(1, serial.str());
+  (*s)->bind_text(2, hardware_id.str());
   UnitSightings out;
   for (;;) {
     auto row = (*s)->step();
@@ -177,10 +181,10 @@ Result<std::optional<CheckpointRow>> SqlEvidenceStore::one_checkpoint(
   return std::optional<CheckpointRow>(std::move(*checkpoint));
 }
 
-std::optional<UnitSightings> SqlEvidenceStore::prefetched(std::string_view serial,
-                                                          std::string_view hardware_id) const {
-  const auto by_serial = serial_rows_.find(serial);
-  const auto by_hardware = hardware_rows_.find(hardware_id);
+std::optional<UnitSightings> SqlEvidenceStore::prefetched(const Serial& serial,
+                                                          const HardwareId& hardware_id) const {
+  const auto by_serial = serial_rows_.find(serial.str());
+  const auto by_hardware = hardware_rows_.find(hardware_id.str());
   if ((!serial.empty() && by_serial == serial_rows_.end()) ||
       (!hardware_id.empty() && by_hardware == hardware_rows_.end())) {
     return std::nullopt;
@@ -277,7 +281,7 @@ Result<std::vector<FindingRow>> SqlEvidenceStore::findings_between(std::int64_t 
     FindingRow f;
     f.time_unix = (*s)->column_int64(0);
     f.event_unix = (*s)->column_int64(1);
-    f.station_id = (*s)->column_text(2);
+    f.station_id = StationId((*s)->column_text(2));
     f.kind = static_cast<int>((*s)->column_int64(3));
     if (!(*s)->is_null(4)) f.log_index = u64((*s)->column_int64(4));
     const auto bytes = (*s)->column_blob(5);
@@ -328,9 +332,9 @@ Result<void> SqlEvidenceStore::query(const EntryQuery& q,
   if (!s) return std::unexpected(std::move(s.error()));
   Statement& st = **s;
   int param = 0;
-  if (q.serial) st.bind_text(++param, *q.serial);
-  if (q.hardware_id) st.bind_text(++param, *q.hardware_id);
-  if (q.station_id) st.bind_text(++param, *q.station_id);
+  if (q.serial) st.bind_text(++param, q.serial->str());
+  if (q.hardware_id) st.bind_text(++param, q.hardware_id->str());
+  if (q.station_id) st.bind_text(++param, q.station_id->str());
   if (q.firmware) {
     st.bind_blob(++param, q.firmware->bytes());
   }
@@ -359,13 +363,13 @@ Result<void> SqlEvidenceStore::read_entry(const Statement& s, LogEntry& e,
   auto leaf = digest(s, 1, "leaf hash");
   if (!leaf) return std::unexpected(std::move(leaf.error()));
   e.leaf_hash = *leaf;
-  e.station_id = s.column_text(2);
+  e.station_id = StationId(s.column_text(2));
   e.station_sequence = u64(s.column_int64(3));
   auto record = digest(s, 4, "record hash");
   if (!record) return std::unexpected(std::move(record.error()));
   e.record_hash = *record;
-  e.serial = s.column_text(5);
-  e.hardware_id = s.column_text(6);
+  e.serial = Serial(s.column_text(5));
+  e.hardware_id = HardwareId(s.column_text(6));
   const auto bundle = s.column_blob(7);
   e.bundle_digest.assign(bundle.begin(), bundle.end());
   e.event = static_cast<int>(s.column_int64(8));

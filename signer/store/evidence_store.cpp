@@ -125,13 +125,13 @@ Result<void> SqlEvidenceStore::add_checkpoint(const CheckpointRow& checkpoint) {
   return (*s)->run();
 }
 
-Result<void> SqlEvidenceStore::set_station_head(std::string_view station_id,
+Result<void> SqlEvidenceStore::set_station_head(const StationId& station_id,
                                                 const StationHead& head) {
   if (auto ok = writable("set_station_head"); !ok) return ok;
   auto s = statement(kSetStationHead);
   if (!s) return std::unexpected(std::move(s.error()));
   ResetOnExit reset(**s);
-  (*s)->bind_text(1, station_id);
+  (*s)->bind_text(1, station_id.str());
   (*s)->bind_int64(2, i64(head.sequence));
   (*s)->bind_blob(3, head.record_hash.bytes());
   (*s)->bind_int64(4, head.last_event_unix);
@@ -139,13 +139,13 @@ Result<void> SqlEvidenceStore::set_station_head(std::string_view station_id,
   return (*s)->run();
 }
 
-Result<void> SqlEvidenceStore::put_station_registration(std::string_view station_id,
+Result<void> SqlEvidenceStore::put_station_registration(const StationId& station_id,
                                                         const RegistrationRow& row) {
   if (auto ok = writable("put_station_registration"); !ok) return ok;
   auto s = statement(kPutRegistration);
   if (!s) return std::unexpected(std::move(s.error()));
   ResetOnExit reset(**s);
-  (*s)->bind_text(1, station_id);
+  (*s)->bind_text(1, station_id.str());
   (*s)->bind_int64(2, i64(row.from_index));
   (*s)->bind_blob(3, as_bytes(row.envelope));
   return (*s)->run();
@@ -158,7 +158,7 @@ Result<void> SqlEvidenceStore::add_finding(const FindingRow& finding) {
   ResetOnExit reset(**s);
   (*s)->bind_int64(1, finding.time_unix);
   (*s)->bind_int64(2, finding.event_unix);
-  (*s)->bind_text(3, finding.station_id);
+  (*s)->bind_text(3, finding.station_id.str());
   (*s)->bind_int64(4, finding.kind);
   if (finding.log_index) {
     (*s)->bind_int64(5, i64(*finding.log_index));
@@ -236,11 +236,11 @@ Result<void> SqlEvidenceStore::append_entry(const LogEntry& entry) {
   write_kinds(entry.finding_kinds, kinds_text_);
   s.bind_int64(1, i64(entry.index));
   s.bind_blob(2, entry.leaf_hash.bytes());
-  s.bind_text(3, entry.station_id);
+  s.bind_text(3, entry.station_id.str());
   s.bind_int64(4, i64(entry.station_sequence));
   s.bind_blob(5, entry.record_hash.bytes());
-  s.bind_text(6, entry.serial);
-  s.bind_text(7, entry.hardware_id);
+  s.bind_text(6, entry.serial.str());
+  s.bind_text(7, entry.hardware_id.str());
   s.bind_int64(8, *set);
   s.bind_int64(9, entry.event);
   s.bind_int64(10, entry.result);
@@ -283,12 +283,14 @@ void bind_or_null(Statement& s, int param, const std::vector<std::string_view>& 
 }  // namespace
 
 Result<void> SqlEvidenceStore::prefetch_sightings(
-    const std::vector<std::pair<std::string_view, std::string_view>>& units) {
+    const std::vector<std::pair<Serial, HardwareId>>& units) {
   serial_rows_.clear();
   hardware_rows_.clear();
   std::vector<std::string_view> serials;
   std::vector<std::string_view> hardware_ids;
-  for (const auto& [serial, hardware_id] : units) {
+  for (const auto& [typed_serial, typed_hardware_id] : units) {
+    const std::string_view serial = typed_serial.str();
+    const std::string_view hardware_id = typed_hardware_id.str();
     if (!serial.empty() && serial_rows_.try_emplace(std::string(serial)).second) serials.push_back(serial);
     if (!hardware_id.empty() && hardware_rows_.try_emplace(std::string(hardware_id)).second) {
       hardware_ids.push_back(hardware_id);
@@ -331,12 +333,12 @@ Result<void> SqlEvidenceStore::prefetch_sightings(
 void SqlEvidenceStore::saw(const LogEntry& entry) {
   if (!is_binding_event(entry.event) || entry.hardware_id.empty()) return;
   if (!entry.serial.empty()) {
-    if (auto it = serial_rows_.find(entry.serial); it != serial_rows_.end()) {
-      it->second.push_back({entry.hardware_id, entry.event, entry.index});
+    if (auto it = serial_rows_.find(entry.serial.str()); it != serial_rows_.end()) {
+      it->second.push_back({entry.hardware_id.str(), entry.event, entry.index});
     }
   }
-  if (auto it = hardware_rows_.find(entry.hardware_id); it != hardware_rows_.end()) {
-    it->second.push_back({entry.serial, entry.event, entry.index});
+  if (auto it = hardware_rows_.find(entry.hardware_id.str()); it != hardware_rows_.end()) {
+    it->second.push_back({entry.serial.str(), entry.event, entry.index});
   }
 }
 

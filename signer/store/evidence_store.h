@@ -14,6 +14,10 @@
 // nothing. Every error names the store ("evidence store <location>: ..."). One store object
 // per thread; several processes may share a SQLite file or a PostgreSQL database
 // (a SQLite reader waits while a batch commits).
+//
+// Serials, hardware ids and station ids are typed (verifier/core/ids.h) throughout: a
+// serial cannot be passed where a hardware id is expected. The caller makes them where the
+// text enters (a verified export's attestation, a command's flag).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +31,7 @@
 
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
+#include "verifier/core/ids.h"
 #include "verifier/core/sha256.h"
 
 namespace hallmark::evidence {
@@ -39,11 +44,11 @@ struct LogEntry {
   Digest leaf_hash;                 // merkle::leaf_hash(manifest)
   Bytes manifest;                   // ProvisioningManifest bytes (exact); empty when read by
                                     // a query that asked for none (EntryQuery::manifests)
-  std::string station_id;
+  StationId station_id;
   std::uint64_t station_sequence = 0;
   Digest record_hash;               // SHA-256 of the station's journal record
-  std::string serial;               // empty for events without a unit (login, ...)
-  std::string hardware_id;          // empty likewise
+  Serial serial;                    // empty for events without a unit (login, ...)
+  HardwareId hardware_id;           // empty likewise
   Bytes bundle_digest;              // empty when the event names no bundle
   int event = 0;                    // v1::Attestation::Event
   int result = 0;                   // v1::Attestation::Result
@@ -67,7 +72,7 @@ struct LogEntry {
 struct FindingRow {
   std::int64_t time_unix = 0;       // countersign time
   std::int64_t event_unix = 0;      // the event's time (0 when no event)
-  std::string station_id;
+  StationId station_id;
   int kind = 0;                     // v1::Finding::Kind
   std::optional<std::uint64_t> log_index;  // the entry it travels in, if any
   Bytes finding;                    // v1::Finding bytes
@@ -120,9 +125,9 @@ struct RegistrationRow {
 
 // Which entries: every set field must match (AND); none set = every entry.
 struct EntryQuery {
-  std::optional<std::string> serial;
-  std::optional<std::string> hardware_id;
-  std::optional<std::string> station_id;
+  std::optional<Serial> serial;
+  std::optional<HardwareId> hardware_id;
+  std::optional<StationId> station_id;
   std::optional<Digest> firmware;       // the bundle digest or any image/measured digest
   std::optional<std::int64_t> from_unix;  // event time, inclusive
   std::optional<std::int64_t> to_unix;    // event time, exclusive
@@ -142,16 +147,18 @@ inline constexpr int kExceptionEvents[] = {2 /*REWORK*/, 3 /*SCRAP*/, 4 /*LINE_S
                                            13 /*RMA_RECEIVED*/};
 inline constexpr int kFailResult = 2;  // v1::Attestation::FAIL
 
-// A row per (value, first log entry that had it), for clone checks.
+// A row per (value, first log entry that had it), for clone checks: `Id` is the kind of
+// the value (the other id of the pair looked up).
+template <class Id>
 struct SeenWith {
-  std::string value;
+  Id value;
   std::uint64_t log_index = 0;
 };
 
 // Each list in order of first log entry.
 struct UnitSightings {
-  std::vector<SeenWith> hardware_ids_of_serial;
-  std::vector<SeenWith> serials_of_hardware_id;
+  std::vector<SeenWith<HardwareId>> hardware_ids_of_serial;
+  std::vector<SeenWith<Serial>> serials_of_hardware_id;
   std::optional<std::uint64_t> scrap;  // the log index of the hardware id's SCRAP event
 };
 
@@ -196,32 +203,32 @@ class EvidenceStore {
       const std::function<Result<void>(const LogEntry&)>& visit) = 0;
 
   // --- stations ---
-  [[nodiscard]] virtual Result<std::optional<StationHead>> station_head(std::string_view station_id) = 0;
-  [[nodiscard]] virtual Result<void> set_station_head(std::string_view station_id,
+  [[nodiscard]] virtual Result<std::optional<StationHead>> station_head(const StationId& station_id) = 0;
+  [[nodiscard]] virtual Result<void> set_station_head(const StationId& station_id,
                                                       const StationHead& head) = 0;
   // The record hash and log index of a station's journal record already in the log.
   [[nodiscard]] virtual Result<std::optional<std::pair<Digest, std::uint64_t>>> station_record(
-      std::string_view station_id, std::uint64_t sequence) = 0;
+      const StationId& station_id, std::uint64_t sequence) = 0;
 
   // The registration in force from `from_index` on (recorded when it changes; idempotent).
-  [[nodiscard]] virtual Result<void> put_station_registration(std::string_view station_id,
+  [[nodiscard]] virtual Result<void> put_station_registration(const StationId& station_id,
                                                               const RegistrationRow& row) = 0;
   // Every registration recorded for the station, by from_index.
   [[nodiscard]] virtual Result<std::vector<RegistrationRow>> station_registrations(
-      std::string_view station_id) = 0;
+      const StationId& station_id) = 0;
 
   // --- clones and scraps (unit events only: program, rework, scrap, take-over) ---
   // What the log holds about a unit, in one lookup: the hardware ids `serial` was
   // countersigned with, the serials `hardware_id` was countersigned as, and its scrap.
   // An empty serial or hardware id matches nothing.
-  [[nodiscard]] virtual Result<UnitSightings> unit_sightings(std::string_view serial,
-                                                             std::string_view hardware_id) = 0;
+  [[nodiscard]] virtual Result<UnitSightings> unit_sightings(const Serial& serial,
+                                                             const HardwareId& hardware_id) = 0;
   // Looks up the sightings of every (serial, hardware id) of a chunk of events at once (a
   // query per 128 units, not one each: a round trip to PostgreSQL); unit_sightings() then
   // answers them without the database, counting the entries appended since, until the next
   // prefetch or the end of the transaction or savepoint. Forgets the previous chunk's.
   [[nodiscard]] virtual Result<void> prefetch_sightings(
-      const std::vector<std::pair<std::string_view, std::string_view>>& units) = 0;
+      const std::vector<std::pair<Serial, HardwareId>>& units) = 0;
 
   // --- releases ---
   [[nodiscard]] virtual Result<void> put_release(const ReleaseRow& release) = 0;  // idempotent

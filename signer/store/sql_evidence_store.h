@@ -97,23 +97,23 @@ class SqlEvidenceStore final : public EvidenceStore {
   Result<void> for_each_entry(std::uint64_t first, std::uint64_t last,
                               const std::function<Result<void>(const LogEntry&)>& visit) override;
 
-  Result<std::optional<StationHead>> station_head(std::string_view station_id) override;
+  Result<std::optional<StationHead>> station_head(const StationId& station_id) override;
 
-  Result<void> set_station_head(std::string_view station_id, const StationHead& head) override;
+  Result<void> set_station_head(const StationId& station_id, const StationHead& head) override;
 
-  Result<void> put_station_registration(std::string_view station_id,
+  Result<void> put_station_registration(const StationId& station_id,
                                         const RegistrationRow& row) override;
 
-  Result<std::vector<RegistrationRow>> station_registrations(std::string_view station_id) override;
+  Result<std::vector<RegistrationRow>> station_registrations(const StationId& station_id) override;
 
   Result<std::optional<std::pair<Digest, std::uint64_t>>> station_record(
-      std::string_view station_id, std::uint64_t sequence) override;
+      const StationId& station_id, std::uint64_t sequence) override;
 
-  Result<UnitSightings> unit_sightings(std::string_view serial,
-                                       std::string_view hardware_id) override;
+  Result<UnitSightings> unit_sightings(const Serial& serial,
+                                       const HardwareId& hardware_id) override;
 
   Result<void> prefetch_sightings(
-      const std::vector<std::pair<std::string_view, std::string_view>>& units) override;
+      const std::vector<std::pair<Serial, HardwareId>>& units) override;
 
   Result<void> put_release(const ReleaseRow& release) override;
   Result<std::optional<ReleaseRow>> release(const Digest& bundle_digest) override;
@@ -165,8 +165,8 @@ class SqlEvidenceStore final : public EvidenceStore {
   }
 
   // The unit's sightings from the prefetched rows, when both its ids were prefetched.
-  std::optional<UnitSightings> prefetched(std::string_view serial,
-                                          std::string_view hardware_id) const;
+  std::optional<UnitSightings> prefetched(const Serial& serial,
+                                          const HardwareId& hardware_id) const;
   // An appended unit event, added to the prefetched rows it belongs to.
   void saw(const LogEntry& entry);
 

@@ -83,10 +83,8 @@ Result<void> run_export(ExportOptions o) {
                                               hsm::ProductionRole::kStation,
                                               hsm::pin_callback(o.token, prompt));
   if (!signer) return std::unexpected(signer.error());
-  const std::string key_id = signer->key_id();
-  const CheckpointSigner sign = [&signer](ByteView pae) { return signer->sign(pae); };
 
-  auto exported = export_journal(*journal, o.out, unix_now(), key_id, sign);
+  auto exported = export_journal(*journal, o.out, unix_now(), *signer);
   if (!exported) return std::unexpected(exported.error());
   std::cout << fmt::format("station id   {}\n", exported->station_id());
   std::cout << fmt::format("records      {}..{} ({} records)\n", exported->first_sequence(),

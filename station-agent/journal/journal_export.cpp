@@ -81,8 +81,12 @@ Result<void> record_exported(const std::filesystem::path& journal, std::uint64_t
 }
 
 Result<v1::StationExport> build_export(const Journal& journal, std::uint64_t after,
-                                       std::int64_t time_unix, std::string_view key_id,
-                                       const CheckpointSigner& sign) {
+                                       std::int64_t time_unix,
+                                       const hsm::ProductionSigner& station_key) {
+  if (auto ok = station_key.require_role(hsm::ProductionRole::kStation); !ok) {
+    return std::unexpected(std::move(ok).error().context(
+        fmt::format("export of journal {}", journal.path().string())));
+  }
   const JournalHead head = journal.head();
   if (after > head.sequence) {
     return fail(ErrorCode::kVerificationFailed,
@@ -105,7 +109,8 @@ Result<v1::StationExport> build_export(const Journal& journal, std::uint64_t aft
   if (static_cast<std::uint64_t>(exported.records_size()) != head.sequence - after) {
     return fail(ErrorCode::kInternal, "journal cursor returned a different record count");
   }
-  auto checkpoint = journal.make_checkpoint(time_unix, key_id, sign);
+  const CheckpointSigner sign = [&station_key](ByteView pae) { return station_key.sign(pae); };
+  auto checkpoint = journal.make_checkpoint(time_unix, station_key.key_id(), sign);
   if (!checkpoint) return std::unexpected(std::move(checkpoint).error());
   exported.set_checkpoint_envelope(verifier::envelope_to_json(*checkpoint));
   return exported;
@@ -113,11 +118,11 @@ Result<v1::StationExport> build_export(const Journal& journal, std::uint64_t aft
 
 Result<v1::StationExport> export_journal(const Journal& journal,
                                          const std::filesystem::path& out,
-                                         std::int64_t time_unix, std::string_view key_id,
-                                         const CheckpointSigner& sign) {
+                                         std::int64_t time_unix,
+                                         const hsm::ProductionSigner& station_key) {
   auto after = read_last_exported(journal.path());
   if (!after) return std::unexpected(std::move(after).error());
-  auto exported = build_export(journal, *after, time_unix, key_id, sign);
+  auto exported = build_export(journal, *after, time_unix, station_key);
   if (!exported) return std::unexpected(std::move(exported).error());
   if (auto ok = fileio::write_file_atomic(out, verifier::deterministic_bytes(*exported)); !ok) {
     return std::unexpected(std::move(ok).error());

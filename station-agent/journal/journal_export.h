@@ -6,8 +6,11 @@
 // crash in between leaves the old state, so the next export repeats the same range plus
 // anything newer: exporting is idempotent and resumable, never lossy. The receiver chains
 // exports with verifier::verify_station_export(previous = the earlier export's head).
-// Never signs itself: the checkpoint is signed by the caller's callback (the station key).
-// Not thread-safe (as Journal).
+// Signs only with the station key as a hsm::ProductionSigner opened for the station role
+// (hsm-profiles/profile/production_signer.h): a key whose provenance failed the check never
+// becomes one, and one opened for another role (the device-CA key, a signer-HSM key) is
+// refused (kPolicyRefused naming the key) before a record is read or a byte written, so no
+// front end can sign an export with whatever key it holds. Not thread-safe (as Journal).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +19,7 @@
 #include <string_view>
 
 #include "hallmark/station.pb.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "station-agent/journal/journal.h"
 #include "verifier/core/error.h"
 
@@ -45,19 +49,19 @@ struct ExportState {
                                            const std::optional<JournalResume>& resume = {});
 
 // The records after `after` up to the current head, with a checkpoint of the head at
-// `time_unix` signed through `sign` (`key_id` is the signature hint).
+// `time_unix` signed by `station_key` (its key id is the signature hint). kPolicyRefused
+// when `station_key` was not opened for the station role.
 [[nodiscard]] Result<v1::StationExport> build_export(const Journal& journal,
                                                      std::uint64_t after,
                                                      std::int64_t time_unix,
-                                                     std::string_view key_id,
-                                                     const CheckpointSigner& sign);
+                                                     const hsm::ProductionSigner& station_key);
 
 // build_export() after the recorded last export, written atomically to `out`, then the
-// state advanced. Refuses (kVerificationFailed) a state beyond the journal's head.
+// state advanced. Refuses (kVerificationFailed) a state beyond the journal's head, and
+// (kPolicyRefused, nothing written) a `station_key` not opened for the station role.
 [[nodiscard]] Result<v1::StationExport> export_journal(const Journal& journal,
                                                        const std::filesystem::path& out,
                                                        std::int64_t time_unix,
-                                                       std::string_view key_id,
-                                                       const CheckpointSigner& sign);
+                                                       const hsm::ProductionSigner& station_key);
 
 }  // namespace hallmark::station

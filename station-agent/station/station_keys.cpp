@@ -7,7 +7,8 @@ namespace hallmark::station {
 
 StationKeys::StationKeys(const hsm::ProductionSigner& station,
                          const hsm::ProductionSigner& device_ca)
-    : station_key(station.public_key()),
+    : station_signer(station),
+      station_key(station.public_key()),
       station_key_uri(station.uri()),
       sign_event([station](ByteView pae) { return station.sign(pae); }),
       device_ca_key(device_ca.public_key()),

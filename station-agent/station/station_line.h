@@ -64,6 +64,9 @@ class StationKeys {
   [[nodiscard]] static Result<StationKeys> from_signers(const hsm::ProductionSigner& station,
                                                         const hsm::ProductionSigner& device_ca);
 
+  // The station key itself, for what else it signs with its role checked again by the
+  // library that signs (export_journal, journal_export.h).
+  hsm::ProductionSigner station_signer;
   verifier::PublicKey station_key;
   std::string station_key_uri;  // pkcs11: URI, recorded in attestations
   PaeSigner sign_event;

@@ -9,6 +9,7 @@
 #include "verifier/core/bytes.h"
 #include "verifier/core/document.h"
 #include "verifier/core/sha256.h"
+#include "verifier/io/envelope_file.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::station {
@@ -34,9 +35,7 @@ LoadedSnapshot load_snapshot(const fs::path& dir, std::string_view station_id,
     out.ignored = fmt::format("snapshot {} ignored: {}", file.string(), why);
     return out;
   };
-  auto bytes = fileio::read_file(file, kMaxSnapshotBytes);
-  if (!bytes) return ignore(bytes.error().message);
-  auto envelope = verifier::parse_envelope_json(as_chars(*bytes));
+  auto envelope = fileio::read_envelope(file, kMaxSnapshotBytes);
   if (!envelope) return ignore(envelope.error().message);
   const verifier::PublicKey keys[] = {station_key};
   auto verified = verifier::verify_envelope(*envelope, keys, 1,

@@ -202,7 +202,7 @@ TEST_CASE("a station clock an hour off is flagged") {
   const auto& keys = w.line->keys();
   const fs::path ahead = w.path("ahead.export");
   auto exported = station::export_journal(w.line->journal(), ahead, w.now() + 3600,
-                                          keys.station_key.key_id(), keys.sign_event);
+                                          keys.station_signer);
   REQUIRE(exported);
   auto r = accepted(w.countersign({ahead}));
   REQUIRE(r.exports.size() == 1);
@@ -214,7 +214,7 @@ TEST_CASE("a station clock an hour off is flagged") {
     if (row.kind != Finding::CLOCK_OFFSET) continue;
     ++offsets;
     CHECK_FALSE(row.log_index.has_value());  // the export's finding, not an event's
-    CHECK(row.station_id == line::testing::kStationId);
+    CHECK(row.station_id == StationId(line::testing::kStationId));
     Finding f;
     REQUIRE(f.ParseFromArray(row.finding.data(), static_cast<int>(row.finding.size())));
     CHECK(f.detail().find("ahead") != std::string::npos);
@@ -294,7 +294,7 @@ TEST_CASE("one revoked registration does not stop other stations' countersign") 
   REQUIRE(rows);
   REQUIRE(rows->size() == 1);
   CHECK(rows->front().kind == Finding::REVOKED_STATION);
-  CHECK(rows->front().station_id == "station-2");
+  CHECK(rows->front().station_id == StationId("station-2"));
 
   // Expired: the registration is past its validity at the signer's clock. The station's
   // exports are refused with REGISTRATION_INVALID; the run goes on and commits.
@@ -323,7 +323,7 @@ TEST_CASE("one revoked registration does not stop other stations' countersign") 
   REQUIRE(rows);
   REQUIRE(rows->size() == 2);
   CHECK(rows->back().kind == Finding::REGISTRATION_INVALID);
-  CHECK(rows->back().station_id == "station-1");
+  CHECK(rows->back().station_id == StationId("station-1"));
 }
 
 TEST_CASE("a lost manifest is written again byte-identical") {

@@ -215,7 +215,7 @@ TEST_CASE("a cloned serial (also bound to another hardware id) fails the binding
 TEST_CASE("manifests of another serial do not vouch for the unit: never bound") {
   InspectWorld t;
   const auto only_b = t.w.path("manifests-b");
-  REQUIRE(write_manifest_files(*t.w.store, only_b, {.first = 0, .last = std::nullopt, .serial = "SN-B2", .station_id = std::nullopt}));
+  REQUIRE(write_manifest_files(*t.w.store, only_b, {.first = 0, .last = std::nullopt, .serial = Serial("SN-B2"), .station_id = std::nullopt}));
   const auto i = t.inspect(*t.a, "SN-A1", only_b);
   CHECK_FALSE(i.ok());
   CHECK(i.identity_mismatch);

@@ -102,8 +102,7 @@ class Station {
   fs::path export_now(const std::string& name) const {
     auto journal = open();
     const fs::path out = ew_.path(name);
-    auto exported = station::export_journal(journal, out, ew_.now(), keys_.station_key.key_id(),
-                                            keys_.sign_event);
+    auto exported = station::export_journal(journal, out, ew_.now(), keys_.station_signer);
     REQUIRE_MESSAGE(exported, (exported ? "" : exported.error().message));
     return out;
   }

@@ -48,7 +48,7 @@ void reopen(EvidenceWorld& w) {
 fs::path manifest_of(EvidenceWorld& w, const std::string& serial) {
   const fs::path dir = w.path("manifests");
   evidence::ManifestSelection selection;
-  selection.serial = serial;
+  selection.serial = Serial(serial);
   auto written = evidence::write_manifest_files(*w.store, dir, selection);
   REQUIRE_MESSAGE(written, (written ? "" : written.error().message));
   for (const auto& entry : fs::directory_iterator(dir)) {
@@ -238,7 +238,7 @@ TEST_CASE("a fork across the boundary (the live journal relinked to another seal
     auto journal = station::Journal::open(file, line::testing::kStationId);
     REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
     auto exported = station::export_journal(*journal, s.w.path("forked.export"), s.w.now(),
-                                            keys.station_key.key_id(), keys.sign_event);
+                                            keys.station_signer);
     REQUIRE(exported);
   }
   auto r = s.w.countersign({s.w.path("forked.export")});
@@ -261,7 +261,7 @@ TEST_CASE("a gap across the boundary (a record dropped from the live journal's s
     auto journal = station::Journal::open(file, line::testing::kStationId);
     REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
     auto exported = station::export_journal(*journal, s.w.path("gap.export"), s.w.now(),
-                                            keys.station_key.key_id(), keys.sign_event);
+                                            keys.station_signer);
     REQUIRE(exported);
     CHECK(exported->first_sequence() == s.through + 2);
   }

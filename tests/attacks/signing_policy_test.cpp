@@ -4,12 +4,19 @@
 // shows it refused with an error that names the key. Throwaway SoftHSM tokens.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "hsm-profiles/profile/production_signer.h"
 #include "hsm-profiles/src/keygen.h"
 #include "signer/evidence/evidence_key.h"
+#include "station-agent/journal/journal.h"
+#include "station-agent/journal/journal_export.h"
 #include "station-agent/station/station_line.h"
 #include "tests/evidence/evidence_test_support.h"
 #include "tests/promote/promote_test_support.h"
@@ -153,6 +160,86 @@ TEST_CASE("a station line cannot be handed its keys in each other's roles") {
   REQUIRE(station);
   REQUIRE(ca);
   CHECK(station::StationKeys::from_signers(*station, *ca));
+}
+
+
+namespace {
+
+// A station journal with two records, in the fixture's private directory.
+station::Journal two_record_journal(const fs::path& path) {
+  auto journal = station::Journal::open(path, "station-1");
+  REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
+  for (const char* record : {"record one", "record two"}) {
+    REQUIRE(journal->append(as_bytes(std::string(record))));
+  }
+  return std::move(*journal);
+}
+
+struct Offered {
+  const char* label;
+  ProductionRole role;
+};
+
+}  // namespace
+
+TEST_CASE("a journal export cannot be signed by a key opened for another role, and nothing "
+          "is written") {
+  SoftHsmFixture hsm({"station-1"});
+  hsm::Session session = hsm.open("station-1");
+  for (const char* label : {"station", "device-ca"}) {
+    REQUIRE(hsm::generate_key(session, {v1::ECDSA_P256_SHA256, label, {}, false}));
+  }
+  const fs::path journal_path = hsm.dir() / "journal";
+  const fs::path out = hsm.dir() / "journal.export";
+  station::Journal journal = two_record_journal(journal_path);
+  // Both keys pass the provenance check (made on the token, never extractable); only the
+  // one opened as the station key may sign the station's export.
+  for (const Offered offered : {Offered{"device-ca", ProductionRole::kDeviceCa},
+                                Offered{"station", ProductionRole::kDeviceCa},
+                                Offered{"station", ProductionRole::kRelease}}) {
+    const std::string label = offered.label;
+    CAPTURE(label);
+    const std::string_view role = hsm::role_name(offered.role);
+    CAPTURE(role);
+    auto signer = open_as(session, label, offered.role);
+    REQUIRE_MESSAGE(signer, (signer ? "" : signer.error().message));
+    auto exported = station::export_journal(journal, out, 1'700'000'000, *signer);
+    REQUIRE_FALSE(exported);
+    CHECK(exported.error().code == ErrorCode::kPolicyRefused);
+    CHECK(says(exported.error(), "key '" + label + "' on token 'station-1'"));
+    CHECK(says(exported.error(), "not the station key"));
+    CHECK(says(exported.error(), journal_path.string()));
+    CHECK_FALSE(fs::exists(out));  // no export file
+    auto last = station::read_last_exported(journal_path);
+    REQUIRE(last);
+    CHECK(*last == 0);  // and the state did not advance
+    auto built = station::build_export(journal, 0, 1'700'000'000, *signer);
+    REQUIRE_FALSE(built);
+    CHECK(built.error().code == ErrorCode::kPolicyRefused);
+  }
+  auto station_key = open_as(session, "station", ProductionRole::kStation);
+  REQUIRE(station_key);
+  auto exported = station::export_journal(journal, out, 1'700'000'000, *station_key);
+  REQUIRE_MESSAGE(exported, (exported ? "" : exported.error().message));
+  CHECK(exported->last_sequence() == 2);
+  CHECK(fs::exists(out));
+}
+
+TEST_CASE("a station key that was extractable never becomes the signer a journal export "
+          "takes") {
+  SoftHsmFixture hsm({"station-1"});
+  hsm::Session session = hsm.open("station-1");
+  import_p256(session, "copied-station", true);  // a station key someone kept a copy of
+  auto signer = open_as(session, "copied-station", ProductionRole::kStation);
+  // export_journal() takes only a hsm::ProductionSigner: refused here, there is nothing to
+  // hand it (a callback or a raw TokenSigner does not compile as its argument).
+  static_assert(!std::is_invocable_v<decltype(&station::export_journal), const station::Journal&,
+                                     const fs::path&, std::int64_t,
+                                     const std::function<Result<Bytes>(ByteView)>&>);
+  REQUIRE_FALSE(signer);
+  CHECK(signer.error().code == ErrorCode::kPolicyRefused);
+  CHECK(says(signer.error(), "key 'copied-station' on token 'station-1'"));
+  CHECK(says(signer.error(), "extractable"));
 }
 
 }  // namespace hallmark::testing

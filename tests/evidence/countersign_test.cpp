@@ -86,7 +86,7 @@ TEST_CASE("countersign: a shift's export becomes one manifest per event under on
   // Each unit's manifest carries an inclusion proof against that checkpoint.
   auto unit = entries(*w.store, by_serial("SN-0001"));
   REQUIRE(unit.size() == 1);
-  CHECK(unit[0].hardware_id == "HW-A1");
+  CHECK(unit[0].hardware_id == HardwareId("HW-A1"));
   CHECK(unit[0].event == v1::Attestation::PROGRAM);
   CHECK(unit[0].result == v1::Attestation::PASS);
   CHECK_MESSAGE(findings_of(unit[0]).empty(), "a healthy unit has no findings");
@@ -260,8 +260,7 @@ TEST_CASE("countersign: a forked journal (a record differing from the countersig
   REQUIRE(forked_line->record(other, station::ClockState{true, "test"}));
   const auto fork = w.path("fork.export");
   const auto& keys = forked_line->keys();
-  REQUIRE(station::export_journal(forked_line->journal(), fork, w.now(), keys.station_key.key_id(),
-                                  keys.sign_event));
+  REQUIRE(station::export_journal(forked_line->journal(), fork, w.now(), keys.station_signer));
   auto r = w.countersign({fork});
   REQUIRE(r);
   REQUIRE(r->exports.size() == 1);
@@ -296,7 +295,7 @@ TEST_CASE("countersign: a journal record whose attestation signature is bad unde
   const std::uint64_t forged_sequence = *appended;
   for (int i = 0; i < 3; ++i) REQUIRE(journal->append(as_bytes(verifier::envelope_to_json(*envelope))));
   const fs::path out = w.path("sealed.export");
-  REQUIRE(station::export_journal(*journal, out, w.now(), keys.station_key.key_id(), keys.sign_event));
+  REQUIRE(station::export_journal(*journal, out, w.now(), keys.station_signer));
 
   auto r = w.countersign({out});
   REQUIRE_FALSE(r);
@@ -401,7 +400,7 @@ TEST_CASE("countersign: the evidence key failing at the end leaves the log and s
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::kToken);
   CHECK(size_of(*w.store) == 0);
-  auto head = w.store->station_head(line::testing::kStationId);
+  auto head = w.store->station_head(StationId(line::testing::kStationId));
   REQUIRE(head);
   CHECK_FALSE(*head);
   auto latest = w.store->latest_checkpoint();

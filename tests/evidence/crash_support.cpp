@@ -139,27 +139,27 @@ class CountingStore final : public EvidenceStore {
     count();
     return in_->for_each_entry(first, last, counted(visit));
   }
-  Result<std::optional<StationHead>> station_head(std::string_view id) override {
+  Result<std::optional<StationHead>> station_head(const StationId& id) override {
     return count(), in_->station_head(id);
   }
-  Result<void> set_station_head(std::string_view id, const StationHead& head) override {
+  Result<void> set_station_head(const StationId& id, const StationHead& head) override {
     return count(), in_->set_station_head(id, head);
   }
   Result<std::optional<std::pair<Digest, std::uint64_t>>> station_record(
-      std::string_view id, std::uint64_t sequence) override {
+      const StationId& id, std::uint64_t sequence) override {
     return count(), in_->station_record(id, sequence);
   }
-  Result<void> put_station_registration(std::string_view id, const RegistrationRow& row) override {
+  Result<void> put_station_registration(const StationId& id, const RegistrationRow& row) override {
     return count(), in_->put_station_registration(id, row);
   }
-  Result<std::vector<RegistrationRow>> station_registrations(std::string_view id) override {
+  Result<std::vector<RegistrationRow>> station_registrations(const StationId& id) override {
     return count(), in_->station_registrations(id);
   }
-  Result<UnitSightings> unit_sightings(std::string_view serial, std::string_view hw) override {
+  Result<UnitSightings> unit_sightings(const Serial& serial, const HardwareId& hw) override {
     return count(), in_->unit_sightings(serial, hw);
   }
   Result<void> prefetch_sightings(
-      const std::vector<std::pair<std::string_view, std::string_view>>& units) override {
+      const std::vector<std::pair<Serial, HardwareId>>& units) override {
     return count(), in_->prefetch_sightings(units);
   }
   Result<void> put_release(const ReleaseRow& r) override { return count(), in_->put_release(r); }
@@ -269,12 +269,12 @@ std::string dump_store(EvidenceStore& store) {
     out += fmt::format("finding {} {} {} {} {} {}\n", f.time_unix, f.event_unix, f.station_id,
                        f.kind, f.log_index ? std::to_string(*f.log_index) : "-", hex(f.finding));
   }
-  const auto head = must(store.station_head(line::testing::kStationId));
+  const auto head = must(store.station_head(StationId(line::testing::kStationId)));
   if (head) {
     out += fmt::format("head {} {} {} {}\n", head->sequence, head->record_hash.hex(),
                        head->last_event_unix, hex(head->device_tool));
   }
-  for (const auto& r : must(store.station_registrations(line::testing::kStationId))) {
+  for (const auto& r : must(store.station_registrations(StationId(line::testing::kStationId)))) {
     out += fmt::format("registration {} {}\n", r.from_index, r.envelope);
   }
   return out;

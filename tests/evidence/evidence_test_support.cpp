@@ -67,8 +67,7 @@ std::uint64_t EvidenceWorld::record(v1::Attestation::Event event, const std::str
 std::filesystem::path EvidenceWorld::export_now(const std::string& name) {
   const std::filesystem::path out = path(name);
   const auto& keys = line->keys();
-  auto exported = station::export_journal(line->journal(), out, now(), keys.station_key.key_id(),
-                                          keys.sign_event);
+  auto exported = station::export_journal(line->journal(), out, now(), keys.station_signer);
   REQUIRE_MESSAGE(exported, (exported ? "" : exported.error().message));
   return out;
 }
@@ -147,13 +146,13 @@ std::vector<LogEntry> entries(EvidenceStore& store, const EntryQuery& query) {
 
 EntryQuery by_serial(const std::string& serial) {
   EntryQuery q;
-  q.serial = serial;
+  q.serial = Serial(serial);
   return q;
 }
 
 EntryQuery by_hardware_id(const std::string& hardware_id) {
   EntryQuery q;
-  q.hardware_id = hardware_id;
+  q.hardware_id = HardwareId(hardware_id);
   return q;
 }
 

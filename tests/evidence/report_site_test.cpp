@@ -73,11 +73,11 @@ LogEntry entry(std::uint64_t index, std::string station, std::string serial, int
   const std::string bytes = m.SerializeAsString();
   e.manifest.assign(reinterpret_cast<const std::byte*>(bytes.data()),
                     reinterpret_cast<const std::byte*>(bytes.data() + bytes.size()));
-  e.station_id = std::move(station);
+  e.station_id = StationId(std::move(station));
   e.station_sequence = index + 1;
   e.record_hash = test::digest_of(0x40 + static_cast<unsigned>(index));
-  e.serial = std::move(serial);
-  e.hardware_id = e.serial.empty() ? "" : "HW-" + e.serial;
+  e.hardware_id = HardwareId(serial.empty() ? "" : "HW-" + serial);
+  e.serial = Serial(std::move(serial));
   e.event = event;
   e.result = result;
   e.event_unix = kMonday + 3600 + static_cast<std::int64_t>(index);

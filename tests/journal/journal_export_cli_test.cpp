@@ -35,7 +35,7 @@ TEST_CASE("hallmark-verify journal: 0 for good exports, 1 for a tampered one or 
   std::uint64_t n = 0;
   for (const char* name : {"e1", "e2", "e3"}) {
     for (int i = 0; i < 2; ++i) REQUIRE(journal->append(envelope_for(++n)).has_value());
-    REQUIRE(export_journal(*journal, dir.path() / name, 1, "station", key.signer()).has_value());
+    REQUIRE(export_journal(*journal, dir.path() / name, 1, key.station_signer()).has_value());
   }
   const std::string d = dir.path().string() + "/";
   const std::string key_flag = " --station-key " + pem.string();

@@ -45,7 +45,7 @@ struct Fixture {
   }();
 
   v1::StationExport export_to(const std::string& name) {
-    auto exported = export_journal(journal, dir.path() / name, kTime, "station", key.signer());
+    auto exported = export_journal(journal, dir.path() / name, kTime, key.station_signer());
     REQUIRE(exported.has_value());
     const v1::StationExport on_disk = read_export(dir.path() / name);
     CHECK(on_disk.SerializeAsString() == exported->SerializeAsString());
@@ -147,7 +147,7 @@ TEST_CASE("export: a checkpoint signed by another key is refused") {
   Fixture f;
   append_records(f.journal, 2);
   const Ed25519Key other;
-  auto exported = build_export(f.journal, 0, kTime, "station", other.signer());
+  auto exported = build_export(f.journal, 0, kTime, other.station_signer());
   REQUIRE(exported.has_value());
   auto verified = f.verify(*exported);
   REQUIRE_FALSE(verified.has_value());
@@ -218,7 +218,7 @@ TEST_CASE("export: interrupted before the state was recorded, the next export re
   // The crash: the export file is committed, the state file not yet updated.
   auto after = read_last_exported(f.journal.path());
   REQUIRE(after.has_value());
-  auto interrupted = build_export(f.journal, *after, kTime, "station", f.key.signer());
+  auto interrupted = build_export(f.journal, *after, kTime, f.key.station_signer());
   REQUIRE(interrupted.has_value());
   testing::write_all(f.dir.path() / "export-2",
                      verifier::deterministic_bytes(*interrupted));
@@ -258,8 +258,7 @@ TEST_CASE("export: a state file beyond the journal's head is refused, not silent
   Fixture f;
   append_records(f.journal, 2);
   REQUIRE(record_exported(f.journal.path(), 5).has_value());
-  auto exported = export_journal(f.journal, f.dir.path() / "export", kTime, "station",
-                                 f.key.signer());
+  auto exported = export_journal(f.journal, f.dir.path() / "export", kTime, f.key.station_signer());
   REQUIRE_FALSE(exported.has_value());
   CHECK(exported.error().code == ErrorCode::kVerificationFailed);
   CHECK_FALSE(std::filesystem::exists(f.dir.path() / "export"));

@@ -47,7 +47,7 @@ struct Fixture {
     }
   }
   v1::StationExport export_now(const std::string& name) {
-    auto exported = export_journal(*journal, dir.path() / name, kTime, "station", key.signer());
+    auto exported = export_journal(*journal, dir.path() / name, kTime, key.station_signer());
     REQUIRE_MESSAGE(exported.has_value(), (exported ? "" : exported.error().message));
     return std::move(*exported);
   }

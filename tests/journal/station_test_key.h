@@ -1,5 +1,6 @@
 // A throwaway Ed25519 station key for the journal tests: signs checkpoints through a
-// CheckpointSigner and gives its public key as a verifier::PublicKey or PEM text.
+// CheckpointSigner (or as a station-role ProductionSigner, for exports) and gives its public
+// key as a verifier::PublicKey or PEM text.
 #pragma once
 
 #include <openssl/bio.h>
@@ -11,7 +12,9 @@
 
 #include <doctest/doctest.h>
 
+#include "hsm-profiles/profile/production_signer.h"
 #include "station-agent/journal/journal.h"
+#include "tests/support/production_signer_access.h"
 #include "verifier/core/openssl_handles.h"
 #include "verifier/core/public_key.h"
 
@@ -57,6 +60,13 @@ struct Ed25519Key {
       sig.resize(size);
       return sig;
     };
+  }
+
+  // The key as export_journal() takes the station key: a production signer for the station
+  // role, by the tests' unchecked path (a software key has no token provenance).
+  [[nodiscard]] hsm::ProductionSigner station_signer(
+      hsm::ProductionRole role = hsm::ProductionRole::kStation) const {
+    return hsm::ProductionSignerTestAccess::unchecked(role, public_key(), signer());
   }
 };
 

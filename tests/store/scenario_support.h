@@ -32,10 +32,10 @@ Error refused(const Result<T>& r) {
 inline LogEntry extra_entry() {
   LogEntry e = sample_entry(1);
   e.index = 12;
-  e.station_id = "st-c";
+  e.station_id = StationId("st-c");
   e.station_sequence = 1;
-  e.serial = "SN-9";
-  e.hardware_id = "HW-99";
+  e.serial = Serial("SN-9");
+  e.hardware_id = HardwareId("HW-99");
   return e;
 }
 

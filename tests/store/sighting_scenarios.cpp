@@ -17,7 +17,7 @@ std::string sightings_of_all(EvidenceStore& store) {
   std::string out;
   for (const auto& serial : serials) {
     for (const auto& hw : hardware_ids) {
-      const UnitSightings seen = ok(store.unit_sightings(serial, hw));
+      const UnitSightings seen = ok(store.unit_sightings(Serial(serial), HardwareId(hw)));
       out += fmt::format("{}/{}: {}| {}| scrap {}\n", serial, hw, describe(seen.hardware_ids_of_serial),
                          describe(seen.serials_of_hardware_id),
                          seen.scrap ? std::to_string(*seen.scrap) : "-");
@@ -26,25 +26,30 @@ std::string sightings_of_all(EvidenceStore& store) {
   return out;
 }
 
-std::vector<std::pair<std::string_view, std::string_view>> every_unit() {
-  return {{"SN-1", "HW-1"}, {"SN-2", "HW-2"}, {"SN-3", "HW-3"}, {"SN-5", "HW-3"}, {"SN-9", "HW-99"},
-          {"SN-0", "HW-4"}, {"SN-1", "HW-9"}, {"", "HW-1"}, {"SN-2", ""}};
+std::vector<std::pair<Serial, HardwareId>> every_unit() {
+  std::vector<std::pair<Serial, HardwareId>> units;
+  for (const auto& [serial, hw] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"SN-1", "HW-1"}, {"SN-2", "HW-2"}, {"SN-3", "HW-3"}, {"SN-5", "HW-3"}, {"SN-9", "HW-99"},
+           {"SN-0", "HW-4"}, {"SN-1", "HW-9"}, {"", "HW-1"}, {"SN-2", ""}}) {
+    units.emplace_back(Serial(serial), HardwareId(hw));
+  }
+  return units;
 }
 
 // A clone of SN-2 on a new board, and HW-1 scrapped: both change what the checks must see.
 std::vector<LogEntry> clone_then_scrap() {
   LogEntry clone = extra_entry();
-  clone.serial = "SN-2";
+  clone.serial = Serial("SN-2");
   LogEntry scrap = extra_entry();
   scrap.index = 13;
   scrap.station_sequence = 2;
-  scrap.serial = "SN-1";
-  scrap.hardware_id = "HW-1";
+  scrap.serial = Serial("SN-1");
+  scrap.hardware_id = HardwareId("HW-1");
   scrap.event = 3;
   LogEntry line_stop = extra_entry();  // binds nothing: never counted
   line_stop.index = 14;
   line_stop.station_sequence = 3;
-  line_stop.hardware_id = "HW-2";
+  line_stop.hardware_id = HardwareId("HW-2");
   line_stop.event = 4;
   return {clone, scrap, line_stop};
 }
@@ -83,10 +88,10 @@ void clone_helpers(Backend& backend) {
   auto store = backend.open();
   fill(*store);
   auto of_serial = [&](const char* serial) {
-    return describe(ok(store->unit_sightings(serial, "")).hardware_ids_of_serial);
+    return describe(ok(store->unit_sightings(Serial(serial), HardwareId())).hardware_ids_of_serial);
   };
   auto of_hardware = [&](const char* hw) {
-    return describe(ok(store->unit_sightings("", hw)).serials_of_hardware_id);
+    return describe(ok(store->unit_sightings(Serial(), HardwareId(hw))).serials_of_hardware_id);
   };
   CHECK(of_serial("SN-1") == "HW-1@1 HW-4@5 ");
   CHECK(of_serial("SN-2") == "HW-2@2 ");
@@ -96,7 +101,7 @@ void clone_helpers(Backend& backend) {
   CHECK(of_hardware("").empty());
   CHECK(of_serial("SN-0").empty());
   // Both at once: one lookup answers for the serial and for the hardware id.
-  const UnitSightings both = ok(store->unit_sightings("SN-1", "HW-3"));
+  const UnitSightings both = ok(store->unit_sightings(Serial("SN-1"), HardwareId("HW-3")));
   CHECK(describe(both.hardware_ids_of_serial) == "HW-1@1 HW-4@5 ");
   CHECK(describe(both.serials_of_hardware_id) == "SN-3@3 SN-5@7 ");
   CHECK(both.scrap == std::optional<std::uint64_t>(6));
@@ -105,9 +110,9 @@ void clone_helpers(Backend& backend) {
 void scrap_found(Backend& backend) {
   auto store = backend.open();
   fill(*store);
-  CHECK(ok(store->unit_sightings("", "HW-3")).scrap == std::optional<std::uint64_t>(6));
-  CHECK_FALSE(ok(store->unit_sightings("SN-1", "HW-1")).scrap.has_value());
-  CHECK_FALSE(ok(store->unit_sightings("", "HW-7")).scrap.has_value());
+  CHECK(ok(store->unit_sightings(Serial(), HardwareId("HW-3"))).scrap == std::optional<std::uint64_t>(6));
+  CHECK_FALSE(ok(store->unit_sightings(Serial("SN-1"), HardwareId("HW-1"))).scrap.has_value());
+  CHECK_FALSE(ok(store->unit_sightings(Serial(), HardwareId("HW-7"))).scrap.has_value());
 }
 
 }  // namespace hallmark::evidence::test::scenario

@@ -14,16 +14,16 @@ namespace {
 std::vector<std::pair<std::string, EntryQuery>> sample_queries() {
   std::vector<std::pair<std::string, EntryQuery>> q;
   q.emplace_back("all", EntryQuery{});
-  q.emplace_back("serial SN-1", where([](auto& w) { w.serial = "SN-1"; }));
-  q.emplace_back("empty serial", where([](auto& w) { w.serial = ""; }));
-  q.emplace_back("hardware id HW-3", where([](auto& w) { w.hardware_id = "HW-3"; }));
-  q.emplace_back("station st-b", where([](auto& w) { w.station_id = "st-b"; }));
+  q.emplace_back("serial SN-1", where([](auto& w) { w.serial = Serial("SN-1"); }));
+  q.emplace_back("empty serial", where([](auto& w) { w.serial = Serial(""); }));
+  q.emplace_back("hardware id HW-3", where([](auto& w) { w.hardware_id = HardwareId("HW-3"); }));
+  q.emplace_back("station st-b", where([](auto& w) { w.station_id = StationId("st-b"); }));
   q.emplace_back("image digest 11", where([](auto& w) { w.firmware = digest_of(0x11); }));
   q.emplace_back("image digest 23", where([](auto& w) { w.firmware = digest_of(0x23); }));
   q.emplace_back("bundle digest B2", where([](auto& w) { w.firmware = digest_of(0xB2); }));
   q.emplace_back("unknown digest", where([](auto& w) { w.firmware = digest_of(0x99); }));
   q.emplace_back("digest 12 at st-a", where([](auto& w) {
-                   w.station_id = "st-a";
+                   w.station_id = StationId("st-a");
                    w.firmware = digest_of(0x12);
                  }));
   q.emplace_back("time [T+20, T+60)", where([](auto& w) {
@@ -33,15 +33,15 @@ std::vector<std::pair<std::string, EntryQuery>> sample_queries() {
   q.emplace_back("time from T+70", where([](auto& w) { w.from_unix = kT + 70; }));
   q.emplace_back("time before T+10", where([](auto& w) { w.to_unix = kT + 10; }));
   q.emplace_back("SN-1, digest 12, [T, T+50)", where([](auto& w) {
-                   w.serial = "SN-1";
+                   w.serial = Serial("SN-1");
                    w.firmware = digest_of(0x12);
                    w.from_unix = kT;
                    w.to_unix = kT + 50;
                  }));
   q.emplace_back("SN-2 on HW-2 at st-b", where([](auto& w) {
-                   w.serial = "SN-2";
-                   w.hardware_id = "HW-2";
-                   w.station_id = "st-b";
+                   w.serial = Serial("SN-2");
+                   w.hardware_id = HardwareId("HW-2");
+                   w.station_id = StationId("st-b");
                  }));
   return q;
 }
@@ -57,14 +57,14 @@ void fill(EvidenceStore& store) {
   }
   ok(store.add_checkpoint(CheckpointRow{6, digest_of(0xD6), kT + 2000, to_bytes("{\"cp\":6}")}));
   ok(store.add_checkpoint(CheckpointRow{12, digest_of(0xDC), kT + 3000, to_bytes("{\"cp\":12}")}));
-  ok(store.set_station_head("st-a", StationHead{5, digest_of(0x88), kT + 80, {}}));
-  ok(store.set_station_head("st-a", StationHead{7, digest_of(0x8b), kT + 100, {}}));  // moves on
-  ok(store.set_station_head("st-b", StationHead{5, digest_of(0x8a), kT + 90, {}}));
+  ok(store.set_station_head(StationId("st-a"), StationHead{5, digest_of(0x88), kT + 80, {}}));
+  ok(store.set_station_head(StationId("st-a"), StationHead{7, digest_of(0x8b), kT + 100, {}}));  // moves on
+  ok(store.set_station_head(StationId("st-b"), StationHead{5, digest_of(0x8a), kT + 90, {}}));
   ok(store.put_release(release_of(0xB1, "1.2.0")));
   ok(store.put_release(release_of(0xB2, "1.3.0")));
-  ok(store.add_finding(FindingRow{kT + 2000, kT + 50, "st-a", 4, 5, to_bytes("clone")}));
-  ok(store.add_finding(FindingRow{kT + 2000, kT + 70, "st-b", 5, 7, to_bytes("scrapped")}));
-  ok(store.add_finding(FindingRow{kT + 2500, 0, "st-b", 2, std::nullopt, to_bytes("gap")}));
+  ok(store.add_finding(FindingRow{kT + 2000, kT + 50, StationId("st-a"), 4, 5, to_bytes("clone")}));
+  ok(store.add_finding(FindingRow{kT + 2000, kT + 70, StationId("st-b"), 5, 7, to_bytes("scrapped")}));
+  ok(store.add_finding(FindingRow{kT + 2500, 0, StationId("st-b"), 2, std::nullopt, to_bytes("gap")}));
   ok(store.commit());
 }
 
@@ -79,21 +79,21 @@ std::string answers(EvidenceStore& store) {
   }
   for (const auto& c : ok(store.checkpoints_between(kT, kT + 10'000))) out += describe(c);
   for (const char* station : {"st-a", "st-b", "st-c"}) {
-    if (auto h = ok(store.station_head(station))) {
+    if (auto h = ok(store.station_head(StationId(station)))) {
       out += fmt::format("head {} {} {} {}\n", station, h->sequence, h->record_hash.hex(), h->last_event_unix);
     }
     for (std::uint64_t seq = 0; seq < 9; ++seq) {
-      if (auto r = ok(store.station_record(station, seq))) {
+      if (auto r = ok(store.station_record(StationId(station), seq))) {
         out += fmt::format("record {}/{} {} @{}\n", station, seq, r->first.hex(), r->second);
       }
     }
   }
   for (const char* serial : {"", "SN-1", "SN-2", "SN-3", "SN-5", "SN-0"}) {
     out += fmt::format("serial '{}': {}\n", serial,
-                       describe(ok(store.unit_sightings(serial, "")).hardware_ids_of_serial));
+                       describe(ok(store.unit_sightings(Serial(serial), HardwareId())).hardware_ids_of_serial));
   }
   for (const char* hw : {"", "HW-1", "HW-2", "HW-3", "HW-4", "HW-9"}) {
-    const UnitSightings seen = ok(store.unit_sightings("", hw));
+    const UnitSightings seen = ok(store.unit_sightings(Serial(), HardwareId(hw)));
     out += fmt::format("hw '{}': {}", hw, describe(seen.serials_of_hardware_id));
     const auto& scrap = seen.scrap;
     out += fmt::format(" scrap {}\n", scrap ? std::to_string(*scrap) : "-");
@@ -140,18 +140,18 @@ void round_trip(Backend& backend) {
   REQUIRE(between.size() == 1);
   CHECK(between[0].tree_size == 6);
 
-  const auto head = ok(store->station_head("st-a"));
+  const auto head = ok(store->station_head(StationId("st-a")));
   REQUIRE(head.has_value());
   CHECK(head->sequence == 7);
   CHECK(head->record_hash == digest_of(0x8b));
   CHECK(head->last_event_unix == kT + 100);
-  CHECK_FALSE(ok(store->station_head("st-z")).has_value());
+  CHECK_FALSE(ok(store->station_head(StationId("st-z"))).has_value());
 
-  const auto record = ok(store->station_record("st-b", 3));
+  const auto record = ok(store->station_record(StationId("st-b"), 3));
   REQUIRE(record.has_value());
   CHECK(record->first == sample_entry(6).record_hash);
   CHECK(record->second == 6);
-  CHECK_FALSE(ok(store->station_record("st-b", 6)).has_value());
+  CHECK_FALSE(ok(store->station_record(StationId("st-b"), 6)).has_value());
 
   const auto release = ok(store->release(digest_of(0xB2)));
   REQUIRE(release.has_value());
@@ -162,8 +162,8 @@ void round_trip(Backend& backend) {
 
   const auto findings = ok(store->findings_between(kT + 2000, kT + 2500));  // end exclusive
   REQUIRE(findings.size() == 2);
-  CHECK(describe(findings[0]) == describe(FindingRow{kT + 2000, kT + 50, "st-a", 4, 5, to_bytes("clone")}));
-  CHECK(describe(findings[1]) == describe(FindingRow{kT + 2000, kT + 70, "st-b", 5, 7, to_bytes("scrapped")}));
+  CHECK(describe(findings[0]) == describe(FindingRow{kT + 2000, kT + 50, StationId("st-a"), 4, 5, to_bytes("clone")}));
+  CHECK(describe(findings[1]) == describe(FindingRow{kT + 2000, kT + 70, StationId("st-b"), 5, 7, to_bytes("scrapped")}));
   const auto all_findings = ok(store->findings_between(kT, kT + 10'000));
   REQUIRE(all_findings.size() == 3);
   CHECK_FALSE(all_findings[2].log_index.has_value());
@@ -180,10 +180,10 @@ void rollback_restores(Backend& backend) {
   ok(store->put_node(0, 12, extra_entry().leaf_hash));
   ok(store->put_node(2, 2, digest_of(0xEE)));
   ok(store->add_checkpoint(CheckpointRow{13, digest_of(0xDD), kT + 4000, to_bytes("{}")}));
-  ok(store->set_station_head("st-a", StationHead{99, digest_of(0xEE), kT + 4000, {}}));
-  ok(store->set_station_head("st-c", StationHead{1, digest_of(0xEE), kT + 4000, {}}));
+  ok(store->set_station_head(StationId("st-a"), StationHead{99, digest_of(0xEE), kT + 4000, {}}));
+  ok(store->set_station_head(StationId("st-c"), StationHead{1, digest_of(0xEE), kT + 4000, {}}));
   ok(store->put_release(release_of(0xB3, "2.0.0")));
-  ok(store->add_finding(FindingRow{kT + 4000, 0, "st-c", 1, 12, to_bytes("x")}));
+  ok(store->add_finding(FindingRow{kT + 4000, 0, StationId("st-c"), 1, 12, to_bytes("x")}));
   CHECK(ok(store->tree_size()) == 13);
   store->rollback();
 
@@ -214,13 +214,13 @@ void firmware_sets(Backend& backend) {
   LogEntry same = fresh;
   same.index = 13;
   same.station_sequence = 2;
-  same.serial = "SN-10";
-  same.hardware_id = "HW-100";
+  same.serial = Serial("SN-10");
+  same.hardware_id = HardwareId("HW-100");
   ok(store->append_entry(same));
   ok(store->commit());
   const std::string both = describe(fresh) + describe(same);
   CHECK(describe_query(*store, where([](auto& w) { w.firmware = digest_of(0x78); })) == both);
-  CHECK(describe_query(*store, where([](auto& w) { w.serial = "SN-10"; })) == describe(same));
+  CHECK(describe_query(*store, where([](auto& w) { w.serial = Serial("SN-10"); })) == describe(same));
   const Digest bundle = *Digest::from_bytes(fresh.bundle_digest);
   CHECK(describe_query(*store, where([&](auto& w) { w.firmware = bundle; })).find(both) !=
         std::string::npos);
@@ -239,17 +239,17 @@ void savepoint_undoes_one_export(Backend& backend) {
   refused.station_sequence = 2;
   refused.firmware = {digest_of(0x79)};
   ok(store->append_entry(refused));
-  ok(store->add_finding(FindingRow{kT + 4000, 0, "st-c", 1, 13, to_bytes("x")}));
+  ok(store->add_finding(FindingRow{kT + 4000, 0, StationId("st-c"), 1, 13, to_bytes("x")}));
   ok(store->rollback_to_savepoint());
   CHECK(ok(store->tree_size()) == 13);
   ok(store->savepoint());
   LogEntry kept = refused;
-  kept.serial = "SN-11";
+  kept.serial = Serial("SN-11");
   ok(store->append_entry(kept));
   ok(store->release_savepoint());
   ok(store->commit());
   CHECK(ok(store->tree_size()) == 14);
-  CHECK(describe_query(*store, where([](auto& w) { w.station_id = "st-c"; })) ==
+  CHECK(describe_query(*store, where([](auto& w) { w.station_id = StationId("st-c"); })) ==
         describe(extra_entry()) + describe(kept));
   CHECK(describe_query(*store, where([](auto& w) { w.firmware = digest_of(0x79); })) == describe(kept));
   CHECK(ok(store->findings_between(kT + 4000, kT + 4001)).empty());
@@ -264,7 +264,7 @@ void destroy_discards(Backend& backend) {
     ok(writer->begin());
     ok(writer->append_entry(extra_entry()));
     ok(writer->put_node(0, 12, extra_entry().leaf_hash));
-    ok(writer->set_station_head("st-a", StationHead{99, digest_of(0xEE), kT, {}}));
+    ok(writer->set_station_head(StationId("st-a"), StationHead{99, digest_of(0xEE), kT, {}}));
   }  // destroyed without commit
   store.reset();
   auto reopened = backend.open();
@@ -284,7 +284,7 @@ void writes_need_transaction(Backend& backend) {
     check_refused(store->append_entry(sample_entry(0)), "append_entry");
     check_refused(store->put_node(0, 0, digest_of(1)), "put_node");
     check_refused(store->add_checkpoint(CheckpointRow{}), "add_checkpoint");
-    check_refused(store->set_station_head("st-a", StationHead{}), "set_station_head");
+    check_refused(store->set_station_head(StationId("st-a"), StationHead{}), "set_station_head");
     check_refused(store->put_release(release_of(0xB1, "1")), "put_release");
     check_refused(store->add_finding(FindingRow{}), "add_finding");
   };
@@ -321,9 +321,9 @@ void failed_write_poisons(Backend& backend) {
   fill(*store);
   const std::string before = answers(*store);
   ok(store->begin());
-  ok(store->set_station_head("st-c", StationHead{1, digest_of(0xEE), kT, {}}));
+  ok(store->set_station_head(StationId("st-c"), StationHead{1, digest_of(0xEE), kT, {}}));
   LogEntry duplicate = extra_entry();
-  duplicate.station_id = "st-a";
+  duplicate.station_id = StationId("st-a");
   duplicate.station_sequence = 1;  // journal record st-a/1 is already in the log
   // SQLite refuses the write at once; PostgreSQL pipelines writes and learns of the failure
   // at the next statement or, here, the commit, which names the write that failed.

@@ -68,11 +68,11 @@ LogEntry sample_entry(std::uint64_t index) {
   e.manifest = to_bytes(fmt::format("manifest {}", index));
   e.manifest.push_back(std::byte{0});  // binary: NUL and high bytes survive
   e.manifest.push_back(std::byte{0xff});
-  e.station_id = s.station;
+  e.station_id = StationId(s.station);
   e.station_sequence = s.sequence;
   e.record_hash = digest_of(0x80 + static_cast<unsigned>(index));
-  e.serial = s.serial;
-  e.hardware_id = s.hardware_id;
+  e.serial = Serial(s.serial);
+  e.hardware_id = HardwareId(s.hardware_id);
   if (s.bundle != 0) {
     const Digest bundle = digest_of(s.bundle);
     e.bundle_digest.assign(bundle.bytes().begin(), bundle.bytes().end());
@@ -122,11 +122,14 @@ std::string describe(const FindingRow& f) {
                      f.log_index ? std::to_string(*f.log_index) : "-", hex(f.finding));
 }
 
-std::string describe(const std::vector<SeenWith>& rows) {
+template <class Id>
+std::string describe_rows(const std::vector<SeenWith<Id>>& rows) {
   std::string out;
   for (const auto& r : rows) out += fmt::format("{}@{} ", r.value, r.log_index);
   return out;
 }
+std::string describe(const std::vector<SeenWith<HardwareId>>& rows) { return describe_rows(rows); }
+std::string describe(const std::vector<SeenWith<Serial>>& rows) { return describe_rows(rows); }
 
 std::string describe_query(EvidenceStore& store, const EntryQuery& query) {
   std::string out;

@@ -25,7 +25,8 @@ std::vector<LogEntry> sample_log();
 std::string describe(const LogEntry& entry);
 std::string describe(const CheckpointRow& checkpoint);
 std::string describe(const FindingRow& finding);
-std::string describe(const std::vector<SeenWith>& rows);
+std::string describe(const std::vector<SeenWith<HardwareId>>& rows);
+std::string describe(const std::vector<SeenWith<Serial>>& rows);
 std::string describe_query(EvidenceStore& store, const EntryQuery& query);  // fails the test on error
 
 // Where a scenario's store lives; location() is the same on every call (reopen).

@@ -173,7 +173,26 @@ TEST_CASE("an envelope file one byte over the one signed-document limit is refus
   REQUIRE_FALSE(big.has_value());
   CHECK(big.error().code == ErrorCode::kIo);
   CHECK(mentions(big.error(), big_path.string()));
-  CHECK(mentions(big.error(), "limit"));
+  CHECK(mentions(big.error(), "limit of " + std::to_string(fio::kMaxSignedDocumentBytes) + " bytes"));
+}
+
+TEST_CASE("an envelope file one byte over its kind's own limit is refused naming the file and "
+          "that limit") {
+  ht::TempDir dir;
+  constexpr std::size_t kLimit = 512;  // a kind with its own constant (the station snapshot's)
+  const std::string json =
+      R"({"payloadType":"t","payload":"","signatures":[{"keyid":"","sig":"AA=="}]})";
+  const std::string at_limit = json + std::string(kLimit - json.size(), ' ');
+  auto ok = fio::read_envelope(dir.write("at-limit.json", at_limit), kLimit);
+  REQUIRE_MESSAGE(ok.has_value(), (ok ? "" : ok.error().message));
+  const auto big_path = dir.write("over-limit.json", at_limit + " ");
+  auto big = fio::read_envelope(big_path, kLimit);
+  REQUIRE_FALSE(big.has_value());
+  CHECK(big.error().code == ErrorCode::kIo);
+  CHECK(mentions(big.error(), big_path.string()));
+  CHECK(mentions(big.error(), "limit of 512 bytes"));
+  // The same file is well within the signed-document limit: the limit given is the one held.
+  CHECK(fio::read_envelope(big_path).has_value());
 }
 
 TEST_CASE("an envelope file that is not DSSE JSON is refused naming the file") {
