@@ -18,7 +18,7 @@
 set(HALLMARK_INCLUDE_ROOTS ${PROJECT_BINARY_DIR}/include-roots)
 
 # The product's top-level folders, whose headers each root either links or stubs out.
-set(HALLMARK_PRODUCT_FOLDERS verifier hsm-profiles station-agent signer ceremony bench fuzz tests)
+set(HALLMARK_PRODUCT_FOLDERS verifier hsm-profiles station-agent signer ceremony bench testkit fuzz tests)
 
 # The layers: name, then the folders (top-level or deeper) it may include.
 set(HALLMARK_LAYER_verifier verifier)
@@ -29,10 +29,15 @@ set(HALLMARK_LAYER_token verifier hsm-profiles)
 set(HALLMARK_LAYER_station verifier hsm-profiles station-agent)
 set(HALLMARK_LAYER_signer verifier hsm-profiles signer)
 set(HALLMARK_LAYER_ceremony verifier hsm-profiles ceremony)
-# The benchmarks drive the products on the tests' throwaway tokens (LineWorld): they may
-# include the test-support headers too; no product layer may.
-set(HALLMARK_LAYER_bench verifier hsm-profiles station-agent signer ceremony bench tests)
-set(HALLMARK_LAYERS verifier devices token station signer ceremony bench)
+# testkit/: throwaway keys, trust roots and SoftHSM tokens for the tests and the benchmarks;
+# no product layer may include it.
+set(HALLMARK_LAYER_testkit verifier hsm-profiles testkit)
+# The benchmarks drive the products on libraries: the product's and testkit's, never tests/.
+set(HALLMARK_LAYER_bench verifier hsm-profiles station-agent signer ceremony bench testkit)
+# Until LineWorld (tests/line) has moved out of tests/, the station benchmarks (bench/station)
+# alone may include the tests' headers too.
+set(HALLMARK_LAYER_bench_line verifier hsm-profiles station-agent signer ceremony bench testkit tests)
+set(HALLMARK_LAYERS verifier devices token station signer ceremony testkit bench bench_line)
 
 function(_hallmark_generate_root layer)
   set(root ${HALLMARK_INCLUDE_ROOTS}/${layer})
@@ -131,7 +136,7 @@ function(hallmark_check_include_roots)
     endforeach()
   endforeach()
   hallmark_find_include_escapes(escapes ${PROJECT_SOURCE_DIR}
-    verifier hsm-profiles station-agent signer ceremony bench)
+    verifier hsm-profiles station-agent signer ceremony bench testkit)
   foreach(escape IN LISTS escapes)
     list(APPEND problems "include escapes its folder: ${escape}")
   endforeach()

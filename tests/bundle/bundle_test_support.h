@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "hallmark/release.pb.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/core/bytes.h"
 
 namespace hallmark::bundle::testing {

@@ -19,7 +19,7 @@
 #include "hallmark/dsse.pb.h"
 #include "hallmark/trust.pb.h"
 #include "hsm-profiles/src/token_signer.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "verifier/core/document.h"
 
 namespace hallmark::testing {

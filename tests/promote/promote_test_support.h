@@ -19,7 +19,7 @@
 #include "hallmark/release.pb.h"
 #include "signer/promote/promote.h"
 #include "tests/ceremony/ceremony_test_support.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 
 namespace hallmark::promote::testing {
 

@@ -1,4 +1,4 @@
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 
 #include <cstdlib>
 #include <fstream>
