@@ -1,6 +1,7 @@
-// Test-only helpers for the verifier tests: in-process keys for every algorithm, a signer
-// that follows the same rules as PublicKey::verify, envelope builders, and a temporary
-// directory. For tests and benchmarks only (testkit/CMakeLists.txt): no product links it.
+// In-process keys for every algorithm (OpenSSL, private keys in memory: never a production
+// key), a signer that follows the same rules as PublicKey::verify, envelope builders, and a
+// temporary directory. For tests and benchmarks only (testkit/CMakeLists.txt): no product
+// links it. Failures throw std::runtime_error (a fixture that cannot be made).
 #pragma once
 
 #include <cstdint>

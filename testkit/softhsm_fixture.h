@@ -7,8 +7,8 @@
 // on C_Initialize, so create a fixture before anything else loads SoftHSM, and only one
 // fixture at a time. doctest_discover_tests runs every TEST_CASE in its own process,
 // which gives each test case fresh tokens. Throws std::runtime_error on setup failure
-// (this is test code: doctest reports it). Not thread-safe (it sets an environment
-// variable).
+// (doctest reports it in a test; a benchmark stops with its message). Not thread-safe (it
+// sets an environment variable).
 #pragma once
 
 #include <filesystem>
@@ -24,7 +24,9 @@ namespace hallmark::testing {
 
 class SoftHsmFixture {
  public:
-  static constexpr const char* kModulePath = HALLMARK_SOFTHSM_MODULE;
+  // SoftHSM's PKCS#11 module (HALLMARK_SOFTHSM_MODULE_PATH, testkit/CMakeLists.txt: set once
+  // there, compiled into softhsm_fixture.cpp, so no consumer needs a definition of its own).
+  static const char* const kModulePath;
   static constexpr const char* kSoPin = "so-pin-4711";
   static constexpr const char* kUserPin = "user-pin-1234";
 
