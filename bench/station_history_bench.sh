@@ -22,4 +22,4 @@ bench=$build/bench/station_history_bench
 
 tmp=${TMPDIR:-/tmp}
 [[ -d /dev/shm && -w /dev/shm ]] && tmp=/dev/shm
-TMPDIR=$tmp "$bench" --minimal
+TMPDIR=$tmp "$bench"

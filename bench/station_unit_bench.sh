@@ -16,5 +16,4 @@ bench=$build/bench/station_unit_bench
 [[ -x $bench ]] || {
   echo "missing $bench: build with -DHALLMARK_BUILD_TESTS=ON (make build does)" >&2; exit 2; }
 
-# doctest --minimal: only the benchmark's own table, unless something fails.
-"$bench" --minimal
+"$bench"

@@ -10,15 +10,16 @@
 # too. Include roots propagate (PUBLIC), and a layer only links layers whose roots are
 # subsets of its own, so a target's include path never reaches a folder above its layer.
 #
-# Two holes the roots cannot close are checked at configure time (and by the unit test
+# Three holes the roots cannot close are checked at configure time (and by the unit test
 # tests/boundaries): a quoted include that climbs out of its own folder ("../", or an
-# absolute path), and a product target that adds the source tree's top to its include path
-# (hallmark_check_include_roots, called once every target exists).
+# absolute path), a product target that adds the source tree's top to its include path, and
+# a target outside tests/ and fuzz/ (product, testkit, benchmark) that links a library of
+# tests/ (hallmark_check_include_roots, called once every target exists, tests/ included).
 
 set(HALLMARK_INCLUDE_ROOTS ${PROJECT_BINARY_DIR}/include-roots)
 
 # The product's top-level folders, whose headers each root either links or stubs out.
-set(HALLMARK_PRODUCT_FOLDERS verifier hsm-profiles station-agent signer ceremony bench fuzz tests)
+set(HALLMARK_PRODUCT_FOLDERS verifier hsm-profiles station-agent signer ceremony bench testkit fuzz tests)
 
 # The layers: name, then the folders (top-level or deeper) it may include.
 set(HALLMARK_LAYER_verifier verifier)
@@ -29,10 +30,17 @@ set(HALLMARK_LAYER_token verifier hsm-profiles)
 set(HALLMARK_LAYER_station verifier hsm-profiles station-agent)
 set(HALLMARK_LAYER_signer verifier hsm-profiles signer)
 set(HALLMARK_LAYER_ceremony verifier hsm-profiles ceremony)
-# The benchmarks drive the products on the tests' throwaway tokens (LineWorld): they may
-# include the test-support headers too; no product layer may.
-set(HALLMARK_LAYER_bench verifier hsm-profiles station-agent signer ceremony bench tests)
-set(HALLMARK_LAYERS verifier devices token station signer ceremony bench)
+# testkit/: throwaway keys, trust roots and SoftHSM tokens for the tests and the benchmarks;
+# no product layer may include it, and it never includes tests/.
+set(HALLMARK_LAYER_testkit verifier hsm-profiles testkit)
+# testkit/line: a signing host and a station on throwaway tokens, driven through the
+# products' libraries (the tests' World and LineWorld and the station benchmarks stand on it).
+set(HALLMARK_LAYER_testkit_line verifier hsm-profiles station-agent signer ceremony testkit)
+# The benchmarks drive the products on libraries: the product's and testkit's, never tests/
+# (a bench target that links a tests/ library stops the configure too:
+# hallmark_check_include_roots).
+set(HALLMARK_LAYER_bench verifier hsm-profiles station-agent signer ceremony bench testkit)
+set(HALLMARK_LAYERS verifier devices token station signer ceremony testkit testkit_line bench)
 
 function(_hallmark_generate_root layer)
   set(root ${HALLMARK_INCLUDE_ROOTS}/${layer})
@@ -104,8 +112,51 @@ function(_hallmark_targets_in dir out)
   set(${out} ${targets} PARENT_SCOPE)
 endfunction()
 
+# The libraries defined under tests/ that `target` links, directly or through the libraries
+# it links (aliases resolved; imported targets and generator expressions other than
+# $<LINK_ONLY:...> are not followed): an include root cannot stop a link, and a tests/
+# library brings the source tree's top and doctest with it.
+function(_hallmark_tests_libraries_reached target out)
+  set(queue ${target})
+  set(seen "")
+  set(found "")
+  while(queue)
+    list(POP_FRONT queue t)
+    string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" t "${t}")
+    if(NOT TARGET "${t}")
+      continue()
+    endif()
+    get_target_property(aliased ${t} ALIASED_TARGET)
+    if(aliased)
+      set(t ${aliased})
+    endif()
+    if(t IN_LIST seen)
+      continue()
+    endif()
+    list(APPEND seen ${t})
+    get_target_property(imported ${t} IMPORTED)
+    if(imported)
+      continue()
+    endif()
+    get_target_property(dir ${t} SOURCE_DIR)
+    string(FIND "${dir}/" "${PROJECT_SOURCE_DIR}/tests/" at)
+    if(at EQUAL 0)
+      list(APPEND found ${t})
+      continue()
+    endif()
+    foreach(prop LINK_LIBRARIES INTERFACE_LINK_LIBRARIES)
+      get_target_property(libraries ${t} ${prop})
+      if(libraries)
+        list(APPEND queue ${libraries})
+      endif()
+    endforeach()
+  endwhile()
+  set(${out} ${found} PARENT_SCOPE)
+endfunction()
+
 function(hallmark_check_include_roots)
   set(problems "")
+  set(checked "")
   get_property(tops DIRECTORY ${PROJECT_SOURCE_DIR} PROPERTY SUBDIRECTORIES)
   foreach(dir IN LISTS tops)
     file(RELATIVE_PATH top ${PROJECT_SOURCE_DIR} ${dir})
@@ -118,6 +169,7 @@ function(hallmark_check_include_roots)
       if(type STREQUAL "UTILITY" OR type STREQUAL "INTERFACE_LIBRARY")
         continue()
       endif()
+      list(APPEND checked ${target})
       get_target_property(layer ${target} HALLMARK_LAYER)
       if(NOT layer)
         list(APPEND problems "${target} (${top}) has no hallmark_layer()")
@@ -130,8 +182,14 @@ function(hallmark_check_include_roots)
       endforeach()
     endforeach()
   endforeach()
+  foreach(target IN LISTS checked)
+    _hallmark_tests_libraries_reached(${target} reached)
+    foreach(library IN LISTS reached)
+      list(APPEND problems "${target} links ${library}, a library of tests/ (only the tests may)")
+    endforeach()
+  endforeach()
   hallmark_find_include_escapes(escapes ${PROJECT_SOURCE_DIR}
-    verifier hsm-profiles station-agent signer ceremony bench)
+    verifier hsm-profiles station-agent signer ceremony bench testkit)
   foreach(escape IN LISTS escapes)
     list(APPEND problems "include escapes its folder: ${escape}")
   endforeach()
@@ -139,6 +197,7 @@ function(hallmark_check_include_roots)
     list(JOIN problems "\n  " text)
     message(FATAL_ERROR "Include boundaries (docs/architecture.md, Dependency rules):\n  ${text}\n"
                         "Give each product target hallmark_layer(<target> <layer>) "
-                        "(cmake/include_roots.cmake) and include by the path from the top.")
+                        "(cmake/include_roots.cmake), include by the path from the top, and "
+                        "move what a benchmark needs from tests/ into testkit/.")
   endif()
 endfunction()

@@ -18,7 +18,7 @@
 #include "signer/evidence/countersign.h"
 #include "signer/evidence/station_software.h"
 #include "signer/store/evidence_store.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "verifier/trust/trust.h"
 
 namespace hallmark::bench {

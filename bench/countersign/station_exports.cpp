@@ -10,7 +10,7 @@
 #include "hallmark/release.pb.h"
 #include "hallmark/station.pb.h"
 #include "hallmark/trust.pb.h"
-#include "tests/trust/trust_fixture.h"
+#include "testkit/trust_fixture.h"
 #include "verifier/bundle/unit_claims.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"

@@ -2,7 +2,7 @@
 // ("bench-station") enrolled under the test trust root, the release every unit names, and
 // its journal written as station-signed export files, as the station writes them.
 //
-// The keys are the trust test fixture's in-process keys (tests/trust/trust_fixture.h), made
+// The keys are the trust test fixture's in-process keys (testkit/trust_fixture.h), made
 // afresh in each process: an export is countersigned by the process that made it. The
 // station's signatures are OpenSSL ones, so what is measured is the signer, not the station.
 // Every attestation matches the release's claims (images written, read back, measured;

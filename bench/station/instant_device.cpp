@@ -11,7 +11,7 @@
 #include "station-agent/devsim/efuses.h"
 #include "verifier/core/openssl_handles.h"
 
-namespace hallmark::line::testing {
+namespace hallmark::bench {
 
 // Adds the lifetime of a driver call to busy_.
 class InstantDevice::Busy {
@@ -119,4 +119,4 @@ Result<device::Measurement> InstantDevice::measure(const std::vector<device::Reg
 
 Result<device::BootVerdict> InstantDevice::reset() { return boot(); }
 
-}  // namespace hallmark::line::testing
+}  // namespace hallmark::bench

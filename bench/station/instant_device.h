@@ -21,7 +21,7 @@
 
 #include "station-agent/driver/device_driver.h"
 
-namespace hallmark::line::testing {
+namespace hallmark::bench {
 
 class InstantDevice final : public device::DeviceDriver {
  public:
@@ -63,4 +63,4 @@ class InstantDevice final : public device::DeviceDriver {
   std::chrono::nanoseconds busy_{0};
 };
 
-}  // namespace hallmark::line::testing
+}  // namespace hallmark::bench

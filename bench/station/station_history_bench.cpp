@@ -15,17 +15,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "station-agent/station/station_snapshot.h"
 #include "bench/station/instant_device.h"
-#include "tests/line/line_test_support.h"
+#include "bench/station/line_bench.h"
+#include "station-agent/station/station_snapshot.h"
 
-namespace hallmark::line::testing {
+namespace hallmark::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -57,9 +57,14 @@ struct Measured {
 
 Measured measure(std::uint64_t records) {
   Measured m;
-  LineWorld lw;
-  auto line = lw.open_line();
-  lw.staff(*line);
+  LineBench world;
+  testing::StationWorld& lw = world.station;
+  // The line is held by pointer so that it can be closed and opened again in place.
+  auto open = [&lw] {
+    return std::make_unique<station::StationLine>(must(lw.try_open_line(), "opening the line"));
+  };
+  auto line = open();
+  must(lw.try_staff(*line), "installing the staff roster, olga logged in");
   const auto g0 = Clock::now();
   // Units as the line records them: one PROGRAM event per unit, a distinct device and
   // serial each, signed by the station key on the token and appended (fdatasync).
@@ -70,14 +75,12 @@ Measured measure(std::uint64_t records) {
     unit.set_hardware_id(fmt::format("GEN-HW-{:08}", i));
     unit.set_result(v1::Attestation::PASS);
     unit.set_detail(std::string(900, 'd'));  // about the size of a unit's attestation
-    auto appended = line->record(unit, station::ClockState{true, "bench"});
-    REQUIRE_MESSAGE(appended, (appended ? "" : appended.error().message));
+    must(line->record(unit, station::ClockState{true, "bench"}), "recording a unit");
     if (i % 100'000 == 0 && i > 0) std::fprintf(stderr, "  %llu records\n", static_cast<unsigned long long>(i));
   }
   // The generator's line holds the history it recorded: its snapshot, as any open would
   // write one (a first open of a journal without one replays it whole, once).
-  auto saved = line->save_snapshot();
-  REQUIRE_MESSAGE(saved, (saved ? "" : saved.error().message));
+  must(line->save_snapshot(), "saving the snapshot");
   m.generate_s = ms(Clock::now() - g0) / 1000;
   m.records = line->journal().head().sequence;
   m.journal_mib = static_cast<double>(std::filesystem::file_size(line->journal().path())) / (1 << 20);
@@ -85,31 +88,30 @@ Measured measure(std::uint64_t records) {
   if (records <= 20'000) {  // what every command cost before snapshots: a whole replay
     std::filesystem::remove_all(station::snapshot_dir(lw.state));
     const auto t0 = Clock::now();
-    line = lw.open_line();
+    line = open();
     m.full_replay_ms = ms(Clock::now() - t0);
     line.reset();
   }
-  REQUIRE(line == nullptr);
 
   std::vector<double> status, program;
   InstantDevice device("BENCH-HW-0");
   for (int round = 0; round < kRounds; ++round) {
     const auto t0 = Clock::now();
-    line = lw.open_line();
+    line = open();
     const auto counts = line->history().counts();  // what status prints
     status.push_back(ms(Clock::now() - t0));
-    REQUIRE(counts.passed > 0);
+    must(counts.passed > 0, "the history counts the units recorded");
     line.reset();
 
     const auto p0 = Clock::now();
-    line = lw.open_line();
-    const auto release = lw.release(*line);
+    line = open();
+    const auto release = must(lw.try_release(*line), "loading the release of combo-1");
     device.next_unit(fmt::format("BENCH-HW-{:06}", round));
     auto outcome = station::program_unit(
         *line, release, device, {fmt::format("BN-{:06}", round), station::UnitMode::kProgram, ""});
     program.push_back(ms(Clock::now() - p0));
-    REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
-    REQUIRE_MESSAGE(outcome->verdict == station::UnitVerdict::kPass, outcome->detail);
+    if (!outcome) stop("program_unit", outcome.error().message);
+    if (outcome->verdict != station::UnitVerdict::kPass) stop("program_unit", outcome->detail);
     line.reset();
   }
   m.status_ms = median(status);
@@ -117,7 +119,8 @@ Measured measure(std::uint64_t records) {
   return m;
 }
 
-TEST_CASE("station status and program at a small and a large journal") {
+// Station status and program at a small and a large journal.
+void run() {
   const Measured small = measure(1'000);
   const Measured large = measure(large_size());
   std::printf("\nStation commands against journal length (median of %d rounds, in process, "
@@ -144,4 +147,6 @@ TEST_CASE("station status and program at a small and a large journal") {
 }
 
 }  // namespace
-}  // namespace hallmark::line::testing
+}  // namespace hallmark::bench
+
+int main() { return hallmark::bench::run_bench("station_history_bench", hallmark::bench::run); }

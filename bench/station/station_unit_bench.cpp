@@ -18,18 +18,17 @@
 #include <string>
 #include <vector>
 
-#include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "hsm-profiles/src/objects.h"
+#include "bench/station/instant_device.h"
+#include "bench/station/line_bench.h"
 #include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/token_signer.h"
+#include "station-agent/cli/station_token.h"
 #include "station-agent/station/device_certificate.h"
 #include "station-agent/station/provisioning_plan.h"
-#include "bench/station/instant_device.h"
-#include "tests/line/line_test_support.h"
 
-namespace hallmark::line::testing {
+namespace hallmark::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -58,15 +57,6 @@ struct Samples {
   }
 };
 
-CK_OBJECT_HANDLE private_key(const hsm::Session& session, const char* label) {
-  hsm::AttributeTemplate match;
-  match.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_text(CKA_LABEL, label);
-  auto found = hsm::find_objects(session, match, 2);
-  REQUIRE(found);
-  REQUIRE(found->size() == 1);
-  return found->front();
-}
-
 // One raw signature: exactly what a token costs, no host hashing, encoding or checking.
 void raw_sign(const hsm::Session& session, CK_OBJECT_HANDLE key) {
   std::array<CK_BYTE, 32> digest{};
@@ -75,45 +65,50 @@ void raw_sign(const hsm::Session& session, CK_OBJECT_HANDLE key) {
   CK_ULONG size = signature.size();
   CK_MECHANISM mechanism{CKM_ECDSA, nullptr, 0};
   CK_FUNCTION_LIST* f = session.functions();
-  REQUIRE(f->C_SignInit(session.handle(), &mechanism, key) == CKR_OK);
-  REQUIRE(f->C_Sign(session.handle(), digest.data(), digest.size(), signature.data(), &size) ==
-          CKR_OK);
+  must(f->C_SignInit(session.handle(), &mechanism, key) == CKR_OK, "raw C_SignInit");
+  must(f->C_Sign(session.handle(), digest.data(), digest.size(), signature.data(), &size) ==
+           CKR_OK,
+       "raw C_Sign");
 }
 
 // One small record appended and made durable, like the journal's append.
 void append_and_sync(int fd) {
   static constexpr char kRecord[] = "{\"bench\":\"a small record, about the size of a frame head\"}\n";
-  REQUIRE(::write(fd, kRecord, sizeof kRecord - 1) == static_cast<ssize_t>(sizeof kRecord - 1));
-  REQUIRE(::fdatasync(fd) == 0);
+  must(::write(fd, kRecord, sizeof kRecord - 1) == static_cast<ssize_t>(sizeof kRecord - 1),
+       "appending to bench-sync");
+  must(::fdatasync(fd) == 0, "fdatasync of bench-sync");
 }
 
-TEST_CASE("station per-unit overhead against one raw token signature and one fdatasync") {
+// Station per-unit overhead against one raw token signature and one fdatasync.
+void run() {
   const int n = units_from_env();
-  LineWorld lw;
-  auto line = lw.open_line();
-  lw.staff(*line);
-  const auto release = lw.release(*line);
+  LineBench world;
+  testing::StationWorld& lw = world.station;
+  auto line = must(lw.try_open_line(), "opening the line");
+  must(lw.try_staff(line), "installing the staff roster, olga logged in");
+  const auto release = must(lw.try_release(line), "loading the release of combo-1");
 
   // A second session on the station token: the same key objects the line signs with.
-  hsm::Session session = lw.w.tokens.hsm.open(kStationId);
-  const CK_OBJECT_HANDLE station_key = private_key(session, "station");
-  auto token_key = hsm::TokenKey::from_handle(session, station_key);
-  REQUIRE(token_key);
-  auto signer = hsm::TokenSigner::create(session, std::move(*token_key));
-  REQUIRE(signer);
+  hsm::Session session = lw.open_station_token();
+  auto token_key = must(station::find_labelled_key(session, station::kStationKeyLabel),
+                        "the station key on station-1");
+  const CK_OBJECT_HANDLE station_key = token_key.handle();
+  auto signer = must(hsm::TokenSigner::create(session, std::move(token_key)),
+                     "a TokenSigner on the station key");
   const std::string sync_path = (lw.state / "bench-sync").string();
   const int fd = ::open(sync_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  REQUIRE(fd >= 0);
+  must(fd >= 0, "opening " + sync_path);
 
   InstantDevice device("BENCH-HW-0");
   int unit = 0;
   auto program_next = [&] {
     ++unit;
     device.next_unit(fmt::format("BENCH-HW-{:06}", unit));
-    const auto outcome = station::program_unit(*line, release, device,
-                                               {fmt::format("BN-{:06}", unit), station::UnitMode::kProgram, ""});
-    REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
-    REQUIRE_MESSAGE(outcome->verdict == station::UnitVerdict::kPass, outcome->detail);
+    const auto outcome = must(
+        station::program_unit(line, release, device,
+                              {fmt::format("BN-{:06}", unit), station::UnitMode::kProgram, ""}),
+        "program_unit");
+    if (outcome.verdict != station::UnitVerdict::kPass) stop("program_unit", outcome.detail);
   };
   for (int i = 0; i < kWarmUp; ++i) {
     raw_sign(session, station_key);
@@ -137,51 +132,48 @@ TEST_CASE("station per-unit overhead against one raw token signature and one fda
   const Bytes attestation_sized(1024, std::byte{0x42});
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
-    auto signature = signer->sign(attestation_sized);
+    auto signature = signer.sign(attestation_sized);
     token_signer.v.push_back(us(Clock::now() - t0));
-    REQUIRE(signature);
+    must(signature.has_value(), "TokenSigner::sign");
   }
   // The one signature check each token signature keeps: verify under a decoded key.
-  const auto attestation_signature = signer->sign(attestation_sized);
-  REQUIRE(attestation_signature);
+  const auto attestation_signature = must(signer.sign(attestation_sized), "TokenSigner::sign");
   Samples verify_only;
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
-    auto ok = signer->public_key().verify(attestation_sized, *attestation_signature);
+    auto ok = signer.public_key().verify(attestation_sized, attestation_signature);
     verify_only.v.push_back(us(Clock::now() - t0));
-    REQUIRE(ok);
+    must(ok, "verifying the token's signature");
   }
   // The device's new public key, decoded and checked once per unit (PublicKey).
   device.next_unit("BENCH-HW-KEY");
-  const auto device_spki = device.generate_identity();
-  REQUIRE(device_spki);
+  const auto device_spki = must(device.generate_identity(), "the instant device's identity");
   Samples key_decode;
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
-    auto key = verifier::PublicKey::from_spki_der(*device_spki);
+    auto key = verifier::PublicKey::from_spki_der(device_spki);
     key_decode.v.push_back(us(Clock::now() - t0));
-    REQUIRE(key);
+    must(key.has_value(), "decoding the device's public key");
   }
   // A whole device certificate from the prepared device-CA: key decode, TBS, one token
   // signature (device-CA key), one verification.
-  auto authority = line->device_ca();
-  REQUIRE(authority);
+  auto authority = must(line.device_ca(), "the line's device CA");
   Samples certificate;
   const device::HardwareId bench_hw{"BENCH-HW-KEY"};
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
-    auto issued = (*authority)->issue(station::DeviceUnit{
-        release.release.bundle.certificate_profile(), "BN-CERT", bench_hw, *device_spki,
-        line->now()});
+    auto issued = authority->issue(station::DeviceUnit{
+        release.release.bundle.certificate_profile(), "BN-CERT", bench_hw, device_spki,
+        line.now()});
     certificate.v.push_back(us(Clock::now() - t0));
-    REQUIRE_MESSAGE(issued, (issued ? "" : issued.error().message));
+    must(issued.has_value(), "issuing a device certificate");
   }
   // The first thing program_unit() does: re-read the cached bundle, re-checking digests.
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
     auto images = station::load_plan_images(release);
     reread.v.push_back(us(Clock::now() - t0));
-    REQUIRE(images);
+    must(images.has_value(), "load_plan_images");
   }
   const auto device_before = device.busy();
   for (int i = 0; i < n; ++i) {
@@ -230,4 +222,6 @@ TEST_CASE("station per-unit overhead against one raw token signature and one fda
 }
 
 }  // namespace
-}  // namespace hallmark::line::testing
+}  // namespace hallmark::bench
+
+int main() { return hallmark::bench::run_bench("station_unit_bench", hallmark::bench::run); }

@@ -8,7 +8,7 @@
 #include "hsm-profiles/src/key_wrap.h"
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/objects.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "verifier/core/provenance.h"
 
 namespace hallmark::testing {

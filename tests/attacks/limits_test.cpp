@@ -12,7 +12,7 @@
 #include "signer/evidence/export_reader.h"
 #include "station-agent/driver/command_template_driver.h"
 #include "tests/bundle/bundle_test_support.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/bundle/bundle_reader.h"
 #include "verifier/core/dsse.h"
 #include "verifier/journal/export_chain.h"

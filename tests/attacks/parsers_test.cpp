@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "signer/evidence/export_reader.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 
 namespace hallmark::attacks {
 namespace {

@@ -16,18 +16,6 @@ namespace hallmark::bundle::testing {
 
 namespace fs = std::filesystem;
 
-std::string pattern(std::size_t size, std::uint32_t seed) {
-  std::string data(size, '\0');
-  std::uint32_t x = seed * 2654435761u + 1u;
-  for (char& c : data) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    c = static_cast<char>(x & 0xffu);
-  }
-  return data;
-}
-
 Workspace::Workspace() {
   dir.write("boot.bin", pattern(24 * 1024, 1));
   dir.write("app.bin", pattern(300 * 1024, 2));

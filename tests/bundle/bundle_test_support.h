@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "hallmark/release.pb.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
+#include "testkit/pattern.h"
 #include "verifier/core/bytes.h"
 
 namespace hallmark::bundle::testing {
@@ -19,8 +20,8 @@ namespace hallmark::bundle::testing {
 inline constexpr std::uint64_t kFlashSize = 4 * 1024 * 1024;
 inline constexpr std::int64_t kCreated = 1'700'000'000;
 
-// Deterministic pseudo-random bytes: the same (size, seed) always gives the same data.
-std::string pattern(std::size_t size, std::uint32_t seed);
+// Deterministic pseudo-random bytes (testkit/pattern.h).
+using hallmark::testing::pattern;
 
 // A temporary directory holding boot.bin (24 KiB), app.bin (300 KiB), the SKU catalogue
 // ("sensor-c3", esp32-c3, 4 MiB, ESP32 Secure Boot V2) and a valid spec for them.

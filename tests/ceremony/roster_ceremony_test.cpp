@@ -5,7 +5,7 @@
 #include "ceremony/src/roster_ceremony.h"
 #include "tests/ceremony/ceremony_test_support.h"
 #include "tests/support/trusted_root_access.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/people/roster.h"
 #include "verifier/trust/trusted_root.h"
 

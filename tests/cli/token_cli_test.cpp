@@ -9,7 +9,7 @@
 
 #include "tests/support/imported_key.h"
 #include "tests/support/run_command.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "tests/support/text.h"
 
 using hallmark::testing::CommandResult;

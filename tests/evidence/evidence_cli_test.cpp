@@ -12,7 +12,7 @@
 #include "station-agent/station/person_events.h"
 #include "tests/evidence/evidence_test_support.h"
 #include "tests/support/run_command.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/time_format.h"
 #include "verifier/tool/display_json.h"

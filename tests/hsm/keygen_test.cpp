@@ -6,7 +6,7 @@
 
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/objects.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 
 using namespace hallmark;
 using testing::SoftHsmFixture;

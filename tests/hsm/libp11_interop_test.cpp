@@ -23,7 +23,7 @@
 #include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/token_signer.h"
 #include "tests/support/run_command.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "tests/support/text.h"
 
 using namespace hallmark;

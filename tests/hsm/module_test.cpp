@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "hsm-profiles/src/module.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 
 using namespace hallmark;
 using testing::SoftHsmFixture;

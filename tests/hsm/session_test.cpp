@@ -4,7 +4,7 @@
 
 #include "hsm-profiles/src/session.h"
 #include "hsm-profiles/src/uri.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "tests/support/text.h"
 
 using namespace hallmark;

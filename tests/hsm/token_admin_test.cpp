@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "hsm-profiles/src/token_admin.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 
 using namespace hallmark;
 using testing::SoftHsmFixture;

@@ -10,7 +10,7 @@
 #include "hsm-profiles/src/token_key.h"
 #include "tests/support/test_keys.h"
 #include "tests/support/imported_key.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "tests/support/text.h"
 
 using namespace hallmark;

@@ -7,7 +7,7 @@
 #include "hsm-profiles/src/objects.h"
 #include "hsm-profiles/src/token_signer.h"
 #include "tests/support/test_keys.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "tests/support/text.h"
 
 using namespace hallmark;

@@ -12,33 +12,32 @@
 #include "hallmark/dsse.pb.h"
 #include "station-agent/station/station_state.h"
 #include "tests/promote/promote_test_support.h"
+#include "testkit/line/station_world.h"
 
 namespace hallmark::intake::testing {
 
 using promote::testing::World;
 
-struct EnrolledStation {
-  v1::Envelope registration;
-  station::StationKeyIds keys;
-};
+using hallmark::testing::EnrolledStation;
+using hallmark::testing::install_input;
 
-// Generates keys labelled "<prefix>station" / "<prefix>device-ca" on station-1, makes the
-// request for `station_id` and registers it under w.v1_root.
+// enroll_station() (testkit/line/station_world.h): keys labelled "<prefix>station" /
+// "<prefix>device-ca" generated on station-1, the request for `station_id` registered under
+// w.v1_root; REQUIREs that it succeeded.
 EnrolledStation enroll(const World& w, const std::string& station_id,
                        const std::string& label_prefix = "");
 
-// Install input for `station` under w's chain at w.now (token keys when given).
-station::InstallInput install_input(const World& w, const EnrolledStation& station,
-                                    const std::string& station_id, bool with_keys = true);
+// install_input(w, station, station_id, with_keys = true): testkit/line/station_world.h.
 
-// A promoted bundle of combo-1 (its own promotion history, so any order can be made).
-// `edit` may change the spec first (a full provisioning plan, say).
+// SignerWorld::promote_bundle(): a promoted bundle of combo-1 (its own promotion history, so
+// any order can be made); `edit` may change the spec first (a full provisioning plan, say).
+// REQUIREs that it succeeded.
 std::filesystem::path promoted(const World& w, const std::string& name,
                                const std::string& version, std::uint64_t counter,
                                std::uint32_t seed,
                                const std::function<void(v1::BundleSpec&)>& edit = {});
 
-// Writes policy.textproto allowing `skus`.
+// Writes policy.textproto allowing `skus` (testkit's write_policy); REQUIREs it succeeded.
 void write_policy(const std::filesystem::path& state, const std::vector<std::string>& skus);
 
 bool mentions(const Error& error, const std::string& text);

@@ -14,7 +14,7 @@
 #include "station-agent/journal/journal_export.h"
 #include "tests/journal/journal_test_util.h"
 #include "tests/support/run_command.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "tests/support/text.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/public_key.h"

@@ -18,34 +18,33 @@
 #include "station-agent/station/unit_programmer.h"
 #include "tests/devsim/devsim_fixture.h"
 #include "tests/intake/intake_test_support.h"
+#include "testkit/line/station_world.h"
 
 namespace hallmark::line::testing {
 
 using intake::testing::World;
 
-inline constexpr const char* kStationId = "station-1";
-inline constexpr const char* kSku = "combo-1";
+inline constexpr const char* kStationId = hallmark::testing::kLineStationId;
+inline constexpr const char* kSku = hallmark::testing::kLineSku;
 
-// The spec edit that gives combo-1 the whole provisioning plan.
-void full_plan(v1::BundleSpec& spec);
+// The spec edit that gives combo-1 the whole provisioning plan (testkit/line/station_world.h).
+using hallmark::testing::full_plan;
 
-class LineWorld {
+// The signing host, made before the station that stands on it.
+struct LineSigner {
+  World w;
+};
+
+// StationWorld (testkit/line/station_world.h, shared with the station benchmarks) on the
+// tests' World: station, state, promoted, software, try_open_line() and person_with() are
+// StationWorld's; what follows REQUIREs that its step succeeded.
+class LineWorld : public LineSigner, public hallmark::testing::StationWorld {
  public:
   LineWorld();
   ~LineWorld();
 
-  World w;
-  intake::testing::EnrolledStation station;
-  std::filesystem::path state;
-  std::filesystem::path promoted;  // the promoted bundle (taken in at construction)
-  // The station binary's digest the line records in every event (the enrolled one:
-  // SHA-256 of nothing); set it before open_line() to run "other software".
-  verifier::Digest software = *verifier::sha256(ByteView{});
-
   // The line on station-1's token, clock reported synchronised unless `synced` is false.
   std::unique_ptr<station::StationLine> open_line(bool synced = true);
-  // The same without REQUIRE: for journals an attacker changed.
-  Result<station::StationLine> try_open_line(bool synced = true);
   station::LoadedRelease release(const station::StationLine& line) const;
 
   // The card on token person-<who> (key made by card init on first use).
@@ -54,12 +53,7 @@ class LineWorld {
   // hour before the world's time.
   v1::RosterPerson person(const std::string& who, v1::OperatorEntry::Role role,
                           std::vector<std::string> stations = {kStationId});
-  // The same for a card key read elsewhere (a `card init --public-key-out` file).
-  v1::RosterPerson person_with(const std::string& who, v1::OperatorEntry::Role role,
-                               const verifier::PublicKey& key,
-                               std::vector<std::string> stations = {kStationId}) const;
-  // A person roster signed by the root quorum (alice, bob) through the roster ceremony;
-  // REQUIREs that it succeeded.
+  // A person roster signed by the root quorum (alice, bob) through the roster ceremony.
   v1::Envelope roster(std::vector<v1::RosterPerson> people,
                       const std::optional<v1::Envelope>& previous = {});
   // The roster of staff(): sam (supervisor), olga and otto (operators) at station-1.
@@ -70,11 +64,6 @@ class LineWorld {
   // A devsim device with a fixed hardware id (and extra fault flags).
   std::unique_ptr<hallmark::testing::DevSim> device(const std::string& hardware_id,
                                                     std::vector<std::string> flags = {}) const;
-
- private:
-  struct Tokens;
-  std::unique_ptr<Tokens> tokens_;
-  std::optional<v1::Envelope> staff_roster_;
 };
 
 // A driver connected to `sim`.

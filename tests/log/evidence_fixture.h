@@ -12,7 +12,7 @@
 
 #include "hallmark/evidence.pb.h"
 #include "hallmark/station.pb.h"
-#include "tests/trust/trust_fixture.h"
+#include "testkit/trust_fixture.h"
 #include "verifier/log/merkle.h"
 #include "verifier/trust/trusted_root.h"
 

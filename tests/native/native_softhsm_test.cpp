@@ -11,7 +11,7 @@
 #include "signer/native/esp32_signer.h"
 #include "signer/native/mcuboot_signer.h"
 #include "tests/native/native_test_support.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "verifier/native/esp32_secure_boot_v2.h"
 #include "verifier/native/mcuboot.h"
 

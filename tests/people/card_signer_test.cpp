@@ -10,7 +10,7 @@
 #include "station-agent/station/card_signer.h"
 #include "verifier/people/person_statements.h"
 #include "tests/support/imported_key.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 
 namespace hallmark::station {
 namespace {

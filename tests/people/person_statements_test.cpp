@@ -5,7 +5,7 @@
 #include <string>
 
 #include "verifier/people/person_statements.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/sha256.h"

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "tests/trust/trust_fixture.h"
+#include "testkit/trust_fixture.h"
 #include "verifier/people/roster.h"
 #include "verifier/trust/trust.h"
 

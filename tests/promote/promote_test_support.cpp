@@ -8,9 +8,6 @@
 #include <chrono>
 #include <fstream>
 
-#include "ceremony/src/approve_ceremony.h"
-#include "ceremony/src/init_ceremony.h"
-#include "signer/bundle/bundle_writer.h"
 #include "tests/bundle/bundle_test_support.h"
 #include "tests/support/production_signers.h"
 #include "verifier/core/document.h"
@@ -18,9 +15,6 @@
 namespace hallmark::promote::testing {
 
 namespace fs = std::filesystem;
-using hallmark::testing::fixed_clock;
-using hallmark::testing::make_plan;
-using hallmark::testing::names;
 
 std::int64_t test_now() {
   static const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -29,66 +23,28 @@ std::int64_t test_now() {
   return now;
 }
 
-World::World() : plan(make_plan(names({"alice", "bob", "carol"}), 2, 2)), now(test_now()) {
-  RecordingUi ui;
-  ceremony::CeremonyContext context{ui, fixed_clock(now - 60), {}};
-  auto outcome = ceremony::run_init(plan, context);
-  REQUIRE_MESSAGE(outcome.ok(), (outcome.error ? outcome.error->message : ""));
-  v1_root = *outcome.document;
-  const bool ok = google::protobuf::TextFormat::ParseFromString(R"pb(
-    skus { sku: "combo-1" device_family: "esp32-c3" flash_size: 4194304
-           formats: ESP32_SECURE_BOOT_V2 formats: MCUBOOT }
-  )pb", &catalog);
-  REQUIRE(ok);
-}
+World::World() : SignerWorld(test_now()) {}
 
 std::string World::requester_key_id(const std::string& who) const {
-  v1::TrustRoot root;
-  REQUIRE(root.ParseFromString(v1_root.payload()));
-  for (const auto& c : root.custodians()) {
-    if (c.name() == who) return c.key_ids(0);  // a custodian requests with their own card
-  }
-  // Someone outside the trust root (a release manager): a key of their own.
-  auto digest = verifier::sha256(as_bytes(std::string_view(who)));
-  REQUIRE(digest);
-  return digest->hex();
+  auto id = SignerWorld::requester_key_id(who);
+  REQUIRE_MESSAGE(id, (id ? "" : id.error().message));
+  return *id;
 }
 
 v1::BundleSpec World::spec(const std::string& version, std::uint64_t counter,
                            const std::string& who, std::uint32_t seed) const {
-  const std::string requester = requester_key_id(who);
-  using bundle::testing::pattern;
-  const std::string suffix = std::to_string(seed);
-  dir.write("boot" + suffix + ".bin", pattern(24 * 1024 + 100, seed));
-  dir.write("app" + suffix + ".bin", pattern(64 * 1024 + 7, seed + 100));
-  dir.write("data" + suffix + ".bin", pattern(8 * 1024, seed + 200));
-  v1::BundleSpec s;
-  const std::string text = fmt::format(R"pb(
-    sku: "combo-1" version: "{}" security_counter: {} requester: "{}"
-    images {{ name: "boot" path: "boot{}.bin" role: BOOTLOADER format: ESP32_SECURE_BOOT_V2
-             flash_address: 0x0 }}
-    images {{ name: "app" path: "app{}.bin" role: APPLICATION format: MCUBOOT
-             flash_address: 0x10000 }}
-    images {{ name: "data" path: "data{}.bin" role: DATA flash_address: 0x100000 }}
-    plan {{ kind: WRITE_IMAGE image: "boot" }}
-    plan {{ kind: WRITE_IMAGE image: "app" }}
-    plan {{ kind: WRITE_IMAGE image: "data" }}
-    plan {{ kind: VERIFY_READBACK image: "app" }}
-  )pb", version, counter, requester, suffix, suffix, suffix);
-  REQUIRE(google::protobuf::TextFormat::ParseFromString(text, &s));
-  return s;
+  auto s = try_spec(version, counter, who, seed);
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+  return *s;
 }
 
 fs::path World::make_bundle(const std::string& name, const std::string& version,
                             std::uint64_t counter, const std::string& requester,
                             std::uint32_t seed,
                             const std::function<void(v1::BundleSpec&)>& edit) const {
-  const fs::path out = path(name);
-  v1::BundleSpec s = spec(version, counter, requester, seed);
-  if (edit) edit(s);
-  auto made = bundle::create_bundle(s, dir.path(), catalog, out, now - 30);
+  auto made = try_make_bundle(name, version, counter, requester, seed, edit);
   REQUIRE_MESSAGE(made, (made ? "" : made.error().message));
-  return out;
+  return *made;
 }
 
 fs::path World::write_spec(const std::string& version, std::uint64_t counter) const {
@@ -98,29 +54,6 @@ fs::path World::write_spec(const std::string& version, std::uint64_t counter) co
   google::protobuf::TextFormat::PrintToString(catalog, &catalog_text);
   dir.write("catalog.textproto", catalog_text);
   return dir.write("spec.textproto", spec_text);
-}
-
-Result<v1::Envelope> World::approve(const fs::path& bundle, const std::string& custodian,
-                                    RecordingUi& ui, const std::string& channel,
-                                    const std::optional<fs::path>& history) const {
-  const ceremony::CeremonyOutcome outcome =
-      approve_ceremony(bundle, custodian, ui, channel, history);
-  if (!outcome.ok()) {
-    return std::unexpected(
-        outcome.error.value_or(Error{ErrorCode::kInternal, "no approval", 0, {}}));
-  }
-  return *outcome.document;
-}
-
-ceremony::CeremonyOutcome World::approve_ceremony(const fs::path& bundle,
-                                                  const std::string& custodian, RecordingUi& ui,
-                                                  const std::string& channel,
-                                                  const std::optional<fs::path>& history) const {
-  const std::vector<v1::Envelope> chain{v1_root};
-  ceremony::ApproveInput in{bundle, std::nullopt, history, chain, {}, &plan, custodian, channel,
-                            "CR-42", 7};
-  ceremony::CeremonyContext context{ui, fixed_clock(now - 10), {}};
-  return ceremony::run_approve(in, context);
 }
 
 bundle::NamedEnvelope World::approval(const fs::path& bundle, const std::string& custodian) const {

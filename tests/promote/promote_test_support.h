@@ -19,7 +19,8 @@
 #include "hallmark/release.pb.h"
 #include "signer/promote/promote.h"
 #include "tests/ceremony/ceremony_test_support.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
+#include "testkit/line/signer_world.h"
 
 namespace hallmark::promote::testing {
 
@@ -29,37 +30,23 @@ using hallmark::testing::RecordingUi;
 // Now, read once: the trust root is issued now so that the CLIs (real clock) accept it.
 std::int64_t test_now();
 
-struct World {
+// SignerWorld (testkit/line/signer_world.h, shared with the benchmarks) at test_now(), with
+// the tests' assertions and hand-made documents on top.
+struct World : hallmark::testing::SignerWorld {
   World();
-  CeremonyTokens tokens;  // first: it configures SoftHSM for everything after it
-  verifier::testing::TempDir dir;
-  ceremony::LoadedPlan plan;
-  std::int64_t now;
-  v1::Envelope v1_root;
-  v1::SkuCatalog catalog;
 
-  std::filesystem::path path(const std::string& name) const { return dir.path() / name; }
-  // A bundle of SKU combo-1 with images boot (ESP32 SBv2), app (MCUboot), data (raw).
+  // try_spec() and try_make_bundle(); REQUIRE that they succeeded.
+  v1::BundleSpec spec(const std::string& version, std::uint64_t counter,
+                      const std::string& requester, std::uint32_t seed) const;
   std::filesystem::path make_bundle(const std::string& name, const std::string& version = "1.2.0",
                                     std::uint64_t counter = 3,
                                     const std::string& requester = "rm-erin",
                                     std::uint32_t seed = 1,
                                     const std::function<void(v1::BundleSpec&)>& edit = {}) const;
-  v1::BundleSpec spec(const std::string& version, std::uint64_t counter,
-                      const std::string& requester, std::uint32_t seed) const;
   // Writes spec (images too) and catalogue textprotos; returns the spec path.
   std::filesystem::path write_spec(const std::string& version, std::uint64_t counter) const;
 
-  // The approve ceremony for `custodian` (PINs from the fixture); with `history`, the diff
-  // is against the last promoted bundle in it.
-  Result<v1::Envelope> approve(const std::filesystem::path& bundle, const std::string& custodian,
-                               RecordingUi& ui, const std::string& channel = "production",
-                               const std::optional<std::filesystem::path>& history = {}) const;
-  // The whole outcome of the approve ceremony (approval and signed transcript).
-  ceremony::CeremonyOutcome approve_ceremony(
-      const std::filesystem::path& bundle, const std::string& custodian, RecordingUi& ui,
-      const std::string& channel = "production",
-      const std::optional<std::filesystem::path>& history = {}) const;
+  // approve() and approve_ceremony(): SignerWorld's.
   bundle::NamedEnvelope approval(const std::filesystem::path& bundle,
                                  const std::string& custodian) const;
   // A statement signed by hand with the key labelled `label` on `token`.
@@ -84,8 +71,7 @@ struct World {
                                 const BeforeVerifyHook& hook = {}) const;
 
   verifier::TrustedRoot anchor() const;
-  // The key id a spec names as requester for `who`: a custodian's first card key, else a
-  // key of their own outside the trust root.
+  // requester_key_id() of SignerWorld; REQUIREs that it succeeded.
   std::string requester_key_id(const std::string& who) const;
   // load_trust() of v1 pinned by its digest, at `now_unix`, with `revocations`.
   verifier::Trust trust(std::int64_t now_unix, std::vector<v1::Envelope> revocations = {}) const;

@@ -11,7 +11,7 @@
 #include "hsm-profiles/src/objects.h"
 #include "tests/support/imported_key.h"
 #include "tests/support/run_command.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/public_key.h"
 #include "verifier/core/sha256.h"

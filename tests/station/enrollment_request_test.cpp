@@ -11,7 +11,7 @@
 #include "hsm-profiles/src/token_key.h"
 #include "station-agent/enrollment/enrollment_request.h"
 #include "tests/support/imported_key.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "verifier/core/document.h"
 #include "verifier/core/dsse.h"
 

@@ -8,7 +8,7 @@
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/x509/certificate_issuer.h"
 #include "station-agent/enrollment/enrollment_request.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "verifier/trust/station_registration.h"
 
 using namespace hallmark;

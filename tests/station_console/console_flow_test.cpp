@@ -26,7 +26,7 @@
 #include "station-agent/station/person_events.h"
 #include "station-agent/station/station_history.h"
 #include "tests/line/line_test_support.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 
 namespace {
 

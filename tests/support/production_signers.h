@@ -14,7 +14,7 @@
 #include "hsm-profiles/profile/production_signer.h"
 #include "tests/support/production_signer_access.h"
 #include "hsm-profiles/profile/profile.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 
 namespace hallmark::testing {
 

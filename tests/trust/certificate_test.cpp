@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "tests/trust/trust_fixture.h"
+#include "testkit/trust_fixture.h"
 #include "verifier/trust/station_registration.h"
 #include "tests/support/text.h"
 

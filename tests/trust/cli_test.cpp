@@ -9,7 +9,7 @@
 #include "verifier/core/time_format.h"
 #include "verifier/tool/display_json.h"
 #include "tests/support/run_command.h"
-#include "tests/trust/trust_fixture.h"
+#include "testkit/trust_fixture.h"
 #include "verifier/core/dsse.h"
 #include "verifier/trust/transcript.h"
 #include "tests/support/text.h"

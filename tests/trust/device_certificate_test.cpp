@@ -3,7 +3,7 @@
 // Each case names the forgery it must refuse.
 #include <doctest/doctest.h>
 
-#include "tests/trust/trust_fixture.h"
+#include "testkit/trust_fixture.h"
 #include "verifier/trust/station_registration.h"
 
 namespace hallmark::trust_testing {

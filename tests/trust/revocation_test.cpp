@@ -3,7 +3,7 @@
 #include "tests/support/trusted_root_access.h"
 #include <doctest/doctest.h>
 
-#include "tests/trust/trust_fixture.h"
+#include "testkit/trust_fixture.h"
 #include "verifier/trust/trusted_root.h"
 #include "tests/support/text.h"
 

@@ -5,7 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include "tests/trust/trust_fixture.h"
+#include "testkit/trust_fixture.h"
 #include "verifier/core/document.h"
 #include "tests/support/text.h"
 

@@ -5,7 +5,7 @@
 
 #include "hallmark/tool_output.pb.h"
 #include "tests/support/run_command.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/core/dsse.h"
 #include "tests/support/text.h"
 

@@ -3,7 +3,7 @@
 #include <google/protobuf/struct.pb.h>
 
 #include "hallmark/keys.pb.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/core/document.h"
 
 namespace hv = hallmark::verifier;

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "tests/verifier/dsse_json_reference.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/core/dsse.h"
 
 namespace hv = hallmark::verifier;

@@ -5,7 +5,7 @@
 
 #include <openssl/evp.h>
 
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/core/dsse.h"
 
 namespace hv = hallmark::verifier;

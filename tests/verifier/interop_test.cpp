@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/support/run_command.h"
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/core/dsse.h"
 #include "verifier/io/file_io.h"
 

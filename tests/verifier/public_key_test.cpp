@@ -6,7 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 #include "verifier/core/sha256.h"
 
 namespace hv = hallmark::verifier;

@@ -13,7 +13,7 @@
 #include "hsm-profiles/src/session.h"
 #include "hsm-profiles/src/token_signer.h"
 #include "hsm-profiles/x509/certificate_issuer.h"
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 #include "verifier/core/openssl_handles.h"
 
 namespace hallmark::testing {

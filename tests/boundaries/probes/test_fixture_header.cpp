@@ -1,2 +1,2 @@
 // Probe (tests/boundaries): a test fixture, named from product code.
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"

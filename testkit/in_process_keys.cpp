@@ -1,4 +1,4 @@
-#include "tests/verifier/test_support.h"
+#include "testkit/in_process_keys.h"
 
 #include <algorithm>
 #include <cstdlib>

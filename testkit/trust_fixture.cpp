@@ -1,4 +1,4 @@
-#include "tests/trust/trust_fixture.h"
+#include "testkit/trust_fixture.h"
 
 #include <openssl/asn1.h>
 #include <openssl/evp.h>

@@ -1,4 +1,4 @@
-#include "tests/support/softhsm_fixture.h"
+#include "testkit/softhsm_fixture.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -12,6 +12,9 @@
 #include "hsm-profiles/src/uri.h"
 
 namespace hallmark::testing {
+
+const char* const SoftHsmFixture::kModulePath = HALLMARK_SOFTHSM_MODULE;
+
 namespace {
 
 std::filesystem::path make_temp_dir() {
