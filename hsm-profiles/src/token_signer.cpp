@@ -8,6 +8,7 @@
 
 #include "hsm-profiles/src/keygen.h"
 #include "hsm-profiles/src/module_allocations.h"
+#include "verifier/core/digest_algorithms.h"
 
 namespace hallmark::hsm {
 namespace {
@@ -17,6 +18,7 @@ namespace {
 constexpr std::size_t kSignatureBuffer = 512;
 
 Result<Bytes> host_digest(const EVP_MD* md, ByteView message) {
+  if (md == nullptr) return fail(ErrorCode::kInternal, "hashing the message failed: no digest");
   Bytes digest(static_cast<std::size_t>(EVP_MD_get_size(md)));
   unsigned int size = 0;
   if (EVP_Digest(message.data(), message.size(),
@@ -71,8 +73,8 @@ Result<Bytes> TokenSigner::sign(ByteView message) {
   Result<Bytes> data = fail(ErrorCode::kInternal, "unset");
   switch (key_.algorithm()) {
     case v1::ECDSA_P256_SHA256:
-    case v1::RSA_PSS_3072_SHA256: data = host_digest(EVP_sha256(), message); break;
-    case v1::ECDSA_P384_SHA384: data = host_digest(EVP_sha384(), message); break;
+    case v1::RSA_PSS_3072_SHA256: data = host_digest(ossl::sha256_md(), message); break;
+    case v1::ECDSA_P384_SHA384: data = host_digest(ossl::sha384_md(), message); break;
     case v1::ED25519:
       if (message.size() > kMaxEddsaMessage) {
         return fail(ErrorCode::kUsage,

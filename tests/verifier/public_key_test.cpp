@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <array>
+#include <thread>
+#include <vector>
+
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -333,5 +337,33 @@ TEST_CASE("verify_digest refuses Ed25519 and P-384 as a usage error (not SHA-256
     auto r = k.pub.verify_digest(*digest, sig);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().code == ErrorCode::kUsage);
+  }
+}
+
+// A key's verify context is made once and copied for each signature
+// (verifier/core/public_key.cpp): copies used at once from several threads, good and bad
+// signatures interleaved, must give each call the verdict it gives alone.
+TEST_CASE("one key verifying good and tampered signatures from several threads at once gives each its own verdict") {
+  for (ht::Alg alg : ht::kAllAlgs) {
+    CAPTURE(ht::name(alg));
+    const auto& k = ht::key(alg, 2);  // a key no other case has verified with yet
+    const Bytes good = ht::sign(k, as_bytes(kMessage));
+    const Bytes bad = flipped(good, good.size() / 2);
+    constexpr std::size_t kThreads = 4;
+    constexpr int kRounds = 25;
+    std::array<int, kThreads> wrong{};
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        const hv::PublicKey copy = k.pub;
+        for (int i = 0; i < kRounds; ++i) {
+          if (!copy.verify(as_bytes(kMessage), good).has_value()) ++wrong[t];
+          if (copy.verify(as_bytes(kMessage), bad).has_value()) ++wrong[t];
+          if (ERR_peek_error() != 0) ++wrong[t];
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    for (std::size_t t = 0; t < kThreads; ++t) CHECK(wrong[t] == 0);
   }
 }

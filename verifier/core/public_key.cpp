@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -11,6 +12,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "verifier/core/digest_algorithms.h"
 #include "verifier/core/openssl_handles.h"
 #include "verifier/core/sha256.h"
 
@@ -131,11 +133,24 @@ ossl::PkeyPtr p256_from_spki(ByteView der) {
 const EVP_MD* digest_for(v1::KeyAlgorithm alg) {
   switch (alg) {
     case v1::ECDSA_P256_SHA256:
-    case v1::RSA_PSS_3072_SHA256: return EVP_sha256();
-    case v1::ECDSA_P384_SHA384: return EVP_sha384();
+    case v1::RSA_PSS_3072_SHA256: return ossl::sha256_md();
+    case v1::ECDSA_P384_SHA384: return ossl::sha384_md();
     default: return nullptr;  // Ed25519 hashes internally
   }
 }
+
+}  // namespace
+
+namespace {
+
+// For the algorithms that sign a digest: a verify context with the key's digest and PSS
+// parameters, set up once and duplicated per signature (setting one up fetches the
+// signature implementation and its digests again each time). Null when the set-up
+// failed; each use then sets up its own and reports why.
+struct PreparedVerifier {
+  std::once_flag once;
+  ossl::PkeyCtxPtr ctx;
+};
 
 }  // namespace
 
@@ -144,6 +159,7 @@ struct PublicKey::State {
   v1::KeyAlgorithm algorithm = v1::KEY_ALGORITHM_UNSPECIFIED;
   Bytes spki_der;
   std::string key_id;
+  mutable PreparedVerifier verifier;  // set up on first use
 };
 
 PublicKey::PublicKey(std::shared_ptr<const State> state) noexcept : state_(std::move(state)) {}
@@ -265,34 +281,91 @@ v1::PublicKey PublicKey::to_proto() const {
   return p;
 }
 
-Result<void> PublicKey::verify(ByteView message, ByteView signature) const {
-  const std::string what = "signature does not verify with key " + state_->key_id;
-  if (signature.empty()) return fail(ErrorCode::kVerificationFailed, what + " (empty)");
-  if (state_->algorithm == v1::ED25519 && signature.size() != kEd25519SignatureBytes) {
-    return fail(ErrorCode::kVerificationFailed,
-                what + " (an Ed25519 signature is 64 bytes, got " +
-                    std::to_string(signature.size()) + ")");
+namespace {
+
+// A context ready for EVP_PKEY_verify over a digest made with digest_for(algorithm).
+ossl::PkeyCtxPtr new_verify_context(EVP_PKEY* pkey, v1::KeyAlgorithm algorithm) {
+  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), digest_for(algorithm)) != 1) {
+    return nullptr;
   }
+  if (algorithm == v1::RSA_PSS_3072_SHA256 &&
+      (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+       EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), ossl::sha256_md()) != 1 ||
+       EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), kPssSaltBytes) != 1)) {
+    return nullptr;
+  }
+  return ctx;
+}
+
+// The message's digest with the algorithm's hash (SHA-256 or SHA-384).
+Result<Bytes> digest_message(v1::KeyAlgorithm algorithm, ByteView message) {
+  const EVP_MD* md = digest_for(algorithm);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int len = 0;
+  if (md == nullptr ||
+      EVP_Digest(message.data(), message.size(), out.data(), &len, md, nullptr) != 1) {
+    return ossl::fail(ErrorCode::kInternal, "cannot hash the signed message");
+  }
+  const auto* first = reinterpret_cast<const std::byte*>(out.data());
+  return Bytes(first, first + len);
+}
+
+// Ed25519 is pure (it hashes the message itself): one EVP_DigestVerify per signature.
+Result<void> verify_ed25519(EVP_PKEY* pkey, const std::string& key_id, ByteView message,
+                            ByteView signature, const std::string& what) {
   ossl::MdCtxPtr md(EVP_MD_CTX_new());
   if (!md) return ossl::fail(ErrorCode::kInternal, "cannot allocate a digest context");
-  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
-  if (EVP_DigestVerifyInit(md.get(), &pctx, digest_for(state_->algorithm), nullptr,
-                           state_->pkey.get()) != 1) {
-    return ossl::fail(ErrorCode::kInternal, "cannot start verification with key " +
-                                                state_->key_id);
-  }
-  if (state_->algorithm == v1::RSA_PSS_3072_SHA256) {
-    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kPssSaltBytes) != 1) {
-      return ossl::fail(ErrorCode::kInternal, "cannot set RSA-PSS parameters");
-    }
+  if (EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, pkey) != 1) {
+    return ossl::fail(ErrorCode::kInternal, "cannot start verification with key " + key_id);
   }
   const int rc = EVP_DigestVerify(md.get(), uchars(signature), signature.size(),
                                   uchars(message), message.size());
   if (rc != 1) return ossl::fail(ErrorCode::kVerificationFailed, what);
   ossl::take_error_reason();  // leave the queue clean even on success
   return {};
+}
+
+// EVP_PKEY_verify of `digest` (already hashed with the algorithm's hash) on a copy of the
+// key's prepared context; `what` is the message of a signature that does not verify.
+Result<void> verify_prepared(EVP_PKEY* pkey, v1::KeyAlgorithm algorithm,
+                             const std::string& key_id, PreparedVerifier& prepared,
+                             ByteView digest, ByteView signature, const std::string& what) {
+  std::call_once(prepared.once, [&] {
+    prepared.ctx = new_verify_context(pkey, algorithm);
+    ERR_clear_error();  // a failed set-up is reported by the use below
+  });
+  ossl::PkeyCtxPtr ctx = prepared.ctx ? ossl::PkeyCtxPtr(EVP_PKEY_CTX_dup(prepared.ctx.get()))
+                                      : new_verify_context(pkey, algorithm);
+  if (!ctx) return ossl::fail(ErrorCode::kInternal, "cannot start verification with key " + key_id);
+  const int rc = EVP_PKEY_verify(ctx.get(), uchars(signature), signature.size(),
+                                 uchars(digest), digest.size());
+  if (rc != 1) return ossl::fail(ErrorCode::kVerificationFailed, what);
+  ossl::take_error_reason();  // leave the queue clean even on success
+  return {};
+}
+
+}  // namespace
+
+// Hashing and then verifying the digest is what EVP_DigestVerify does inside the provider
+// for ECDSA and RSA-PSS (the same final check, the same errors); done here, the hash uses
+// the digest fetched once and the context is a copy of the key's prepared one.
+Result<void> PublicKey::verify(ByteView message, ByteView signature) const {
+  const std::string what = "signature does not verify with key " + state_->key_id;
+  if (signature.empty()) return fail(ErrorCode::kVerificationFailed, what + " (empty)");
+  if (state_->algorithm == v1::ED25519) {
+    if (signature.size() != kEd25519SignatureBytes) {
+      return fail(ErrorCode::kVerificationFailed,
+                  what + " (an Ed25519 signature is 64 bytes, got " +
+                      std::to_string(signature.size()) + ")");
+    }
+    return verify_ed25519(state_->pkey.get(), state_->key_id, message, signature, what);
+  }
+  auto digest = digest_message(state_->algorithm, message);
+  if (!digest) return std::unexpected(std::move(digest).error());
+  return verify_prepared(state_->pkey.get(), state_->algorithm, state_->key_id, state_->verifier,
+                         *digest, signature, what);
 }
 
 Result<void> PublicKey::verify_digest(const Digest& sha256_digest, ByteView signature) const {
@@ -305,25 +378,8 @@ Result<void> PublicKey::verify_digest(const Digest& sha256_digest, ByteView sign
   }
   const std::string what = "signature does not verify with key " + state_->key_id;
   if (signature.empty()) return fail(ErrorCode::kVerificationFailed, what + " (empty)");
-  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, state_->pkey.get(), nullptr));
-  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1) {
-    return ossl::fail(ErrorCode::kInternal, "cannot start verification with key " +
-                                                state_->key_id);
-  }
-  if (alg == v1::RSA_PSS_3072_SHA256) {
-    if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), kPssSaltBytes) != 1) {
-      return ossl::fail(ErrorCode::kInternal, "cannot set RSA-PSS parameters");
-    }
-  }
-  const ByteView digest = sha256_digest.bytes();
-  const int rc = EVP_PKEY_verify(ctx.get(), uchars(signature), signature.size(), uchars(digest),
-                                 digest.size());
-  if (rc != 1) return ossl::fail(ErrorCode::kVerificationFailed, what);
-  ossl::take_error_reason();
-  return {};
+  return verify_prepared(state_->pkey.get(), alg, state_->key_id, state_->verifier,
+                         sha256_digest.bytes(), signature, what);
 }
 
 Result<Bytes> ecdsa_raw_to_der(ByteView r_concat_s) {

@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 
+#include "verifier/core/digest_algorithms.h"
 #include "verifier/core/openssl_handles.h"
 
 namespace hallmark::verifier {
@@ -33,7 +34,7 @@ std::string Digest::hex() const { return to_hex(bytes_); }
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   if (!ctx_) {
     error_ = ossl::make_error(ErrorCode::kInternal, "SHA-256: cannot allocate a context");
-  } else if (EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
+  } else if (EVP_DigestInit_ex2(ctx_.get(), ossl::sha256_md(), nullptr) != 1) {
     error_ = ossl::make_error(ErrorCode::kInternal, "SHA-256: cannot initialise");
   }
 }

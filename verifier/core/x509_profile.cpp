@@ -9,6 +9,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "verifier/core/digest_algorithms.h"
+
 namespace hallmark::verifier::x509_profile {
 namespace {
 
@@ -82,7 +84,7 @@ Result<Bytes> key_identifier_of_bits(ByteView subject_public_key_bits) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int md_len = 0;
   if (EVP_Digest(subject_public_key_bits.data(), subject_public_key_bits.size(), md.data(),
-                 &md_len, EVP_sha1(), nullptr) != 1) {
+                 &md_len, ossl::sha1_md(), nullptr) != 1) {
     return ossl::fail(ErrorCode::kInternal, "cannot compute the key identifier");
   }
   const auto* first = reinterpret_cast<const std::byte*>(md.data());

@@ -3,13 +3,12 @@
 // Every hash of a range the RFC's recursion visits is computed by range_hash(), which asks
 // NodeSource only for complete nodes: a range [lo, lo+n) of the recursion always starts at a
 // multiple of the smallest power of two >= n, so it splits into complete subtrees by the
-// binary digits of n. Hashing is on the signer's hot path: node hashes use OpenSSL's
-// one-shot SHA256() over a stack buffer, leaf hashes one EVP_MD_CTX per thread, so no hash
-// allocates.
+// binary digits of n. Hashing is on the signer's hot path: leaf and node hashes reuse one
+// EVP_MD_CTX per thread with the SHA-256 fetched once (verifier/core/digest_algorithms.h),
+// so no hash allocates or fetches (OpenSSL 3's one-shot SHA256() does both on every call).
 #include "verifier/log/merkle.h"
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
@@ -18,6 +17,8 @@
 #include <cstdlib>
 #include <string>
 #include <utility>
+
+#include "verifier/core/digest_algorithms.h"
 
 namespace hallmark::verifier::merkle {
 namespace {
@@ -33,8 +34,7 @@ constexpr std::byte kNodePrefix{0x01};
 }
 
 const EVP_MD* sha256_md() {
-  // Fetched once: an implicit fetch per EVP_DigestInit would cost more than the hash.
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  const EVP_MD* md = ossl::sha256_md();
   if (md == nullptr) hashing_broken("no SHA-256 implementation");
   return md;
 }
@@ -48,8 +48,6 @@ EVP_MD_CTX* thread_context() {
   if (!holder.ctx) hashing_broken("cannot allocate a digest context");
   return holder.ctx.get();
 }
-
-const unsigned char* uchars(const std::byte* p) { return reinterpret_cast<const unsigned char*>(p); }
 
 // Nodes asked for while proving; an error from the source stops everything.
 class Walker {
@@ -122,39 +120,39 @@ class Walker {
   const NodeSource& nodes_;
 };
 
-}  // namespace
-
-Digest leaf_hash(ByteView leaf) {
+// SHA-256 of `prefix` then `data` on this thread's context.
+Digest prefixed_hash(std::byte prefix, ByteView data, const char* what) {
   EVP_MD_CTX* ctx = thread_context();
   Digest::Array out{};
   unsigned int len = 0;
-  const unsigned char prefix = static_cast<unsigned char>(kLeafPrefix);
   if (EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx, &prefix, 1) != 1 ||
-      EVP_DigestUpdate(ctx, leaf.data(), leaf.size()) != 1 ||
+      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
       EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &len) != 1 ||
       len != Digest::kSize) {
-    hashing_broken("leaf hash");
+    hashing_broken(what);
   }
   return Digest(out);
 }
 
+}  // namespace
+
+Digest leaf_hash(ByteView leaf) { return prefixed_hash(kLeafPrefix, leaf, "leaf hash"); }
+
 Digest node_hash(const Digest& left, const Digest& right) {
-  std::array<std::byte, 1 + 2 * Digest::kSize> buffer;
-  buffer[0] = kNodePrefix;
-  std::copy(left.bytes().begin(), left.bytes().end(), buffer.begin() + 1);
-  std::copy(right.bytes().begin(), right.bytes().end(), buffer.begin() + 1 + Digest::kSize);
-  Digest::Array out{};
-  if (SHA256(uchars(buffer.data()), buffer.size(), reinterpret_cast<unsigned char*>(out.data())) ==
-      nullptr) {
-    hashing_broken("node hash");
-  }
-  return Digest(out);
+  std::array<std::byte, 2 * Digest::kSize> children;
+  std::copy(left.bytes().begin(), left.bytes().end(), children.begin());
+  std::copy(right.bytes().begin(), right.bytes().end(), children.begin() + Digest::kSize);
+  return prefixed_hash(kNodePrefix, children, "node hash");
 }
 
 Digest empty_root() {
+  EVP_MD_CTX* ctx = thread_context();
   Digest::Array out{};
-  if (SHA256(nullptr, 0, reinterpret_cast<unsigned char*>(out.data())) == nullptr) {
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1 ||
+      EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &len) != 1 ||
+      len != Digest::kSize) {
     hashing_broken("empty root");
   }
   return Digest(out);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -189,7 +191,9 @@ std::uint32_t esp32_crc32(ByteView data) noexcept {
   return crc ^ 0xFFFFFFFFu;
 }
 
-Result<Bytes> esp32_public_key_fields(const verifier::PublicKey& key) {
+namespace {
+
+Result<Bytes> compute_key_fields(const verifier::PublicKey& key) {
   const auto algorithm = key.algorithm();
   if (algorithm != v1::RSA_PSS_3072_SHA256 && algorithm != v1::ECDSA_P256_SHA256) {
     return fail(ErrorCode::kUsage,
@@ -200,6 +204,39 @@ Result<Bytes> esp32_public_key_fields(const verifier::PublicKey& key) {
   if (!pkey) return std::unexpected(pkey.error());
   return algorithm == v1::RSA_PSS_3072_SHA256 ? rsa_fields(pkey->get())
                                               : ecdsa_fields(pkey->get());
+}
+
+// The fields of the keys seen so far, by key id (the SHA-256 of the key's canonical DER, so
+// one id is one key): decoding a key (d2i_PUBKEY) and R = 2^6144 mod n cost more than
+// checking a signature sector, and a verifier checks many images against one or two keys.
+// Only accepted keys are kept, so a refused key is refused the same way every time. At
+// most kMaxCachedKeys; then the cache starts over. Thread-safe.
+class KeyFieldCache {
+ public:
+  Result<Bytes> fields(const verifier::PublicKey& key) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (auto it = fields_.find(key.key_id()); it != fields_.end()) return it->second;
+    }
+    auto computed = compute_key_fields(key);
+    if (!computed) return computed;
+    const std::lock_guard lock(mutex_);
+    if (fields_.size() >= kMaxCachedKeys) fields_.clear();
+    fields_.emplace(key.key_id(), *computed);
+    return computed;
+  }
+
+ private:
+  static constexpr std::size_t kMaxCachedKeys = 64;
+  std::mutex mutex_;
+  std::map<std::string, Bytes, std::less<>> fields_;
+};
+
+}  // namespace
+
+Result<Bytes> esp32_public_key_fields(const verifier::PublicKey& key) {
+  static KeyFieldCache cache;
+  return cache.fields(key);
 }
 
 Result<verifier::Digest> esp32_key_digest(const verifier::PublicKey& key) {
