@@ -18,8 +18,10 @@
 
 set(HALLMARK_INCLUDE_ROOTS ${PROJECT_BINARY_DIR}/include-roots)
 
-# The product's top-level folders, whose headers each root either links or stubs out.
-set(HALLMARK_PRODUCT_FOLDERS verifier hsm-profiles station-agent signer ceremony bench testkit fuzz tests)
+# The product's top-level folders, whose headers each root either links or stubs out: every
+# folder of the tree holding C++ (cmake/product_folders.cmake), so a new one is covered.
+include(${CMAKE_CURRENT_LIST_DIR}/product_folders.cmake)
+hallmark_product_folders(HALLMARK_PRODUCT_FOLDERS ${PROJECT_SOURCE_DIR})
 
 # The layers: name, then the folders (top-level or deeper) it may include.
 set(HALLMARK_LAYER_verifier verifier)
@@ -188,8 +190,8 @@ function(hallmark_check_include_roots)
       list(APPEND problems "${target} links ${library}, a library of tests/ (only the tests may)")
     endforeach()
   endforeach()
-  hallmark_find_include_escapes(escapes ${PROJECT_SOURCE_DIR}
-    verifier hsm-profiles station-agent signer ceremony bench testkit)
+  hallmark_layered_folders(layered ${PROJECT_SOURCE_DIR})
+  hallmark_find_include_escapes(escapes ${PROJECT_SOURCE_DIR} ${layered})
   foreach(escape IN LISTS escapes)
     list(APPEND problems "include escapes its folder: ${escape}")
   endforeach()

@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::finding("the export reader accepted a file protobuf cannot parse");
   }
   const auto& header = reader->header();
-  if (header.station_id != reference.station_id() ||
+  if (header.station_id.str() != reference.station_id() ||
       header.first_sequence != reference.first_sequence() ||
       header.last_sequence != reference.last_sequence()) {
     fuzz::finding("the export reader read another header than protobuf");

@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace hallmark;
   if (size == 0) return 0;  // open() would create the journal
   fuzz::MemFile file(fuzz::bytes_of(data, size));
-  auto journal = station::Journal::open(file.path(), "station-1");
+  auto journal = station::Journal::open(file.path(), StationId("station-1"));
   struct stat st {};
   if (::fstat(file.fd(), &st) != 0 || static_cast<std::size_t>(st.st_size) != size) {
     fuzz::finding("Journal::open() changed the file");

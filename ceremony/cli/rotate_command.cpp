@@ -29,9 +29,9 @@ Result<void> run(const RotateOptions& o, bool json) {
     if (!loaded) return std::unexpected(loaded.error());
     previous = std::move(*loaded);
   }
-  auto chain = read_envelopes(tool::path_strings(o.trust.chain));
+  auto chain = read_envelopes(o.trust.chain);
   if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_envelopes(tool::path_strings(o.trust.revocations));
+  auto revocations = read_envelopes(o.trust.revocations);
   if (!revocations) return std::unexpected(revocations.error());
   // Named after the version that follows the last one given (what it claims, for naming
   // only: the ceremony verifies the chain).

@@ -10,6 +10,7 @@
 
 #include "hsm-profiles/x509/certificate_issuer.h"
 #include "verifier/core/openssl_handles.h"
+#include "verifier/core/x509_profile.h"
 #include "verifier/core/sha256.h"
 
 namespace hallmark::ceremony {
@@ -63,25 +64,13 @@ Result<std::string> certificate_organisation(ByteView der) {
     return fail(ErrorCode::kVerificationFailed,
                 "the trust root carries no manufacturing CA certificate");
   }
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  ossl::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert) {
-    return fail(ErrorCode::kVerificationFailed,
-                "the trust root's manufacturing CA certificate is not DER X.509");
-  }
-  X509_NAME* subject = X509_get_subject_name(cert.get());
-  const int index = X509_NAME_get_index_by_NID(subject, NID_organizationName, -1);
-  if (index < 0) return std::string();
-  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
-  unsigned char* utf8 = nullptr;
-  const int length = ASN1_STRING_to_UTF8(&utf8, data);
-  if (length < 0) {
-    return fail(ErrorCode::kVerificationFailed,
-                "cannot read the organisation of the manufacturing CA certificate");
-  }
-  std::string organisation(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
-  OPENSSL_free(utf8);
-  return organisation;
+  namespace profile = verifier::x509_profile;
+  auto cert = profile::parse_certificate(der, "the trust root's manufacturing CA certificate");
+  if (!cert) return std::unexpected(std::move(cert).error());
+  auto organisation = profile::subject_entry(
+      cert->get(), NID_organizationName, "the organisation of the manufacturing CA certificate");
+  if (!organisation) return std::unexpected(std::move(organisation).error());
+  return organisation->value_or(std::string());
 }
 
 }  // namespace hallmark::ceremony

@@ -73,14 +73,4 @@ Result<void> check_output_free(const std::filesystem::path& out) {
   return {};
 }
 
-Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& paths) {
-  std::vector<v1::Envelope> envelopes;
-  for (const auto& path : paths) {
-    auto envelope = read_envelope(path);
-    if (!envelope) return std::unexpected(envelope.error());
-    envelopes.push_back(std::move(*envelope));
-  }
-  return envelopes;
-}
-
 }  // namespace hallmark::ceremony

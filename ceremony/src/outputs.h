@@ -37,6 +37,7 @@ using fileio::read_envelope;  // verifier/io/envelope_file.h
 // created or written. Called before any card is touched, not after the custodians have
 // signed; the command line and the custodian console both call it.
 Result<void> check_output_free(const std::filesystem::path& out);
-Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& paths);
+// The one reader of a list of signed-document files (verifier/io/envelope_file.h).
+using fileio::read_envelopes;
 
 }  // namespace hallmark::ceremony

@@ -10,9 +10,9 @@ Result<LoadedTrustFiles> load_trust_files(const TrustFiles& files) {
   if (files.trust.chain.empty()) {
     return fail(ErrorCode::kUsage, "choose the trust root chain (v1.json ... vN.json, in order)");
   }
-  auto chain = read_envelopes(tool::path_strings(files.trust.chain));
+  auto chain = read_envelopes(files.trust.chain);
   if (!chain) return std::unexpected(chain.error());
-  auto revocations = read_envelopes(tool::path_strings(files.trust.revocations));
+  auto revocations = read_envelopes(files.trust.revocations);
   if (!revocations) return std::unexpected(revocations.error());
   return LoadedTrustFiles{std::move(*plan), std::move(*chain), std::move(*revocations)};
 }

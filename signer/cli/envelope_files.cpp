@@ -5,16 +5,6 @@
 
 namespace hallmark::signer {
 
-Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::filesystem::path>& paths) {
-  std::vector<v1::Envelope> out;
-  for (const auto& p : paths) {
-    auto e = read_envelope(p);
-    if (!e) return std::unexpected(e.error());
-    out.push_back(std::move(*e));
-  }
-  return out;
-}
-
 Result<verifier::Trust> read_trust(const std::vector<std::filesystem::path>& chain,
                                    const std::vector<std::filesystem::path>& revocations,
                                    std::int64_t now_unix) {

@@ -21,8 +21,7 @@ namespace hallmark::signer {
 // (verifier/io/envelope_file.h); an approval too large for a promotion entry is refused
 // when the promoted bundle is verified before it is committed.
 using fileio::read_envelope;
-[[nodiscard]] Result<std::vector<v1::Envelope>> read_envelopes(
-    const std::vector<std::filesystem::path>& paths);
+using fileio::read_envelopes;
 
 // The signing host's trust root (load_trust, its own anchor: AnchorPin::signing_host), each
 // document named by its file.

@@ -232,7 +232,7 @@ std::string countersign_json(const evidence::CountersignResult& r) {
   for (const auto& e : r.exports) {
     auto* x = report.add_exports();
     x->set_file(e.file.string());
-    x->set_station_id(e.station_id);
+    x->set_station_id(e.station_id.str());
     x->set_status(e.status == evidence::ExportOutcome::Status::kAccepted ? "accepted"
                   : e.status == evidence::ExportOutcome::Status::kReplay ? "replay"
                                                                          : "refused");

@@ -88,13 +88,13 @@ class Countersigner {
 
   // Exports by station, then first record, so one station's exports chain in order.
   Result<std::vector<fs::path>> sorted_exports() const {
-    std::vector<std::pair<std::pair<std::string, std::uint64_t>, fs::path>> keyed;
+    std::vector<std::pair<std::pair<StationId, std::uint64_t>, fs::path>> keyed;
     for (const fs::path& file : in_.exports) {
       auto reader = ExportReader::open(file);
       if (!reader && reader.error().code == ErrorCode::kIo) return std::unexpected(reader.error());
       // A file that is not an export sorts first and is refused by precheck.
       keyed.push_back({reader ? std::pair{reader->header().station_id, reader->header().first_sequence}
-                              : std::pair{std::string(), std::uint64_t{0}}, file});
+                              : std::pair{StationId(), std::uint64_t{0}}, file});
     }
     std::stable_sort(keyed.begin(), keyed.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -140,7 +140,7 @@ class Countersigner {
   // was checked against the log on the way), so the first and last are found.
   Result<void> find_logged(const verifier::ExportHeader& header, ExportOutcome& outcome) {
     if (header.first_sequence == 0 || header.last_sequence < header.first_sequence) return {};
-    const StationId station_id(header.station_id);
+    const StationId& station_id = header.station_id;
     auto first = store_.station_record(station_id, header.first_sequence);
     if (!first) return std::unexpected(std::move(first).error());
     auto last = store_.station_record(station_id, header.last_sequence);
@@ -160,19 +160,19 @@ class Countersigner {
   Result<std::variant<Refused, Plan>> plan_export(const ExportReader& reader, const fs::path& file) {
     using Planned = std::variant<Refused, Plan>;
     const verifier::ExportHeader& header = reader.header();
-    if (in_.root->station_revoked(header.station_id)) {
+    if (in_.root->station_revoked(header.station_id.str())) {
       return Planned{Refused{v1::Finding::REVOKED_STATION, fmt::format(
           "{}: station \"{}\" is revoked; its exports are not countersigned", file.string(),
           header.station_id)}};
     }
-    if (auto invalid = in_.invalid_stations.find(header.station_id);
+    if (auto invalid = in_.invalid_stations.find(header.station_id.str());
         invalid != in_.invalid_stations.end()) {
       return Planned{Refused{v1::Finding::REGISTRATION_INVALID, fmt::format(
           "{}: station \"{}\" has no valid registration here ({}); its exports are not "
           "countersigned until it is enrolled again", file.string(), header.station_id,
           invalid->second)}};
     }
-    auto known = in_.stations.find(header.station_id);
+    auto known = in_.stations.find(header.station_id.str());
     if (known == in_.stations.end()) {
       return Planned{Refused{v1::Finding::UNKNOWN_STATION, fmt::format(
           "{}: station \"{}\" has no verified registration here; give its registration with "
@@ -232,11 +232,11 @@ class Countersigner {
     v1::Finding finding;
     finding.set_kind(refused.kind);
     finding.set_detail(refused.message);
-    finding.set_station_id(outcome.station_id);
+    finding.set_station_id(outcome.station_id.str());
     finding.set_time_unix(in_.now_unix);
     FindingRow row;
     row.time_unix = in_.now_unix;
-    row.station_id = StationId(outcome.station_id);
+    row.station_id = outcome.station_id;
     row.kind = refused.kind;
     row.finding = to_bytes(finding.SerializeAsString());
     return store_.add_finding(row);
@@ -358,14 +358,14 @@ class Countersigner {
         "{}: station \"{}\" signed its checkpoint (record {}) at {}, the signer's clock says "
         "{}: {}", outcome.file.string(), outcome.station_id, outcome.last_new,
         verifier::format_utc(checkpoint_unix), verifier::format_utc(in_.now_unix), why));
-    finding.set_station_id(outcome.station_id);
+    finding.set_station_id(outcome.station_id.str());
     finding.add_station_sequences(outcome.last_new);
     finding.set_time_unix(in_.now_unix);
     say("FINDING " + finding.detail());
     FindingRow row;
     row.time_unix = in_.now_unix;
     row.event_unix = checkpoint_unix;
-    row.station_id = StationId(outcome.station_id);
+    row.station_id = outcome.station_id;
     row.kind = v1::Finding::CLOCK_OFFSET;
     row.finding = to_bytes(finding.SerializeAsString());
     ++outcome.findings;

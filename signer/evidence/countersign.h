@@ -81,7 +81,7 @@ struct CountersignInput {
 struct ExportOutcome {
   enum class Status { kAccepted, kReplay, kRefused };
   std::filesystem::path file;
-  std::string station_id;
+  StationId station_id;  // as the export's header names it (empty: it did not parse)
   Status status = Status::kAccepted;
   std::uint64_t first_new = 0;   // journal records countersigned now (first..last)
   std::uint64_t last_new = 0;

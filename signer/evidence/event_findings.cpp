@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "verifier/core/printable.h"
 #include "verifier/core/sha256.h"
 #include "verifier/core/time_format.h"
 #include "verifier/log/event_answer.h"
@@ -27,11 +28,6 @@ struct Collector {
     return f;
   }
 };
-
-std::string hex_of(const std::string& bytes) {
-  auto digest = verifier::Digest::from_bytes(as_bytes(bytes));
-  return digest ? digest->hex() : "(malformed)";
-}
 
 // A program or rework writes a bundle: it must name it.
 bool writes_bundle(v1::Attestation::Event event) {
@@ -139,10 +135,11 @@ void check_hardware_id(const v1::Attestation& event, Collector& out) {
 std::string describe_tool(const v1::DeviceTool& tool) {
   if (tool.driver().empty()) return "(none)";
   std::string out = tool.driver();
-  out += tool.config_sha256().empty() ? ", no config" : ", config " + hex_of(tool.config_sha256());
+  out += tool.config_sha256().empty() ? ", no config"
+                                       : ", config " + verifier::digest_hex(tool.config_sha256());
   for (const auto& program : tool.programs()) {
     out += fmt::format(", {} {}", program.path(),
-                       program.sha256().empty() ? "(not hashed)" : hex_of(program.sha256()));
+                       program.sha256().empty() ? "(not hashed)" : verifier::digest_hex(program.sha256()));
   }
   return out;
 }
@@ -231,7 +228,7 @@ void check_drift(const v1::Attestation& event, Collector& out) {
     out.add(v1::Finding::STATION_DRIFT,
             fmt::format("station software {} was not compared with the station-software "
                         "releases (none were read from the evidence store)",
-                        hex_of(event.software_sha256())));
+                        verifier::digest_hex(event.software_sha256())));
   } else if (auto why = out.context.station_software->unapproved_software(
                  enrolled.software_sha256(), event.software_sha256(), event.time_unix())) {
     out.add(v1::Finding::STATION_DRIFT, std::move(*why));
@@ -239,7 +236,8 @@ void check_drift(const v1::Attestation& event, Collector& out) {
   if (event.config_sha256() != enrolled.config_sha256()) {
     out.add(v1::Finding::STATION_DRIFT,
             fmt::format("station configuration {} differs from the enrolled {}",
-                        hex_of(event.config_sha256()), hex_of(enrolled.config_sha256())));
+                        verifier::digest_hex(event.config_sha256()),
+                        verifier::digest_hex(enrolled.config_sha256())));
   }
 }
 

@@ -95,10 +95,12 @@ Result<void> ExportReader::read_header() {
   for (;;) {
     const std::uint32_t tag = in.ReadTag();
     if (tag == tag_of(kStationId, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
-      auto read = read_bounded(header_.station_id, verifier::kMaxStationIdBytes, "the station id");
+      std::string station_id;
+      auto read = read_bounded(station_id, verifier::kMaxStationIdBytes, "the station id");
       if (!read) return std::unexpected(std::move(read).error());
       // A protobuf string: protobuf's own parser refuses one that is not UTF-8.
-      if (!verifier::is_utf8(header_.station_id)) return std::unexpected(malformed("the station id is not UTF-8"));
+      if (!verifier::is_utf8(station_id)) return std::unexpected(malformed("the station id is not UTF-8"));
+      header_.station_id = StationId(std::move(station_id));
     } else if (tag == tag_of(kFirstSequence, WireFormat::WIRETYPE_VARINT)) {
       if (!in.ReadVarint64(&header_.first_sequence)) return std::unexpected(malformed("first sequence"));
     } else if (tag == tag_of(kLastSequence, WireFormat::WIRETYPE_VARINT)) {

@@ -19,28 +19,6 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxManifestFile = 16u << 20;
 
-}  // namespace
-
-// The first '.' of a manifest file name ends the serial, so "SERIAL.*.manifest.json" names
-// that unit's files only — never those of "SERIAL.5" or of "SERIAL/x", which a lossy rule
-// would have mixed in.
-std::string file_safe(const std::string& name) {
-  if (name.empty()) return "_";
-  std::string out;
-  for (const char ch : name) {
-    const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                      (ch >= '0' && ch <= '9') || ch == '-';
-    if (keep) {
-      out += ch;
-    } else {
-      out += fmt::format("_{:02x}", static_cast<unsigned char>(ch));
-    }
-  }
-  return out;
-}
-
-namespace {
-
 // What a manifest file needs besides its entry, looked up once per batch and per station.
 class FileSources {
  public:
@@ -158,7 +136,7 @@ Result<ManifestsWritten> write_batch_manifests(EvidenceStore& store, const fs::p
   }
   for (const ExportOutcome& e : batch.exports) {
     if (e.status == ExportOutcome::Status::kReplay && e.logged_end > e.logged_first) {
-      parts.push_back(ManifestSelection{.first = e.logged_first, .last = e.logged_end, .serial = {}, .station_id = StationId(e.station_id)});
+      parts.push_back(ManifestSelection{.first = e.logged_first, .last = e.logged_end, .serial = {}, .station_id = e.station_id});
     }
   }
   ManifestsWritten out;

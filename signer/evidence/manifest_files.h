@@ -20,6 +20,7 @@
 
 #include "signer/store/evidence_store.h"
 #include "verifier/core/error.h"
+#include "verifier/core/printable.h"
 
 namespace hallmark::evidence {
 
@@ -38,10 +39,9 @@ struct ManifestsWritten {
 // "SN-0001.17.manifest.json": the serial, then the log index. The serial part is one to
 // one and holds no '.' (letters, digits and '-' as they are, any other byte "_XX" in hex,
 // an event with no unit "_"), so "SN-0001.*.manifest.json" names exactly that unit's files.
-// The file-name form of a serial or station id, one to one and without '.' or '/': letters,
-// digits and '-' stay, every other byte is "_XX" (hex); an empty name (an event with no
-// unit) is "_". Manifest files and the report's pages (report_site.h) are named by it.
-[[nodiscard]] std::string file_safe(const std::string& name);
+// The file-name form of a serial or station id (verifier/core/printable.h): manifest files
+// and the report's pages (report_site.h) are named by it.
+using verifier::file_safe;
 
 [[nodiscard]] std::string manifest_file_name(const std::string& serial, std::uint64_t index);
 

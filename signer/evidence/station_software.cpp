@@ -5,17 +5,10 @@
 #include <fmt/format.h>
 
 #include "verifier/bundle/promoted_bundle.h"
+#include "verifier/core/printable.h"
 #include "verifier/core/time_format.h"
 
 namespace hallmark::evidence {
-namespace {
-
-std::string hex_of(const std::string& bytes) {
-  auto digest = verifier::Digest::from_bytes(as_bytes(std::string_view(bytes)));
-  return digest ? digest->hex() : "(malformed)";
-}
-
-}  // namespace
 
 Result<std::size_t> record_station_software(EvidenceStore& store,
                                             const std::vector<std::filesystem::path>& files,
@@ -111,7 +104,7 @@ std::optional<std::string> StationSoftwareReleases::unapproved_software(
     return fmt::format("station software {} is not approved: it differs from the enrolled {} "
                        "and no promoted station-software release recorded was in force at the "
                        "event's time ({})",
-                       hex_of(event_sha256), hex_of(enrolled_sha256),
+                       verifier::digest_hex(event_sha256), verifier::digest_hex(enrolled_sha256),
                        verifier::format_utc(event_unix));
   }
   if (find(event_sha256, event_unix) != nullptr) return std::nullopt;
@@ -120,13 +113,13 @@ std::optional<std::string> StationSoftwareReleases::unapproved_software(
                        "software, which is approved only until a station-software release is "
                        "in force (the first recorded was promoted {}), and no release in force "
                        "lists it: install a promoted release",
-                       hex_of(event_sha256), verifier::format_utc(first_promoted_unix_));
+                       verifier::digest_hex(event_sha256), verifier::format_utc(first_promoted_unix_));
   }
   return fmt::format("station software {} is not approved: it is no program of the promoted "
                      "station-software releases in force at the event's time ({}) and not "
                      "the enrolled {}",
-                     hex_of(event_sha256), verifier::format_utc(event_unix),
-                     hex_of(enrolled_sha256));
+                     verifier::digest_hex(event_sha256), verifier::format_utc(event_unix),
+                     verifier::digest_hex(enrolled_sha256));
 }
 
 }  // namespace hallmark::evidence

@@ -65,7 +65,7 @@ Result<void> run_export(ExportOptions o) {
   // were exported already, and the journal checks that the resume point is its record.
   auto state = read_export_state(o.journal);
   if (!state) return std::unexpected(std::move(state).error());
-  auto journal = Journal::open(o.journal, o.station_id, state->resume);
+  auto journal = Journal::open(o.journal, StationId(o.station_id), state->resume);
   if (!journal) return std::unexpected(std::move(journal).error());
   if (const auto& torn = journal->recovered_tail()) {
     std::cerr << fmt::format("journal {} ends in a torn write of {} bytes at offset {} ({}): "

@@ -260,7 +260,7 @@ Result<void> run_scrap(const ScrapOptions& o) {
     if (!driver) return std::unexpected(driver.error());
     device = std::move(*driver);
   }
-  auto sequence = scrap_unit((*opened)->line(), o.hardware_id, device.get(), o.reason);
+  auto sequence = scrap_unit((*opened)->line(), HardwareId(o.hardware_id), device.get(), o.reason);
   if (!sequence) return std::unexpected(sequence.error());
   std::cout << fmt::format("scrapped     record {}: this hardware id stops the line if it comes "
                            "back\n",

@@ -16,21 +16,10 @@
 #include "verifier/tool/display_json.h"
 #include "verifier/tool/trust_root_flags.h"
 #include "verifier/io/clock.h"
+#include "verifier/io/envelope_file.h"
 
 namespace hallmark::station {
 namespace {
-
-std::int64_t now_unix() { return unix_now(); }
-
-Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::string>& files) {
-  std::vector<v1::Envelope> out;
-  for (const auto& file : files) {
-    auto envelope = read_envelope(file);
-    if (!envelope) return std::unexpected(envelope.error());
-    out.push_back(std::move(*envelope));
-  }
-  return out;
-}
 
 struct InstallOptions {
   hsm::TokenOptions token;
@@ -43,9 +32,9 @@ struct InstallOptions {
 Result<void> run_install(const InstallOptions& o, bool json) {
   auto registration = read_envelope(o.registration);
   if (!registration) return std::unexpected(registration.error());
-  auto chain = read_envelopes(tool::path_strings(o.trust.chain));
+  auto chain = fileio::read_envelopes(o.trust.chain);
   if (!chain) return std::unexpected(chain.error());
-  InstallInput input{&*registration, *chain, o.station_id, {}, now_unix()};
+  InstallInput input{&*registration, *chain, o.station_id, {}, unix_now()};
   if (!o.token.uri.empty()) {
     auto token = hsm::open_token(o.token, true, std::cerr);
     if (!token) return std::unexpected(token.error());
@@ -93,7 +82,7 @@ Result<void> run_intake(const IntakeOptions& o, bool json) {
   if (auto ok = require_state_dir(o.state); !ok) return std::unexpected(ok.error());
   auto revocations = read_revocations(o.revocations);
   if (!revocations) return std::unexpected(revocations.error());
-  auto result = intake_bundle(o.state, o.bundle, *revocations, now_unix());
+  auto result = intake_bundle(o.state, o.bundle, *revocations, unix_now());
   if (!result) return std::unexpected(result.error());
   const auto& r = result->release.release;
   std::ostream& report = json ? std::cerr : std::cout;

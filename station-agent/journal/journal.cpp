@@ -34,17 +34,17 @@ Result<void> create_journal(const std::filesystem::path& path, std::string_view 
 
 }  // namespace
 
-Journal::Journal(std::filesystem::path path, std::string station_id,
+Journal::Journal(std::filesystem::path path, StationId station_id,
                  fileio::UniqueFd fd) noexcept
     : path_(std::move(path)), station_id_(std::move(station_id)), fd_(std::move(fd)) {}
 
-Result<Journal> Journal::open(const std::filesystem::path& path, std::string_view station_id,
+Result<Journal> Journal::open(const std::filesystem::path& path, const StationId& station_id,
                               const std::optional<JournalResume>& resume) {
   const std::string name = path.string();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     if (ec) return fail(ErrorCode::kIo, fmt::format("journal {}: {}", name, ec.message()));
-    if (auto ok = create_journal(path, station_id); !ok) {
+    if (auto ok = create_journal(path, station_id.str()); !ok) {
       return std::unexpected(std::move(ok).error().context("creating journal " + name));
     }
   }
@@ -65,12 +65,12 @@ Result<Journal> Journal::open(const std::filesystem::path& path, std::string_vie
   if (!head) return std::unexpected(std::move(head).error().context("journal " + name));
   auto header = parse_header(*head);
   if (!header) return std::unexpected(std::move(header).error().context("journal " + name));
-  if (header->station_id != station_id) {
+  if (header->station_id != station_id.str()) {
     return fail(ErrorCode::kVerificationFailed,
                 fmt::format("journal {} belongs to station \"{}\", not \"{}\"", name,
                             header->station_id, station_id));
   }
-  Journal journal(path, std::string(station_id), std::move(fd));
+  Journal journal(path, station_id, std::move(fd));
   journal.header_size_ = header->size;
   journal.sealed_ = header->sealed;
   journal.base_ = header->sealed.sequence;
@@ -273,7 +273,7 @@ Result<void> Journal::replace_sealed(const verifier::ChainPoint& through,
                 fmt::format("journal {}: cannot seal through record {} at offset {}", name,
                             through.sequence, keep_from));
   }
-  auto header = encode_header(station_id_, through);
+  auto header = encode_header(station_id_.str(), through);
   if (!header) return std::unexpected(std::move(header).error());
   auto file = fileio::AtomicFile::create(path_, 0640);
   if (!file) return std::unexpected(std::move(file).error());
@@ -338,29 +338,31 @@ Bytes Journal::checkpoint_payload(std::int64_t time_unix) const {
 
 Bytes Journal::checkpoint_payload(const verifier::ChainPoint& point, std::int64_t time_unix) const {
   v1::JournalCheckpoint checkpoint;
-  checkpoint.set_station_id(station_id_);
+  checkpoint.set_station_id(station_id_.str());
   checkpoint.set_sequence(point.sequence);
   checkpoint.set_head_hash(std::string(as_chars(point.hash.bytes())));
   checkpoint.set_time_unix(time_unix);
   return verifier::deterministic_bytes(checkpoint);
 }
 
-Result<v1::Envelope> Journal::make_checkpoint(std::int64_t time_unix, std::string_view key_id,
-                                              const CheckpointSigner& sign) const {
-  return make_checkpoint(head_, time_unix, key_id, sign);
+Result<v1::Envelope> Journal::make_checkpoint(std::int64_t time_unix,
+                                              const hsm::ProductionSigner& station_key) const {
+  return make_checkpoint(head_, time_unix, station_key);
 }
 
 Result<v1::Envelope> Journal::make_checkpoint(const verifier::ChainPoint& point,
-                                              std::int64_t time_unix, std::string_view key_id,
-                                              const CheckpointSigner& sign) const {
-  if (!sign) return fail(ErrorCode::kUsage, "journal checkpoint: no signer given");
-  auto envelope = verifier::sign_envelope(verifier::payload_type_of("journal-checkpoint"),
-                                          checkpoint_payload(point, time_unix), key_id, sign);
-  if (!envelope) {
-    return std::unexpected(std::move(envelope).error().context(
-        fmt::format("signing checkpoint of journal {} at record {}", path_.string(),
-                    point.sequence)));
+                                              std::int64_t time_unix,
+                                              const hsm::ProductionSigner& station_key) const {
+  const std::string what =
+      fmt::format("signing checkpoint of journal {} at record {}", path_.string(), point.sequence);
+  if (auto ok = station_key.require_role(hsm::ProductionRole::kStation); !ok) {
+    return std::unexpected(std::move(ok).error().context(what));
   }
+  const verifier::PaeSigner sign = [&station_key](ByteView pae) { return station_key.sign(pae); };
+  auto envelope = verifier::sign_envelope(verifier::payload_type_of("journal-checkpoint"),
+                                          checkpoint_payload(point, time_unix),
+                                          station_key.key_id(), sign);
+  if (!envelope) return std::unexpected(std::move(envelope).error().context(what));
   return envelope;
 }
 

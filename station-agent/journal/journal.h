@@ -29,8 +29,12 @@
 //  - records_read() counts the frames open() and every cursor of this journal read, so a
 //    caller can show (and a test check) that a command read only what it needed.
 //  - One writer: open() takes an exclusive flock() and refuses a journal already open.
-// Never signs: checkpoints are signed by the caller's callback (the station key). Not
-// thread-safe: one Journal per thread; a JournalCursor is independent of its Journal.
+// Signs only checkpoints, and only with the station key as a hsm::ProductionSigner opened
+// for the station role (hsm-profiles/profile/production_signer.h): a key whose provenance
+// failed the check never becomes one, and one opened for another role is refused
+// (kPolicyRefused naming the key and the journal), so no front end can sign a checkpoint
+// with whatever key or callback it holds. Not thread-safe: one Journal per thread; a
+// JournalCursor is independent of its Journal.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +47,10 @@
 #include <vector>
 
 #include "hallmark/dsse.pb.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
+#include "verifier/core/ids.h"
 #include "verifier/core/sha256.h"
 #include "verifier/io/unique_fd.h"
 #include "verifier/journal/record_chain.h"
@@ -102,9 +108,6 @@ struct JournalResume {
   std::uint64_t offset = 0;
 };
 
-// Signs the DSSE PAE bytes it is given with the station key; returns the signature.
-using CheckpointSigner = std::function<Result<Bytes>(ByteView pae)>;
-
 class Journal {
  public:
   // Creates the journal (header only, atomically) if `path` does not exist, else verifies
@@ -113,7 +116,7 @@ class Journal {
   // errors or a journal open elsewhere.
   // With `resume`, see the header comment: only the records after it are verified here.
   [[nodiscard]] static Result<Journal> open(const std::filesystem::path& path,
-                                            std::string_view station_id,
+                                            const StationId& station_id,
                                             const std::optional<JournalResume>& resume = {});
 
   // open() verified only the records after the resume point it was given.
@@ -136,7 +139,7 @@ class Journal {
   // A torn tail was found and not cut yet (no append since open()).
   [[nodiscard]] bool torn_tail_pending() const noexcept { return recovered_ && !tail_cut_; }
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-  [[nodiscard]] const std::string& station_id() const noexcept { return station_id_; }
+  [[nodiscard]] const StationId& station_id() const noexcept { return station_id_; }
 
   // Appends one record and returns its sequence number once it is durable. The first
   // append() after open() found a torn tail cuts the tail (ftruncate, fsync) first.
@@ -160,18 +163,17 @@ class Journal {
   [[nodiscard]] Bytes checkpoint_payload(const verifier::ChainPoint& point,
                                          std::int64_t time_unix) const;
   // A DSSE envelope (payload type payload_type_of("journal-checkpoint")) over
-  // checkpoint_payload(time_unix), signed through `sign`; `key_id` is the signature hint.
-  [[nodiscard]] Result<v1::Envelope> make_checkpoint(std::int64_t time_unix,
-                                                     std::string_view key_id,
-                                                     const CheckpointSigner& sign) const;
+  // checkpoint_payload(time_unix), signed by `station_key` (its key id is the signature
+  // hint). kPolicyRefused naming the key when it was not opened for the station role.
+  [[nodiscard]] Result<v1::Envelope> make_checkpoint(
+      std::int64_t time_unix, const hsm::ProductionSigner& station_key) const;
   // The same of record `point` (a segment's last record).
-  [[nodiscard]] Result<v1::Envelope> make_checkpoint(const verifier::ChainPoint& point,
-                                                     std::int64_t time_unix,
-                                                     std::string_view key_id,
-                                                     const CheckpointSigner& sign) const;
+  [[nodiscard]] Result<v1::Envelope> make_checkpoint(
+      const verifier::ChainPoint& point, std::int64_t time_unix,
+      const hsm::ProductionSigner& station_key) const;
 
  private:
-  Journal(std::filesystem::path path, std::string station_id, fileio::UniqueFd fd) noexcept;
+  Journal(std::filesystem::path path, StationId station_id, fileio::UniqueFd fd) noexcept;
   [[nodiscard]] Result<void> scan(std::uint64_t from, std::uint64_t file_size);
   // "" when `resume` is a whole record of this file with that hash; else why not.
   [[nodiscard]] Result<std::string> check_resume(const JournalResume& resume,
@@ -179,7 +181,7 @@ class Journal {
   [[nodiscard]] Result<void> cut_torn_tail();
 
   std::filesystem::path path_;
-  std::string station_id_;
+  StationId station_id_;
   fileio::UniqueFd fd_;
   std::uint64_t header_size_ = 0;
   std::uint64_t size_ = 0;              // committed bytes (header + whole frames)

@@ -95,7 +95,7 @@ Result<v1::StationExport> build_export(const Journal& journal, std::uint64_t aft
                             journal.path().string(), head.sequence, after));
   }
   v1::StationExport exported;
-  exported.set_station_id(journal.station_id());
+  exported.set_station_id(journal.station_id().str());
   exported.set_first_sequence(after + 1);
   exported.set_last_sequence(head.sequence);
   auto cursor = journal.records_since(after);
@@ -109,8 +109,7 @@ Result<v1::StationExport> build_export(const Journal& journal, std::uint64_t aft
   if (static_cast<std::uint64_t>(exported.records_size()) != head.sequence - after) {
     return fail(ErrorCode::kInternal, "journal cursor returned a different record count");
   }
-  const CheckpointSigner sign = [&station_key](ByteView pae) { return station_key.sign(pae); };
-  auto checkpoint = journal.make_checkpoint(time_unix, station_key.key_id(), sign);
+  auto checkpoint = journal.make_checkpoint(time_unix, station_key);
   if (!checkpoint) return std::unexpected(std::move(checkpoint).error());
   exported.set_checkpoint_envelope(verifier::envelope_to_json(*checkpoint));
   return exported;

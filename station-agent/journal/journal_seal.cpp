@@ -53,8 +53,13 @@ Result<CopiedRecords> copy_records(Journal& journal, std::uint64_t after, std::u
 
 }  // namespace
 
-Result<SealResult> seal_journal(Journal& journal, const SealRequest& request) {
+Result<SealResult> seal_journal(Journal& journal, const SealRequest& request,
+                                const hsm::ProductionSigner& station_key) {
   const std::string name = journal.path().string();
+  if (auto ok = station_key.require_role(hsm::ProductionRole::kStation); !ok) {
+    return std::unexpected(std::move(ok).error().context(
+        fmt::format("sealing journal {} through record {}", name, request.through)));
+  }
   const verifier::ChainPoint sealed = journal.sealed();
   const JournalHead head = journal.head();
   auto refused = [&](std::string why) -> Result<SealResult> {
@@ -83,7 +88,7 @@ Result<SealResult> seal_journal(Journal& journal, const SealRequest& request) {
 
   SealResult result;
   v1::StationExport& segment = result.segment;
-  segment.set_station_id(journal.station_id());
+  segment.set_station_id(journal.station_id().str());
   segment.set_first_sequence(sealed.sequence + 1);
   segment.set_last_sequence(request.through);
   auto copied = copy_records(journal, sealed.sequence, request.through, segment);
@@ -97,13 +102,12 @@ Result<SealResult> seal_journal(Journal& journal, const SealRequest& request) {
     return refused(ok.error().message);
   }
 
-  auto checkpoint = journal.make_checkpoint(result.through, request.time_unix, request.key_id,
-                                            request.sign);
+  auto checkpoint = journal.make_checkpoint(result.through, request.time_unix, station_key);
   if (!checkpoint) return std::unexpected(std::move(checkpoint).error());
   segment.set_checkpoint_envelope(verifier::envelope_to_json(*checkpoint));
   if (auto ok = write_segment_once(request.out, segment); !ok) return std::unexpected(ok.error());
 
-  auto new_header = encode_header(journal.station_id(), result.through);
+  auto new_header = encode_header(journal.station_id().str(), result.through);
   if (!new_header) return std::unexpected(std::move(new_header).error());
   const std::uint64_t shift = keep_from - new_header->size();
   result.bytes_removed = keep_from - journal.header_size();

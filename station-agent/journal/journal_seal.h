@@ -21,7 +21,10 @@
 //    replaced atomically and the export state's resume point moved with it.
 // A crash at any point leaves the old journal (whole, and valid with the old or the new
 // snapshot: a snapshot that does not match is ignored and the whole journal replayed) or
-// the sealed one. Never signs itself (the callback does). Not thread-safe (as Journal).
+// the sealed one. Signs the segment's checkpoint only with the station key as a
+// hsm::ProductionSigner opened for the station role (Journal::make_checkpoint): one opened
+// for another role is refused (kPolicyRefused) before a record is read or a byte written.
+// Not thread-safe (as Journal).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +33,7 @@
 #include <string_view>
 
 #include "hallmark/station.pb.h"
+#include "hsm-profiles/profile/production_signer.h"
 #include "station-agent/journal/journal.h"
 #include "verifier/core/error.h"
 
@@ -39,8 +43,6 @@ struct SealRequest {
   std::uint64_t through = 0;          // the last record to seal
   std::filesystem::path out;          // the segment file (must not exist)
   std::int64_t time_unix = 0;         // the checkpoint's time
-  std::string_view key_id;            // the station key's id (signature hint)
-  CheckpointSigner sign;              // the station key
   // Accepts record `through` as acknowledged by the signer, or says why not.
   std::function<Result<void>(const JournalEntry& last)> acknowledged;
   // Runs after the segment is durable and before the journal is replaced; `shift` is how
@@ -55,8 +57,10 @@ struct SealResult {
 };
 
 // See the header comment. kPolicyRefused for a seal that is not allowed (not exported, not
-// acknowledged, already sealed), kVerificationFailed for a damaged journal, kIo otherwise.
-// `journal` refuses appends afterwards: reopen it.
-[[nodiscard]] Result<SealResult> seal_journal(Journal& journal, const SealRequest& request);
+// acknowledged, already sealed, or `station_key` not opened for the station role: nothing
+// read or written), kVerificationFailed for a damaged journal, kIo otherwise. `station_key`
+// signs the segment's checkpoint. `journal` refuses appends afterwards: reopen it.
+[[nodiscard]] Result<SealResult> seal_journal(Journal& journal, const SealRequest& request,
+                                              const hsm::ProductionSigner& station_key);
 
 }  // namespace hallmark::station

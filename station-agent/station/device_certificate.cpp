@@ -100,16 +100,6 @@ std::string expand(std::string_view value, std::string_view serial,
   return out;
 }
 
-Result<std::string> entry_text(X509_NAME_ENTRY* entry) {
-  unsigned char* utf8 = nullptr;
-  const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
-  if (len < 0 || utf8 == nullptr) {
-    return ossl::fail(ErrorCode::kUsage, "a name in the device-CA certificate is not text");
-  }
-  ossl::OpensslPtr<unsigned char> owned(utf8);
-  return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
-}
-
 // The device-CA certificate's subject as CN and O (anything else would not be reproduced
 // in the issuer name, so the chain would not build).
 Result<DeviceSubject> device_ca_subject(X509* ca) {
@@ -128,7 +118,8 @@ Result<DeviceSubject> device_ca_subject(X509* ca) {
                   "one CN and one O; device certificates cannot name it as issuer; "
                   "re-enroll the station");
     }
-    auto text = entry_text(entry);
+    auto text = verifier::x509_profile::name_entry_text(entry, "a name in the device-CA "
+                                                              "certificate");
     if (!text) return std::unexpected(text.error());
     *slot = std::move(*text);
   }

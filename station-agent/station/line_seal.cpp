@@ -12,8 +12,6 @@ Result<SealResult> StationLine::seal_journal(const SealAcknowledgement& ack,
   request.through = ack.sequence;
   request.out = out;
   request.time_unix = now();
-  request.key_id = options_.keys.station_key.key_id();
-  request.sign = options_.keys.sign_event;
   request.acknowledged = [&ack](const JournalEntry& last) { return matches(ack, last); };
   // The history of every record up to the head, for the journal without records ..through:
   // written before the journal changes, so a crash leaves either the old journal (this
@@ -24,7 +22,7 @@ Result<SealResult> StationLine::seal_journal(const SealAcknowledgement& ack,
   request.before_replace = [this, head_offset, head, &ack](std::uint64_t shift) {
     return save_snapshot_at(head > ack.sequence ? head_offset - shift : 0);
   };
-  return station::seal_journal(journal_, request);
+  return station::seal_journal(journal_, request, options_.keys.station_signer);
 }
 
 }  // namespace hallmark::station

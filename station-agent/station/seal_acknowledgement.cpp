@@ -19,7 +19,7 @@ Result<SealAcknowledgement> verify_seal_acknowledgement(std::string_view manifes
     return std::unexpected(std::move(verified).error().context(
         fmt::format("acknowledgement {}", name)));
   }
-  if (verified->station_id != station_id) {
+  if (verified->station_id != StationId(station_id)) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("acknowledgement {} is of station \"{}\", not this station \"{}\"",
                             name, verified->station_id, station_id));

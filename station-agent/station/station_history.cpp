@@ -31,7 +31,7 @@ Result<StationHistory> StationHistory::replay(const Journal& journal,
                                               const verifier::PublicKey& station_key,
                                               const verifier::TrustedRoot& root) {
   StationHistory history;
-  history.station_id_ = journal.station_id();
+  history.station_id_ = journal.station_id().str();
   auto replayed = history.replay_after(journal, 0, station_key, root);
   if (!replayed) return std::unexpected(std::move(replayed).error());
   return history;
@@ -54,7 +54,7 @@ Result<std::uint64_t> StationHistory::replay_after(const Journal& journal, std::
     };
     auto event = verify_event(record.attestation_envelope, station_key);
     if (!event) return std::unexpected(where(event.error()));
-    if (event->station_id() != journal.station_id()) {
+    if (StationId(event->station_id()) != journal.station_id()) {
       return fail(ErrorCode::kVerificationFailed,
                   fmt::format("journal {} record {} is an event of station '{}', not '{}'",
                               journal.path().string(), record.sequence, event->station_id(),

@@ -66,7 +66,7 @@ Result<LoadedHistory> load_history(const fs::path& dir, const std::string& stati
     const auto& snap = *loaded.snapshot;
     auto hash = verifier::Digest::from_bytes(as_bytes(snap.head_hash()));
     if (!hash) return std::unexpected(hash.error());
-    auto opened = Journal::open(journal_file(dir), station_id,
+    auto opened = Journal::open(journal_file(dir), StationId(station_id),
                                 JournalResume{snap.sequence(), *hash, snap.head_offset()});
     if (!opened) return std::unexpected(std::move(opened).error());
     if (opened->resumed()) {
@@ -94,7 +94,7 @@ Result<LoadedHistory> load_history(const fs::path& dir, const std::string& stati
                                 loaded.snapshot->sequence(), replayed);
   } else {
     journal.reset();  // a journal opened at a refused resume point is opened again, whole
-    auto opened = Journal::open(journal_file(dir), station_id);
+    auto opened = Journal::open(journal_file(dir), StationId(station_id));
     if (!opened) return std::unexpected(std::move(opened).error());
     journal.emplace(std::move(*opened));
     if (journal->sealed().sequence > 0) {

@@ -72,15 +72,7 @@ Result<UnitOutcome> stop_the_line(StationLine& line, const ClockState& clock,
 }
 
 void set_device_tool(Event& event, device::DeviceDriver& device) {
-  const device::DeviceTool tool = device.tool();
-  v1::DeviceTool& out = *event.mutable_device_tool();
-  out.set_driver(tool.driver);
-  if (tool.config_sha256) out.set_config_sha256(std::string(as_chars(tool.config_sha256->bytes())));
-  for (const auto& program : tool.programs) {
-    auto* p = out.add_programs();
-    p->set_path(program.path);
-    if (program.sha256) p->set_sha256(std::string(as_chars(program.sha256->bytes())));
-  }
+  record_device_tool(event, device.tool());
 }
 
 // The device's hardware id, checked: an unreadable or empty one is an Error naming why.
@@ -379,10 +371,11 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
                              std::move(*images), std::move(event));
 }
 
-Result<std::uint64_t> scrap_unit(StationLine& line, std::string hardware_id,
+Result<std::uint64_t> scrap_unit(StationLine& line, const HardwareId& given,
                                  device::DeviceDriver* device, std::string_view reason) {
   if (reason.empty()) return fail(ErrorCode::kUsage, "scrapping a unit needs a reason (--reason)");
   if (auto session = line.require_session(); !session) return std::unexpected(session.error());
+  std::string hardware_id = given.str();
   if (hardware_id.empty()) {
     if (device == nullptr) return fail(ErrorCode::kUsage, "name the device or its hardware id");
     auto identified = read_hardware_id(*device, "(scrap)");
@@ -450,6 +443,17 @@ Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& devi
   outcome.detail = fmt::format("taken over from station {}", from_station);
   outcome.attestation = std::move(event);
   return outcome;
+}
+
+void record_device_tool(v1::Attestation& event, const device::DeviceTool& tool) {
+  v1::DeviceTool& out = *event.mutable_device_tool();
+  out.set_driver(tool.driver);
+  if (tool.config_sha256) out.set_config_sha256(std::string(as_chars(tool.config_sha256->bytes())));
+  for (const auto& program : tool.programs) {
+    auto* p = out.add_programs();
+    p->set_path(program.path);
+    if (program.sha256) p->set_sha256(std::string(as_chars(program.sha256->bytes())));
+  }
 }
 
 }  // namespace hallmark::station

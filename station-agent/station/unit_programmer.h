@@ -101,7 +101,7 @@ struct UnitRequest {
 
 // Marks a hardware id scrapped (with its serial when bound): any later appearance stops
 // the line. `device` reads the id when `hardware_id` is empty.
-[[nodiscard]] Result<std::uint64_t> scrap_unit(StationLine& line, std::string hardware_id,
+[[nodiscard]] Result<std::uint64_t> scrap_unit(StationLine& line, const HardwareId& hardware_id,
                                                device::DeviceDriver* device,
                                                std::string_view reason);
 
@@ -111,6 +111,10 @@ struct UnitRequest {
                                                  const Serial& serial,
                                                  const StationId& from_station,
                                                  std::string_view reason);
+
+// Fills `event`'s device tool (driver, the SHA-256 of its configuration and programs) from
+// what the driver reports: the one place a unit event and a return's inspection record it.
+void record_device_tool(v1::Attestation& event, const device::DeviceTool& tool);
 
 // kUsage unless `serial` is 1..64 printable ASCII characters without spaces.
 [[nodiscard]] Result<void> check_serial(std::string_view serial);

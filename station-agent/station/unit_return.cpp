@@ -37,17 +37,6 @@ Result<std::vector<bundle::VerifiedRelease>> releases_for(const StationLine& lin
   return out;
 }
 
-void set_tool(Event& event, const device::DeviceTool& tool) {
-  v1::DeviceTool& out = *event.mutable_device_tool();
-  out.set_driver(tool.driver);
-  if (tool.config_sha256) out.set_config_sha256(std::string(as_chars(tool.config_sha256->bytes())));
-  for (const auto& program : tool.programs) {
-    auto* p = out.add_programs();
-    p->set_path(program.path);
-    if (program.sha256) p->set_sha256(std::string(as_chars(program.sha256->bytes())));
-  }
-}
-
 // This station's own records of the unit: scrapped here, or bound here otherwise.
 void check_station_history(const StationLine& line, inspect::Inspection& inspection) {
   const std::string serial = !inspection.label.empty() ? inspection.label : inspection.serial;
@@ -97,7 +86,7 @@ Result<ReturnOutcome> receive_return(StationLine& line, device::DeviceDriver& de
   event.set_result(inspection.ok() ? Event::PASS : Event::FAIL);
   event.set_detail(inspection.summary().substr(0, kMaxDetail));
   event.set_reason(request.reason);
-  set_tool(event, inspected->tool);
+  record_device_tool(event, inspected->tool);
   auto found = line.history().unit(inspection.hardware_id);
   if (found && *found != nullptr) {
     for (auto sequence : (*found)->sequences) event.add_linked_sequences(sequence);

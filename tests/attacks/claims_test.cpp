@@ -283,9 +283,9 @@ TEST_CASE("one revoked registration does not stop other stations' countersign") 
   auto r = countersign(*w.store, input, key);
   REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
   REQUIRE(r->exports.size() == 2);
-  CHECK(r->exports[0].station_id == "station-1");
+  CHECK(r->exports[0].station_id == StationId("station-1"));
   CHECK(r->exports[0].status == Status::kAccepted);
-  CHECK(r->exports[1].station_id == "station-2");
+  CHECK(r->exports[1].station_id == StationId("station-2"));
   CHECK(r->exports[1].status == Status::kRefused);
   CHECK(r->exports[1].refusal.find("revoked") != std::string::npos);
   CHECK(signatures == 1);

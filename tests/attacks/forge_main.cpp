@@ -23,7 +23,7 @@ int usage() {
 
 int copy_record(const std::string& path, const std::string& station_id, std::uint64_t sequence) {
   using hallmark::station::Journal;
-  auto journal = Journal::open(path, station_id);
+  auto journal = Journal::open(path, hallmark::StationId(station_id));
   if (!journal) {
     std::cerr << "hallmark-forge: " << journal.error().message << "\n";
     return 1;

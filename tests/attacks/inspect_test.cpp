@@ -317,7 +317,7 @@ TEST_CASE("RMA of a never-bound hardware id stops the line") {
 
 TEST_CASE("RMA of a scrapped unit stops the line, and countersign flags it back") {
   InspectWorld t;
-  REQUIRE(station::scrap_unit(*t.w.line, "HW-B2", nullptr, "cracked case"));
+  REQUIRE(station::scrap_unit(*t.w.line, HardwareId("HW-B2"), nullptr, "cracked case"));
   t.countersign_now();
   auto outcome = t.receive(*t.b, "SN-B2");
   REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));

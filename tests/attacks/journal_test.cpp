@@ -37,7 +37,7 @@ constexpr std::string_view kStation = "line-7-station-2";
 
 // Appends `count` records; returns the file size after each (index 0: header only).
 std::vector<std::uint64_t> fill(const fs::path& path, std::uint64_t count) {
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE(journal.has_value());
   std::vector<std::uint64_t> sizes{fs::file_size(path)};
   for (std::uint64_t i = 1; i <= count; ++i) {
@@ -62,7 +62,7 @@ Bytes next_frame(std::uint64_t sequence, const verifier::Digest& previous, std::
 }
 
 station::JournalHead head_of(const fs::path& path) {
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE(journal);
   return journal->head();
 }
@@ -71,7 +71,7 @@ station::JournalHead head_of(const fs::path& path) {
 void refused(const fs::path& path, const Bytes& bytes, std::uint64_t sequence,
              std::uint64_t offset) {
   write_all(path, bytes);
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE_FALSE(journal.has_value());
   CHECK(journal.error().code == ErrorCode::kVerificationFailed);
   const std::string& m = journal.error().message;
@@ -129,7 +129,7 @@ TEST_CASE("a zero-filled tail longer than one frame is refused, not cut, and one
   Bytes at_limit = good;
   at_limit.resize(at_limit.size() + station::kMaxFrameBytes);
   write_all(path, at_limit);
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
   REQUIRE(journal->recovered_tail());
   CHECK(journal->recovered_tail()->bytes == station::kMaxFrameBytes);
@@ -165,14 +165,14 @@ TEST_CASE("a half-written next record is a torn write that open() reports and on
   torn.insert(torn.end(), frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(frame.size() / 2));
   write_all(path, torn);
   {
-    auto journal = Journal::open(path, kStation);
+    auto journal = Journal::open(path, StationId(kStation));
     REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
     REQUIRE(journal->recovered_tail());
     CHECK(journal->recovered_tail()->offset == sizes[2]);
     CHECK(journal->recovered_tail()->bytes == frame.size() / 2);
   }
   CHECK(read_all(path) == torn);  // nothing cut without a record of the cut
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE(journal);
   REQUIRE(journal->recovered_tail());
   REQUIRE(journal->append(envelope_for(3, 300)));
@@ -190,7 +190,7 @@ TEST_CASE("a torn write whose unwritten blocks read as zeros is still a torn wri
   std::fill(partly.begin() + 4096, partly.end(), std::byte{0});  // the file grew, the block was never written
   torn.insert(torn.end(), partly.begin(), partly.end());
   write_all(path, torn);
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
   REQUIRE(journal->recovered_tail());
   CHECK(journal->recovered_tail()->reason.find("checksum") != std::string::npos);

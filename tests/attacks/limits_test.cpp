@@ -172,14 +172,14 @@ TEST_CASE("a station export with an oversized station id or checkpoint is refuse
 }
 
 TEST_CASE("an export chain refuses a record or checkpoint over its limit, whoever read it") {
-  verifier::ExportHeader header{"station-1", 1, 1};
+  verifier::ExportHeader header{StationId("station-1"), 1, 1};
   auto chain = verifier::ExportChain::begin(header, verifier::ChainPoint{}, true);
   REQUIRE(chain);
   const Bytes record(verifier::kMaxJournalRecordBytes + 1, std::byte{0});
   auto added = chain->add(record);
   REQUIRE_FALSE(added);
   CHECK(says(added.error().message, "the limit is 16777216"));
-  verifier::ExportHeader empty{"station-1", 1, 0};
+  verifier::ExportHeader empty{StationId("station-1"), 1, 0};
   auto none = verifier::ExportChain::begin(empty, verifier::ChainPoint{}, true);
   REQUIRE(none);
   const auto& key = verifier::testing::key(verifier::testing::Alg::kP256).pub;

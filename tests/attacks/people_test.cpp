@@ -116,7 +116,7 @@ class Station {
 
  private:
   station::Journal open() const {
-    auto journal = station::Journal::open(path_, line::testing::kStationId);
+    auto journal = station::Journal::open(path_, StationId(line::testing::kStationId));
     REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
     return std::move(*journal);
   }

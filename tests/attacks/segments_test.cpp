@@ -235,7 +235,7 @@ TEST_CASE("a fork across the boundary (the live journal relinked to another seal
   REQUIRE_FALSE(refused);
   CHECK_MESSAGE(has(refused.error().message, "sealed through record"), refused.error().message);
   {
-    auto journal = station::Journal::open(file, line::testing::kStationId);
+    auto journal = station::Journal::open(file, StationId(line::testing::kStationId));
     REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
     auto exported = station::export_journal(*journal, s.w.path("forked.export"), s.w.now(),
                                             keys.station_signer);
@@ -258,7 +258,7 @@ TEST_CASE("a gap across the boundary (a record dropped from the live journal's s
   REQUIRE(header);
   REQUIRE(station::record_exported(file, header->sealed.sequence));
   {
-    auto journal = station::Journal::open(file, line::testing::kStationId);
+    auto journal = station::Journal::open(file, StationId(line::testing::kStationId));
     REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
     auto exported = station::export_journal(*journal, s.w.path("gap.export"), s.w.now(),
                                             keys.station_signer);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "signer/evidence/evidence_key.h"
 #include "station-agent/journal/journal.h"
 #include "station-agent/journal/journal_export.h"
+#include "station-agent/journal/journal_seal.h"
 #include "station-agent/station/station_line.h"
 #include "tests/evidence/evidence_test_support.h"
 #include "tests/promote/promote_test_support.h"
@@ -167,7 +169,7 @@ namespace {
 
 // A station journal with two records, in the fixture's private directory.
 station::Journal two_record_journal(const fs::path& path) {
-  auto journal = station::Journal::open(path, "station-1");
+  auto journal = station::Journal::open(path, StationId("station-1"));
   REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
   for (const char* record : {"record one", "record two"}) {
     REQUIRE(journal->append(as_bytes(std::string(record))));
@@ -179,6 +181,28 @@ struct Offered {
   const char* label;
   ProductionRole role;
 };
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A checkpoint or a seal takes only a hsm::ProductionSigner: a callback around a software
+// key (or any other signing function) does not compile as its signer.
+using SignCallback = std::function<Result<Bytes>(ByteView)>;
+template <class Signer>
+constexpr bool kCheckpointTakes = requires(const station::Journal& j, const Signer& sign) {
+  j.make_checkpoint(std::int64_t{0}, sign);
+  j.make_checkpoint(station::JournalHead{}, std::int64_t{0}, sign);
+};
+static_assert(kCheckpointTakes<hsm::ProductionSigner>);
+static_assert(!kCheckpointTakes<SignCallback>);
+static_assert(!kCheckpointTakes<hsm::TokenSigner>);
+static_assert(!std::is_invocable_v<decltype(&station::seal_journal), station::Journal&,
+                                   const station::SealRequest&, const SignCallback&>);
+static_assert(std::is_invocable_v<decltype(&station::seal_journal), station::Journal&,
+                                  const station::SealRequest&, const hsm::ProductionSigner&>);
 
 }  // namespace
 
@@ -223,6 +247,57 @@ TEST_CASE("a journal export cannot be signed by a key opened for another role, a
   REQUIRE_MESSAGE(exported, (exported ? "" : exported.error().message));
   CHECK(exported->last_sequence() == 2);
   CHECK(fs::exists(out));
+}
+
+TEST_CASE("a journal checkpoint or seal cannot be signed by a key opened for another role, and "
+          "nothing is written") {
+  SoftHsmFixture hsm({"station-1"});
+  hsm::Session session = hsm.open("station-1");
+  for (const char* label : {"station", "device-ca"}) {
+    REQUIRE(hsm::generate_key(session, {v1::ECDSA_P256_SHA256, label, {}, false}));
+  }
+  const fs::path journal_path = hsm.dir() / "journal";
+  const fs::path segment = hsm.dir() / "journal.segment";
+  station::Journal journal = two_record_journal(journal_path);
+  auto station_key = open_as(session, "station", ProductionRole::kStation);
+  REQUIRE(station_key);
+  // Exported with the station key, so a seal through record 2 is allowed but for its signer.
+  REQUIRE(station::export_journal(journal, hsm.dir() / "journal.export", 1'700'000'000,
+                                  *station_key));
+  const std::string journal_before = file_text(journal_path);
+  const std::string state_before = file_text(station::export_state_path(journal_path));
+  station::SealRequest request;
+  request.through = 2;
+  request.out = segment;
+  request.time_unix = 1'700'000'000;
+  request.acknowledged = [](const station::JournalEntry&) -> Result<void> { return {}; };
+  for (const Offered offered : {Offered{"device-ca", ProductionRole::kDeviceCa},
+                                Offered{"station", ProductionRole::kDeviceCa},
+                                Offered{"station", ProductionRole::kEvidence}}) {
+    const std::string label = offered.label;
+    CAPTURE(label);
+    const std::string_view role = hsm::role_name(offered.role);
+    CAPTURE(role);
+    auto signer = open_as(session, label, offered.role);
+    REQUIRE_MESSAGE(signer, (signer ? "" : signer.error().message));
+    auto checkpoint = journal.make_checkpoint(1'700'000'000, *signer);
+    REQUIRE_FALSE(checkpoint);
+    CHECK(checkpoint.error().code == ErrorCode::kPolicyRefused);
+    CHECK(says(checkpoint.error(), "key '" + label + "' on token 'station-1'"));
+    CHECK(says(checkpoint.error(), "not the station key"));
+    CHECK(says(checkpoint.error(), journal_path.string()));
+    auto sealed = station::seal_journal(journal, request, *signer);
+    REQUIRE_FALSE(sealed);
+    CHECK(sealed.error().code == ErrorCode::kPolicyRefused);
+    CHECK(says(sealed.error(), "not the station key"));
+    CHECK_FALSE(fs::exists(segment));                   // no segment
+    CHECK(file_text(journal_path) == journal_before);   // the journal as it was
+    CHECK(file_text(station::export_state_path(journal_path)) == state_before);
+  }
+  // The station key, opened as the station key, seals.
+  auto sealed = station::seal_journal(journal, request, *station_key);
+  REQUIRE_MESSAGE(sealed, (sealed ? "" : sealed.error().message));
+  CHECK(fs::exists(segment));
 }
 
 TEST_CASE("a station key that was extractable never becomes the signer a journal export "

@@ -157,7 +157,7 @@ TEST_CASE("an edited unit bucket (a scrapped device made new) is refused, never 
   CHECK(has(unit.error().message, ".bucket"));
   // Scrapping it "again" (or programming it) stops at the same check: nothing is recorded.
   const auto head = w.line->journal().head().sequence;
-  auto again = station::scrap_unit(*w.line, "HW-1", nullptr, "again");
+  auto again = station::scrap_unit(*w.line, HardwareId("HW-1"), nullptr, "again");
   CHECK_FALSE(again);
   CHECK(w.line->journal().head().sequence == head);
 
@@ -261,7 +261,7 @@ TEST_CASE("a record forged after the snapshot's head is refused as on a whole re
   const auto head = w.line->journal().head();
   w.line.reset();
   {  // The next record, chained right, holding an envelope the station never signed for it.
-    auto journal = station::Journal::open(station::journal_file(w.lw.state), line::testing::kStationId);
+    auto journal = station::Journal::open(station::journal_file(w.lw.state), StationId(line::testing::kStationId));
     REQUIRE(journal);
     REQUIRE(journal->append(hallmark::testing::envelope_for(head.sequence + 1)));
   }

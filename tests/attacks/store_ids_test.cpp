@@ -14,10 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "signer/evidence/countersign.h"
+#include "signer/evidence/export_reader.h"
 #include "signer/evidence/manifest_files.h"
 #include "signer/store/evidence_store.h"
 #include "tests/store/store_test_support.h"
 #include "verifier/core/ids.h"
+#include "verifier/journal/export_chain.h"
+#include "verifier/journal/station_export.h"
 
 namespace hallmark::testing {
 namespace {
@@ -87,6 +91,22 @@ static_assert(std::is_same_v<decltype(evidence::UnitSightings::hardware_ids_of_s
                              std::vector<evidence::SeenWith<HardwareId>>>);
 static_assert(std::is_same_v<decltype(evidence::UnitSightings::serials_of_hardware_id),
                              std::vector<evidence::SeenWith<Serial>>>);
+
+// A station export's station id is a StationId from where it is read (the export's header,
+// verify_station_export's result, countersign's outcome per export), so the per-station
+// calls above take it as it is: a serial or a bare string never stands in for it.
+static_assert(std::is_same_v<decltype(verifier::ExportHeader::station_id), StationId>);
+static_assert(std::is_same_v<decltype(verifier::VerifiedExport::station_id), StationId>);
+static_assert(std::is_same_v<decltype(evidence::ExportOutcome::station_id), StationId>);
+static_assert(std::is_constructible_v<verifier::ExportHeader, StationId, std::uint64_t,
+                                      std::uint64_t>);
+static_assert(!std::is_constructible_v<verifier::ExportHeader, std::string, std::uint64_t,
+                                       std::uint64_t>);
+static_assert(!std::is_constructible_v<verifier::ExportHeader, Serial, std::uint64_t,
+                                       std::uint64_t>);
+static_assert(!std::is_assignable_v<StationId&, const std::string&>);
+static_assert(std::is_invocable_v<Head, EvidenceStore&,
+                                  decltype(std::declval<evidence::ExportReader&>().header().station_id)>);
 
 }  // namespace
 

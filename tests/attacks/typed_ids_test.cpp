@@ -5,6 +5,7 @@
 // behave as the strings they carry.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -12,8 +13,10 @@
 
 #include <fmt/format.h>
 
+#include "station-agent/journal/journal.h"
 #include "station-agent/station/station_history.h"
 #include "station-agent/station/unit_programmer.h"
+#include "verifier/cli/certificate_export.h"
 #include "verifier/core/ids.h"
 #include "verifier/inspect/unit_inspection.h"
 
@@ -43,6 +46,30 @@ static_assert(!std::is_invocable_v<TakeOver, station::StationLine&, device::Devi
 static_assert(!std::is_invocable_v<TakeOver, station::StationLine&, device::DeviceDriver&,
                                    const char*, const char*, const char*>);
 
+// Journal::open(path, station_id, resume): the journal is opened as a station, not as a text
+// (a serial given as the station would create a journal under the wrong name).
+using OpenJournal = decltype(&station::Journal::open);
+using Resume = const std::optional<station::JournalResume>&;
+static_assert(std::is_invocable_v<OpenJournal, const std::filesystem::path&, const StationId&,
+                                  Resume>);
+static_assert(!std::is_invocable_v<OpenJournal, const std::filesystem::path&, std::string_view,
+                                   Resume>);
+static_assert(!std::is_invocable_v<OpenJournal, const std::filesystem::path&, const Serial&,
+                                   Resume>);
+static_assert(std::is_same_v<decltype(std::declval<const station::Journal&>().station_id()),
+                             const StationId&>);
+
+// scrap_unit(line, hardware_id, device, reason): a serial or bare text is not a hardware id.
+using Scrap = decltype(&station::scrap_unit);
+static_assert(std::is_invocable_v<Scrap, station::StationLine&, const HardwareId&,
+                                  device::DeviceDriver*, std::string_view>);
+static_assert(!std::is_invocable_v<Scrap, station::StationLine&, const Serial&,
+                                   device::DeviceDriver*, std::string_view>);
+static_assert(!std::is_invocable_v<Scrap, station::StationLine&, const char*,
+                                   device::DeviceDriver*, std::string_view>);
+static_assert(!std::is_invocable_v<Scrap, station::StationLine&, std::string,
+                                   device::DeviceDriver*, std::string_view>);
+
 // find_unit_evidence(manifests, hardware_id, label serial).
 using FindEvidence = decltype(&inspect::find_unit_evidence);
 using Manifests = std::span<const verifier::VerifiedManifest>;
@@ -52,6 +79,12 @@ static_assert(!std::is_invocable_v<FindEvidence, Manifests, const Serial&,
                                    const std::optional<HardwareId>&>);
 static_assert(!std::is_invocable_v<FindEvidence, Manifests, std::string,
                                    std::optional<std::string>>);
+
+// A verified manifest's station, and the names `hallmark-verify device --pem-out` gives its
+// files, are typed from where the manifest is read: a serial never names a station's file.
+static_assert(std::is_same_v<decltype(verifier::VerifiedManifest::station_id), StationId>);
+static_assert(std::is_same_v<decltype(verifier::cli::CertificateChain::serial), Serial>);
+static_assert(std::is_same_v<decltype(verifier::cli::CertificateChain::station_id), StationId>);
 
 // No id converts into another, nor silently from a string.
 static_assert(!std::is_convertible_v<Serial, HardwareId>);

@@ -114,8 +114,8 @@ TEST_CASE("a device read twice is the same only when every field is") {
   CHECK_FALSE(bundle::same_device(a, b));
 }
 
-TEST_CASE("the description for people shows unprintable bytes as '?'") {
+TEST_CASE("the description for people shows control bytes escaped, as every document's text") {
   CHECK(bundle::describe_device(device("nrf\x01", kMiB)) ==
-        "family 'nrf?', flash 1048576 bytes (1 MiB), revision v1");
+        "family 'nrf\\x01', flash 1048576 bytes (1 MiB), revision v1");
   CHECK(bundle::describe_device(v1::DeviceDescription{}) == "no family, no flash size");
 }

@@ -278,7 +278,7 @@ TEST_CASE("countersign: a journal record whose attestation signature is bad unde
   const auto keys = w.line->keys();  // signs through the test's token session
   const fs::path journal_path = w.line->journal().path();
   w.line.reset();  // lets go of the journal
-  auto journal = station::Journal::open(journal_path, line::testing::kStationId);
+  auto journal = station::Journal::open(journal_path, StationId(line::testing::kStationId));
   REQUIRE_MESSAGE(journal, (journal ? "" : journal.error().message));
   v1::Attestation forged;
   forged.set_station_id(line::testing::kStationId);

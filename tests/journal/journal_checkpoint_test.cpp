@@ -24,13 +24,13 @@ constexpr std::string_view kStation = "line-7-station-2";
 
 TEST_CASE("journal: a checkpoint is signed over the head and verifies with the station key") {
   TempDir dir;
-  auto journal = Journal::open(dir.path() / "journal", kStation);
+  auto journal = Journal::open(dir.path() / "journal", StationId(kStation));
   REQUIRE(journal.has_value());
   for (std::uint64_t i = 1; i <= 3; ++i) REQUIRE(journal->append(envelope_for(i)).has_value());
   const Ed25519Key station;
   REQUIRE(station.key != nullptr);
   const auto pk = station.public_key();
-  auto envelope = journal->make_checkpoint(1'700'000'000, pk.key_id(), station.signer());
+  auto envelope = journal->make_checkpoint(1'700'000'000, station.station_signer());
   REQUIRE(envelope.has_value());
 
   const std::vector<verifier::PublicKey> trusted{pk};
@@ -46,9 +46,12 @@ TEST_CASE("journal: a checkpoint is signed over the head and verifies with the s
   CHECK(as_chars(head.hash.bytes()) == checkpoint->head_hash());
   CHECK(checkpoint->time_unix() == 1'700'000'000);
 
-  // Another key's checkpoint, or a payload changed after signing, does not verify.
+  // Another key's checkpoint (under the station key's id), or a payload changed after
+  // signing, does not verify.
   const Ed25519Key other;
-  auto forged = journal->make_checkpoint(1'700'000'000, pk.key_id(), other.signer());
+  auto forged = journal->make_checkpoint(
+      1'700'000'000,
+      hsm::ProductionSignerTestAccess::unchecked(hsm::ProductionRole::kStation, pk, other.signer()));
   REQUIRE(forged.has_value());
   CHECK_FALSE(verifier::verify_envelope(*forged, trusted, 1).has_value());
   v1::Envelope edited = *envelope;
@@ -58,10 +61,13 @@ TEST_CASE("journal: a checkpoint is signed over the head and verifies with the s
 
 TEST_CASE("journal: a signer failure is reported, with the journal named") {
   TempDir dir;
-  auto journal = Journal::open(dir.path() / "journal", kStation);
+  auto journal = Journal::open(dir.path() / "journal", StationId(kStation));
   REQUIRE(journal.has_value());
+  const Ed25519Key station;
   auto envelope = journal->make_checkpoint(
-      0, "", [](ByteView) -> Result<Bytes> { return fail(ErrorCode::kToken, "token removed"); });
+      0, hsm::ProductionSignerTestAccess::unchecked(
+             hsm::ProductionRole::kStation, station.public_key(),
+             [](ByteView) -> Result<Bytes> { return fail(ErrorCode::kToken, "token removed"); }));
   REQUIRE_FALSE(envelope.has_value());
   CHECK(envelope.error().code == ErrorCode::kToken);
   CHECK(envelope.error().message.find("journal") != std::string::npos);

@@ -23,7 +23,7 @@ constexpr std::string_view kStation = "line-7-station-2";
 
 // Appends forever, reporting each sequence on `out` only after append() returned it.
 [[noreturn]] void append_forever(const std::filesystem::path& path, int out) {
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   if (!journal) ::_exit(2);
   for (std::uint64_t i = 1;; ++i) {
     auto seq = journal->append(envelope_for(i, 100 + (i * 37) % 5000));
@@ -65,7 +65,7 @@ TEST_CASE("journal: kill -9 during appends loses no record reported committed") 
     REQUIRE(::waitpid(child, &status, 0) == child);
     REQUIRE(WIFSIGNALED(status));  // died by the kill, not by an append failure
 
-    auto journal = Journal::open(path, kStation);
+    auto journal = Journal::open(path, StationId(kStation));
     REQUIRE(journal.has_value());
     CHECK(journal->head().sequence >= reported_max);
     auto cursor = journal->records_since(0);
@@ -111,7 +111,7 @@ TEST_CASE("journal: a write the file system refuses stops the line and commits n
     const auto path = dir.path() / "journal";
     JournalHead before;
     {
-      auto journal = Journal::open(path, kStation);
+      auto journal = Journal::open(path, StationId(kStation));
       REQUIRE(journal.has_value());
       REQUIRE(journal->append(envelope_for(1)).has_value());
       before = journal->head();
@@ -129,7 +129,7 @@ TEST_CASE("journal: a write the file system refuses stops the line and commits n
       REQUIRE_FALSE(again.has_value());
       CHECK(again.error().message.find("reopen") != std::string::npos);
     }
-    auto reopened = Journal::open(path, kStation);
+    auto reopened = Journal::open(path, StationId(kStation));
     REQUIRE(reopened.has_value());
     CHECK(reopened->head().sequence == 1);
     CHECK(reopened->recovered_tail().has_value() == (headroom > 0));

@@ -30,7 +30,7 @@ TEST_CASE("hallmark-verify journal: 0 for good exports, 1 for a tampered one or 
   const testing::Ed25519Key key;
   const auto pem = dir.path() / "station.pem";
   testing::write_all(pem, to_bytes(key.public_pem()));
-  auto journal = Journal::open(dir.path() / "journal", "line-7-station-2");
+  auto journal = Journal::open(dir.path() / "journal", StationId("line-7-station-2"));
   REQUIRE(journal.has_value());
   std::uint64_t n = 0;
   for (const char* name : {"e1", "e2", "e3"}) {

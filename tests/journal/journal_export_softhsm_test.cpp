@@ -69,7 +69,7 @@ struct Station {
 
   // Appends `n` records and closes the journal again (it is flock'd while open).
   void append(int n) {
-    auto journal = hallmark::station::Journal::open(path("journal"), kStationId);
+    auto journal = hallmark::station::Journal::open(path("journal"), hallmark::StationId(kStationId));
     REQUIRE_MESSAGE(journal.has_value(), (journal ? "" : journal.error().message));
     for (int i = 0; i < n; ++i) {
       auto seq = journal->append(hallmark::to_bytes(attestation(++appended)));

@@ -39,7 +39,7 @@ struct Fixture {
   TempDir dir;
   Ed25519Key key;
   Journal journal = [this] {
-    auto j = Journal::open(dir.path() / "journal", kStation);
+    auto j = Journal::open(dir.path() / "journal", StationId(kStation));
     REQUIRE(j.has_value());
     return std::move(*j);
   }();
@@ -74,7 +74,7 @@ TEST_CASE("export: a fresh export verifies and returns every attestation and the
   CHECK(exported.last_sequence() == 3);
   auto verified = f.verify(exported);
   REQUIRE(verified.has_value());
-  CHECK(verified->station_id == kStation);
+  CHECK(verified->station_id == StationId(kStation));
   CHECK(verified->anchored);
   CHECK(verified->head.sequence == 3);
   CHECK(verified->head.hash == f.journal.head().hash);
@@ -162,15 +162,15 @@ TEST_CASE("export: a checkpoint that does not name the exported head is refused"
   v1::StationExport exported = f.export_to("export");
   SUBCASE("checkpoint of a later head") {
     append_records(f.journal, 1);
-    auto later = f.journal.make_checkpoint(kTime, "station", f.key.signer());
+    auto later = f.journal.make_checkpoint(kTime, f.key.station_signer());
     REQUIRE(later.has_value());
     exported.set_checkpoint_envelope(verifier::envelope_to_json(*later));
   }
   SUBCASE("checkpoint of another journal with as many records") {
-    auto twin = Journal::open(f.dir.path() / "twin", kStation);
+    auto twin = Journal::open(f.dir.path() / "twin", StationId(kStation));
     REQUIRE(twin.has_value());
     for (std::uint64_t i = 1; i <= 3; ++i) REQUIRE(twin->append(envelope_for(i + 10)).has_value());
-    auto checkpoint = twin->make_checkpoint(kTime, "station", f.key.signer());
+    auto checkpoint = twin->make_checkpoint(kTime, f.key.station_signer());
     REQUIRE(checkpoint.has_value());
     exported.set_checkpoint_envelope(verifier::envelope_to_json(*checkpoint));
   }

@@ -20,7 +20,7 @@ constexpr std::string_view kStation = "line-7-station-2";
 
 // A journal of `count` records and the resume point at record `at`.
 JournalResume fill(const std::filesystem::path& path, std::uint64_t count, std::uint64_t at) {
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE(journal);
   JournalResume resume;
   for (std::uint64_t i = 1; i <= count; ++i) {
@@ -48,7 +48,7 @@ TEST_CASE("journal resume: a matching resume point scans only after it, and ever
   TempDir dir;
   const auto path = dir.path() / "journal";
   const auto resume = fill(path, 10, 6);
-  auto journal = Journal::open(path, kStation, resume);
+  auto journal = Journal::open(path, StationId(kStation), resume);
   REQUIRE(journal);
   CHECK(journal->resumed());
   CHECK(journal->head().sequence == 10);
@@ -73,7 +73,7 @@ TEST_CASE("journal resume: a resume point with another hash, offset or beyond th
   JournalResume wrong_sequence = resume;
   wrong_sequence.sequence = 7;
   for (const auto& r : {wrong_hash, wrong_offset, beyond, wrong_sequence}) {
-    auto journal = Journal::open(path, kStation, r);
+    auto journal = Journal::open(path, StationId(kStation), r);
     REQUIRE(journal);
     CHECK_FALSE(journal->resumed());
     CHECK_FALSE(journal->resume_refused().empty());
@@ -89,7 +89,7 @@ TEST_CASE("journal resume: damage after the resume point is refused as on a whol
   bytes[bytes.size() - 40] ^= std::byte{1};  // inside record 10
   bytes.push_back(std::byte{0});             // and not a torn write
   write_all(path, bytes);
-  auto journal = Journal::open(path, kStation, resume);
+  auto journal = Journal::open(path, StationId(kStation), resume);
   CHECK_FALSE(journal);
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("journal resume: a record changed before the resume point is caught wh
   Bytes bytes = read_all(path);
   bytes[resume.offset / 2] ^= std::byte{1};  // inside an early record
   write_all(path, bytes);
-  auto journal = Journal::open(path, kStation, resume);
+  auto journal = Journal::open(path, StationId(kStation), resume);
   REQUIRE(journal);  // not scanned at open
   CHECK(journal->resumed());
   auto cursor = journal->records_since(0);

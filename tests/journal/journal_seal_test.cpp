@@ -32,7 +32,7 @@ struct Fixture {
   std::optional<Journal> journal = open();
 
   Journal open(const std::optional<JournalResume>& resume = {}) {
-    auto j = Journal::open(file, kStation, resume);
+    auto j = Journal::open(file, StationId(kStation), resume);
     REQUIRE_MESSAGE(j.has_value(), (j ? "" : j.error().message));
     return std::move(*j);
   }
@@ -56,13 +56,11 @@ struct Fixture {
     r.through = through;
     r.out = dir.path() / out;
     r.time_unix = kTime;
-    r.key_id = "station";
-    r.sign = key.signer();
     r.acknowledged = [](const JournalEntry&) -> Result<void> { return {}; };
     return r;
   }
   Result<SealResult> seal(std::uint64_t through, const std::string& out) {
-    auto sealed = seal_journal(*journal, request(through, out));
+    auto sealed = seal_journal(*journal, request(through, out), key.station_signer());
     if (sealed) reopen();
     return sealed;
   }
@@ -132,7 +130,7 @@ TEST_CASE("seal: records not yet exported are not sealed") {
   f.append(5);
   f.export_now("e1");
   f.append(2);
-  auto sealed = seal_journal(*f.journal, f.request(6, "s.segment"));
+  auto sealed = seal_journal(*f.journal, f.request(6, "s.segment"), f.key.station_signer());
   REQUIRE_FALSE(sealed);
   CHECK(sealed.error().code == ErrorCode::kPolicyRefused);
   CHECK(sealed.error().message.find("only records up to 5 were exported") != std::string::npos);
@@ -144,10 +142,10 @@ TEST_CASE("seal: records already sealed, or past the head, are not sealed again"
   f.append(5);
   f.export_now("e1");
   REQUIRE(f.seal(3, "s1.segment"));
-  auto old = seal_journal(*f.journal, f.request(3, "s2.segment"));
+  auto old = seal_journal(*f.journal, f.request(3, "s2.segment"), f.key.station_signer());
   REQUIRE_FALSE(old);
   CHECK(old.error().message.find("sealed already") != std::string::npos);
-  auto past = seal_journal(*f.journal, f.request(6, "s2.segment"));
+  auto past = seal_journal(*f.journal, f.request(6, "s2.segment"), f.key.station_signer());
   REQUIRE_FALSE(past);
   CHECK(past.error().message.find("ends at record 5") != std::string::npos);
 }
@@ -161,7 +159,7 @@ TEST_CASE("seal: a record the signer did not acknowledge is not sealed and nothi
   r.acknowledged = [](const JournalEntry& e) -> Result<void> {
     return fail(ErrorCode::kPolicyRefused, "record " + std::to_string(e.sequence) + " differs");
   };
-  auto sealed = seal_journal(*f.journal, r);
+  auto sealed = seal_journal(*f.journal, r, f.key.station_signer());
   REQUIRE_FALSE(sealed);
   CHECK(sealed.error().code == ErrorCode::kPolicyRefused);
   CHECK(sealed.error().message.find("record 4 differs") != std::string::npos);
@@ -174,7 +172,7 @@ TEST_CASE("seal: an archived segment is never replaced by another seal's") {
   f.append(5);
   f.export_now("e1");
   testing::write_all(f.dir.path() / "s.segment", to_bytes(std::string("archived")));
-  auto sealed = seal_journal(*f.journal, f.request(3, "s.segment"));
+  auto sealed = seal_journal(*f.journal, f.request(3, "s.segment"), f.key.station_signer());
   REQUIRE_FALSE(sealed);
   CHECK(testing::read_all(f.dir.path() / "s.segment") == to_bytes(std::string("archived")));
   CHECK(f.journal->sealed().sequence == 0);
@@ -197,7 +195,7 @@ TEST_CASE("seal: a sealed header whose record hash was changed (check recomputed
   REQUIRE(edited);
   std::copy(edited->begin(), edited->end(), bytes.begin());
   testing::write_all(f.file, bytes);
-  auto opened = Journal::open(f.file, kStation);
+  auto opened = Journal::open(f.file, StationId(kStation));
   REQUIRE_FALSE(opened);
   CHECK(opened.error().code == ErrorCode::kVerificationFailed);
 }

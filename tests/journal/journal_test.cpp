@@ -20,7 +20,7 @@ constexpr std::string_view kStation = "line-7-station-2";
 
 // Appends `count` records; returns the file size after each (index 0: header only).
 std::vector<std::uint64_t> fill(const std::filesystem::path& path, std::uint64_t count) {
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE(journal.has_value());
   std::vector<std::uint64_t> sizes{std::filesystem::file_size(path)};
   for (std::uint64_t i = 1; i <= count; ++i) {
@@ -50,7 +50,7 @@ TEST_CASE("journal: appended records survive a reopen, in order, with their enve
   TempDir dir;
   const auto path = dir.path() / "journal";
   fill(path, 5);
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE(journal.has_value());
   CHECK_FALSE(journal->recovered_tail().has_value());
   CHECK(journal->head().sequence == 5);
@@ -76,12 +76,12 @@ TEST_CASE("journal: another station's journal and a second writer are refused") 
   TempDir dir;
   const auto path = dir.path() / "journal";
   fill(path, 1);
-  auto other = Journal::open(path, "line-9-station-1");
+  auto other = Journal::open(path, StationId("line-9-station-1"));
   REQUIRE_FALSE(other.has_value());
   CHECK(other.error().message.find("line-9-station-1") != std::string::npos);
-  auto first = Journal::open(path, kStation);
+  auto first = Journal::open(path, StationId(kStation));
   REQUIRE(first.has_value());
-  auto second = Journal::open(path, kStation);
+  auto second = Journal::open(path, StationId(kStation));
   REQUIRE_FALSE(second.has_value());
   CHECK(second.error().code == ErrorCode::kIo);
 }
@@ -96,7 +96,7 @@ TEST_CASE("journal: a crash at any byte of the last record loses only that recor
     CAPTURE(cut);
     write_all(path, ByteView(full).first(cut));
     {
-      auto journal = Journal::open(path, kStation);
+      auto journal = Journal::open(path, StationId(kStation));
       REQUIRE(journal.has_value());
       CHECK(journal->head().sequence == 2);
       if (cut == start) {
@@ -112,7 +112,7 @@ TEST_CASE("journal: a crash at any byte of the last record loses only that recor
       REQUIRE(seq.has_value());
       CHECK(*seq == 3);
     }
-    auto reopened = Journal::open(path, kStation);
+    auto reopened = Journal::open(path, StationId(kStation));
     REQUIRE(reopened.has_value());
     CHECK_FALSE(reopened->recovered_tail().has_value());
     CHECK(reopened->head().sequence == 3);
@@ -128,7 +128,7 @@ TEST_CASE("journal: a last record whose checksum fails, or a zero-filled tail, i
   bytes[sizes[2] - 10] ^= std::byte{0x01};  // in the last record's envelope
   write_all(path, bytes);
   {
-    auto journal = Journal::open(path, kStation);
+    auto journal = Journal::open(path, StationId(kStation));
     REQUIRE_MESSAGE(journal.has_value(), (journal ? "" : journal.error().message));
     CHECK(journal->head().sequence == 1);
     REQUIRE(journal->recovered_tail().has_value());
@@ -138,7 +138,7 @@ TEST_CASE("journal: a last record whose checksum fails, or a zero-filled tail, i
   zeros.resize(sizes[1]);  // what a cut would have left (open() alone cuts nothing)
   zeros.resize(zeros.size() + 4096);
   write_all(path, zeros);
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE(journal.has_value());
   CHECK(journal->head().sequence == 1);
   REQUIRE(journal->recovered_tail().has_value());
@@ -171,7 +171,7 @@ TEST_CASE("journal: a flipped byte in an earlier record is refused, naming the r
   Bytes bytes = read_all(path);
   bytes[sizes[1] + 20] ^= std::byte{0x40};  // inside record 2
   write_all(path, bytes);
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE_FALSE(journal.has_value());
   CHECK(journal.error().code == ErrorCode::kVerificationFailed);
   CHECK(journal.error().message.find("record 2") != std::string::npos);
@@ -192,7 +192,7 @@ TEST_CASE("journal: an edited record with a recomputed checksum breaks the chain
   put_u32_be(check, frame_check(*digest));
   std::copy(check.begin(), check.end(), bytes.begin() + static_cast<std::ptrdiff_t>(body + length));
   write_all(path, bytes);
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE_FALSE(journal.has_value());
   CHECK(journal.error().message.find("record 2") != std::string::npos);
   CHECK(journal.error().message.find("chain") != std::string::npos);
@@ -209,14 +209,14 @@ TEST_CASE("journal: a removed or reordered record is refused") {
   Bytes removed(header.begin(), header.end());
   for (std::size_t i : {1u, 3u}) removed.insert(removed.end(), frame(i).begin(), frame(i).end());
   write_all(path, removed);
-  auto a = Journal::open(path, kStation);
+  auto a = Journal::open(path, StationId(kStation));
   REQUIRE_FALSE(a.has_value());
   CHECK(a.error().message.find("sequence 3, expected 2") != std::string::npos);
 
   Bytes swapped(header.begin(), header.end());
   for (std::size_t i : {1u, 3u, 2u}) swapped.insert(swapped.end(), frame(i).begin(), frame(i).end());
   write_all(path, swapped);
-  auto b = Journal::open(path, kStation);
+  auto b = Journal::open(path, StationId(kStation));
   REQUIRE_FALSE(b.has_value());
   CHECK(b.error().code == ErrorCode::kVerificationFailed);
   CHECK(b.error().message.find("record 2") != std::string::npos);
@@ -229,7 +229,7 @@ TEST_CASE("journal: a damaged header is refused") {
   Bytes bytes = read_all(path);
   bytes[kJournalMagic.size() + 3] ^= std::byte{0x01};  // station id byte
   write_all(path, bytes);
-  auto journal = Journal::open(path, kStation);
+  auto journal = Journal::open(path, StationId(kStation));
   REQUIRE_FALSE(journal.has_value());
   CHECK(journal.error().code == ErrorCode::kVerificationFailed);
 }

@@ -1,6 +1,6 @@
-// A throwaway Ed25519 station key for the journal tests: signs checkpoints through a
-// CheckpointSigner (or as a station-role ProductionSigner, for exports) and gives its public
-// key as a verifier::PublicKey or PEM text.
+// A throwaway Ed25519 station key for the journal tests: signs through a callback, wrapped
+// as a station-role ProductionSigner (station_signer()) for checkpoints, exports and seals,
+// and gives its public key as a verifier::PublicKey or PEM text.
 #pragma once
 
 #include <openssl/bio.h>
@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <functional>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -46,7 +47,7 @@ struct Ed25519Key {
     return pem;
   }
 
-  [[nodiscard]] station::CheckpointSigner signer() const {
+  [[nodiscard]] std::function<Result<Bytes>(ByteView)> signer() const {
     return [this](ByteView message) -> Result<Bytes> {
       ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
       std::size_t size = 64;

@@ -78,7 +78,7 @@ TEST_CASE("scrapped device reintroduced stops the line") {
   REQUIRE(program(*line, release, *sim, "SN-S").verdict == UnitVerdict::kPass);
   {
     auto driver = connect(*sim);  // the simulator serves one connection at a time
-    auto scrapped = station::scrap_unit(*line, "", driver.get(), "cracked enclosure");
+    auto scrapped = station::scrap_unit(*line, HardwareId(), driver.get(), "cracked enclosure");
     REQUIRE_MESSAGE(scrapped, (scrapped ? "" : scrapped.error().message));
   }
   CHECK(line->history().unit("HW-S").value()->scrapped);

@@ -58,7 +58,7 @@ TEST_CASE("a manifest in the signed log with a matching station attestation veri
     REQUIRE_MESSAGE(verified.has_value(), verified.error().message);
     CHECK(verified->manifest.serial() == "SN-" + std::to_string(index));
     CHECK(verified->attestation.serial() == verified->manifest.serial());
-    CHECK(verified->station_id == "st-1");
+    CHECK(verified->station_id == hallmark::StationId("st-1"));
     CHECK(verified->leaf_index == index);
     CHECK(verified->checkpoint.tree_size() == 11);
   }

@@ -98,3 +98,27 @@ TEST_CASE("display JSON escapes control characters in strings and nests repeated
   REQUIRE(hallmark::tool::parse_display_json(json, back));
   CHECK(back.SerializeAsString() == m.SerializeAsString());
 }
+
+TEST_CASE("file names from ids are one to one: ids that a lossy rule would merge stay apart") {
+  using hallmark::verifier::file_safe;
+  CHECK(file_safe("SN-0001") == "SN-0001");
+  CHECK(file_safe("") == "_");
+  CHECK(file_safe("SN.5") == "SN_2e5");
+  CHECK(file_safe("SN/5") == "SN_2f5");
+  CHECK(file_safe("SN_5") == "SN_5f5");
+  CHECK(file_safe("../x") == "_2e_2e_2fx");
+  // "SN.5", "SN/5" and "SN_5" would all be "SN_5" under a rule that maps to '_'.
+  CHECK(file_safe("SN.5") != file_safe("SN/5"));
+  CHECK(file_safe("SN_5") != file_safe("SN.5"));
+}
+
+TEST_CASE("a raw digest field of the wrong length is shown as what it is, never as a digest") {
+  using hallmark::verifier::digest_hex;
+  const std::string raw(32, '\xab');
+  std::string hex;
+  for (int i = 0; i < 32; ++i) hex += "ab";
+  CHECK(digest_hex(raw) == hex);
+  CHECK(digest_hex(raw.substr(0, 31)) == "(31 bytes, not a SHA-256)");
+  CHECK(digest_hex(raw + "x") == "(33 bytes, not a SHA-256)");
+  CHECK(digest_hex("") == "(0 bytes, not a SHA-256)");
+}

@@ -5,14 +5,15 @@
 #include <fmt/format.h>
 
 #include "verifier/bundle/bundle_rules.h"
+#include "verifier/core/printable.h"
 
 namespace hallmark::bundle {
 namespace {
 
-// Shown to people: printable ASCII as is, anything else as '?', at most 80 characters.
+// Shown to people as every document's text is (verifier::printable: control bytes as
+// \xNN), at most 80 characters of it: a device's answer is not trusted to be short.
 std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 80)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  std::string out = verifier::printable(s.substr(0, 80));
   if (s.size() > 80) out += "...";
   return out;
 }

@@ -5,17 +5,14 @@
 
 #include <fmt/format.h>
 
+#include "verifier/core/printable.h"
+
 namespace hallmark::bundle {
 namespace {
 
 bool same(const std::string& bytes, const verifier::Digest& digest) {
   return bytes.size() == verifier::Digest::kSize &&
          std::memcmp(bytes.data(), digest.bytes().data(), verifier::Digest::kSize) == 0;
-}
-
-std::string hex_of(const std::string& bytes) {
-  auto digest = verifier::Digest::from_bytes(as_bytes(bytes));
-  return digest ? digest->hex() : fmt::format("({} bytes, not a SHA-256)", bytes.size());
 }
 
 Result<verifier::Digest> digest_field(const std::string& bytes, std::string_view what) {
@@ -88,30 +85,30 @@ std::vector<std::string> claim_mismatches(const v1::Attestation& a, const UnitCl
     const ClaimedImage* c = by_name(d.region());
     if (c == nullptr) {
       out.push_back(fmt::format("image '{}' ({}) is not one the bundle's plan writes", d.region(),
-                                hex_of(d.sha256())));
+                                verifier::digest_hex(d.sha256())));
     } else if (!same(d.sha256(), c->sha256)) {
       out.push_back(fmt::format("image '{}' is claimed as {}, the bundle's is {}", d.region(),
-                                hex_of(d.sha256()), c->sha256.hex()));
+                                verifier::digest_hex(d.sha256()), c->sha256.hex()));
     }
   }
   for (const auto& m : a.measured()) {
     if (m.region() == kKeyDigestRegion) {
       if (!claims.key_digest) {
         out.push_back(fmt::format("eFuse key digest {} is burned, but the bundle plans no "
-                                  "secure-boot key", hex_of(m.sha256())));
+                                  "secure-boot key", verifier::digest_hex(m.sha256())));
       } else if (!same(m.sha256(), *claims.key_digest)) {
         out.push_back(fmt::format("eFuse key digest {} is not the bundle's release key digest {}",
-                                  hex_of(m.sha256()), claims.key_digest->hex()));
+                                  verifier::digest_hex(m.sha256()), claims.key_digest->hex()));
       }
       continue;
     }
     const ClaimedImage* c = by_region(m.region());
     if (c == nullptr) {
       out.push_back(fmt::format("measured region '{}' ({}) is not one the bundle writes",
-                                m.region(), hex_of(m.sha256())));
+                                m.region(), verifier::digest_hex(m.sha256())));
     } else if (!same(m.sha256(), c->sha256)) {
       out.push_back(fmt::format("read-back of image '{}' ({}) is {}, the bundle's image is {}",
-                                c->name, m.region(), hex_of(m.sha256()), c->sha256.hex()));
+                                c->name, m.region(), verifier::digest_hex(m.sha256()), c->sha256.hex()));
     }
   }
   if (!complete) return out;

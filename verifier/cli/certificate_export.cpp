@@ -4,44 +4,23 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <memory>
 #include <system_error>
 
 #include <fmt/format.h>
 
+#include "verifier/core/openssl_handles.h"
+#include "verifier/core/printable.h"
 #include "verifier/io/file_io.h"
 
 namespace hallmark::verifier::cli {
-namespace {
-
-struct X509Free {
-  void operator()(X509* x) const noexcept { X509_free(x); }
-};
-struct BioFree {
-  void operator()(BIO* b) const noexcept { BIO_free(b); }
-};
-
-// Letters, digits, '-' and '_' as they are; anything else '_': a serial or a station id
-// never names a path outside DIR.
-std::string file_safe(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '_';
-    out += plain ? c : '_';
-  }
-  return out.empty() ? std::string("_") : out;
-}
-
-}  // namespace
 
 Result<std::string> certificate_pem(ByteView der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  ossl::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert || p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return fail(ErrorCode::kVerificationFailed, "not one DER X.509 certificate");
   }
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509(bio.get(), cert.get()) != 1) {
     return fail(ErrorCode::kInternal, "OpenSSL could not write the certificate as PEM");
   }
@@ -63,11 +42,11 @@ Result<std::vector<std::filesystem::path>> write_certificate_pems(const Certific
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail(ErrorCode::kIo, fmt::format("{}: cannot create: {}", dir.string(), ec.message()));
-  const std::string serial = file_safe(chain.serial);
+  const std::string serial = file_safe(chain.serial.str());
   const std::vector<std::pair<std::filesystem::path, std::string>> files = {
       {dir / (serial + ".pem"), *unit},
       {dir / (serial + ".chain.pem"), *unit + *device_ca + *manufacturing},
-      {dir / (file_safe(chain.station_id) + ".device-ca.pem"), *device_ca},
+      {dir / (file_safe(chain.station_id.str()) + ".device-ca.pem"), *device_ca},
       {dir / "manufacturing-ca.pem", *manufacturing},
   };
   std::vector<std::filesystem::path> written;

@@ -13,12 +13,13 @@
 
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
+#include "verifier/core/ids.h"
 
 namespace hallmark::verifier::cli {
 
 struct CertificateChain {
-  std::string serial;
-  std::string station_id;
+  Serial serial;
+  StationId station_id;
   Bytes unit_der;
   Bytes device_ca_der;
   Bytes manufacturing_ca_der;

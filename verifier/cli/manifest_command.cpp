@@ -242,7 +242,7 @@ Result<void> run_device(const ManifestOptions& options, std::ostream& out) {
   if (!options.pem_out.empty()) {
     const auto& registration = station.registration;
     auto written = write_certificate_pems(
-        CertificateChain{verified->manifest.serial(), verified->station_id,
+        CertificateChain{Serial(verified->manifest.serial()), verified->station_id,
                          to_bytes(a.device_certificate_der()),
                          to_bytes(registration.device_ca_certificate_der()),
                          to_bytes(loaded->manufacturing_ca_der)},

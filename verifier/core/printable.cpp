@@ -1,6 +1,9 @@
 #include "verifier/core/printable.h"
 
 #include <cstdio>
+#include <string>
+
+#include "verifier/core/bytes.h"
 
 namespace hallmark::verifier {
 namespace {
@@ -38,6 +41,31 @@ std::string printable_lines(std::string_view text, std::string_view indent) {
     }
   }
   return out;
+}
+
+std::string file_safe(std::string_view name) {
+  if (name.empty()) return "_";
+  std::string out;
+  for (const char ch : name) {
+    const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || ch == '-';
+    if (keep) {
+      out += ch;
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "_%02x", static_cast<unsigned char>(ch));
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string digest_hex(std::string_view raw) {
+  constexpr std::size_t kSha256Bytes = 32;
+  if (raw.size() != kSha256Bytes) {
+    return "(" + std::to_string(raw.size()) + " bytes, not a SHA-256)";
+  }
+  return to_hex(as_bytes(raw));
 }
 
 }  // namespace hallmark::verifier

@@ -24,39 +24,51 @@ std::unexpected<Error> refuse(std::string message) {
   return fail(ErrorCode::kVerificationFailed, std::move(message));
 }
 
-// The subject's one common name, as UTF-8.
-Result<std::string> common_name(X509* cert) {
-  const X509_NAME* subject = X509_get_subject_name(cert);
-  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-  if (index < 0 || X509_NAME_get_index_by_NID(subject, NID_commonName, index) >= 0) {
-    return refuse("device-CA certificate subject must have exactly one common name");
-  }
-  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+}  // namespace
+
+Result<std::string> name_entry_text(const X509_NAME_ENTRY* entry, std::string_view what) {
   unsigned char* utf8 = nullptr;
-  const int len = ASN1_STRING_to_UTF8(&utf8, data);
+  const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
   ossl::OpensslPtr<unsigned char> owned(utf8);
-  if (len < 0) {
-    return ossl::fail(ErrorCode::kVerificationFailed,
-                      "device-CA certificate common name is not readable text");
+  if (len < 0 || utf8 == nullptr) {
+    return ossl::fail(ErrorCode::kVerificationFailed, std::string(what) + " is not readable text");
   }
   return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
 }
 
-Result<PublicKey> certified_key(X509* cert) {
+Result<std::optional<std::string>> subject_entry(X509* cert, int nid, std::string_view what) {
+  const X509_NAME* subject = X509_get_subject_name(cert);
+  const int index = X509_NAME_get_index_by_NID(subject, nid, -1);
+  if (index < 0) return std::optional<std::string>();
+  if (X509_NAME_get_index_by_NID(subject, nid, index) >= 0) {
+    return refuse(std::string(what) + " appears more than once in the subject");
+  }
+  auto text = name_entry_text(X509_NAME_get_entry(subject, index), what);
+  if (!text) return std::unexpected(std::move(text).error());
+  return std::optional<std::string>(std::move(*text));
+}
+
+Result<std::string> common_name(X509* cert, std::string_view what) {
+  const std::string name(what);
+  auto cn = subject_entry(cert, NID_commonName, name + " common name");
+  if (!cn) return std::unexpected(std::move(cn).error());
+  if (!cn->has_value()) return refuse(name + " subject must have exactly one common name");
+  return std::move(**cn);
+}
+
+Result<PublicKey> certified_key(X509* cert, std::string_view what) {
+  const std::string name(what);
   unsigned char* der = nullptr;
   const int der_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
   ossl::OpensslPtr<unsigned char> owned(der);
   if (der_len <= 0) {
-    return ossl::fail(ErrorCode::kVerificationFailed,
-                      "device-CA certificate subject key cannot be encoded");
+    return ossl::fail(ErrorCode::kVerificationFailed, name + " subject key cannot be encoded");
   }
   auto key = PublicKey::from_spki_der(
       ByteView(reinterpret_cast<const std::byte*>(der), static_cast<std::size_t>(der_len)));
-  if (!key) return std::unexpected(std::move(key).error().context("device-CA certificate subject key"));
+  if (!key) return std::unexpected(std::move(key).error().context(name + " subject key"));
   return key;
 }
-
-}  // namespace
 
 std::string device_ca_common_name(std::string_view station_id) {
   return std::string(kDeviceCaNamePrefix) + std::string(station_id);
@@ -133,7 +145,7 @@ Result<void> check_device_ca_extensions(X509* cert) {
 
 Result<void> check_device_ca_name(X509* cert, std::string_view station_id) {
   if (station_id.empty()) return refuse("station id is empty");
-  auto cn = common_name(cert);
+  auto cn = common_name(cert, "device-CA certificate");
   if (!cn) return std::unexpected(std::move(cn).error());
   const std::string expected = device_ca_common_name(station_id);
   if (*cn != expected) {
@@ -144,7 +156,7 @@ Result<void> check_device_ca_name(X509* cert, std::string_view station_id) {
 }
 
 Result<void> check_certified_key(X509* cert, const PublicKey& key) {
-  auto certified = certified_key(cert);
+  auto certified = certified_key(cert, "device-CA certificate");
   if (!certified) return std::unexpected(std::move(certified).error());
   if (!(*certified == key)) {
     return refuse("device-CA certificate certifies key " + certified->key_id() +

@@ -15,7 +15,10 @@
 // Thread-safe (OpenSSL's error queue is per thread).
 #pragma once
 
+#include <openssl/x509.h>
+
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +46,25 @@ inline constexpr std::size_t kMaxCertificateBytes = 64 * 1024;
 // One DER certificate, nothing before or after it. kVerificationFailed naming `what` when
 // empty, over kMaxCertificateBytes, not DER X.509, or followed by trailing bytes.
 [[nodiscard]] Result<ossl::X509Ptr> parse_certificate(ByteView der, std::string_view what);
+
+// One entry of a certificate's name (subject or issuer), as UTF-8. kVerificationFailed
+// naming `what` ("device-CA certificate organisation") when it is not text.
+[[nodiscard]] Result<std::string> name_entry_text(const X509_NAME_ENTRY* entry,
+                                                  std::string_view what);
+
+// The subject's one entry of attribute `nid` (NID_commonName, NID_organizationName) as
+// UTF-8; std::nullopt when there is none. kVerificationFailed naming `what` when there is
+// more than one, or it is not text.
+[[nodiscard]] Result<std::optional<std::string>> subject_entry(X509* certificate, int nid,
+                                                                std::string_view what);
+
+// The subject's one common name, as UTF-8. kVerificationFailed naming `what` ("device
+// certificate") when the subject has none or more than one, or it is not text.
+[[nodiscard]] Result<std::string> common_name(X509* certificate, std::string_view what);
+
+// The certified public key, held to Hallmark's key rules (PublicKey::from_spki_der).
+// kVerificationFailed naming `what` otherwise.
+[[nodiscard]] Result<PublicKey> certified_key(X509* certificate, std::string_view what);
 
 // RFC 5280 section 4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value
 // (without its unused-bits byte), as subject and authority key identifiers.

@@ -100,7 +100,8 @@ Result<void> AtomicFile::finish(bool exclusive) {
   } else if (exclusive ? ::link(temp_.c_str(), path_.c_str()) != 0
                        : ::rename(temp_.c_str(), path_.c_str()) != 0) {
     result = errno == EEXIST && exclusive
-                 ? io_error("will not replace the existing (write-once)", path_, errno)
+                 ? fail(ErrorCode::kIo, "refusing to overwrite " + path_.string() +
+                                            ": it already exists (write-once)")
                  : io_error(exclusive ? "cannot create" : "cannot replace", path_, errno);
   }
   if (!result) {

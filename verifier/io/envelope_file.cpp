@@ -13,4 +13,15 @@ Result<v1::Envelope> read_envelope(const std::filesystem::path& path, std::size_
   return envelope;
 }
 
+Result<std::vector<v1::Envelope>> read_envelopes(const std::vector<std::filesystem::path>& paths) {
+  std::vector<v1::Envelope> out;
+  out.reserve(paths.size());
+  for (const auto& path : paths) {
+    auto envelope = read_envelope(path);
+    if (!envelope) return std::unexpected(std::move(envelope).error());
+    out.push_back(std::move(*envelope));
+  }
+  return out;
+}
+
 }  // namespace hallmark::fileio

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <vector>
 
 #include "hallmark/dsse.pb.h"
 #include "verifier/core/error.h"
@@ -29,5 +30,10 @@ inline constexpr std::size_t kMaxSignedDocumentBytes = 4 * 1024 * 1024;
 // otherwise. `max_bytes`: the largest file accepted.
 [[nodiscard]] Result<v1::Envelope> read_envelope(
     const std::filesystem::path& path, std::size_t max_bytes = kMaxSignedDocumentBytes);
+
+// read_envelope() of each path, in order (a trust-root chain, the revocations); the first
+// file that fails is the error.
+[[nodiscard]] Result<std::vector<v1::Envelope>> read_envelopes(
+    const std::vector<std::filesystem::path>& paths);
 
 }  // namespace hallmark::fileio

@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <random>
 #include <string>
 #include <system_error>
 
+#include "verifier/io/atomic_file.h"
 #include "verifier/io/unique_fd.h"
 
 namespace hallmark::fileio {
@@ -39,51 +39,6 @@ ssize_t read_some(int fd, std::byte* buf, std::size_t len) {
     n = ::read(fd, buf, len);
   } while (n < 0 && errno == EINTR);
   return n;
-}
-
-Result<void> write_all(int fd, ByteView data, const fs::path& path) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("cannot write", path, errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return {};
-}
-
-// Data, fsync, close: a file may be committed only if all three succeeded.
-Result<void> write_and_sync(UniqueFd& fd, ByteView data, const fs::path& path) {
-  if (auto written = write_all(fd.get(), data, path); !written) return written;
-  if (::fsync(fd.get()) != 0) return io_error("cannot fsync", path, errno);
-  if (fd.close() != 0) return io_error("cannot close", path, errno);
-  return {};
-}
-
-fs::path directory_of(const fs::path& path) {
-  const fs::path parent = path.parent_path();
-  return parent.empty() ? fs::path(".") : parent;
-}
-
-// Makes a rename or a new directory entry durable.
-Result<void> sync_directory(const fs::path& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return io_error("cannot open directory", dir, errno);
-  if (::fsync(fd.get()) != 0) return io_error("cannot fsync directory", dir, errno);
-  return {};
-}
-
-std::string random_suffix() {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::random_device rd;
-  std::string s;
-  for (int i = 0; i < 4; ++i) {
-    const unsigned v = rd();
-    for (int shift = 0; shift < 32; shift += 4) s.push_back(kDigits[(v >> shift) & 0xfu]);
-  }
-  return s;
 }
 
 }  // namespace
@@ -136,50 +91,20 @@ Result<verifier::Digest> hash_file(const fs::path& path, const HashProgress& pro
   return *digest;
 }
 
+// Both writers go through AtomicFile (atomic_file.h): the file appears under its name
+// complete or not at all, and nothing is left behind on a failure.
 Result<void> write_file_atomic(const fs::path& path, ByteView data, mode_t mode) {
-  if (!path.has_filename()) {
-    return fail(ErrorCode::kIo, "cannot write " + path.string() + ": not a file name");
-  }
-  const fs::path dir = directory_of(path);
-  fs::path temp;
-  UniqueFd fd;
-  for (int attempt = 0; attempt < 16 && !fd.valid(); ++attempt) {
-    temp = dir / ("." + path.filename().string() + ".tmp-" + random_suffix());
-    fd = UniqueFd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-    if (!fd.valid() && errno != EEXIST) {
-      return io_error("cannot create a temporary file for", path, errno);
-    }
-  }
-  if (!fd.valid()) return io_error("cannot create a temporary file for", path, EEXIST);
-
-  auto result = write_and_sync(fd, data, temp);
-  if (result && ::rename(temp.c_str(), path.c_str()) != 0) {
-    result = io_error("cannot replace", path, errno);
-  }
-  if (!result) {
-    (void)fd.close();
-    (void)::unlink(temp.c_str());
-    return result;
-  }
-  return sync_directory(dir);
+  auto file = AtomicFile::create(path, mode);
+  if (!file) return std::unexpected(std::move(file).error());
+  if (auto ok = file->write(data); !ok) return ok;
+  return file->commit();
 }
 
 Result<void> write_file_exclusive(const fs::path& path, ByteView data, mode_t mode) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-  if (!fd.valid()) {
-    if (errno == EEXIST) {
-      return fail(ErrorCode::kIo, "refusing to overwrite " + path.string() +
-                                      ": it already exists (write-once)");
-    }
-    return io_error("cannot create", path, errno);
-  }
-  auto result = write_and_sync(fd, data, path);
-  if (!result) {
-    (void)fd.close();
-    (void)::unlink(path.c_str());  // we created it: no partial output stays behind
-    return result;
-  }
-  return sync_directory(directory_of(path));
+  auto file = AtomicFile::create(path, mode);
+  if (!file) return std::unexpected(std::move(file).error());
+  if (auto ok = file->write(data); !ok) return ok;
+  return file->commit_new();
 }
 
 }  // namespace hallmark::fileio

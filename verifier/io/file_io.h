@@ -40,8 +40,9 @@ using HashProgress = std::function<void(std::uint64_t done, std::uint64_t total)
 [[nodiscard]] Result<void> write_file_atomic(const std::filesystem::path& path, ByteView data,
                                              mode_t mode = 0644);
 
-// Creates `path` (O_CREAT|O_EXCL, `mode` less umask), writes, fsyncs file and directory.
-// Refuses if `path` exists; removes the file again if writing fails.
+// The same, but never replaces: the complete file is linked in under `path` only if
+// nothing is there (AtomicFile::commit_new), so `path` never holds a partial file. kIo
+// ("refusing to overwrite ... (write-once)") when `path` exists.
 [[nodiscard]] Result<void> write_file_exclusive(const std::filesystem::path& path,
                                                 ByteView data, mode_t mode);
 

@@ -20,9 +20,10 @@ Error export_refused(std::string message) {
 Result<ExportChain> ExportChain::begin(const ExportHeader& header, ChainPoint start,
                                        bool anchored) {
   if (header.station_id.empty()) return std::unexpected(export_refused("no station id"));
-  if (header.station_id.size() > kMaxStationIdBytes) {
-    return std::unexpected(export_refused(fmt::format(
-        "station id of {} bytes (the limit is {})", header.station_id.size(), kMaxStationIdBytes)));
+  if (header.station_id.str().size() > kMaxStationIdBytes) {
+    return std::unexpected(export_refused(fmt::format("station id of {} bytes (the limit is {})",
+                                                      header.station_id.str().size(),
+                                                      kMaxStationIdBytes)));
   }
   const std::uint64_t first = header.first_sequence;
   const std::uint64_t last = header.last_sequence;
@@ -105,7 +106,7 @@ Result<ExportCheckpoint> ExportChain::finish(std::string_view checkpoint_json,
   }
   auto checkpoint = parse_verified<v1::JournalCheckpoint>(*verified);
   if (!checkpoint) return std::unexpected(export_refused("checkpoint payload does not parse"));
-  if (checkpoint->station_id() != header_.station_id) {
+  if (StationId(checkpoint->station_id()) != header_.station_id) {
     return std::unexpected(export_refused(fmt::format(
         "checkpoint names station \"{}\", export \"{}\"", checkpoint->station_id(),
         header_.station_id)));

@@ -17,14 +17,16 @@
 
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
+#include "verifier/core/ids.h"
 #include "verifier/core/public_key.h"
 #include "verifier/journal/record_chain.h"
 
 namespace hallmark::verifier {
 
-// The first lines of a StationExport: who and which records.
+// The first lines of a StationExport: who and which records. The station id becomes a
+// StationId where it is read (verify_station_export, the signer's ExportReader).
 struct ExportHeader {
-  std::string station_id;
+  StationId station_id;
   std::uint64_t first_sequence = 0;
   std::uint64_t last_sequence = 0;
 };

@@ -11,7 +11,7 @@ namespace hallmark::verifier {
 Result<VerifiedExport> verify_station_export(const v1::StationExport& exported,
                                              const PublicKey& station_key,
                                              std::optional<ChainPoint> previous) {
-  const ExportHeader header{exported.station_id(), exported.first_sequence(),
+  const ExportHeader header{StationId(exported.station_id()), exported.first_sequence(),
                             exported.last_sequence()};
   const auto count = static_cast<std::uint64_t>(exported.records_size());
   if (header.first_sequence != 0 && header.last_sequence + 1 >= header.first_sequence &&

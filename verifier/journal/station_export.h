@@ -18,6 +18,7 @@
 #include "hallmark/station.pb.h"
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
+#include "verifier/core/ids.h"
 #include "verifier/core/public_key.h"
 #include "verifier/journal/record_chain.h"
 
@@ -29,7 +30,7 @@ struct ExportedAttestation {
 };
 
 struct VerifiedExport {
-  std::string station_id;
+  StationId station_id;
   std::uint64_t first_sequence = 0;  // last_sequence + 1 for an export without records
   std::uint64_t last_sequence = 0;
   ChainPoint start;       // the record the export continues from

@@ -147,7 +147,7 @@ Result<VerifiedManifest> verify_manifest_file(const v1::ManifestFile& file,
   out.manifest = std::move(manifest);
   out.attestation = std::move(*attestation);
   out.checkpoint = std::move(checkpoint->checkpoint);
-  out.station_id = station->registration.station_id();
+  out.station_id = StationId(station->registration.station_id());
   out.leaf_index = file.inclusion().leaf_index();
   out.leaf_hash = leaf;
   out.station = std::move(*station);

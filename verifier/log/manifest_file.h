@@ -20,6 +20,7 @@
 #include "hallmark/evidence.pb.h"
 #include "hallmark/station.pb.h"
 #include "verifier/core/error.h"
+#include "verifier/core/ids.h"
 #include "verifier/core/sha256.h"
 #include "verifier/trust/station_registration.h"
 #include "verifier/trust/trusted_root.h"
@@ -30,7 +31,7 @@ struct VerifiedManifest {
   v1::ProvisioningManifest manifest;
   v1::Attestation attestation;
   v1::LogCheckpoint checkpoint;
-  std::string station_id;
+  StationId station_id;  // the registration's, which the manifest and attestation match
   std::uint64_t leaf_index = 0;
   Digest leaf_hash;
   std::optional<VerifiedStation> station;  // the registration, verified (always set)

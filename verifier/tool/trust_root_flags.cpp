@@ -32,11 +32,4 @@ CLI::Option* add_trust_root_flags(CLI::App& cmd, TrustRootFlags& flags, TrustRoo
   return root;
 }
 
-std::vector<std::string> path_strings(const std::vector<std::filesystem::path>& paths) {
-  std::vector<std::string> out;
-  out.reserve(paths.size());
-  for (const auto& path : paths) out.push_back(path.string());
-  return out;
-}
-
 }  // namespace hallmark::tool

@@ -38,8 +38,4 @@ enum class TrustRootFlagUse {
 // optional or ties other flags to it.
 CLI::Option* add_trust_root_flags(CLI::App& cmd, TrustRootFlags& flags, TrustRootFlagUse use);
 
-// The paths as strings, for readers that take strings.
-[[nodiscard]] std::vector<std::string> path_strings(
-    const std::vector<std::filesystem::path>& paths);
-
 }  // namespace hallmark::tool

@@ -150,36 +150,6 @@ Result<void> check_validity(X509* cert, int64_t now,
   return {};
 }
 
-// The subject's one common name, as UTF-8.
-Result<std::string> common_name(X509* cert, const std::string& what) {
-  const X509_NAME* subject = X509_get_subject_name(cert);
-  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-  if (index < 0 || X509_NAME_get_index_by_NID(subject, NID_commonName, index) >= 0) {
-    return fail(ErrorCode::kVerificationFailed,
-                what + " subject must have exactly one common name");
-  }
-  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
-  unsigned char* utf8 = nullptr;
-  const int len = ASN1_STRING_to_UTF8(&utf8, data);
-  ossl::OpensslPtr<unsigned char> owned(utf8);
-  if (len < 0) return ossl::fail(ErrorCode::kVerificationFailed, what + " common name is not readable text");
-  return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
-}
-
-// The certified public key, held to Hallmark's key rules.
-Result<PublicKey> subject_key_of(X509* cert, const std::string& what) {
-  unsigned char* der = nullptr;
-  const int der_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-  ossl::OpensslPtr<unsigned char> owned_der(der);
-  if (der_len <= 0) {
-    return ossl::fail(ErrorCode::kVerificationFailed, what + " subject key cannot be encoded");
-  }
-  auto key = PublicKey::from_spki_der(
-      ByteView(reinterpret_cast<const std::byte*>(der), static_cast<std::size_t>(der_len)));
-  if (!key) return std::unexpected(std::move(key).error().context(what + " subject key"));
-  return key;
-}
-
 }  // namespace
 
 Result<VerifiedDeviceCertificate> verify_device_certificate(ByteView certificate_der,
@@ -210,14 +180,14 @@ Result<VerifiedDeviceCertificate> verify_device_certificate(ByteView certificate
   if ((flags & EXFLAG_CA) != 0) {
     return fail(ErrorCode::kVerificationFailed, what + " is a CA certificate: a device may not be one");
   }
-  auto cn = common_name(cert->get(), what);
+  auto cn = x509_profile::common_name(cert->get(), what);
   if (!cn) return std::unexpected(std::move(cn).error());
   if (*cn != serial) {
     return fail(ErrorCode::kVerificationFailed, what + " is issued to \"" + *cn +
                                                     "\", not to serial " + std::string(serial));
   }
   if (auto ok = check_validity(cert->get(), at_unix, what); !ok) return std::unexpected(std::move(ok).error());
-  auto key = subject_key_of(cert->get(), what);
+  auto key = x509_profile::certified_key(cert->get(), what);
   if (!key) return std::unexpected(std::move(key).error());
   auto not_before = unix_time(X509_get0_notBefore(cert->get()), what);
   auto not_after = unix_time(X509_get0_notAfter(cert->get()), what);
