@@ -61,7 +61,7 @@ BenchSigner::BenchSigner(unsigned threads, const std::string& location)
   if (!releases) throw std::runtime_error(releases.error().message);
   station_software_.emplace(std::move(*releases));
   input_.station_software = &*station_software_;
-  input_.stations.insert_or_assign(kStation, evidence::KnownStation{std::move(*station),
+  input_.stations.insert_or_assign(StationId(kStation), evidence::KnownStation{std::move(*station),
                                                                     verifier::envelope_to_json(registration)});
   input_.now_unix = bench_now();
   input_.threads = threads;

@@ -108,7 +108,7 @@ Measured measure(std::uint64_t records) {
     const auto release = must(lw.try_release(*line), "loading the release of combo-1");
     device.next_unit(fmt::format("BENCH-HW-{:06}", round));
     auto outcome = station::program_unit(
-        *line, release, device, {fmt::format("BN-{:06}", round), station::UnitMode::kProgram, ""});
+        *line, release, device, {Serial(fmt::format("BN-{:06}", round)), station::UnitMode::kProgram, ""});
     program.push_back(ms(Clock::now() - p0));
     if (!outcome) stop("program_unit", outcome.error().message);
     if (outcome->verdict != station::UnitVerdict::kPass) stop("program_unit", outcome->detail);

@@ -106,7 +106,7 @@ void run() {
     device.next_unit(fmt::format("BENCH-HW-{:06}", unit));
     const auto outcome = must(
         station::program_unit(line, release, device,
-                              {fmt::format("BN-{:06}", unit), station::UnitMode::kProgram, ""}),
+                              {Serial(fmt::format("BN-{:06}", unit)), station::UnitMode::kProgram, ""}),
         "program_unit");
     if (outcome.verdict != station::UnitVerdict::kPass) stop("program_unit", outcome.detail);
   };
@@ -160,10 +160,11 @@ void run() {
   auto authority = must(line.device_ca(), "the line's device CA");
   Samples certificate;
   const device::HardwareId bench_hw{"BENCH-HW-KEY"};
+  const Serial bench_serial{"BN-CERT"};
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
     auto issued = authority->issue(station::DeviceUnit{
-        release.release.bundle.certificate_profile(), "BN-CERT", bench_hw, device_spki,
+        release.release.bundle.certificate_profile(), bench_serial, bench_hw, device_spki,
         line.now()});
     certificate.v.push_back(us(Clock::now() - t0));
     must(issued.has_value(), "issuing a device certificate");

@@ -64,7 +64,7 @@ Result<verifier::VerifiedEnrollment> verified_request(const v1::Envelope& envelo
 // A revoked station id is never enrolled again, nor a revoked key.
 Result<void> refuse_revoked_station(const verifier::TrustedRoot& trusted,
                                     const verifier::VerifiedEnrollment& request) {
-  const std::string& station_id = request.enrollment.station_id();
+  const StationId station_id(request.enrollment.station_id());
   if (trusted.station_revoked(station_id)) {
     return std::unexpected(refused(fmt::format(
         "station '{}' is revoked: a revoked station id is never enrolled "

@@ -88,7 +88,7 @@ Result<void> check_effect(const v1::Revocation& r, const verifier::TrustedRoot& 
     }
   }
   for (const auto& id : r.station_ids()) {
-    if (!root.station_revoked(id)) {
+    if (!root.station_revoked(StationId(id))) {
       return fail(ErrorCode::kInternal, "revoked station " + id + " is still accepted");
     }
   }

@@ -160,19 +160,19 @@ class Countersigner {
   Result<std::variant<Refused, Plan>> plan_export(const ExportReader& reader, const fs::path& file) {
     using Planned = std::variant<Refused, Plan>;
     const verifier::ExportHeader& header = reader.header();
-    if (in_.root->station_revoked(header.station_id.str())) {
+    if (in_.root->station_revoked(header.station_id)) {
       return Planned{Refused{v1::Finding::REVOKED_STATION, fmt::format(
           "{}: station \"{}\" is revoked; its exports are not countersigned", file.string(),
           header.station_id)}};
     }
-    if (auto invalid = in_.invalid_stations.find(header.station_id.str());
+    if (auto invalid = in_.invalid_stations.find(header.station_id);
         invalid != in_.invalid_stations.end()) {
       return Planned{Refused{v1::Finding::REGISTRATION_INVALID, fmt::format(
           "{}: station \"{}\" has no valid registration here ({}); its exports are not "
           "countersigned until it is enrolled again", file.string(), header.station_id,
           invalid->second)}};
     }
-    auto known = in_.stations.find(header.station_id.str());
+    auto known = in_.stations.find(header.station_id);
     if (known == in_.stations.end()) {
       return Planned{Refused{v1::Finding::UNKNOWN_STATION, fmt::format(
           "{}: station \"{}\" has no verified registration here; give its registration with "

@@ -53,16 +53,21 @@ struct KnownStation {
   std::string registration_json;
 };
 
+// The stations the signer knows, by the id their registration names, and those whose
+// registration is expired or revoked, with why.
+using StationsById = std::map<StationId, KnownStation>;
+using InvalidStations = std::map<StationId, std::string>;
+
 inline constexpr std::int64_t kDefaultMaxClockOffsetSeconds = 300;
 inline constexpr std::int64_t kDefaultMaxExportAgeSeconds = 7 * 24 * 3600;
 
 struct CountersignInput {
   const verifier::TrustedRoot* root = nullptr;  // chain verified, revocations applied
-  std::map<std::string, KnownStation> stations;  // by station id
+  StationsById stations;                         // by station id
   people::RosterHistory rosters;                 // the person rosters the signer issued
   // Stations whose registration is expired or revoked, with why: their exports are
   // refused (REGISTRATION_INVALID); the other stations' are countersigned.
-  std::map<std::string, std::string> invalid_stations;
+  InvalidStations invalid_stations;
   // An export's signed checkpoint time ahead of now_unix by more than this, or behind it
   // by more than max_export_age_seconds (a clock behind, or an export held back), is a
   // CLOCK_OFFSET finding.

@@ -19,13 +19,13 @@ Result<KnownStations> known_stations(const std::vector<RegistrationFile>& files,
       if (!named || named->station_id().empty()) {
         return std::unexpected(std::move(verified).error().context(file.name));
       }
-      if (!out.valid.contains(named->station_id())) {
-        out.invalid.insert_or_assign(named->station_id(),
+      if (const StationId id(named->station_id()); !out.valid.contains(id)) {
+        out.invalid.insert_or_assign(id,
                                      file.name + ": " + verified.error().message);
       }
       continue;
     }
-    const std::string id = verified->registration.station_id();
+    const StationId id(verified->registration.station_id());
     out.invalid.erase(id);
     auto known = out.valid.find(id);
     if (known != out.valid.end() && known->second.verified.registration.registered_unix() >

@@ -25,8 +25,8 @@ struct RegistrationFile {
 };
 
 struct KnownStations {
-  std::map<std::string, KnownStation> valid;    // by station id
-  std::map<std::string, std::string> invalid;   // station id -> why (no valid one given)
+  StationsById valid;
+  InvalidStations invalid;  // why (no valid one given)
 };
 
 [[nodiscard]] Result<KnownStations> known_stations(const std::vector<RegistrationFile>& files,

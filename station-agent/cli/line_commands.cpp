@@ -126,7 +126,7 @@ Result<void> run_unit(const tool::CommandLine& cli, const UnitOptions& o, UnitMo
   auto release = load_release(line, o.bundle);
   if (!release) return std::unexpected(release.error());
   // Refused before the device is opened and before the unit is announced.
-  const UnitRequest request{o.serial, mode, o.reason};
+  const UnitRequest request{Serial(o.serial), mode, o.reason};
   if (auto ok = unit_may_start(line, *release, request); !ok) {
     return std::unexpected(ok.error());
   }
@@ -194,7 +194,7 @@ Result<void> run_install_roster(const LineCliOptions& o, const std::string& file
                            verifier::format_utc(r.roster.issued_unix()), *sequence);
   for (const auto& person : r.roster.people()) {
     for (const auto& station : person.station_ids()) {
-      if (station != line.station_id()) continue;
+      if (station != line.station_id().str()) continue;
       std::cout << fmt::format("person       {} ({}, card key {})\n", person.name(),
                                people::role_name(person.role()), person.key().key_id());
     }
@@ -335,7 +335,7 @@ Result<void> run_status(const LineCliOptions& o) {
   if (const auto* roster = h.roster()) {
     std::size_t here = 0;
     for (const auto& person : roster->roster.people()) {
-      for (const auto& station : person.station_ids()) here += station == line.station_id() ? 1U : 0U;
+      for (const auto& station : person.station_ids()) here += station == line.station_id().str() ? 1U : 0U;
     }
     std::cout << fmt::format("roster       v{}: {} people for this station\n",
                              roster->roster.version(), here);

@@ -78,7 +78,7 @@ void LineEngine::open() {
     for (const QString& card : options_.cards) card_holders_.insert(card, card_holder(card));
     publish();
     QString opened = QStringLiteral("line open: station %1, %2 journal records")
-                         .arg(q(line_->station_id()))
+                         .arg(q(line_->station_id().str()))
                          .arg(line_->journal().head().sequence);
     if (const auto& torn = line_->recovered_tail()) {
       opened += QStringLiteral(" — JOURNAL REPAIRED: a torn write of %1 bytes at offset %2 "
@@ -157,17 +157,17 @@ void LineEngine::logout() {
 }
 
 void LineEngine::program(const QString& serial, const QString& device_uri) {
-  run_unit(QStringLiteral("program"), device_uri, UnitRequest{serial.toStdString(), UnitMode::kProgram, {}});
+  run_unit(QStringLiteral("program"), device_uri, UnitRequest{Serial(serial.toStdString()), UnitMode::kProgram, {}});
 }
 
 void LineEngine::rework(const QString& serial, const QString& device_uri, const QString& reason) {
   run_unit(QStringLiteral("rework"), device_uri,
-           UnitRequest{serial.toStdString(), UnitMode::kRework, reason.toStdString()});
+           UnitRequest{Serial(serial.toStdString()), UnitMode::kRework, reason.toStdString()});
 }
 
 void LineEngine::run_unit(const QString& action, const QString& device_uri, const UnitRequest& request) {
   guarded(action, [&] {
-    const QString serial = q(request.serial);
+    const QString serial = q(request.serial.str());
     UnitReport report;
     report.serial = serial;
     report.rework = request.mode == UnitMode::kRework;
@@ -197,7 +197,7 @@ void LineEngine::run_unit(const QString& action, const QString& device_uri, cons
     };
     auto outcome = program_unit(*line_, *release_, **device, request, observe);
     if (!outcome) return refuse(q(outcome.error().message));
-    report.hardware_id = q(outcome->hardware_id);
+    report.hardware_id = q(outcome->hardware_id.str());
     report.detail = q(outcome->detail);
     report.sequence = outcome->sequence;
     report.wrong_device = outcome->wrong_device;
@@ -261,7 +261,7 @@ LineSnapshot LineEngine::snapshot() const {
   s.open = true;
   s.card_holders = card_holders_;
   const auto& history = line_->history();
-  s.station_id = q(line_->station_id());
+  s.station_id = q(line_->station_id().str());
   if (const auto& session = history.session()) {
     s.operator_name = q(session->operator_name);
     s.session_id = q(session->id);

@@ -172,9 +172,9 @@ Result<DeviceSubject> check_device_ca(X509* ca, std::string_view station_id,
 }  // namespace
 
 Result<DeviceSubject> expand_subject_template(std::string_view subject_template,
-                                              std::string_view serial,
+                                              const Serial& serial,
                                               const device::HardwareId& hardware_id) {
-  if (auto ok = check_printable("serial", serial); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_printable("serial", serial.str()); !ok) return std::unexpected(ok.error());
   if (subject_template.find("${hardware_id}") != std::string_view::npos) {
     if (auto ok = check_printable("hardware id", hardware_id.str()); !ok) {
       return std::unexpected(ok.error());
@@ -200,7 +200,7 @@ Result<DeviceSubject> expand_subject_template(std::string_view subject_template,
           "inside a value); fix the bundle's certificate_profile",
           subject_template, part));
     }
-    *slot = expand(value, serial, hardware_id.str());
+    *slot = expand(value, serial.str(), hardware_id.str());
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }

@@ -59,7 +59,7 @@ struct DeviceSubject {
 // CN; kUsage when the serial (always) or the hardware id (when used) is empty, longer than
 // 64 characters or not printable ASCII.
 [[nodiscard]] Result<DeviceSubject> expand_subject_template(
-    std::string_view subject_template, std::string_view serial,
+    std::string_view subject_template, const Serial& serial,
     const device::HardwareId& hardware_id);
 
 // The algorithm a profile's key_algorithm names: "ecdsa-p256" ("p256"), "ecdsa-p384"
@@ -69,7 +69,7 @@ struct DeviceSubject {
 
 struct DeviceCertificateRequest {
   const v1::DeviceCertificateProfile& profile;  // from the verified bundle
-  std::string_view serial;                      // the unit's label serial
+  const Serial& serial;                         // the unit's label serial
   const device::HardwareId& hardware_id;        // as the device reported it
   ByteView device_public_key_der;               // SubjectPublicKeyInfo, from the device
   std::string_view station_id;                  // this station
@@ -89,7 +89,7 @@ struct DeviceCertificate {
 // One unit's inputs to its certificate.
 struct DeviceUnit {
   const v1::DeviceCertificateProfile& profile;  // from the verified bundle
-  std::string_view serial;                      // the unit's label serial
+  const Serial& serial;                         // the unit's label serial
   const device::HardwareId& hardware_id;        // as the device reported it
   ByteView device_public_key_der;               // SubjectPublicKeyInfo, from the device
   std::int64_t now_unix = 0;

@@ -34,7 +34,7 @@ Result<std::uint64_t> install_roster(StationLine& line, const v1::Envelope& rost
   }
   std::size_t here = 0;
   for (const auto& person : r.people()) {
-    for (const auto& station : person.station_ids()) here += station == line.station_id() ? 1U : 0U;
+    for (const auto& station : person.station_ids()) here += station == line.station_id().str() ? 1U : 0U;
   }
   Event event = person_event(Event::ROSTER_INSTALLED, roster);
   event.set_detail(fmt::format("person roster v{} (SHA-256 {}): {} of {} people for this station",
@@ -46,9 +46,9 @@ Result<std::uint64_t> start_session(StationLine& line, const CardSigner& card) {
   auto person = line.history().person(card.key_id, v1::OperatorEntry::OPERATOR, line.now());
   if (!person) return std::unexpected(person.error());
   const std::string name = (*person)->name();
-  auto statement = people::sign_session(card, line.station_id(), name, line.now());
+  auto statement = people::sign_session(card, line.station_id().str(), name, line.now());
   if (!statement) return std::unexpected(statement.error());
-  auto verified = people::verify_session(*statement, card.public_key, line.station_id());
+  auto verified = people::verify_session(*statement, card.public_key, line.station_id().str());
   if (!verified) return std::unexpected(verified.error());
   Event event = person_event(Event::SESSION_START, *statement);
   event.set_operator_session(people::session_id(*statement));
@@ -77,7 +77,7 @@ Result<std::uint64_t> break_glass(StationLine& line, const CardSigner& superviso
                             supervisor.key_id, person.error().message));
   }
   const std::string name = (*person)->name();
-  auto statement = people::sign_break_glass(supervisor, line.station_id(), name, stop->sequence,
+  auto statement = people::sign_break_glass(supervisor, line.station_id().str(), name, stop->sequence,
                                             reason, line.now());
   if (!statement) return std::unexpected(statement.error());
   Event event = person_event(Event::BREAK_GLASS, *statement);

@@ -266,11 +266,10 @@ class PlanRunner {
   Result<void> provision_identity() {
     auto spki = c_.device.generate_identity();
     if (!spki) return std::unexpected(spki.error());
-    const device::HardwareId hardware_id{std::string(c_.hardware_id)};
     auto authority = c_.line.device_ca();  // prepared once, when the line was opened
     if (!authority) return std::unexpected(authority.error());
     auto certificate = (*authority)->issue(DeviceUnit{bundle().certificate_profile(), c_.serial,
-                                                      hardware_id, *spki, c_.line.now()});
+                                                      c_.hardware_id, *spki, c_.line.now()});
     if (!certificate) return std::unexpected(certificate.error());
     if (auto ok = c_.device.install_certificate(certificate->der); !ok) return ok;
     event_.set_device_certificate_der(as_string(certificate->der));

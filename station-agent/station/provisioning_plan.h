@@ -46,8 +46,8 @@ struct PlanContext {
   StationLine& line;
   const LoadedRelease& release;
   device::DeviceDriver& device;
-  std::string_view serial;
-  std::string_view hardware_id;
+  const Serial& serial;
+  const HardwareId& hardware_id;
   const StepObserver& observe;
   PlanImages images;
 };

@@ -11,7 +11,7 @@ namespace hallmark::station {
 Result<SealAcknowledgement> verify_seal_acknowledgement(std::string_view manifest_json,
                                                         std::string_view name,
                                                         const verifier::TrustedRoot& root,
-                                                        std::string_view station_id) {
+                                                        const StationId& station_id) {
   auto file = verifier::parse_manifest_file_json(manifest_json, name);
   if (!file) return std::unexpected(std::move(file).error());
   auto verified = verifier::verify_manifest_file(*file, root);
@@ -19,7 +19,7 @@ Result<SealAcknowledgement> verify_seal_acknowledgement(std::string_view manifes
     return std::unexpected(std::move(verified).error().context(
         fmt::format("acknowledgement {}", name)));
   }
-  if (verified->station_id != StationId(station_id)) {
+  if (verified->station_id != station_id) {
     return fail(ErrorCode::kPolicyRefused,
                 fmt::format("acknowledgement {} is of station \"{}\", not this station \"{}\"",
                             name, verified->station_id, station_id));

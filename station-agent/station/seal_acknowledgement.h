@@ -37,7 +37,7 @@ struct SealAcknowledgement {
 // it is another station's.
 [[nodiscard]] Result<SealAcknowledgement> verify_seal_acknowledgement(
     std::string_view manifest_json, std::string_view name, const verifier::TrustedRoot& root,
-    std::string_view station_id);
+    const StationId& station_id);
 
 // Accepts `entry` only if it is the record acknowledged (same sequence, same signed
 // attestation); kPolicyRefused (a forked journal) otherwise.

@@ -107,11 +107,11 @@ class StationHistory {
   [[nodiscard]] const std::optional<LineStop>& line_stop() const noexcept { return line_stop_; }
   [[nodiscard]] const std::optional<ActiveSession>& session() const noexcept { return session_; }
   // nullptr for a device never seen; an error when the snapshot's unit index is damaged.
-  [[nodiscard]] Result<const UnitHistory*> unit(std::string_view hardware_id) const {
-    return units_.unit(hardware_id);
+  [[nodiscard]] Result<const UnitHistory*> unit(const HardwareId& hardware_id) const {
+    return units_.unit(hardware_id.str());
   }
-  [[nodiscard]] Result<const std::string*> hardware_id_of(std::string_view serial) const {
-    return units_.hardware_id_of(serial);
+  [[nodiscard]] Result<const std::string*> hardware_id_of(const Serial& serial) const {
+    return units_.hardware_id_of(serial.str());
   }
   [[nodiscard]] const EventCounts& counts() const noexcept { return counts_; }
   // The revocations journaled as REVOCATION_INSTALLED (their DSSE JSON), oldest first. Not

@@ -179,7 +179,7 @@ Result<StationLine> StationLine::open(LineOptions options) {
   line.policy_ = std::move(**policy);
   line.registration_ = std::move(*registration);
   line.chain_ = std::move(*chain);
-  line.station_id_ = station_id;
+  line.station_id_ = StationId(station_id);
   line.config_sha256_ = *config;
   line.snapshot_note_ = std::move(snapshot_note);
   // Before anything else: a torn final write is cut only together with the signed record
@@ -332,7 +332,7 @@ Result<std::uint64_t> StationLine::record(v1::Attestation& event) {
 
 Result<std::uint64_t> StationLine::record(v1::Attestation& event, const ClockState& clock) {
   const auto& keys = options_.keys;
-  event.set_station_id(station_id_);
+  event.set_station_id(station_id_.str());
   event.set_software_sha256(bytes_of(options_.software_sha256));
   event.set_config_sha256(bytes_of(config_sha256_));
   event.clear_key_uris();

@@ -118,7 +118,7 @@ class StationLine {
   // why a snapshot was ignored.
   [[nodiscard]] const std::string& snapshot_note() const noexcept { return snapshot_note_; }
 
-  [[nodiscard]] const std::string& station_id() const noexcept { return station_id_; }
+  [[nodiscard]] const StationId& station_id() const noexcept { return station_id_; }
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return options_.dir; }
   [[nodiscard]] const StationHistory& history() const noexcept { return history_; }
   [[nodiscard]] const Journal& journal() const noexcept { return journal_; }
@@ -188,7 +188,7 @@ class StationLine {
   std::optional<verifier::Trust> chain_;  // the pinned chain, no revocations (open())
   std::optional<verifier::VerifiedStation> registration_;
   std::optional<verifier::Trust> trust_;
-  std::string station_id_;
+  StationId station_id_;
   verifier::Digest config_sha256_;
   std::optional<DeviceCertificateAuthority> device_ca_;
   std::optional<Error> device_ca_error_;  // set when device_ca_ is not

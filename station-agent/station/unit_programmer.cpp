@@ -56,16 +56,16 @@ Event unit_event(Event::Event kind, std::string_view serial, std::string_view ha
 }
 
 Result<UnitOutcome> stop_the_line(StationLine& line, const ClockState& clock,
-                                  std::string_view serial, std::string_view hardware_id,
+                                  const Serial& serial, const HardwareId& hardware_id,
                                   std::string cause) {
-  Event event = unit_event(Event::LINE_STOP, serial, hardware_id);
+  Event event = unit_event(Event::LINE_STOP, serial.str(), hardware_id.str());
   event.set_detail(cause);
   auto sequence = line.record(event, clock);
   if (!sequence) return std::unexpected(sequence.error());
   UnitOutcome outcome;
   outcome.verdict = UnitVerdict::kLineStopped;
   outcome.sequence = *sequence;
-  outcome.hardware_id = std::string(hardware_id);
+  outcome.hardware_id = hardware_id;
   outcome.detail = std::move(cause);
   outcome.attestation = std::move(event);
   return outcome;
@@ -76,7 +76,7 @@ void set_device_tool(Event& event, device::DeviceDriver& device) {
 }
 
 // The device's hardware id, checked: an unreadable or empty one is an Error naming why.
-Result<std::string> read_hardware_id(device::DeviceDriver& device, std::string_view serial) {
+Result<HardwareId> read_hardware_id(device::DeviceDriver& device, std::string_view serial) {
   auto identified = device.identify();
   if (!identified) {
     return std::unexpected(identified.error().context(
@@ -85,7 +85,7 @@ Result<std::string> read_hardware_id(device::DeviceDriver& device, std::string_v
   if (auto ok = check_hardware_id(identified->str()); !ok) {
     return std::unexpected(ok.error().context(fmt::format("the unit labelled {}", serial)));
   }
-  return identified->str();
+  return std::move(*identified);
 }
 
 // What a device tool prints is untrusted and goes into a signed record: each field is cut
@@ -151,7 +151,7 @@ UnitOutcome recorded_failure(Event event, std::uint64_t sequence) {
   UnitOutcome outcome;
   outcome.verdict = UnitVerdict::kFail;
   outcome.sequence = sequence;
-  outcome.hardware_id = event.hardware_id();
+  outcome.hardware_id = HardwareId(event.hardware_id());
   outcome.detail = event.detail();
   outcome.attestation = std::move(event);
   return outcome;
@@ -222,7 +222,7 @@ Result<LoadedRelease> load_release(const StationLine& line, std::string_view sel
 
 Result<ClockState> unit_may_start(const StationLine& line, const LoadedRelease& release,
                                   const UnitRequest& request) {
-  if (auto ok = check_serial(request.serial); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_serial(request.serial.str()); !ok) return std::unexpected(ok.error());
   const bool rework = request.mode == UnitMode::kRework;
   if (rework && request.reason.empty()) {
     return fail(ErrorCode::kUsage, "a rework needs a reason (--reason)");
@@ -243,7 +243,7 @@ namespace {
 // rework.
 Result<const UnitHistory*> unit_for_mode(const StationHistory& history,
                                          const UnitRequest& request,
-                                         const std::string& hardware_id) {
+                                         const HardwareId& hardware_id) {
   auto found = history.unit(hardware_id);
   if (!found) return found;
   const UnitHistory* known = *found;
@@ -270,7 +270,7 @@ Result<const UnitHistory*> unit_for_mode(const StationHistory& history,
 Result<UnitOutcome> run_plan_and_record(StationLine& line, const ClockState& clock,
                                         const LoadedRelease& release,
                                         device::DeviceDriver& device, const UnitRequest& request,
-                                        const std::string& hardware_id,
+                                        const HardwareId& hardware_id,
                                         const StepObserver& observe, PlanImages images,
                                         Event event) {
   PlanContext context{line, release, device, request.serial, hardware_id, observe,
@@ -319,11 +319,11 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
   auto images = load_plan_images(release);
   if (!images) return std::unexpected(images.error());
 
-  Event event = unit_event(rework ? Event::REWORK : Event::PROGRAM, request.serial, "");
+  Event event = unit_event(rework ? Event::REWORK : Event::PROGRAM, request.serial.str(), "");
   if (rework) event.set_reason(request.reason);
   event.set_bundle_digest(std::string(as_chars(release.release.bundle_digest.bytes())));
   set_device_tool(event, device);
-  auto identified = read_hardware_id(device, request.serial);
+  auto identified = read_hardware_id(device, request.serial.str());
   if (!identified) {
     // No hardware id, no evidence of which device this was: a recorded failure, never a pass.
     event.set_result(Event::FAIL);
@@ -332,10 +332,10 @@ Result<UnitOutcome> program_unit(StationLine& line, const LoadedRelease& release
     if (!sequence) return std::unexpected(sequence.error());
     return recorded_failure(std::move(event), *sequence);
   }
-  const std::string hardware_id = std::move(*identified);
-  event.set_hardware_id(hardware_id);
+  const HardwareId hardware_id = std::move(*identified);
+  event.set_hardware_id(hardware_id.str());
   const auto& history = line.history();
-  auto conflict = history.binding_conflict(Serial(request.serial), HardwareId(hardware_id));
+  auto conflict = history.binding_conflict(request.serial, hardware_id);
   if (!conflict) return std::unexpected(std::move(conflict).error());
   if (*conflict) {
     return stop_the_line(line, *clock, request.serial, hardware_id, std::move(**conflict));
@@ -375,13 +375,13 @@ Result<std::uint64_t> scrap_unit(StationLine& line, const HardwareId& given,
                                  device::DeviceDriver* device, std::string_view reason) {
   if (reason.empty()) return fail(ErrorCode::kUsage, "scrapping a unit needs a reason (--reason)");
   if (auto session = line.require_session(); !session) return std::unexpected(session.error());
-  std::string hardware_id = given.str();
+  HardwareId hardware_id = given;
   if (hardware_id.empty()) {
     if (device == nullptr) return fail(ErrorCode::kUsage, "name the device or its hardware id");
     auto identified = read_hardware_id(*device, "(scrap)");
     if (!identified) return std::unexpected(identified.error());
     hardware_id = std::move(*identified);
-  } else if (auto ok = check_hardware_id(hardware_id); !ok) {
+  } else if (auto ok = check_hardware_id(hardware_id.str()); !ok) {
     return std::unexpected(Error{ErrorCode::kUsage, ok.error().message, 0, {}});
   }
   auto found = line.history().unit(hardware_id);
@@ -392,7 +392,7 @@ Result<std::uint64_t> scrap_unit(StationLine& line, const HardwareId& given,
                 fmt::format("device {} is already scrapped (record {})", hardware_id,
                             known->sequences.back()));
   }
-  Event event = unit_event(Event::SCRAP, known != nullptr ? known->serial : "", hardware_id);
+  Event event = unit_event(Event::SCRAP, known != nullptr ? known->serial : "", hardware_id.str());
   event.set_result(Event::SCRAPPED);
   event.set_reason(std::string(reason));
   if (device != nullptr) set_device_tool(event, *device);
@@ -408,7 +408,7 @@ Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& devi
   const std::string_view serial = unit_serial.str();
   const std::string_view from_station = from.str();
   if (auto ok = check_serial(serial); !ok) return std::unexpected(ok.error());
-  if (from_station.empty() || from_station == line.station_id()) {
+  if (from.empty() || from == line.station_id()) {
     return fail(ErrorCode::kUsage, "name the other station that started the unit (--from-station)");
   }
   if (reason.empty()) return fail(ErrorCode::kUsage, "a take-over needs a reason (--reason)");
@@ -418,10 +418,12 @@ Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& devi
   if (!clock) return std::unexpected(clock.error());
   auto identified = read_hardware_id(device, serial);
   if (!identified) return std::unexpected(identified.error());
-  const std::string hardware_id = std::move(*identified);
-  auto conflict = line.history().binding_conflict(unit_serial, HardwareId(hardware_id));
+  const HardwareId hardware_id = std::move(*identified);
+  auto conflict = line.history().binding_conflict(unit_serial, hardware_id);
   if (!conflict) return std::unexpected(std::move(conflict).error());
-  if (*conflict) return stop_the_line(line, *clock, serial, hardware_id, std::move(**conflict));
+  if (*conflict) {
+    return stop_the_line(line, *clock, unit_serial, hardware_id, std::move(**conflict));
+  }
   auto found = line.history().unit(hardware_id);
   if (!found) return std::unexpected(std::move(found).error());
   if (*found != nullptr) {
@@ -430,7 +432,7 @@ Result<UnitOutcome> take_over_unit(StationLine& line, device::DeviceDriver& devi
                             "instead",
                             serial, hardware_id));
   }
-  Event event = unit_event(Event::TAKE_OVER, serial, hardware_id);
+  Event event = unit_event(Event::TAKE_OVER, serial, hardware_id.str());
   set_device_tool(event, device);
   event.set_previous_station_id(std::string(from_station));
   event.set_reason(std::string(reason));

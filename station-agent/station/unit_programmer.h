@@ -66,7 +66,7 @@ enum class UnitVerdict { kPass, kFail, kLineStopped };
 struct UnitOutcome {
   UnitVerdict verdict = UnitVerdict::kFail;
   std::uint64_t sequence = 0;   // the journal record of the unit (or of the line stop)
-  std::string hardware_id;
+  HardwareId hardware_id;
   std::string detail;           // why it failed or stopped, for the operator
   bool wrong_device = false;    // FAIL: not the bundle's part; nothing was written
   bool token_fault = false;     // FAIL: the station's own token failed (removed, device
@@ -77,7 +77,7 @@ struct UnitOutcome {
 enum class UnitMode { kProgram, kRework };
 
 struct UnitRequest {
-  std::string serial;
+  Serial serial;
   UnitMode mode = UnitMode::kProgram;
   std::string reason;  // rework only (required)
 };

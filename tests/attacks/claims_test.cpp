@@ -177,7 +177,7 @@ TEST_CASE("an empty hardware id fails the unit") {
   auto driver = line::testing::connect(*sim);
   Blank blank(*driver);
   auto outcome = station::program_unit(*w.line, w.release, blank,
-                                       {"SN-BLANK", station::UnitMode::kProgram, ""});
+                                       {Serial("SN-BLANK"), station::UnitMode::kProgram, ""});
   REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
   CHECK(outcome->verdict == station::UnitVerdict::kFail);
   CHECK(outcome->attestation.result() == Attestation::FAIL);
@@ -258,9 +258,9 @@ TEST_CASE("one revoked registration does not stop other stations' countersign") 
                                {"station-2.json", station2.registration}},
                               w.root, w.now());
   REQUIRE_MESSAGE(known, (known ? "" : known.error().message));
-  CHECK(known->valid.contains("station-1"));
-  REQUIRE(known->invalid.contains("station-2"));
-  CHECK(known->invalid.at("station-2").find("revoked") != std::string::npos);
+  CHECK(known->valid.contains(StationId("station-1")));
+  REQUIRE(known->invalid.contains(StationId("station-2")));
+  CHECK(known->invalid.at(StationId("station-2")).find("revoked") != std::string::npos);
 
   CountersignInput input;
   input.root = &w.root;

@@ -130,7 +130,7 @@ TEST_CASE("a device tool that cannot say what the device is fails the unit befor
   auto driver = line::testing::connect(*sim);
   CannotDescribe mute(*driver);
   auto outcome = station::program_unit(*w.line, w.release, mute,
-                                       {"SN-MUTE", station::UnitMode::kProgram, ""});
+                                       {Serial("SN-MUTE"), station::UnitMode::kProgram, ""});
   REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
   CHECK(outcome->verdict == UnitVerdict::kFail);
   CHECK(outcome->wrong_device);

@@ -90,7 +90,7 @@ struct Sealed {
 };
 
 bool scrapped(const EvidenceWorld& w, const std::string& hardware_id) {
-  auto unit = w.line->history().unit(hardware_id);
+  auto unit = w.line->history().unit(HardwareId(hardware_id));
   REQUIRE_MESSAGE(unit, (unit ? "" : unit.error().message));
   return *unit != nullptr && (*unit)->scrapped;
 }

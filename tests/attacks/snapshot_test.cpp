@@ -58,7 +58,7 @@ void reopen(EvidenceWorld& w) {
 }
 
 bool scrapped(const EvidenceWorld& w, const std::string& hardware_id) {
-  auto unit = w.line->history().unit(hardware_id);
+  auto unit = w.line->history().unit(HardwareId(hardware_id));
   REQUIRE_MESSAGE(unit, (unit ? "" : unit.error().message));
   return *unit != nullptr && (*unit)->scrapped;
 }
@@ -149,7 +149,7 @@ TEST_CASE("an edited unit bucket (a scrapped device made new) is refused, never 
   }
   REQUIRE(edited > 0);
   w.line = w.lw.open_line();
-  auto unit = w.line->history().unit("HW-1");
+  auto unit = w.line->history().unit(HardwareId("HW-1"));
   REQUIRE_FALSE(unit);
   CHECK(unit.error().code == ErrorCode::kVerificationFailed);
   CHECK_MESSAGE(has(unit.error().message, "does not hash to the digest the signed snapshot lists"),
@@ -178,7 +178,7 @@ TEST_CASE("a deleted unit bucket is refused, never read as an empty one") {
   }
   w.line = w.lw.open_line();
   REQUIRE(w.line->journal().resumed());
-  auto unit = w.line->history().unit("HW-1");
+  auto unit = w.line->history().unit(HardwareId("HW-1"));
   REQUIRE_FALSE(unit);
   CHECK(has(unit.error().message, "cannot be read"));
 }
@@ -199,7 +199,7 @@ TEST_CASE("an edited unit index (a bucket pointed at an empty one) is refused") 
   }
   REQUIRE(edited == 1);
   w.line = w.lw.open_line();
-  auto unit = w.line->history().unit("HW-1");
+  auto unit = w.line->history().unit(HardwareId("HW-1"));
   REQUIRE_FALSE(unit);
   CHECK_MESSAGE(has(unit.error().message, ".index does not hash to the digest"), unit.error().message);
 }

@@ -94,7 +94,7 @@ TEST_CASE("a revoked bundle is refused by program after intake") {
   auto outcome = try_program(*line, release, *sim, "SN-REVOKED");
   REQUIRE_FALSE(outcome);
   CHECK(mentions(outcome.error(), "revoked by revocation"));
-  CHECK(line->history().unit("HW-REVOKED").value() == nullptr);
+  CHECK(line->history().unit(HardwareId("HW-REVOKED")).value() == nullptr);
   CHECK(line->journal().head().sequence == before);
 }
 

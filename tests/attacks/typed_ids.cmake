@@ -3,7 +3,7 @@
 # would compile); the run checks the ids behave as their strings. Label unit.
 add_executable(attacks_typed_ids_tests typed_ids_test.cpp)
 target_link_libraries(attacks_typed_ids_tests PRIVATE hallmark::test_main
-  hallmark::station_line hallmark::inspect doctest::doctest fmt::fmt hallmark::warnings)
+  hallmark::station_line hallmark::inspect hallmark::evidence doctest::doctest fmt::fmt hallmark::warnings)
 target_include_directories(attacks_typed_ids_tests PRIVATE ${PROJECT_SOURCE_DIR})
 doctest_discover_tests(attacks_typed_ids_tests TEST_PREFIX "attacks/typed_ids/"
   PROPERTIES LABELS unit)

@@ -13,12 +13,20 @@
 
 #include <fmt/format.h>
 
+#include "signer/evidence/countersign.h"
+#include "signer/evidence/known_stations.h"
 #include "station-agent/journal/journal.h"
+#include "station-agent/station/device_certificate.h"
+#include "station-agent/station/provisioning_plan.h"
+#include "station-agent/station/seal_acknowledgement.h"
 #include "station-agent/station/station_history.h"
+#include "station-agent/station/station_line.h"
 #include "station-agent/station/unit_programmer.h"
 #include "verifier/cli/certificate_export.h"
 #include "verifier/core/ids.h"
 #include "verifier/inspect/unit_inspection.h"
+#include "verifier/trust/trust.h"
+#include "verifier/trust/trusted_root.h"
 
 namespace hallmark::testing {
 namespace {
@@ -85,6 +93,58 @@ static_assert(!std::is_invocable_v<FindEvidence, Manifests, std::string,
 static_assert(std::is_same_v<decltype(verifier::VerifiedManifest::station_id), StationId>);
 static_assert(std::is_same_v<decltype(verifier::cli::CertificateChain::serial), Serial>);
 static_assert(std::is_same_v<decltype(verifier::cli::CertificateChain::station_id), StationId>);
+
+// A unit as the station's front ends ask for it and hear back: the scanned label is a
+// Serial from the flag or the scan on, the device's answer a HardwareId; the plan and the
+// device certificate take both typed, so a label cannot be certified as the device's id.
+static_assert(std::is_same_v<decltype(station::UnitRequest::serial), Serial>);
+static_assert(std::is_same_v<decltype(station::UnitOutcome::hardware_id), HardwareId>);
+static_assert(std::is_same_v<decltype(station::PlanContext::serial), const Serial&>);
+static_assert(std::is_same_v<decltype(station::PlanContext::hardware_id), const HardwareId&>);
+static_assert(std::is_same_v<decltype(station::DeviceUnit::serial), const Serial&>);
+static_assert(!std::is_constructible_v<station::UnitRequest, const char*, station::UnitMode,
+                                       std::string>);
+using ExpandSubject = decltype(&station::expand_subject_template);
+static_assert(std::is_invocable_v<ExpandSubject, std::string_view, const Serial&,
+                                  const HardwareId&>);
+static_assert(!std::is_invocable_v<ExpandSubject, std::string_view, std::string_view,
+                                   const HardwareId&>);
+
+// The station's history and its line: a unit is looked up by its device's id, a device by
+// its label; the line's own id is a StationId, and a seal acknowledgement is checked
+// against one.
+constexpr auto kUnitOf = &StationHistory::unit;
+static_assert(std::is_invocable_v<decltype(kUnitOf), const StationHistory&, const HardwareId&>);
+static_assert(!std::is_invocable_v<decltype(kUnitOf), const StationHistory&, const Serial&>);
+static_assert(!std::is_invocable_v<decltype(kUnitOf), const StationHistory&, std::string>);
+constexpr auto kHardwareIdOf = &StationHistory::hardware_id_of;
+static_assert(std::is_invocable_v<decltype(kHardwareIdOf), const StationHistory&, const Serial&>);
+static_assert(!std::is_invocable_v<decltype(kHardwareIdOf), const StationHistory&,
+                                   const HardwareId&>);
+static_assert(std::is_same_v<decltype(std::declval<const station::StationLine&>().station_id()),
+                             const StationId&>);
+using VerifySeal = decltype(&station::verify_seal_acknowledgement);
+static_assert(!std::is_invocable_v<VerifySeal, std::string_view, std::string_view,
+                                   const verifier::TrustedRoot&, std::string_view>);
+
+// Revocation and the signer's station tables: a station is looked up by a StationId only
+// (a serial or a key id given as the station would compile as a string and never match).
+constexpr auto kStationRevoked = &verifier::TrustedRoot::station_revoked;
+static_assert(std::is_invocable_v<decltype(kStationRevoked), const verifier::TrustedRoot&,
+                                  const StationId&>);
+static_assert(!std::is_invocable_v<decltype(kStationRevoked), const verifier::TrustedRoot&,
+                                   std::string_view>);
+static_assert(!std::is_invocable_v<decltype(&verifier::TrustedRoot::station_revoked_from),
+                                   const verifier::TrustedRoot&, std::string_view>);
+static_assert(!std::is_invocable_v<decltype(&verifier::Trust::refuse_revoked_station),
+                                   const verifier::Trust&, std::string_view>);
+static_assert(std::is_same_v<evidence::StationsById::key_type, StationId>);
+static_assert(std::is_same_v<evidence::InvalidStations::key_type, StationId>);
+static_assert(std::is_same_v<decltype(evidence::CountersignInput::stations),
+                             evidence::StationsById>);
+static_assert(std::is_same_v<decltype(evidence::CountersignInput::invalid_stations),
+                             evidence::InvalidStations>);
+static_assert(std::is_same_v<decltype(evidence::KnownStations::valid), evidence::StationsById>);
 
 // No id converts into another, nor silently from a string.
 static_assert(!std::is_convertible_v<Serial, HardwareId>);

@@ -80,11 +80,11 @@ people::RosterHistory EvidenceWorld::rosters() {
   return history;
 }
 
-std::map<std::string, KnownStation> EvidenceWorld::stations() const {
+StationsById EvidenceWorld::stations() const {
   auto verified = verifier::verify_station_registration(lw.station.registration, root, now());
   REQUIRE_MESSAGE(verified, (verified ? "" : verified.error().message));
-  std::map<std::string, KnownStation> out;
-  out.insert_or_assign(line::testing::kStationId,
+  StationsById out;
+  out.insert_or_assign(StationId(line::testing::kStationId),
                        KnownStation{std::move(*verified),
                                     verifier::envelope_to_json(lw.station.registration)});
   return out;

@@ -58,7 +58,7 @@ class EvidenceWorld {
   CountersignInput countersign_input(const std::vector<std::filesystem::path>& exports,
                                      bool know_station = true);
 
-  std::map<std::string, KnownStation> stations() const;
+  StationsById stations() const;
   // The person rosters the signer issued: the staff roster the line installed.
   people::RosterHistory rosters();
   std::filesystem::path path(const std::string& name) const { return lw.w.path(name); }

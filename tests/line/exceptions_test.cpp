@@ -81,7 +81,7 @@ TEST_CASE("scrapped device reintroduced stops the line") {
     auto scrapped = station::scrap_unit(*line, HardwareId(), driver.get(), "cracked enclosure");
     REQUIRE_MESSAGE(scrapped, (scrapped ? "" : scrapped.error().message));
   }
-  CHECK(line->history().unit("HW-S").value()->scrapped);
+  CHECK(line->history().unit(HardwareId("HW-S")).value()->scrapped);
   const auto back = program(*line, release, *sim, "SN-S", UnitMode::kRework, "try again");
   CHECK(back.verdict == UnitVerdict::kLineStopped);
   CHECK(says(back.detail, "was scrapped"));
@@ -98,7 +98,7 @@ TEST_CASE("write error mid-flash fails the unit then rework completes it") {
   CHECK(failed.verdict == UnitVerdict::kFail);
   CHECK(failed.attestation.result() == v1::Attestation::FAIL);
   CHECK(says(failed.detail, "write image"));
-  CHECK(line->history().unit("HW-W").value()->last_result == v1::Attestation::FAIL);
+  CHECK(line->history().unit(HardwareId("HW-W")).value()->last_result == v1::Attestation::FAIL);
 
   // Program again is refused: the unit has a record; rework it (device now healthy).
   sim->restart({"--hardware-id", "HW-W", "--state", state});
@@ -142,7 +142,7 @@ TEST_CASE("tampered bundle in the cache is refused before the device is touched"
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code == ErrorCode::kVerificationFailed);
   CHECK(line->journal().head().sequence == head);
-  CHECK(line->history().unit("HW-T").value() == nullptr);
+  CHECK(line->history().unit(HardwareId("HW-T")).value() == nullptr);
 }
 
 TEST_CASE("hardware id changing on re-read fails the unit and stops the line") {
@@ -293,8 +293,8 @@ TEST_CASE("history survives a reopen and a torn journal tail loses no committed 
   CHECK(line->journal().head().sequence == committed.sequence + 1);
   CHECK(line->repair_sequence() == committed.sequence + 1);
   CHECK(line->history().line_stop());  // still stopped after the restart
-  CHECK(line->history().hardware_id_of("SN-1").value() != nullptr);
-  CHECK(*line->history().hardware_id_of("SN-1").value() == "HW-1");
+  CHECK(line->history().hardware_id_of(Serial("SN-1")).value() != nullptr);
+  CHECK(*line->history().hardware_id_of(Serial("SN-1")).value() == "HW-1");
   CHECK(line->history().session());
 }
 

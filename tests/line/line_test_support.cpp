@@ -73,7 +73,7 @@ Result<station::UnitOutcome> try_program(station::StationLine& line,
                                          const std::string& serial, station::UnitMode mode,
                                          const std::string& reason) {
   auto driver = connect(sim);
-  return station::program_unit(line, release, *driver, {serial, mode, reason});
+  return station::program_unit(line, release, *driver, {Serial(serial), mode, reason});
 }
 
 station::UnitOutcome program(station::StationLine& line, const station::LoadedRelease& release,

@@ -66,7 +66,7 @@ v1::DeviceCertificateProfile profile(const std::string& subject_template,
 }
 
 struct Unit {
-  std::string serial = "SN-000123";
+  Serial serial{"SN-000123"};
   device::HardwareId hardware_id{"a4cf12:0042"};
   MemoryKey key;
 };
@@ -200,7 +200,7 @@ TEST_CASE("a serial with control characters is refused before signing") {
   StationPki pki;
   for (const char* serial : {"SN-1\n", "SN\x1b[2J", "SN\x7f", "", "SN-\xc3\xa9"}) {
     Unit unit;
-    unit.serial = serial;
+    unit.serial = Serial(serial);
     check_refused(pki, issue(pki, profile("CN=${serial}"), unit), ErrorCode::kUsage, "serial");
   }
 }
@@ -208,7 +208,7 @@ TEST_CASE("a serial with control characters is refused before signing") {
 TEST_CASE("a serial with ',' or '=' cannot smuggle in a subject attribute") {
   StationPki pki;
   Unit unit;
-  unit.serial = "SN-1,O=Evil Corp";
+  unit.serial = Serial("SN-1,O=Evil Corp");
   auto issued = issue(pki, profile("CN=${serial},O=Example Devices Ltd"), unit);
   REQUIRE_MESSAGE(issued.has_value(), (issued ? "" : issued.error().message));
   CHECK(issued->subject.common_name == "SN-1,O=Evil Corp");
@@ -246,7 +246,7 @@ TEST_CASE("a device-CA prepared once certifies unit after unit, each chaining to
   const auto p = profile("CN=${serial},O=Example Devices Ltd");
   for (int i = 0; i < 3; ++i) {
     Unit unit;
-    unit.serial = "SN-" + std::to_string(i);
+    unit.serial = Serial("SN-" + std::to_string(i));
     auto issued = authority->issue(station::DeviceUnit{p, unit.serial, unit.hardware_id,
                                                        unit.key.public_key.spki_der(), kNow});
     REQUIRE_MESSAGE(issued, (issued ? "" : issued.error().message));

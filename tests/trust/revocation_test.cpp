@@ -10,6 +10,7 @@
 namespace hv = hallmark::verifier;
 using namespace hallmark::trust_testing;
 using hallmark::ErrorCode;
+using hallmark::StationId;
 namespace v1 = hallmark::v1;
 
 using hallmark::testing::contains;
@@ -116,8 +117,8 @@ TEST_CASE("revoked bundles and stations are reported — digests compared as byt
   REQUIRE(hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&alice(), &carol()})).has_value());
   CHECK(root.bundle_revoked(hallmark::as_bytes(bundle)));
   CHECK_FALSE(root.bundle_revoked(hallmark::as_bytes(std::string(32, '\x08'))));
-  CHECK(root.station_revoked("st-9"));
-  CHECK_FALSE(root.station_revoked("st-1"));
+  CHECK(root.station_revoked(StationId("st-9")));
+  CHECK_FALSE(root.station_revoked(StationId("st-1")));
 }
 
 TEST_CASE("a revocation with a malformed bundle digest is refused and changes nothing") {
@@ -126,7 +127,7 @@ TEST_CASE("a revocation with a malformed bundle digest is refused and changes no
   r.add_station_ids("st-9");
   r.add_bundle_digests("short");
   REQUIRE_FALSE(hallmark::verifier::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&alice(), &carol()})).has_value());
-  CHECK_FALSE(root.station_revoked("st-9"));
+  CHECK_FALSE(root.station_revoked(StationId("st-9")));
 }
 
 TEST_CASE("a postdated revocation is refused: it would let a compromised station's evidence verify until then") {
@@ -137,7 +138,7 @@ TEST_CASE("a postdated revocation is refused: it would let a compromised station
   auto refused = hv::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&alice(), &bob()}));
   REQUIRE_FALSE(refused.has_value());
   CHECK(contains(refused.error().message, "no later than it is issued"));
-  CHECK_FALSE(root.station_revoked("st-9"));
+  CHECK_FALSE(root.station_revoked(StationId("st-9")));
 }
 
 TEST_CASE("a station revoked twice is revoked from the earlier effective time, with that reason") {
@@ -149,9 +150,9 @@ TEST_CASE("a station revoked twice is revoked from the earlier effective time, w
     r.set_reason(reason);
     REQUIRE(hv::TrustedRootTestAccess::add_revocation(root, sign("revocation", r, {&alice(), &bob()})));
   }
-  const auto from = root.station_revoked_from("st-9");
+  const auto from = root.station_revoked_from(StationId("st-9"));
   REQUIRE(from.has_value());
   CHECK(from->effective_unix == kNow - 900);
   CHECK(from->reason == "earlier");
-  CHECK_FALSE(root.station_revoked_from("st-1").has_value());
+  CHECK_FALSE(root.station_revoked_from(StationId("st-1")).has_value());
 }

@@ -152,7 +152,7 @@ Result<VerifiedStation> verify_station_registration(const v1::Envelope& registra
     return fail(ErrorCode::kVerificationFailed, "station registration names no station id");
   }
   const std::string who = station_name(r.station_id());
-  if (auto ok = apply_revocation(root.station_revoked_from(r.station_id()), who,
+  if (auto ok = apply_revocation(root.station_revoked_from(StationId(r.station_id())), who,
                                  evidence_unix, notes);
       !ok) {
     return std::unexpected(std::move(ok).error());

@@ -96,10 +96,10 @@ Result<void> Trust::refuse_revoked_key(std::string_view key_id, std::string_view
                           by != nullptr ? describe(*by) : std::string("a revocation")));
 }
 
-Result<void> Trust::refuse_revoked_station(std::string_view station_id) const {
+Result<void> Trust::refuse_revoked_station(const StationId& station_id) const {
   if (!root_.station_revoked(station_id)) return {};
   const AppliedRevocation* by = find_revocation(revocations_, [&](const AppliedRevocation& r) {
-    return lists(r.revocation.station_ids(), station_id);
+    return lists(r.revocation.station_ids(), station_id.str());
   });
   return fail(ErrorCode::kPolicyRefused,
               fmt::format("station '{}' is revoked by {}", station_id,

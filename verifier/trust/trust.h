@@ -88,7 +88,7 @@ class Trust {
   // A key, directly or through its custodian; `what` says what the key is for ("device-CA").
   [[nodiscard]] Result<void> refuse_revoked_key(std::string_view key_id,
                                                 std::string_view what) const;
-  [[nodiscard]] Result<void> refuse_revoked_station(std::string_view station_id) const;
+  [[nodiscard]] Result<void> refuse_revoked_station(const StationId& station_id) const;
 
  private:
   friend Result<Trust> load_trust(TrustInputs inputs);

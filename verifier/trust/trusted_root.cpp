@@ -229,13 +229,13 @@ bool TrustedRoot::custodian_revoked(std::string_view name) const {
   return revoked_custodians_.contains(std::string(name));
 }
 
-bool TrustedRoot::station_revoked(std::string_view station_id) const {
-  return revoked_stations_.contains(std::string(station_id));
+bool TrustedRoot::station_revoked(const StationId& station_id) const {
+  return revoked_stations_.contains(station_id.str());
 }
 
 std::optional<TrustedRoot::RevokedFrom> TrustedRoot::station_revoked_from(
-    std::string_view station_id) const {
-  auto it = station_from_.find(std::string(station_id));
+    const StationId& station_id) const {
+  auto it = station_from_.find(station_id.str());
   if (it == station_from_.end()) return std::nullopt;
   return it->second;
 }

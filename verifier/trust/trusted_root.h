@@ -27,6 +27,7 @@
 #include "hallmark/trust.pb.h"
 #include "verifier/core/dsse.h"
 #include "verifier/core/error.h"
+#include "verifier/core/ids.h"
 #include "verifier/core/public_key.h"
 #include "verifier/core/sha256.h"
 
@@ -85,7 +86,7 @@ class TrustedRoot {
   // a revocation takes force the moment it is loaded, whatever its effective time.
   bool key_revoked(std::string_view key_id) const;
   bool custodian_revoked(std::string_view name) const;
-  bool station_revoked(std::string_view station_id) const;
+  bool station_revoked(const StationId& station_id) const;
   bool bundle_revoked(ByteView bundle_digest) const;
 
   // For judging evidence: the earliest effective time among the revocations naming this
@@ -96,7 +97,7 @@ class TrustedRoot {
     std::int64_t effective_unix = 0;  // 0: from the beginning (a revocation without one)
     std::string reason;
   };
-  std::optional<RevokedFrom> station_revoked_from(std::string_view station_id) const;
+  std::optional<RevokedFrom> station_revoked_from(const StationId& station_id) const;
   std::optional<RevokedFrom> key_revoked_from(std::string_view key_id) const;
 
  private:

@@ -1,5 +1,0 @@
-// Moved to testkit/in_process_keys.h, shared by the tests and the benchmarks. This forward
-// keeps branches in flight compiling; new code includes the new path. Remove once merged.
-#pragma once
-
-#include "testkit/in_process_keys.h"
