@@ -307,9 +307,9 @@ Result<void> StationHistory::apply(std::uint64_t sequence, const Event& event,
 
 Result<std::optional<std::string>> StationHistory::binding_conflict(
     const Serial& serial, const HardwareId& hardware_id) const {
-  auto device = unit(hardware_id.str());
+  auto device = unit(hardware_id);
   if (!device) return std::unexpected(std::move(device).error());
-  auto bound = hardware_id_of(serial.str());
+  auto bound = hardware_id_of(serial);
   if (!bound) return std::unexpected(std::move(bound).error());
   if (*device != nullptr && (*device)->scrapped) {
     return fmt::format("device {} was scrapped (record {}) and is back on the line", hardware_id,

@@ -87,7 +87,7 @@ Result<ReturnOutcome> receive_return(StationLine& line, device::DeviceDriver& de
   event.set_detail(inspection.summary().substr(0, kMaxDetail));
   event.set_reason(request.reason);
   record_device_tool(event, inspected->tool);
-  auto found = line.history().unit(inspection.hardware_id);
+  auto found = line.history().unit(HardwareId(inspection.hardware_id));
   if (found && *found != nullptr) {
     for (auto sequence : (*found)->sequences) event.add_linked_sequences(sequence);
   }

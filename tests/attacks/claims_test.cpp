@@ -308,7 +308,7 @@ TEST_CASE("one revoked registration does not stop other stations' countersign") 
                                 registered.expires_unix() + 1);
   REQUIRE_MESSAGE(expired, (expired ? "" : expired.error().message));
   CHECK(expired->valid.empty());
-  REQUIRE(expired->invalid.contains("station-1"));
+  REQUIRE(expired->invalid.contains(StationId("station-1")));
   programmed(w, "SN-2", "HW-2");
   input.stations = expired->valid;
   input.invalid_stations = expired->invalid;
