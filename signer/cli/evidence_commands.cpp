@@ -224,7 +224,7 @@ Result<void> run_manifests(const ManifestsOptions& o) {
   auto store = o.store.open();
   if (!store) return std::unexpected(store.error());
   evidence::ManifestSelection selection;
-  if (o.serial) selection.serial = Serial(*o.serial);  // typed where the flag enters
+  selection.serial = optional_id<Serial>(o.serial);  // typed where the flag enters
   auto written = evidence::write_manifest_files(**store, o.out, selection);
   if (!written) return std::unexpected(written.error());
   std::cout << fmt::format("Wrote {} manifest files to {} ({} already there, identical)\n"

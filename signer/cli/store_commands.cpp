@@ -56,8 +56,8 @@ Result<int> enum_value(const std::string& flag, const std::string& text,
 Result<void> run_query(const QueryOptions& o, bool json) {
   evidence::EntryQuery q;
   // The flags' text becomes typed ids here, where it enters (verifier/core/ids.h).
-  if (o.serial) q.serial = Serial(*o.serial);
-  if (o.hardware_id) q.hardware_id = HardwareId(*o.hardware_id);
+  q.serial = optional_id<Serial>(o.serial);
+  q.hardware_id = optional_id<HardwareId>(o.hardware_id);
   if (o.station) q.station_id = StationId(*o.station);
   if (o.firmware) {
     auto digest = verifier::Digest::from_hex(*o.firmware);

@@ -28,7 +28,7 @@ Result<void> run_inspect(const tool::CommandLine& cli, const InspectOptions& o) 
   auto device = device::open_driver(o.device);
   if (!device) return std::unexpected(device.error());
   auto outcome = receive_return((*opened)->line(), **device,
-                                ReturnRequest{o.manifests, o.bundles, o.serial, o.reason});
+                                ReturnRequest{o.manifests, o.bundles, optional_id<Serial>(o.serial), o.reason});
   if (!outcome) return std::unexpected(outcome.error());
   const inspect::Inspection& inspection = outcome->inspection;
   if (cli.json()) {

@@ -5,7 +5,7 @@
 namespace hallmark::device {
 namespace {
 
-Result<inspect::UnitReading> read_unit(DeviceDriver& device, std::string hardware_id,
+Result<inspect::UnitReading> read_unit(DeviceDriver& device, HardwareId hardware_id,
                                        const bundle::UnitClaims* claims) {
   inspect::UnitReading reading;
   reading.hardware_id = std::move(hardware_id);
@@ -52,9 +52,7 @@ Result<DeviceInspection> inspect_device(DeviceDriver& device, const InspectionSo
     return fail(ErrorCode::kIo, "the device reported no hardware id: it cannot be inspected");
   }
   const auto evidence =
-      inspect::find_unit_evidence(*sources.manifests, *identified,
-                                  sources.label ? std::optional(Serial(*sources.label))
-                                                : std::nullopt);
+      inspect::find_unit_evidence(*sources.manifests, *identified, sources.label);
   const bundle::VerifiedRelease* release = nullptr;
   for (const auto& r : *sources.releases) {
     if (evidence.bundle_digest && r.bundle_digest == *evidence.bundle_digest) release = &r;
@@ -65,7 +63,7 @@ Result<DeviceInspection> inspect_device(DeviceDriver& device, const InspectionSo
     if (!regions) return std::unexpected(std::move(regions).error());
     claims = std::move(*regions);
   }
-  auto reading = read_unit(device, identified->str(), claims ? &*claims : nullptr);
+  auto reading = read_unit(device, *identified, claims ? &*claims : nullptr);
   if (!reading) return std::unexpected(std::move(reading).error());
   out.inspection = inspect::inspect_unit(evidence, sources.label, release,
                                          claims ? &*claims : nullptr, *reading);

@@ -20,7 +20,7 @@ namespace hallmark::device {
 struct InspectionSources {
   const std::vector<verifier::VerifiedManifest>* manifests = nullptr;  // verified
   const std::vector<bundle::VerifiedRelease>* releases = nullptr;      // verified
-  std::optional<std::string> label;  // the serial printed on the unit, when given
+  std::optional<Serial> label;  // the serial printed on the unit, when given
 };
 
 struct DeviceInspection {

@@ -39,9 +39,8 @@ Result<std::vector<bundle::VerifiedRelease>> releases_for(const StationLine& lin
 
 // This station's own records of the unit: scrapped here, or bound here otherwise.
 void check_station_history(const StationLine& line, inspect::Inspection& inspection) {
-  const std::string serial = !inspection.label.empty() ? inspection.label : inspection.serial;
-  auto conflict =
-      line.history().binding_conflict(Serial(serial), HardwareId(inspection.hardware_id));
+  const Serial& serial = !inspection.label.empty() ? inspection.label : inspection.serial;
+  auto conflict = line.history().binding_conflict(serial, inspection.hardware_id);
   if (!conflict || *conflict) {
     inspection.checks.push_back(
         {"station history", inspect::CheckStatus::kFail,
@@ -61,7 +60,7 @@ Result<ReturnOutcome> receive_return(StationLine& line, device::DeviceDriver& de
     return fail(ErrorCode::kUsage, "receiving a returned unit needs a reason (--reason)");
   }
   if (request.label) {
-    if (auto ok = check_serial(*request.label); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_serial(request.label->str()); !ok) return std::unexpected(ok.error());
   }
   if (auto ok = line.require_running(); !ok) return std::unexpected(ok.error());
   if (auto session = line.require_session(); !session) return std::unexpected(session.error());
@@ -75,19 +74,21 @@ Result<ReturnOutcome> receive_return(StationLine& line, device::DeviceDriver& de
   auto inspected = device::inspect_device(device, {&*manifests, &*releases, request.label});
   if (!inspected) return std::unexpected(std::move(inspected).error());
   inspect::Inspection& inspection = inspected->inspection;
-  if (auto ok = check_hardware_id(inspection.hardware_id); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_hardware_id(inspection.hardware_id.str()); !ok) {
+    return std::unexpected(ok.error());
+  }
   check_station_history(line, inspection);
 
   ReturnOutcome outcome;
   Event event;
   event.set_event(Event::RMA_RECEIVED);
-  event.set_serial(!inspection.serial.empty() ? inspection.serial : inspection.label);
-  event.set_hardware_id(inspection.hardware_id);
+  event.set_serial((!inspection.serial.empty() ? inspection.serial : inspection.label).str());
+  event.set_hardware_id(inspection.hardware_id.str());
   event.set_result(inspection.ok() ? Event::PASS : Event::FAIL);
   event.set_detail(inspection.summary().substr(0, kMaxDetail));
   event.set_reason(request.reason);
   record_device_tool(event, inspected->tool);
-  auto found = line.history().unit(HardwareId(inspection.hardware_id));
+  auto found = line.history().unit(inspection.hardware_id);
   if (found && *found != nullptr) {
     for (auto sequence : (*found)->sequences) event.add_linked_sequences(sequence);
   }
@@ -99,7 +100,7 @@ Result<ReturnOutcome> receive_return(StationLine& line, device::DeviceDriver& de
     Event stop;
     stop.set_event(Event::LINE_STOP);
     stop.set_serial(event.serial());
-    stop.set_hardware_id(inspection.hardware_id);
+    stop.set_hardware_id(inspection.hardware_id.str());
     stop.set_detail(fmt::format("returned unit (record {}) is not the unit its evidence says: {}",
                                 *sequence, event.detail())
                         .substr(0, kMaxDetail));

@@ -28,7 +28,7 @@ namespace hallmark::station {
 struct ReturnRequest {
   std::vector<std::filesystem::path> manifests;  // files or directories of *.manifest.json
   std::vector<std::filesystem::path> bundles;    // promoted bundles beyond the station's cache
-  std::optional<std::string> label;              // the serial on the unit's label
+  std::optional<Serial> label;                   // the serial on the unit's label
   std::string reason;                            // why it came back (required)
 };
 

@@ -97,7 +97,7 @@ struct InspectWorld {
     REQUIRE_MESSAGE(loaded, (loaded ? "" : loaded.error().message));
     const auto bundles = releases();
     auto driver = line::testing::connect(sim);
-    auto inspected = device::inspect_device(*driver, {&*loaded, &bundles, std::move(label)});
+    auto inspected = device::inspect_device(*driver, {&*loaded, &bundles, optional_id<Serial>(label)});
     REQUIRE_MESSAGE(inspected, (inspected ? "" : inspected.error().message));
     return inspected->inspection;
   }
@@ -113,7 +113,7 @@ struct InspectWorld {
                                          std::optional<std::string> label = {}) {
     auto driver = line::testing::connect(sim);
     return station::receive_return(*w.line, *driver,
-                                   {{manifests}, {}, std::move(label), "customer: no boot"});
+                                   {{manifests}, {}, optional_id<Serial>(label), "customer: no boot"});
   }
 };
 

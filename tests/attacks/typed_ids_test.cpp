@@ -10,6 +10,7 @@
 #include <string>
 #include <type_traits>
 #include <unordered_set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -145,6 +146,17 @@ static_assert(std::is_same_v<decltype(evidence::CountersignInput::stations),
 static_assert(std::is_same_v<decltype(evidence::CountersignInput::invalid_stations),
                              evidence::InvalidStations>);
 static_assert(std::is_same_v<decltype(evidence::KnownStations::valid), evidence::StationsById>);
+
+// A unit inspected (hallmark-verify unit, hallmark-station inspect): what the device
+// reports, what the evidence binds and what the label says are each their own type, from
+// the reading to the rendered result.
+static_assert(std::is_same_v<decltype(inspect::UnitReading::hardware_id), HardwareId>);
+static_assert(std::is_same_v<decltype(inspect::UnitEvidence::hardware_id), HardwareId>);
+static_assert(std::is_same_v<decltype(inspect::UnitEvidence::serial), Serial>);
+static_assert(std::is_same_v<decltype(inspect::UnitEvidence::serials), std::vector<Serial>>);
+static_assert(std::is_same_v<decltype(inspect::Inspection::hardware_id), HardwareId>);
+static_assert(std::is_same_v<decltype(inspect::Inspection::serial), Serial>);
+static_assert(std::is_same_v<decltype(inspect::Inspection::label), Serial>);
 
 // No id converts into another, nor silently from a string.
 static_assert(!std::is_convertible_v<Serial, HardwareId>);

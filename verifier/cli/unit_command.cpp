@@ -57,7 +57,7 @@ Result<void> run_unit(const UnitOptions& options, std::ostream& out) {
   }
   auto driver = device::open_driver(options.device);
   if (!driver) return std::unexpected(std::move(driver).error());
-  auto inspected = device::inspect_device(**driver, {&*manifests, &releases, options.serial});
+  auto inspected = device::inspect_device(**driver, {&*manifests, &releases, optional_id<Serial>(options.serial)});
   if (!inspected) return std::unexpected(std::move(inspected).error());
   const inspect::Inspection& inspection = inspected->inspection;
   if (options.json) {

@@ -12,6 +12,7 @@
 
 #include <compare>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,13 @@ struct StationIdTag {};
 using Serial = TypedId<SerialTag>;          // printed on the unit's label
 using HardwareId = TypedId<HardwareIdTag>;  // read from the device (e.g. its MAC or chip id)
 using StationId = TypedId<StationIdTag>;    // a station, as its registration names it
+
+// An optional flag's text as an id, an absent flag staying absent: how a command line's
+// --serial, --hardware-id or --station enters as its type.
+template <class Id>
+[[nodiscard]] std::optional<Id> optional_id(const std::optional<std::string>& text) {
+  return text ? std::optional<Id>(Id(*text)) : std::nullopt;
+}
 
 }  // namespace hallmark
 

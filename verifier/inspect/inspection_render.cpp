@@ -8,9 +8,9 @@ namespace hallmark::inspect {
 
 v1::UnitInspection to_proto(const Inspection& inspection) {
   v1::UnitInspection out;
-  out.set_hardware_id(inspection.hardware_id);
-  out.set_serial(inspection.serial);
-  out.set_label(inspection.label);
+  out.set_hardware_id(inspection.hardware_id.str());
+  out.set_serial(inspection.serial.str());
+  out.set_label(inspection.label.str());
   out.set_ok(inspection.ok());
   for (const auto& c : inspection.checks) {
     auto* check = out.add_checks();
@@ -29,10 +29,12 @@ std::string render_inspection(const Inspection& inspection) {
   // The hardware id and the serials come from a device and from files: printed safely.
   std::string out = fmt::format(
       "INSPECTION {}: hardware id {}, serial {}{}\n", inspection.ok() ? "PASS" : "FAIL",
-      verifier::printable(inspection.hardware_id),
-      inspection.serial.empty() ? std::string("(never bound)") : verifier::printable(inspection.serial),
-      inspection.label.empty() ? std::string()
-                               : fmt::format(" (labelled {})", verifier::printable(inspection.label)));
+      verifier::printable(inspection.hardware_id.str()),
+      inspection.serial.empty() ? std::string("(never bound)")
+                                : verifier::printable(inspection.serial.str()),
+      inspection.label.empty()
+          ? std::string()
+          : fmt::format(" (labelled {})", verifier::printable(inspection.label.str())));
   for (const auto& c : inspection.checks) {
     out += fmt::format("  {:<7} {}: {}\n", status_name(c.status), c.name, verifier::printable(c.detail));
   }

@@ -14,13 +14,15 @@ using Event = v1::Attestation;
 
 bool programs(Event::Event event) { return event == Event::PROGRAM || event == Event::REWORK; }
 
-void add_unique(std::vector<std::string>& out, const std::string& value) {
+template <class Id>
+void add_unique(std::vector<Id>& out, const Id& value) {
   if (!value.empty() && std::find(out.begin(), out.end(), value) == out.end()) out.push_back(value);
 }
 
-std::string joined(const std::vector<std::string>& values) {
+template <class Id>
+std::string joined(const std::vector<Id>& values) {
   std::string out;
-  for (const auto& v : values) out += (out.empty() ? "" : ", ") + v;
+  for (const auto& v : values) out += (out.empty() ? "" : ", ") + v.str();
   return out;
 }
 
@@ -35,7 +37,7 @@ Check skipped(std::string name, std::string detail) {
 }
 
 // Hardware id <-> serial as bound, and the label; true when the device is the unit.
-bool check_binding(const UnitEvidence& e, const std::optional<std::string>& label,
+bool check_binding(const UnitEvidence& e, const std::optional<Serial>& label,
                    std::vector<Check>& out) {
   if (e.serials.empty()) {
     out.push_back(failed("binding",
@@ -58,8 +60,8 @@ bool check_binding(const UnitEvidence& e, const std::optional<std::string>& labe
     return false;
   }
   if (!e.other_units.empty()) {
-    std::vector<std::string> others;
-    for (const auto* m : e.other_units) add_unique(others, m->manifest.hardware_id());
+    std::vector<HardwareId> others;
+    for (const auto* m : e.other_units) add_unique(others, HardwareId(m->manifest.hardware_id()));
     out.push_back(failed("binding", fmt::format("serial {} is also bound to hardware id {} "
                                                 "(log entry {}): a cloned or swapped unit",
                                                 label.value_or(e.serial), joined(others),
@@ -155,7 +157,7 @@ void check_certificate(const UnitEvidence& e, const UnitReading& reading, std::v
   auto certificate = verifier::verify_device_certificate(
       as_bytes(issued->attestation.device_certificate_der()),
       as_bytes(station.registration.device_ca_certificate_der()), station.enrollment.device_ca_key,
-      e.serial, issued->attestation.time_unix());
+      e.serial.str(), issued->attestation.time_unix());
   if (!certificate) {
     out.push_back(failed("certificate",
                          fmt::format("the certificate of log entry {} is not as issued: {}",
@@ -210,7 +212,7 @@ UnitEvidence find_unit_evidence(std::span<const verifier::VerifiedManifest> mani
                                 const HardwareId& device, const std::optional<Serial>& label) {
   const std::string& hardware_id = device.str();
   UnitEvidence e;
-  e.hardware_id = hardware_id;
+  e.hardware_id = device;
   std::vector<const verifier::VerifiedManifest*> sorted;
   for (const auto& m : manifests) sorted.push_back(&m);
   std::sort(sorted.begin(), sorted.end(),
@@ -218,13 +220,13 @@ UnitEvidence find_unit_evidence(std::span<const verifier::VerifiedManifest> mani
   for (const auto* m : sorted) {
     if (m->manifest.hardware_id() != hardware_id) continue;
     e.events.push_back(m);
-    add_unique(e.serials, m->manifest.serial());
+    add_unique(e.serials, Serial(m->manifest.serial()));
     if (m->manifest.event() == Event::SCRAP) e.scrapped = m;
     if (programs(m->manifest.event()) && m->manifest.result() == Event::PASS) e.programmed = m;
   }
   if (e.serials.size() == 1) e.serial = e.serials.front();
   // The serial as bound (or as labelled) on another device: a clone or a swap.
-  const std::string serial = label ? label->str() : e.serial;
+  const std::string& serial = label ? label->str() : e.serial.str();
   for (const auto* m : sorted) {
     if (!serial.empty() && m->manifest.serial() == serial && m->manifest.hardware_id() != hardware_id &&
         !m->manifest.hardware_id().empty()) {
@@ -242,13 +244,13 @@ Result<bundle::UnitClaims> inspected_regions(const bundle::VerifiedRelease& rele
   return bundle::unit_claims(release.bundle, release.release);
 }
 
-Inspection inspect_unit(const UnitEvidence& evidence, const std::optional<std::string>& label,
+Inspection inspect_unit(const UnitEvidence& evidence, const std::optional<Serial>& label,
                         const bundle::VerifiedRelease* release, const bundle::UnitClaims* claims,
                         const UnitReading& reading) {
   Inspection out;
   out.hardware_id = reading.hardware_id;
   out.serial = evidence.serial;
-  out.label = label.value_or("");
+  out.label = label.value_or(Serial());
   out.bundle_digest = evidence.bundle_digest;
   for (const auto* m : evidence.events) out.log_indexes.push_back(m->leaf_index);
   auto& checks = out.checks;

@@ -35,7 +35,7 @@ namespace hallmark::inspect {
 
 // What was read from the device, never written to it.
 struct UnitReading {
-  std::string hardware_id;
+  HardwareId hardware_id;
   // One per region asked for (bundle::ClaimedImage::region), in the same order.
   std::vector<verifier::Digest> region_digests;
   bool key_digest_burned = false;
@@ -49,11 +49,11 @@ struct UnitReading {
 
 // The unit's evidence among verified manifests.
 struct UnitEvidence {
-  std::string hardware_id;
-  std::string serial;  // the serial the hardware id is bound to; "" when never bound
+  HardwareId hardware_id;
+  Serial serial;  // the serial the hardware id is bound to; empty when never bound
   std::vector<const verifier::VerifiedManifest*> events;       // this hardware id's, log order
   std::vector<const verifier::VerifiedManifest*> other_units;  // the serial on other devices
-  std::vector<std::string> serials;                            // every serial this id carried
+  std::vector<Serial> serials;                                 // every serial this id carried
   const verifier::VerifiedManifest* programmed = nullptr;  // last PASS program or rework
   const verifier::VerifiedManifest* scrapped = nullptr;    // a SCRAP of this hardware id
   std::optional<verifier::Digest> bundle_digest;           // named by `programmed`
@@ -77,9 +77,9 @@ struct Check {
 };
 
 struct Inspection {
-  std::string hardware_id;
-  std::string serial;  // as bound
-  std::string label;
+  HardwareId hardware_id;
+  Serial serial;  // as bound (empty: never bound)
+  Serial label;   // as printed on the unit (empty: not given)
   std::optional<verifier::Digest> bundle_digest;
   std::vector<std::uint64_t> log_indexes;
   std::vector<Check> checks;
@@ -96,7 +96,7 @@ struct Inspection {
 // when there is none or it was not given); `claims` its inspected_regions(); `reading`
 // measured those regions.
 [[nodiscard]] Inspection inspect_unit(const UnitEvidence& evidence,
-                                      const std::optional<std::string>& label,
+                                      const std::optional<Serial>& label,
                                       const bundle::VerifiedRelease* release,
                                       const bundle::UnitClaims* claims,
                                       const UnitReading& reading);
