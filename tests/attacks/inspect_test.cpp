@@ -136,7 +136,7 @@ TEST_CASE("a genuine unit inspects as its evidence says, every check named") {
   INFO(i.summary());
   CHECK(i.ok());
   CHECK_FALSE(i.identity_mismatch);
-  CHECK(i.serial == "SN-A1");
+  CHECK(i.serial == Serial("SN-A1"));
   for (const char* name : {"binding", "scrap", "bundle", "efuse key-digest",
                            "efuse secure-boot-enable", "efuse debug-disable", "secure-boot", "boot",
                            "certificate"}) {
