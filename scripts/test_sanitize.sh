@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `make test-sanitize`: the test suites whose labels match LABELS (default unit|cli|softhsm:
 # the unit, command-line, PKCS#11 and attack suites; `make test` passes its
-# SANITIZE_LABELS, by default unit) under ASan + UBSan with no recovery (build type
-# Sanitize, cmake/sanitizers.cmake), in a build directory of its own.
+# SANITIZE_LABELS, by default the same) under ASan + UBSan with no recovery (build type
+# Sanitize at -Og, cmake/sanitizers.cmake), in a build directory of its own.
 #
-#   scripts/test_sanitize.sh [BUILD_DIR [LABELS]]   env: JOBS, CMAKE_ARGS, REFERENCE_BUILD
+#   scripts/test_sanitize.sh [BUILD_DIR [LABELS]]
+#   env: JOBS (build, default nproc), CTEST_JOBS (tests, default 2 x nproc), CMAKE_ARGS,
+#        REFERENCE_BUILD
 #
 # Builds only the test executables REFERENCE_BUILD's CTest (the normal build, default
 # build) lists for LABELS and the tools those tests start; everything but the GUI when
@@ -15,16 +17,18 @@
 # (label gui; Qt's own leaks at exit need a suppression list of their own), the demo (label
 # demo, minutes of SoftHSM key generation the plain suite already runs) and the PostgreSQL
 # tests (label postgres: the server is not instrumented and the client side is the same
-# code SQLite tests cover). `make test` runs only `unit` by default for CI time: with
-# `cli|softhsm` the estimate is over CI's 45 minutes (docs/testing.md "Time"). The demo runs,
-# instrumented, as the fixture of the `cli` tests that use its output (demo_cli_bin links
-# the tools they run by name).
+# code SQLite tests cover). The demo runs, instrumented, as the fixture of the `cli` tests
+# that use its output (demo_cli_bin links the tools they run by name).
+# CTEST_JOBS: the instrumented tests mostly wait (SoftHSM's file store, child processes;
+# about 0.3 CPU-s a test), so twice as many tests as cores run them in about half the
+# wall time of one test a core, with the same results (docs/testing.md "Time").
 # The first report of either sanitizer fails the test that caused it, with the stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-sanitize}
 labels=${2:-unit|cli|softhsm}
 jobs=${JOBS:-$(nproc)}
+ctest_jobs=${CTEST_JOBS:-$((2 * $(nproc)))}
 
 launcher=()
 if command -v ccache > /dev/null; then
@@ -75,4 +79,4 @@ fi
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=0:verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-ctest --test-dir "$build" --output-on-failure -j "$jobs" -L "$labels" -LE "$exclude"
+ctest --test-dir "$build" --output-on-failure -j "$ctest_jobs" -L "$labels" -LE "$exclude"

@@ -141,11 +141,17 @@ case $case in
     expect "openssl verify -x509_strict accepts the unit's certificate: $out $err" test "$rc" -eq 0
     run openssl verify -x509_strict -CAfile certs/manufacturing-ca.pem certs/SN-0001.pem
     expect "without the device CA openssl cannot build the chain" test "$rc" -ne 0
-    # One byte of the signature changed: no longer issued by the device CA.
+    # One byte of the signature inverted: no longer issued by the device CA. (Set to 0x00
+    # instead, it left the certificate as it was whenever that byte was 0x00 already, one
+    # demo in 256, and openssl rightly accepted it.)
     openssl x509 -in certs/SN-0001.pem -outform DER -out certs/unit.der
     size=$(stat -c %s certs/unit.der)
-    printf '\x00' | dd of=certs/unit.der bs=1 seek=$((size - 2)) conv=notrunc status=none
+    byte=$(od -An -tu1 -j $((size - 2)) -N 1 certs/unit.der)
+    printf '%b' "\\x$(printf %02x $((byte ^ 0xff)))" |
+      dd of=certs/unit.der bs=1 seek=$((size - 2)) conv=notrunc status=none
     openssl x509 -inform DER -in certs/unit.der -out certs/tampered.pem
+    run cmp -s certs/SN-0001.pem certs/tampered.pem
+    expect "the tampered certificate differs from the unit's" test "$rc" -ne 0
     run openssl verify -x509_strict -CAfile certs/manufacturing-ca.pem \
       -untrusted certs/station-1.device-ca.pem certs/tampered.pem
     expect "openssl refuses a tampered certificate" test "$rc" -ne 0

@@ -20,6 +20,7 @@
 #include <doctest/doctest.h>
 
 #include "hsm-profiles/src/keygen.h"
+#include "hsm-profiles/src/module_allocations.h"
 #include "hsm-profiles/src/token_key.h"
 #include "hsm-profiles/src/token_signer.h"
 #include "tests/support/run_command.h"
@@ -200,11 +201,21 @@ TEST_SUITE("softhsm") {
     CHECK(provenance.local());
     CHECK(hsm::check_production_use(provenance, false, "key 'tool-p256'"));
 
-    Libp11Token p11;
-    REQUIRE(p11.enumerate() == 0);
-    PKCS11_KEY* key = p11.key("tool-p256");
-    REQUIRE(key != nullptr);
-    PkeyPtr public_key(PKCS11_get_public_key(key));
+    std::optional<Libp11Token> p11;
+    PkeyPtr public_key;
+    {
+      // libp11 0.4.12 (Debian 12) never frees the object behind an EVP_PKEY public key under
+      // OpenSSL 3 (328 bytes and its label), nor so the slot and login PIN that object holds
+      // (136 + 14 bytes), whether the key is reached from the private key or from the token's
+      // public key object. libp11's allocations, made here; LeakSanitizer reported them at
+      // exit (docs/testing.md, "Findings"). Nothing of Hallmark's runs in this scope.
+      const hsm::ModuleAllocations libp11_public_key_leak;
+      p11.emplace();
+      REQUIRE(p11->enumerate() == 0);
+      PKCS11_KEY* key = p11->key("tool-p256");
+      REQUIRE(key != nullptr);
+      public_key.reset(PKCS11_get_public_key(key));
+    }
     REQUIRE(public_key);
     CHECK(evp_verify(public_key.get(), EVP_sha256(), message, signature));
     CHECK_FALSE(evp_verify(public_key.get(), EVP_sha256(), message + ".", signature));
