@@ -205,7 +205,7 @@ TEST_SUITE("softhsm") {
     PkeyPtr public_key;
     {
       // libp11 0.4.12 (Debian 12) never frees the object behind an EVP_PKEY public key under
-      // OpenSSL 3 (328 bytes and its label), nor so the slot and login PIN that object holds
+      // OpenSSL 3 (328 bytes and its label), nor the slot and login PIN that object holds
       // (136 + 14 bytes), whether the key is reached from the private key or from the token's
       // public key object. libp11's allocations, made here; LeakSanitizer reported them at
       // exit (docs/testing.md, "Findings"). Nothing of Hallmark's runs in this scope.
