@@ -31,6 +31,15 @@ std::uint32_t tag_of(int field, WireFormat::WireType type) {
   return WireFormat::MakeTag(field, type);
 }
 
+// CodedInputStream takes a varint of up to 10 bytes where a tag or a size is read and keeps
+// its low 32 bits; protobuf's parser refuses a tag or size over 5 bytes. So that this reader
+// never accepts what the parser refuses (fuzz/export_reader_fuzz.cpp found a record size
+// padded to 9 bytes), every varint must be in its one shortest encoding, which is what
+// every protobuf writer emits: `used` bytes were read for `value`.
+bool shortest(int used, std::uint64_t value) {
+  return used == static_cast<int>(pbio::CodedOutputStream::VarintSize64(value));
+}
+
 }  // namespace
 
 struct ExportReader::Stream {
@@ -64,7 +73,12 @@ Result<void> ExportReader::read_bounded(std::string& out, std::size_t limit,
   // hostile length prefix claims.
   auto& in = *stream_->coded;
   std::uint32_t size = 0;
+  const int before = in.CurrentPosition();
   if (!in.ReadVarint32(&size)) return std::unexpected(malformed(fmt::format("{} is truncated", what)));
+  if (!shortest(in.CurrentPosition() - before, size)) {
+    return std::unexpected(malformed(fmt::format("the size of {} at byte {} is not protobuf's "
+                                                 "encoding of a size", what, before)));
+  }
   if (size > limit) {
     return std::unexpected(malformed(fmt::format("{} of {} bytes is over the {} byte limit", what,
                                                  size, limit)));
@@ -90,10 +104,30 @@ Result<ExportReader> ExportReader::open(const std::filesystem::path& path) {
   return reader;
 }
 
+bool ExportReader::read_varint64(std::uint64_t& out) {
+  auto& in = *stream_->coded;
+  const int before = in.CurrentPosition();
+  return in.ReadVarint64(&out) && shortest(in.CurrentPosition() - before, out);
+}
+
+Result<std::uint32_t> ExportReader::read_tag() {
+  auto& in = *stream_->coded;
+  const int before = in.CurrentPosition();
+  const std::uint32_t tag = in.ReadTag();
+  const int used = in.CurrentPosition() - before;
+  if (used != 0 && !shortest(used, tag)) {
+    return std::unexpected(malformed(fmt::format("the field tag at byte {} is not protobuf's "
+                                                 "encoding of a tag", before)));
+  }
+  return tag;
+}
+
 Result<void> ExportReader::read_header() {
   auto& in = *stream_->coded;
   for (;;) {
-    const std::uint32_t tag = in.ReadTag();
+    auto read_one = read_tag();
+    if (!read_one) return std::unexpected(std::move(read_one).error());
+    const std::uint32_t tag = *read_one;
     if (tag == tag_of(kStationId, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
       std::string station_id;
       auto read = read_bounded(station_id, verifier::kMaxStationIdBytes, "the station id");
@@ -102,9 +136,9 @@ Result<void> ExportReader::read_header() {
       if (!verifier::is_utf8(station_id)) return std::unexpected(malformed("the station id is not UTF-8"));
       header_.station_id = StationId(std::move(station_id));
     } else if (tag == tag_of(kFirstSequence, WireFormat::WIRETYPE_VARINT)) {
-      if (!in.ReadVarint64(&header_.first_sequence)) return std::unexpected(malformed("first sequence"));
+      if (!read_varint64(header_.first_sequence)) return std::unexpected(malformed("first sequence"));
     } else if (tag == tag_of(kLastSequence, WireFormat::WIRETYPE_VARINT)) {
-      if (!in.ReadVarint64(&header_.last_sequence)) return std::unexpected(malformed("last sequence"));
+      if (!read_varint64(header_.last_sequence)) return std::unexpected(malformed("last sequence"));
     } else if (tag == 0 && !in.ConsumedEntireMessage()) {
       // ReadTag() gives 0 both at the end of the file and for a 0 byte where a field
       // starts, which no protobuf writer emits; only the first means "no more fields".
@@ -120,7 +154,12 @@ Result<void> ExportReader::read_header() {
 Result<std::optional<ByteView>> ExportReader::next() {
   if (done_) return std::optional<ByteView>{};
   auto& in = *stream_->coded;
-  const std::uint32_t tag = pending_tag_ != 0 ? pending_tag_ : in.ReadTag();
+  std::uint32_t tag = pending_tag_;
+  if (tag == 0) {
+    auto read_one = read_tag();
+    if (!read_one) return std::unexpected(std::move(read_one).error());
+    tag = *read_one;
+  }
   pending_tag_ = 0;
   if (tag == tag_of(kRecords, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
     auto read = read_bounded(record_, verifier::kMaxJournalRecordBytes, "a record");
@@ -130,7 +169,7 @@ Result<std::optional<ByteView>> ExportReader::next() {
   if (tag == tag_of(kCheckpoint, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
     auto read = read_bounded(checkpoint_, verifier::kMaxCheckpointBytes, "the checkpoint");
     if (!read) return std::unexpected(std::move(read).error());
-    if (in.ReadTag() != 0 || !in.ConsumedEntireMessage()) {
+    if (auto after = read_tag(); !after || *after != 0 || !in.ConsumedEntireMessage()) {
       return std::unexpected(malformed("bytes after the checkpoint"));
     }
     done_ = true;

@@ -46,5 +46,56 @@ TEST_CASE("a station export whose station id is not UTF-8 is refused, as protobu
   CHECK(reader.error().message.find("the station id is not UTF-8") != std::string::npos);
 }
 
+// fuzz/export_reader_fuzz.cpp, 2026-12-07 (export_reader-crash-8673ee7f): a record's size
+// padded to 9 bytes (0x80 ... 0x00, value 0). CodedInputStream read it as 0 and the reader
+// accepted the file; protobuf's parser, and so every other reader of the export, refuses a
+// size over 5 bytes. Padded sizes, tags and sequence numbers are all refused now.
+TEST_CASE("a station export with a padded varint that protobuf refuses is refused, fuzz finding export_reader-crash-8673ee7f") {
+  verifier::testing::TempDir dir;
+  struct Case {
+    const char* name;
+    std::string_view bytes;
+    const char* says;
+  };
+  const Case cases[] = {
+      // field 4 (a record) of size 0 in 9 bytes, then the checkpoint: the fuzzer's input.
+      {"size-9-bytes", std::string_view("\x22\x80\x80\x80\x80\x80\x80\x80\x00\x2a\x02{}", 13),
+       "the size of a record at byte 1 is not protobuf's encoding of a size"},
+      // the same size in 2 bytes: protobuf takes it, but no writer emits it.
+      {"size-2-bytes", std::string_view("\x22\x80\x00\x2a\x02{}", 7),
+       "the size of a record at byte 1 is not protobuf's encoding of a size"},
+      // field 4's tag padded to 6 bytes, its low 32 bits the tag itself.
+      {"tag-6-bytes", std::string_view("\xa2\x80\x80\x80\x80\x10\x00\x2a\x02{}", 11),
+       "the field tag at byte 0 is not protobuf's encoding of a tag"},
+      // first_sequence 1 in 2 bytes.
+      {"sequence-2-bytes", std::string_view("\x10\x81\x00\x2a\x02{}", 7), "first sequence"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    const auto path = write(dir.path() / (std::string(c.name) + ".export"), c.bytes);
+    auto reader = evidence::ExportReader::open(path);
+    Result<std::optional<ByteView>> step = std::optional<ByteView>{};
+    if (reader) {
+      do {
+        step = reader->next();
+      } while (step && *step);
+    }
+    REQUIRE((!reader || !step));
+    const Error& error = reader ? step.error() : reader.error();
+    CHECK(error.code == ErrorCode::kVerificationFailed);
+    CHECK(error.message.find(path.string()) != std::string::npos);
+    CHECK(error.message.find(c.says) != std::string::npos);
+  }
+  // The shortest encodings still read: one record of 1 byte, then the checkpoint.
+  const auto good = write(dir.path() / "good.export", std::string_view("\x10\x01\x22\x01x\x2a\x02{}", 9));
+  auto reader = evidence::ExportReader::open(good);
+  REQUIRE_MESSAGE(reader, (reader ? "" : reader.error().message));
+  auto record = reader->next();
+  REQUIRE((record && *record && (*record)->size() == 1));
+  auto end = reader->next();
+  REQUIRE((end && !*end));
+  CHECK(reader->checkpoint_envelope() == "{}");
+}
+
 }  // namespace
 }  // namespace hallmark::attacks
