@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `hallmark-verify log` on a day's retention segment at two sizes (issue: a year of
 # production): its time and peak memory, which must not grow with the segment (it streams
-# the entries, verifier/cli/segment_file.h). Each segment is a real one: a store grown
+# the entries, verifier/log/segment_file.h). Each segment is a real one: a store grown
 # through the real countersign path (station-signed exports, every check made), its day
 # written by the signer's retention export, verified under a trust root naming the bench's
 # evidence key. Reports, never fails on timing.

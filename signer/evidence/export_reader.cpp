@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include <google/protobuf/wire_format_lite.h>
 
 #include "verifier/core/json_rules.h"
+#include "verifier/core/protobuf_wire.h"
 
 namespace hallmark::evidence {
 namespace {
@@ -29,15 +31,6 @@ constexpr int kCheckpoint = 5;
 
 std::uint32_t tag_of(int field, WireFormat::WireType type) {
   return WireFormat::MakeTag(field, type);
-}
-
-// CodedInputStream takes a varint of up to 10 bytes where a tag or a size is read and keeps
-// its low 32 bits; protobuf's parser refuses a tag or size over 5 bytes. So that this reader
-// never accepts what the parser refuses (fuzz/export_reader_fuzz.cpp found a record size
-// padded to 9 bytes), every varint must be in its one shortest encoding, which is what
-// every protobuf writer emits: `used` bytes were read for `value`.
-bool shortest(int used, std::uint64_t value) {
-  return used == static_cast<int>(pbio::CodedOutputStream::VarintSize64(value));
 }
 
 }  // namespace
@@ -69,23 +62,8 @@ Error ExportReader::malformed(std::string_view what) const {
 
 Result<void> ExportReader::read_bounded(std::string& out, std::size_t limit,
                                        std::string_view what) {
-  // The size is checked before anything is read or reserved: protobuf would reserve what a
-  // hostile length prefix claims.
-  auto& in = *stream_->coded;
-  std::uint32_t size = 0;
-  const int before = in.CurrentPosition();
-  if (!in.ReadVarint32(&size)) return std::unexpected(malformed(fmt::format("{} is truncated", what)));
-  if (!shortest(in.CurrentPosition() - before, size)) {
-    return std::unexpected(malformed(fmt::format("the size of {} at byte {} is not protobuf's "
-                                                 "encoding of a size", what, before)));
-  }
-  if (size > limit) {
-    return std::unexpected(malformed(fmt::format("{} of {} bytes is over the {} byte limit", what,
-                                                 size, limit)));
-  }
-  if (!in.ReadString(&out, static_cast<int>(size))) {
-    return std::unexpected(malformed(fmt::format("{} is truncated", what)));
-  }
+  auto read = verifier::wire::read_length_delimited(*stream_->coded, static_cast<std::uint32_t>(limit), &out);
+  if (!read) return std::unexpected(malformed(verifier::wire::describe(read.error(), what)));
   return {};
 }
 
@@ -104,26 +82,19 @@ Result<ExportReader> ExportReader::open(const std::filesystem::path& path) {
   return reader;
 }
 
-bool ExportReader::read_varint64(std::uint64_t& out) {
-  auto& in = *stream_->coded;
-  const int before = in.CurrentPosition();
-  return in.ReadVarint64(&out) && shortest(in.CurrentPosition() - before, out);
+Result<std::uint64_t> ExportReader::read_varint(std::string_view what) {
+  auto value = verifier::wire::read_varint(*stream_->coded);
+  if (!value) return std::unexpected(malformed(verifier::wire::describe(value.error(), what)));
+  return *value;
 }
 
 Result<std::uint32_t> ExportReader::read_tag() {
-  auto& in = *stream_->coded;
-  const int before = in.CurrentPosition();
-  const std::uint32_t tag = in.ReadTag();
-  const int used = in.CurrentPosition() - before;
-  if (used != 0 && !shortest(used, tag)) {
-    return std::unexpected(malformed(fmt::format("the field tag at byte {} is not protobuf's "
-                                                 "encoding of a tag", before)));
-  }
-  return tag;
+  auto tag = verifier::wire::read_tag(*stream_->coded);
+  if (!tag) return std::unexpected(malformed(verifier::wire::describe(tag.error(), "the field tag")));
+  return *tag;
 }
 
 Result<void> ExportReader::read_header() {
-  auto& in = *stream_->coded;
   for (;;) {
     auto read_one = read_tag();
     if (!read_one) return std::unexpected(std::move(read_one).error());
@@ -136,14 +107,13 @@ Result<void> ExportReader::read_header() {
       if (!verifier::is_utf8(station_id)) return std::unexpected(malformed("the station id is not UTF-8"));
       header_.station_id = StationId(std::move(station_id));
     } else if (tag == tag_of(kFirstSequence, WireFormat::WIRETYPE_VARINT)) {
-      if (!read_varint64(header_.first_sequence)) return std::unexpected(malformed("first sequence"));
+      auto read = read_varint("the first sequence");
+      if (!read) return std::unexpected(std::move(read).error());
+      header_.first_sequence = *read;
     } else if (tag == tag_of(kLastSequence, WireFormat::WIRETYPE_VARINT)) {
-      if (!read_varint64(header_.last_sequence)) return std::unexpected(malformed("last sequence"));
-    } else if (tag == 0 && !in.ConsumedEntireMessage()) {
-      // ReadTag() gives 0 both at the end of the file and for a 0 byte where a field
-      // starts, which no protobuf writer emits; only the first means "no more fields".
-      return std::unexpected(malformed(fmt::format("a 0 byte where a field starts, at byte {}",
-                                                   in.CurrentPosition() - 1)));
+      auto read = read_varint("the last sequence");
+      if (!read) return std::unexpected(std::move(read).error());
+      header_.last_sequence = *read;
     } else {
       pending_tag_ = tag;
       return {};
@@ -153,7 +123,6 @@ Result<void> ExportReader::read_header() {
 
 Result<std::optional<ByteView>> ExportReader::next() {
   if (done_) return std::optional<ByteView>{};
-  auto& in = *stream_->coded;
   std::uint32_t tag = pending_tag_;
   if (tag == 0) {
     auto read_one = read_tag();
@@ -169,7 +138,7 @@ Result<std::optional<ByteView>> ExportReader::next() {
   if (tag == tag_of(kCheckpoint, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
     auto read = read_bounded(checkpoint_, verifier::kMaxCheckpointBytes, "the checkpoint");
     if (!read) return std::unexpected(std::move(read).error());
-    if (auto after = read_tag(); !after || *after != 0 || !in.ConsumedEntireMessage()) {
+    if (auto after = read_tag(); !after || *after != 0) {
       return std::unexpected(malformed("bytes after the checkpoint"));
     }
     done_ = true;

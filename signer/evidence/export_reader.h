@@ -44,10 +44,10 @@ class ExportReader {
   struct Stream;
   ExportReader(std::filesystem::path path, std::unique_ptr<Stream> stream);
   [[nodiscard]] Result<void> read_header();
-  // The next field tag (0 at the end of the file), refused unless in its shortest encoding.
+  // The next field tag (0 at the end of the file) and a varint field's value `what`, each
+  // in its shortest encoding only (verifier/core/protobuf_wire.h).
   [[nodiscard]] Result<std::uint32_t> read_tag();
-  // A varint field's value, false unless present and in its shortest encoding.
-  [[nodiscard]] bool read_varint64(std::uint64_t& out);
+  [[nodiscard]] Result<std::uint64_t> read_varint(std::string_view what);
   // A length-delimited field of at most `limit` bytes into `out`; `what` names it.
   [[nodiscard]] Result<void> read_bounded(std::string& out, std::size_t limit, std::string_view what);
   [[nodiscard]] Error malformed(std::string_view what) const;

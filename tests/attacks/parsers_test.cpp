@@ -60,15 +60,16 @@ TEST_CASE("a station export with a padded varint that protobuf refuses is refuse
   const Case cases[] = {
       // field 4 (a record) of size 0 in 9 bytes, then the checkpoint: the fuzzer's input.
       {"size-9-bytes", std::string_view("\x22\x80\x80\x80\x80\x80\x80\x80\x00\x2a\x02{}", 13),
-       "the size of a record at byte 1 is not protobuf's encoding of a size"},
+       "a record at byte 1 has a padded varint"},
       // the same size in 2 bytes: protobuf takes it, but no writer emits it.
       {"size-2-bytes", std::string_view("\x22\x80\x00\x2a\x02{}", 7),
-       "the size of a record at byte 1 is not protobuf's encoding of a size"},
+       "a record at byte 1 has a padded varint"},
       // field 4's tag padded to 6 bytes, its low 32 bits the tag itself.
       {"tag-6-bytes", std::string_view("\xa2\x80\x80\x80\x80\x10\x00\x2a\x02{}", 11),
-       "the field tag at byte 0 is not protobuf's encoding of a tag"},
+       "the field tag at byte 0 has a padded varint"},
       // first_sequence 1 in 2 bytes.
-      {"sequence-2-bytes", std::string_view("\x10\x81\x00\x2a\x02{}", 7), "first sequence"},
+      {"sequence-2-bytes", std::string_view("\x10\x81\x00\x2a\x02{}", 7),
+       "the first sequence at byte 1 has a padded varint"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <string>
+#include <utility>
 
 #include "tests/log/evidence_fixture.h"
 #include "tests/support/run_command.h"
@@ -56,6 +57,17 @@ struct Files {
     dir.write("trailing-zero.segment", day1_bytes + std::string(1, '\0'));
     // An entry that says it is 2 GiB long: refused from its length, nothing allocated.
     dir.write("huge-entry.segment", std::string("\x1a\xff\xff\xff\xff\x07", 6) + day1_bytes);
+    // Fields before day 1's own that protobuf's parser refuses (a tag or size over 5 bytes)
+    // or takes although no writer emits them (a padded size, a group). The old reader wrote
+    // the first two again in their shortest encoding, and kept the group, and so took each
+    // of those files as a good day 1.
+    const std::pair<const char*, std::string_view> padded[] = {
+        {"padded-tag.segment", std::string_view("\x8a\x80\x80\x80\x80\x00\x00", 7)},
+        {"padded-day-size.segment", std::string_view("\x0a\x80\x80\x80\x80\x80\x00", 7)},
+        {"padded-entry-size.segment", std::string_view("\x1a\x80\x00", 3)},
+        {"group.segment", std::string_view("\x3b\x3c", 2)},
+    };
+    for (const auto& [name, prefix] : padded) dir.write(name, std::string(prefix) + day1_bytes);
     TestLog fork;
     fork.append_manifests(9, "FORK-");
     dir.write("fork-day1.segment", fork.segment(0, 9).SerializeAsString());
@@ -210,6 +222,29 @@ TEST_CASE("log: a streamed segment verifies whatever its field order, and a trun
     CHECK(bad.exit_code == 1);
     CHECK(contains(bad.err, name));
     CHECK(contains(bad.err, "not a log segment"));
+  }
+}
+
+// protobuf's CodedInputStream, under the streamed reader, reads a tag or size of up to 10
+// bytes and keeps its low 32 bits; protobuf's parser refuses over 5. So hallmark-verify
+// took files every other reader of a segment refuses (the class fuzz/export_reader_fuzz.cpp
+// found in the station export reader). Every tag, size and varint must be in its shortest
+// encoding now (verifier/core/protobuf_wire.h), as every protobuf writer emits it.
+TEST_CASE("log: a segment with a padded tag or size, or a group, exits 1 naming the file and the byte") {
+  Files f;
+  const std::pair<const char*, const char*> cases[] = {
+      {"padded-tag.segment", "a field tag at byte 0 has a padded varint"},
+      {"padded-day-size.segment", "a field at byte 1 has a padded varint"},
+      {"padded-entry-size.segment", "a field at byte 1 has a padded varint"},
+      {"group.segment", "a field at byte 1 is a group or an unknown wire type"},
+  };
+  for (const auto& [name, says] : cases) {
+    auto bad = f.verify("log " + f.path(name));
+    const std::string what = std::string(name) + ": " + bad.err;
+    INFO(what);
+    CHECK(bad.exit_code == 1);
+    CHECK(contains(bad.err, name));
+    CHECK(contains(bad.err, says));
   }
 }
 

@@ -7,9 +7,9 @@
 
 #include "hallmark/evidence.pb.h"
 #include "verifier/cli/manifest_command.h"
-#include "verifier/cli/segment_file.h"
 #include "verifier/core/time_format.h"
 #include "verifier/log/log_segment.h"
+#include "verifier/log/segment_file.h"
 #include "verifier/tool/display_json.h"
 
 namespace hallmark::verifier::cli {

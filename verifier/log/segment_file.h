@@ -1,7 +1,9 @@
 // A retention segment read from its file without holding it: a day of a busy factory is
 // hundreds of MiB of manifests, and `hallmark-verify log` must run in memory that does not
 // grow with it. Two passes over the file: the first reads everything but the entries (and
-// counts them), the second hands the entries over one at a time.
+// counts them), the second hands the entries over one at a time. Tags and sizes are read
+// in their shortest encoding only (verifier/core/protobuf_wire.h), so a file this reader
+// takes is one protobuf's parser takes as the same LogSegment.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +13,7 @@
 #include "verifier/core/error.h"
 #include "verifier/log/log_segment.h"
 
-namespace hallmark::verifier::cli {
+namespace hallmark::verifier {
 
 struct SegmentFile {
   std::filesystem::path path;
@@ -29,4 +31,4 @@ inline constexpr std::uint32_t kMaxSegmentEntryBytes = 64u * 1024u * 1024u;
 // The entries of `file`, in order (its second pass); errors name the file.
 [[nodiscard]] SegmentEntries segment_entries(const SegmentFile& file);
 
-}  // namespace hallmark::verifier::cli
+}  // namespace hallmark::verifier
