@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "verifier/bundle/bundle_rules.h"
 #include "verifier/trust/station_registration.h"
@@ -17,13 +18,6 @@ bool programs(Event::Event event) { return event == Event::PROGRAM || event == E
 template <class Id>
 void add_unique(std::vector<Id>& out, const Id& value) {
   if (!value.empty() && std::find(out.begin(), out.end(), value) == out.end()) out.push_back(value);
-}
-
-template <class Id>
-std::string joined(const std::vector<Id>& values) {
-  std::string out;
-  for (const auto& v : values) out += (out.empty() ? "" : ", ") + v.str();
-  return out;
 }
 
 Check pass(std::string name, std::string detail) {
@@ -49,7 +43,7 @@ bool check_binding(const UnitEvidence& e, const std::optional<Serial>& label,
   }
   if (e.serials.size() > 1) {
     out.push_back(failed("binding", fmt::format("hardware id {} was countersigned as serials {}",
-                                                e.hardware_id, joined(e.serials))));
+                                                e.hardware_id, fmt::join(e.serials, ", "))));
     return false;
   }
   if (label && *label != e.serial) {
@@ -64,7 +58,7 @@ bool check_binding(const UnitEvidence& e, const std::optional<Serial>& label,
     for (const auto* m : e.other_units) add_unique(others, HardwareId(m->manifest.hardware_id()));
     out.push_back(failed("binding", fmt::format("serial {} is also bound to hardware id {} "
                                                 "(log entry {}): a cloned or swapped unit",
-                                                label.value_or(e.serial), joined(others),
+                                                label.value_or(e.serial), fmt::join(others, ", "),
                                                 e.other_units.front()->leaf_index)));
     return false;
   }
