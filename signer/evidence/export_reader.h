@@ -3,8 +3,9 @@
 //
 // The file must be laid out as hallmark-station writes it (protobuf's field order): the
 // header fields (station_id, first_sequence, last_sequence), then the records, then the
-// checkpoint envelope; anything else is refused as "not a station export written by
-// hallmark-station", naming the file. next() returns each record's exact bytes; after the
+// checkpoint envelope, every tag, size and varint in its shortest encoding
+// (verifier/core/protobuf_wire.h); anything else is refused as "not a station export
+// written by hallmark-station", naming the file. next() returns each record's exact bytes; after the
 // last record, checkpoint_envelope() holds the checkpoint. Every field is bounded while it
 // is read, before a buffer grows: the station id to verifier::kMaxStationIdBytes, a record
 // to kMaxJournalRecordBytes, the checkpoint to kMaxCheckpointBytes (record_chain.h); a
