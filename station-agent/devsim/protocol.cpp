@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -40,6 +41,8 @@ Result<void> send_all(int fd, ByteView data, Clock::time_point deadline) {
   }
   return {};
 }
+
+constexpr std::size_t kReadStep = 64 * 1024;
 
 Result<void> recv_all(int fd, std::span<std::byte> out, Clock::time_point deadline) {
   std::size_t done = 0;
@@ -92,8 +95,16 @@ Result<Frame> read_frame(int fd, std::chrono::milliseconds timeout) {
   }
   Frame frame;
   frame.code = std::to_integer<std::uint8_t>(head[4]);
-  frame.payload.resize(length - 1);
-  if (auto r = recv_all(fd, frame.payload, deadline); !r) return std::unexpected(r.error());
+  // The payload grows as its bytes arrive, kReadStep at a time: a device that claims a
+  // 16 MiB frame and sends 5 bytes costs the station kReadStep, not 16 MiB zeroed.
+  const std::size_t size = length - 1;
+  while (frame.payload.size() < size) {
+    const std::size_t have = frame.payload.size();
+    frame.payload.resize(std::min(size, have + kReadStep));
+    if (auto r = recv_all(fd, std::span(frame.payload).subspan(have), deadline); !r) {
+      return std::unexpected(r.error());
+    }
+  }
   return frame;
 }
 
