@@ -33,6 +33,28 @@ TEST_CASE("a station export with a 0 byte where a field starts is refused, as pr
   CHECK(reader.error().message.find("a 0 byte where a field starts, at byte 0") != std::string::npos);
 }
 
+// A tag cut short after its first byte (0x80 at the end of the file) was reported as "a 0
+// byte where a field starts": the operator was sent looking for a byte that is not there.
+TEST_CASE("a station export that ends inside a field tag is refused as cut short, not as a 0 byte") {
+  verifier::testing::TempDir dir;
+  // first_sequence 1, then the first byte of a two-byte tag.
+  const auto path = write(dir.path() / "cut-tag.export", std::string_view("\x10\x01\x80", 3));
+  auto reader = evidence::ExportReader::open(path);
+  Result<std::optional<ByteView>> step = std::optional<ByteView>{};
+  if (reader) {
+    do {
+      step = reader->next();
+    } while (step && *step);
+  }
+  REQUIRE((!reader || !step));
+  const Error& error = reader ? step.error() : reader.error();
+  CHECK(error.code == ErrorCode::kVerificationFailed);
+  CHECK(error.message.find(path.string()) != std::string::npos);
+  INFO(error.message);
+  CHECK(error.message.find("the field tag at byte 2 is cut short") != std::string::npos);
+  CHECK(error.message.find("a 0 byte") == std::string::npos);
+}
+
 // fuzz/export_reader_fuzz.cpp: the reader took any bytes for the station id; protobuf's
 // parser (and so every other reader of the export) refuses a string field that is not UTF-8.
 TEST_CASE("a station export whose station id is not UTF-8 is refused, as protobuf refuses it") {

@@ -57,13 +57,17 @@ std::string describe(const Fault& fault, std::string_view what) {
 
 Read<std::uint32_t> read_tag(CodedInputStream& in) {
   const std::int64_t at = in.CurrentPosition();
+  const void* next = nullptr;
+  int available = 0;
+  const bool zero_byte = in.GetDirectBufferPointer(&next, &available) && available > 0 &&
+                         *static_cast<const std::uint8_t*>(next) == 0;
   const std::uint32_t tag = in.ReadTag();
   const std::int64_t used = in.CurrentPosition() - at;
   if (tag == 0) {
-    // ReadTag() gives 0 at the end of the input, for a 0 byte and for a cut-short varint;
-    // only the first means "no more fields".
+    // ReadTag() gives 0 at the end of the input, for a 0 byte and for a cut-short varint
+    // (a lone 0x80 too); only the first means "no more fields".
     if (in.ConsumedEntireMessage()) return 0u;
-    return refuse(used == 1 ? Fault::Kind::kZeroTag : Fault::Kind::kCutShort, at);
+    return refuse(zero_byte ? Fault::Kind::kZeroTag : Fault::Kind::kCutShort, at);
   }
   // ReadTag() kept the low 32 bits of up to 10 bytes; protobuf's parser takes at most 5.
   if (!shortest(used, tag)) return refuse(Fault::Kind::kNotShortest, at);
