@@ -36,6 +36,31 @@ void append_little_endian(std::string& out, Int value) {
   for (std::size_t i = 0; i < sizeof(Int); ++i) out.push_back(static_cast<char>(value >> (8 * i)));
 }
 
+// A length-delimited field's size, checked against `limit` (and 2 GiB) before anything is read.
+Read<int> read_size(CodedInputStream& in, std::uint32_t limit) {
+  const std::int64_t at = in.CurrentPosition();
+  auto size = read_varint(in);
+  if (!size) return std::unexpected(size.error());
+  limit = std::min(limit, kMaxSize);
+  if (*size > limit) return std::unexpected(Fault{Fault::Kind::kTooLarge, at, *size, limit});
+  return static_cast<int>(*size);
+}
+
+// Appends the next `size` bytes to `out` as they are buffered: nothing is reserved for a size
+// the input has not yet shown to be real.
+bool append_raw(CodedInputStream& in, int size, std::string& out) {
+  while (size > 0) {
+    const void* data = nullptr;
+    int available = 0;
+    if (!in.GetDirectBufferPointer(&data, &available)) return false;
+    const int take = std::min(size, available);
+    out.append(static_cast<const char*>(data), static_cast<std::size_t>(take));
+    in.Skip(take);
+    size -= take;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string describe(const Fault& fault, std::string_view what) {
@@ -84,12 +109,9 @@ Read<std::uint64_t> read_varint(CodedInputStream& in) {
 
 Read<void> read_length_delimited(CodedInputStream& in, std::uint32_t limit, std::string* out) {
   const std::int64_t at = in.CurrentPosition();
-  auto size = read_varint(in);
+  auto size = read_size(in, limit);
   if (!size) return std::unexpected(size.error());
-  limit = std::min(limit, kMaxSize);
-  if (*size > limit) return std::unexpected(Fault{Fault::Kind::kTooLarge, at, *size, limit});
-  const bool read = out == nullptr ? in.Skip(static_cast<int>(*size))
-                                   : in.ReadString(out, static_cast<int>(*size));
+  const bool read = out == nullptr ? in.Skip(*size) : in.ReadString(out, *size);
   if (!read) return refuse(Fault::Kind::kCutShort, at);
   return {};
 }
@@ -118,10 +140,11 @@ Read<void> skip_field(CodedInputStream& in, std::uint32_t tag, std::uint32_t lim
     }
     case WireFormat::WIRETYPE_LENGTH_DELIMITED: {
       if (copy == nullptr) return read_length_delimited(in, limit, nullptr);
-      std::string bytes;
-      if (auto read = read_length_delimited(in, limit, &bytes); !read) return read;
-      append_varint(*copy, bytes.size());
-      copy->append(bytes);
+      const std::int64_t size_at = in.CurrentPosition();
+      auto size = read_size(in, limit);
+      if (!size) return std::unexpected(size.error());
+      append_varint(*copy, static_cast<std::uint64_t>(*size));
+      if (!append_raw(in, *size, *copy)) return refuse(Fault::Kind::kCutShort, size_at);
       return {};
     }
     default:

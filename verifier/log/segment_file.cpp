@@ -108,6 +108,9 @@ Result<SegmentFile> read_segment_head(const std::filesystem::path& path) {
       ++file.entry_count;
       return true;
     }
+    // The head fields together are held to one entry's limit. `room` bounds this field's
+    // value; its tag and size bytes, or a varint field, can still take the total over, so
+    // the total is checked after each field (which also keeps `room` from wrapping).
     const auto room = kMaxSegmentEntryBytes - static_cast<std::uint32_t>(head.size());
     if (auto copy = wire::skip_field(in, tag, room, &head); !copy) return std::unexpected(copy.error());
     if (head.size() > kMaxSegmentEntryBytes) {
