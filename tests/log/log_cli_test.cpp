@@ -58,9 +58,9 @@ struct Files {
     // An entry that says it is 2 GiB long: refused from its length, nothing allocated.
     dir.write("huge-entry.segment", std::string("\x1a\xff\xff\xff\xff\x07", 6) + day1_bytes);
     // Fields before day 1's own that protobuf's parser refuses (a tag or size over 5 bytes)
-    // or takes although no writer emits them (a padded size, a group). The old reader wrote
-    // the first two again in their shortest encoding, and kept the group, and so took each
-    // of those files as a good day 1.
+    // or takes although no writer emits them (a padded size, a group). The old reader read
+    // past each: it wrote padded head fields again in their shortest encoding and kept the
+    // group, so what it verified was not the file's bytes.
     const std::pair<const char*, std::string_view> padded[] = {
         {"padded-tag.segment", std::string_view("\x8a\x80\x80\x80\x80\x00\x00", 7)},
         {"padded-day-size.segment", std::string_view("\x0a\x80\x80\x80\x80\x80\x00", 7)},
