@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,18 @@ namespace fs = std::filesystem;
 fs::path write(const fs::path& path, std::string_view bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
+}
+
+// What the export reader refuses the file with, opening it or reading it to its end;
+// nullopt when it reads whole.
+std::optional<Error> refusal(const fs::path& path) {
+  auto reader = evidence::ExportReader::open(path);
+  if (!reader) return reader.error();
+  for (;;) {
+    auto step = reader->next();
+    if (!step) return step.error();
+    if (!*step) return std::nullopt;
+  }
 }
 
 // fuzz/export_reader_fuzz.cpp: the reader took a 0 byte where a field starts (no protobuf
@@ -39,20 +52,13 @@ TEST_CASE("a station export that ends inside a field tag is refused as cut short
   verifier::testing::TempDir dir;
   // first_sequence 1, then the first byte of a two-byte tag.
   const auto path = write(dir.path() / "cut-tag.export", std::string_view("\x10\x01\x80", 3));
-  auto reader = evidence::ExportReader::open(path);
-  Result<std::optional<ByteView>> step = std::optional<ByteView>{};
-  if (reader) {
-    do {
-      step = reader->next();
-    } while (step && *step);
-  }
-  REQUIRE((!reader || !step));
-  const Error& error = reader ? step.error() : reader.error();
-  CHECK(error.code == ErrorCode::kVerificationFailed);
-  CHECK(error.message.find(path.string()) != std::string::npos);
-  INFO(error.message);
-  CHECK(error.message.find("the field tag at byte 2 is cut short") != std::string::npos);
-  CHECK(error.message.find("a 0 byte") == std::string::npos);
+  const auto error = refusal(path);
+  REQUIRE(error);
+  CHECK(error->code == ErrorCode::kVerificationFailed);
+  CHECK(error->message.find(path.string()) != std::string::npos);
+  INFO(error->message);
+  CHECK(error->message.find("the field tag at byte 2 is cut short") != std::string::npos);
+  CHECK(error->message.find("a 0 byte") == std::string::npos);
 }
 
 // fuzz/export_reader_fuzz.cpp: the reader took any bytes for the station id; protobuf's
@@ -96,18 +102,11 @@ TEST_CASE("a station export with a padded varint that protobuf refuses is refuse
   for (const Case& c : cases) {
     CAPTURE(c.name);
     const auto path = write(dir.path() / (std::string(c.name) + ".export"), c.bytes);
-    auto reader = evidence::ExportReader::open(path);
-    Result<std::optional<ByteView>> step = std::optional<ByteView>{};
-    if (reader) {
-      do {
-        step = reader->next();
-      } while (step && *step);
-    }
-    REQUIRE((!reader || !step));
-    const Error& error = reader ? step.error() : reader.error();
-    CHECK(error.code == ErrorCode::kVerificationFailed);
-    CHECK(error.message.find(path.string()) != std::string::npos);
-    CHECK(error.message.find(c.says) != std::string::npos);
+    const auto error = refusal(path);
+    REQUIRE(error);
+    CHECK(error->code == ErrorCode::kVerificationFailed);
+    CHECK(error->message.find(path.string()) != std::string::npos);
+    CHECK(error->message.find(c.says) != std::string::npos);
   }
   // The shortest encodings still read: one record of 1 byte, then the checkpoint.
   const auto good = write(dir.path() / "good.export", std::string_view("\x10\x01\x22\x01x\x2a\x02{}", 9));
