@@ -224,14 +224,14 @@ Result<v1::KeyAlgorithm> profile_key_algorithm(std::string_view key_algorithm) {
 }
 
 Result<DeviceCertificateAuthority> DeviceCertificateAuthority::prepare(
-    ByteView device_ca_certificate_der, std::string_view station_id,
+    ByteView device_ca_certificate_der, const StationId& station_id,
     const verifier::PublicKey& device_ca_key, x509::SignFunction sign) {
   auto ca = verifier::x509_profile::parse_certificate(device_ca_certificate_der,
                                                      "the station's device-CA certificate");
   if (!ca) {
     return fail(ErrorCode::kUsage, ca.error().message + "; re-install the station's registration");
   }
-  auto subject = check_device_ca(ca->get(), station_id, device_ca_key);
+  auto subject = check_device_ca(ca->get(), station_id.str(), device_ca_key);
   if (!subject) return std::unexpected(subject.error());
   auto issuer = x509::CertificateIssuer::create(device_ca_key, std::move(sign));
   if (!issuer) return std::unexpected(issuer.error());

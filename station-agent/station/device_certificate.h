@@ -38,6 +38,7 @@
 #include "station-agent/driver/device_types.h"
 #include "verifier/core/bytes.h"
 #include "verifier/core/error.h"
+#include "verifier/core/ids.h"
 #include "verifier/core/public_key.h"
 
 namespace hallmark::station {
@@ -72,7 +73,7 @@ struct DeviceCertificateRequest {
   const Serial& serial;                         // the unit's label serial
   const device::HardwareId& hardware_id;        // as the device reported it
   ByteView device_public_key_der;               // SubjectPublicKeyInfo, from the device
-  std::string_view station_id;                  // this station
+  const StationId& station_id;                  // this station
   ByteView device_ca_certificate_der;           // from the station's registration
   const verifier::PublicKey& device_ca_key;     // the token key behind `sign`
   std::int64_t now_unix = 0;
@@ -102,7 +103,7 @@ class DeviceCertificateAuthority {
   // not this station's, not for `device_ca_key`, not a CA or with another subject form;
   // kUsage when `sign` is empty.
   [[nodiscard]] static Result<DeviceCertificateAuthority> prepare(
-      ByteView device_ca_certificate_der, std::string_view station_id,
+      ByteView device_ca_certificate_der, const StationId& station_id,
       const verifier::PublicKey& device_ca_key, x509::SignFunction sign);
 
   // The unit's certificate; errors as issue_device_certificate() below.

@@ -166,7 +166,7 @@ Result<StationLine> StationLine::open(LineOptions options) {
   std::string snapshot_note = std::move(loaded->snapshot_note);
 
   auto device_ca = DeviceCertificateAuthority::prepare(
-      as_bytes(registration->registration.device_ca_certificate_der()), station_id,
+      as_bytes(registration->registration.device_ca_certificate_der()), StationId(station_id),
       keys.device_ca_key, keys.sign_certificate);
 
   StationLine line(std::move(options), std::move(loaded->journal));

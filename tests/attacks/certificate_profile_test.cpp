@@ -51,7 +51,7 @@ struct Pki {
 // Empty when the station accepts the certificate, else its reason.
 std::string station_verdict(Pki& pki, const Bytes& der) {
   auto authority = station::DeviceCertificateAuthority::prepare(
-      der, kStation, pki.device_ca.public_key, pki.device_ca.sign());
+      der, StationId(kStation), pki.device_ca.public_key, pki.device_ca.sign());
   if (authority) return {};
   CHECK(authority.error().code == ErrorCode::kPolicyRefused);
   return authority.error().message;

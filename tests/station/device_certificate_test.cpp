@@ -83,7 +83,7 @@ Result<station::DeviceCertificate> issue(StationPki& pki, const v1::DeviceCertif
           .serial = unit.serial,
           .hardware_id = unit.hardware_id,
           .device_public_key_der = spki,
-          .station_id = kStation,
+          .station_id = StationId(kStation),
           .device_ca_certificate_der = pki.device_ca_der,
           .device_ca_key = pki.device_ca.public_key,
           .now_unix = kNow,
@@ -238,7 +238,7 @@ TEST_CASE("a device that reports the device-CA's own key is refused") {
 TEST_CASE("a device-CA prepared once certifies unit after unit, each chaining to it") {
   StationPki pki;
   auto authority = station::DeviceCertificateAuthority::prepare(
-      pki.device_ca_der, kStation, pki.device_ca.public_key, pki.device_ca.sign());
+      pki.device_ca_der, StationId(kStation), pki.device_ca.public_key, pki.device_ca.sign());
   REQUIRE_MESSAGE(authority, (authority ? "" : authority.error().message));
   auto device_ca = parse_certificate(pki.device_ca_der);
   auto root = parse_certificate(pki.root_der);
@@ -271,7 +271,7 @@ TEST_CASE("a device-CA certificate that is not a CA is refused when the device-C
       x509::issue_certificate(spec, pki.manufacturing.public_key, pki.manufacturing.sign())
           .value();
   auto authority = station::DeviceCertificateAuthority::prepare(
-      pki.device_ca_der, kStation, pki.device_ca.public_key, pki.device_ca.sign());
+      pki.device_ca_der, StationId(kStation), pki.device_ca.public_key, pki.device_ca.sign());
   REQUIRE_FALSE(authority.has_value());
   CHECK(authority.error().code == ErrorCode::kPolicyRefused);
   CHECK(authority.error().message.find("not a CA certificate") != std::string::npos);
