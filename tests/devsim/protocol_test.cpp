@@ -52,8 +52,8 @@ TEST_CASE("a frame of several read steps arrives whole and in order") {
   CHECK(frame->payload == sent.payload);
 }
 
-// Heap the process holds now, mmapped blocks included. glibc's count; under a sanitizer's
-// allocator it reads 0, and the bound below holds trivially.
+// Heap the process holds now, mmapped blocks included: glibc's count. A sanitizer's allocator
+// is not glibc's, so under one this does not move and the bound below holds trivially.
 std::size_t heap_in_use() {
   const struct mallinfo2 info = ::mallinfo2();
   return info.uordblks + info.hblkhd;
