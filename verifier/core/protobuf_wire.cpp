@@ -111,7 +111,8 @@ Read<void> read_length_delimited(CodedInputStream& in, std::uint32_t limit, std:
   const std::int64_t at = in.CurrentPosition();
   auto size = read_size(in, limit);
   if (!size) return std::unexpected(size.error());
-  const bool read = out == nullptr ? in.Skip(*size) : in.ReadString(out, *size);
+  if (out != nullptr) out->clear();
+  const bool read = out == nullptr ? in.Skip(*size) : append_raw(in, *size, *out);
   if (!read) return refuse(Fault::Kind::kCutShort, at);
   return {};
 }
