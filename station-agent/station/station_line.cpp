@@ -54,10 +54,10 @@ struct LoadedHistory {
   std::string snapshot_note;
 };
 
-Result<LoadedHistory> load_history(const fs::path& dir, const std::string& station_id,
+Result<LoadedHistory> load_history(const fs::path& dir, const StationId& station_id,
                                    const verifier::PublicKey& station_key,
                                    const verifier::TrustedRoot& root) {
-  LoadedSnapshot loaded = load_snapshot(dir, station_id, station_key);
+  LoadedSnapshot loaded = load_snapshot(dir, station_id.str(), station_key);
   std::string snapshot_note = loaded.ignored;
   std::optional<Journal> journal;
   std::optional<StationHistory> history;
@@ -66,7 +66,7 @@ Result<LoadedHistory> load_history(const fs::path& dir, const std::string& stati
     const auto& snap = *loaded.snapshot;
     auto hash = verifier::Digest::from_bytes(as_bytes(snap.head_hash()));
     if (!hash) return std::unexpected(hash.error());
-    auto opened = Journal::open(journal_file(dir), StationId(station_id),
+    auto opened = Journal::open(journal_file(dir), station_id,
                                 JournalResume{snap.sequence(), *hash, snap.head_offset()});
     if (!opened) return std::unexpected(std::move(opened).error());
     if (opened->resumed()) {
@@ -94,7 +94,7 @@ Result<LoadedHistory> load_history(const fs::path& dir, const std::string& stati
                                 loaded.snapshot->sequence(), replayed);
   } else {
     journal.reset();  // a journal opened at a refused resume point is opened again, whole
-    auto opened = Journal::open(journal_file(dir), StationId(station_id));
+    auto opened = Journal::open(journal_file(dir), station_id);
     if (!opened) return std::unexpected(std::move(opened).error());
     journal.emplace(std::move(*opened));
     if (journal->sealed().sequence > 0) {
@@ -134,15 +134,15 @@ Result<StationLine> StationLine::open(LineOptions options) {
   if (!chain) return std::unexpected(chain.error());
   auto registration = load_registration(options.dir, chain->root(), now);
   if (!registration) return std::unexpected(registration.error());
-  const std::string station_id = registration->registration.station_id();
+  const StationId station_id(registration->registration.station_id());
   const auto& keys = options.keys;
   if (auto ok = check_key(keys.station_key, registration->enrollment.station_key, "station",
-                          station_id, keys.station_key_uri);
+                          station_id.str(), keys.station_key_uri);
       !ok) {
     return std::unexpected(ok.error());
   }
   if (auto ok = check_key(keys.device_ca_key, registration->enrollment.device_ca_key, "device-CA",
-                          station_id, keys.device_ca_key_uri);
+                          station_id.str(), keys.device_ca_key_uri);
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -166,7 +166,7 @@ Result<StationLine> StationLine::open(LineOptions options) {
   std::string snapshot_note = std::move(loaded->snapshot_note);
 
   auto device_ca = DeviceCertificateAuthority::prepare(
-      as_bytes(registration->registration.device_ca_certificate_der()), StationId(station_id),
+      as_bytes(registration->registration.device_ca_certificate_der()), station_id,
       keys.device_ca_key, keys.sign_certificate);
 
   StationLine line(std::move(options), std::move(loaded->journal));
@@ -179,7 +179,7 @@ Result<StationLine> StationLine::open(LineOptions options) {
   line.policy_ = std::move(**policy);
   line.registration_ = std::move(*registration);
   line.chain_ = std::move(*chain);
-  line.station_id_ = StationId(station_id);
+  line.station_id_ = station_id;
   line.config_sha256_ = *config;
   line.snapshot_note_ = std::move(snapshot_note);
   // Before anything else: a torn final write is cut only together with the signed record
