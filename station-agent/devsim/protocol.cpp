@@ -42,8 +42,6 @@ Result<void> send_all(int fd, ByteView data, Clock::time_point deadline) {
   return {};
 }
 
-constexpr std::size_t kReadStep = 64 * 1024;
-
 Result<void> recv_all(int fd, std::span<std::byte> out, Clock::time_point deadline) {
   std::size_t done = 0;
   while (done < out.size()) {

@@ -34,6 +34,9 @@
 namespace hallmark::devsim {
 
 inline constexpr std::size_t kMaxFrame = 16 * 1024 * 1024;
+// read_frame() grows a payload this many bytes at a time as they arrive, so the length a
+// peer claims costs memory only as its bytes come.
+inline constexpr std::size_t kReadStep = 64 * 1024;
 
 enum class Opcode : std::uint8_t {
   kIdentify = 0x01,

@@ -43,7 +43,7 @@ TEST_CASE("a frame of several read steps arrives whole and in order") {
   SocketPair link;
   Frame sent;
   sent.code = 0x02;
-  for (std::size_t i = 0; i < 3 * 64 * 1024 + 7; ++i) sent.payload.push_back(static_cast<std::byte>(i * 31 + i / 251));
+  for (std::size_t i = 0; i < 3 * kReadStep + 7; ++i) sent.payload.push_back(static_cast<std::byte>(i * 31 + i / 251));
   std::thread device([&] { CHECK(write_frame(link.device, sent, 5s)); });
   auto frame = read_frame(link.station, 5s);
   device.join();
